@@ -1,0 +1,76 @@
+//! The composition root: configuration turned into the ports the flows use. The web server
+//! and the CLI both build one `App` and call the same flows on it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::{Keys, PasswordHasher};
+use crate::delivery::{Mailer, SmtpMailer};
+use crate::store::Store;
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub mailer: Mailer,
+    pub keys: Keys,
+    pub hasher: PasswordHasher,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<Arc<Self>> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Arc<Self>> {
+        let keys = load_keys(&config)?;
+        let store = Store::open(&config.database_url).await?;
+        let mailer = match &config.smtp_url {
+            Some(url) => Mailer::Smtp(SmtpMailer::new(url, &config.mail_from)?),
+            None => Mailer::Outbox(store.clone()),
+        };
+        Ok(Arc::new(Self {
+            hasher: PasswordHasher::new(config.policy.hash_concurrency())?,
+            config,
+            store,
+            mailer,
+            keys,
+            clock,
+        }))
+    }
+
+    pub fn now(&self) -> crate::domain::UnixTime {
+        self.clock.now()
+    }
+
+    /// An absolute URL on the public address (never the request's Host header).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.public_url())
+    }
+}
+
+/// The key from `TESSERA_SECRET_KEY`, else from the key file (created on first start).
+fn load_keys(config: &Config) -> anyhow::Result<Keys> {
+    if let Some(secret) = &config.secret_key {
+        return Keys::from_base64(secret);
+    }
+    let path = config.secret_key_file.clone().unwrap_or_else(|| {
+        match config
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| config.database_url.strip_prefix("sqlite:"))
+        {
+            Some(rest) => {
+                let file = rest.split('?').next().unwrap_or("tessera.db");
+                PathBuf::from(format!("{file}.key"))
+            }
+            None => PathBuf::from("tessera.key"),
+        }
+    });
+    Keys::load_or_create(&path)
+}

@@ -1,0 +1,206 @@
+//! The `tessera` command: `serve`, `migrate`, `admin …` and `audit verify`, each a thin
+//! front door onto the same flows as the web pages.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::domain::account::Role;
+use crate::flows::human_time;
+use crate::flows::invitation::{self, InvitationRequest};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Self-hosted multi-factor sign-in portal"
+)]
+pub struct Cli {
+    /// TOML configuration file; every key can also be set as a TESSERA_* variable.
+    #[arg(long, global = true, env = "TESSERA_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the portal.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Administer organizations and users.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Work with the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an invited account and email its registration link.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The organization's name (see create-org).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value = "user", value_parser = ["user", "org-admin"])]
+        role: String,
+    },
+    /// Create an organization.
+    CreateOrg {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the hash chain; names the first broken entry.
+    Verify,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            App::build(config).await?.store.close().await;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Admin(command) => admin(config, command).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    tracing::info!(config = ?app.config, "starting");
+    if let Some((link, expires_at)) = invitation::first_administrator_link(&app).await? {
+        println!(
+            "\nNo system administrator is registered yet. Open this one-time link to register the first one\n(it works once, until {}):\n\n    {link}\n",
+            human_time(expires_at)
+        );
+    }
+    if app.config.dev_outbox_page() {
+        println!(
+            "Development outbox (no SMTP server configured): {}",
+            app.url("/dev/outbox")
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(app.config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.listen))?;
+    println!(
+        "Tessera is listening on {} (public URL {})",
+        app.config.listen,
+        app.config.public_url()
+    );
+    let router = crate::web::router(app.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    app.store.close().await;
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let result = match command {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            org,
+            role,
+        } => {
+            let role = Role::parse(&role).unwrap_or(Role::User);
+            let request = InvitationRequest {
+                email,
+                display_name: name,
+                organization: org,
+                role,
+            };
+            let invited = invitation::invite(&app, request, "cli").await?;
+            println!(
+                "{} {} (account {}). The registration link works once, until {}.",
+                if invited.resent {
+                    "Sent a new registration link to the invited account"
+                } else {
+                    "Invited"
+                },
+                crate::domain::mask::email(
+                    &app.store
+                        .account_by_id(invited.account_id)
+                        .await?
+                        .email
+                        .to_string()
+                ),
+                invited.account_id,
+                human_time(invited.expires_at)
+            );
+            Ok(())
+        }
+        AdminCommand::CreateOrg { name } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                anyhow::bail!("an organization's name must be 1 to 100 characters");
+            }
+            let event =
+                crate::audit::AuditEvent::new("organization-created", "cli", name.to_string());
+            match app.store.create_org(name, app.now(), event).await {
+                Ok(id) => {
+                    println!("Created organization {name:?} (id {id}).");
+                    Ok(())
+                }
+                Err(crate::store::StoreError::Conflict) => Err(anyhow::anyhow!(
+                    "an organization named {name:?} already exists"
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    app.store.close().await;
+    result
+}
+
+async fn audit_verify(config: Config) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let (records, head) = app.store.audit_chain().await?;
+    app.store.close().await;
+    match crate::audit::verify_chain(&records, head) {
+        Ok(n) => {
+            println!("The audit log is intact: {n} entries, each linked to the one before.");
+            Ok(())
+        }
+        Err(problem) => Err(anyhow::anyhow!(
+            "the audit log has been tampered with: {problem}"
+        )),
+    }
+}

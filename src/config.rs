@@ -1,0 +1,241 @@
+//! Configuration: defaults, then the TOML file given with `--config`, then `TESSERA_*` variables.
+//! Every key of the file has a variable of the same name in upper case behind `TESSERA_`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `TESSERA_LISTEN`: address to listen on.
+    pub listen: SocketAddr,
+    /// `TESSERA_PUBLIC_URL`: the URL users reach the portal at; every link is built from it.
+    pub public_url: Option<String>,
+    /// `TESSERA_DATABASE_URL`: `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// `TESSERA_SMTP_URL`: unset means the development outbox.
+    pub smtp_url: Option<String>,
+    /// `TESSERA_MAIL_FROM`.
+    pub mail_from: String,
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<String>,
+    pub twilio_from: Option<String>,
+    pub twilio_api_base: String,
+    /// `TESSERA_SECRET_KEY`: base64 of at least 32 random bytes; the key of every keyed hash.
+    /// Unset: read from (or created in) `secret_key_file`.
+    pub secret_key: Option<String>,
+    /// `TESSERA_SECRET_KEY_FILE`: default `<sqlite file>.key`, or `tessera.key` for PostgreSQL.
+    pub secret_key_file: Option<PathBuf>,
+    #[serde(flatten)]
+    pub policy: crate::domain::policy::Policy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            database_url: "sqlite://tessera.db".into(),
+            smtp_url: None,
+            mail_from: "Tessera <no-reply@localhost>".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            twilio_api_base: "https://api.twilio.com".into(),
+            secret_key: None,
+            secret_key_file: None,
+            policy: Default::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the optional TOML file, then `TESSERA_*` variables.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let vars = std::env::vars().filter(|(k, _)| k.starts_with("TESSERA_"));
+        let text = match file {
+            Some(file) => Some(std::fs::read_to_string(file).map_err(|e| {
+                anyhow::anyhow!("cannot read configuration file {}: {e}", file.display())
+            })?),
+            None => None,
+        };
+        Self::from_sources(text.as_deref(), vars)
+    }
+
+    /// Layers the sources over the defaults. Keys are known by the defaults, so a misspelt key
+    /// in the file is an error; a variable's text is read as the type its key has (a phone
+    /// number such as `+15005550006` stays text).
+    pub fn from_sources(
+        toml_text: Option<&str>,
+        vars: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let Value::Object(mut merged) = serde_json::to_value(Config::default())? else {
+            anyhow::bail!("configuration defaults are not a table");
+        };
+        let known: Vec<String> = merged.keys().cloned().collect();
+        if let Some(text) = toml_text {
+            let table: Map<String, Value> = toml::from_str(text)
+                .map_err(|e| anyhow::anyhow!("invalid configuration file: {e}"))?;
+            for (key, value) in table {
+                if !known.contains(&key) {
+                    anyhow::bail!("unknown configuration key {key:?}");
+                }
+                merged.insert(key, value);
+            }
+        }
+        for (name, raw) in vars {
+            let key = name.trim_start_matches("TESSERA_").to_ascii_lowercase();
+            let Some(default) = merged.get(&key) else {
+                continue; // e.g. TESSERA_CONFIG, or variables of the test harness
+            };
+            let value =
+                match default {
+                    Value::Number(_) => Value::Number(raw.trim().parse().map_err(|_| {
+                        anyhow::anyhow!("{name} must be a whole number, not {raw:?}")
+                    })?),
+                    Value::Bool(_) => Value::Bool(match raw.trim() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => anyhow::bail!("{name} must be true or false, not {raw:?}"),
+                    }),
+                    _ => Value::String(raw),
+                };
+            merged.insert(key, value);
+        }
+        let config: Config = serde_json::from_value(Value::Object(merged))
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let public = self.public_url();
+        let parsed = url::Url::parse(&public)
+            .map_err(|e| anyhow::anyhow!("TESSERA_PUBLIC_URL {public:?} is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            anyhow::bail!("TESSERA_PUBLIC_URL must start with http:// or https://");
+        }
+        self.policy.validate()
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// The development outbox page exists only with no SMTP server and a loopback listener.
+    pub fn dev_outbox_page(&self) -> bool {
+        self.smtp_url.is_none() && self.listen.ip().is_loopback()
+    }
+}
+
+/// Secrets never reach a log: Debug names them only as set or unset.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn redacted(v: &Option<String>) -> &'static str {
+            if v.is_some() { "<redacted>" } else { "<unset>" }
+        }
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url())
+            .field("database_url", &redact_url(&self.database_url))
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .field("twilio_auth_token", &redacted(&self.twilio_auth_token))
+            .field("twilio_from", &self.twilio_from)
+            .field("twilio_api_base", &self.twilio_api_base)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("secret_key_file", &self.secret_key_file)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+/// Hides the password of a URL such as `postgres://user:secret@host/db`.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            url.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_product_contract() {
+        let config = Config::default();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_url(), "http://127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://tessera.db");
+        assert_eq!(config.mail_from, "Tessera <no-reply@localhost>");
+        assert_eq!(config.twilio_api_base, "https://api.twilio.com");
+        assert!(config.dev_outbox_page());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = Config {
+            secret_key: Some("c2VjcmV0".into()),
+            twilio_auth_token: Some("tok3n".into()),
+            smtp_url: Some("smtp://user:hunter2@mail.example.com".into()),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("c2VjcmV0"));
+        assert!(!shown.contains("tok3n"));
+        assert!(!shown.contains("hunter2"));
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn variables_override_the_file_and_keep_their_type() {
+        let file = "listen = \"127.0.0.1:9000\"\nemail_login_code_ttl_secs = 45\n";
+        let config = Config::from_sources(
+            Some(file),
+            vars(&[
+                ("TESSERA_TWILIO_FROM", "+15005550006"),
+                ("TESSERA_EMAIL_LOGIN_CODE_TTL_SECS", "60"),
+                ("TESSERA_PUBLIC_URL", "https://portal.example.org/"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.twilio_from.as_deref(), Some("+15005550006"));
+        assert_eq!(config.policy.email_login_code_ttl_secs, 60);
+        assert_eq!(config.public_url(), "https://portal.example.org");
+        assert!(config.is_https());
+    }
+
+    #[test]
+    fn misspelt_keys_and_bad_numbers_are_refused() {
+        let err = Config::from_sources(Some("lissen = \"x\""), vars(&[])).unwrap_err();
+        assert!(err.to_string().contains("lissen"));
+        let err =
+            Config::from_sources(None, vars(&[("TESSERA_CODE_TTL_SECS", "ten")])).unwrap_err();
+        assert!(err.to_string().contains("TESSERA_CODE_TTL_SECS"));
+    }
+}

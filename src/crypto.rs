@@ -1,0 +1,290 @@
+//! Secrets: random tokens, keyed hashes, and Argon2id password hashing.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+/// 256 bits from the operating system's CSPRNG, URL-safe (links, session cookies, CSRF).
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What a keyed hash is for; a hash made for one purpose never matches another's.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    Session,
+    Link,
+    Code,
+    Csrf,
+    Throttle,
+}
+
+impl Purpose {
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::Session => b"tessera/session",
+            Self::Link => b"tessera/link",
+            Self::Code => b"tessera/code",
+            Self::Csrf => b"tessera/csrf",
+            Self::Throttle => b"tessera/throttle",
+        }
+    }
+}
+
+/// The server's secret key. Tokens, codes and session identifiers are stored only as
+/// HMAC-SHA-256 under it, so a stolen database does not let anyone guess a 6-digit code.
+#[derive(Clone)]
+pub struct Keys {
+    secret: Arc<[u8]>,
+}
+
+impl Keys {
+    pub fn from_bytes(secret: &[u8]) -> anyhow::Result<Self> {
+        if secret.len() < 32 {
+            anyhow::bail!("the secret key must be at least 32 bytes");
+        }
+        Ok(Self {
+            secret: secret.into(),
+        })
+    }
+
+    pub fn from_base64(text: &str) -> anyhow::Result<Self> {
+        let bytes = STANDARD
+            .decode(text.trim())
+            .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim()))
+            .map_err(|_| anyhow::anyhow!("TESSERA_SECRET_KEY is not base64"))?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Reads the key file, or creates it (readable by the owner only) on first start.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_base64(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut secret = [0u8; 32];
+                getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                write_private(path, &STANDARD.encode(secret))?;
+                tracing::warn!(path = %path.display(), "created a new secret key file; keep it safe and share it between nodes");
+                Self::from_bytes(&secret)
+            }
+            Err(e) => anyhow::bail!("cannot read the secret key file {}: {e}", path.display()),
+        }
+    }
+
+    pub fn hash(&self, purpose: Purpose, data: &[u8]) -> Vec<u8> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose.label());
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// A stateless CSRF token bound to the browser's CSRF cookie (OWASP "signed double submit").
+    pub fn csrf_token(&self, cookie: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.hash(Purpose::Csrf, cookie.as_bytes()))
+    }
+
+    pub fn csrf_token_matches(&self, cookie: &str, submitted: &str) -> bool {
+        constant_time_eq(self.csrf_token(cookie).as_bytes(), submitted.as_bytes())
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Keys(<redacted>)")
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            anyhow::anyhow!("cannot create the secret key file {}: {e}", path.display())
+        })?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    #[error("too many sign-ins are waiting; try again in a few seconds")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+/// Argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1), computed on the blocking
+/// pool. A semaphore lets only a few run at once, so a burst of sign-ins queues instead of
+/// exhausting memory; past a queue limit it refuses at once.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    queue_limit: usize,
+    /// Verified when the account is unknown, so the answer takes as long as for a known one.
+    dummy_hash: Arc<str>,
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .unwrap_or_else(|_| unreachable!("OWASP's Argon2 parameters are valid"));
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+impl PasswordHasher {
+    pub fn new(concurrency: usize) -> anyhow::Result<Self> {
+        let dummy = argon2()
+            .hash_password(b"tessera dummy password for unknown accounts")
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
+            .to_string();
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            queue_limit: 64 * concurrency.max(1),
+            dummy_hash: dummy.into(),
+        })
+    }
+
+    pub async fn hash(&self, password: &str) -> Result<String, HashError> {
+        let password = password.as_bytes().to_vec();
+        self.run(move || {
+            argon2()
+                .hash_password(&password)
+                .map(|h| h.to_string())
+                .map_err(|e| HashError::Failed(e.to_string()))
+        })
+        .await?
+    }
+
+    /// True when the password matches. With no stored hash (unknown account, or no password
+    /// yet) it still does the same work and answers false.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+        let password = password.as_bytes().to_vec();
+        let (hash, real) = match stored {
+            Some(h) => (h.to_string(), true),
+            None => (self.dummy_hash.to_string(), false),
+        };
+        self.run(move || {
+            let parsed = PasswordHash::new(&hash).map_err(|e| HashError::Failed(e.to_string()))?;
+            Ok(argon2().verify_password(&password, &parsed).is_ok() && real)
+        })
+        .await?
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(HashError::Busy);
+        }
+        let permit = self.permits.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = permit.map_err(|_| HashError::Failed("hasher closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| HashError::Failed(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_hashes_depend_on_key_and_purpose() {
+        let a = Keys::from_bytes(&[1; 32]).unwrap();
+        let b = Keys::from_bytes(&[2; 32]).unwrap();
+        assert_eq!(
+            a.hash(Purpose::Code, b"123456"),
+            a.hash(Purpose::Code, b"123456")
+        );
+        assert_ne!(
+            a.hash(Purpose::Code, b"123456"),
+            b.hash(Purpose::Code, b"123456")
+        );
+        assert_ne!(
+            a.hash(Purpose::Code, b"123456"),
+            a.hash(Purpose::Link, b"123456")
+        );
+    }
+
+    #[test]
+    fn short_keys_are_refused() {
+        assert!(Keys::from_bytes(&[0; 16]).is_err());
+    }
+
+    #[test]
+    fn csrf_tokens_match_only_their_cookie() {
+        let keys = Keys::from_bytes(&[7; 32]).unwrap();
+        let token = keys.csrf_token("cookie-a");
+        assert!(keys.csrf_token_matches("cookie-a", &token));
+        assert!(!keys.csrf_token_matches("cookie-b", &token));
+        assert!(!keys.csrf_token_matches("cookie-a", ""));
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_distinct() {
+        let a = random_token().unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_ne!(a, random_token().unwrap());
+    }
+
+    #[tokio::test]
+    async fn owasp_argon2id_hashes_verify_and_unknown_accounts_never_match() {
+        let hasher = PasswordHasher::new(2).unwrap();
+        let hash = hasher.hash("correct horse battery staple").await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            hasher
+                .verify("correct horse battery staple", Some(&hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify("correct horse battery stapler", Some(&hash))
+                .await
+                .unwrap()
+        );
+        let dummy_password = "tessera dummy password for unknown accounts";
+        assert!(!hasher.verify(dummy_password, None).await.unwrap());
+    }
+}

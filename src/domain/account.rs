@@ -1,0 +1,76 @@
+//! Accounts: who a person is to the portal, and how far their registration has come.
+
+use super::{UnixTime, email::Email, name::DisplayName};
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What an account may administer.
+    Role { User => "user", OrgAdmin => "org-admin", SystemAdmin => "system-admin" }
+);
+
+text_enum!(
+    /// Invited: no password yet. Registering: password set, second factor not yet verified.
+    /// Active: registration complete.
+    AccountStatus { Invited => "invited", Registering => "registering", Active => "active" }
+);
+
+text_enum!(
+    /// The second factor the user chose at registration.
+    MfaMethod { Email => "email", Phone => "phone" }
+);
+
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: i64,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub org_id: Option<i64>,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub mfa_method: Option<MfaMethod>,
+    pub created_at: UnixTime,
+}
+
+/// What an administrator (or the first-run setup) gives to create an account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub org_id: Option<i64>,
+    pub role: Role,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_forms_round_trip() {
+        for role in [Role::User, Role::OrgAdmin, Role::SystemAdmin] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(
+            AccountStatus::parse("registering"),
+            Some(AccountStatus::Registering)
+        );
+        assert_eq!(MfaMethod::parse("phone"), Some(MfaMethod::Phone));
+    }
+}

@@ -1,0 +1,103 @@
+//! Email addresses: the account's identity and its email factor.
+
+use std::fmt;
+
+/// A syntactically valid address, trimmed and lower-cased so one mailbox is one account.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmailProblem {
+    #[error("Enter an email address.")]
+    Empty,
+    #[error("Enter the email address in the form name@example.com.")]
+    Malformed,
+    #[error("That email address is too long (254 characters at most).")]
+    TooLong,
+}
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, EmailProblem> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(EmailProblem::Empty);
+        }
+        if text.len() > 254 {
+            return Err(EmailProblem::TooLong);
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or(EmailProblem::Malformed)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !(local_ok && domain_ok) {
+            return Err(EmailProblem::Malformed);
+        }
+        Ok(Self(text.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn local_part(&self) -> &str {
+        self.0.split('@').next().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", crate::domain::mask::email(&self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_trimmed_and_lower_cased() {
+        let email = Email::parse("  Jane.Doe+portal@Example.ORG ").unwrap();
+        assert_eq!(email.as_str(), "jane.doe+portal@example.org");
+        assert_eq!(email.local_part(), "jane.doe+portal");
+    }
+
+    #[test]
+    fn malformed_addresses_are_refused_with_a_reason() {
+        for bad in [
+            "jane",
+            "jane@",
+            "@example.org",
+            "jane@example",
+            "ja ne@example.org",
+            "jane@exa_mple.org",
+            "jane..doe@example.org",
+            "jane@-example.org",
+            "<a>@example.org",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailProblem::Malformed), "{bad}");
+        }
+        assert_eq!(Email::parse("   "), Err(EmailProblem::Empty));
+        let long = format!("{}@example.org", "a".repeat(250));
+        assert_eq!(Email::parse(&long), Err(EmailProblem::TooLong));
+    }
+}

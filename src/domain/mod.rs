@@ -1,0 +1,14 @@
+//! Pure types and rules: no I/O, no SQL, no HTTP; the current time is passed in.
+
+pub mod account;
+pub mod code;
+pub mod email;
+pub mod mask;
+pub mod name;
+pub mod password;
+pub mod policy;
+pub mod session;
+pub mod throttle;
+
+/// Seconds since the Unix epoch. Every rule takes the current time as an argument.
+pub type UnixTime = i64;

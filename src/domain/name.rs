@@ -1,0 +1,79 @@
+//! Display names, as an administrator or the user types them.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameProblem {
+    #[error("Enter a display name.")]
+    Empty,
+    #[error("The display name is too long (100 characters at most).")]
+    TooLong,
+    #[error("The display name may not contain control characters or any of < > \" \\ {{ }}.")]
+    ForbiddenCharacters,
+}
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, NameProblem> {
+        // Inner runs of white space collapse to one space.
+        let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() {
+            return Err(NameProblem::Empty);
+        }
+        if text.chars().count() > 100 {
+            return Err(NameProblem::TooLong);
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() || "<>\"\\{}".contains(c))
+        {
+            return Err(NameProblem::ForbiddenCharacters);
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DisplayName({:?})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_any_script_is_welcome() {
+        assert_eq!(
+            DisplayName::parse("  José   Núñez ").unwrap().as_str(),
+            "José Núñez"
+        );
+        assert_eq!(DisplayName::parse("李小龙").unwrap().as_str(), "李小龙");
+    }
+
+    #[test]
+    fn empty_long_and_markup_names_are_refused() {
+        assert_eq!(DisplayName::parse(" "), Err(NameProblem::Empty));
+        assert_eq!(
+            DisplayName::parse(&"a".repeat(101)),
+            Err(NameProblem::TooLong)
+        );
+        assert_eq!(
+            DisplayName::parse("<script>"),
+            Err(NameProblem::ForbiddenCharacters)
+        );
+    }
+}

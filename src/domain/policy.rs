@@ -1,0 +1,89 @@
+//! The configurable policies of PRODUCT.md with their defaults. Each field is also a
+//! configuration key (and a `TESSERA_*` variable of the same name in upper case).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// Registration links live 48 hours (user guide: "expire within 2 days").
+    pub registration_link_ttl_secs: i64,
+    /// The emailed login code lives 30 seconds (user guide, "Login With Email").
+    pub email_login_code_ttl_secs: i64,
+    /// Every other code lives at most 10 minutes (NIST SP 800-63B 5.1.3.2).
+    pub code_ttl_secs: i64,
+    /// Wrong tries a code allows before it is dead.
+    pub code_max_attempts: i64,
+    /// Wait between two sends of a code; at most 60 s (PRODUCT.md page conventions).
+    pub code_resend_cooldown_secs: i64,
+    /// HIPAA automatic log-off: a session unused this long ends.
+    pub session_idle_secs: i64,
+    /// No session outlives this, however active.
+    pub session_absolute_secs: i64,
+    /// Consecutive failed sign-ins (passwords or codes) before a temporary lock
+    /// (well under NIST SP 800-63B's 100).
+    pub lockout_threshold: i64,
+    /// How long the first lock lasts; each further failure while over the threshold doubles it.
+    pub lockout_secs: i64,
+    /// Argon2id hashes computed at once; more wait their turn, so memory stays bounded.
+    pub password_hash_concurrency: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            registration_link_ttl_secs: 48 * 3600,
+            email_login_code_ttl_secs: 30,
+            code_ttl_secs: 600,
+            code_max_attempts: 5,
+            code_resend_cooldown_secs: 20,
+            session_idle_secs: 15 * 60,
+            session_absolute_secs: 12 * 3600,
+            lockout_threshold: 10,
+            lockout_secs: 15 * 60,
+            password_hash_concurrency: 0,
+        }
+    }
+}
+
+impl Policy {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let positive = [
+            (
+                "registration_link_ttl_secs",
+                self.registration_link_ttl_secs,
+            ),
+            ("email_login_code_ttl_secs", self.email_login_code_ttl_secs),
+            ("code_ttl_secs", self.code_ttl_secs),
+            ("code_max_attempts", self.code_max_attempts),
+            ("session_idle_secs", self.session_idle_secs),
+            ("session_absolute_secs", self.session_absolute_secs),
+            ("lockout_threshold", self.lockout_threshold),
+            ("lockout_secs", self.lockout_secs),
+        ];
+        for (name, value) in positive {
+            if value <= 0 {
+                anyhow::bail!("{name} must be greater than zero");
+            }
+        }
+        if self.code_ttl_secs > 600 || self.email_login_code_ttl_secs > 600 {
+            anyhow::bail!("codes may live at most 600 seconds (NIST SP 800-63B)");
+        }
+        if !(0..=60).contains(&self.code_resend_cooldown_secs) {
+            anyhow::bail!("code_resend_cooldown_secs must be between 0 and 60");
+        }
+        if self.lockout_threshold >= 100 {
+            anyhow::bail!("lockout_threshold must stay under 100 (NIST SP 800-63B)");
+        }
+        Ok(())
+    }
+
+    /// Hashes computed at once: the setting, or one per core.
+    pub fn hash_concurrency(&self) -> usize {
+        if self.password_hash_concurrency > 0 {
+            self.password_hash_concurrency as usize
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The email factor (guide: "Email Verification" and "Login With Email"): Send
+//! Verification Code, then Verify Code. The code is bound to the session that asked for it.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{Purpose, constant_time_eq, random_token};
+use crate::delivery::EmailMessage;
+use crate::domain::account::AccountStatus;
+use crate::domain::code::{CodeFormatProblem, CodeRefusal, OneTimeCode};
+use crate::domain::mask;
+use crate::domain::session::SessionStage;
+use crate::flows::sign_in::throttle_key;
+use crate::flows::{Internal, human_duration, human_time};
+use crate::store::{CodeCheck, CodeIssue, CodeOutcome, Session};
+
+/// What the verification page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CodePage {
+    /// The address on file, shown filled in.
+    pub email: String,
+    /// Registration (verify the address for the first time) or sign-in.
+    pub registering: bool,
+    /// Set once a code was sent: where to (masked), and for how much longer it works.
+    pub sent_to: Option<String>,
+    pub expires_in: Option<i64>,
+    pub lifetime: String,
+    /// Seconds until another code may be sent.
+    pub retry_in: i64,
+}
+
+pub async fn page(app: &App, session: &Session) -> Result<CodePage, Internal> {
+    let account_id = session
+        .account_id
+        .ok_or_else(|| anyhow::anyhow!("second-factor session without account"))?;
+    let account = app.store.account_by_id(account_id).await?;
+    let live = app.store.live_code(&session.id_hash).await?;
+    let now = app.now();
+    let registering = account.status == AccountStatus::Registering;
+    let retry_in = session.code_sent_at.map_or(0, |sent| {
+        (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+    });
+    Ok(CodePage {
+        email: account.email.to_string(),
+        registering,
+        sent_to: live.as_ref().map(|c| mask::email(&c.destination)),
+        expires_in: live.as_ref().map(|c| (c.expires_at - now).max(0)),
+        lifetime: human_duration(code_lifetime(app, registering)),
+        retry_in,
+    })
+}
+
+/// The guide's emailed login code lives 30 seconds; the first verification at registration
+/// gets the general code lifetime (10 minutes), as the person may be new to all this.
+fn code_lifetime(app: &App, registering: bool) -> i64 {
+    if registering {
+        app.config.policy.code_ttl_secs
+    } else {
+        app.config.policy.email_login_code_ttl_secs
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendProblem {
+    #[error("A code was sent moments ago. Wait {} before asking for another.", human_duration(*.retry_in))]
+    CoolingDown { retry_in: i64 },
+    #[error("Too many wrong codes were entered. Sign in again to get a new code.")]
+    Exhausted,
+    #[error("Your sign-in has timed out. Sign in again to get a code.")]
+    SessionEnded,
+    #[error(
+        "We could not send the email just now. Wait a minute and click Send Verification Code again."
+    )]
+    NotDelivered,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
+    let Some(account_id) = session
+        .account_id
+        .filter(|_| session.stage == SessionStage::SecondFactor)
+    else {
+        return Err(SendProblem::SessionEnded);
+    };
+    let account = app
+        .store
+        .account_by_id(account_id)
+        .await
+        .map_err(Internal::from)?;
+    let registering = account.status == AccountStatus::Registering;
+    let ttl = code_lifetime(app, registering);
+    let code = OneTimeCode::generate()
+        .map_err(|e| Internal::Other(anyhow::anyhow!("no randomness: {e}")))?;
+    let now = app.now();
+    let destination = account.email.as_str();
+    let event = AuditEvent::new(
+        "code-sent",
+        audit::account(account_id),
+        audit::account(account_id),
+    )
+    .with("channel", "email")
+    .with("destination", mask::email(destination));
+    let issued = app
+        .store
+        .issue_code(
+            &session.id_hash,
+            "email",
+            destination,
+            &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
+            now,
+            ttl,
+            &app.config.policy,
+            event,
+        )
+        .await
+        .map_err(Internal::from)?;
+    let code_id = match issued {
+        CodeIssue::Issued { code_id, .. } => code_id,
+        CodeIssue::CoolingDown { retry_at } => {
+            return Err(SendProblem::CoolingDown {
+                retry_in: (retry_at - now).max(1),
+            });
+        }
+        CodeIssue::Exhausted => return Err(SendProblem::Exhausted),
+        CodeIssue::NoSession => return Err(SendProblem::SessionEnded),
+    };
+    let context = minijinja::context! {
+        name => account.display_name.as_str(),
+        code => code.expose(),
+        lifetime => human_duration(ttl),
+        expires => human_time(now + ttl),
+    };
+    let message = EmailMessage {
+        to: destination.to_string(),
+        subject: format!("Your verification code: {}", code.expose()),
+        text: crate::templates::render("email/code.txt", &context).map_err(Internal::from)?,
+        html: crate::templates::render("email/code.html", &context).map_err(Internal::from)?,
+    };
+    if let Err(e) = app.mailer.send(&message, now).await {
+        tracing::warn!(error = %e, account_id, "verification code email not sent");
+        let event = AuditEvent::new("code-not-delivered", "system", audit::account(account_id))
+            .with("channel", "email");
+        app.store
+            .withdraw_code(code_id, &session.id_hash, app.now(), event)
+            .await
+            .map_err(Internal::from)?;
+        return Err(SendProblem::NotDelivered);
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyProblem {
+    #[error("{0}")]
+    Format(CodeFormatProblem),
+    #[error("{}", refusal_text(.0))]
+    Refused(CodeRefusal),
+    #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
+    Locked { until: i64 },
+    #[error("Your sign-in has timed out. Sign in again to get a new code.")]
+    SessionEnded,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+fn refusal_text(refusal: &CodeRefusal) -> String {
+    match refusal {
+        CodeRefusal::NoneSent => "There is no code waiting for this sign-in. Click Send Verification Code to get one.".into(),
+        CodeRefusal::Expired => "This code has expired. Click Send Verification Code to get a new one, and enter it straight away.".into(),
+        CodeRefusal::Wrong { tries_left } => format!(
+            "That code is not right. Check the latest email and try again ({tries_left} {} left).",
+            if *tries_left == 1 { "try" } else { "tries" }
+        ),
+        CodeRefusal::TooManyTries => "Too many wrong codes were entered, so this code no longer works. Sign in again to get a new code.".into(),
+        CodeRefusal::AlreadyUsed => "This code has already been used. Sign in again if you need to.".into(),
+    }
+}
+
+/// Checks the code; a right one ends the second-factor session and starts an authenticated
+/// one, whose cookie value is returned.
+pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String, VerifyProblem> {
+    let Some(account_id) = session
+        .account_id
+        .filter(|_| session.stage == SessionStage::SecondFactor)
+    else {
+        return Err(VerifyProblem::SessionEnded);
+    };
+    let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
+    let account = app
+        .store
+        .account_by_id(account_id)
+        .await
+        .map_err(Internal::from)?;
+    let key = throttle_key(app, account.email.as_str());
+    let now = app.now();
+    if let Some(until) = app
+        .store
+        .throttle(&key)
+        .await
+        .map_err(Internal::from)?
+        .locked_at(now)
+    {
+        return Err(VerifyProblem::Locked { until });
+    }
+    let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
+    let new_token = random_token().map_err(Internal::from)?;
+    let who = audit::account(account_id);
+    let outcome = app
+        .store
+        .check_code(
+            CodeCheck {
+                session_hash: &session.id_hash,
+                new_session_hash: &app.keys.hash(Purpose::Session, new_token.as_bytes()),
+                throttle_key: &key,
+                now,
+                policy: &app.config.policy,
+            },
+            |stored| constant_time_eq(stored, &submitted),
+            |_| AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", "email"),
+            |_, refusal| {
+                AuditEvent::new("code-refused", who.clone(), who.clone())
+                    .with("channel", "email")
+                    .with("reason", format!("{refusal:?}"))
+            },
+        )
+        .await
+        .map_err(Internal::from)?;
+    match outcome {
+        CodeOutcome::Verified { .. } => Ok(new_token),
+        CodeOutcome::Refused(refusal, throttle) => match throttle.locked_at(now) {
+            Some(until) => Err(VerifyProblem::Locked { until }),
+            None => Err(VerifyProblem::Refused(refusal)),
+        },
+    }
+}

@@ -1,0 +1,182 @@
+//! Invitation (guide: "New Portal User MFA Registration"): an administrator creates the
+//! account and the system emails a registration link that works once, for 48 hours.
+
+use crate::app::App;
+use crate::audit::AuditEvent;
+use crate::crypto::{Purpose, random_token};
+use crate::delivery::EmailMessage;
+use crate::domain::account::{AccountStatus, NewAccount, Role};
+use crate::domain::email::{Email, EmailProblem};
+use crate::domain::mask;
+use crate::domain::name::{DisplayName, NameProblem};
+use crate::flows::{Internal, human_duration, human_time};
+use crate::store::StoreError;
+
+#[derive(Debug, Clone)]
+pub struct InvitationRequest {
+    pub email: String,
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug)]
+pub struct Invited {
+    pub account_id: i64,
+    pub expires_at: i64,
+    /// The account was already invited: a new link replaced the old one.
+    pub resent: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvitationProblem {
+    #[error("{0}")]
+    Email(EmailProblem),
+    #[error("{0}")]
+    Name(NameProblem),
+    #[error(
+        "There is no organization named {0:?}. Create it first with `tessera admin create-org --name NAME`."
+    )]
+    UnknownOrganization(String),
+    #[error("An account with this email address has already registered.")]
+    AlreadyRegistered,
+    #[error(
+        "The registration email could not be sent ({0}); nothing was created. Check the mail settings and try again."
+    )]
+    NotSent(String),
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<StoreError> for InvitationProblem {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// Creates the invited account and emails its registration link. Inviting an address that
+/// is invited but not yet registered sends a new link, and the old one stops working.
+pub async fn invite(
+    app: &App,
+    request: InvitationRequest,
+    actor: &str,
+) -> Result<Invited, InvitationProblem> {
+    let email = Email::parse(&request.email).map_err(InvitationProblem::Email)?;
+    let display_name =
+        DisplayName::parse(&request.display_name).map_err(InvitationProblem::Name)?;
+    let org_id = match &request.organization {
+        Some(name) => Some(
+            app.store
+                .org_by_name(name.trim())
+                .await?
+                .ok_or_else(|| InvitationProblem::UnknownOrganization(name.trim().to_string()))?,
+        ),
+        None => None,
+    };
+    let now = app.now();
+    let expires_at = now + app.config.policy.registration_link_ttl_secs;
+    let token = random_token().map_err(Internal::from)?;
+    let link_hash = app.keys.hash(Purpose::Link, token.as_bytes());
+    let event = |name| AuditEvent::new(name, actor, mask::email(email.as_str()));
+
+    let (account_id, resent) = match app.store.account_by_email(&email).await? {
+        Some((account, _)) if account.status == AccountStatus::Invited => {
+            let audit = event("registration-link-sent")
+                .with("account_id", account.id)
+                .with("resent", true);
+            app.store
+                .reissue_link(Some(account.id), &link_hash, expires_at, now, audit)
+                .await?;
+            (account.id, true)
+        }
+        Some(_) => return Err(InvitationProblem::AlreadyRegistered),
+        None => {
+            let account = NewAccount {
+                email: email.clone(),
+                display_name: display_name.clone(),
+                org_id,
+                role: request.role,
+            };
+            let audit = event("account-invited").with("role", request.role.as_str());
+            match app
+                .store
+                .invite(&account, &link_hash, expires_at, now, audit)
+                .await
+            {
+                Ok(id) => (id, false),
+                Err(StoreError::Conflict) => return Err(InvitationProblem::AlreadyRegistered),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+
+    let link = app.url(&format!("/register/{token}"));
+    let message = registration_email(
+        app,
+        &email,
+        &display_name,
+        &link,
+        expires_at - now,
+        expires_at,
+    )?;
+    if let Err(e) = app.mailer.send(&message, now).await {
+        tracing::warn!(error = %e, account_id, "registration email not sent");
+        if !resent {
+            let audit = event("invitation-withdrawn").with("reason", "email not sent");
+            app.store
+                .withdraw_invitation(account_id, app.now(), audit)
+                .await?;
+        }
+        return Err(InvitationProblem::NotSent(e.to_string()));
+    }
+    Ok(Invited {
+        account_id,
+        expires_at,
+        resent,
+    })
+}
+
+fn registration_email(
+    app: &App,
+    email: &Email,
+    name: &DisplayName,
+    link: &str,
+    lifetime: i64,
+    expires_at: i64,
+) -> Result<EmailMessage, Internal> {
+    let context = minijinja::context! {
+        name => name.as_str(),
+        link => link,
+        lifetime => human_duration(lifetime),
+        expires => human_time(expires_at),
+        help => app.url("/login"),
+    };
+    Ok(EmailMessage {
+        to: email.as_str().to_string(),
+        subject: "Complete your Tessera registration".into(),
+        text: crate::templates::render("email/invitation.txt", &context)?,
+        html: crate::templates::render("email/invitation.html", &context)?,
+    })
+}
+
+/// On a portal without a system administrator: a fresh one-time link with which the first
+/// administrator registers through the same journey as everyone else (older ones stop
+/// working). None once an administrator exists.
+pub async fn first_administrator_link(app: &App) -> Result<Option<(String, i64)>, Internal> {
+    if app.store.has_system_admin().await? {
+        return Ok(None);
+    }
+    let now = app.now();
+    let expires_at = now + app.config.policy.registration_link_ttl_secs;
+    let token = random_token()?;
+    let link_hash = app.keys.hash(Purpose::Link, token.as_bytes());
+    let audit = AuditEvent::new(
+        "first-administrator-link-issued",
+        "system",
+        "first-administrator",
+    );
+    app.store
+        .reissue_link(None, &link_hash, expires_at, now, audit)
+        .await?;
+    Ok(Some((app.url(&format!("/register/{token}")), expires_at)))
+}

@@ -1,0 +1,65 @@
+//! The journeys of the user guide, one module each. A flow takes the `App` (its ports) and
+//! the person's input, decides, and returns an outcome; it knows nothing of HTTP or SQL.
+
+pub mod email_code;
+pub mod invitation;
+pub mod registration;
+pub mod session;
+pub mod sign_in;
+pub mod terms;
+
+use crate::crypto::HashError;
+use crate::store::StoreError;
+
+/// A failure the person cannot fix: shown with an operation id, logged in full.
+#[derive(Debug, thiserror::Error)]
+pub enum Internal {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+    #[error("{0}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// "in 30 seconds", "in 10 minutes", "in 2 days": how long something still works.
+pub fn human_duration(secs: i64) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    match secs {
+        s if s < 120 => plural(s.max(0), "second"),
+        s if s < 2 * 3600 => plural(s / 60, "minute"),
+        s if s < 2 * 86_400 => plural(s / 3600, "hour"),
+        s => plural(s / 86_400, "day"),
+    }
+}
+
+/// A Unix time as `2026-11-29 21:40 UTC`.
+pub fn human_time(at: crate::domain::UnixTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(30), "30 seconds");
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(600), "10 minutes");
+        assert_eq!(human_duration(48 * 3600), "2 days");
+        assert_eq!(human_time(0), "1970-01-01 00:00 UTC");
+    }
+}

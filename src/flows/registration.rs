@@ -1,0 +1,227 @@
+//! Registration (guide: "Create a New Account"): the emailed link opens a page with Display
+//! Name and Email filled in; the person sets a password, chooses the MFA method, Submit.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{Purpose, random_token};
+use crate::domain::account::{MfaMethod, NewAccount, Role};
+use crate::domain::email::{Email, EmailProblem};
+use crate::domain::mask;
+use crate::domain::name::{DisplayName, NameProblem};
+use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
+use crate::domain::session::SessionStage;
+use crate::flows::Internal;
+use crate::store::{InvitationTarget, LinkRefusal, Session, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkProblem {
+    #[error(
+        "This registration link is not valid. Check that you opened the whole link from the email."
+    )]
+    Unknown,
+    #[error(
+        "This registration link has expired: links work for 2 days. Ask your Portal Administrator to send you a new link."
+    )]
+    Expired,
+    #[error(
+        "This registration link has already been used. Each link works once. If you did not finish registering, ask your Portal Administrator to send you a new link."
+    )]
+    Used,
+    #[error(
+        "A newer registration link was sent to you, so this one no longer works. Use the link in the most recent email."
+    )]
+    Replaced,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+/// Exchanges the emailed token for a registration session (the token leaves the address
+/// bar at once). Returns the session cookie's value.
+pub async fn open_link(app: &App, token: &str) -> Result<String, LinkProblem> {
+    let now = app.now();
+    let session_token = random_token().map_err(Internal::from)?;
+    let outcome = app
+        .store
+        .open_link(
+            &app.keys.hash(Purpose::Link, token.as_bytes()),
+            &app.keys.hash(Purpose::Session, session_token.as_bytes()),
+            now,
+            &app.config.policy,
+            |target| match target {
+                InvitationTarget::Account(a) => AuditEvent::new(
+                    "registration-link-opened",
+                    audit::account(a.id),
+                    audit::account(a.id),
+                ),
+                InvitationTarget::FirstAdministrator => AuditEvent::new(
+                    "registration-link-opened",
+                    "anonymous",
+                    "first-administrator",
+                ),
+            },
+        )
+        .await
+        .map_err(Internal::from)?;
+    match outcome {
+        Ok(_) => Ok(session_token),
+        Err(LinkRefusal::Unknown) => Err(LinkProblem::Unknown),
+        Err(LinkRefusal::Expired) => Err(LinkProblem::Expired),
+        Err(LinkRefusal::Used) => Err(LinkProblem::Used),
+        Err(LinkRefusal::Replaced) => Err(LinkProblem::Replaced),
+    }
+}
+
+/// What the registration page shows.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RegistrationForm {
+    pub display_name: String,
+    pub email: String,
+    /// Only the first administrator types their own email; everyone else's is the invited one.
+    pub email_editable: bool,
+    pub method: String,
+}
+
+pub async fn form(app: &App, session: &Session) -> Result<RegistrationForm, Internal> {
+    Ok(match session.account_id {
+        Some(id) => {
+            let account = app.store.account_by_id(id).await?;
+            RegistrationForm {
+                display_name: account.display_name.to_string(),
+                email: account.email.to_string(),
+                email_editable: false,
+                method: String::new(),
+            }
+        }
+        None => RegistrationForm {
+            email_editable: true,
+            ..Default::default()
+        },
+    })
+}
+
+#[derive(Clone, Default, serde::Deserialize)]
+pub struct RegistrationInput {
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirmation: String,
+    #[serde(default)]
+    pub mfa_method: String,
+}
+
+/// Passwords never reach a log.
+impl std::fmt::Debug for RegistrationInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationInput")
+            .field("email", &mask::email(&self.email))
+            .field("mfa_method", &self.mfa_method)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationProblem {
+    #[error("{0}")]
+    Name(NameProblem),
+    #[error("{0}")]
+    Email(EmailProblem),
+    #[error("{0}")]
+    Password(PasswordProblem),
+    #[error("Choose how you will verify your identity: Phone or Email.")]
+    NoMethod,
+    #[error("Phone verification is not available on this portal yet. Choose Email to continue.")]
+    PhoneUnavailable,
+    #[error("An account with this email address already exists. Use a different address.")]
+    EmailTaken,
+    #[error(
+        "This registration page has expired. Open the link in your registration email again, or ask your Portal Administrator for a new one."
+    )]
+    SessionEnded,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl RegistrationProblem {
+    /// The form field the problem belongs to, so the page can point at it.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Name(_) => "display_name",
+            Self::Email(_) | Self::EmailTaken => "email",
+            Self::Password(_) => "password",
+            Self::NoMethod | Self::PhoneUnavailable => "mfa_method",
+            Self::SessionEnded | Self::Internal(_) => "",
+        }
+    }
+}
+
+/// Validates everything first; only a fully valid form changes anything. Returns the
+/// address to sign in with.
+pub async fn complete(
+    app: &App,
+    session: &Session,
+    input: &RegistrationInput,
+) -> Result<Email, RegistrationProblem> {
+    if session.stage != SessionStage::Registration {
+        return Err(RegistrationProblem::SessionEnded);
+    }
+    let display_name =
+        DisplayName::parse(&input.display_name).map_err(RegistrationProblem::Name)?;
+    let invited = match session.account_id {
+        Some(id) => Some(app.store.account_by_id(id).await.map_err(Internal::from)?),
+        None => None,
+    };
+    let email = match &invited {
+        Some(account) => account.email.clone(),
+        None => Email::parse(&input.email).map_err(RegistrationProblem::Email)?,
+    };
+    let method = match MfaMethod::parse(input.mfa_method.as_str()) {
+        Some(MfaMethod::Email) => MfaMethod::Email,
+        Some(MfaMethod::Phone) => return Err(RegistrationProblem::PhoneUnavailable),
+        None => return Err(RegistrationProblem::NoMethod),
+    };
+    let context = PasswordContext {
+        email: email.as_str(),
+        display_name: display_name.as_str(),
+    };
+    let password = NewPassword::parse(&input.password, &input.password_confirmation, &context)
+        .map_err(RegistrationProblem::Password)?;
+    let hash = app
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(Internal::from)?;
+
+    let new_admin = NewAccount {
+        email: email.clone(),
+        display_name: display_name.clone(),
+        org_id: None,
+        role: Role::SystemAdmin,
+    };
+    let result = app
+        .store
+        .complete_registration(
+            &session.id_hash,
+            invited.is_none().then_some(&new_admin),
+            session.account_id,
+            &hash,
+            &display_name,
+            method,
+            app.now(),
+            |id| {
+                AuditEvent::new("password-set", audit::account(id), audit::account(id))
+                    .with("mfa_method", method.as_str())
+                    .with("first_administrator", invited.is_none())
+            },
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(email),
+        Err(StoreError::NotFound) => Err(RegistrationProblem::SessionEnded),
+        Err(StoreError::Conflict) => Err(RegistrationProblem::EmailTaken),
+        Err(e) => Err(Internal::from(e).into()),
+    }
+}

@@ -1,0 +1,118 @@
+//! Sign in (guide: "Login With Email" / "Login With Phone", first step): email and password.
+//! Known and unknown addresses get the same words, the same status and the same work.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{HashError, Purpose, random_token};
+use crate::domain::account::{AccountStatus, MfaMethod};
+use crate::domain::email::Email;
+use crate::domain::mask;
+use crate::domain::session::SessionTimes;
+use crate::flows::{Internal, human_time};
+use crate::store::Session;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInProblem {
+    #[error(
+        "The email address or password is not right. Check both and try again. If you have not registered yet, use the link in your registration email."
+    )]
+    Invalid,
+    #[error("Too many failed sign-ins for this email address. Try again after {}.", human_time(*.until))]
+    Locked { until: i64 },
+    #[error("The portal is busy. Wait a few seconds and try again.")]
+    Busy,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<HashError> for SignInProblem {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Busy,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PasswordAccepted {
+    /// The new session's cookie value (a new identifier: the old session, if any, is revoked).
+    pub session_token: String,
+    pub method: MfaMethod,
+}
+
+/// The keyed hash that counts failures for an address, registered or not.
+pub fn throttle_key(app: &App, email: &str) -> Vec<u8> {
+    app.keys.hash(Purpose::Throttle, email.as_bytes())
+}
+
+pub async fn sign_in(
+    app: &App,
+    email: &str,
+    password: &str,
+    previous: Option<&Session>,
+) -> Result<PasswordAccepted, SignInProblem> {
+    // A malformed address cannot be an account: the same answer as a wrong password.
+    let Ok(email) = Email::parse(email) else {
+        app.hasher.verify(password, None).await?;
+        return Err(SignInProblem::Invalid);
+    };
+    let now = app.now();
+    let key = throttle_key(app, email.as_str());
+    if let Some(until) = app
+        .store
+        .throttle(&key)
+        .await
+        .map_err(Internal::from)?
+        .locked_at(now)
+    {
+        return Err(SignInProblem::Locked { until });
+    }
+    let found = app
+        .store
+        .account_by_email(&email)
+        .await
+        .map_err(Internal::from)?;
+    let (account, stored) = match &found {
+        Some((account, hash)) if account.status != AccountStatus::Invited => {
+            (Some(account), hash.as_deref())
+        }
+        _ => (None, None),
+    };
+    let matches = app.hasher.verify(password, stored).await?;
+    let (Some(account), true) = (account, matches) else {
+        let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
+        let event =
+            AuditEvent::new("sign-in-failed", "anonymous", subject).with("reason", "password");
+        let throttle = app
+            .store
+            .sign_in_failed(&key, now, &app.config.policy, event)
+            .await
+            .map_err(Internal::from)?;
+        return Err(match throttle.locked_at(now) {
+            Some(until) => SignInProblem::Locked { until },
+            None => SignInProblem::Invalid,
+        });
+    };
+    let session_token = random_token().map_err(Internal::from)?;
+    let times = SessionTimes::new(now, &app.config.policy, None);
+    let event = AuditEvent::new(
+        "password-accepted",
+        audit::account(account.id),
+        audit::account(account.id),
+    );
+    app.store
+        .start_second_factor(
+            previous.map(|s| s.id_hash.as_slice()),
+            &app.keys.hash(Purpose::Session, session_token.as_bytes()),
+            account.id,
+            times,
+            event,
+        )
+        .await
+        .map_err(Internal::from)?;
+    Ok(PasswordAccepted {
+        session_token,
+        method: account.mfa_method.unwrap_or(MfaMethod::Email),
+    })
+}

@@ -1,0 +1,50 @@
+//! Terms of Use (guide: "check the box at the bottom to agree to Terms of Use, then click
+//! Continue"): versioned, and each acceptance recorded with its time.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::flows::Internal;
+use crate::store::TermsVersion;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TermsProblem {
+    #[error("Check the box to agree to the Terms of Use, then click Continue.")]
+    NotAgreed,
+    #[error(
+        "The Terms of Use changed while you were reading them. Read the new version and agree again."
+    )]
+    Outdated,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+/// The version the account still has to accept, if any.
+pub async fn pending(app: &App, account_id: i64) -> Result<Option<TermsVersion>, Internal> {
+    let current = app.store.current_terms().await?;
+    Ok((!app.store.has_accepted(account_id, current.version).await?).then_some(current))
+}
+
+pub async fn accept(
+    app: &App,
+    account_id: i64,
+    version: i64,
+    agreed: bool,
+) -> Result<(), TermsProblem> {
+    if !agreed {
+        return Err(TermsProblem::NotAgreed);
+    }
+    let current = app.store.current_terms().await.map_err(Internal::from)?;
+    if current.version != version {
+        return Err(TermsProblem::Outdated);
+    }
+    let event = AuditEvent::new(
+        "terms-accepted",
+        audit::account(account_id),
+        audit::account(account_id),
+    );
+    app.store
+        .accept_terms(account_id, version, app.now(), event)
+        .await
+        .map_err(Internal::from)?;
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! Organizations, accounts and their registration links.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Store, StoreError, StoreResult, audit::append, parse_column};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::account::{Account, AccountStatus, MfaMethod, NewAccount, Role};
+use crate::domain::email::Email;
+use crate::domain::name::DisplayName;
+use crate::domain::session::{SessionStage, SessionTimes};
+
+/// Whom a registration link registers: an invited account, or (the first-run link) a system
+/// administrator who types their own name and email.
+#[derive(Debug, Clone)]
+pub enum InvitationTarget {
+    Account(Account),
+    FirstAdministrator,
+}
+
+/// Why a registration link did not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Unknown,
+    Expired,
+    Used,
+    /// A newer link for the same account replaced it.
+    Replaced,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, email, display_name, org_id, role, status, mfa_method, created_at";
+
+fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
+    let email: String = row.try_get("email")?;
+    let name: String = row.try_get("display_name")?;
+    let role: String = row.try_get("role")?;
+    let status: String = row.try_get("status")?;
+    let method: Option<String> = row.try_get("mfa_method")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        email: Email::parse(&email).map_err(|_| StoreError::Corrupt(format!("email {email:?}")))?,
+        display_name: DisplayName::parse(&name)
+            .map_err(|_| StoreError::Corrupt(format!("display_name {name:?}")))?,
+        org_id: row.try_get("org_id")?,
+        role: parse_column("role", &role, Role::parse)?,
+        status: parse_column("status", &status, AccountStatus::parse)?,
+        mfa_method: method
+            .map(|m| parse_column("mfa_method", &m, MfaMethod::parse))
+            .transpose()?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_org(
+        &self,
+        name: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .try_get("id")?;
+        append(&mut tx, now, &audit.with("organization_id", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM organizations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    /// Creates an invited account and its registration link, together or not at all.
+    pub async fn invite(
+        &self,
+        account: &NewAccount,
+        link_hash: &[u8],
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(account.email.as_str())
+        .bind(account.display_name.as_str())
+        .bind(account.org_id)
+        .bind(account.role.as_str())
+        .bind(AccountStatus::Invited.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .try_get("id")?;
+        insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
+        append(&mut tx, now, &audit.with("account_id", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Removes an invitation whose email could not be sent, so no half-made account stays.
+    pub async fn withdraw_invitation(
+        &self,
+        account_id: i64,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = $2")
+            .bind(account_id)
+            .bind(AccountStatus::Invited.as_str())
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues a new link for an account (or the first-run link when `account_id` is None);
+    /// every older unused link of the same account stops working.
+    pub async fn reissue_link(
+        &self,
+        account_id: Option<i64>,
+        link_hash: &[u8],
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let voided = match account_id {
+            Some(id) => sqlx::query(
+                "UPDATE registration_links SET voided_at = $1
+                 WHERE account_id = $2 AND used_at IS NULL AND voided_at IS NULL",
+            )
+            .bind(now)
+            .bind(id),
+            None => sqlx::query(
+                "UPDATE registration_links SET voided_at = $1
+                 WHERE account_id IS NULL AND used_at IS NULL AND voided_at IS NULL",
+            )
+            .bind(now),
+        }
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let purpose = if account_id.is_some() {
+            "invitation"
+        } else {
+            "first-administrator"
+        };
+        insert_link(&mut tx, link_hash, account_id, purpose, now, expires_at).await?;
+        append(
+            &mut tx,
+            now,
+            &audit.with("older_links_voided", voided as i64),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Exchanges a link for a registration session: the link is used up and the session is
+    /// created in one step, so the link works exactly once.
+    pub async fn open_link(
+        &self,
+        link_hash: &[u8],
+        session_hash: &[u8],
+        now: UnixTime,
+        policy: &crate::domain::policy::Policy,
+        audit: impl FnOnce(&InvitationTarget) -> AuditEvent,
+    ) -> StoreResult<Result<InvitationTarget, LinkRefusal>> {
+        let mut tx = self.begin().await?;
+        let opened = sqlx::query(
+            "UPDATE registration_links SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $1
+             RETURNING account_id, expires_at",
+        )
+        .bind(now)
+        .bind(link_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(opened) = opened else {
+            let refusal = link_refusal(&mut tx, link_hash, now).await?;
+            tx.rollback().await?;
+            return Ok(Err(refusal));
+        };
+        let account_id: Option<i64> = opened.try_get("account_id")?;
+        let expires_at: i64 = opened.try_get("expires_at")?;
+        let target = match account_id {
+            Some(id) => {
+                let row = sqlx::query(&format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                InvitationTarget::Account(account_from_row(&row)?)
+            }
+            None => InvitationTarget::FirstAdministrator,
+        };
+        let times = SessionTimes::new(now, policy, Some(expires_at));
+        super::sessions::insert(
+            &mut tx,
+            session_hash,
+            account_id,
+            SessionStage::Registration,
+            times,
+        )
+        .await?;
+        append(&mut tx, now, &audit(&target)).await?;
+        tx.commit().await?;
+        Ok(Ok(target))
+    }
+
+    pub async fn account_by_email(
+        &self,
+        email: &Email,
+    ) -> StoreResult<Option<(Account, Option<String>)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE email = $1"
+        ))
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((account_from_row(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    pub async fn account_by_id(&self, id: i64) -> StoreResult<Account> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        account_from_row(&row)
+    }
+
+    pub async fn has_system_admin(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1")
+            .bind(Role::SystemAdmin.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// Sets the password and factor chosen on the registration page and ends the
+    /// registration session. For the first-run link it creates the administrator's account.
+    /// Returns the account's id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn complete_registration(
+        &self,
+        session_hash: &[u8],
+        account: Option<&NewAccount>,
+        account_id: Option<i64>,
+        password_hash: &str,
+        display_name: &DisplayName,
+        method: MfaMethod,
+        now: UnixTime,
+        audit: impl FnOnce(i64) -> AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        // The session must still be a live registration session: a replayed form fails here.
+        let ended = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1
+             WHERE id_hash = $2 AND stage = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .bind(SessionStage::Registration.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if ended != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let id = match (account_id, account) {
+            (Some(id), _) => {
+                let updated = sqlx::query(
+                    "UPDATE accounts SET password_hash = $1, display_name = $2, mfa_method = $3, status = $4
+                     WHERE id = $5 AND status IN ($6, $4)",
+                )
+                .bind(password_hash)
+                .bind(display_name.as_str())
+                .bind(method.as_str())
+                .bind(AccountStatus::Registering.as_str())
+                .bind(id)
+                .bind(AccountStatus::Invited.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err(StoreError::NotFound);
+                }
+                id
+            }
+            (None, Some(new)) => sqlx::query(
+                "INSERT INTO accounts (email, display_name, org_id, role, status, password_hash, mfa_method, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(new.email.as_str())
+            .bind(display_name.as_str())
+            .bind(new.org_id)
+            .bind(new.role.as_str())
+            .bind(AccountStatus::Registering.as_str())
+            .bind(password_hash)
+            .bind(method.as_str())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?
+            .try_get("id")?,
+            (None, None) => return Err(StoreError::NotFound),
+        };
+        append(&mut tx, now, &audit(id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+async fn insert_link(
+    tx: &mut Transaction<'static, Any>,
+    link_hash: &[u8],
+    account_id: Option<i64>,
+    purpose: &str,
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO registration_links (token_hash, account_id, purpose, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(link_hash)
+    .bind(account_id)
+    .bind(purpose)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn link_refusal(
+    tx: &mut Transaction<'static, Any>,
+    link_hash: &[u8],
+    now: UnixTime,
+) -> StoreResult<LinkRefusal> {
+    let row = sqlx::query(
+        "SELECT expires_at, used_at, voided_at FROM registration_links WHERE token_hash = $1",
+    )
+    .bind(link_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(LinkRefusal::Unknown);
+    };
+    let used: Option<i64> = row.try_get("used_at")?;
+    let voided: Option<i64> = row.try_get("voided_at")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    Ok(if used.is_some() {
+        LinkRefusal::Used
+    } else if voided.is_some() {
+        LinkRefusal::Replaced
+    } else if expires_at <= now {
+        LinkRefusal::Expired
+    } else {
+        LinkRefusal::Unknown
+    })
+}

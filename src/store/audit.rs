@@ -1,0 +1,113 @@
+//! Appending to and reading the hash-chained audit log.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::{Store, StoreResult};
+use crate::audit::{AuditEvent, AuditRecord, chain_hash};
+use crate::domain::UnixTime;
+
+/// Appends inside the caller's transaction. The head row is updated first: that takes the
+/// write lock, so concurrent appenders (on any node) queue and the chain never forks.
+pub(super) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    now: UnixTime,
+    event: &AuditEvent,
+) -> StoreResult<()> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = row.try_get("seq")?;
+    let prev_hash: String = row.try_get("hash")?;
+    let detail = event.detail.to_string();
+    let hash = chain_hash(
+        &prev_hash,
+        seq,
+        now,
+        event.event,
+        &event.actor,
+        &event.subject,
+        &detail,
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, event, actor, subject, detail, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(now)
+    .bind(event.event)
+    .bind(&event.actor)
+    .bind(&event.subject)
+    .bind(&detail)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records an event that changes nothing else (a refused sign-in, a failed delivery).
+    pub async fn record(&self, now: UnixTime, event: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        append(&mut tx, now, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The whole chain in order, and the head's last sequence number.
+    pub async fn audit_chain(&self) -> StoreResult<(Vec<AuditRecord>, i64)> {
+        let head: i64 = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("seq")?;
+        let rows = sqlx::query(
+            "SELECT seq, at, event, actor, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let records = rows
+            .iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    event: r.try_get("event")?,
+                    actor: r.try_get("actor")?,
+                    subject: r.try_get("subject")?,
+                    detail: r.try_get("detail")?,
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((records, head))
+    }
+
+    /// The most recent entries, newest first (for tests and, later, the audit viewer).
+    pub async fn recent_audit(
+        &self,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT event, actor, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("event")?,
+                    r.try_get("actor")?,
+                    r.try_get("subject")?,
+                    r.try_get("detail")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+}

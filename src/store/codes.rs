@@ -1,0 +1,323 @@
+//! Verification codes: issued per session, checked and consumed atomically.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult, audit::append, sessions, throttle};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::code::CodeRefusal;
+use crate::domain::policy::Policy;
+use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::throttle::Throttle;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeIssue {
+    Issued {
+        code_id: i64,
+        expires_at: UnixTime,
+    },
+    /// A code was sent moments ago; another may be sent at `retry_at`.
+    CoolingDown {
+        retry_at: UnixTime,
+    },
+    /// The wrong tries of earlier codes are used up: sign in again.
+    Exhausted,
+    /// The session is gone (signed out, timed out, or replaced).
+    NoSession,
+}
+
+/// The code the session is waiting for, as the verification page shows it.
+#[derive(Debug, Clone)]
+pub struct LiveCode {
+    pub destination: String,
+    pub expires_at: UnixTime,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone)]
+pub enum CodeOutcome {
+    /// The code was right: the second-factor session is replaced by an authenticated one.
+    Verified {
+        account_id: i64,
+    },
+    Refused(CodeRefusal, Throttle),
+}
+
+/// What checking a code needs to know besides the code.
+pub struct CodeCheck<'a> {
+    pub session_hash: &'a [u8],
+    /// The identifier of the authenticated session to create when the code is right.
+    pub new_session_hash: &'a [u8],
+    pub throttle_key: &'a [u8],
+    pub now: UnixTime,
+    pub policy: &'a Policy,
+}
+
+impl Store {
+    /// Issues a new code for the session. The previous one dies and its wrong tries carry
+    /// over, so resending never buys more guesses. The cool-down is claimed by an atomic
+    /// update, so two clicks at once send one code.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn issue_code(
+        &self,
+        session_hash: &[u8],
+        channel: &str,
+        destination: &str,
+        code_hash: &[u8],
+        now: UnixTime,
+        ttl: i64,
+        policy: &Policy,
+        audit: AuditEvent,
+    ) -> StoreResult<CodeIssue> {
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE sessions SET code_sent_at = $1
+             WHERE id_hash = $2 AND revoked_at IS NULL AND stage = $3
+               AND (code_sent_at IS NULL OR code_sent_at <= $4)
+             RETURNING id_hash",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .bind(SessionStage::SecondFactor.as_str())
+        .bind(now - policy.code_resend_cooldown_secs)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if claimed.is_none() {
+            let row = sqlx::query(
+                "SELECT code_sent_at FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
+            )
+            .bind(session_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            return Ok(match row {
+                Some(r) => {
+                    let sent: Option<i64> = r.try_get("code_sent_at")?;
+                    CodeIssue::CoolingDown {
+                        retry_at: sent.unwrap_or(now) + policy.code_resend_cooldown_secs,
+                    }
+                }
+                None => CodeIssue::NoSession,
+            });
+        }
+        let replaced = sqlx::query(
+            "UPDATE verification_codes SET superseded_at = $1
+             WHERE session_hash = $2 AND consumed_at IS NULL AND superseded_at IS NULL
+             RETURNING attempts",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut attempts = 0;
+        for row in &replaced {
+            attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
+        }
+        if attempts >= policy.code_max_attempts {
+            tx.rollback().await?;
+            return Ok(CodeIssue::Exhausted);
+        }
+        let expires_at = now + ttl;
+        let code_id: i64 = sqlx::query(
+            "INSERT INTO verification_codes (session_hash, channel, destination, code_hash, attempts, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(session_hash)
+        .bind(channel)
+        .bind(destination)
+        .bind(code_hash)
+        .bind(attempts)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        append(
+            &mut tx,
+            now,
+            &audit
+                .with("expires_at", expires_at)
+                .with("replaced", !replaced.is_empty()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CodeIssue::Issued {
+            code_id,
+            expires_at,
+        })
+    }
+
+    /// A code whose message could not be delivered is withdrawn, and the cool-down released
+    /// so the user may try again at once.
+    pub async fn withdraw_code(
+        &self,
+        code_id: i64,
+        session_hash: &[u8],
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE verification_codes SET superseded_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET code_sent_at = NULL WHERE id_hash = $1")
+            .bind(session_hash)
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn live_code(&self, session_hash: &[u8]) -> StoreResult<Option<LiveCode>> {
+        let row = sqlx::query(
+            "SELECT destination, expires_at, attempts FROM verification_codes
+             WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(LiveCode {
+                destination: r.try_get("destination")?,
+                expires_at: r.try_get("expires_at")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Checks a code in one transaction: a try is claimed first (so no more than the allowed
+    /// number are ever compared, however many arrive at once), `matches` compares in
+    /// constant time, and a right code is consumed and exchanged for an authenticated session
+    /// at once, so two simultaneous right answers make exactly one session.
+    pub async fn check_code(
+        &self,
+        check: CodeCheck<'_>,
+        matches: impl FnOnce(&[u8]) -> bool,
+        verified: impl FnOnce(i64) -> AuditEvent,
+        refused: impl FnOnce(Option<i64>, CodeRefusal) -> AuditEvent,
+    ) -> StoreResult<CodeOutcome> {
+        let CodeCheck {
+            session_hash,
+            new_session_hash,
+            throttle_key,
+            now,
+            policy,
+        } = check;
+        let mut tx = self.begin().await?;
+        let account_id: Option<i64> = sqlx::query(
+            "SELECT account_id FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND stage = $2",
+        )
+        .bind(session_hash)
+        .bind(SessionStage::SecondFactor.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get("account_id"))
+        .transpose()?
+        .flatten();
+        let claimed = sqlx::query(
+            "UPDATE verification_codes SET attempts = attempts + 1
+             WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
+               AND attempts < $2 AND expires_at > $3
+             RETURNING id, code_hash, attempts",
+        )
+        .bind(session_hash)
+        .bind(policy.code_max_attempts)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (Some(account_id), Some(claimed)) = (account_id, claimed) else {
+            let refusal = why_no_code(&mut tx, session_hash, now, policy).await?;
+            append(&mut tx, now, &refused(account_id, refusal)).await?;
+            tx.commit().await?;
+            return Ok(CodeOutcome::Refused(refusal, Throttle::default()));
+        };
+        let code_id: i64 = claimed.try_get("id")?;
+        let stored: Vec<u8> = claimed.try_get("code_hash")?;
+        let attempts: i64 = claimed.try_get("attempts")?;
+        if !matches(&stored) {
+            let left = policy.code_max_attempts - attempts;
+            let refusal = if left > 0 {
+                CodeRefusal::Wrong { tries_left: left }
+            } else {
+                CodeRefusal::TooManyTries
+            };
+            let throttle = throttle::count_failure(&mut tx, throttle_key, now, policy).await?;
+            append(
+                &mut tx,
+                now,
+                &refused(Some(account_id), refusal).with("failures", throttle.failures),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(CodeOutcome::Refused(refusal, throttle));
+        }
+        sqlx::query(
+            "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(code_id)
+        .execute(&mut *tx)
+        .await?;
+        sessions::revoke(&mut tx, session_hash, now).await?;
+        let times = SessionTimes::new(now, policy, None);
+        sessions::insert(
+            &mut tx,
+            new_session_hash,
+            Some(account_id),
+            SessionStage::Authenticated,
+            times,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE accounts SET last_sign_in_at = $1,
+                 status = CASE WHEN status = 'registering' THEN 'active' ELSE status END
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        throttle::clear(&mut tx, throttle_key).await?;
+        append(&mut tx, now, &verified(account_id)).await?;
+        tx.commit().await?;
+        Ok(CodeOutcome::Verified { account_id })
+    }
+}
+
+async fn why_no_code(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    session_hash: &[u8],
+    now: UnixTime,
+    policy: &Policy,
+) -> StoreResult<CodeRefusal> {
+    let row = sqlx::query(
+        "SELECT attempts, expires_at, consumed_at, superseded_at FROM verification_codes
+         WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(session_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(CodeRefusal::NoneSent);
+    };
+    let consumed: Option<i64> = row.try_get("consumed_at")?;
+    let superseded: Option<i64> = row.try_get("superseded_at")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    let expires_at: i64 = row.try_get("expires_at")?;
+    Ok(if consumed.is_some() {
+        CodeRefusal::AlreadyUsed
+    } else if superseded.is_some() {
+        CodeRefusal::NoneSent
+    } else if attempts >= policy.code_max_attempts {
+        CodeRefusal::TooManyTries
+    } else if expires_at <= now {
+        CodeRefusal::Expired
+    } else {
+        CodeRefusal::NoneSent
+    })
+}

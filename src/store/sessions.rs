@@ -1,0 +1,136 @@
+//! Server-side sessions, found by the keyed hash of the cookie's value.
+
+use sqlx::{Any, Row, Transaction};
+
+use super::{Store, StoreError, StoreResult, audit::append, parse_column};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::session::{SessionStage, SessionTimes};
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: Vec<u8>,
+    pub account_id: Option<i64>,
+    pub stage: SessionStage,
+    pub times: SessionTimes,
+    pub code_sent_at: Option<UnixTime>,
+}
+
+pub(super) async fn insert(
+    tx: &mut Transaction<'static, Any>,
+    id_hash: &[u8],
+    account_id: Option<i64>,
+    stage: SessionStage,
+    times: SessionTimes,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id_hash)
+    .bind(account_id)
+    .bind(stage.as_str())
+    .bind(times.created_at)
+    .bind(times.last_seen_at)
+    .bind(times.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends a session (if the browser had one) as a new one replaces it.
+pub(super) async fn revoke(
+    tx: &mut Transaction<'static, Any>,
+    id_hash: &[u8],
+    now: UnixTime,
+) -> StoreResult<u64> {
+    Ok(
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id_hash)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+    )
+}
+
+impl Store {
+    /// The session with this identifier hash, unless revoked. Whether it is still live by
+    /// the clock is the caller's rule to apply.
+    pub async fn session(&self, id_hash: &[u8]) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT id_hash, account_id, stage, created_at, last_seen_at, expires_at, code_sent_at
+             FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let stage: String = row.try_get("stage")?;
+        Ok(Some(Session {
+            id_hash: row.try_get("id_hash")?,
+            account_id: row.try_get("account_id")?,
+            stage: parse_column("stage", &stage, SessionStage::parse)?,
+            times: SessionTimes {
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                expires_at: row.try_get("expires_at")?,
+            },
+            code_sent_at: row.try_get("code_sent_at")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, id_hash: &[u8], now: UnixTime) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sign out: the session is revoked server-side, whatever the browser keeps.
+    pub async fn end_session(
+        &self,
+        id_hash: &[u8],
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        if revoke(&mut tx, id_hash, now).await? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts the second-factor stage after a correct password; any session the browser
+    /// brought is revoked (a new identifier at every privilege change, ASVS 7.2.4).
+    pub async fn start_second_factor(
+        &self,
+        previous: Option<&[u8]>,
+        id_hash: &[u8],
+        account_id: i64,
+        times: SessionTimes,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        if let Some(previous) = previous {
+            revoke(&mut tx, previous, times.created_at).await?;
+        }
+        insert(
+            &mut tx,
+            id_hash,
+            Some(account_id),
+            SessionStage::SecondFactor,
+            times,
+        )
+        .await?;
+        append(&mut tx, times.created_at, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

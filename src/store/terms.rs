@@ -1,0 +1,79 @@
+//! Terms of Use versions and who accepted which, when.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult, audit::append};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+
+#[derive(Debug, Clone)]
+pub struct TermsVersion {
+    pub version: i64,
+    pub title: String,
+    pub body: String,
+}
+
+impl Store {
+    pub async fn current_terms(&self) -> StoreResult<TermsVersion> {
+        let row = sqlx::query(
+            "SELECT version, title, body FROM terms_versions ORDER BY version DESC LIMIT 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(TermsVersion {
+            version: row.try_get("version")?,
+            title: row.try_get("title")?,
+            body: row.try_get("body")?,
+        })
+    }
+
+    pub async fn has_accepted(&self, account_id: i64, version: i64) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT accepted_at FROM terms_acceptances WHERE account_id = $1 AND version = $2",
+        )
+        .bind(account_id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// The accepted version and the time are recorded; accepting twice keeps the first time.
+    pub async fn accept_terms(
+        &self,
+        account_id: i64,
+        version: i64,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO terms_acceptances (account_id, version, accepted_at) VALUES ($1, $2, $3)
+             ON CONFLICT (account_id, version) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, now, &audit.with("version", version)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// When the account accepted this version, if it did.
+    pub async fn terms_accepted_at(
+        &self,
+        account_id: i64,
+        version: i64,
+    ) -> StoreResult<Option<UnixTime>> {
+        let row = sqlx::query(
+            "SELECT accepted_at FROM terms_acceptances WHERE account_id = $1 AND version = $2",
+        )
+        .bind(account_id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("accepted_at")).transpose()?)
+    }
+}

@@ -1,0 +1,64 @@
+//! Page and email templates (minijinja). `.html` templates escape every value.
+
+use minijinja::Environment;
+use serde::Serialize;
+
+macro_rules! embedded {
+    ($($name:literal),+ $(,)?) => {
+        [$(($name, include_str!(concat!("../templates/", $name)))),+]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = &embedded!(
+    "pages/base.html",
+    "pages/login.html",
+    "pages/sign_in.html",
+    "pages/register.html",
+    "pages/verify_email.html",
+    "pages/verified.html",
+    "pages/terms.html",
+    "pages/home.html",
+    "pages/message.html",
+    "pages/outbox.html",
+    "email/invitation.txt",
+    "email/invitation.html",
+    "email/code.txt",
+    "email/code.html",
+);
+
+/// The templates are compiled into the binary, so they are loaded once, on first use; a
+/// template that does not parse is a build defect, caught by the test below.
+static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        if let Err(e) = env.add_template(name, source) {
+            panic!("embedded template {name} does not parse: {e}");
+        }
+    }
+    env
+});
+
+pub fn render(name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
+    ENVIRONMENT
+        .get_template(name)?
+        .render(minijinja::value::Serde(&context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses_and_html_escapes_values() {
+        for (name, _) in TEMPLATES {
+            ENVIRONMENT.get_template(name).unwrap();
+        }
+        let page = render(
+            "pages/message.html",
+            minijinja::context! { title => "<b>x</b>", message => "<script>" },
+        )
+        .unwrap();
+        assert!(page.contains("&lt;script&gt;"));
+        assert!(!page.contains("<script>"));
+    }
+}

@@ -1,0 +1,82 @@
+//! Errors as pages that say what went wrong and what to do next. Internal failures show an
+//! operation id the person can quote; the details go to the log only.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::flows::Internal;
+
+#[derive(Debug)]
+pub enum WebError {
+    /// A POST without a valid CSRF token: an old page, or a forged request.
+    FormExpired,
+    TooLarge,
+    NotFound,
+    /// A problem the person can act on, explained on its own page.
+    Message {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+        next_href: &'static str,
+        next_label: &'static str,
+    },
+    Internal(Internal),
+}
+
+impl WebError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(Internal::Other(e.into()))
+    }
+}
+
+impl From<Internal> for WebError {
+    fn from(e: Internal) -> Self {
+        Self::Internal(e)
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message, next_href, next_label, operation) = match self {
+            Self::FormExpired => (
+                StatusCode::FORBIDDEN,
+                "This form has expired",
+                "The page you sent was too old, or came from another site. Go back, reload the page, and try again.".to_string(),
+                "/login", "Go to the sign-in page", None,
+            ),
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much data",
+                "The form sent more data than any of our forms needs. Go back, check what you typed, and try again.".to_string(),
+                "/login", "Go to the sign-in page", None,
+            ),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is no page at this address. Check the address, or start again from the sign-in page.".to_string(),
+                "/login", "Go to the sign-in page", None,
+            ),
+            Self::Message { status, title, message, next_href, next_label } => (status, title, message, next_href, next_label, None),
+            Self::Internal(e) => {
+                let operation = crate::crypto::random_token().map(|t| t[..12].to_string()).unwrap_or_default();
+                tracing::error!(operation = %operation, error = %e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The portal could not finish this step. Nothing you entered was lost: wait a minute and try again. If it keeps happening, tell your Portal Administrator the operation id below.".to_string(),
+                    "/login", "Go to the sign-in page", Some(operation),
+                )
+            }
+        };
+        let body = crate::templates::render(
+            "pages/message.html",
+            minijinja::context! { title, message => message.as_str(), next_href, next_label, operation },
+        )
+        .unwrap_or_else(|_| format!("{title}. {message}"));
+        (status, Html(body)).into_response()
+    }
+}

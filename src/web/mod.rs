@@ -1,0 +1,70 @@
+//! The web pages: axum handlers, one module per journey. Handlers extract, call a flow and
+//! render; decisions live in the flows.
+
+mod csrf;
+mod dev;
+mod error;
+mod headers;
+mod home;
+mod login;
+mod page;
+mod register;
+mod session;
+mod terms;
+mod verify;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::app::App;
+
+pub use error::WebError;
+
+pub type AppState = Arc<App>;
+
+pub fn router(app: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::choose))
+        .route("/login/email", get(login::email_form))
+        .route("/login/phone", get(login::phone_form))
+        .route("/login", post(login::sign_in))
+        .route("/logout", post(login::sign_out))
+        .route("/register/{token}", get(register::open_link))
+        .route("/register", get(register::form).post(register::submit))
+        .route("/verify/email", get(verify::page))
+        .route("/verify/email/send", post(verify::send))
+        .route("/verify/email/check", post(verify::check))
+        .route("/verify/done", get(verify::done))
+        .route("/terms", get(terms::page).post(terms::accept))
+        .route("/static/style.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }));
+    if app.config.dev_outbox_page() {
+        router = router.route("/dev/outbox", get(dev::outbox));
+    }
+    router
+        .fallback(error::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), csrf::protect))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            headers::security,
+        ))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(app)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/style.css"),
+    )
+}

@@ -1,0 +1,116 @@
+//! Registration (guide: "Create a New Account").
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+
+use super::csrf::CsrfToken;
+use super::session::{self, CurrentSession};
+use super::{AppState, WebError, page};
+use crate::domain::session::SessionStage;
+use crate::flows;
+use crate::flows::registration::{
+    LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem,
+};
+use crate::store::Session;
+
+/// The emailed link: the token is exchanged for a session at once and the browser is sent
+/// on to `/register`, so the token leaves the address bar and never reaches a Referer.
+pub async fn open_link(
+    State(app): State<AppState>,
+    CurrentSession(current): CurrentSession,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    match flows::registration::open_link(&app, &token).await {
+        Ok(session_token) => {
+            let jar = jar.add(session::cookie(&app, session_token));
+            Ok((jar, Redirect::to("/register")).into_response())
+        }
+        // Reopening the link in the browser that already opened it carries on where it was.
+        Err(LinkProblem::Used)
+            if current
+                .as_ref()
+                .is_some_and(|s| s.stage == SessionStage::Registration) =>
+        {
+            Ok(Redirect::to("/register").into_response())
+        }
+        Err(LinkProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => Err(WebError::Message {
+            status: StatusCode::GONE,
+            title: "Registration link problem",
+            message: problem.to_string(),
+            next_href: "/login",
+            next_label: "Go to the sign-in page",
+        }),
+    }
+}
+
+fn registration_session(current: Option<Session>) -> Result<Session, WebError> {
+    current.filter(|s| s.stage == SessionStage::Registration).ok_or_else(|| WebError::Message {
+        status: StatusCode::FORBIDDEN,
+        title: "Registration has not started",
+        message: "Open the registration link from your email to register. If it has expired, ask your Portal Administrator to send you a new one.".into(),
+        next_href: "/login",
+        next_label: "Go to the sign-in page",
+    })
+}
+
+pub async fn form(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let session = registration_session(current)?;
+    let form = flows::registration::form(&app, &session).await?;
+    render(&csrf, &form, None, StatusCode::OK)
+}
+
+fn render(
+    csrf: &CsrfToken,
+    form: &RegistrationForm,
+    problem: Option<&RegistrationProblem>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    page::render(
+        status,
+        "pages/register.html",
+        csrf,
+        context! {
+            form => minijinja::Value::from(minijinja::value::Serde(form)),
+            error => problem.map(ToString::to_string),
+            error_field => problem.map(RegistrationProblem::field),
+        },
+    )
+}
+
+pub async fn submit(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    Form(input): Form<RegistrationInput>,
+) -> Result<Response, WebError> {
+    let session = registration_session(current)?;
+    match flows::registration::complete(&app, &session, &input).await {
+        Ok(_) => Ok(Redirect::to("/login/email?notice=registered").into_response()),
+        Err(RegistrationProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            // What was typed stays on the page, except the passwords.
+            let mut form = flows::registration::form(&app, &session).await?;
+            form.display_name = input.display_name.clone();
+            if form.email_editable {
+                form.email = input.email.clone();
+            }
+            form.method = input.mfa_method.clone();
+            render(
+                &csrf,
+                &form,
+                Some(&problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The session cookie: `__Host-` prefixed and Secure whenever the public URL is https,
+//! always HttpOnly and SameSite=Lax (Lax, not Strict, so the registration link opened from
+//! an email client keeps its session through the redirect).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+
+use super::{AppState, WebError};
+use crate::flows;
+use crate::store::Session;
+
+pub fn cookie_name(app: &AppState) -> &'static str {
+    if app.config.is_https() {
+        "__Host-tessera_session"
+    } else {
+        "tessera_session"
+    }
+}
+
+/// A cookie carrying a new session identifier (rotated at each stage).
+pub fn cookie(app: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((cookie_name(app), value))
+        .path("/")
+        .http_only(true)
+        .secure(app.config.is_https())
+        .same_site(SameSite::Lax)
+        .build()
+}
+
+pub fn removal(app: &AppState) -> Cookie<'static> {
+    let mut c = cookie(app, String::new());
+    c.make_removal();
+    c
+}
+
+/// The browser's live session, if it has one.
+pub struct CurrentSession(pub Option<Session>);
+
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar.get(cookie_name(&app)).map(|c| c.value().to_string());
+        Ok(Self(flows::session::current(&app, token.as_deref()).await?))
+    }
+}

@@ -1,0 +1,126 @@
+//! The email factor pages (guide: "Email Verification", "Login With Email").
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::{self, CurrentSession};
+use super::{AppState, WebError, page};
+use crate::domain::session::SessionStage;
+use crate::flows;
+use crate::flows::email_code::{SendProblem, VerifyProblem};
+use crate::store::Session;
+
+fn second_factor(current: Option<Session>) -> Option<Session> {
+    current.filter(|s| s.stage == SessionStage::SecondFactor)
+}
+
+/// Without a second-factor session (timed out, signed out): back to sign in, saying why.
+fn timed_out() -> Response {
+    Redirect::to("/login/email?notice=timed-out").into_response()
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    render(&app, &csrf, &session, None, StatusCode::OK).await
+}
+
+async fn render(
+    app: &AppState,
+    csrf: &CsrfToken,
+    session: &Session,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let state = flows::email_code::page(app, session).await?;
+    page::render(
+        status,
+        "pages/verify_email.html",
+        csrf,
+        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), error },
+    )
+}
+
+pub async fn send(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    match flows::email_code::send(&app, &session).await {
+        Ok(()) => Ok(Redirect::to("/verify/email").into_response()),
+        Err(SendProblem::SessionEnded) => Ok(timed_out()),
+        Err(SendProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = match problem {
+                SendProblem::CoolingDown { .. } => StatusCode::TOO_MANY_REQUESTS,
+                SendProblem::NotDelivered => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::FORBIDDEN,
+            };
+            // The session may have been updated (a withdrawn code): read it again.
+            let session = flows::session::current_by_hash(&app, &session.id_hash)
+                .await?
+                .unwrap_or(session);
+            render(&app, &csrf, &session, Some(problem.to_string()), status).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn check(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    match flows::email_code::verify(&app, &session, &form.code).await {
+        Ok(token) => {
+            let jar = jar.add(session::cookie(&app, token));
+            Ok((jar, Redirect::to("/verify/done")).into_response())
+        }
+        Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
+        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = match problem {
+                VerifyProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            render(&app, &csrf, &session, Some(problem.to_string()), status).await
+        }
+    }
+}
+
+/// "A message will appear confirming verification, select Continue to complete."
+pub async fn done(
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    match current {
+        Some(s) if s.stage == SessionStage::Authenticated => {
+            page::ok("pages/verified.html", &csrf, context! {})
+        }
+        _ => Ok(Redirect::to("/login").into_response()),
+    }
+}

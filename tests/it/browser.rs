@@ -1,0 +1,216 @@
+//! End to end in Debian's headless Chromium, driven by the guide's labels: registration by
+//! the email factor, Terms of Use, home, Sign out, and back in with Login With Email.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_backends;
+
+struct Chrome {
+    driver: Child,
+    client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chrome {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn chrome() -> Chrome {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is not installed: run `apt-get install -y chromium chromium-driver` (.ci/run does)");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last_error = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                return Chrome {
+                    driver,
+                    client,
+                    _profile: profile,
+                };
+            }
+            Err(e) => last_error = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not start Chromium through chromedriver: {last_error:?}");
+}
+
+/// The input whose <label> reads `label`.
+fn field(label: &str) -> String {
+    format!("//input[@id=//label[normalize-space()='{label}']/@for]")
+}
+
+fn button(text: &str) -> String {
+    format!("//button[normalize-space()='{text}']")
+}
+
+async fn type_into(c: &Client, label: &str, text: &str) {
+    c.find(Locator::XPath(&field(label)))
+        .await
+        .unwrap_or_else(|e| panic!("no field labelled {label}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn click(c: &Client, text: &str) {
+    c.find(Locator::XPath(&button(text)))
+        .await
+        .unwrap_or_else(|e| panic!("no button {text}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits (up to 10 s) for the page that shows `text`: clicks navigate asynchronously.
+async fn wait_for_text(c: &Client, text: &str) {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(body) = c.find(Locator::Css("body")).await {
+            if let Ok(t) = body.text().await {
+                if t.contains(text) {
+                    return;
+                }
+                seen = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed {text:?}; it showed:\n{seen}");
+}
+
+async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let link = app.invite("grace@example.org", "Grace Hopper").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    let password = "cobol nanosecond compiler";
+
+    // "Click the link to begin the MFA registration process."
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("/register")
+    );
+    let name = c
+        .find(Locator::XPath(&field("Display Name")))
+        .await
+        .unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Grace Hopper")
+    );
+    let email = c.find(Locator::XPath(&field("Email"))).await.unwrap();
+    assert_eq!(
+        email.prop("value").await.unwrap().as_deref(),
+        Some("grace@example.org")
+    );
+    type_into(c, "New Password", password).await;
+    type_into(c, "Confirm Password", password).await;
+    c.find(Locator::XPath(
+        "//label[normalize-space()='Email']/input[@type='radio']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    click(c, "Submit").await;
+
+    // "Enter your work email address and newly created password, then click Sign in."
+    wait_for_text(c, "Your password is set.").await;
+    type_into(c, "Email address", "grace@example.org").await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+
+    // "Click Send Verification Code … Enter the code … click verify code."
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code("grace@example.org").await;
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+    click(c, "Continue").await;
+
+    // "Check the box at the bottom to agree to Terms of Use, then click Continue."
+    wait_for_text(c, "Terms of Use").await;
+    c.find(Locator::XPath("//input[@type='checkbox']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "Continue").await;
+    wait_for_text(c, "Welcome, Grace Hopper").await;
+
+    // Sign out, then "Login With Email".
+    click(c, "Sign out").await;
+    wait_for_text(c, "Customer/Provider").await;
+    click(c, "Login With Email").await;
+    wait_for_text(c, "Login With Email").await;
+    c.wait()
+        .for_element(Locator::XPath(&field("Password")))
+        .await
+        .unwrap();
+    type_into(c, "Email address", "grace@example.org").await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    let prefilled = c
+        .find(Locator::XPath(&field("Email address")))
+        .await
+        .unwrap();
+    assert_eq!(
+        prefilled.prop("value").await.unwrap().as_deref(),
+        Some("grace@example.org")
+    );
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code("grace@example.org").await;
+    // Pasted, as from the email (WCAG 2.2 3.3.8): the field takes the whole code at once.
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+    click(c, "Continue").await;
+    wait_for_text(c, "Welcome, Grace Hopper").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);

@@ -1,0 +1,199 @@
+//! Code rules: 6 digits, 30-second login codes, 5 tries, resends that never buy more
+//! guesses, codes bound to their session, and one session for simultaneous right answers.
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "marmalade orbit kettle";
+
+/// An active user, signed out, then signed in with the password in a fresh browser.
+async fn at_second_factor(app: &crate::helpers::TestApp, email: &str) -> crate::helpers::Browser {
+    let first = app.active_user(email, "Code Tester", PASSWORD).await;
+    first.post("/logout", &[]).await;
+    let browser = app.new_browser();
+    let page = browser.sign_in(email, PASSWORD).await;
+    assert!(page.url.ends_with("/verify/email"));
+    browser
+}
+
+fn wrong(code: &str) -> String {
+    let first = (code.as_bytes()[0] - b'0' + 1) % 10;
+    format!("{first}{}", &code[1..])
+}
+
+async fn the_login_code_expires_thirty_seconds_after_it_is_sent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = at_second_factor(&app, "ttl@example.org").await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("ttl@example.org").await;
+    app.clock.advance(30);
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.has("This code has expired") && page.has("Send"),
+        "{}",
+        page.body
+    );
+    // A new code works.
+    let page = browser.post("/verify/email/send", &[]).await;
+    assert!(page.has("We sent a verification code"));
+    let code = app.latest_code("ttl@example.org").await;
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert!(
+        page.has("Your email address has been verified."),
+        "{}",
+        page.body
+    );
+}
+
+async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = at_second_factor(&app, "tries@example.org").await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("tries@example.org").await;
+    for left in [4, 3, 2] {
+        let page = browser
+            .post("/verify/email/check", &[("code", &wrong(&code))])
+            .await;
+        assert!(
+            page.has("That code is not right") && page.has(&format!("{left} tries left")),
+            "{}",
+            page.body
+        );
+    }
+    // Resending after the cool-down gives a new code but not new tries.
+    let page = browser.post("/verify/email/send", &[]).await;
+    assert_eq!(page.status, 429);
+    assert!(
+        page.has("Wait") && page.has("seconds"),
+        "the page says how long to wait: {}",
+        page.body
+    );
+    app.clock.advance(20);
+    browser.post("/verify/email/send", &[]).await;
+    let fresh = app.latest_code("tries@example.org").await;
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert!(
+        page.has("1 try left"),
+        "the old code died with the resend, and tries carried over: {}",
+        page.body
+    );
+    let page = browser
+        .post("/verify/email/check", &[("code", &wrong(&fresh))])
+        .await;
+    assert!(page.has("Too many wrong codes"), "{}", page.body);
+    let page = browser
+        .post("/verify/email/check", &[("code", &fresh)])
+        .await;
+    assert!(
+        page.has("Too many wrong codes") && page.has("Sign in again"),
+        "even the right code is dead now"
+    );
+    app.clock.advance(20);
+    let page = browser.post("/verify/email/send", &[]).await;
+    assert!(page.has("Sign in again to get a new code"), "{}", page.body);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let asker = at_second_factor(&app, "bound@example.org").await;
+    asker.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("bound@example.org").await;
+    let other = app.new_browser();
+    other.sign_in("bound@example.org", PASSWORD).await;
+    let page = other.post("/verify/email/check", &[("code", &code)]).await;
+    assert!(
+        page.has("There is no code waiting for this sign-in"),
+        "{}",
+        page.body
+    );
+    let page = asker.post("/verify/email/check", &[("code", &code)]).await;
+    assert!(page.has("Your email address has been verified."));
+    let page = asker.post("/verify/email/check", &[("code", &code)]).await;
+    assert!(
+        page.url.contains("/login"),
+        "a used code cannot be replayed"
+    );
+}
+
+async fn simultaneous_right_answers_make_exactly_one_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = at_second_factor(&app, "race@example.org").await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("race@example.org").await;
+    let token = browser.csrf().await;
+    let before = app
+        .count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
+        .await;
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let browser = browser.clone();
+            let (code, token) = (code.clone(), token.clone());
+            tokio::spawn(async move {
+                browser
+                    .post_raw(
+                        "/verify/email/check",
+                        &[("code", &code), ("csrf_token", &token)],
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut verified = 0;
+    for task in tasks {
+        if task
+            .await
+            .unwrap()
+            .has("Your email address has been verified.")
+        {
+            verified += 1;
+        }
+    }
+    assert_eq!(verified, 1);
+    let after = app
+        .count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
+        .await;
+    assert_eq!(after - before, 1, "exactly one authenticated session");
+}
+
+async fn typed_codes_are_checked_for_form_before_anything_else(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = at_second_factor(&app, "form@example.org").await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("form@example.org").await;
+    let page = browser
+        .post("/verify/email/check", &[("code", "12ab")])
+        .await;
+    assert!(page.has("Enter the 6-digit code"), "{}", page.body);
+    // A pasted code with a space in the middle is fine, and a malformed one cost no try.
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let page = browser
+        .post("/verify/email/check", &[("code", &spaced)])
+        .await;
+    assert!(
+        page.has("Your email address has been verified."),
+        "{}",
+        page.body
+    );
+}
+
+on_both_backends!(
+    the_login_code_expires_thirty_seconds_after_it_is_sent,
+    five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them,
+    a_code_works_only_in_the_session_that_asked_for_it,
+    simultaneous_right_answers_make_exactly_one_session,
+    typed_codes_are_checked_for_form_before_anything_else,
+);

@@ -1,0 +1,592 @@
+//! The test harness: `spawn_app` starts Tessera in-process on port 0 with a fresh database
+//! (a temporary SQLite file, or a uniquely named PostgreSQL database that is dropped
+//! afterwards), a real SMTP server receiving its mail, and a manual clock. Helpers drive it
+//! over HTTP the way a browser does: cookies kept, redirects followed, forms with their
+//! CSRF token.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tessera::app::App;
+use tessera::clock::ManualClock;
+use tessera::config::Config;
+use tessera::domain::account::Role;
+use tessera::flows::invitation::{self, InvitationRequest};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named story on both backends: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+pub const SECRET_KEY: &str = "dGVzc2VyYS10ZXN0LWtleS10ZXNzZXJhLXRlc3Qta2V5LTMyYnl0ZXM=";
+
+/// The PostgreSQL server the machine provides. Tests fail loudly when it is not there.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TESSERA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database URL for one test.
+pub struct TestDatabase {
+    pub url: String,
+    backend: Backend,
+    name: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let name = format!(
+            "tessera_test_{}",
+            tessera::crypto::random_token().unwrap()[..16]
+                .to_lowercase()
+                .replace(['-', '_'], "x")
+        );
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("tessera.db").display()),
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is not reachable at {admin} ({e}). Start it (see README) or set TESSERA_TEST_POSTGRES_URL.")
+                });
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin);
+                format!("{base}/{name}")
+            }
+        };
+        Self {
+            url,
+            backend,
+            name,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let name = self.name.clone();
+        // Drop runs outside any runtime's async context: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A real SMTP server (mailin-embedded) that keeps every message it receives.
+#[derive(Clone)]
+pub struct MailSink {
+    pub port: u16,
+    messages: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    current: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> mailin_embedded::Response {
+        self.current.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.messages
+            .lock()
+            .unwrap()
+            .push(std::mem::take(&mut self.current));
+        mailin_embedded::response::OK
+    }
+}
+
+impl MailSink {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP sink");
+        let port = listener.local_addr().unwrap().port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let mut server = mailin_embedded::Server::new(SinkHandler {
+            messages: messages.clone(),
+            current: Vec::new(),
+        });
+        server
+            .with_name("sink.test")
+            .with_tcp_listener(listener)
+            .with_num_threads(2);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Self { port, messages }
+    }
+
+    /// The newest message to `to`, waiting up to 5 s for it; after `skip` earlier ones.
+    pub async fn message_to(&self, to: &str, nth: usize) -> Mail {
+        for _ in 0..100 {
+            let found: Vec<Mail> = self
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|raw| Mail::parse(raw))
+                .filter(|m| m.to.eq_ignore_ascii_case(to))
+                .collect();
+            if let Some(m) = found.into_iter().nth(nth) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no message number {nth} to {to} arrived");
+    }
+
+    pub async fn messages_to(&self, to: &str) -> Vec<Mail> {
+        self.messages
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|raw| Mail::parse(raw))
+            .filter(|m| m.to.eq_ignore_ascii_case(to))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    fn parse(raw: &[u8]) -> Self {
+        let message = mail_parser::MessageParser::default()
+            .parse(raw)
+            .expect("a MIME message");
+        let addr = |a: Option<&mail_parser::Address>| {
+            a.and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Self {
+            to: addr(message.to()),
+            from: addr(message.from()),
+            subject: message.subject().unwrap_or_default().to_string(),
+            text: message
+                .body_text(0)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            html: message
+                .body_html(0)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The first URL in the text body.
+    pub fn link(&self) -> String {
+        let start = self.text.find("http").expect("a link in the text body");
+        self.text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// The 6-digit code in the text body.
+    pub fn code(&self) -> String {
+        let after = self
+            .text
+            .split("verification code is: ")
+            .nth(1)
+            .expect("a code in the text body");
+        after.chars().take(6).collect()
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub app: Arc<App>,
+    pub clock: ManualClock,
+    pub mail: MailSink,
+    pub db: TestDatabase,
+}
+
+pub struct Options {
+    pub smtp: bool,
+    pub public_url: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            smtp: true,
+            public_url: None,
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, Options::default()).await
+}
+
+pub fn test_config(db_url: &str, smtp_port: Option<u16>) -> Config {
+    Config {
+        database_url: db_url.to_string(),
+        smtp_url: smtp_port.map(|p| format!("smtp://127.0.0.1:{p}")),
+        secret_key: Some(SECRET_KEY.into()),
+        mail_from: "Tessera <no-reply@portal.test>".into(),
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    let db = TestDatabase::new(backend).await;
+    let mail = MailSink::start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = test_config(&db.url, options.smtp.then_some(mail.port));
+    config.listen = addr;
+    config.public_url = options.public_url;
+    let clock = ManualClock::starting_now();
+    let app = App::build_with_clock(config, Arc::new(clock.clone()))
+        .await
+        .expect("app starts");
+    let router = tessera::web::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let url = format!("http://{addr}");
+    TestApp {
+        url,
+        app,
+        clock,
+        mail,
+        db,
+    }
+}
+
+impl TestApp {
+    /// Invites a person as an administrator would; returns the emailed registration link.
+    pub async fn invite(&self, email: &str, name: &str) -> String {
+        let before = self.mail.messages_to(email).await.len();
+        invitation::invite(
+            &self.app,
+            InvitationRequest {
+                email: email.into(),
+                display_name: name.into(),
+                organization: None,
+                role: Role::User,
+            },
+            "test",
+        )
+        .await
+        .expect("invitation");
+        self.mail.message_to(email, before).await.link()
+    }
+
+    /// A second, independent browser.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.url)
+    }
+
+    /// Invites, registers with the email factor, verifies, accepts the terms: an active user.
+    pub async fn active_user(&self, email: &str, name: &str, password: &str) -> Browser {
+        let link = self.invite(email, name).await;
+        let browser = self.new_browser();
+        browser.get_absolute(&link).await;
+        let page = browser.register(name, password, password, "email").await;
+        assert!(
+            page.url.ends_with("/login/email?notice=registered"),
+            "{}",
+            page.url
+        );
+        browser.sign_in(email, password).await;
+        browser.post("/verify/email/send", &[]).await;
+        let code = self.latest_code(email).await;
+        browser
+            .post("/verify/email/check", &[("code", &code)])
+            .await;
+        browser
+            .post("/terms", &[("agree", "yes"), ("version", "1")])
+            .await;
+        browser
+    }
+
+    pub async fn latest_code(&self, email: &str) -> String {
+        let all = self.mail.messages_to(email).await;
+        let codes: Vec<_> = all
+            .iter()
+            .filter(|m| m.subject.starts_with("Your verification code"))
+            .collect();
+        match codes.last() {
+            Some(m) => m.code(),
+            None => {
+                let n = all.len();
+                self.mail.message_to(email, n).await.code()
+            }
+        }
+    }
+
+    /// Counts rows with the query (any single-count SELECT).
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url).await.unwrap();
+        let n = sqlx::query(sql)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap();
+        pool.close().await;
+        n
+    }
+
+    pub async fn audit_events(&self) -> Vec<String> {
+        let mut events: Vec<String> = self
+            .app
+            .store
+            .recent_audit(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        events.reverse();
+        events
+    }
+}
+
+/// A page as a browser received it.
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub url: String,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Page {
+    /// The value attribute of the input with this id.
+    pub fn input_value(&self, id: &str) -> Option<String> {
+        let start = self.body.find(&format!("id=\"{id}\""))?;
+        let tag_start = self.body[..start].rfind('<')?;
+        let tag_end = start + self.body[start..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let v = tag.split("value=\"").nth(1)?;
+        Some(unescape(&v[..v.find('"')?]))
+    }
+
+    /// Whether the page shows the text (entities decoded, as a browser would).
+    pub fn has(&self, text: &str) -> bool {
+        unescape(&self.body).contains(text)
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+}
+
+/// An HTTP client that behaves like a browser: cookies, redirects, CSRF tokens from pages.
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        Self {
+            base: base.into(),
+            http,
+            jar,
+        }
+    }
+
+    /// The same browser, but showing redirects instead of following them.
+    pub fn not_following_redirects(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// The value of a cookie the browser holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .unwrap()
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let url = response.url().to_string();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            url,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_absolute(&format!("{}{path}", self.base)).await
+    }
+
+    pub async fn get_absolute(&self, url: &str) -> Page {
+        Self::page(self.http.get(url).send().await.unwrap()).await
+    }
+
+    /// The CSRF token of this browser, read from a page as a form would carry it.
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/login/email").await;
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.body.find(marker).expect("a CSRF field") + marker.len();
+        page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn register(
+        &self,
+        name: &str,
+        password: &str,
+        confirmation: &str,
+        method: &str,
+    ) -> Page {
+        self.post(
+            "/register",
+            &[
+                ("display_name", name),
+                ("password", password),
+                ("password_confirmation", confirmation),
+                ("mfa_method", method),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("method", "email"),
+            ],
+        )
+        .await
+    }
+}
+
+impl TestApp {
+    pub fn clock_now(&self) -> i64 {
+        use tessera::clock::Clock;
+        self.clock.now()
+    }
+
+    /// Invites with no SMTP server configured (the development outbox).
+    pub async fn invite_to_outbox(&self, email: &str, name: &str) {
+        invitation::invite(
+            &self.app,
+            InvitationRequest {
+                email: email.into(),
+                display_name: name.into(),
+                organization: None,
+                role: Role::User,
+            },
+            "test",
+        )
+        .await
+        .expect("invitation");
+    }
+}

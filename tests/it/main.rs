@@ -1,0 +1,11 @@
+//! One integration binary (one link step). Every story runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+mod browser;
+mod cli;
+mod codes;
+mod helpers;
+mod registration;
+mod security;
+mod sign_in;

@@ -1,0 +1,181 @@
+//! CSRF, headers, cookies and request limits (OWASP ASVS 3.3–3.5).
+
+use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+
+async fn forms_without_a_valid_csrf_token_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("csrf@example.org", "Cas Ruiz", "marmalade orbit kettle")
+        .await;
+    let browser = app.new_browser();
+    let token = browser.csrf().await;
+    let second_factor = "SELECT COUNT(*) FROM sessions WHERE stage = 'second-factor'";
+    let before = app.count(second_factor).await;
+
+    let missing = browser
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.org"),
+                ("password", "marmalade orbit kettle"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, 403);
+    assert!(
+        missing.has("This form has expired") && missing.has("reload the page"),
+        "{}",
+        missing.body
+    );
+
+    let forged = browser
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.org"),
+                ("password", "marmalade orbit kettle"),
+                ("csrf_token", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // Another browser's token does not fit this browser's cookie.
+    let other = app.new_browser();
+    other.csrf().await;
+    let stolen = other
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.org"),
+                ("password", "marmalade orbit kettle"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(stolen.status, 403);
+
+    // A request the browser marks as cross-site is refused even with a token.
+    let response = browser
+        .http
+        .post(format!("{}/login", app.url))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("email", "csrf@example.org"),
+            ("password", "marmalade orbit kettle"),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        app.count(second_factor).await,
+        before,
+        "none of them signed in"
+    );
+
+    // The real form works.
+    let page = browser
+        .post_raw(
+            "/login",
+            &[
+                ("email", "csrf@example.org"),
+                ("password", "marmalade orbit kettle"),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert!(page.url.ends_with("/verify/email"));
+}
+
+async fn pages_carry_security_headers_and_no_store(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app.new_browser();
+    let response = browser
+        .http
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for part in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
+    let csrf_cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(
+        csrf_cookie.starts_with("tessera_csrf=")
+            && csrf_cookie.contains("HttpOnly")
+            && csrf_cookie.contains("SameSite=Strict"),
+        "{csrf_cookie}"
+    );
+
+    let page = browser.get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.has("Page not found") && page.has("sign-in page"));
+
+    let big = "x".repeat(70 * 1024);
+    let response = browser
+        .http
+        .post(format!("{}/login", app.url))
+        .form(&[("email", big.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+async fn over_https_cookies_are_host_prefixed_and_secure(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            public_url: Some("https://portal.example.org".into()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("__Host-tessera_csrf=")
+            && cookie.contains("Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain="));
+    let hsts = response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap();
+    assert!(hsts.contains("max-age=31536000") && hsts.contains("includeSubDomains"));
+    // Links use the public URL, never the Host the request came to.
+    let link = app.invite("tls@example.org", "Tee Ellis").await;
+    assert!(
+        link.starts_with("https://portal.example.org/register/"),
+        "{link}"
+    );
+}
+
+on_both_backends!(
+    forms_without_a_valid_csrf_token_are_refused,
+    pages_carry_security_headers_and_no_store,
+    over_https_cookies_are_host_prefixed_and_secure,
+);

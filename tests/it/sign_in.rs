@@ -1,0 +1,216 @@
+//! The guide's "Customer/Provider Login" and "Login With Email"; sessions and Sign out.
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "marmalade orbit kettle";
+
+async fn login_with_email_signs_a_registered_user_back_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app
+        .active_user("rio@example.org", "Rio Tanaka", PASSWORD)
+        .await;
+    let page = first.get("/").await;
+    assert!(page.has("Welcome, Rio Tanaka"));
+
+    // Sign out ends the session on the server: the old cookie no longer opens home.
+    let page = first.post("/logout", &[]).await;
+    assert!(page.url.contains("/login") && page.has("You have signed out."));
+    assert!(first.get("/").await.url.ends_with("/login"));
+
+    // The login page: Customer/Provider heading with both buttons.
+    let browser = app.new_browser();
+    let page = browser.get("/").await;
+    assert!(page.url.ends_with("/login"));
+    assert!(
+        page.has("Customer/Provider")
+            && page.has("Login With Phone")
+            && page.has("Login With Email")
+    );
+    let page = browser.get("/login/email").await;
+    assert!(page.has("Sign in") && page.has("autocomplete=\"current-password\""));
+
+    let page = browser.sign_in("rio@example.org", PASSWORD).await;
+    assert_eq!(
+        page.input_value("email").as_deref(),
+        Some("rio@example.org"),
+        "the email is filled in"
+    );
+    let page = browser.post("/verify/email/send", &[]).await;
+    assert!(page.has("It expires in 30 seconds"), "{}", page.body);
+    let mail = app.mail.messages_to("rio@example.org").await.pop().unwrap();
+    assert!(mail.text.contains("expires in 30 seconds"), "{}", mail.text);
+    let page = browser
+        .post("/verify/email/check", &[("code", &mail.code())])
+        .await;
+    assert!(page.has("Your email address has been verified."));
+    let page = browser.get("/").await;
+    assert!(
+        page.has("Welcome, Rio Tanaka"),
+        "terms were accepted once: straight home"
+    );
+}
+
+async fn wrong_password_and_unknown_address_get_the_same_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("max@example.org", "Max Roy", PASSWORD)
+        .await;
+    let browser = app.new_browser();
+    let wrong = browser.sign_in("max@example.org", "not the password").await;
+    let unknown = browser
+        .sign_in("nobody@example.org", "not the password")
+        .await;
+    let invited_link = app.invite("new@example.org", "New Person").await;
+    assert!(!invited_link.is_empty());
+    let invited = browser.sign_in("new@example.org", "anything at all").await;
+    for page in [&wrong, &unknown, &invited] {
+        assert_eq!(page.status, 401);
+        assert!(
+            page.has("The email address or password is not right."),
+            "{}",
+            page.body
+        );
+    }
+    // No enumeration: the pages differ only in the echoed address.
+    assert_eq!(
+        wrong.body.replace("max@example.org", "X"),
+        unknown.body.replace("nobody@example.org", "X")
+    );
+}
+
+async fn ten_failed_sign_ins_lock_the_address_for_a_while(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("lou@example.org", "Lou Reed", PASSWORD)
+        .await;
+    let browser = app.new_browser();
+    for _ in 0..9 {
+        assert_eq!(
+            browser
+                .sign_in("lou@example.org", "wrong guess here")
+                .await
+                .status,
+            401
+        );
+    }
+    let page = browser.sign_in("lou@example.org", "wrong guess here").await;
+    assert_eq!(page.status, 429);
+    assert!(
+        page.has("Too many failed sign-ins") && page.has("Try again after"),
+        "{}",
+        page.body
+    );
+    // Even the right password waits out the lock (NIST SP 800-63B 5.2.2) ...
+    assert_eq!(
+        browser.sign_in("lou@example.org", PASSWORD).await.status,
+        429
+    );
+    // ... an unknown address locks the same way, so the lock reveals nothing ...
+    for _ in 0..10 {
+        browser
+            .sign_in("ghost@example.org", "wrong guess here")
+            .await;
+    }
+    assert_eq!(
+        browser
+            .sign_in("ghost@example.org", "wrong guess here")
+            .await
+            .status,
+        429
+    );
+    // ... and the lock lifts by itself.
+    app.clock.advance(15 * 60);
+    let page = browser.sign_in("lou@example.org", PASSWORD).await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e == "account-locked")
+    );
+}
+
+async fn sessions_end_after_fifteen_idle_minutes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .active_user("ida@example.org", "Ida Wells", PASSWORD)
+        .await;
+    app.clock.advance(14 * 60);
+    assert!(browser.get("/").await.has("Welcome, Ida Wells"));
+    app.clock.advance(14 * 60);
+    assert!(
+        browser.get("/").await.has("Welcome, Ida Wells"),
+        "use resets the idle clock"
+    );
+    app.clock.advance(15 * 60);
+    assert!(
+        browser.get("/").await.url.ends_with("/login"),
+        "idle for 15 minutes: signed out"
+    );
+}
+
+async fn the_session_identifier_changes_at_every_step(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("eve@example.org", "Eve Moss", PASSWORD)
+        .await;
+    let browser = app.new_browser();
+    let csrf = browser.csrf().await;
+    let response = browser
+        .not_following_redirects()
+        .post(format!("{}/login", app.url))
+        .form(&[
+            ("email", "eve@example.org"),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set_cookie.starts_with("tessera_session="), "{set_cookie}");
+    assert!(
+        set_cookie.contains("HttpOnly")
+            && set_cookie.contains("SameSite=Lax")
+            && set_cookie.contains("Path=/"),
+        "{set_cookie}"
+    );
+    let at_second_factor = browser.cookie("tessera_session").unwrap();
+
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("eve@example.org").await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    let authenticated = browser.cookie("tessera_session").unwrap();
+    assert_ne!(
+        at_second_factor, authenticated,
+        "a new identifier once both factors passed (ASVS 7.2.4)"
+    );
+    assert!(browser.get("/").await.has("Welcome, Eve Moss"));
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM sessions WHERE stage = 'second-factor' AND revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "no second-factor session is left live"
+    );
+    // The identifier is stored only as a keyed hash.
+    let raw = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE id_hash = '{authenticated}'"
+        ))
+        .await;
+    assert_eq!(raw, 0);
+}
+
+on_both_backends!(
+    login_with_email_signs_a_registered_user_back_in,
+    wrong_password_and_unknown_address_get_the_same_answer,
+    ten_failed_sign_ins_lock_the_address_for_a_while,
+    sessions_end_after_fifteen_idle_minutes,
+    the_session_identifier_changes_at_every_step,
+);
