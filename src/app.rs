@@ -28,6 +28,7 @@ impl App {
         config: Config,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Arc<Self>> {
+        crate::crypto::install_tls_provider();
         let keys = load_keys(&config)?;
         let store = Store::open(&config.database_url).await?;
         let mailer = match &config.smtp_url {

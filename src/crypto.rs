@@ -288,3 +288,9 @@ mod tests {
         assert!(!hasher.verify(dummy_password, None).await.unwrap());
     }
 }
+
+/// TLS for outgoing HTTPS (the SMS and voice provider) uses rustls with the ring provider,
+/// the same one lettre and sqlx use, so no second crypto library is built. Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -165,3 +165,72 @@ on_both_backends!(
     an_unreachable_mail_server_leaves_no_account_behind,
     audit_verify_proves_the_chain_and_names_the_altered_entry,
 );
+
+/// `tessera serve` with only a database and an address configured: it migrates a fresh
+/// SQLite file, prints the first administrator's link, serves the pages and the development
+/// outbox, and stops cleanly on SIGTERM.
+#[tokio::test]
+async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_SMTP_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut link = None;
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        if let Some(start) = line.find("http://") {
+            if line.contains("/register/") {
+                link = Some(line[start..].trim().to_string());
+            }
+        }
+        if line.contains("Tessera is listening") {
+            break;
+        }
+    }
+    let link = link.expect("the first administrator's link is printed");
+    assert!(
+        link.starts_with(&format!("http://127.0.0.1:{port}/register/")),
+        "{link}"
+    );
+    assert!(
+        dir.path().join("tessera.db").exists(),
+        "the default SQLite file is created"
+    );
+
+    let browser = crate::helpers::Browser::new(&format!("http://127.0.0.1:{port}"));
+    assert_eq!(browser.get("/healthz").await.status, 200);
+    let page = browser.get_absolute(&link).await;
+    assert!(page.url.ends_with("/register") && page.has("Create a New Account"));
+    assert_eq!(
+        browser.get("/dev/outbox").await.status,
+        200,
+        "no SMTP and loopback: the outbox page exists"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+}

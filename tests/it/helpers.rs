@@ -455,6 +455,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Self {
+        tessera::crypto::install_tls_provider();
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(jar.clone())
