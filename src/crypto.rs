@@ -221,6 +221,12 @@ impl PasswordHasher {
     }
 }
 
+/// TLS for outgoing HTTPS (the SMS and voice provider) uses rustls with the ring provider,
+/// the same one lettre and sqlx use, so no second crypto library is built. Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,8 +295,3 @@ mod tests {
     }
 }
 
-/// TLS for outgoing HTTPS (the SMS and voice provider) uses rustls with the ring provider,
-/// the same one lettre and sqlx use, so no second crypto library is built. Idempotent.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
