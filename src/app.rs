@@ -7,13 +7,15 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{Keys, PasswordHasher};
-use crate::delivery::{Mailer, SmtpMailer};
+use crate::delivery::twilio::{Twilio, TwilioConfig};
+use crate::delivery::{Mailer, Phone, SmtpMailer};
 use crate::store::Store;
 
 pub struct App {
     pub config: Config,
     pub store: Store,
     pub mailer: Mailer,
+    pub phone: Phone,
     pub keys: Keys,
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
@@ -35,7 +37,24 @@ impl App {
             Some(url) => Mailer::Smtp(SmtpMailer::new(url, &config.mail_from)?),
             None => Mailer::Outbox(store.clone()),
         };
+        let phone = match (
+            &config.twilio_account_sid,
+            &config.twilio_auth_token,
+            &config.twilio_from,
+        ) {
+            (Some(sid), Some(token), Some(from)) => Phone::Twilio(Twilio::new(TwilioConfig {
+                api_base: config.twilio_api_base.trim_end_matches('/').to_string(),
+                account_sid: sid.clone(),
+                auth_token: token.clone(),
+                from: from.clone(),
+            })?),
+            (None, None, None) => Phone::Outbox(store.clone()),
+            _ => anyhow::bail!(
+                "set all of TESSERA_TWILIO_ACCOUNT_SID, TESSERA_TWILIO_AUTH_TOKEN and TESSERA_TWILIO_FROM, or none"
+            ),
+        };
         Ok(Arc::new(Self {
+            phone,
             hasher: PasswordHasher::new(config.policy.hash_concurrency())?,
             config,
             store,

@@ -104,9 +104,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app.config.public_url()
     );
     let router = crate::web::router(app.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    crate::web::serve(listener, router, shutdown_signal()).await?;
     app.store.close().await;
     Ok(())
 }

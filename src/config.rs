@@ -134,9 +134,11 @@ impl Config {
         self.public_url().starts_with("https://")
     }
 
-    /// The development outbox page exists only with no SMTP server and a loopback listener.
+    /// The development outbox page exists only while some messages go to the outbox (no SMTP
+    /// server, or no Twilio account) and the server listens on a loopback address.
     pub fn dev_outbox_page(&self) -> bool {
-        self.smtp_url.is_none() && self.listen.ip().is_loopback()
+        (self.smtp_url.is_none() || self.twilio_account_sid.is_none())
+            && self.listen.ip().is_loopback()
     }
 }
 

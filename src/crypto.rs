@@ -294,4 +294,3 @@ mod tests {
         assert!(!hasher.verify(dummy_password, None).await.unwrap());
     }
 }
-

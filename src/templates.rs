@@ -16,6 +16,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/register.html",
     "pages/verify_email.html",
     "pages/verified.html",
+    "pages/verify_phone.html",
+    "pages/calling.html",
     "pages/terms.html",
     "pages/home.html",
     "pages/message.html",

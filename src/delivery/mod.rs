@@ -1,8 +1,11 @@
 //! Delivery of messages to people: email by SMTP, or the development outbox.
 
 mod outbox;
+mod phone;
 mod smtp;
+pub mod twilio;
 
+pub use phone::Phone;
 pub use smtp::SmtpMailer;
 
 use crate::domain::UnixTime;
@@ -31,6 +34,8 @@ impl std::fmt::Debug for EmailMessage {
 pub enum DeliveryError {
     #[error("the mail server refused or could not be reached: {0}")]
     Smtp(String),
+    #[error("the SMS and voice provider: {0}")]
+    Provider(String),
     #[error("the outbox could not keep the message: {0}")]
     Outbox(#[from] crate::store::StoreError),
 }
@@ -52,6 +57,7 @@ impl Mailer {
                     &message.to,
                     &message.subject,
                     &message.text,
+                    None,
                     now,
                 )
                 .await

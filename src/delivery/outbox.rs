@@ -9,6 +9,7 @@ pub(super) async fn keep(
     recipient: &str,
     subject: &str,
     body: &str,
+    press_token: Option<&str>,
     now: UnixTime,
 ) -> Result<(), DeliveryError> {
     println!(
@@ -21,6 +22,7 @@ pub(super) async fn keep(
             recipient: recipient.into(),
             subject: subject.into(),
             body: body.into(),
+            press_token: press_token.map(Into::into),
         })
         .await?;
     Ok(())

@@ -45,6 +45,8 @@ pub struct Account {
     pub role: Role,
     pub status: AccountStatus,
     pub mfa_method: Option<MfaMethod>,
+    /// The verified phone number (E.164), once the phone factor has been verified.
+    pub phone: Option<String>,
     pub created_at: UnixTime,
 }
 

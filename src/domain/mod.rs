@@ -6,6 +6,7 @@ pub mod email;
 pub mod mask;
 pub mod name;
 pub mod password;
+pub mod phone;
 pub mod policy;
 pub mod session;
 pub mod throttle;

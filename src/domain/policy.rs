@@ -27,6 +27,14 @@ pub struct Policy {
     pub lockout_secs: i64,
     /// Argon2id hashes computed at once; more wait their turn, so memory stays bounded.
     pub password_hash_concurrency: i64,
+    /// Country calling codes accepted for the phone factor, e.g. `1` or `1, 44`.
+    pub allowed_country_codes: String,
+    /// Toll-fraud (SMS pumping) caps: texts and calls a day per account, per number, per client.
+    pub phone_sends_per_day_per_account: i64,
+    pub phone_sends_per_day_per_number: i64,
+    pub phone_sends_per_day_per_client: i64,
+    /// How long the page waits for the callee to press # before saying the call failed.
+    pub call_timeout_secs: i64,
 }
 
 impl Default for Policy {
@@ -42,6 +50,11 @@ impl Default for Policy {
             lockout_threshold: 10,
             lockout_secs: 15 * 60,
             password_hash_concurrency: 0,
+            allowed_country_codes: "1".into(),
+            phone_sends_per_day_per_account: 10,
+            phone_sends_per_day_per_number: 10,
+            phone_sends_per_day_per_client: 30,
+            call_timeout_secs: 120,
         }
     }
 }
@@ -60,6 +73,19 @@ impl Policy {
             ("session_absolute_secs", self.session_absolute_secs),
             ("lockout_threshold", self.lockout_threshold),
             ("lockout_secs", self.lockout_secs),
+            (
+                "phone_sends_per_day_per_account",
+                self.phone_sends_per_day_per_account,
+            ),
+            (
+                "phone_sends_per_day_per_number",
+                self.phone_sends_per_day_per_number,
+            ),
+            (
+                "phone_sends_per_day_per_client",
+                self.phone_sends_per_day_per_client,
+            ),
+            ("call_timeout_secs", self.call_timeout_secs),
         ];
         for (name, value) in positive {
             if value <= 0 {
@@ -75,7 +101,13 @@ impl Policy {
         if self.lockout_threshold >= 100 {
             anyhow::bail!("lockout_threshold must stay under 100 (NIST SP 800-63B)");
         }
+        self.country_codes()
+            .map_err(|e| anyhow::anyhow!("allowed_country_codes: {e}"))?;
         Ok(())
+    }
+
+    pub fn country_codes(&self) -> Result<Vec<u16>, String> {
+        super::phone::parse_country_codes(&self.allowed_country_codes)
     }
 
     /// Hashes computed at once: the setting, or one per core.

@@ -110,6 +110,7 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
             now,
             ttl,
             &app.config.policy,
+            &[],
             event,
         )
         .await
@@ -122,7 +123,10 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
             });
         }
         CodeIssue::Exhausted => return Err(SendProblem::Exhausted),
-        CodeIssue::NoSession => return Err(SendProblem::SessionEnded),
+        // No caps are passed for email, so none can be reached.
+        CodeIssue::NoSession | CodeIssue::CapReached { .. } => {
+            return Err(SendProblem::SessionEnded);
+        }
     };
     let context = minijinja::context! {
         name => account.display_name.as_str(),
@@ -153,8 +157,8 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
 pub enum VerifyProblem {
     #[error("{0}")]
     Format(CodeFormatProblem),
-    #[error("{}", refusal_text(.0))]
-    Refused(CodeRefusal),
+    #[error("{}", refusal_text(.0, *.1))]
+    Refused(CodeRefusal, Factor),
     #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
     Locked { until: i64 },
     #[error("Your sign-in has timed out. Sign in again to get a new code.")]
@@ -163,12 +167,44 @@ pub enum VerifyProblem {
     Internal(#[from] Internal),
 }
 
-fn refusal_text(refusal: &CodeRefusal) -> String {
+/// The factor a typed code came by: the words of its page differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    Email,
+    Sms,
+}
+
+impl Factor {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+        }
+    }
+
+    fn send_button(self) -> &'static str {
+        match self {
+            Self::Email => "Send Verification Code",
+            Self::Sms => "Send Code",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "text message",
+        }
+    }
+}
+
+fn refusal_text(refusal: &CodeRefusal, factor: Factor) -> String {
+    let send = factor.send_button();
     match refusal {
-        CodeRefusal::NoneSent => "There is no code waiting for this sign-in. Click Send Verification Code to get one.".into(),
-        CodeRefusal::Expired => "This code has expired. Click Send Verification Code to get a new one, and enter it straight away.".into(),
+        CodeRefusal::NoneSent => format!("There is no code waiting for this sign-in. Click {send} to get one."),
+        CodeRefusal::Expired => format!("This code has expired. Click {send} to get a new one, and enter it straight away."),
         CodeRefusal::Wrong { tries_left } => format!(
-            "That code is not right. Check the latest email and try again ({tries_left} {} left).",
+            "That code is not right. Check the latest {} and try again ({tries_left} {} left).",
+            factor.message(),
             if *tries_left == 1 { "try" } else { "tries" }
         ),
         CodeRefusal::TooManyTries => "Too many wrong codes were entered, so this code no longer works. Sign in again to get a new code.".into(),
@@ -178,7 +214,12 @@ fn refusal_text(refusal: &CodeRefusal) -> String {
 
 /// Checks the code; a right one ends the second-factor session and starts an authenticated
 /// one, whose cookie value is returned.
-pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String, VerifyProblem> {
+pub async fn verify(
+    app: &App,
+    session: &Session,
+    typed: &str,
+    factor: Factor,
+) -> Result<String, VerifyProblem> {
     let Some(account_id) = session
         .account_id
         .filter(|_| session.stage == SessionStage::SecondFactor)
@@ -216,10 +257,12 @@ pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String,
                 policy: &app.config.policy,
             },
             |stored| constant_time_eq(stored, &submitted),
-            |_| AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", "email"),
+            |_| {
+                AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", factor.name())
+            },
             |_, refusal| {
                 AuditEvent::new("code-refused", who.clone(), who.clone())
-                    .with("channel", "email")
+                    .with("channel", factor.name())
                     .with("reason", format!("{refusal:?}"))
             },
         )
@@ -229,7 +272,7 @@ pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String,
         CodeOutcome::Verified { .. } => Ok(new_token),
         CodeOutcome::Refused(refusal, throttle) => match throttle.locked_at(now) {
             Some(until) => Err(VerifyProblem::Locked { until }),
-            None => Err(VerifyProblem::Refused(refusal)),
+            None => Err(VerifyProblem::Refused(refusal, factor)),
         },
     }
 }

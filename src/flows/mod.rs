@@ -3,6 +3,7 @@
 
 pub mod email_code;
 pub mod invitation;
+pub mod phone_code;
 pub mod registration;
 pub mod session;
 pub mod sign_in;

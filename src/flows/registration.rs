@@ -133,8 +133,6 @@ pub enum RegistrationProblem {
     Password(PasswordProblem),
     #[error("Choose how you will verify your identity: Phone or Email.")]
     NoMethod,
-    #[error("Phone verification is not available on this portal yet. Choose Email to continue.")]
-    PhoneUnavailable,
     #[error("An account with this email address already exists. Use a different address.")]
     EmailTaken,
     #[error(
@@ -152,7 +150,7 @@ impl RegistrationProblem {
             Self::Name(_) => "display_name",
             Self::Email(_) | Self::EmailTaken => "email",
             Self::Password(_) => "password",
-            Self::NoMethod | Self::PhoneUnavailable => "mfa_method",
+            Self::NoMethod => "mfa_method",
             Self::SessionEnded | Self::Internal(_) => "",
         }
     }
@@ -180,7 +178,7 @@ pub async fn complete(
     };
     let method = match MfaMethod::parse(input.mfa_method.as_str()) {
         Some(MfaMethod::Email) => MfaMethod::Email,
-        Some(MfaMethod::Phone) => return Err(RegistrationProblem::PhoneUnavailable),
+        Some(MfaMethod::Phone) => MfaMethod::Phone,
         None => return Err(RegistrationProblem::NoMethod),
     };
     let context = PasswordContext {

@@ -30,7 +30,7 @@ pub enum LinkRefusal {
 }
 
 const ACCOUNT_COLUMNS: &str =
-    "id, email, display_name, org_id, role, status, mfa_method, created_at";
+    "id, email, display_name, org_id, role, status, mfa_method, phone_e164, created_at";
 
 fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
     let email: String = row.try_get("email")?;
@@ -49,6 +49,7 @@ fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
         mfa_method: method
             .map(|m| parse_column("mfa_method", &m, MfaMethod::parse))
             .transpose()?,
+        phone: row.try_get("phone_e164")?,
         created_at: row.try_get("created_at")?,
     })
 }

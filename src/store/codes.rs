@@ -24,11 +24,24 @@ pub enum CodeIssue {
     Exhausted,
     /// The session is gone (signed out, timed out, or replaced).
     NoSession,
+    /// A daily cap on texts and calls is reached (toll-fraud protection).
+    CapReached {
+        scope: &'static str,
+    },
+}
+
+/// A daily cap on sends: `scope` names what is counted (account, number, client), `key` is
+/// the keyed hash of which one.
+pub struct SendCap {
+    pub scope: &'static str,
+    pub key: Vec<u8>,
+    pub per_day: i64,
 }
 
 /// The code the session is waiting for, as the verification page shows it.
 #[derive(Debug, Clone)]
 pub struct LiveCode {
+    pub channel: String,
     pub destination: String,
     pub expires_at: UnixTime,
     pub attempts: i64,
@@ -67,6 +80,7 @@ impl Store {
         now: UnixTime,
         ttl: i64,
         policy: &Policy,
+        caps: &[SendCap],
         audit: AuditEvent,
     ) -> StoreResult<CodeIssue> {
         let mut tx = self.begin().await?;
@@ -116,6 +130,24 @@ impl Store {
         if attempts >= policy.code_max_attempts {
             tx.rollback().await?;
             return Ok(CodeIssue::Exhausted);
+        }
+        let day = now.div_euclid(86_400);
+        for cap in caps {
+            let sends: i64 = sqlx::query(
+                "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
+                 RETURNING sends",
+            )
+            .bind(cap.scope)
+            .bind(&cap.key)
+            .bind(day)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("sends")?;
+            if sends > cap.per_day {
+                tx.rollback().await?;
+                return Ok(CodeIssue::CapReached { scope: cap.scope });
+            }
         }
         let expires_at = now + ttl;
         let code_id: i64 = sqlx::query(
@@ -173,7 +205,7 @@ impl Store {
 
     pub async fn live_code(&self, session_hash: &[u8]) -> StoreResult<Option<LiveCode>> {
         let row = sqlx::query(
-            "SELECT destination, expires_at, attempts FROM verification_codes
+            "SELECT channel, destination, expires_at, attempts FROM verification_codes
              WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
              ORDER BY id DESC LIMIT 1",
         )
@@ -182,6 +214,7 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(LiveCode {
+                channel: r.try_get("channel")?,
                 destination: r.try_get("destination")?,
                 expires_at: r.try_get("expires_at")?,
                 attempts: r.try_get("attempts")?,
@@ -209,21 +242,12 @@ impl Store {
             policy,
         } = check;
         let mut tx = self.begin().await?;
-        let account_id: Option<i64> = sqlx::query(
-            "SELECT account_id FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND stage = $2",
-        )
-        .bind(session_hash)
-        .bind(SessionStage::SecondFactor.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| r.try_get("account_id"))
-        .transpose()?
-        .flatten();
+        let account_id = second_factor_account(&mut tx, session_hash).await?;
         let claimed = sqlx::query(
             "UPDATE verification_codes SET attempts = attempts + 1
              WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
-               AND attempts < $2 AND expires_at > $3
-             RETURNING id, code_hash, attempts",
+               AND attempts < $2 AND expires_at > $3 AND channel <> 'voice'
+             RETURNING id, code_hash, attempts, channel, destination",
         )
         .bind(session_hash)
         .bind(policy.code_max_attempts)
@@ -256,6 +280,8 @@ impl Store {
             tx.commit().await?;
             return Ok(CodeOutcome::Refused(refusal, throttle));
         }
+        let channel: String = claimed.try_get("channel")?;
+        let destination: String = claimed.try_get("destination")?;
         sqlx::query(
             "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
         )
@@ -263,30 +289,214 @@ impl Store {
         .bind(code_id)
         .execute(&mut *tx)
         .await?;
-        sessions::revoke(&mut tx, session_hash, now).await?;
-        let times = SessionTimes::new(now, policy, None);
-        sessions::insert(
-            &mut tx,
+        let done = SecondFactorPassed {
+            session_hash,
             new_session_hash,
-            Some(account_id),
-            SessionStage::Authenticated,
-            times,
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE accounts SET last_sign_in_at = $1,
-                 status = CASE WHEN status = 'registering' THEN 'active' ELSE status END
-             WHERE id = $2",
-        )
-        .bind(now)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        throttle::clear(&mut tx, throttle_key).await?;
+            throttle_key,
+            account_id,
+            channel: &channel,
+            destination: &destination,
+        };
+        finish_second_factor(&mut tx, done, now, policy).await?;
         append(&mut tx, now, &verified(account_id)).await?;
         tx.commit().await?;
         Ok(CodeOutcome::Verified { account_id })
     }
+
+    /// Records the provider's identifier of the message or call that carried a code.
+    pub async fn set_provider_sid(&self, code_id: i64, sid: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE verification_codes SET provider_sid = $1 WHERE id = $2")
+            .bind(sid)
+            .bind(code_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The callee pressed #: marks the call's challenge (found by the keyed hash of the token
+    /// in the webhook's URL) as answered. A replayed or late webhook changes nothing and
+    /// returns None.
+    pub async fn record_key_press(
+        &self,
+        token_hash: &[u8],
+        now: UnixTime,
+        audit: impl FnOnce(i64) -> AuditEvent,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE verification_codes SET answered_at = $1, call_outcome = 'pressed'
+             WHERE code_hash = $2 AND channel = 'voice' AND answered_at IS NULL AND call_outcome IS NULL
+               AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > $1
+             RETURNING id, session_hash",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id: i64 = row.try_get("id")?;
+        let session_hash: Vec<u8> = row.try_get("session_hash")?;
+        let account: Option<i64> =
+            sqlx::query("SELECT account_id FROM sessions WHERE id_hash = $1")
+                .bind(&session_hash)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("account_id"))
+                .transpose()?
+                .flatten();
+        append(&mut tx, now, &audit(account.unwrap_or_default())).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// The call ended without a key press (no answer, busy, failed, hung up): the page says so.
+    pub async fn record_call_outcome(
+        &self,
+        token_hash: &[u8],
+        outcome: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE verification_codes SET call_outcome = $1
+             WHERE code_hash = $2 AND channel = 'voice' AND call_outcome IS NULL AND consumed_at IS NULL",
+        )
+        .bind(outcome)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        append(&mut tx, now, &audit.with("outcome", outcome)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The session's latest call, if one is live: (its outcome so far, when it expires).
+    pub async fn call_state(
+        &self,
+        session_hash: &[u8],
+    ) -> StoreResult<Option<(Option<String>, UnixTime)>> {
+        let row = sqlx::query(
+            "SELECT call_outcome, expires_at FROM verification_codes
+             WHERE session_hash = $1 AND channel = 'voice' AND consumed_at IS NULL AND superseded_at IS NULL
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("call_outcome")?, r.try_get("expires_at")?)))
+            .transpose()
+    }
+
+    /// Completes the second factor after the callee pressed #: consumed once, in one
+    /// transaction with the new authenticated session, like a right code.
+    pub async fn complete_call(
+        &self,
+        session_hash: &[u8],
+        new_session_hash: &[u8],
+        throttle_key: &[u8],
+        now: UnixTime,
+        policy: &Policy,
+        audit: impl FnOnce(i64) -> AuditEvent,
+    ) -> StoreResult<Option<i64>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE verification_codes SET consumed_at = $1
+             WHERE session_hash = $2 AND channel = 'voice' AND call_outcome = 'pressed'
+               AND consumed_at IS NULL AND superseded_at IS NULL
+             RETURNING destination",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let account_id = second_factor_account(&mut tx, session_hash).await?;
+        let (Some(row), Some(account_id)) = (row, account_id) else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let destination: String = row.try_get("destination")?;
+        let done = SecondFactorPassed {
+            session_hash,
+            new_session_hash,
+            throttle_key,
+            account_id,
+            channel: "voice",
+            destination: &destination,
+        };
+        finish_second_factor(&mut tx, done, now, policy).await?;
+        append(&mut tx, now, &audit(account_id)).await?;
+        tx.commit().await?;
+        Ok(Some(account_id))
+    }
+}
+
+/// The account of a live second-factor session, read inside the transaction.
+async fn second_factor_account(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    session_hash: &[u8],
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query(
+        "SELECT account_id FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND stage = $2",
+    )
+    .bind(session_hash)
+    .bind(SessionStage::SecondFactor.as_str())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| r.try_get("account_id"))
+    .transpose()?
+    .flatten())
+}
+
+struct SecondFactorPassed<'a> {
+    session_hash: &'a [u8],
+    new_session_hash: &'a [u8],
+    throttle_key: &'a [u8],
+    account_id: i64,
+    channel: &'a str,
+    destination: &'a str,
+}
+
+/// Both factors passed: the second-factor session ends and an authenticated one begins, the
+/// registration completes (a verified phone number is kept), failures are forgotten.
+async fn finish_second_factor(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    done: SecondFactorPassed<'_>,
+    now: UnixTime,
+    policy: &Policy,
+) -> StoreResult<()> {
+    sessions::revoke(tx, done.session_hash, now).await?;
+    let times = SessionTimes::new(now, policy, None);
+    sessions::insert(
+        tx,
+        done.new_session_hash,
+        Some(done.account_id),
+        SessionStage::Authenticated,
+        times,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE accounts SET last_sign_in_at = $1,
+             status = CASE WHEN status = 'registering' THEN 'active' ELSE status END,
+             phone_e164 = CASE WHEN $3 = 'email' THEN phone_e164 ELSE $4 END
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(done.account_id)
+    .bind(done.channel)
+    .bind(done.destination)
+    .execute(&mut **tx)
+    .await?;
+    throttle::clear(tx, done.throttle_key).await?;
+    Ok(())
 }
 
 async fn why_no_code(

@@ -13,7 +13,7 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
-pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode};
+pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use outbox::OutboxMessage;
 pub use sessions::Session;
 pub use terms::TermsVersion;
@@ -113,16 +113,30 @@ impl Store {
         // Embedded by hand rather than with `sqlx::migrate!`, which would pull in sqlx's
         // macro crate (and a second build of both drivers) for this one use.
         let sources: &[(i64, &str, &str)] = match self.backend {
-            Backend::Sqlite => &[(
-                1,
-                "foundation",
-                include_str!("../../migrations/sqlite/0001_foundation.sql"),
-            )],
-            Backend::Postgres => &[(
-                1,
-                "foundation",
-                include_str!("../../migrations/postgres/0001_foundation.sql"),
-            )],
+            Backend::Sqlite => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../../migrations/sqlite/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "phone",
+                    include_str!("../../migrations/sqlite/0002_phone.sql"),
+                ),
+            ],
+            Backend::Postgres => &[
+                (
+                    1,
+                    "foundation",
+                    include_str!("../../migrations/postgres/0001_foundation.sql"),
+                ),
+                (
+                    2,
+                    "phone",
+                    include_str!("../../migrations/postgres/0002_phone.sql"),
+                ),
+            ],
         };
         let migrations: Vec<Migration> = sources
             .iter()

@@ -13,18 +13,22 @@ pub struct OutboxMessage {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    /// For a voice call: the token of its key-press address.
+    pub press_token: Option<String>,
 }
 
 impl Store {
     pub async fn put_in_outbox(&self, message: &OutboxMessage) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO dev_outbox (created_at, channel, recipient, subject, body) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO dev_outbox (created_at, channel, recipient, subject, body, press_token)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(message.created_at)
         .bind(&message.channel)
         .bind(&message.recipient)
         .bind(&message.subject)
         .bind(&message.body)
+        .bind(&message.press_token)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -32,7 +36,7 @@ impl Store {
 
     pub async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
         let rows = sqlx::query(
-            "SELECT created_at, channel, recipient, subject, body FROM dev_outbox ORDER BY id DESC LIMIT $1",
+            "SELECT created_at, channel, recipient, subject, body, press_token FROM dev_outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -45,6 +49,7 @@ impl Store {
                     recipient: r.try_get("recipient")?,
                     subject: r.try_get("subject")?,
                     body: r.try_get("body")?,
+                    press_token: r.try_get("press_token")?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()

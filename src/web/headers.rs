@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::AppState;
 
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub async fn security(State(app): State<AppState>, request: Request, next: Next) -> Response {

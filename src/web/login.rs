@@ -127,8 +127,7 @@ pub async fn sign_in(
             let jar = jar.add(session::cookie(&app, accepted.session_token));
             let next = match accepted.method {
                 MfaMethod::Email => "/verify/email",
-                // The phone factor arrives with the phone issue; no account can choose it yet.
-                MfaMethod::Phone => "/verify/email",
+                MfaMethod::Phone => "/verify/phone",
             };
             Ok((jar, Redirect::to(next)).into_response())
         }

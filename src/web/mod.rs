@@ -8,6 +8,7 @@ mod headers;
 mod home;
 mod login;
 mod page;
+mod phone;
 mod register;
 mod session;
 mod terms;
@@ -42,11 +43,22 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/email/send", post(verify::send))
         .route("/verify/email/check", post(verify::check))
         .route("/verify/done", get(verify::done))
+        .route("/verify/phone", get(phone::page))
+        .route("/verify/phone/send", post(phone::send))
+        .route("/verify/phone/check", post(phone::check))
+        .route("/verify/phone/call", get(phone::calling))
+        .route("/verify/phone/call/state", get(phone::call_state))
+        .route("/verify/phone/call/complete", post(phone::complete_call))
+        .route("/twilio/voice/{token}", post(phone::voice_key))
+        .route("/twilio/voice/{token}/status", post(phone::voice_status))
         .route("/terms", get(terms::page).post(terms::accept))
         .route("/static/style.css", get(stylesheet))
+        .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));
     if app.config.dev_outbox_page() {
-        router = router.route("/dev/outbox", get(dev::outbox));
+        router = router
+            .route("/dev/outbox", get(dev::outbox))
+            .route("/dev/press/{token}", post(dev::press));
     }
     router
         .fallback(error::not_found)
@@ -67,4 +79,28 @@ async fn stylesheet() -> impl IntoResponse {
         ],
         include_str!("../../templates/style.css"),
     )
+}
+
+async fn call_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/call.js"),
+    )
+}
+
+/// Serves the router with each connection's peer address known (per-client limits).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -51,3 +51,8 @@ where
         Ok(Self(flows::session::current(&app, token.as_deref()).await?))
     }
 }
+
+/// The session, if it is waiting for a second factor.
+pub fn second_factor(current: Option<Session>) -> Option<Session> {
+    current.filter(|s| s.stage == crate::domain::session::SessionStage::SecondFactor)
+}

@@ -9,16 +9,12 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
-use super::session::{self, CurrentSession};
+use super::session::{self, CurrentSession, second_factor};
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
 use crate::store::Session;
-
-fn second_factor(current: Option<Session>) -> Option<Session> {
-    current.filter(|s| s.stage == SessionStage::SecondFactor)
-}
 
 /// Without a second-factor session (timed out, signed out): back to sign in, saying why.
 fn timed_out() -> Response {
@@ -95,7 +91,9 @@ pub async fn check(
     let Some(session) = second_factor(current) else {
         return Ok(timed_out());
     };
-    match flows::email_code::verify(&app, &session, &form.code).await {
+    match flows::email_code::verify(&app, &session, &form.code, flows::email_code::Factor::Email)
+        .await
+    {
         Ok(token) => {
             let jar = jar.add(session::cookie(&app, token));
             Ok((jar, Redirect::to("/verify/done")).into_response())
@@ -112,14 +110,26 @@ pub async fn check(
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    factor: String,
+}
+
 /// "A message will appear confirming verification, select Continue to complete."
 pub async fn done(
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, WebError> {
+    let what = if done.factor == "phone" {
+        "phone number"
+    } else {
+        "email address"
+    };
     match current {
         Some(s) if s.stage == SessionStage::Authenticated => {
-            page::ok("pages/verified.html", &csrf, context! {})
+            page::ok("pages/verified.html", &csrf, context! { what })
         }
         _ => Ok(Redirect::to("/login").into_response()),
     }

@@ -259,6 +259,8 @@ impl Mail {
 }
 
 pub struct TestApp {
+    /// The Twilio-compatible test server, when the app was started with one.
+    pub twilio: Option<crate::twilio_double::TwilioDouble>,
     pub url: String,
     pub app: Arc<App>,
     pub clock: ManualClock,
@@ -268,6 +270,7 @@ pub struct TestApp {
 
 pub struct Options {
     pub smtp: bool,
+    pub twilio: bool,
     pub public_url: Option<String>,
 }
 
@@ -275,6 +278,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             smtp: true,
+            twilio: true,
             public_url: None,
         }
     }
@@ -302,14 +306,31 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let mut config = test_config(&db.url, options.smtp.then_some(mail.port));
     config.listen = addr;
     config.public_url = options.public_url;
+    let twilio = if options.twilio {
+        Some(crate::twilio_double::TwilioDouble::start().await)
+    } else {
+        None
+    };
+    if let Some(double) = &twilio {
+        use crate::twilio_double::TwilioDouble;
+        config.twilio_api_base = double.base_url.clone();
+        config.twilio_account_sid = Some(TwilioDouble::ACCOUNT_SID.into());
+        config.twilio_auth_token = Some(TwilioDouble::AUTH_TOKEN.into());
+        config.twilio_from = Some(TwilioDouble::FROM.into());
+    }
     let clock = ManualClock::starting_now();
     let app = App::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("app starts");
     let router = tessera::web::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        tessera::web::serve(listener, router, std::future::pending())
+            .await
+            .unwrap()
+    });
     let url = format!("http://{addr}");
     TestApp {
+        twilio,
         url,
         app,
         clock,
@@ -590,4 +611,75 @@ impl TestApp {
         .await
         .expect("invitation");
     }
+}
+
+impl TestApp {
+    pub fn twilio(&self) -> &crate::twilio_double::TwilioDouble {
+        self.twilio
+            .as_ref()
+            .expect("started with the Twilio test server")
+    }
+
+    /// Invites and registers with the Phone method; returns the browser at the phone page.
+    pub async fn registered_for_phone(&self, email: &str, name: &str, password: &str) -> Browser {
+        let link = self.invite(email, name).await;
+        let browser = self.new_browser();
+        browser.get_absolute(&link).await;
+        let page = browser.register(name, password, password, "phone").await;
+        assert!(
+            page.url.ends_with("/login/email?notice=registered"),
+            "{}",
+            page.body
+        );
+        let page = browser.sign_in(email, password).await;
+        assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+        browser
+    }
+
+    /// An active user whose factor is the phone number `phone` (+1), verified by text.
+    pub async fn active_phone_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        phone: &str,
+    ) -> Browser {
+        let browser = self.registered_for_phone(email, name, password).await;
+        let e164 = format!(
+            "+1{}",
+            phone
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        );
+        let before = self
+            .twilio()
+            .messages()
+            .iter()
+            .filter(|m| m.to == e164)
+            .count();
+        browser
+            .post(
+                "/verify/phone/send",
+                &[("country_code", "+1"), ("phone", phone), ("action", "sms")],
+            )
+            .await;
+        let sms = self.twilio().wait_for_message_to(&e164, before).await;
+        browser
+            .post("/verify/phone/check", &[("code", &sms_code(&sms.body))])
+            .await;
+        browser
+            .post("/terms", &[("agree", "yes"), ("version", "1")])
+            .await;
+        assert!(browser.get("/").await.has(&format!("Welcome, {name}")));
+        browser
+    }
+}
+
+/// The 6-digit code in a text message.
+pub fn sms_code(body: &str) -> String {
+    let start = body
+        .find(|c: char| c.is_ascii_digit())
+        .expect("a code in the text");
+    body[start..start + 6].to_string()
 }

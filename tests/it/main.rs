@@ -6,6 +6,8 @@ mod browser;
 mod cli;
 mod codes;
 mod helpers;
+mod phone;
 mod registration;
 mod security;
 mod sign_in;
+mod twilio_double;

@@ -239,13 +239,6 @@ async fn bad_registration_input_is_explained_and_changes_nothing(backend: Backen
             "",
             "Choose how you will verify your identity",
         ),
-        (
-            "Ana Gomez",
-            PASSWORD,
-            PASSWORD,
-            "phone",
-            "Phone verification is not available",
-        ),
         ("   ", PASSWORD, PASSWORD, "email", "Enter a display name"),
     ];
     for (name, password, confirmation, method, message) in cases {

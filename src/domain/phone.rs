@@ -1,0 +1,272 @@
+//! Phone numbers for the phone factor (guide: "Phone registration will require a direct line
+//! with 10 digits; extensions are not supported"). Stored in E.164, shown masked.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    e164: String,
+    country_code: u16,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneProblem {
+    #[error("Enter your phone number.")]
+    Empty,
+    #[error("Enter the country code as digits, such as +1.")]
+    BadCountryCode,
+    #[error(
+        "Phone numbers with +{0} are not accepted on this portal. Use a number with one of these country codes: {1}."
+    )]
+    CountryNotAllowed(u16, String),
+    #[error("Extensions are not supported: enter a direct line without an extension.")]
+    Extension,
+    #[error("A +1 number must be a 10-digit direct line, such as 415 555 0132.")]
+    NotTenDigits,
+    #[error(
+        "That is not a valid phone number for country code +{0}. Check the number and try again."
+    )]
+    Invalid(u16),
+}
+
+impl PhoneNumber {
+    /// Reads the country code and number as typed. Spaces, dashes, dots and brackets are
+    /// forgiven; any sign of an extension (x12, ext. 12, `,`, `;`, `#`) is refused.
+    pub fn parse(country_code: &str, number: &str, allowed: &[u16]) -> Result<Self, PhoneProblem> {
+        let cc_text = country_code.trim().trim_start_matches('+');
+        if cc_text.is_empty() || cc_text.len() > 3 || !cc_text.chars().all(|c| c.is_ascii_digit()) {
+            return Err(PhoneProblem::BadCountryCode);
+        }
+        let cc: u16 = cc_text.parse().map_err(|_| PhoneProblem::BadCountryCode)?;
+        if !allowed.contains(&cc) {
+            let list = allowed
+                .iter()
+                .map(|c| format!("+{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(PhoneProblem::CountryNotAllowed(cc, list));
+        }
+        let text = number.trim();
+        if text.is_empty() {
+            return Err(PhoneProblem::Empty);
+        }
+        let lowered = text.to_lowercase();
+        if lowered.contains('x')
+            || lowered.contains("ext")
+            || text.contains([',', ';', '#', '*', 'p', 'w'])
+        {
+            return Err(PhoneProblem::Extension);
+        }
+        if !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " -.()/+".contains(c))
+        {
+            return Err(PhoneProblem::Invalid(cc));
+        }
+        let mut digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        if text.starts_with('+') {
+            // The country code typed again in front of the number.
+            digits = digits
+                .strip_prefix(cc_text)
+                .ok_or(PhoneProblem::Invalid(cc))?
+                .to_string();
+        }
+        if cc == 1 {
+            return north_american(&digits);
+        }
+        let parsed = phonenumber::parse(None, format!("+{cc}{digits}"))
+            .map_err(|_| PhoneProblem::Invalid(cc))?;
+        if !phonenumber::is_valid(&parsed) || parsed.code().value() != cc {
+            return Err(PhoneProblem::Invalid(cc));
+        }
+        Ok(Self {
+            e164: parsed.format().mode(phonenumber::Mode::E164).to_string(),
+            country_code: cc,
+        })
+    }
+
+    /// Reads a number as stored.
+    pub fn from_e164(text: &str) -> Option<Self> {
+        let digits = text.strip_prefix('+')?;
+        if digits.starts_with('1') && digits.len() == 11 {
+            return north_american(&digits[1..]).ok();
+        }
+        let parsed = phonenumber::parse(None, text).ok()?;
+        Some(Self {
+            e164: text.to_string(),
+            country_code: parsed.code().value(),
+        })
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.e164
+    }
+
+    pub fn country_code(&self) -> u16 {
+        self.country_code
+    }
+
+    /// Only the last four digits show: `+1 (***) ***-0132`, `+44 ******7890`.
+    pub fn masked(&self) -> String {
+        mask_e164(&self.e164, self.country_code)
+    }
+}
+
+/// Masks a stored E.164 number (for the audit log and pages).
+pub fn mask_e164(e164: &str, country_code: u16) -> String {
+    let digits = e164.trim_start_matches('+');
+    let last: String = digits
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if country_code == 1 {
+        format!("+1 (***) ***-{last}")
+    } else {
+        let hidden = digits
+            .len()
+            .saturating_sub(country_code.to_string().len() + 4);
+        format!("+{country_code} {}{last}", "*".repeat(hidden))
+    }
+}
+
+/// NANP: ten digits, area code and exchange not starting with 0 or 1 (a typed leading 1
+/// is the country code again).
+fn north_american(digits: &str) -> Result<PhoneNumber, PhoneProblem> {
+    let digits = if digits.len() == 11 {
+        digits.strip_prefix('1').unwrap_or(digits)
+    } else {
+        digits
+    };
+    let bytes = digits.as_bytes();
+    if bytes.len() != 10 {
+        return Err(PhoneProblem::NotTenDigits);
+    }
+    if bytes[0] < b'2' || bytes[3] < b'2' {
+        return Err(PhoneProblem::Invalid(1));
+    }
+    Ok(PhoneNumber {
+        e164: format!("+1{digits}"),
+        country_code: 1,
+    })
+}
+
+/// Reads the operator's list of allowed country codes, e.g. `1` or `1, 44`.
+pub fn parse_country_codes(text: &str) -> Result<Vec<u16>, String> {
+    text.split(',')
+        .map(|part| {
+            let part = part.trim().trim_start_matches('+');
+            part.parse::<u16>()
+                .ok()
+                .filter(|c| (1..=999).contains(c))
+                .ok_or_else(|| format!("{part:?} is not a country calling code"))
+        })
+        .collect()
+}
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PhoneNumber({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const US: &[u16] = &[1];
+
+    #[test]
+    fn ten_digit_north_american_numbers_in_any_punctuation() {
+        for typed in [
+            "4155550132",
+            "(415) 555-0132",
+            "415.555.0132",
+            "1 415 555 0132",
+            "+1 415 555 0132",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse("+1", typed, US).unwrap().e164(),
+                "+14155550132",
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            PhoneNumber::parse("1", "415-555-0132", US)
+                .unwrap()
+                .masked(),
+            "+1 (***) ***-0132"
+        );
+    }
+
+    #[test]
+    fn extensions_in_any_spelling_are_refused() {
+        for typed in [
+            "415 555 0132 x12",
+            "415-555-0132 ext. 12",
+            "4155550132,12",
+            "4155550132;12",
+            "4155550132#12",
+            "415 555 0132 extension 4",
+            "415 555 0132 X 9",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse("+1", typed, US),
+                Err(PhoneProblem::Extension),
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_lengths_and_impossible_numbers_are_refused() {
+        assert_eq!(
+            PhoneNumber::parse("+1", "555 0132", US),
+            Err(PhoneProblem::NotTenDigits)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1", "41555501321", US),
+            Err(PhoneProblem::NotTenDigits)
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1", "015 555 0132", US),
+            Err(PhoneProblem::Invalid(1))
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1", "four one five", US),
+            Err(PhoneProblem::Invalid(1))
+        );
+        assert_eq!(PhoneNumber::parse("+1", "  ", US), Err(PhoneProblem::Empty));
+        assert_eq!(
+            PhoneNumber::parse("abc", "4155550132", US),
+            Err(PhoneProblem::BadCountryCode)
+        );
+    }
+
+    #[test]
+    fn only_allowed_country_codes_and_real_numbers_elsewhere() {
+        assert!(matches!(
+            PhoneNumber::parse("+44", "20 7946 0958", US),
+            Err(PhoneProblem::CountryNotAllowed(44, _))
+        ));
+        let uk = PhoneNumber::parse("+44", "20 7946 0958", &[1, 44]).unwrap();
+        assert_eq!(uk.e164(), "+442079460958");
+        assert_eq!(uk.masked(), "+44 ******0958");
+        assert_eq!(
+            PhoneNumber::parse("+44", "12", &[1, 44]),
+            Err(PhoneProblem::Invalid(44))
+        );
+    }
+
+    #[test]
+    fn stored_numbers_read_back_and_debug_is_masked() {
+        let n = PhoneNumber::from_e164("+14155550132").unwrap();
+        assert_eq!(n.country_code(), 1);
+        assert!(!format!("{n:?}").contains("555"));
+        assert_eq!(parse_country_codes("1, +44").unwrap(), vec![1, 44]);
+        assert!(parse_country_codes("1, uk").is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! The phone factor (guide: "Phone Verification" and "Login With Phone"): the number on
+//! file, or typed at registration; Send Code (a text with a 6-digit code) or Call Me (a
+//! call that asks the callee to press #, after which the page moves on by itself).
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{Purpose, random_token};
+use crate::delivery::Phone;
+use crate::delivery::twilio::signature_is_valid;
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::code::OneTimeCode;
+use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
+use crate::domain::session::SessionStage;
+use crate::flows::sign_in::throttle_key;
+use crate::flows::{Internal, human_duration, human_time};
+use crate::store::{CodeIssue, SendCap, Session};
+
+/// What the phone verification page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PhonePage {
+    pub registering: bool,
+    /// The number on file, masked (Login With Phone); None while registering a number.
+    pub on_file: Option<String>,
+    /// A text was sent: where to (masked), and for how much longer its code works.
+    pub sent_to: Option<String>,
+    pub expires_in: Option<i64>,
+    pub retry_in: i64,
+}
+
+pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
+    let account = account_of(app, session).await?;
+    let live = app.store.live_code(&session.id_hash).await?;
+    let now = app.now();
+    let text = live.filter(|c| c.channel == "sms");
+    Ok(PhonePage {
+        registering: account.status == AccountStatus::Registering,
+        on_file: account
+            .phone
+            .as_deref()
+            .and_then(PhoneNumber::from_e164)
+            .map(|p| p.masked()),
+        sent_to: text.as_ref().map(|c| masked(&c.destination)),
+        expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
+        retry_in: session.code_sent_at.map_or(0, |sent| {
+            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+        }),
+    })
+}
+
+fn masked(e164: &str) -> String {
+    PhoneNumber::from_e164(e164).map_or_else(|| mask_e164(e164, 0), |p| p.masked())
+}
+
+async fn account_of(app: &App, session: &Session) -> Result<Account, Internal> {
+    let id = session
+        .account_id
+        .ok_or_else(|| anyhow::anyhow!("second-factor session without account"))?;
+    Ok(app.store.account_by_id(id).await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Send Code: a text message with a 6-digit code.
+    Sms,
+    /// Call Me: a voice call; the callee presses #.
+    Call,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhoneSendProblem {
+    #[error("{0}")]
+    Number(PhoneProblem),
+    #[error("A code or call was sent moments ago. Wait {} before asking again.", human_duration(*.retry_in))]
+    CoolingDown { retry_in: i64 },
+    #[error("Today's limit of texts and calls for this {scope} is reached. Try again after {}, or use Login With Email if you registered an email address.", human_time(*.retry_at))]
+    CapReached { scope: &'static str, retry_at: i64 },
+    #[error("Too many wrong codes were entered. Sign in again to get a new code.")]
+    Exhausted,
+    #[error("Your sign-in has timed out. Sign in again to continue.")]
+    SessionEnded,
+    #[error("We could not {what} just now. Wait a minute and try again, or choose {other}.")]
+    NotDelivered {
+        what: &'static str,
+        other: &'static str,
+    },
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+/// The number to use: the one on file; at registration, the one typed.
+fn destination(
+    app: &App,
+    account: &Account,
+    country_code: &str,
+    number: &str,
+) -> Result<PhoneNumber, PhoneSendProblem> {
+    if let Some(on_file) = account.phone.as_deref().and_then(PhoneNumber::from_e164) {
+        return Ok(on_file);
+    }
+    let allowed = app
+        .config
+        .policy
+        .country_codes()
+        .map_err(|e| Internal::Other(anyhow::anyhow!(e)))?;
+    PhoneNumber::parse(country_code, number, &allowed).map_err(PhoneSendProblem::Number)
+}
+
+pub async fn send(
+    app: &App,
+    session: &Session,
+    channel: Channel,
+    country_code: &str,
+    number: &str,
+    client: &str,
+) -> Result<(), PhoneSendProblem> {
+    if session.stage != SessionStage::SecondFactor {
+        return Err(PhoneSendProblem::SessionEnded);
+    }
+    let account = account_of(app, session).await?;
+    let phone = destination(app, &account, country_code, number)?;
+    let now = app.now();
+    let policy = &app.config.policy;
+    let key = |scope: &str, value: &str| {
+        app.keys
+            .hash(Purpose::Throttle, format!("{scope}:{value}").as_bytes())
+    };
+    let caps = [
+        SendCap {
+            scope: "account",
+            key: key("account", &account.id.to_string()),
+            per_day: policy.phone_sends_per_day_per_account,
+        },
+        SendCap {
+            scope: "phone number",
+            key: key("number", phone.e164()),
+            per_day: policy.phone_sends_per_day_per_number,
+        },
+        SendCap {
+            scope: "network address",
+            key: key("client", client),
+            per_day: policy.phone_sends_per_day_per_client,
+        },
+    ];
+    let (secret, channel_name, ttl) = match channel {
+        Channel::Sms => (
+            OneTimeCode::generate()
+                .map_err(|e| Internal::Other(anyhow::anyhow!("no randomness: {e}")))?
+                .expose()
+                .to_string(),
+            "sms",
+            policy.code_ttl_secs,
+        ),
+        Channel::Call => (
+            random_token().map_err(Internal::from)?,
+            "voice",
+            policy.call_timeout_secs,
+        ),
+    };
+    let who = audit::account(account.id);
+    let event = AuditEvent::new(
+        if channel == Channel::Sms {
+            "code-sent"
+        } else {
+            "call-placed"
+        },
+        who.clone(),
+        who.clone(),
+    )
+    .with("channel", channel_name)
+    .with("destination", phone.masked());
+    let issued = app
+        .store
+        .issue_code(
+            &session.id_hash,
+            channel_name,
+            phone.e164(),
+            &app.keys.hash(Purpose::Code, secret.as_bytes()),
+            now,
+            ttl,
+            policy,
+            &caps,
+            event,
+        )
+        .await
+        .map_err(Internal::from)?;
+    let code_id = match issued {
+        CodeIssue::Issued { code_id, .. } => code_id,
+        CodeIssue::CoolingDown { retry_at } => {
+            return Err(PhoneSendProblem::CoolingDown {
+                retry_in: (retry_at - now).max(1),
+            });
+        }
+        CodeIssue::CapReached { scope } => {
+            let event = AuditEvent::new("send-refused", who.clone(), who.clone())
+                .with("reason", format!("daily cap per {scope}"));
+            app.store.record(now, event).await.map_err(Internal::from)?;
+            return Err(PhoneSendProblem::CapReached {
+                scope,
+                retry_at: (now.div_euclid(86_400) + 1) * 86_400,
+            });
+        }
+        CodeIssue::Exhausted => return Err(PhoneSendProblem::Exhausted),
+        CodeIssue::NoSession => return Err(PhoneSendProblem::SessionEnded),
+    };
+    let sent = match channel {
+        Channel::Sms => {
+            let body = format!(
+                "Your Tessera verification code is {secret}. It expires in {}. Never share it.",
+                human_duration(ttl)
+            );
+            app.phone.send_sms(phone.e164(), &body, now).await
+        }
+        Channel::Call => {
+            let prompt =
+                "This is the Tessera portal. To confirm your sign-in, press the pound key now.";
+            let press = app.url(&format!("/twilio/voice/{secret}"));
+            let status = app.url(&format!("/twilio/voice/{secret}/status"));
+            app.phone
+                .start_call(phone.e164(), prompt, &press, &status, &secret, now)
+                .await
+        }
+    };
+    match sent {
+        Ok(Some(sid)) => app
+            .store
+            .set_provider_sid(code_id, &sid)
+            .await
+            .map_err(Internal::from)?,
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, account_id = account.id, channel = channel_name, "phone delivery failed");
+            let event = AuditEvent::new("code-not-delivered", "system", who)
+                .with("channel", channel_name)
+                .with("destination", phone.masked())
+                .with("error", e.to_string());
+            app.store
+                .withdraw_code(code_id, &session.id_hash, app.now(), event)
+                .await
+                .map_err(Internal::from)?;
+            return Err(match channel {
+                Channel::Sms => PhoneSendProblem::NotDelivered {
+                    what: "send the text message",
+                    other: "Call Me",
+                },
+                Channel::Call => PhoneSendProblem::NotDelivered {
+                    what: "place the call",
+                    other: "Send Code",
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// How the call stands, for the waiting page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallState {
+    /// Ringing or answered; no key yet.
+    Waiting,
+    /// The callee pressed #: the page completes the sign-in.
+    Pressed,
+    /// Not answered, busy, failed, or ended without a key press.
+    Failed,
+    /// No key press in time.
+    TimedOut,
+    /// No call is waiting (none placed, or a newer code replaced it).
+    None,
+}
+
+pub async fn call_state(app: &App, session: &Session) -> Result<CallState, Internal> {
+    Ok(match app.store.call_state(&session.id_hash).await? {
+        None => CallState::None,
+        Some((Some(outcome), _)) if outcome == "pressed" => CallState::Pressed,
+        Some((Some(_), _)) => CallState::Failed,
+        Some((None, expires_at)) if expires_at <= app.now() => CallState::TimedOut,
+        Some((None, _)) => CallState::Waiting,
+    })
+}
+
+/// After the key press: the second-factor session becomes an authenticated one (the new
+/// cookie value is returned). None when no pressed call is waiting.
+pub async fn complete_call(app: &App, session: &Session) -> Result<Option<String>, Internal> {
+    let account = account_of(app, session).await?;
+    let token = random_token()?;
+    let who = audit::account(account.id);
+    let done = app
+        .store
+        .complete_call(
+            &session.id_hash,
+            &app.keys.hash(Purpose::Session, token.as_bytes()),
+            &throttle_key(app, account.email.as_str()),
+            app.now(),
+            &app.config.policy,
+            |_| AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", "voice"),
+        )
+        .await?;
+    Ok(done.map(|_| token))
+}
+
+/// Whether a webhook really comes from the provider: `X-Twilio-Signature` over the public
+/// URL and the sorted POST parameters. Without a provider configured, nothing is genuine.
+pub fn webhook_is_genuine(
+    app: &App,
+    path: &str,
+    params: &[(String, String)],
+    signature: Option<&str>,
+) -> bool {
+    match (&app.phone, &app.config.twilio_auth_token, signature) {
+        (Phone::Twilio(_), Some(token), Some(signature)) => {
+            signature_is_valid(token, &app.url(path), params, signature)
+        }
+        _ => false,
+    }
+}
+
+/// The provider reports a key press on the call named by `token`. Only # confirms; a
+/// replayed or late report changes nothing. Returns whether it confirmed.
+pub async fn key_pressed(app: &App, token: &str, digits: &str) -> Result<bool, Internal> {
+    let hash = app.keys.hash(Purpose::Code, token.as_bytes());
+    if digits != "#" {
+        let event = AuditEvent::new("call-key-refused", "provider", "call")
+            .with("digits_length", digits.len() as i64);
+        app.store.record(app.now(), event).await?;
+        return Ok(false);
+    }
+    let pressed = app
+        .store
+        .record_key_press(&hash, app.now(), |account| {
+            AuditEvent::new("call-key-pressed", "provider", audit::account(account))
+        })
+        .await?;
+    if pressed.is_none() {
+        app.store
+            .record(
+                app.now(),
+                AuditEvent::new("call-webhook-ignored", "provider", "call")
+                    .with("reason", "replayed, late or unknown"),
+            )
+            .await?;
+    }
+    Ok(pressed.is_some())
+}
+
+/// The provider reports how the call went; an end without a key press fails the call.
+pub async fn call_status(app: &App, token: &str, status: &str) -> Result<(), Internal> {
+    let failed = matches!(
+        status,
+        "busy" | "no-answer" | "failed" | "canceled" | "completed"
+    );
+    if failed {
+        let hash = app.keys.hash(Purpose::Code, token.as_bytes());
+        let event =
+            AuditEvent::new("call-ended", "provider", "call").with("status", status.to_string());
+        app.store
+            .record_call_outcome(&hash, status, app.now(), event)
+            .await?;
+    }
+    Ok(())
+}

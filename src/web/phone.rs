@@ -1,0 +1,316 @@
+//! The phone factor pages (guide: "Phone Verification", "Login With Phone") and the
+//! provider's webhooks for calls.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::{self, CurrentSession, second_factor};
+use super::{AppState, WebError, page};
+use crate::flows;
+use crate::flows::email_code::{Factor, VerifyProblem};
+use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem};
+use crate::store::Session;
+
+fn timed_out() -> Response {
+    Redirect::to("/login/phone?notice=timed-out").into_response()
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    render(
+        &app,
+        &csrf,
+        &session,
+        &PhoneForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render(
+    app: &AppState,
+    csrf: &CsrfToken,
+    session: &Session,
+    form: &PhoneForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let state = flows::phone_code::page(app, session).await?;
+    let country_code = if form.country_code.is_empty() {
+        "+1"
+    } else {
+        form.country_code.as_str()
+    };
+    page::render(
+        status,
+        "pages/verify_phone.html",
+        csrf,
+        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), country_code, phone => form.phone.as_str(), error },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct PhoneForm {
+    #[serde(default)]
+    country_code: String,
+    #[serde(default)]
+    phone: String,
+    /// Which button: `sms` (Send Code) or `call` (Call Me).
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn send(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<PhoneForm>,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    let channel = if form.action == "call" {
+        Channel::Call
+    } else {
+        Channel::Sms
+    };
+    let client = client.map_or_else(
+        || "unknown".to_string(),
+        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
+    );
+    match flows::phone_code::send(
+        &app,
+        &session,
+        channel,
+        &form.country_code,
+        &form.phone,
+        &client,
+    )
+    .await
+    {
+        Ok(()) if channel == Channel::Call => {
+            Ok(Redirect::to("/verify/phone/call").into_response())
+        }
+        Ok(()) => Ok(Redirect::to("/verify/phone").into_response()),
+        Err(PhoneSendProblem::SessionEnded) => Ok(timed_out()),
+        Err(PhoneSendProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = match problem {
+                PhoneSendProblem::Number(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                PhoneSendProblem::CoolingDown { .. } | PhoneSendProblem::CapReached { .. } => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                PhoneSendProblem::NotDelivered { .. } => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::FORBIDDEN,
+            };
+            let session = flows::session::current_by_hash(&app, &session.id_hash)
+                .await?
+                .unwrap_or(session);
+            render(
+                &app,
+                &csrf,
+                &session,
+                &form,
+                Some(problem.to_string()),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn check(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    match flows::email_code::verify(&app, &session, &form.code, Factor::Sms).await {
+        Ok(token) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to("/verify/done?factor=phone"),
+        )
+            .into_response()),
+        Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
+        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = if matches!(problem, VerifyProblem::Locked { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            render(
+                &app,
+                &csrf,
+                &session,
+                &PhoneForm::default(),
+                Some(problem.to_string()),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// The page shown while the phone rings: a script asks for the call's state every two
+/// seconds and, once # was pressed, submits the form that completes the sign-in. Without
+/// script, the page reloads itself and shows a Continue button.
+pub async fn calling(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    let state = flows::phone_code::call_state(&app, &session).await?;
+    if state == CallState::None {
+        return Ok(Redirect::to("/verify/phone").into_response());
+    }
+    let on_file = flows::phone_code::page(&app, &session).await?;
+    page::ok(
+        "pages/calling.html",
+        &csrf,
+        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), registering => on_file.registering },
+    )
+}
+
+pub async fn call_state(
+    State(app): State<AppState>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let state = match second_factor(current) {
+        Some(session) => flows::phone_code::call_state(&app, &session).await?,
+        None => CallState::None,
+    };
+    Ok(Json(serde_json::json!({ "state": state })).into_response())
+}
+
+pub async fn complete_call(
+    State(app): State<AppState>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+) -> Result<Response, WebError> {
+    let Some(session) = second_factor(current) else {
+        return Ok(timed_out());
+    };
+    match flows::phone_code::complete_call(&app, &session).await? {
+        Some(token) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to("/verify/done?factor=phone"),
+        )
+            .into_response()),
+        None => Ok(Redirect::to("/verify/phone/call").into_response()),
+    }
+}
+
+/// The form parameters of a webhook, in order.
+fn webhook_params(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn twiml(body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "application/xml")], body).into_response()
+}
+
+fn forged() -> Response {
+    (StatusCode::FORBIDDEN, "invalid X-Twilio-Signature").into_response()
+}
+
+/// The webhook's form parameters, when its `X-Twilio-Signature` is genuine for `path`.
+fn genuine_webhook(
+    app: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Vec<(String, String)>> {
+    let params = webhook_params(body);
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok());
+    if flows::phone_code::webhook_is_genuine(app, path, &params, signature) {
+        Some(params)
+    } else {
+        tracing::warn!(path, "refused a provider webhook without a valid signature");
+        None
+    }
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+/// Twilio's Gather action: `Digits=#` confirms the call named by the token in the path.
+pub async fn voice_key(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let Some(params) = genuine_webhook(&app, &format!("/twilio/voice/{token}"), &headers, &body)
+    else {
+        return Ok(forged());
+    };
+    Ok(
+        if flows::phone_code::key_pressed(&app, &token, param(&params, "Digits")).await? {
+            twiml(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. You are signed in. Goodbye.</Say></Response>"#,
+            )
+        } else {
+            twiml(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>That did not confirm the sign-in. Goodbye.</Say></Response>"#,
+            )
+        },
+    )
+}
+
+/// Twilio's status callback for the call.
+pub async fn voice_status(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let Some(params) = genuine_webhook(
+        &app,
+        &format!("/twilio/voice/{token}/status"),
+        &headers,
+        &body,
+    ) else {
+        return Ok(forged());
+    };
+    flows::phone_code::call_status(&app, &token, param(&params, "CallStatus")).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
