@@ -141,6 +141,8 @@ pub struct CodeForm {
     code: String,
 }
 
+/// A right code leads straight home (guide: "The page will automatically refresh to the
+/// home page"), through the Terms of Use when a version is pending.
 pub async fn check(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
@@ -152,11 +154,7 @@ pub async fn check(
         return Ok(timed_out());
     };
     match flows::email_code::verify(&app, &session, &form.code, Factor::Sms).await {
-        Ok(token) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to("/verify/done?factor=phone"),
-        )
-            .into_response()),
+        Ok(token) => Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response()),
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
@@ -221,11 +219,9 @@ pub async fn complete_call(
         return Ok(timed_out());
     };
     match flows::phone_code::complete_call(&app, &session).await? {
-        Some(token) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to("/verify/done?factor=phone"),
-        )
-            .into_response()),
+        Some(token) => {
+            Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response())
+        }
         None => Ok(Redirect::to("/verify/phone/call").into_response()),
     }
 }

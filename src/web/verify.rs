@@ -110,26 +110,14 @@ pub async fn check(
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    factor: String,
-}
-
 /// "A message will appear confirming verification, select Continue to complete."
 pub async fn done(
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
-    axum::extract::Query(done): axum::extract::Query<Done>,
 ) -> Result<Response, WebError> {
-    let what = if done.factor == "phone" {
-        "phone number"
-    } else {
-        "email address"
-    };
     match current {
         Some(s) if s.stage == SessionStage::Authenticated => {
-            page::ok("pages/verified.html", &csrf, context! { what })
+            page::ok("pages/verified.html", &csrf, context! {})
         }
         _ => Ok(Redirect::to("/login").into_response()),
     }

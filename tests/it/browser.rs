@@ -213,4 +213,76 @@ async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: 
     chrome.client.clone().close().await.unwrap();
 }
 
+async fn clear_and_type(c: &Client, label: &str, text: &str) {
+    let input = c.find(Locator::XPath(&field(label))).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(text).await.unwrap();
+}
+
+async fn a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let link = app.invite("ada@example.org", "Ada Lovelace").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    let password = "analytical engine notes";
+
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    type_into(c, "New Password", password).await;
+    type_into(c, "Confirm Password", password).await;
+    c.find(Locator::XPath(
+        "//label[normalize-space()='Phone']/input[@type='radio']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    click(c, "Submit").await;
+    wait_for_text(c, "Your password is set.").await;
+    type_into(c, "Email address", "ada@example.org").await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+
+    // "Enter your country code and phone number, then select Send Code or Call Me."
+    wait_for_text(c, "Phone Verification").await;
+    clear_and_type(c, "Country code", "+1").await;
+    type_into(c, "Phone number", "(415) 555-0188").await;
+    click(c, "Send Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let sms = app.twilio().wait_for_message_to("+14155550188", 0).await;
+    type_into(c, "Verification code", &crate::helpers::sms_code(&sms.body)).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Terms of Use").await;
+    c.find(Locator::XPath("//input[@type='checkbox']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(c, "Continue").await;
+    wait_for_text(c, "Welcome, Ada Lovelace").await;
+
+    // Login With Phone, Call Me: the callee presses # and the page reaches home by itself.
+    click(c, "Sign out").await;
+    wait_for_text(c, "Customer/Provider").await;
+    click(c, "Login With Phone").await;
+    c.wait()
+        .for_element(Locator::XPath(&field("Password")))
+        .await
+        .unwrap();
+    type_into(c, "Email address", "ada@example.org").await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "+1 (***) ***-0188").await;
+    click(c, "Call Me").await;
+    wait_for_text(c, "We are calling you now").await;
+    let call = app.twilio().wait_for_call_to("+14155550188", 0).await;
+    assert_eq!(app.twilio().press_key(&call, "#").await, 200);
+    wait_for_text(c, "Welcome, Ada Lovelace").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium);
+
 on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
