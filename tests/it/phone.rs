@@ -478,6 +478,89 @@ async fn without_twilio_calls_go_to_the_outbox_where_pound_can_be_pressed(backen
     assert_eq!(forged.status(), 403);
 }
 
+async fn login_with_phone_by_send_code_uses_the_number_on_file(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app
+        .active_phone_user("sol@example.org", "Sol Park", PASSWORD, "415 555 0133")
+        .await;
+    first.post("/logout", &[]).await;
+    let browser = app.new_browser();
+    browser
+        .post(
+            "/login",
+            &[
+                ("email", "sol@example.org"),
+                ("password", PASSWORD),
+                ("method", "phone"),
+            ],
+        )
+        .await;
+    // Whatever number is typed, the code goes only to the verified number on file.
+    let page = browser
+        .post(
+            "/verify/phone/send",
+            &[
+                ("country_code", "+1"),
+                ("phone", "212 555 0100"),
+                ("action", "sms"),
+            ],
+        )
+        .await;
+    assert!(page.has("+1 (***) ***-0133"), "{}", page.body);
+    let sms = app.twilio().wait_for_message_to("+14155550133", 1).await;
+    assert!(
+        app.twilio()
+            .messages()
+            .iter()
+            .all(|m| m.to == "+14155550133")
+    );
+    let page = browser
+        .post("/verify/phone/check", &[("code", &sms_code(&sms.body))])
+        .await;
+    assert!(page.has("Welcome, Sol Park"), "{}", page.body);
+}
+
+async fn an_unanswered_call_times_out_with_a_way_forward(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .registered_for_phone("tim@example.org", "Tim Out", PASSWORD)
+        .await;
+    browser
+        .post(
+            "/verify/phone/send",
+            &[
+                ("country_code", "+1"),
+                ("phone", "415 555 0145"),
+                ("action", "call"),
+            ],
+        )
+        .await;
+    let call = app.twilio().wait_for_call_to("+14155550145", 0).await;
+    app.clock.advance(120);
+    assert!(
+        browser
+            .get("/verify/phone/call/state")
+            .await
+            .body
+            .contains("\"timed-out\"")
+    );
+    let page = browser.get("/verify/phone/call").await;
+    assert!(
+        page.has("We did not hear a key press in time") && page.has("Send Code"),
+        "{}",
+        page.body
+    );
+    // A key press after the time-out confirms nothing.
+    app.twilio().press_key(&call, "#").await;
+    assert!(
+        !browser
+            .get("/verify/phone/call/state")
+            .await
+            .body
+            .contains("\"pressed\"")
+    );
+}
+
 on_both_backends!(
     registration_by_text_message_verifies_the_number,
     login_with_phone_by_call_me_moves_on_when_pound_is_pressed,
@@ -488,4 +571,6 @@ on_both_backends!(
     daily_caps_stop_sms_pumping,
     a_text_code_for_another_account_is_refused,
     without_twilio_calls_go_to_the_outbox_where_pound_can_be_pressed,
+    login_with_phone_by_send_code_uses_the_number_on_file,
+    an_unanswered_call_times_out_with_a_way_forward,
 );
