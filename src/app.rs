@@ -8,7 +8,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{Keys, PasswordHasher};
 use crate::delivery::twilio::{Twilio, TwilioConfig};
-use crate::delivery::{Mailer, Phone, SmtpMailer};
+use crate::delivery::{MailTransport, Mailer, Phone, SmtpMailer};
 use crate::store::Store;
 
 pub struct App {
@@ -34,8 +34,11 @@ impl App {
         let keys = load_keys(&config)?;
         let store = Store::open(&config.database_url).await?;
         let mailer = match &config.smtp_url {
-            Some(url) => Mailer::Smtp(SmtpMailer::new(url, &config.mail_from)?),
-            None => Mailer::Outbox(store.clone()),
+            Some(url) => Mailer::new(MailTransport::Smtp(SmtpMailer::new(
+                url,
+                &config.mail_from,
+            )?)),
+            None => Mailer::new(MailTransport::Outbox(store.clone())),
         };
         let phone = match (
             &config.twilio_account_sid,

@@ -18,6 +18,12 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/verified.html",
     "pages/verify_phone.html",
     "pages/calling.html",
+    "pages/forgot.html",
+    "pages/forgot_code.html",
+    "pages/new_password.html",
+    "pages/reset.html",
+    "pages/trouble.html",
+    "pages/help.html",
     "pages/terms.html",
     "pages/home.html",
     "pages/message.html",
@@ -26,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/invitation.html",
     "email/code.txt",
     "email/code.html",
+    "email/password_changed.txt",
+    "email/password_changed.html",
 );
 
 /// The templates are compiled into the binary, so they are loaded once, on first use; a

@@ -8,6 +8,9 @@ pub mod twilio;
 pub use phone::Phone;
 pub use smtp::SmtpMailer;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use crate::domain::UnixTime;
 use crate::store::Store;
 
@@ -40,17 +43,32 @@ pub enum DeliveryError {
     Outbox(#[from] crate::store::StoreError),
 }
 
-pub enum Mailer {
+pub enum MailTransport {
     Smtp(SmtpMailer),
     /// No SMTP server configured: messages are printed and kept in the database.
     Outbox(Store),
 }
 
+/// Sends email, and knows how long a send typically takes, so a journey that must not reveal
+/// whether an address has an account can spend the same time when it sends nothing.
+pub struct Mailer {
+    transport: MailTransport,
+    typical_micros: AtomicU64,
+}
+
 impl Mailer {
+    pub fn new(transport: MailTransport) -> Self {
+        Self {
+            transport,
+            typical_micros: AtomicU64::new(20_000),
+        }
+    }
+
     pub async fn send(&self, message: &EmailMessage, now: UnixTime) -> Result<(), DeliveryError> {
-        match self {
-            Self::Smtp(smtp) => smtp.send(message).await,
-            Self::Outbox(store) => {
+        let started = Instant::now();
+        let result = match &self.transport {
+            MailTransport::Smtp(smtp) => smtp.send(message).await,
+            MailTransport::Outbox(store) => {
                 outbox::keep(
                     store,
                     "email",
@@ -62,6 +80,18 @@ impl Mailer {
                 )
                 .await
             }
-        }
+        };
+        // An exponentially weighted average of recent sends.
+        let took = started.elapsed().as_micros().min(10_000_000) as u64;
+        let before = self.typical_micros.load(Ordering::Relaxed);
+        self.typical_micros
+            .store((before * 7 + took) / 8, Ordering::Relaxed);
+        result
+    }
+
+    /// Takes as long as a typical send, sending nothing.
+    pub async fn simulate_send(&self) {
+        let micros = self.typical_micros.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_micros(micros)).await;
     }
 }

@@ -12,6 +12,12 @@ pub enum SessionStage {
     SecondFactor,
     /// Passed both factors.
     Authenticated,
+    /// Forgot your password: waiting for the code emailed to the address typed.
+    Recovery,
+    /// Forgot your password, email verified: waiting for the phone factor.
+    RecoveryPhone,
+    /// Forgot your password, verified: may set a new password.
+    PasswordReset,
 }
 
 impl SessionStage {
@@ -20,6 +26,28 @@ impl SessionStage {
             Self::Registration => "registration",
             Self::SecondFactor => "second-factor",
             Self::Authenticated => "authenticated",
+            Self::Recovery => "recovery",
+            Self::RecoveryPhone => "recovery-phone",
+            Self::PasswordReset => "password-reset",
+        }
+    }
+
+    /// Stages that wait for a verification code or call.
+    pub const AWAITING_CODE: [SessionStage; 3] =
+        [Self::SecondFactor, Self::Recovery, Self::RecoveryPhone];
+
+    pub fn awaits_code(self) -> bool {
+        Self::AWAITING_CODE.contains(&self)
+    }
+
+    /// Where a right code leads. Password recovery verifies the email, then the phone when
+    /// the account has one (guide: "Phone users will be prompted to select Send Code…"), and
+    /// only then allows a new password.
+    pub fn after_code(self, has_phone: bool) -> SessionStage {
+        match self {
+            Self::Recovery if has_phone => Self::RecoveryPhone,
+            Self::Recovery | Self::RecoveryPhone => Self::PasswordReset,
+            _ => Self::Authenticated,
         }
     }
 
@@ -28,6 +56,9 @@ impl SessionStage {
             "registration" => Some(Self::Registration),
             "second-factor" => Some(Self::SecondFactor),
             "authenticated" => Some(Self::Authenticated),
+            "recovery" => Some(Self::Recovery),
+            "recovery-phone" => Some(Self::RecoveryPhone),
+            "password-reset" => Some(Self::PasswordReset),
             _ => None,
         }
     }
@@ -87,11 +118,24 @@ mod tests {
     }
 
     #[test]
+    fn recovery_verifies_email_then_phone_then_allows_a_new_password() {
+        use SessionStage::*;
+        assert_eq!(SecondFactor.after_code(true), Authenticated);
+        assert_eq!(Recovery.after_code(true), RecoveryPhone);
+        assert_eq!(Recovery.after_code(false), PasswordReset);
+        assert_eq!(RecoveryPhone.after_code(true), PasswordReset);
+        assert!(!PasswordReset.awaits_code() && !Authenticated.awaits_code());
+    }
+
+    #[test]
     fn stages_round_trip() {
         for stage in [
             SessionStage::Registration,
             SessionStage::SecondFactor,
             SessionStage::Authenticated,
+            SessionStage::Recovery,
+            SessionStage::RecoveryPhone,
+            SessionStage::PasswordReset,
         ] {
             assert_eq!(SessionStage::parse(stage.as_str()), Some(stage));
         }

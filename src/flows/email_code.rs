@@ -212,27 +212,39 @@ fn refusal_text(refusal: &CodeRefusal, factor: Factor) -> String {
     }
 }
 
-/// Checks the code; a right one ends the second-factor session and starts an authenticated
-/// one, whose cookie value is returned.
+/// Checks the code; a right one ends the session and starts one at the next stage
+/// (authenticated, or the next step of password recovery), whose cookie value is returned.
 pub async fn verify(
     app: &App,
     session: &Session,
     typed: &str,
     factor: Factor,
-) -> Result<String, VerifyProblem> {
-    let Some(account_id) = session
-        .account_id
-        .filter(|_| session.stage == SessionStage::SecondFactor)
-    else {
+) -> Result<(String, SessionStage), VerifyProblem> {
+    if !session.stage.awaits_code() {
         return Err(VerifyProblem::SessionEnded);
-    };
+    }
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
-    let account = app
-        .store
-        .account_by_id(account_id)
-        .await
-        .map_err(Internal::from)?;
-    let key = throttle_key(app, account.email.as_str());
+    // Failures count against the address: the account's, or (a password reset for an
+    // address without an account) the one typed, so both behave alike.
+    let address = match session.account_id {
+        Some(id) => app
+            .store
+            .account_by_id(id)
+            .await
+            .map_err(Internal::from)?
+            .email
+            .to_string(),
+        None => match app
+            .store
+            .live_code(&session.id_hash)
+            .await
+            .map_err(Internal::from)?
+        {
+            Some(code) => code.destination,
+            None => return Err(VerifyProblem::Refused(CodeRefusal::NoneSent, factor)),
+        },
+    };
+    let key = throttle_key(app, &address);
     let now = app.now();
     if let Some(until) = app
         .store
@@ -245,7 +257,9 @@ pub async fn verify(
     }
     let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
     let new_token = random_token().map_err(Internal::from)?;
-    let who = audit::account(account_id);
+    let who = session
+        .account_id
+        .map_or_else(|| "anonymous".to_string(), audit::account);
     let outcome = app
         .store
         .check_code(
@@ -269,7 +283,7 @@ pub async fn verify(
         .await
         .map_err(Internal::from)?;
     match outcome {
-        CodeOutcome::Verified { .. } => Ok(new_token),
+        CodeOutcome::Verified { stage, .. } => Ok((new_token, stage)),
         CodeOutcome::Refused(refusal, throttle) => match throttle.locked_at(now) {
             Some(until) => Err(VerifyProblem::Locked { until }),
             None => Err(VerifyProblem::Refused(refusal, factor)),

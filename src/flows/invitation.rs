@@ -5,7 +5,7 @@ use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto::{Purpose, random_token};
 use crate::delivery::EmailMessage;
-use crate::domain::account::{AccountStatus, NewAccount, Role};
+use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mask;
 use crate::domain::name::{DisplayName, NameProblem};
@@ -79,15 +79,14 @@ pub async fn invite(
     let link_hash = app.keys.hash(Purpose::Link, token.as_bytes());
     let event = |name| AuditEvent::new(name, actor, mask::email(email.as_str()));
 
-    let (account_id, resent) = match app.store.account_by_email(&email).await? {
+    let account_id = match app.store.account_by_email(&email).await? {
         Some((account, _)) if account.status == AccountStatus::Invited => {
-            let audit = event("registration-link-sent")
-                .with("account_id", account.id)
-                .with("resent", true);
-            app.store
-                .reissue_link(Some(account.id), &link_hash, expires_at, now, audit)
-                .await?;
-            (account.id, true)
+            let expires_at = resend_link(app, &account, actor).await?;
+            return Ok(Invited {
+                account_id: account.id,
+                expires_at,
+                resent: true,
+            });
         }
         Some(_) => return Err(InvitationProblem::AlreadyRegistered),
         None => {
@@ -103,7 +102,7 @@ pub async fn invite(
                 .invite(&account, &link_hash, expires_at, now, audit)
                 .await
             {
-                Ok(id) => (id, false),
+                Ok(id) => id,
                 Err(StoreError::Conflict) => return Err(InvitationProblem::AlreadyRegistered),
                 Err(e) => return Err(e.into()),
             }
@@ -121,19 +120,58 @@ pub async fn invite(
     )?;
     if let Err(e) = app.mailer.send(&message, now).await {
         tracing::warn!(error = %e, account_id, "registration email not sent");
-        if !resent {
-            let audit = event("invitation-withdrawn").with("reason", "email not sent");
-            app.store
-                .withdraw_invitation(account_id, app.now(), audit)
-                .await?;
-        }
+        let audit = event("invitation-withdrawn").with("reason", "email not sent");
+        app.store
+            .withdraw_invitation(account_id, app.now(), audit)
+            .await?;
         return Err(InvitationProblem::NotSent(e.to_string()));
     }
     Ok(Invited {
         account_id,
         expires_at,
-        resent,
+        resent: false,
     })
+}
+
+/// Emails an existing account a fresh registration link (older ones stop working): an
+/// administrator's resend, the registration Reset, and "Having trouble logging in?".
+pub async fn resend_link(
+    app: &App,
+    account: &Account,
+    actor: &str,
+) -> Result<i64, InvitationProblem> {
+    let now = app.now();
+    let expires_at = now + app.config.policy.registration_link_ttl_secs;
+    let token = random_token().map_err(Internal::from)?;
+    let audit = AuditEvent::new(
+        "registration-link-sent",
+        actor,
+        crate::audit::account(account.id),
+    )
+    .with("resent", true);
+    app.store
+        .reissue_link(
+            Some(account.id),
+            &app.keys.hash(Purpose::Link, token.as_bytes()),
+            expires_at,
+            now,
+            audit,
+        )
+        .await?;
+    let link = app.url(&format!("/register/{token}"));
+    let message = registration_email(
+        app,
+        &account.email,
+        &account.display_name,
+        &link,
+        expires_at - now,
+        expires_at,
+    )?;
+    app.mailer.send(&message, now).await.map_err(|e| {
+        tracing::warn!(error = %e, account_id = account.id, "registration email not sent");
+        InvitationProblem::NotSent(e.to_string())
+    })?;
+    Ok(expires_at)
 }
 
 fn registration_email(

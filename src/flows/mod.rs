@@ -4,6 +4,7 @@
 pub mod email_code;
 pub mod invitation;
 pub mod phone_code;
+pub mod recovery;
 pub mod registration;
 pub mod session;
 pub mod sign_in;

@@ -113,7 +113,10 @@ pub async fn send(
     number: &str,
     client: &str,
 ) -> Result<(), PhoneSendProblem> {
-    if session.stage != SessionStage::SecondFactor {
+    if !matches!(
+        session.stage,
+        SessionStage::SecondFactor | SessionStage::RecoveryPhone
+    ) {
         return Err(PhoneSendProblem::SessionEnded);
     }
     let account = account_of(app, session).await?;
@@ -278,9 +281,12 @@ pub async fn call_state(app: &App, session: &Session) -> Result<CallState, Inter
     })
 }
 
-/// After the key press: the second-factor session becomes an authenticated one (the new
-/// cookie value is returned). None when no pressed call is waiting.
-pub async fn complete_call(app: &App, session: &Session) -> Result<Option<String>, Internal> {
+/// After the key press: the session moves on (authenticated, or to the new password in
+/// recovery); the new cookie value and stage are returned. None when no pressed call waits.
+pub async fn complete_call(
+    app: &App,
+    session: &Session,
+) -> Result<Option<(String, SessionStage)>, Internal> {
     let account = account_of(app, session).await?;
     let token = random_token()?;
     let who = audit::account(account.id);
@@ -295,7 +301,7 @@ pub async fn complete_call(app: &App, session: &Session) -> Result<Option<String
             |_| AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", "voice"),
         )
         .await?;
-    Ok(done.map(|_| token))
+    Ok(done.map(|(_, stage)| (token, stage)))
 }
 
 /// Whether a webhook really comes from the provider: `X-Twilio-Signature` over the public

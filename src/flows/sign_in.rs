@@ -7,7 +7,7 @@ use crate::crypto::{HashError, Purpose, random_token};
 use crate::domain::account::{AccountStatus, MfaMethod};
 use crate::domain::email::Email;
 use crate::domain::mask;
-use crate::domain::session::SessionTimes;
+use crate::domain::session::{SessionStage, SessionTimes};
 use crate::flows::{Internal, human_time};
 use crate::store::Session;
 
@@ -102,10 +102,11 @@ pub async fn sign_in(
         audit::account(account.id),
     );
     app.store
-        .start_second_factor(
+        .start_session(
             previous.map(|s| s.id_hash.as_slice()),
             &app.keys.hash(Purpose::Session, session_token.as_bytes()),
-            account.id,
+            Some(account.id),
+            SessionStage::SecondFactor,
             times,
             event,
         )

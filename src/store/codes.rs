@@ -49,9 +49,11 @@ pub struct LiveCode {
 
 #[derive(Debug, Clone)]
 pub enum CodeOutcome {
-    /// The code was right: the second-factor session is replaced by an authenticated one.
+    /// The code was right: the session is replaced by one at the next stage (authenticated,
+    /// or the next step of password recovery).
     Verified {
         account_id: i64,
+        stage: SessionStage,
     },
     Refused(CodeRefusal, Throttle),
 }
@@ -84,15 +86,15 @@ impl Store {
         audit: AuditEvent,
     ) -> StoreResult<CodeIssue> {
         let mut tx = self.begin().await?;
-        let claimed = sqlx::query(
+        let claimed = sqlx::query(&format!(
             "UPDATE sessions SET code_sent_at = $1
-             WHERE id_hash = $2 AND revoked_at IS NULL AND stage = $3
-               AND (code_sent_at IS NULL OR code_sent_at <= $4)
-             RETURNING id_hash",
-        )
+                 WHERE id_hash = $2 AND revoked_at IS NULL AND stage IN {}
+                   AND (code_sent_at IS NULL OR code_sent_at <= $3)
+                 RETURNING id_hash",
+            awaiting_code_stages()
+        ))
         .bind(now)
         .bind(session_hash)
-        .bind(SessionStage::SecondFactor.as_str())
         .bind(now - policy.code_resend_cooldown_secs)
         .fetch_optional(&mut *tx)
         .await?;
@@ -242,7 +244,8 @@ impl Store {
             policy,
         } = check;
         let mut tx = self.begin().await?;
-        let account_id = second_factor_account(&mut tx, session_hash).await?;
+        let waiting = awaiting_session(&mut tx, session_hash).await?;
+        let account_id = waiting.and_then(|(account, _)| account);
         let claimed = sqlx::query(
             "UPDATE verification_codes SET attempts = attempts + 1
              WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
@@ -254,7 +257,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&mut *tx)
         .await?;
-        let (Some(account_id), Some(claimed)) = (account_id, claimed) else {
+        let (Some((_, stage)), Some(claimed)) = (waiting, claimed) else {
             let refusal = why_no_code(&mut tx, session_hash, now, policy).await?;
             append(&mut tx, now, &refused(account_id, refusal)).await?;
             tx.commit().await?;
@@ -263,7 +266,9 @@ impl Store {
         let code_id: i64 = claimed.try_get("id")?;
         let stored: Vec<u8> = claimed.try_get("code_hash")?;
         let attempts: i64 = claimed.try_get("attempts")?;
-        if !matches(&stored) {
+        // A recovery started for an unknown address has a code nobody received: never right.
+        let right = matches(&stored);
+        let Some(account_id) = account_id.filter(|_| right) else {
             let left = policy.code_max_attempts - attempts;
             let refusal = if left > 0 {
                 CodeRefusal::Wrong { tries_left: left }
@@ -274,12 +279,12 @@ impl Store {
             append(
                 &mut tx,
                 now,
-                &refused(Some(account_id), refusal).with("failures", throttle.failures),
+                &refused(account_id, refusal).with("failures", throttle.failures),
             )
             .await?;
             tx.commit().await?;
             return Ok(CodeOutcome::Refused(refusal, throttle));
-        }
+        };
         let channel: String = claimed.try_get("channel")?;
         let destination: String = claimed.try_get("destination")?;
         sqlx::query(
@@ -289,6 +294,7 @@ impl Store {
         .bind(code_id)
         .execute(&mut *tx)
         .await?;
+        let next = stage.after_code(has_phone(&mut tx, account_id).await?);
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
@@ -296,11 +302,20 @@ impl Store {
             account_id,
             channel: &channel,
             destination: &destination,
+            next,
         };
         finish_second_factor(&mut tx, done, now, policy).await?;
-        append(&mut tx, now, &verified(account_id)).await?;
+        append(
+            &mut tx,
+            now,
+            &verified(account_id).with("next", next.as_str()),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(CodeOutcome::Verified { account_id })
+        Ok(CodeOutcome::Verified {
+            account_id,
+            stage: next,
+        })
     }
 
     /// Records the provider's identifier of the message or call that carried a code.
@@ -406,7 +421,7 @@ impl Store {
         now: UnixTime,
         policy: &Policy,
         audit: impl FnOnce(i64) -> AuditEvent,
-    ) -> StoreResult<Option<i64>> {
+    ) -> StoreResult<Option<(i64, SessionStage)>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE verification_codes SET consumed_at = $1
@@ -418,8 +433,8 @@ impl Store {
         .bind(session_hash)
         .fetch_optional(&mut *tx)
         .await?;
-        let account_id = second_factor_account(&mut tx, session_hash).await?;
-        let (Some(row), Some(account_id)) = (row, account_id) else {
+        let waiting = awaiting_session(&mut tx, session_hash).await?;
+        let (Some(row), Some((Some(account_id), stage))) = (row, waiting) else {
             tx.rollback().await?;
             return Ok(None);
         };
@@ -431,29 +446,54 @@ impl Store {
             account_id,
             channel: "voice",
             destination: &destination,
+            next: stage.after_code(true),
         };
         finish_second_factor(&mut tx, done, now, policy).await?;
         append(&mut tx, now, &audit(account_id)).await?;
         tx.commit().await?;
-        Ok(Some(account_id))
+        Ok(Some((account_id, stage.after_code(true))))
     }
 }
 
-/// The account of a live second-factor session, read inside the transaction.
-async fn second_factor_account(
+/// `('second-factor', 'recovery', …)`: the stages that wait for a code, as SQL.
+fn awaiting_code_stages() -> String {
+    let names: Vec<String> = SessionStage::AWAITING_CODE
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
+/// The account and stage of a live session that waits for a code, read inside the transaction.
+async fn awaiting_session(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     session_hash: &[u8],
-) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query(
-        "SELECT account_id FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND stage = $2",
-    )
+) -> StoreResult<Option<(Option<i64>, SessionStage)>> {
+    let row = sqlx::query(&format!(
+        "SELECT account_id, stage FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND stage IN {}",
+        awaiting_code_stages()
+    ))
     .bind(session_hash)
-    .bind(SessionStage::SecondFactor.as_str())
     .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| r.try_get("account_id"))
-    .transpose()?
-    .flatten())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stage: String = row.try_get("stage")?;
+    Ok(Some((
+        row.try_get("account_id")?,
+        super::parse_column("stage", &stage, SessionStage::parse)?,
+    )))
+}
+
+async fn has_phone(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    account_id: i64,
+) -> StoreResult<bool> {
+    let phone: Option<String> = sqlx::query("SELECT phone_e164 FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("phone_e164")?;
+    Ok(phone.is_some())
 }
 
 struct SecondFactorPassed<'a> {
@@ -463,6 +503,7 @@ struct SecondFactorPassed<'a> {
     account_id: i64,
     channel: &'a str,
     destination: &'a str,
+    next: SessionStage,
 }
 
 /// Both factors passed: the second-factor session ends and an authenticated one begins, the
@@ -479,10 +520,14 @@ async fn finish_second_factor(
         tx,
         done.new_session_hash,
         Some(done.account_id),
-        SessionStage::Authenticated,
+        done.next,
         times,
     )
     .await?;
+    if done.next != SessionStage::Authenticated {
+        // Password recovery goes on; nothing about the account changes until the new password.
+        return Ok(());
+    }
     sqlx::query(
         "UPDATE accounts SET last_sign_in_at = $1,
              status = CASE WHEN status = 'registering' THEN 'active' ELSE status END,
@@ -495,7 +540,7 @@ async fn finish_second_factor(
     .bind(done.destination)
     .execute(&mut **tx)
     .await?;
-    throttle::clear(tx, done.throttle_key).await?;
+    throttle::clear_in(tx, done.throttle_key).await?;
     Ok(())
 }
 

@@ -107,13 +107,15 @@ impl Store {
         Ok(())
     }
 
-    /// Starts the second-factor stage after a correct password; any session the browser
-    /// brought is revoked (a new identifier at every privilege change, ASVS 7.2.4).
-    pub async fn start_second_factor(
+    /// Starts a session at `stage` (the second factor after a right password, or password
+    /// recovery); any session the browser brought is revoked (a new identifier at every
+    /// privilege change, ASVS 7.2.4).
+    pub async fn start_session(
         &self,
         previous: Option<&[u8]>,
         id_hash: &[u8],
-        account_id: i64,
+        account_id: Option<i64>,
+        stage: SessionStage,
         times: SessionTimes,
         audit: AuditEvent,
     ) -> StoreResult<()> {
@@ -121,16 +123,107 @@ impl Store {
         if let Some(previous) = previous {
             revoke(&mut tx, previous, times.created_at).await?;
         }
-        insert(
-            &mut tx,
-            id_hash,
-            Some(account_id),
-            SessionStage::SecondFactor,
-            times,
-        )
-        .await?;
+        insert(&mut tx, id_hash, account_id, stage, times).await?;
         append(&mut tx, times.created_at, &audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Sets a new password after recovery: every session of the account ends (ASVS 7.4.3)
+    /// and the browser gets a new, authenticated one. Registration completes if the factor
+    /// the person chose is verified (email, or a phone number on file).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reset_password(
+        &self,
+        session_hash: &[u8],
+        new_session_hash: &[u8],
+        account_id: i64,
+        password_hash: &str,
+        throttle_key: &[u8],
+        now: UnixTime,
+        policy: &crate::domain::policy::Policy,
+        audit: AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1
+             WHERE id_hash = $2 AND account_id = $3 AND stage = $4 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .bind(account_id)
+        .bind(SessionStage::PasswordReset.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if ended != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let others = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE accounts SET password_hash = $1, last_sign_in_at = $2,
+                 status = CASE WHEN status = 'registering' AND (mfa_method = 'email' OR phone_e164 IS NOT NULL)
+                          THEN 'active' ELSE status END
+             WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        super::throttle::clear_in(&mut tx, throttle_key).await?;
+        insert(
+            &mut tx,
+            new_session_hash,
+            Some(account_id),
+            SessionStage::Authenticated,
+            SessionTimes::new(now, policy, None),
+        )
+        .await?;
+        append(
+            &mut tx,
+            now,
+            &audit.with("other_sessions_ended", others as i64),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(others)
+    }
+
+    /// Counts one request against a limit per period (e.g. recovery emails per address per
+    /// hour); false when the limit is already reached. Held in the database, so all nodes
+    /// share it.
+    pub async fn allow_request(
+        &self,
+        scope: &str,
+        key_hash: &[u8],
+        period: i64,
+        limit: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let count: i64 = sqlx::query(
+            "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
+             ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
+             RETURNING sends",
+        )
+        .bind(scope)
+        .bind(key_hash)
+        .bind(period)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("sends")?;
+        if count > limit {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

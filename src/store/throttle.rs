@@ -40,7 +40,10 @@ pub(super) async fn count_failure(
     Ok(after)
 }
 
-pub(super) async fn clear(tx: &mut Transaction<'static, Any>, key_hash: &[u8]) -> StoreResult<()> {
+pub(super) async fn clear_in(
+    tx: &mut Transaction<'static, Any>,
+    key_hash: &[u8],
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM sign_in_throttle WHERE key_hash = $1")
         .bind(key_hash)
         .execute(&mut **tx)

@@ -20,6 +20,9 @@ pub enum WebError {
         next_href: &'static str,
         next_label: &'static str,
     },
+    /// A registration link that is unknown, expired, used or replaced: the page offers Reset
+    /// (guide: "If a registration error message is received … click Reset").
+    RegistrationLink(String),
     Internal(Internal),
 }
 
@@ -61,6 +64,12 @@ impl IntoResponse for WebError {
                 "/login", "Go to the sign-in page", None,
             ),
             Self::Message { status, title, message, next_href, next_label } => (status, title, message, next_href, next_label, None),
+            Self::RegistrationLink(message) => (
+                StatusCode::GONE,
+                "Registration error",
+                format!("{message} Or click Reset to have a new link emailed to you."),
+                "/login", "Go to the sign-in page", None,
+            ),
             Self::Internal(e) => {
                 let operation = crate::crypto::random_token().map(|t| t[..12].to_string()).unwrap_or_default();
                 tracing::error!(operation = %operation, error = %e, "internal error");
@@ -72,9 +81,10 @@ impl IntoResponse for WebError {
                 )
             }
         };
+        let reset = status == StatusCode::GONE;
         let body = crate::templates::render(
             "pages/message.html",
-            minijinja::context! { title, message => message.as_str(), next_href, next_label, operation },
+            minijinja::context! { title, message => message.as_str(), next_href, next_label, operation, reset },
         )
         .unwrap_or_else(|_| format!("{title}. {message}"));
         (status, Html(body)).into_response()

@@ -9,6 +9,7 @@ mod home;
 mod login;
 mod page;
 mod phone;
+mod recovery;
 mod register;
 mod session;
 mod terms;
@@ -52,6 +53,27 @@ pub fn router(app: AppState) -> Router {
         .route("/twilio/voice/{token}", post(phone::voice_key))
         .route("/twilio/voice/{token}/status", post(phone::voice_status))
         .route("/terms", get(terms::page).post(terms::accept))
+        .route(
+            "/password/forgot",
+            get(recovery::forgot_form).post(recovery::forgot_submit),
+        )
+        .route("/password/forgot/code", get(recovery::code_page))
+        .route("/password/forgot/resend", post(recovery::resend))
+        .route("/password/forgot/check", post(recovery::check))
+        .route("/password/forgot/verified", get(recovery::verified))
+        .route(
+            "/password/new",
+            get(recovery::new_password_form).post(recovery::new_password),
+        )
+        .route(
+            "/register/reset",
+            get(recovery::reset_form).post(recovery::reset_submit),
+        )
+        .route(
+            "/register/trouble",
+            get(recovery::trouble_form).post(recovery::trouble_submit),
+        )
+        .route("/help", get(recovery::help))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));

@@ -154,7 +154,11 @@ pub async fn check(
         return Ok(timed_out());
     };
     match flows::email_code::verify(&app, &session, &form.code, Factor::Sms).await {
-        Ok(token) => Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response()),
+        Ok((token, stage)) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to(session::after_factor(stage, "/")),
+        )
+            .into_response()),
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
@@ -219,9 +223,11 @@ pub async fn complete_call(
         return Ok(timed_out());
     };
     match flows::phone_code::complete_call(&app, &session).await? {
-        Some(token) => {
-            Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response())
-        }
+        Some((token, stage)) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to(session::after_factor(stage, "/")),
+        )
+            .into_response()),
         None => Ok(Redirect::to("/verify/phone/call").into_response()),
     }
 }

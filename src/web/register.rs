@@ -39,13 +39,7 @@ pub async fn open_link(
             Ok(Redirect::to("/register").into_response())
         }
         Err(LinkProblem::Internal(e)) => Err(e.into()),
-        Err(problem) => Err(WebError::Message {
-            status: StatusCode::GONE,
-            title: "Registration link problem",
-            message: problem.to_string(),
-            next_href: "/login",
-            next_label: "Go to the sign-in page",
-        }),
+        Err(problem) => Err(WebError::RegistrationLink(problem.to_string())),
     }
 }
 

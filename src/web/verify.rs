@@ -94,9 +94,13 @@ pub async fn check(
     match flows::email_code::verify(&app, &session, &form.code, flows::email_code::Factor::Email)
         .await
     {
-        Ok(token) => {
+        Ok((token, stage)) => {
             let jar = jar.add(session::cookie(&app, token));
-            Ok((jar, Redirect::to("/verify/done")).into_response())
+            Ok((
+                jar,
+                Redirect::to(session::after_factor(stage, "/verify/done")),
+            )
+                .into_response())
         }
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),

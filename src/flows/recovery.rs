@@ -1,0 +1,420 @@
+//! The journeys for people who are stuck (guide: "Forgot or Reset Password", "Registration
+//! Error Message", "Having Trouble Logging In?"). None of them tells a stranger whether an
+//! address has an account: the same words and the same work for known and unknown
+//! addresses, and limits kept per address typed and per client.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{HashError, Purpose, random_token};
+use crate::delivery::EmailMessage;
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::code::OneTimeCode;
+use crate::domain::email::{Email, EmailProblem};
+use crate::domain::mask;
+use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
+use crate::domain::session::{SessionStage, SessionTimes};
+use crate::flows::invitation::resend_link;
+use crate::flows::sign_in::throttle_key;
+use crate::flows::{Internal, human_duration, human_time};
+use crate::store::{CodeIssue, Session, StoreError};
+
+/// Requests per address and per client, per hour, for each of these journeys.
+const PER_ADDRESS_PER_HOUR: i64 = 5;
+const PER_CLIENT_PER_HOUR: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryProblem {
+    #[error("{0}")]
+    Email(EmailProblem),
+    #[error("Too many requests. Try again after {}.", human_time(*.retry_at))]
+    TooMany { retry_at: i64 },
+    #[error("A code was sent moments ago. Wait {} before asking for another.", human_duration(*.retry_in))]
+    CoolingDown { retry_in: i64 },
+    #[error("This password reset has timed out. Start again with Forgot your password.")]
+    SessionEnded,
+    #[error("The portal is busy. Wait a few seconds and try again.")]
+    Busy,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<HashError> for RecoveryProblem {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Busy,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<StoreError> for RecoveryProblem {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// Counts a request for `journey` against the per-address and per-client hourly limits.
+async fn within_limits(
+    app: &App,
+    journey: &str,
+    address: &str,
+    client: &str,
+) -> Result<(), RecoveryProblem> {
+    let now = app.now();
+    let hour = now.div_euclid(3600);
+    let key = |kind: &str, value: &str| {
+        app.keys.hash(
+            Purpose::Throttle,
+            format!("{journey}:{kind}:{value}").as_bytes(),
+        )
+    };
+    let by_address = app
+        .store
+        .allow_request(
+            &format!("{journey}/address/hour"),
+            &key("address", address),
+            hour,
+            PER_ADDRESS_PER_HOUR,
+        )
+        .await?;
+    let by_client = app
+        .store
+        .allow_request(
+            &format!("{journey}/client/hour"),
+            &key("client", client),
+            hour,
+            PER_CLIENT_PER_HOUR,
+        )
+        .await?;
+    if by_address && by_client {
+        Ok(())
+    } else {
+        Err(RecoveryProblem::TooMany {
+            retry_at: (hour + 1) * 3600,
+        })
+    }
+}
+
+/// An account that has a password to forget: registering or active.
+fn has_password(account: &Account) -> bool {
+    matches!(
+        account.status,
+        AccountStatus::Registering | AccountStatus::Active
+    )
+}
+
+/// Forgot your password, step 1: "Enter email address and click Send verification code."
+/// Starts a recovery session for the address typed, known or not, and emails a code only
+/// when an account with a password has it. Returns the new session's cookie value.
+pub async fn start(
+    app: &App,
+    email: &str,
+    client: &str,
+    previous: Option<&Session>,
+) -> Result<String, RecoveryProblem> {
+    let email = Email::parse(email).map_err(RecoveryProblem::Email)?;
+    within_limits(app, "forgot-password", email.as_str(), client).await?;
+    let account = app
+        .store
+        .account_by_email(&email)
+        .await?
+        .map(|(a, _)| a)
+        .filter(has_password);
+    let now = app.now();
+    let token = random_token().map_err(Internal::from)?;
+    let session_hash = app.keys.hash(Purpose::Session, token.as_bytes());
+    let subject = account
+        .as_ref()
+        .map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
+    let event = AuditEvent::new("password-reset-requested", "anonymous", subject)
+        .with("known", account.is_some());
+    app.store
+        .start_session(
+            previous.map(|s| s.id_hash.as_slice()),
+            &session_hash,
+            account.as_ref().map(|a| a.id),
+            SessionStage::Recovery,
+            SessionTimes::new(now, &app.config.policy, None),
+            event,
+        )
+        .await?;
+    let session = app
+        .store
+        .session(&session_hash)
+        .await?
+        .ok_or(RecoveryProblem::SessionEnded)?;
+    send_code(app, &session, &email, account.as_ref()).await?;
+    Ok(token)
+}
+
+/// Sends (again) the recovery code to the address the session is for.
+pub async fn resend(app: &App, session: &Session) -> Result<(), RecoveryProblem> {
+    if session.stage != SessionStage::Recovery {
+        return Err(RecoveryProblem::SessionEnded);
+    }
+    let live = app.store.live_code(&session.id_hash).await?;
+    let address = match (live, session.account_id) {
+        (_, Some(id)) => app.store.account_by_id(id).await?.email,
+        (Some(code), None) => {
+            Email::parse(&code.destination).map_err(|_| RecoveryProblem::SessionEnded)?
+        }
+        (None, None) => return Err(RecoveryProblem::SessionEnded),
+    };
+    let account = match session.account_id {
+        Some(id) => Some(app.store.account_by_id(id).await?),
+        None => None,
+    };
+    send_code(app, session, &address, account.as_ref()).await
+}
+
+async fn send_code(
+    app: &App,
+    session: &Session,
+    email: &Email,
+    account: Option<&Account>,
+) -> Result<(), RecoveryProblem> {
+    let now = app.now();
+    let ttl = app.config.policy.code_ttl_secs;
+    let code = OneTimeCode::generate()
+        .map_err(|e| Internal::Other(anyhow::anyhow!("no randomness: {e}")))?;
+    let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
+    let event = AuditEvent::new("code-sent", "anonymous", subject)
+        .with("channel", "email")
+        .with("purpose", "password-reset")
+        .with("destination", mask::email(email.as_str()))
+        .with("delivered", account.is_some());
+    let issued = app
+        .store
+        .issue_code(
+            &session.id_hash,
+            "email",
+            email.as_str(),
+            &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
+            now,
+            ttl,
+            &app.config.policy,
+            &[],
+            event,
+        )
+        .await?;
+    match issued {
+        CodeIssue::Issued { .. } => {}
+        CodeIssue::CoolingDown { retry_at } => {
+            return Err(RecoveryProblem::CoolingDown {
+                retry_in: (retry_at - now).max(1),
+            });
+        }
+        _ => return Err(RecoveryProblem::SessionEnded),
+    }
+    let Some(account) = account else {
+        // Nobody to send to: spend the time a send takes, so the answer looks the same.
+        app.mailer.simulate_send().await;
+        return Ok(());
+    };
+    let context = minijinja::context! {
+        name => account.display_name.as_str(),
+        code => code.expose(),
+        lifetime => human_duration(ttl),
+        expires => human_time(now + ttl),
+        purpose => "reset your password",
+    };
+    let message = EmailMessage {
+        to: email.as_str().to_string(),
+        subject: format!("Your verification code: {}", code.expose()),
+        text: crate::templates::render("email/code.txt", &context).map_err(Internal::from)?,
+        html: crate::templates::render("email/code.html", &context).map_err(Internal::from)?,
+    };
+    // A failed send is logged and audited but answered like a success: the answer must not
+    // differ between addresses with and without an account.
+    if let Err(e) = app.mailer.send(&message, now).await {
+        tracing::warn!(error = %e, account_id = account.id, "password reset code not sent");
+        let event = AuditEvent::new("code-not-delivered", "system", audit::account(account.id))
+            .with("channel", "email");
+        app.store.record(app.now(), event).await?;
+    }
+    Ok(())
+}
+
+/// What the recovery code page shows: the address typed (masked) and the code's lifetime.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecoveryPage {
+    pub sent_to: String,
+    pub expires_in: i64,
+    pub retry_in: i64,
+}
+
+pub async fn page(app: &App, session: &Session) -> Result<Option<RecoveryPage>, Internal> {
+    let now = app.now();
+    Ok(app
+        .store
+        .live_code(&session.id_hash)
+        .await?
+        .map(|code| RecoveryPage {
+            sent_to: mask::email(&code.destination),
+            expires_in: (code.expires_at - now).max(0),
+            retry_in: session.code_sent_at.map_or(0, |sent| {
+                (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+            }),
+        }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NewPasswordProblem {
+    #[error("{0}")]
+    Password(PasswordProblem),
+    #[error("This password reset has timed out. Start again with Forgot your password.")]
+    SessionEnded,
+    #[error("The portal is busy. Wait a few seconds and try again.")]
+    Busy,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+/// "Enter a new password and confirm the password. Click Continue." Every other session of
+/// the account ends, and the person is told by email. Returns the new session's cookie value.
+pub async fn set_password(
+    app: &App,
+    session: &Session,
+    password: &str,
+    confirmation: &str,
+) -> Result<String, NewPasswordProblem> {
+    let Some(account_id) = session
+        .account_id
+        .filter(|_| session.stage == SessionStage::PasswordReset)
+    else {
+        return Err(NewPasswordProblem::SessionEnded);
+    };
+    let account = app
+        .store
+        .account_by_id(account_id)
+        .await
+        .map_err(Internal::from)?;
+    let context = PasswordContext {
+        email: account.email.as_str(),
+        display_name: account.display_name.as_str(),
+    };
+    let password = NewPassword::parse(password, confirmation, &context)
+        .map_err(NewPasswordProblem::Password)?;
+    let hash = app
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(|e| match e {
+            HashError::Busy => NewPasswordProblem::Busy,
+            other => NewPasswordProblem::Internal(other.into()),
+        })?;
+    let token = random_token().map_err(Internal::from)?;
+    let now = app.now();
+    let who = audit::account(account_id);
+    let result = app
+        .store
+        .reset_password(
+            &session.id_hash,
+            &app.keys.hash(Purpose::Session, token.as_bytes()),
+            account_id,
+            &hash,
+            &throttle_key(app, account.email.as_str()),
+            now,
+            &app.config.policy,
+            AuditEvent::new("password-changed", who.clone(), who),
+        )
+        .await;
+    match result {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(NewPasswordProblem::SessionEnded),
+        Err(e) => return Err(Internal::from(e).into()),
+    }
+    let context = minijinja::context! {
+        name => account.display_name.as_str(),
+        when => human_time(now),
+        login => app.url("/login"),
+    };
+    let message = EmailMessage {
+        to: account.email.to_string(),
+        subject: "Your Tessera password was changed".into(),
+        text: crate::templates::render("email/password_changed.txt", &context)
+            .map_err(Internal::from)?,
+        html: crate::templates::render("email/password_changed.html", &context)
+            .map_err(Internal::from)?,
+    };
+    if let Err(e) = app.mailer.send(&message, now).await {
+        tracing::warn!(error = %e, account_id, "password-changed notice not sent");
+    }
+    Ok(token)
+}
+
+/// The same answer for every address: the Reset and "Having trouble" pages say this.
+pub const LINK_SENT_IF_ELIGIBLE: &str = "If that matches an account whose registration is not finished, we have emailed it a new registration link. The link works once, for 2 days. Check your inbox (and spam folder).";
+
+/// Registration error → Reset: "Enter username and click Submit. An email will be sent to the
+/// registered email address to complete the registration process."
+pub async fn reset_registration(
+    app: &App,
+    username: &str,
+    client: &str,
+) -> Result<(), RecoveryProblem> {
+    let email = Email::parse(username).map_err(RecoveryProblem::Email)?;
+    within_limits(app, "registration-reset", email.as_str(), client).await?;
+    let account = app
+        .store
+        .account_by_email(&email)
+        .await?
+        .map(|(a, _)| a)
+        .filter(|a| {
+            matches!(
+                a.status,
+                AccountStatus::Invited | AccountStatus::Registering
+            )
+        });
+    send_link_or_pretend(app, account.as_ref(), "anonymous").await
+}
+
+/// Having trouble logging in: with the email and password used to start registering, a link
+/// to finish it. A wrong password counts as a failed sign-in.
+pub async fn finish_registration_link(
+    app: &App,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<(), RecoveryProblem> {
+    let Ok(email) = Email::parse(email) else {
+        app.hasher.verify(password, None).await?;
+        return Ok(());
+    };
+    within_limits(app, "finish-registration", email.as_str(), client).await?;
+    let now = app.now();
+    let key = throttle_key(app, email.as_str());
+    if let Some(until) = app.store.throttle(&key).await?.locked_at(now) {
+        return Err(RecoveryProblem::TooMany { retry_at: until });
+    }
+    let found = app.store.account_by_email(&email).await?;
+    let (account, stored) = match &found {
+        Some((a, hash)) if a.status == AccountStatus::Registering => (Some(a), hash.as_deref()),
+        _ => (None, None),
+    };
+    if !app.hasher.verify(password, stored).await? {
+        let event = AuditEvent::new("sign-in-failed", "anonymous", mask::email(email.as_str()))
+            .with("reason", "finish-registration");
+        app.store
+            .sign_in_failed(&key, now, &app.config.policy, event)
+            .await?;
+        return send_link_or_pretend(app, None, "anonymous").await;
+    }
+    send_link_or_pretend(app, account, "anonymous").await
+}
+
+async fn send_link_or_pretend(
+    app: &App,
+    account: Option<&Account>,
+    actor: &str,
+) -> Result<(), RecoveryProblem> {
+    match account {
+        Some(account) => {
+            if let Err(e) = resend_link(app, account, actor).await {
+                tracing::warn!(error = %e, account_id = account.id, "registration link not sent");
+            }
+        }
+        None => app.mailer.simulate_send().await,
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Forgot your password, registration Reset, Having trouble logging in, and MFA Help.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::{self, CurrentSession};
+use super::{AppState, WebError, page};
+use crate::domain::session::SessionStage;
+use crate::flows;
+use crate::flows::email_code::{Factor, VerifyProblem};
+use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
+use crate::store::Session;
+
+type Client = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn client_address(client: Client) -> String {
+    client.map_or_else(
+        || "unknown".to_string(),
+        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
+    )
+}
+
+fn in_stage(current: Option<Session>, stage: SessionStage) -> Option<Session> {
+    current.filter(|s| s.stage == stage)
+}
+
+fn start_over() -> Response {
+    Redirect::to("/password/forgot?expired=1").into_response()
+}
+
+fn status_of(problem: &RecoveryProblem) -> StatusCode {
+    match problem {
+        RecoveryProblem::Email(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        RecoveryProblem::TooMany { .. }
+        | RecoveryProblem::CoolingDown { .. }
+        | RecoveryProblem::Busy => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct Expired {
+    #[serde(default)]
+    expired: Option<String>,
+}
+
+/// "On the next page, select Forgot your password. Enter email address and click Send
+/// verification code."
+pub async fn forgot_form(
+    Extension(csrf): Extension<CsrfToken>,
+    axum::extract::Query(q): axum::extract::Query<Expired>,
+) -> Result<Response, WebError> {
+    let notice = q
+        .expired
+        .map(|_| "That password reset has timed out. Start again below.");
+    page::ok("pages/forgot.html", &csrf, context! { notice, email => "" })
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn forgot_submit(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    client: Client,
+    jar: CookieJar,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    match flows::recovery::start(&app, &form.email, &client_address(client), current.as_ref()).await
+    {
+        Ok(token) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to("/password/forgot/code"),
+        )
+            .into_response()),
+        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => page::render(
+            status_of(&problem),
+            "pages/forgot.html",
+            &csrf,
+            context! { error => problem.to_string(), email => form.email.trim() },
+        ),
+    }
+}
+
+async fn render_code_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    session: &Session,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let Some(state) = flows::recovery::page(app, session).await? else {
+        return Ok(start_over());
+    };
+    page::render(
+        status,
+        "pages/forgot_code.html",
+        csrf,
+        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), error },
+    )
+}
+
+pub async fn code_page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = in_stage(current, SessionStage::Recovery) else {
+        return Ok(start_over());
+    };
+    render_code_page(&app, &csrf, &session, None, StatusCode::OK).await
+}
+
+pub async fn resend(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let Some(session) = in_stage(current, SessionStage::Recovery) else {
+        return Ok(start_over());
+    };
+    match flows::recovery::resend(&app, &session).await {
+        Ok(()) => Ok(Redirect::to("/password/forgot/code").into_response()),
+        Err(RecoveryProblem::SessionEnded) => Ok(start_over()),
+        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let session = flows::session::current_by_hash(&app, &session.id_hash)
+                .await?
+                .unwrap_or(session);
+            render_code_page(
+                &app,
+                &csrf,
+                &session,
+                Some(problem.to_string()),
+                status_of(&problem),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// "Enter the 6-digit code received via email and click the Verify code button."
+pub async fn check(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    let Some(session) = in_stage(current, SessionStage::Recovery) else {
+        return Ok(start_over());
+    };
+    match flows::email_code::verify(&app, &session, &form.code, Factor::Email).await {
+        Ok((token, _)) => Ok((
+            jar.add(session::cookie(&app, token)),
+            Redirect::to("/password/forgot/verified"),
+        )
+            .into_response()),
+        Err(VerifyProblem::SessionEnded) => Ok(start_over()),
+        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = if matches!(problem, VerifyProblem::Locked { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let text = problem
+                .to_string()
+                .replace("Send Verification Code", "Send verification code");
+            render_code_page(&app, &csrf, &session, Some(text), status).await
+        }
+    }
+}
+
+/// "Message will appear that email is verified. Click Continue." Phone users go on to Send
+/// Code or Call Me; email-only users straight to the new password.
+pub async fn verified(
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    let next = match current.map(|s| s.stage) {
+        Some(SessionStage::RecoveryPhone) => "/verify/phone",
+        Some(SessionStage::PasswordReset) => "/password/new",
+        _ => return Ok(start_over()),
+    };
+    page::ok("pages/verified.html", &csrf, context! { next })
+}
+
+pub async fn new_password_form(
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+) -> Result<Response, WebError> {
+    if in_stage(current, SessionStage::PasswordReset).is_none() {
+        return Ok(start_over());
+    }
+    page::ok("pages/new_password.html", &csrf, context! {})
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirmation: String,
+}
+
+/// "Enter a new password and confirm the password. Click Continue. The home page will display."
+pub async fn new_password(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+    Form(form): Form<NewPasswordForm>,
+) -> Result<Response, WebError> {
+    let Some(session) = in_stage(current, SessionStage::PasswordReset) else {
+        return Ok(start_over());
+    };
+    match flows::recovery::set_password(&app, &session, &form.password, &form.password_confirmation)
+        .await
+    {
+        Ok(token) => Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response()),
+        Err(NewPasswordProblem::SessionEnded) => Ok(start_over()),
+        Err(NewPasswordProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => page::render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/new_password.html",
+            &csrf,
+            context! { error => problem.to_string() },
+        ),
+    }
+}
+
+/// Registration error → Reset: "Enter username and click Submit."
+pub async fn reset_form(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
+    page::ok("pages/reset.html", &csrf, context! { username => "" })
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    username: String,
+}
+
+pub async fn reset_submit(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    client: Client,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    match flows::recovery::reset_registration(&app, &form.username, &client_address(client)).await {
+        Ok(()) => page::ok(
+            "pages/reset.html",
+            &csrf,
+            context! { sent => LINK_SENT_IF_ELIGIBLE },
+        ),
+        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => page::render(
+            status_of(&problem),
+            "pages/reset.html",
+            &csrf,
+            context! { error => problem.to_string(), username => form.username.trim() },
+        ),
+    }
+}
+
+/// Having trouble logging in? With the email and password used to begin registering.
+pub async fn trouble_form(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
+    page::ok("pages/trouble.html", &csrf, context! { email => "" })
+}
+
+#[derive(Deserialize)]
+pub struct TroubleForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn trouble_submit(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    client: Client,
+    Form(form): Form<TroubleForm>,
+) -> Result<Response, WebError> {
+    match flows::recovery::finish_registration_link(
+        &app,
+        &form.email,
+        &form.password,
+        &client_address(client),
+    )
+    .await
+    {
+        Ok(()) => page::ok(
+            "pages/trouble.html",
+            &csrf,
+            context! { sent => LINK_SENT_IF_ELIGIBLE },
+        ),
+        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => page::render(
+            status_of(&problem),
+            "pages/trouble.html",
+            &csrf,
+            context! { error => problem.to_string(), email => form.email.trim() },
+        ),
+    }
+}
+
+/// Multi-Factor Authentication Help: each problem of the guide, and the way out of it.
+pub async fn help(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
+    page::ok("pages/help.html", &csrf, context! {})
+}
