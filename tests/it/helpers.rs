@@ -451,6 +451,20 @@ impl Page {
         Some(unescape(&v[..v.find('"')?]))
     }
 
+    /// The body with the per-browser CSRF token blanked, to compare two browsers' pages.
+    pub fn body_without_csrf(&self) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let mut out = String::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find(marker) {
+            out.push_str(&rest[..i + marker.len()]);
+            rest = &rest[i + marker.len()..];
+            rest = &rest[rest.find('"').unwrap_or(0)..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// Whether the page shows the text (entities decoded, as a browser would).
     pub fn has(&self, text: &str) -> bool {
         unescape(&self.body).contains(text)

@@ -7,6 +7,7 @@ mod cli;
 mod codes;
 mod helpers;
 mod phone;
+mod recovery;
 mod registration;
 mod security;
 mod sign_in;
