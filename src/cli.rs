@@ -53,6 +53,13 @@ pub enum AdminCommand {
         #[arg(long, default_value = "user", value_parser = ["user", "org-admin"])]
         role: String,
     },
+    /// Import current portal users from a CSV file (columns email, display_name,
+    /// password_hash, and optionally organization, role). Every row is checked first;
+    /// nothing is imported if any row is bad.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Create an organization.
     CreateOrg {
         #[arg(long)]
@@ -165,6 +172,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        AdminCommand::Import { file } => import(&app, &file).await,
         AdminCommand::CreateOrg { name } => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 100 {
@@ -200,5 +208,50 @@ async fn audit_verify(config: Config) -> anyhow::Result<()> {
         Err(problem) => Err(anyhow::anyhow!(
             "the audit log has been tampered with: {problem}"
         )),
+    }
+}
+
+async fn import(app: &App, path: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let file = std::fs::File::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    eprintln!("Checking every row of {} …", path.display());
+    let started = std::time::Instant::now();
+    let last_shown = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |done: usize, total: usize| {
+        // A progress bar on standard error: 40 characters, redrawn every few percent.
+        let percent = done * 100 / total.max(1);
+        if percent >= last_shown.load(std::sync::atomic::Ordering::Relaxed) + 5 || done == total {
+            last_shown.store(percent, std::sync::atomic::Ordering::Relaxed);
+            let filled = percent * 40 / 100;
+            eprint!(
+                "\rImporting [{}{}] {done}/{total} ({percent}%)",
+                "#".repeat(filled),
+                "-".repeat(40 - filled)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    match crate::flows::import::import_users(app, std::io::BufReader::new(file), "cli", progress)
+        .await
+    {
+        Ok(n) => {
+            eprintln!();
+            println!(
+                "Imported {n} users in {:.1} s. They sign in once with their old password (\"first login with multi-factor authentication\" on the login page), then set a new one and register a factor.",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(crate::flows::import::ImportProblem::Rows(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!(
+                "{} row(s) are not valid; no users were imported. Fix them and run the import again.",
+                problems.len()
+            )
+        }
+        Err(crate::flows::import::ImportProblem::Internal(e)) => Err(e.into()),
     }
 }

@@ -186,8 +186,9 @@ impl PasswordHasher {
         .await?
     }
 
-    /// True when the password matches. With no stored hash (unknown account, or no password
-    /// yet) it still does the same work and answers false.
+    /// True when the password matches, whatever the algorithm of the stored hash (Argon2 with
+    /// any parameters, or an imported bcrypt or PBKDF2 hash). With no stored hash (unknown
+    /// account, or no password yet) it still does the same work and answers false.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
         let password = password.as_bytes().to_vec();
         let (hash, real) = match stored {
@@ -195,6 +196,13 @@ impl PasswordHasher {
             None => (self.dummy_hash.to_string(), false),
         };
         self.run(move || {
+            if !hash.starts_with("$argon2") {
+                // An imported hash (bcrypt, PBKDF2): verified once, then replaced.
+                let password = String::from_utf8_lossy(&password);
+                return crate::legacy::verify(&password, &hash)
+                    .map(|ok| ok && real)
+                    .map_err(|e| HashError::Failed(e.to_string()));
+            }
             let parsed = PasswordHash::new(&hash).map_err(|e| HashError::Failed(e.to_string()))?;
             Ok(argon2().verify_password(&password, &parsed).is_ok() && real)
         })

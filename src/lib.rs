@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod flows;
+pub mod legacy;
 pub mod store;
 pub mod templates;
 pub mod web;

@@ -27,8 +27,14 @@ text_enum!(
 
 text_enum!(
     /// Invited: no password yet. Registering: password set, second factor not yet verified.
-    /// Active: registration complete.
-    AccountStatus { Invited => "invited", Registering => "registering", Active => "active" }
+    /// Active: registration complete. Imported: a current portal user brought over from the
+    /// older system with their password hash, who has not yet registered for MFA.
+    AccountStatus {
+        Invited => "invited",
+        Registering => "registering",
+        Active => "active",
+        Imported => "imported",
+    }
 );
 
 text_enum!(

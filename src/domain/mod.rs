@@ -3,6 +3,7 @@
 pub mod account;
 pub mod code;
 pub mod email;
+pub mod import;
 pub mod mask;
 pub mod name;
 pub mod password;

@@ -2,6 +2,7 @@
 //! the person's input, decides, and returns an outcome; it knows nothing of HTTP or SQL.
 
 pub mod email_code;
+pub mod import;
 pub mod invitation;
 pub mod phone_code;
 pub mod recovery;

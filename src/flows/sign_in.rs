@@ -36,6 +36,8 @@ impl From<HashError> for SignInProblem {
 
 #[derive(Debug)]
 pub struct PasswordAccepted {
+    /// SecondFactor, or Registration for an imported account's first sign-in.
+    pub stage: SessionStage,
     /// The new session's cookie value (a new identifier: the old session, if any, is revoked).
     pub session_token: String,
     pub method: MfaMethod,
@@ -94,19 +96,30 @@ pub async fn sign_in(
             None => SignInProblem::Invalid,
         });
     };
+    if let Some(stored) = stored.filter(|h| !crate::legacy::is_current(h)) {
+        upgrade_hash(app, account, password, stored).await;
+    }
+    // A current portal user from the older system signs in once with the old password and
+    // goes on to register like a new user (guide: "Current Portal Users").
+    let stage = if account.status == AccountStatus::Imported {
+        SessionStage::Registration
+    } else {
+        SessionStage::SecondFactor
+    };
     let session_token = random_token().map_err(Internal::from)?;
     let times = SessionTimes::new(now, &app.config.policy, None);
     let event = AuditEvent::new(
         "password-accepted",
         audit::account(account.id),
         audit::account(account.id),
-    );
+    )
+    .with("next", stage.as_str());
     app.store
         .start_session(
             previous.map(|s| s.id_hash.as_slice()),
             &app.keys.hash(Purpose::Session, session_token.as_bytes()),
             Some(account.id),
-            SessionStage::SecondFactor,
+            stage,
             times,
             event,
         )
@@ -114,6 +127,41 @@ pub async fn sign_in(
         .map_err(Internal::from)?;
     Ok(PasswordAccepted {
         session_token,
+        stage,
         method: account.mfa_method.unwrap_or(MfaMethod::Email),
     })
+}
+
+/// OWASP Password Storage: a hash made with other parameters or another algorithm (an
+/// imported bcrypt or PBKDF2 hash, older Argon2 settings) is replaced at the first sign-in
+/// that proves the password. A failure here is logged; the sign-in goes on.
+async fn upgrade_hash(
+    app: &App,
+    account: &crate::domain::account::Account,
+    password: &str,
+    stored: &str,
+) {
+    let scheme = crate::legacy::scheme_of(stored)
+        .map_or_else(|| "unknown".to_string(), |s| format!("{s:?}"));
+    let result = async {
+        let hash = app
+            .hasher
+            .hash(password)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let event = AuditEvent::new(
+            "password-rehashed",
+            audit::account(account.id),
+            audit::account(account.id),
+        )
+        .with("from", scheme);
+        app.store
+            .replace_password_hash(account.id, &hash, app.now(), event)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, account_id = account.id, "password hash not upgraded");
+    }
 }

@@ -253,6 +253,26 @@ impl Store {
         account_from_row(&row)
     }
 
+    /// Replaces a password hash after a sign-in verified it: an imported or older hash becomes
+    /// Argon2id with the current parameters.
+    pub async fn replace_password_hash(
+        &self,
+        account_id: i64,
+        hash: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn has_system_admin(&self) -> StoreResult<bool> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1")
             .bind(Role::SystemAdmin.as_str())
@@ -295,7 +315,7 @@ impl Store {
             (Some(id), _) => {
                 let updated = sqlx::query(
                     "UPDATE accounts SET password_hash = $1, display_name = $2, mfa_method = $3, status = $4
-                     WHERE id = $5 AND status IN ($6, $4)",
+                     WHERE id = $5 AND status IN ($6, $4, 'imported')",
                 )
                 .bind(password_hash)
                 .bind(display_name.as_str())

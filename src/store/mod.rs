@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod codes;
+mod import;
 mod outbox;
 mod sessions;
 mod terms;
@@ -14,6 +15,7 @@ mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
+pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
 pub use sessions::Session;
 pub use terms::TermsVersion;

@@ -65,6 +65,11 @@ pub async fn email_form(
     )
 }
 
+/// Current portal users: "You must first sign in with your existing account."
+pub async fn first_login_form(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
+    sign_in_form(&csrf, "first-login", None, "", None, StatusCode::OK)
+}
+
 pub async fn phone_form(
     Extension(csrf): Extension<CsrfToken>,
     Query(notice): Query<Notice>,
@@ -87,10 +92,10 @@ fn sign_in_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let title = if method == "phone" {
-        "Login With Phone"
-    } else {
-        "Login With Email"
+    let title = match method {
+        "phone" => "Login With Phone",
+        "first-login" => "First login with multi-factor authentication",
+        _ => "Login With Email",
     };
     page::render(
         status,
@@ -117,17 +122,18 @@ pub async fn sign_in(
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
-    let method = if form.method == "phone" {
-        "phone"
-    } else {
-        "email"
+    let method = match form.method.as_str() {
+        "phone" => "phone",
+        "first-login" => "first-login",
+        _ => "email",
     };
     match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref()).await {
         Ok(accepted) => {
             let jar = jar.add(session::cookie(&app, accepted.session_token));
-            let next = match accepted.method {
-                MfaMethod::Email => "/verify/email",
-                MfaMethod::Phone => "/verify/phone",
+            let next = match (accepted.stage, accepted.method) {
+                (SessionStage::Registration, _) => "/register",
+                (_, MfaMethod::Email) => "/verify/email",
+                (_, MfaMethod::Phone) => "/verify/phone",
             };
             Ok((jar, Redirect::to(next)).into_response())
         }

@@ -36,6 +36,7 @@ pub fn router(app: AppState) -> Router {
         .route("/login", get(login::choose))
         .route("/login/email", get(login::email_form))
         .route("/login/phone", get(login::phone_form))
+        .route("/register/first-login", get(login::first_login_form))
         .route("/login", post(login::sign_in))
         .route("/logout", post(login::sign_out))
         .route("/register/{token}", get(register::open_link))

@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod codes;
 mod helpers;
+mod import;
 mod phone;
 mod recovery;
 mod registration;

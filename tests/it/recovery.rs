@@ -183,7 +183,11 @@ async fn known_and_unknown_addresses_get_identical_answers(backend: Backend) {
             .new_browser()
             .post(path, &[(field, "nobody@example.org")])
             .await;
-        assert_eq!((a.status, a.body_without_csrf()), (b.status, b.body_without_csrf()), "{path}");
+        assert_eq!(
+            (a.status, a.body_without_csrf()),
+            (b.status, b.body_without_csrf()),
+            "{path}"
+        );
     }
     let a = app
         .new_browser()
@@ -199,7 +203,10 @@ async fn known_and_unknown_addresses_get_identical_answers(backend: Backend) {
             &[("email", "nobody@example.org"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!((a.status, a.body_without_csrf()), (b.status, b.body_without_csrf()));
+    assert_eq!(
+        (a.status, a.body_without_csrf()),
+        (b.status, b.body_without_csrf())
+    );
 }
 
 async fn a_used_registration_link_offers_reset_which_emails_a_fresh_link(backend: Backend) {
