@@ -285,4 +285,84 @@ async fn a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium(bac
 
 on_both_backends!(a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium);
 
+/// The link with this text.
+async fn follow(c: &Client, text: &str) {
+    c.find(Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Guide: "Forgot or Reset Password", for an email user and for a phone user.
+async fn forgot_your_password_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("liz@example.org", "Liz Bennet", "pemberley estate walk")
+        .await;
+    app.active_phone_user(
+        "tom@example.org",
+        "Tom Sawyer",
+        "mississippi raft river",
+        "415 555 0190",
+    )
+    .await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    for (email, name, phone) in [
+        ("liz@example.org", "Liz Bennet", None),
+        ("tom@example.org", "Tom Sawyer", Some("+14155550190")),
+    ] {
+        c.goto(&format!("{}/login", app.url)).await.unwrap();
+        click(
+            c,
+            if phone.is_some() {
+                "Login With Phone"
+            } else {
+                "Login With Email"
+            },
+        )
+        .await;
+        c.wait()
+            .for_element(Locator::LinkText("Forgot your password"))
+            .await
+            .unwrap();
+        follow(c, "Forgot your password").await;
+        wait_for_text(c, "We will email you a 6-digit verification code").await;
+        type_into(c, "Email address", email).await;
+        click(c, "Send verification code").await;
+        wait_for_text(c, "we have emailed it a 6-digit verification code").await;
+        let code = app.latest_code(email).await;
+        type_into(c, "Verification code", &code).await;
+        click(c, "Verify code").await;
+        wait_for_text(c, "Your email address has been verified.").await;
+        click(c, "Continue").await;
+        if let Some(number) = phone {
+            // "Phone users will be prompted to select Send Code for an SMS text or Call Me."
+            wait_for_text(c, "Phone Verification").await;
+            click(c, "Call Me").await;
+            wait_for_text(c, "We are calling you now").await;
+            let calls = app
+                .twilio()
+                .calls()
+                .into_iter()
+                .filter(|call| call.to == number)
+                .count();
+            let call = app.twilio().wait_for_call_to(number, calls - 1).await;
+            app.twilio().press_key(&call, "#").await;
+        }
+        wait_for_text(c, "Choose a new password").await;
+        type_into(c, "New Password", "brand new harbour light").await;
+        type_into(c, "Confirm Password", "brand new harbour light").await;
+        click(c, "Continue").await;
+        wait_for_text(c, &format!("Welcome, {name}")).await;
+        click(c, "Sign out").await;
+        wait_for_text(c, "Customer/Provider").await;
+    }
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(forgot_your_password_in_chromium);
+
 on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
