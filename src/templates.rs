@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/reset.html",
     "pages/trouble.html",
     "pages/help.html",
+    "pages/admin.html",
     "pages/terms.html",
     "pages/home.html",
     "pages/message.html",

@@ -53,6 +53,10 @@ pub struct Account {
     pub mfa_method: Option<MfaMethod>,
     /// The verified phone number (E.164), once the phone factor has been verified.
     pub phone: Option<String>,
+    /// Turned off by an administrator: no sign-in until enabled again.
+    pub disabled: bool,
+    /// Locked by an administrator: no sign-in until unlocked.
+    pub locked: bool,
     pub created_at: UnixTime,
 }
 

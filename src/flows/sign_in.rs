@@ -21,6 +21,11 @@ pub enum SignInProblem {
     Locked { until: i64 },
     #[error("The portal is busy. Wait a few seconds and try again.")]
     Busy,
+    /// Told only after the right password, so it reveals nothing to a stranger.
+    #[error(
+        "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
+    )]
+    Disabled,
     #[error(transparent)]
     Internal(#[from] Internal),
 }
@@ -96,6 +101,12 @@ pub async fn sign_in(
             None => SignInProblem::Invalid,
         });
     };
+    if account.disabled || account.locked {
+        let event = AuditEvent::new("sign-in-refused", "anonymous", audit::account(account.id))
+            .with("reason", "disabled or locked");
+        app.store.record(now, event).await.map_err(Internal::from)?;
+        return Err(SignInProblem::Disabled);
+    }
     if let Some(stored) = stored.filter(|h| !crate::legacy::is_current(h)) {
         upgrade_hash(app, account, password, stored).await;
     }

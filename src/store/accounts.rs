@@ -29,10 +29,9 @@ pub enum LinkRefusal {
     Replaced,
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, email, display_name, org_id, role, status, mfa_method, phone_e164, created_at";
+pub(super) const ACCOUNT_COLUMNS: &str = "id, email, display_name, org_id, role, status, mfa_method, phone_e164, created_at, disabled_at, locked_at";
 
-fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
+pub(super) fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
     let email: String = row.try_get("email")?;
     let name: String = row.try_get("display_name")?;
     let role: String = row.try_get("role")?;
@@ -50,6 +49,8 @@ fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
             .map(|m| parse_column("mfa_method", &m, MfaMethod::parse))
             .transpose()?,
         phone: row.try_get("phone_e164")?,
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
         created_at: row.try_get("created_at")?,
     })
 }

@@ -5,6 +5,7 @@
 //! never see SQL. Methods that change state append their audit entry in the same transaction.
 
 mod accounts;
+mod admin;
 mod audit;
 mod codes;
 mod import;
@@ -14,6 +15,7 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
+pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
@@ -114,32 +116,7 @@ impl Store {
     async fn migrate(&self) -> anyhow::Result<()> {
         // Embedded by hand rather than with `sqlx::migrate!`, which would pull in sqlx's
         // macro crate (and a second build of both drivers) for this one use.
-        let sources: &[(i64, &str, &str)] = match self.backend {
-            Backend::Sqlite => &[
-                (
-                    1,
-                    "foundation",
-                    include_str!("../../migrations/sqlite/0001_foundation.sql"),
-                ),
-                (
-                    2,
-                    "phone",
-                    include_str!("../../migrations/sqlite/0002_phone.sql"),
-                ),
-            ],
-            Backend::Postgres => &[
-                (
-                    1,
-                    "foundation",
-                    include_str!("../../migrations/postgres/0001_foundation.sql"),
-                ),
-                (
-                    2,
-                    "phone",
-                    include_str!("../../migrations/postgres/0002_phone.sql"),
-                ),
-            ],
-        };
+        let sources = migration_sources(self.backend);
         let migrations: Vec<Migration> = sources
             .iter()
             .map(|(version, name, sql)| {
@@ -188,7 +165,61 @@ impl Store {
     }
 }
 
+/// The embedded migrations of each backend, in order.
+fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {
+    match backend {
+        Backend::Sqlite => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../migrations/sqlite/0001_foundation.sql"),
+            ),
+            (
+                2,
+                "phone",
+                include_str!("../../migrations/sqlite/0002_phone.sql"),
+            ),
+            (
+                3,
+                "administration",
+                include_str!("../../migrations/sqlite/0003_administration.sql"),
+            ),
+        ],
+        Backend::Postgres => &[
+            (
+                1,
+                "foundation",
+                include_str!("../../migrations/postgres/0001_foundation.sql"),
+            ),
+            (
+                2,
+                "phone",
+                include_str!("../../migrations/postgres/0002_phone.sql"),
+            ),
+            (
+                3,
+                "administration",
+                include_str!("../../migrations/postgres/0003_administration.sql"),
+            ),
+        ],
+    }
+}
+
 /// Reads a text column into a domain enum, naming the column when the text is unknown.
 fn parse_column<T>(column: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
     parse(text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_migration_file_is_embedded_for_both_backends() {
+        for (backend, dir) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
+            let path = format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let files = std::fs::read_dir(path).unwrap().count();
+            assert_eq!(migration_sources(backend).len(), files, "{dir}");
+        }
+    }
 }

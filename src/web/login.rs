@@ -31,6 +31,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         ),
         "signed-out" => Some("You have signed out."),
         "timed-out" => Some("Your session has ended. Sign in again to continue."),
+        "step-up" => Some(
+            "For your security, sign in again with your second factor to use the administration pages.",
+        ),
         _ => None,
     }
 }

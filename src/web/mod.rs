@@ -1,6 +1,7 @@
 //! The web pages: axum handlers, one module per journey. Handlers extract, call a flow and
 //! render; decisions live in the flows.
 
+mod admin;
 mod csrf;
 mod dev;
 mod error;
@@ -75,6 +76,9 @@ pub fn router(app: AppState) -> Router {
             get(recovery::trouble_form).post(recovery::trouble_submit),
         )
         .route("/help", get(recovery::help))
+        .route("/admin", get(admin::console))
+        .route("/admin/users", post(admin::invite))
+        .route("/admin/users/{id}/{action}", post(admin::act))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));

@@ -1,0 +1,176 @@
+//! Portal administration (guide: the "Portal Administrator"). An `Admin` is a capability:
+//! only `authorize` makes one, and every administrative flow takes it, so an action without
+//! the check cannot be written. An organization administrator's scope is their organization;
+//! an account outside it answers exactly as one that does not exist.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::domain::account::{AccountStatus, Role};
+use crate::domain::session::SessionStage;
+use crate::flows::Internal;
+use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
+use crate::store::{AccountFlag, AccountList, ListFilter, Session, StoreError};
+
+/// Administrative actions need a second factor passed within this long (step-up).
+pub const STEP_UP_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub account_id: i64,
+    /// None: a system administrator, who sees every organization.
+    pub org_id: Option<i64>,
+    pub role: Role,
+}
+
+impl Admin {
+    fn actor(&self) -> String {
+        audit::account(self.account_id)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminRefusal {
+    #[error("Sign in to use the administration pages.")]
+    NotSignedIn,
+    #[error("Only Portal Administrators can use these pages.")]
+    NotAdministrator,
+    #[error(
+        "For your security, sign in again (with your second factor) to use the administration pages."
+    )]
+    StepUp,
+    #[error("There is no such account.")]
+    NotFound,
+    #[error("{0}")]
+    Invitation(InvitationProblem),
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<StoreError> for AdminRefusal {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+/// Checks the session: signed in with both factors, recently (the authenticated session is
+/// created when the second factor passes), and an administrator.
+pub async fn authorize(app: &App, session: Option<&Session>) -> Result<Admin, AdminRefusal> {
+    let Some(session) = session.filter(|s| s.stage == SessionStage::Authenticated) else {
+        return Err(AdminRefusal::NotSignedIn);
+    };
+    let account_id = session.account_id.ok_or(AdminRefusal::NotSignedIn)?;
+    let account = app.store.account_by_id(account_id).await?;
+    let admin = match account.role {
+        Role::SystemAdmin => Admin {
+            account_id,
+            org_id: None,
+            role: account.role,
+        },
+        Role::OrgAdmin if account.org_id.is_some() => Admin {
+            account_id,
+            org_id: account.org_id,
+            role: account.role,
+        },
+        _ => return Err(AdminRefusal::NotAdministrator),
+    };
+    if app.now() - session.times.created_at > STEP_UP_SECS {
+        return Err(AdminRefusal::StepUp);
+    }
+    Ok(admin)
+}
+
+pub async fn list(
+    app: &App,
+    admin: &Admin,
+    search: &str,
+    status: Option<&str>,
+    page: i64,
+) -> Result<AccountList, AdminRefusal> {
+    let status = status
+        .filter(|s| AccountStatus::parse(s).is_some())
+        .map(str::to_string);
+    let filter = ListFilter {
+        org_id: admin.org_id,
+        search: search.trim().to_string(),
+        status,
+        page,
+        per_page: 50,
+    };
+    Ok(app.store.list_accounts(&filter).await?)
+}
+
+/// Invites a person into the administrator's organization (a system administrator names one).
+pub async fn invite(
+    app: &App,
+    admin: &Admin,
+    email: &str,
+    name: &str,
+    organization: Option<&str>,
+) -> Result<Invited, AdminRefusal> {
+    let organization = match admin.org_id {
+        Some(id) => {
+            let orgs = app.store.organizations().await?;
+            orgs.into_iter()
+                .find(|(o, _)| *o == id)
+                .map(|(_, name)| name)
+        }
+        None => organization
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
+    };
+    let request = InvitationRequest {
+        email: email.into(),
+        display_name: name.into(),
+        organization,
+        role: Role::User,
+    };
+    invitation::invite(app, request, &admin.actor())
+        .await
+        .map_err(AdminRefusal::Invitation)
+}
+
+/// A new registration link for an account that has not finished registering (the old link
+/// stops working).
+pub async fn resend(app: &App, admin: &Admin, account_id: i64) -> Result<i64, AdminRefusal> {
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    if !matches!(
+        account.status,
+        AccountStatus::Invited | AccountStatus::Registering
+    ) {
+        return Err(AdminRefusal::Invitation(
+            InvitationProblem::AlreadyRegistered,
+        ));
+    }
+    invitation::resend_link(app, &account, &admin.actor())
+        .await
+        .map_err(AdminRefusal::Invitation)
+}
+
+/// Disable / enable, lock / unlock; turning a flag on ends the account's sessions.
+pub async fn set_flag(
+    app: &App,
+    admin: &Admin,
+    account_id: i64,
+    flag: AccountFlag,
+    on: bool,
+) -> Result<(), AdminRefusal> {
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    if account.id == admin.account_id && on {
+        return Err(AdminRefusal::NotFound);
+    }
+    let event = match (flag, on) {
+        (AccountFlag::Disabled, true) => "account-disabled",
+        (AccountFlag::Disabled, false) => "account-enabled",
+        (AccountFlag::Locked, true) => "account-locked-by-admin",
+        (AccountFlag::Locked, false) => "account-unlocked",
+    };
+    let audit = AuditEvent::new(event, admin.actor(), audit::account(account.id));
+    app.store
+        .set_account_flag(account.id, flag, on, app.now(), audit)
+        .await?;
+    Ok(())
+}

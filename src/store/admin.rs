@@ -1,0 +1,174 @@
+//! What administrators see and change: account lists within a scope, and flags.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use super::{Store, StoreError, StoreResult, audit::append};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::account::Account;
+
+/// One row of the administrator's account list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub role: String,
+    pub status: String,
+    pub mfa_method: Option<String>,
+    pub last_sign_in_at: Option<UnixTime>,
+    /// When the newest unused registration link expires, if there is one.
+    pub link_expires_at: Option<UnixTime>,
+    pub disabled: bool,
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this organization's accounts (an organization administrator's scope).
+    pub org_id: Option<i64>,
+    /// Part of the email address or display name.
+    pub search: String,
+    pub status: Option<String>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountList {
+    pub accounts: Vec<AccountSummary>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountFlag {
+    Disabled,
+    Locked,
+}
+
+impl AccountFlag {
+    fn column(self) -> &'static str {
+        match self {
+            Self::Disabled => "disabled_at",
+            Self::Locked => "locked_at",
+        }
+    }
+}
+
+fn summary(row: &AnyRow) -> StoreResult<AccountSummary> {
+    Ok(AccountSummary {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        organization: row.try_get("organization")?,
+        role: row.try_get("role")?,
+        status: row.try_get("status")?,
+        mfa_method: row.try_get("mfa_method")?,
+        last_sign_in_at: row.try_get("last_sign_in_at")?,
+        link_expires_at: row.try_get("link_expires_at")?,
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+    })
+}
+
+impl Store {
+    /// A page of accounts, newest first, within the filter's organization when it has one.
+    pub async fn list_accounts(&self, filter: &ListFilter) -> StoreResult<AccountList> {
+        // Conditions are fixed text; every value is a bound parameter.
+        let conditions = "($1 IS NULL OR a.org_id = $1)
+             AND ($2 = '' OR LOWER(a.email) LIKE $3 OR LOWER(a.display_name) LIKE $3)
+             AND ($4 = '' OR a.status = $4)";
+        let pattern = format!("%{}%", filter.search.to_lowercase().replace(['%', '_'], ""));
+        let status = filter.status.clone().unwrap_or_default();
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM accounts a WHERE {conditions}"
+        ))
+        .bind(filter.org_id)
+        .bind(&filter.search)
+        .bind(&pattern)
+        .bind(&status)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(&format!(
+            "SELECT a.id, a.email, a.display_name, o.name AS organization, a.role, a.status, a.mfa_method,
+                    a.last_sign_in_at, a.disabled_at, a.locked_at,
+                    (SELECT MAX(l.expires_at) FROM registration_links l
+                      WHERE l.account_id = a.id AND l.used_at IS NULL AND l.voided_at IS NULL) AS link_expires_at
+             FROM accounts a LEFT JOIN organizations o ON o.id = a.org_id
+             WHERE {conditions}
+             ORDER BY a.id DESC LIMIT $5 OFFSET $6"
+        ))
+        .bind(filter.org_id)
+        .bind(&filter.search)
+        .bind(&pattern)
+        .bind(&status)
+        .bind(filter.per_page)
+        .bind(filter.page.max(0) * filter.per_page)
+        .fetch_all(&self.pool)
+        .await?;
+        let accounts = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+        Ok(AccountList { accounts, total })
+    }
+
+    /// The account, if it is within the organization (None: any organization). An account
+    /// outside the scope is NotFound, exactly like one that does not exist.
+    pub async fn account_in_scope(&self, id: i64, org_id: Option<i64>) -> StoreResult<Account> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        account_from_row(&row)
+    }
+
+    /// Sets or clears a flag; setting one ends every session of the account at once.
+    pub async fn set_account_flag(
+        &self,
+        id: i64,
+        flag: AccountFlag,
+        on: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(&format!(
+            "UPDATE accounts SET {} = $1 WHERE id = $2",
+            flag.column()
+        ))
+        .bind(on.then_some(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = audit;
+        if on {
+            let ended = sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            audit = audit.with("sessions_ended", ended as i64);
+        }
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn organizations(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query("SELECT id, name FROM organizations ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect()
+    }
+}

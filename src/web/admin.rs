@@ -1,0 +1,169 @@
+//! The administration console: the organization's accounts, invitations and flags.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::CurrentSession;
+use super::{AppState, WebError, page};
+use crate::flows::admin::{self, Admin, AdminRefusal};
+use crate::flows::human_time;
+use crate::store::AccountFlag;
+
+fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
+    match problem {
+        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
+        AdminRefusal::StepUp => Ok(Redirect::to("/login/email?notice=step-up").into_response()),
+        AdminRefusal::Internal(e) => Err(e.into()),
+        AdminRefusal::NotAdministrator | AdminRefusal::NotFound => Err(WebError::NotFound),
+        other => Err(WebError::Message {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "That did not work",
+            message: other.to_string(),
+            next_href: "/admin",
+            next_label: "Back to administration",
+        }),
+    }
+}
+
+async fn admin_of(app: &AppState, current: &CurrentSession) -> Result<Admin, AdminRefusal> {
+    admin::authorize(app, current.0.as_ref()).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: i64,
+    #[serde(default)]
+    done: String,
+}
+
+/// Fixed texts for the outcome of the last action (no text from the query string is shown).
+fn done_text(code: &str) -> Option<&'static str> {
+    match code {
+        "invited" => Some("Invitation sent: the registration link works once, for 2 days."),
+        "resent" => Some("A new registration link was sent; the old one no longer works."),
+        "changed" => Some("The account was updated."),
+        _ => None,
+    }
+}
+
+pub async fn console(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, WebError> {
+    let admin = match admin_of(&app, &current).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let status = Some(query.status.as_str()).filter(|s| !s.is_empty());
+    let list = match admin::list(&app, &admin, &query.q, status, query.page.max(0)).await {
+        Ok(l) => l,
+        Err(e) => return refused(e),
+    };
+    let rows: Vec<_> = list
+        .accounts
+        .iter()
+        .map(|a| {
+            context! {
+                id => a.id, email => &a.email, name => &a.display_name, organization => &a.organization,
+                role => &a.role, status => &a.status, method => &a.mfa_method,
+                last_sign_in => a.last_sign_in_at.map(human_time), link_expires => a.link_expires_at.map(human_time),
+                disabled => a.disabled, locked => a.locked,
+                unfinished => a.status == "invited" || a.status == "registering",
+            }
+        })
+        .collect();
+    let organizations = if admin.org_id.is_none() {
+        app.store
+            .organizations()
+            .await
+            .map_err(crate::flows::Internal::from)?
+    } else {
+        Vec::new()
+    };
+    let page_count = (list.total + 49) / 50;
+    page::ok(
+        "pages/admin.html",
+        &csrf,
+        context! {
+            rows, total => list.total, q => query.q.trim(), status => query.status, page => query.page.max(0), page_count,
+            done => done_text(&query.done), system_admin => admin.org_id.is_none(),
+            organizations => organizations.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    organization: String,
+}
+
+pub async fn invite(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let admin = admin_of(&app, &current).await?;
+        admin::invite(
+            &app,
+            &admin,
+            &form.email,
+            &form.display_name,
+            Some(form.organization.as_str()),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/admin?done=invited").into_response()),
+        Err(e) => refused(e),
+    }
+}
+
+pub async fn act(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let admin = admin_of(&app, &current).await?;
+        match action.as_str() {
+            "resend" => admin::resend(&app, &admin, id).await.map(|_| "resent"),
+            "disable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, true)
+                .await
+                .map(|_| "changed"),
+            "enable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, false)
+                .await
+                .map(|_| "changed"),
+            "lock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, true)
+                .await
+                .map(|_| "changed"),
+            "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false)
+                .await
+                .map(|_| "changed"),
+            _ => Err(AdminRefusal::NotFound),
+        }
+    }
+    .await;
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/admin?done={done}")).into_response()),
+        Err(e) => refused(e),
+    }
+}

@@ -1,0 +1,241 @@
+//! The Portal Administrator's console: an organization administrator manages the people of
+//! their organization and nothing of anyone else's.
+
+use tessera::domain::account::Role;
+use tessera::flows::invitation::{InvitationRequest, invite};
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "marmalade orbit kettle";
+
+/// Creates an organization and an active organization administrator for it, signed in.
+async fn org_admin(app: &TestApp, org: &str, email: &str) -> Browser {
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", org);
+    app.app
+        .store
+        .create_org(org, app.clock_now(), event)
+        .await
+        .unwrap();
+    let request = InvitationRequest {
+        email: email.into(),
+        display_name: format!("Admin of {org}"),
+        organization: Some(org.into()),
+        role: Role::OrgAdmin,
+    };
+    invite(&app.app, request, "test").await.unwrap();
+    let link = app.mail.message_to(email, 0).await.link();
+    let browser = app.new_browser();
+    browser.get_absolute(&link).await;
+    browser
+        .register(&format!("Admin of {org}"), PASSWORD, PASSWORD, "email")
+        .await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    browser
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    browser
+}
+
+fn account_id(page: &crate::helpers::Page, email: &str) -> i64 {
+    let row_start = page
+        .body
+        .find(email)
+        .unwrap_or_else(|| panic!("{email} not listed"));
+    let rest = &page.body[row_start..];
+    let at = rest.find("/admin/users/").unwrap() + "/admin/users/".len();
+    rest[at..].split('/').next().unwrap().parse().unwrap()
+}
+
+async fn an_organization_administrator_invites_and_the_person_registers(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = org_admin(&app, "Northside Clinic", "boss@north.example.org").await;
+    let home = admin.get("/").await;
+    assert!(home.has("Administration"));
+    let page = admin
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Nora North"),
+                ("email", "nora@north.example.org"),
+            ],
+        )
+        .await;
+    assert!(page.has("Invitation sent"), "{}", page.body);
+    assert!(page.has("nora@north.example.org") && page.has("invited"));
+    let link = app
+        .mail
+        .message_to("nora@north.example.org", 0)
+        .await
+        .link();
+    let nora = app.new_browser();
+    assert_eq!(
+        nora.get_absolute(&link)
+            .await
+            .input_value("display_name")
+            .as_deref(),
+        Some("Nora North")
+    );
+
+    // Resend: the old link stops working.
+    let id = account_id(&page, "nora@north.example.org");
+    let page = admin.post(&format!("/admin/users/{id}/resend"), &[]).await;
+    assert!(
+        page.has("A new registration link was sent"),
+        "{}",
+        page.body
+    );
+    let events = app.app.store.recent_audit(50).await.unwrap();
+    assert!(events.iter().any(|(event, actor, _, _)| event == "account-invited" && actor.starts_with("account:")), "the actor is recorded");
+}
+
+async fn nothing_of_another_organization_is_visible_or_changeable(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let north = org_admin(&app, "Northside Clinic", "boss@north.example.org").await;
+    let south = org_admin(&app, "Southside Clinic", "boss@south.example.org").await;
+    let page = south
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Sam South"),
+                ("email", "sam@south.example.org"),
+            ],
+        )
+        .await;
+    let sam = account_id(&page, "sam@south.example.org");
+
+    let list = north.get("/admin").await;
+    assert!(!list.has("sam@south.example.org") && !list.has("boss@south.example.org"));
+    let search = north.get("/admin?q=south").await;
+    assert!(!search.has("sam@south.example.org"));
+    for action in ["resend", "disable", "enable", "lock", "unlock"] {
+        let page = north
+            .post(&format!("/admin/users/{sam}/{action}"), &[])
+            .await;
+        assert_eq!(
+            page.status, 404,
+            "{action} on another organization's account"
+        );
+        let missing = north.post("/admin/users/999999/{action}", &[]).await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(
+            page.body_without_csrf(),
+            missing.body_without_csrf(),
+            "as if it did not exist"
+        );
+    }
+    assert_eq!(
+        app.mail.messages_to("sam@south.example.org").await.len(),
+        1,
+        "no resend happened"
+    );
+}
+
+async fn plain_users_and_stale_sessions_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("plain@example.org", "Plain User", PASSWORD)
+        .await;
+    assert_eq!(user.get("/admin").await.status, 404);
+    assert_eq!(
+        user.post(
+            "/admin/users",
+            &[("display_name", "X"), ("email", "x@example.org")]
+        )
+        .await
+        .status,
+        404
+    );
+    assert!(app.mail.messages_to("x@example.org").await.is_empty());
+    assert!(
+        app.new_browser()
+            .get("/admin")
+            .await
+            .url
+            .ends_with("/login")
+    );
+
+    // Step-up: administration needs a second factor passed within 15 minutes.
+    let admin = org_admin(&app, "Eastside Clinic", "boss@east.example.org").await;
+    assert_eq!(admin.get("/admin").await.status, 200);
+    app.clock.advance(10 * 60);
+    admin.get("/").await;
+    app.clock.advance(6 * 60);
+    let page = admin.get("/admin").await;
+    assert!(
+        page.url.contains("notice=step-up") && page.has("sign in again with your second factor"),
+        "{}",
+        page.url
+    );
+}
+
+async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = org_admin(&app, "Westside Clinic", "boss@west.example.org").await;
+    let page = admin
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Wes West"),
+                ("email", "wes@west.example.org"),
+            ],
+        )
+        .await;
+    let id = account_id(&page, "wes@west.example.org");
+    let link = app.mail.message_to("wes@west.example.org", 0).await.link();
+    let wes = app.new_browser();
+    wes.get_absolute(&link).await;
+    wes.register("Wes West", PASSWORD, PASSWORD, "email").await;
+    wes.sign_in("wes@west.example.org", PASSWORD).await;
+    wes.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("wes@west.example.org").await;
+    wes.post("/verify/email/check", &[("code", &code)]).await;
+    wes.post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    assert!(wes.get("/").await.has("Welcome, Wes West"));
+
+    let page = admin.post(&format!("/admin/users/{id}/disable"), &[]).await;
+    assert!(
+        page.has("The account was updated") && page.has("(disabled)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        wes.get("/").await.url.ends_with("/login"),
+        "the session ended"
+    );
+    let refused = app
+        .new_browser()
+        .sign_in("wes@west.example.org", PASSWORD)
+        .await;
+    assert!(
+        refused.has("disabled or locked by your Portal Administrator"),
+        "{}",
+        refused.body
+    );
+    admin.post(&format!("/admin/users/{id}/enable"), &[]).await;
+    assert!(
+        app.new_browser()
+            .sign_in("wes@west.example.org", PASSWORD)
+            .await
+            .url
+            .ends_with("/verify/email")
+    );
+    let events = app.audit_events().await;
+    assert!(
+        events.iter().any(|e| e == "account-disabled")
+            && events.iter().any(|e| e == "account-enabled")
+    );
+}
+
+on_both_backends!(
+    an_organization_administrator_invites_and_the_person_registers,
+    nothing_of_another_organization_is_visible_or_changeable,
+    plain_users_and_stale_sessions_are_refused,
+    disabling_an_account_ends_its_sessions_and_stops_sign_in,
+);
