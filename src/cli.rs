@@ -60,6 +60,18 @@ pub enum AdminCommand {
         #[arg(long)]
         file: PathBuf,
     },
+    /// List accounts with their status, factor and last sign-in (tab-separated).
+    ListUsers {
+        /// Only this organization's accounts.
+        #[arg(long)]
+        org: Option<String>,
+        /// invited, registering, active or imported.
+        #[arg(long)]
+        status: Option<String>,
+        /// Part of the email address or name.
+        #[arg(long, default_value = "")]
+        search: String,
+    },
     /// Create an organization.
     CreateOrg {
         #[arg(long)]
@@ -173,6 +185,11 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Import { file } => import(&app, &file).await,
+        AdminCommand::ListUsers {
+            org,
+            status,
+            search,
+        } => list_users(&app, org, status, search).await,
         AdminCommand::CreateOrg { name } => {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 100 {
@@ -254,4 +271,59 @@ async fn import(app: &App, path: &std::path::Path) -> anyhow::Result<()> {
         }
         Err(crate::flows::import::ImportProblem::Internal(e)) => Err(e.into()),
     }
+}
+
+async fn list_users(
+    app: &App,
+    org: Option<String>,
+    status: Option<String>,
+    search: String,
+) -> anyhow::Result<()> {
+    let org_id = match &org {
+        Some(name) => Some(
+            app.store
+                .org_by_name(name)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there is no organization named {name:?}"))?,
+        ),
+        None => None,
+    };
+    if let Some(s) = &status {
+        if crate::domain::account::AccountStatus::parse(s).is_none() {
+            anyhow::bail!("--status must be invited, registering, active or imported");
+        }
+    }
+    println!("id\temail\tname\torganization\trole\tstatus\tmethod\tlast sign-in");
+    let mut page = 0;
+    loop {
+        let filter = crate::store::ListFilter {
+            org_id,
+            search: search.clone(),
+            status: status.clone(),
+            page,
+            per_page: 1000,
+        };
+        let list = app.store.list_accounts(&filter).await?;
+        for a in &list.accounts {
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}{}{}\t{}\t{}",
+                a.id,
+                a.email,
+                a.display_name,
+                a.organization.as_deref().unwrap_or("-"),
+                a.role,
+                a.status,
+                if a.disabled { " (disabled)" } else { "" },
+                if a.locked { " (locked)" } else { "" },
+                a.mfa_method.as_deref().unwrap_or("-"),
+                a.last_sign_in_at
+                    .map_or_else(|| "never".to_string(), human_time),
+            );
+        }
+        if list.accounts.len() < 1000 {
+            break;
+        }
+        page += 1;
+    }
+    Ok(())
 }

@@ -174,3 +174,45 @@ pub async fn set_flag(
         .await?;
     Ok(())
 }
+
+/// Reset MFA: the person registers a second factor again at next sign-in.
+pub async fn reset_mfa(app: &App, admin: &Admin, account_id: i64) -> Result<(), AdminRefusal> {
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let audit = AuditEvent::new("mfa-reset", admin.actor(), audit::account(account.id));
+    app.store.reset_mfa(account.id, app.now(), audit).await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TermsProblem {
+    #[error("Only system administrators publish Terms of Use.")]
+    NotSystemAdministrator,
+    #[error(
+        "Give the Terms of Use a title (at most 200 characters) and a text (at most 100,000 characters)."
+    )]
+    Invalid,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+/// A new Terms of Use version, accepted by everyone at their next sign-in.
+pub async fn publish_terms(
+    app: &App,
+    admin: &Admin,
+    title: &str,
+    body: &str,
+) -> Result<i64, TermsProblem> {
+    if admin.role != Role::SystemAdmin {
+        return Err(TermsProblem::NotSystemAdministrator);
+    }
+    let (title, body) = (title.trim(), body.trim());
+    if title.is_empty() || title.chars().count() > 200 || body.is_empty() || body.len() > 100_000 {
+        return Err(TermsProblem::Invalid);
+    }
+    let audit = AuditEvent::new("terms-published", admin.actor(), "terms");
+    Ok(app
+        .store
+        .publish_terms(title, body, app.now(), audit)
+        .await
+        .map_err(Internal::from)?)
+}

@@ -163,6 +163,30 @@ impl Store {
         Ok(())
     }
 
+    /// Reset MFA: the verified phone number is forgotten and the account registers its factor
+    /// again at next sign-in; its sessions end.
+    pub async fn reset_mfa(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE accounts SET phone_e164 = NULL,
+                 status = CASE WHEN status = 'active' THEN 'registering' ELSE status END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn organizations(&self) -> StoreResult<Vec<(i64, String)>> {
         let rows = sqlx::query("SELECT id, name FROM organizations ORDER BY name")
             .fetch_all(&self.pool)

@@ -76,4 +76,29 @@ impl Store {
         .await?;
         Ok(row.map(|r| r.try_get("accepted_at")).transpose()?)
     }
+
+    /// Publishes a new version; everyone accepts it at their next sign-in.
+    pub async fn publish_terms(
+        &self,
+        title: &str,
+        body: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let version: i64 = sqlx::query(
+            "INSERT INTO terms_versions (version, title, body, published_at)
+             SELECT COALESCE(MAX(version), 0) + 1, $1, $2, $3 FROM terms_versions
+             RETURNING version",
+        )
+        .bind(title)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("version")?;
+        append(&mut tx, now, &audit.with("version", version)).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
 }

@@ -52,6 +52,12 @@ fn done_text(code: &str) -> Option<&'static str> {
         "invited" => Some("Invitation sent: the registration link works once, for 2 days."),
         "resent" => Some("A new registration link was sent; the old one no longer works."),
         "changed" => Some("The account was updated."),
+        "mfa-reset" => {
+            Some("MFA was reset: the person registers a second factor again at next sign-in.")
+        }
+        "terms" => {
+            Some("The new Terms of Use are published: everyone accepts them at their next sign-in.")
+        }
         _ => None,
     }
 }
@@ -158,6 +164,9 @@ pub async fn act(
             "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false)
                 .await
                 .map(|_| "changed"),
+            "reset-mfa" => admin::reset_mfa(&app, &admin, id)
+                .await
+                .map(|_| "mfa-reset"),
             _ => Err(AdminRefusal::NotFound),
         }
     }
@@ -165,5 +174,65 @@ pub async fn act(
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/admin?done={done}")).into_response()),
         Err(e) => refused(e),
+    }
+}
+
+pub async fn terms_form(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+) -> Result<Response, WebError> {
+    match admin_of(&app, &current).await {
+        Ok(a) if a.org_id.is_none() => {}
+        Ok(_) => return Err(WebError::NotFound),
+        Err(e) => return refused(e),
+    }
+    let terms = app
+        .store
+        .current_terms()
+        .await
+        .map_err(crate::flows::Internal::from)?;
+    page::ok(
+        "pages/admin_terms.html",
+        &csrf,
+        context! { version => terms.version, title => terms.title, body => terms.body },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct TermsForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn publish_terms(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Form(form): Form<TermsForm>,
+) -> Result<Response, WebError> {
+    let admin = match admin_of(&app, &current).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    match admin::publish_terms(&app, &admin, &form.title, &form.body).await {
+        Ok(_) => Ok(Redirect::to("/admin?done=terms").into_response()),
+        Err(admin::TermsProblem::NotSystemAdministrator) => Err(WebError::NotFound),
+        Err(admin::TermsProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let terms = app
+                .store
+                .current_terms()
+                .await
+                .map_err(crate::flows::Internal::from)?;
+            page::render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "pages/admin_terms.html",
+                &csrf,
+                context! { version => terms.version, title => form.title, body => form.body, error => problem.to_string() },
+            )
+        }
     }
 }

@@ -79,6 +79,10 @@ pub fn router(app: AppState) -> Router {
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
         .route("/admin/users/{id}/{action}", post(admin::act))
+        .route(
+            "/admin/terms",
+            get(admin::terms_form).post(admin::publish_terms),
+        )
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));

@@ -10,7 +10,7 @@ use crate::on_both_backends;
 const PASSWORD: &str = "marmalade orbit kettle";
 
 /// Creates an organization and an active organization administrator for it, signed in.
-async fn org_admin(app: &TestApp, org: &str, email: &str) -> Browser {
+pub async fn org_admin(app: &TestApp, org: &str, email: &str) -> Browser {
     let event = tessera::audit::AuditEvent::new("organization-created", "test", org);
     app.app
         .store
@@ -233,9 +233,131 @@ async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backe
     );
 }
 
+async fn system_admin(app: &TestApp, email: &str) -> Browser {
+    let request = InvitationRequest {
+        email: email.into(),
+        display_name: "System Admin".into(),
+        organization: None,
+        role: Role::SystemAdmin,
+    };
+    invite(&app.app, request, "test").await.unwrap();
+    let link = app.mail.message_to(email, 0).await.link();
+    let browser = app.new_browser();
+    browser.get_absolute(&link).await;
+    browser
+        .register("System Admin", PASSWORD, PASSWORD, "email")
+        .await;
+    browser.sign_in(email, PASSWORD).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    browser
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    browser
+}
+
+async fn reset_mfa_makes_the_person_register_a_factor_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = system_admin(&app, "root@example.org").await;
+    let phone_user = app
+        .active_phone_user("pia@example.org", "Pia Lund", PASSWORD, "415 555 0161")
+        .await;
+    let list = root.get("/admin?q=pia").await;
+    let id = account_id(&list, "pia@example.org");
+    let page = root
+        .post(&format!("/admin/users/{id}/reset-mfa"), &[])
+        .await;
+    assert!(page.has("MFA was reset"), "{}", page.body);
+    assert!(
+        phone_user.get("/").await.url.ends_with("/login"),
+        "sessions ended"
+    );
+    let browser = app.new_browser();
+    browser
+        .post(
+            "/login",
+            &[
+                ("email", "pia@example.org"),
+                ("password", PASSWORD),
+                ("method", "phone"),
+            ],
+        )
+        .await;
+    let page = browser.get("/verify/phone").await;
+    assert!(
+        page.has("Country code") && page.has("Phone number"),
+        "a number is registered again: {}",
+        page.body
+    );
+    assert!(app.audit_events().await.iter().any(|e| e == "mfa-reset"));
+}
+
+async fn a_new_terms_version_is_accepted_at_next_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = system_admin(&app, "root@example.org").await;
+    let user = app
+        .active_user("tess@example.org", "Tess Ura", PASSWORD)
+        .await;
+    assert!(user.get("/").await.has("Welcome, Tess Ura"));
+    let page = root
+        .post(
+            "/admin/terms",
+            &[
+                ("title", "Terms of Use"),
+                ("body", "Version two: new rules for PHI."),
+            ],
+        )
+        .await;
+    assert!(
+        page.has("The new Terms of Use are published"),
+        "{}",
+        page.body
+    );
+    let page = user.get("/").await;
+    assert!(
+        page.url.ends_with("/terms") && page.has("Version two"),
+        "{}",
+        page.url
+    );
+    let page = user
+        .post("/terms", &[("agree", "yes"), ("version", "2")])
+        .await;
+    assert!(page.has("Welcome, Tess Ura"));
+    // Organization administrators do not publish Terms of Use.
+    let org = org_admin(&app, "Clinic", "boss@clinic.example.org").await;
+    assert_eq!(
+        org.post("/admin/terms", &[("title", "X"), ("body", "Y")])
+            .await
+            .status,
+        404
+    );
+}
+
+async fn list_users_from_the_cli(backend: Backend) {
+    let app = spawn_app(backend).await;
+    org_admin(&app, "Northside Clinic", "boss@north.example.org").await;
+    app.invite("loose@example.org", "Loose Person").await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["admin", "list-users", "--org", "Northside Clinic"])
+        .env("TESSERA_DATABASE_URL", &app.db.url)
+        .env("TESSERA_SECRET_KEY", crate::helpers::SECRET_KEY)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("boss@north.example.org\tAdmin of Northside Clinic\tNorthside Clinic\torg-admin\tactive\temail"), "{text}");
+    assert!(!text.contains("loose@example.org"));
+}
+
 on_both_backends!(
     an_organization_administrator_invites_and_the_person_registers,
     nothing_of_another_organization_is_visible_or_changeable,
     plain_users_and_stale_sessions_are_refused,
     disabling_an_account_ends_its_sessions_and_stops_sign_in,
+    reset_mfa_makes_the_person_register_a_factor_again,
+    a_new_terms_version_is_accepted_at_next_sign_in,
+    list_users_from_the_cli,
 );

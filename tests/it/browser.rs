@@ -365,4 +365,77 @@ async fn forgot_your_password_in_chromium(backend: Backend) {
 
 on_both_backends!(forgot_your_password_in_chromium);
 
+/// An organization administrator invites a person from the console, and the person registers.
+async fn an_organization_administrator_invites_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    crate::admin::org_admin(&app, "Harbor Clinic", "boss@harbor.example.org").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    let password = "marmalade orbit kettle";
+
+    c.goto(&format!("{}/login", app.url)).await.unwrap();
+    click(c, "Login With Email").await;
+    c.wait()
+        .for_element(Locator::XPath(&field("Password")))
+        .await
+        .unwrap();
+    type_into(c, "Email address", "boss@harbor.example.org").await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    type_into(
+        c,
+        "Verification code",
+        &app.latest_code("boss@harbor.example.org").await,
+    )
+    .await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+    click(c, "Continue").await;
+    wait_for_text(c, "Welcome, Admin of Harbor Clinic").await;
+    follow(c, "Administration").await;
+    wait_for_text(c, "Invite a person").await;
+    type_into(c, "Display Name", "Hal Harbor").await;
+    type_into(c, "Email", "hal@harbor.example.org").await;
+    click(c, "Send invitation").await;
+    wait_for_text(c, "Invitation sent").await;
+    wait_for_text(c, "hal@harbor.example.org").await;
+    c.goto(&format!("{}/", app.url)).await.unwrap();
+    click(c, "Sign out").await;
+    wait_for_text(c, "Customer/Provider").await;
+
+    let link = app
+        .mail
+        .message_to("hal@harbor.example.org", 0)
+        .await
+        .link();
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    let name = c
+        .find(Locator::XPath(&field("Display Name")))
+        .await
+        .unwrap();
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("Hal Harbor")
+    );
+    type_into(c, "New Password", "lantern quiet meadow").await;
+    type_into(c, "Confirm Password", "lantern quiet meadow").await;
+    c.find(Locator::XPath(
+        "//label[normalize-space()='Email']/input[@type='radio']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    click(c, "Submit").await;
+    wait_for_text(c, "Your password is set.").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(an_organization_administrator_invites_in_chromium);
+
 on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
