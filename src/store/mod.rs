@@ -6,6 +6,7 @@
 
 mod accounts;
 mod admin;
+mod api_tokens;
 mod audit;
 mod codes;
 mod import;
@@ -15,6 +16,7 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
+pub use api_tokens::ApiToken;
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
@@ -184,6 +186,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "administration",
                 include_str!("../../migrations/sqlite/0003_administration.sql"),
             ),
+            (
+                4,
+                "api_tokens",
+                include_str!("../../migrations/sqlite/0004_api_tokens.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -200,6 +207,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 3,
                 "administration",
                 include_str!("../../migrations/postgres/0003_administration.sql"),
+            ),
+            (
+                4,
+                "api_tokens",
+                include_str!("../../migrations/postgres/0004_api_tokens.sql"),
             ),
         ],
     }

@@ -1,0 +1,79 @@
+//! API tokens, found by the keyed hash of the bearer value.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, StoreResult, audit::append};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// None: every organization (a system administrator's token).
+    pub org_id: Option<i64>,
+    pub expires_at: UnixTime,
+}
+
+impl Store {
+    pub async fn create_api_token(
+        &self,
+        token_hash: &[u8],
+        name: &str,
+        org_id: Option<i64>,
+        created_by: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO api_tokens (token_hash, name, org_id, created_by, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(token_hash)
+        .bind(name)
+        .bind(org_id)
+        .bind(created_by)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        append(&mut tx, now, &audit.with("token_id", id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The live token with this hash: not revoked, not expired.
+    pub async fn api_token(&self, token_hash: &[u8], now: UnixTime) -> StoreResult<Option<ApiToken>> {
+        let row = sqlx::query(
+            "SELECT id, name, org_id, expires_at FROM api_tokens
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(ApiToken { id: r.try_get("id")?, name: r.try_get("name")?, org_id: r.try_get("org_id")?, expires_at: r.try_get("expires_at")? })
+        })
+        .transpose()
+    }
+
+    pub async fn revoke_api_token(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, now, &audit.with("token_id", id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
