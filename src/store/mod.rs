@@ -7,6 +7,7 @@
 mod accounts;
 mod admin;
 mod audit;
+mod audit_query;
 mod codes;
 mod import;
 mod outbox;
@@ -16,6 +17,7 @@ mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter};
+pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;

@@ -2,6 +2,7 @@
 //! render; decisions live in the flows.
 
 mod admin;
+mod audit_log;
 mod csrf;
 mod dev;
 mod error;
@@ -79,6 +80,8 @@ pub fn router(app: AppState) -> Router {
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
         .route("/admin/users/{id}/{action}", post(admin::act))
+        .route("/admin/audit", get(audit_log::viewer))
+        .route("/admin/audit/export", get(audit_log::export))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));
