@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/help.html",
     "pages/admin.html",
     "pages/admin_terms.html",
+    "pages/audit.html",
     "pages/terms.html",
     "pages/home.html",
     "pages/message.html",

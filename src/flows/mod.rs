@@ -2,6 +2,7 @@
 //! the person's input, decides, and returns an outcome; it knows nothing of HTTP or SQL.
 
 pub mod admin;
+pub mod audit_log;
 pub mod email_code;
 pub mod import;
 pub mod invitation;

@@ -16,6 +16,7 @@ pub struct ApiToken {
 }
 
 impl Store {
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
         token_hash: &[u8],

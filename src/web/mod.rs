@@ -2,6 +2,7 @@
 //! render; decisions live in the flows.
 
 mod admin;
+mod audit_log;
 mod csrf;
 mod dev;
 mod error;
@@ -83,6 +84,8 @@ pub fn router(app: AppState) -> Router {
             "/admin/terms",
             get(admin::terms_form).post(admin::publish_terms),
         )
+        .route("/admin/audit", get(audit_log::viewer))
+        .route("/admin/audit/export", get(audit_log::export))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/healthz", get(|| async { "ok" }));

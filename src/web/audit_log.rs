@@ -1,0 +1,179 @@
+//! The audit log viewer: a filtered, paged table of entries and its CSV / JSON Lines export.
+//! Both are GET requests that change nothing, so they carry no CSRF token.
+
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::CurrentSession;
+use super::{AppState, WebError, page};
+use crate::flows::admin::{self, AdminRefusal};
+use crate::flows::audit_log::{self, AuditQuery};
+
+const PER_PAGE: i64 = 100;
+
+/// The same answers as the console's (`web::admin`): nothing here reveals more to a
+/// non-administrator than a missing page would.
+fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
+    match problem {
+        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
+        AdminRefusal::StepUp => Ok(Redirect::to("/login/email?notice=step-up").into_response()),
+        AdminRefusal::Internal(e) => Err(e.into()),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FilterQuery {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    event: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    organization: String,
+    before: Option<i64>,
+    #[serde(default)]
+    format: String,
+}
+
+impl FilterQuery {
+    fn to_query(&self, before: Option<i64>, limit: i64) -> AuditQuery {
+        AuditQuery {
+            user: self.user.clone(),
+            actor: self.actor.clone(),
+            event: self.event.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            organization: self.organization.clone(),
+            before,
+            limit,
+        }
+    }
+
+    /// The filters as a query string, for the Older and export links.
+    fn encoded(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("user", self.user.trim())
+            .append_pair("actor", self.actor.trim())
+            .append_pair("event", self.event.trim())
+            .append_pair("from", self.from.trim())
+            .append_pair("to", self.to.trim())
+            .append_pair("organization", self.organization.trim())
+            .finish()
+    }
+}
+
+pub async fn viewer(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Query(query): Query<FilterQuery>,
+) -> Result<Response, WebError> {
+    let admin = match admin::authorize(&app, current.0.as_ref()).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    // One more than a page: whether it comes back tells if there is an older page.
+    let filter = query.to_query(query.before, PER_PAGE + 1);
+    let problem = audit_log::problem(&filter);
+    let mut records = match audit_log::search(&app, &admin, filter).await {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    let older = if records.len() as i64 > PER_PAGE {
+        records.truncate(PER_PAGE as usize);
+        records.last().map(|r| r.seq)
+    } else {
+        None
+    };
+    let rows: Vec<_> = records
+        .iter()
+        .map(|r| {
+            context! {
+                seq => r.seq, time => audit_log::rfc3339(r.at), event => &r.event,
+                actor => &r.actor, subject => &r.subject, detail => &r.detail,
+            }
+        })
+        .collect();
+    let system_admin = admin.org_id.is_none();
+    let organizations = if system_admin {
+        app.store
+            .organizations()
+            .await
+            .map_err(crate::flows::Internal::from)?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    page::ok(
+        "pages/audit.html",
+        &csrf,
+        context! {
+            rows, older, problem, system_admin, organizations,
+            events => audit_log::EVENTS.to_vec(), actors => audit_log::OTHER_ACTORS.to_vec(),
+            user => query.user.trim(), actor => query.actor.trim(), event => query.event.trim(),
+            from => query.from.trim(), to => query.to.trim(), organization => query.organization.trim(),
+            filters => query.encoded(), paged => query.before.is_some(),
+        },
+    )
+}
+
+pub async fn export(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Query(query): Query<FilterQuery>,
+) -> Result<Response, WebError> {
+    let admin = match admin::authorize(&app, current.0.as_ref()).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let (content_type, extension): (&'static str, &str) = match query.format.as_str() {
+        "csv" => ("text/csv; charset=utf-8", "csv"),
+        "jsonl" => ("application/x-ndjson", "jsonl"),
+        _ => {
+            return Err(WebError::Message {
+                status: StatusCode::BAD_REQUEST,
+                title: "Unknown export format",
+                message: "Export the audit log as CSV or as JSON Lines.".into(),
+                next_href: "/admin/audit",
+                next_label: "Back to the audit log",
+            });
+        }
+    };
+    // An export is everything that matches, not the page on screen.
+    let filter = query.to_query(None, audit_log::EXPORT_LIMIT);
+    let records = match audit_log::search(&app, &admin, filter).await {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    let body = if extension == "csv" {
+        audit_log::to_csv(&records)
+    } else {
+        audit_log::to_json_lines(&records)
+    };
+    let day = audit_log::rfc3339(app.now());
+    let filename = format!("audit-log-{}.{extension}", &day[..day.len().min(10)]);
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
