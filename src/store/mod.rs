@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod codes;
 mod import;
+pub mod ops;
 mod outbox;
 mod sessions;
 mod terms;

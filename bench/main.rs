@@ -1,0 +1,3 @@
+//! The load harness (being written).
+
+fn main() {}
