@@ -114,6 +114,7 @@ mod tests {
 
     #[test]
     fn ops_metrics_render_counters_and_histograms() {
+        install();
         http_request("GET", "/ops-test", 200, Duration::from_millis(3));
         audit_event(&AuditEvent::new("signed-in", "a", "a").with("factor", "email"));
         audit_event(&AuditEvent::new("code-not-delivered", "s", "a").with("channel", "sms"));
