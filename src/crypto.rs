@@ -175,6 +175,11 @@ impl PasswordHasher {
         })
     }
 
+    /// Hashes waiting for a permit (the `tessera_password_hash_queue_depth` gauge).
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = password.as_bytes().to_vec();
         self.run(move || {

@@ -10,6 +10,8 @@ pub mod delivery;
 pub mod domain;
 pub mod flows;
 pub mod legacy;
+pub mod logging;
+pub mod metrics;
 pub mod store;
 pub mod templates;
 pub mod web;

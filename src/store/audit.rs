@@ -42,6 +42,8 @@ pub(super) async fn append(
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
+    // Counted at the insert; a transaction rolled back later still counts (rare: errors only).
+    crate::metrics::audit_event(event);
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
         .execute(&mut **tx)

@@ -11,6 +11,7 @@ mod audit;
 mod audit_query;
 mod codes;
 mod import;
+pub mod ops;
 mod outbox;
 mod sessions;
 mod terms;

@@ -9,6 +9,7 @@ mod error;
 mod headers;
 mod home;
 mod login;
+mod ops;
 mod page;
 mod phone;
 mod recovery;
@@ -88,7 +89,7 @@ pub fn router(app: AppState) -> Router {
         .route("/admin/audit/export", get(audit_log::export))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
-        .route("/healthz", get(|| async { "ok" }));
+        .merge(ops::routes());
     if app.config.dev_outbox_page() {
         router = router
             .route("/dev/outbox", get(dev::outbox))
@@ -102,6 +103,7 @@ pub fn router(app: AppState) -> Router {
             headers::security,
         ))
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(middleware::from_fn(ops::track))
         .with_state(app)
 }
 

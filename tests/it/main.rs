@@ -9,6 +9,7 @@ mod cli;
 mod codes;
 mod helpers;
 mod import;
+mod ops;
 mod phone;
 mod recovery;
 mod registration;

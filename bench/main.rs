@@ -1,0 +1,773 @@
+//! `tessera-bench`: the load harness of issue 7. It starts a real `tessera serve` on a fresh
+//! database, creates active users through the real pages, and measures complete sign-ins,
+//! the Argon2id limit of this machine, code checks, authenticated page views beside
+//! `/healthz`, and resident memory. It writes a Markdown table to BENCHMARKS.md.
+//!
+//! Mail goes to the development outbox (no SMTP server), and the harness reads codes and links
+//! from the `dev_outbox` table, as a person reads their mailbox.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a harness: failing loudly is right
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use sqlx::Row;
+use tessera::domain::account::Role;
+use tessera::flows::invitation::{self, InvitationRequest};
+
+const SECRET_KEY: &str = "YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzJieXRlcyE=";
+const PASSWORD: &str = "Measured-Throughput-Of-Lanterns-7";
+
+#[derive(Parser, Clone)]
+#[command(about = "Load harness for Tessera; writes BENCHMARKS.md")]
+struct Args {
+    /// The tessera binary (default: the one next to this program).
+    #[arg(long)]
+    tessera: Option<PathBuf>,
+    /// Seconds per measured item.
+    #[arg(long, default_value_t = 20)]
+    seconds: u64,
+    /// Active users to create.
+    #[arg(long, default_value_t = 200)]
+    users: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Also run on PostgreSQL: a server URL; a fresh database is created and dropped.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Where the Markdown report goes.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// A label for the report's heading (e.g. "smoke").
+    #[arg(long, default_value = "full")]
+    label: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tessera::crypto::install_tls_provider();
+    let tessera = match &args.tessera {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("tessera"),
+    };
+    if !tessera.exists() {
+        bail!(
+            "{} not found (build it, or pass --tessera)",
+            tessera.display()
+        );
+    }
+    let argon2 = argon2_limit(Duration::from_secs(args.seconds)).await?;
+    eprintln!("argon2id: {:.1} hashes/s", argon2);
+    let mut results = vec![run_backend(&args, &tessera, None, argon2).await?];
+    if let Some(pg) = &args.postgres {
+        results.push(run_backend(&args, &tessera, Some(pg), argon2).await?);
+    }
+    let report = report(&args, &tessera, argon2, &results);
+    std::fs::write(&args.out, &report)?;
+    println!("{report}");
+    Ok(())
+}
+
+/// Argon2id hashes per second with Tessera's own hasher and parameters, every core busy.
+async fn argon2_limit(duration: Duration) -> anyhow::Result<f64> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let hasher = tessera::crypto::PasswordHasher::new(cores)?;
+    let stop = Instant::now() + duration;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..cores * 2 {
+        let hasher = hasher.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop {
+                hasher.hash(PASSWORD).await.expect("hash");
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await?;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+struct BackendResult {
+    backend: &'static str,
+    sign_ins: Rate,
+    checks: Rate,
+    pages: Rate,
+    healthz: Rate,
+    rss_rest_kib: u64,
+    rss_after_kib: u64,
+    users: usize,
+}
+
+/// Operations per second and latency percentiles.
+#[derive(Default)]
+struct Rate {
+    count: usize,
+    per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Rate {
+    fn from(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
+        latencies.sort();
+        let pct = |p: f64| {
+            if latencies.is_empty() {
+                return 0.0;
+            }
+            let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
+            latencies[i].as_secs_f64() * 1000.0
+        };
+        Self {
+            count: latencies.len(),
+            per_sec: latencies.len() as f64 / elapsed.as_secs_f64(),
+            p50_ms: pct(0.50),
+            p99_ms: pct(0.99),
+        }
+    }
+}
+
+/// A running `tessera serve`, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    db_url: String,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    async fn start(tessera: &PathBuf, db_url: Option<String>) -> anyhow::Result<Self> {
+        // A directory of our own (tempfile is only a dev-dependency), removed on drop.
+        let dir = std::env::temp_dir().join(format!(
+            "tessera-bench-{}",
+            &tessera::crypto::random_token()?[..12]
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let db_url = db_url
+            .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").to_string_lossy()));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(tessera)
+            .arg("serve")
+            .env_remove("TESSERA_CONFIG")
+            .env_remove("TESSERA_SMTP_URL")
+            .env("TESSERA_DATABASE_URL", &db_url)
+            .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
+            .env("TESSERA_SECRET_KEY", SECRET_KEY)
+            .env("TESSERA_LOG", "warn")
+            // Long enough that sessions prepared for the code-check item keep their codes.
+            .env("TESSERA_EMAIL_LOGIN_CODE_TTL_SECS", "600")
+            .stdout(Stdio::null()) // the outbox prints every message
+            .spawn()
+            .context("starting tessera serve")?;
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            db_url,
+            dir,
+        };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = http.get(format!("{}/readyz", server.base)).send().await
+                && r.status() == 200
+            {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("tessera serve did not become ready")
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// A browser: cookies by hand (redirect responses set them too), redirects followed by hand.
+#[derive(Clone)]
+struct Agent {
+    base: String,
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+    csrf: Option<String>,
+}
+
+impl Agent {
+    fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let Ok(text) = value.to_str() else { continue };
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+    }
+
+    /// Sends, then follows redirects with GET; returns the final status, URL and body.
+    async fn send(
+        &mut self,
+        mut request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<(u16, String, String)> {
+        for _ in 0..10 {
+            let response = request
+                .header(reqwest::header::COOKIE, self.cookie_header())
+                .send()
+                .await?;
+            self.keep_cookies(&response);
+            let url = response.url().to_string();
+            if response.status().is_redirection() {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("/")
+                    .to_string();
+                let next = if location.starts_with("http") {
+                    location
+                } else {
+                    format!("{}{location}", self.base)
+                };
+                request = self.http.get(next);
+                continue;
+            }
+            let status = response.status().as_u16();
+            return Ok((status, url, response.text().await?));
+        }
+        bail!("too many redirects")
+    }
+
+    async fn get(&mut self, path: &str) -> anyhow::Result<(u16, String, String)> {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let request = self.http.get(url);
+        self.send(request).await
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, String, String)> {
+        if self.csrf.is_none() {
+            let (_, _, body) = self.get("/login/email").await?;
+            self.csrf = Some(csrf_field(&body).context("no CSRF field")?);
+        }
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone().unwrap_or_default();
+        form.push(("csrf_token", &token));
+        let request = self.http.post(format!("{}{path}", self.base)).form(&form);
+        self.send(request).await
+    }
+}
+
+fn csrf_field(body: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    Some(body[start..start + body[start..].find('"')?].to_string())
+}
+
+/// Reads the mailbox: the newest outbox message to `to` newer than `after`.
+struct Mailbox {
+    pool: sqlx::AnyPool,
+}
+
+impl Mailbox {
+    async fn wait(&self, to: &str, after: i64) -> anyhow::Result<(i64, String)> {
+        for _ in 0..2000 {
+            let row = sqlx::query(
+                "SELECT id, body FROM dev_outbox WHERE recipient = $1 AND id > $2 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(to)
+            .bind(after)
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = row {
+                return Ok((row.try_get("id")?, row.try_get("body")?));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        bail!("no message to {to}")
+    }
+
+    async fn code(&self, to: &str, after: i64) -> anyhow::Result<(i64, String)> {
+        let (id, body) = self.wait(to, after).await?;
+        let code = body
+            .split("verification code is: ")
+            .nth(1)
+            .context("no code in the message")?
+            .chars()
+            .take(6)
+            .collect();
+        Ok((id, code))
+    }
+}
+
+struct User {
+    email: String,
+    last_mail: i64,
+}
+
+/// Password and emailed code up to the point before the code is typed.
+async fn to_code_stage(
+    base: &str,
+    mailbox: &Mailbox,
+    user: &mut User,
+) -> anyhow::Result<(Agent, String)> {
+    let mut agent = Agent::new(base);
+    let (_, url, _) = agent
+        .post(
+            "/login",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("method", "email"),
+            ],
+        )
+        .await?;
+    if !url.ends_with("/verify/email") {
+        bail!("sign-in went to {url}");
+    }
+    agent.post("/verify/email/send", &[]).await?;
+    let (id, code) = mailbox.code(&user.email, user.last_mail).await?;
+    user.last_mail = id;
+    Ok((agent, code))
+}
+
+/// Types the code; for the email factor a confirmation page, then Continue to the home page.
+async fn check_code(agent: &mut Agent, code: &str) -> anyhow::Result<()> {
+    let (status, url, _) = agent.post("/verify/email/check", &[("code", code)]).await?;
+    // A refused code renders the code page again; a good one redirects onwards.
+    if status != 200 || url.ends_with("/verify/email/check") {
+        bail!("code refused ({status}, {url})");
+    }
+    Ok(())
+}
+
+async fn home(agent: &mut Agent) -> anyhow::Result<()> {
+    let (status, _, body) = agent.get("/").await?;
+    if status != 200 || !body.contains("Welcome") {
+        bail!("not the home page ({status})");
+    }
+    Ok(())
+}
+
+async fn run_backend(
+    args: &Args,
+    tessera: &PathBuf,
+    postgres: Option<&String>,
+    _argon2: f64,
+) -> anyhow::Result<BackendResult> {
+    let backend = if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    eprintln!("== {backend}");
+    sqlx::any::install_default_drivers();
+    let (db_url, pg_admin) = match postgres {
+        Some(admin_url) => {
+            let name = format!(
+                "tessera_bench_{}",
+                &tessera::crypto::random_token()?[..12].to_ascii_lowercase()
+            )
+            .replace('-', "_");
+            let admin = sqlx::AnyPool::connect(admin_url).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await?;
+            let mut url = url::Url::parse(admin_url)?;
+            url.set_path(&name);
+            (Some(url.to_string()), Some((admin, name)))
+        }
+        None => (None, None),
+    };
+    let server = Server::start(tessera, db_url).await?;
+    let rss_rest_kib = server.rss_kib();
+    let config = tessera::config::Config {
+        database_url: server.db_url.clone(),
+        secret_key: Some(SECRET_KEY.into()),
+        public_url: Some(server.base.clone()),
+        ..Default::default()
+    };
+    let app = tessera::app::App::build(config).await?;
+    let mailbox = Mailbox {
+        pool: sqlx::AnyPool::connect(&server.db_url).await?,
+    };
+
+    // Active users through the real pages (invitation as the CLI does it).
+    let mut users = Vec::new();
+    for i in 0..args.users {
+        let email = format!("bench{i}@example.org");
+        invitation::invite(
+            &app,
+            InvitationRequest {
+                email: email.clone(),
+                display_name: format!("Bench Person {i}"),
+                organization: None,
+                role: Role::User,
+            },
+            "bench",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("invite: {e}"))?;
+        let (id, body) = mailbox.wait(&email, 0).await?;
+        let link = body
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .context("no link")?
+            .to_string();
+        let mut agent = Agent::new(&server.base);
+        agent.get(&link).await?;
+        let (_, url, _) = agent
+            .post(
+                "/register",
+                &[
+                    ("display_name", &format!("Bench Person {i}")),
+                    ("password", PASSWORD),
+                    ("password_confirmation", PASSWORD),
+                    ("mfa_method", "email"),
+                ],
+            )
+            .await?;
+        if !url.contains("notice=registered") {
+            bail!("registration ended at {url}");
+        }
+        let mut user = User {
+            email,
+            last_mail: id,
+        };
+        let (mut agent, code) = to_code_stage(&server.base, &mailbox, &mut user).await?;
+        check_code(&mut agent, &code).await?;
+        agent
+            .post("/terms", &[("agree", "yes"), ("version", "1")])
+            .await?;
+        home(&mut agent).await?;
+        users.push(user);
+    }
+    eprintln!("{} active users", users.len());
+
+    let duration = Duration::from_secs(args.seconds);
+    let clients = args.clients.min(users.len()).max(1);
+    // Each client owns a slice of the users, so one user's mail is read by one client.
+    let mut slices: Vec<Vec<User>> = (0..clients).map(|_| Vec::new()).collect();
+    for (i, u) in users.into_iter().enumerate() {
+        slices[i % clients].push(u);
+    }
+    let mailbox = Arc::new(mailbox);
+
+    // 1. Complete sign-ins: password, emailed code, home page.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for mut mine in std::mem::take(&mut slices) {
+        let (base, mailbox) = (server.base.clone(), mailbox.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut warm = Vec::new();
+            let mut i = 0;
+            while started.elapsed() < duration {
+                let n = mine.len();
+                let user = &mut mine[i % n];
+                i += 1;
+                let t = Instant::now();
+                let (mut agent, code) = to_code_stage(&base, &mailbox, user).await?;
+                check_code(&mut agent, &code).await?;
+                home(&mut agent).await?;
+                latencies.push(t.elapsed());
+                if warm.len() < 4 {
+                    warm.push(agent);
+                }
+            }
+            anyhow::Ok((mine, latencies, warm))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut signed_in = Vec::new();
+    for t in tasks {
+        let (mine, l, warm) = t.await??;
+        slices.push(mine);
+        latencies.extend(l);
+        signed_in.extend(warm);
+    }
+    let sign_ins = Rate::from(latencies, started.elapsed());
+    eprintln!("sign-ins: {:.1}/s", sign_ins.per_sec);
+
+    // 3. Code checks with a warm session: sessions brought to the code first (that costs the
+    // Argon2 hash), then every check fired at once and timed.
+    let prepare_until = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for mut mine in std::mem::take(&mut slices) {
+        let (base, mailbox) = (server.base.clone(), mailbox.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ready = Vec::new();
+            let mut i = 0;
+            while Instant::now() < prepare_until {
+                let n = mine.len();
+                // One pending code per user, so a newer send can never void a prepared one.
+                if i >= n {
+                    break;
+                }
+                ready.push(to_code_stage(&base, &mailbox, &mut mine[i]).await?);
+                i += 1;
+            }
+            anyhow::Ok((mine, ready))
+        }));
+    }
+    let mut prepared = Vec::new();
+    for t in tasks {
+        let (mine, ready) = t.await??;
+        slices.push(mine);
+        prepared.push(ready);
+    }
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for ready in prepared {
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for (mut agent, code) in ready {
+                let t = Instant::now();
+                check_code(&mut agent, &code).await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    let checks = Rate::from(latencies, started.elapsed());
+    eprintln!("code checks: {:.1}/s over {}", checks.per_sec, checks.count);
+
+    // 4. Authenticated page views and /healthz in the same run, half the clients each.
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let mut page_tasks = Vec::new();
+    let mut health_tasks = Vec::new();
+    for k in 0..clients {
+        let stop = stop.clone();
+        if k % 2 == 0 {
+            let mut agent = signed_in[k % signed_in.len()].clone();
+            page_tasks.push(tokio::spawn(async move {
+                let mut l = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    home(&mut agent).await?;
+                    l.push(t.elapsed());
+                }
+                anyhow::Ok(l)
+            }));
+        } else {
+            let (http, url) = (reqwest::Client::new(), format!("{}/healthz", server.base));
+            health_tasks.push(tokio::spawn(async move {
+                let mut l = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let r = http.get(&url).send().await?;
+                    if r.status() != 200 {
+                        bail!("healthz {}", r.status());
+                    }
+                    r.bytes().await?;
+                    l.push(t.elapsed());
+                }
+                anyhow::Ok(l)
+            }));
+        }
+    }
+    tokio::time::sleep(duration).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    let (mut pl, mut hl) = (Vec::new(), Vec::new());
+    for t in page_tasks {
+        pl.extend(t.await??);
+    }
+    for t in health_tasks {
+        hl.extend(t.await??);
+    }
+    let pages = Rate::from(pl, elapsed);
+    let healthz = Rate::from(hl, elapsed);
+    eprintln!(
+        "pages: {:.0}/s, healthz: {:.0}/s",
+        pages.per_sec, healthz.per_sec
+    );
+
+    let rss_after_kib = server.rss_kib();
+    let users = slices.iter().map(Vec::len).sum();
+    drop(server);
+    app.store.close().await;
+    mailbox.pool.close().await;
+    if let Some((admin, name)) = pg_admin {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+    }
+    Ok(BackendResult {
+        backend,
+        sign_ins,
+        checks,
+        pages,
+        healthz,
+        rss_rest_kib,
+        rss_after_kib,
+        users,
+    })
+}
+
+fn report(
+    args: &Args,
+    tessera: &std::path::Path,
+    argon2: f64,
+    results: &[BackendResult],
+) -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let profile = if tessera.to_string_lossy().contains("/release/") {
+        "release"
+    } else {
+        "debug (figures are not representative)"
+    };
+    let mut out = format!(
+        "# Benchmarks ({label})\n\n\
+         Measured by `tessera-bench` (bench/main.rs) on this machine: {cores} cores, {model}; \
+         tessera built {profile}. {seconds} s per item, {users} active users, {clients} concurrent \
+         clients; mail through the development outbox; the emailed login code's lifetime raised \
+         to 600 s so prepared sessions keep their codes.\n\n\
+         Reproduce:\n\n```sh\ncargo build --release --bin tessera --bin tessera-bench\n\
+         target/release/tessera-bench --seconds {seconds} --users {users} --clients {clients}{pg}\n```\n\n\
+         Argon2id limit (Tessera's parameters, m = 19 MiB, t = 2, p = 1, all cores): **{argon2:.1} hashes/s**.\n\n\
+         | item | {heads} |\n| --- |{sep}\n",
+        label = args.label,
+        seconds = args.seconds,
+        users = args.users,
+        clients = args.clients,
+        pg = if args.postgres.is_some() {
+            " --postgres postgres://postgres@127.0.0.1:5432/postgres"
+        } else {
+            ""
+        },
+        heads = results
+            .iter()
+            .map(|r| r.backend)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        sep = results.iter().map(|_| " --- |").collect::<String>(),
+    );
+    let row = |name: &str, f: &dyn Fn(&BackendResult) -> String| {
+        format!(
+            "| {name} | {} |\n",
+            results.iter().map(f).collect::<Vec<_>>().join(" | ")
+        )
+    };
+    out += &row(
+        "1. complete sign-ins/s (password + emailed code + home)",
+        &|r| format!("{:.1}/s (n = {})", r.sign_ins.per_sec, r.sign_ins.count),
+    );
+    out += &row("   sign-in p50 / p99", &|r| {
+        format!("{:.0} ms / {:.0} ms", r.sign_ins.p50_ms, r.sign_ins.p99_ms)
+    });
+    out += &row(
+        "2. ratio of sign-ins to the Argon2id limit (goal ≥ 0.8)",
+        &|r| format!("{:.2}", r.sign_ins.per_sec / argon2),
+    );
+    out += &row("3. code checks/s, warm session (p50 / p99)", &|r| {
+        format!(
+            "{:.0}/s over {} checks ({:.1} / {:.1} ms)",
+            r.checks.per_sec, r.checks.count, r.checks.p50_ms, r.checks.p99_ms
+        )
+    });
+    out += &row("4. authenticated `GET /`/s (p50 / p99)", &|r| {
+        format!(
+            "{:.0}/s ({:.1} / {:.1} ms)",
+            r.pages.per_sec, r.pages.p50_ms, r.pages.p99_ms
+        )
+    });
+    out += &row("   `/healthz`/s in the same run (p50 / p99)", &|r| {
+        format!(
+            "{:.0}/s ({:.1} / {:.1} ms)",
+            r.healthz.per_sec, r.healthz.p50_ms, r.healthz.p99_ms
+        )
+    });
+    out += &row(
+        "   page views ÷ healthz (goal ≥ 0.5, p99 < 5 ms on SQLite)",
+        &|r| {
+            format!(
+                "{:.2}",
+                r.pages.per_sec / r.healthz.per_sec.max(f64::MIN_POSITIVE)
+            )
+        },
+    );
+    out += &row("5. resident memory at rest / after the runs", &|r| {
+        format!(
+            "{:.1} MiB / {:.1} MiB ({} accounts)",
+            r.rss_rest_kib as f64 / 1024.0,
+            r.rss_after_kib as f64 / 1024.0,
+            r.users
+        )
+    });
+    out += "\nNot measured yet: memory with 10,000 live sessions and with 100,000 accounts, and two \
+            nodes sharing one PostgreSQL (issue 7, items 5 and 6).\n";
+    out
+}

@@ -1,0 +1,242 @@
+//! Operations: health and readiness, Prometheus metrics, request ids, and no secret in any
+//! log line of a real `tessera serve` process.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{Backend, Browser, MailSink, SECRET_KEY, TestDatabase, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    ops_health_and_readiness,
+    ops_metrics_count_requests_and_events
+);
+
+async fn ops_health_and_readiness(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app.new_browser();
+    let health = browser.get("/healthz").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, "ok");
+    let id = health.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 16, "{id}");
+
+    let ready = browser.get("/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    let body: serde_json::Value = serde_json::from_str(&ready.body).unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database"], "ok");
+
+    // A proxy's request id is kept; a malformed one is replaced.
+    let kept = browser
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "proxy-42.a_b")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "proxy-42.a_b");
+    let replaced = browser
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "bad id\"")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(replaced.headers()["x-request-id"], "bad id\"");
+
+    app.app.store.close().await;
+    let down = browser.get("/readyz").await;
+    assert_eq!(down.status, 503);
+    let body: serde_json::Value = serde_json::from_str(&down.body).unwrap();
+    assert_eq!(body["status"], "not ready");
+    assert_eq!(body["database"], "unreachable");
+    // The process itself is still up.
+    assert_eq!(browser.get("/healthz").await.status, 200);
+}
+
+async fn ops_metrics_count_requests_and_events(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _user = app
+        .active_user(
+            "metrics@example.org",
+            "Metric Person",
+            "correct horse battery",
+        )
+        .await;
+    let browser = app.new_browser();
+    browser.get("/help").await;
+    let page = browser.get("/metrics").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = page.body;
+    assert!(
+        text.contains(r#"tessera_http_requests_total{method="GET",route="/help",status="200"}"#),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"tessera_http_request_duration_seconds_bucket{method="GET",route="/help",le="0.005"}"#
+    ));
+    assert!(
+        text.contains(r#"tessera_audit_events_total{event="signed-in",method="email"}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"tessera_audit_events_total{event="code-sent",method="email"}"#));
+    assert!(text.contains("tessera_password_hash_queue_depth "));
+    // The registration link's token never becomes a label: only the route template does.
+    assert!(text.contains(r#"route="/register/{token}""#), "{text}");
+}
+
+/// Runs the real binary with debug JSON logs through a whole registration and an email
+/// sign-in, then looks for every secret of the journey in everything it wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ops_no_secrets_in_logs() {
+    let db = TestDatabase::new(Backend::Sqlite).await;
+    let mail = MailSink::start();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (stdout_path, stderr_path) = (dir.path().join("out"), dir.path().join("err"));
+    let envs = [
+        ("TESSERA_DATABASE_URL", db.url.clone()),
+        ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
+        (
+            "TESSERA_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", mail.port),
+        ),
+        ("TESSERA_SECRET_KEY", SECRET_KEY.to_string()),
+        ("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>".into()),
+        ("TESSERA_LOG", "debug".into()),
+        ("TESSERA_LOG_FORMAT", "json".into()),
+    ];
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .env_remove("TESSERA_CONFIG")
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let browser = Browser::new(&base);
+    let mut up = false;
+    for _ in 0..100 {
+        if let Ok(r) = browser.http.get(format!("{base}/healthz")).send().await {
+            up = r.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "tessera serve did not start");
+
+    // The invitation, from the CLI as an administrator would (its own output is not checked:
+    // it is the operator's terminal, and it prints no link when mail goes to SMTP).
+    let email = "secret.keeper@example.org";
+    let invited = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            "Secret Keeper",
+        ])
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    assert!(invited.status.success(), "{invited:?}");
+    let link = mail.message_to(email, 0).await.link();
+    let token = link.rsplit('/').next().unwrap().to_string();
+    assert!(token.len() >= 20, "{link}");
+
+    let password = "Lanterns-Under-Quiet-Rivers-91";
+    browser.get_absolute(&link).await;
+    let page = browser
+        .register("Secret Keeper", password, password, "email")
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.url
+    );
+    let mut secrets = vec![password.to_string(), token];
+    let mut sessions = Vec::new();
+    browser.sign_in(email, password).await;
+    sessions.extend(browser.cookie("tessera_session"));
+    browser.post("/verify/email/send", &[]).await;
+    let code = mail.message_to(email, 1).await.code();
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    secrets.push(code);
+    browser
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    assert!(browser.get("/").await.has("Welcome, Secret Keeper"));
+
+    // Sign out, then Login With Email again: a second code and a fresh session.
+    browser.post("/logout", &[]).await;
+    browser.sign_in(email, password).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = mail.message_to(email, 2).await.code();
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert_eq!(page.status, 200);
+    secrets.push(code);
+    sessions.extend(browser.cookie("tessera_session"));
+    assert!(browser.get("/").await.has("Welcome, Secret Keeper"));
+    sessions.extend(browser.cookie("tessera_session"));
+    sessions.extend(browser.cookie("tessera_csrf"));
+    assert!(!sessions.is_empty());
+    secrets.extend(sessions);
+
+    stop(&mut server);
+    let mut out = String::new();
+    std::fs::File::open(&stdout_path)
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let err = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(
+        err.contains("request_id"),
+        "no request lines at debug: {err}"
+    );
+    for secret in &secrets {
+        assert!(
+            !out.contains(secret.as_str()) && !err.contains(secret.as_str()),
+            "a secret ({} characters) is in the logs",
+            secret.len()
+        );
+    }
+    for line in err.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}
+
+/// SIGTERM, as systemd stops it; the server finishes and exits.
+fn stop(server: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .stdin(Stdio::null())
+        .status();
+    for _ in 0..100 {
+        if let Ok(Some(_)) = server.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}
