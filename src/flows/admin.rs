@@ -25,7 +25,11 @@ pub struct Admin {
 impl Admin {
     /// Who the audit log names: the administrator's account, or the API token.
     fn actor(&self) -> String {
-        if self.account_id < 0 { format!("api-token:{}", -self.account_id) } else { audit::account(self.account_id) }
+        if self.account_id < 0 {
+            format!("api-token:{}", -self.account_id)
+        } else {
+            audit::account(self.account_id)
+        }
     }
 }
 
@@ -231,28 +235,61 @@ pub async fn issue_api_token(
 ) -> Result<(i64, String), AdminRefusal> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || !(1..=366).contains(&days) {
-        return Err(AdminRefusal::Invalid("Give the token a name (at most 100 characters) and a lifetime of 1 to 366 days.".into()));
+        return Err(AdminRefusal::Invalid(
+            "Give the token a name (at most 100 characters) and a lifetime of 1 to 366 days."
+                .into(),
+        ));
     }
     let org_id = match organization {
-        Some(org) => Some(app.store.org_by_name(org).await?.ok_or_else(|| AdminRefusal::Invalid(format!("There is no organization named {org:?}.")))?),
+        Some(org) => Some(app.store.org_by_name(org).await?.ok_or_else(|| {
+            AdminRefusal::Invalid(format!("There is no organization named {org:?}."))
+        })?),
         None => None,
     };
-    let token = format!("tsr_{}", crate::crypto::random_token().map_err(Internal::from)?);
+    let token = format!(
+        "tsr_{}",
+        crate::crypto::random_token().map_err(Internal::from)?
+    );
     let now = app.now();
-    let audit = AuditEvent::new("api-token-issued", actor, "api-token").with("name", name).with("organization_id", org_id);
+    let audit = AuditEvent::new("api-token-issued", actor, "api-token")
+        .with("name", name)
+        .with("organization_id", org_id);
     let id = app
         .store
-        .create_api_token(&app.keys.hash(crate::crypto::Purpose::Session, token.as_bytes()), name, org_id, actor, now, now + days * 86_400, audit)
+        .create_api_token(
+            &app.keys
+                .hash(crate::crypto::Purpose::Session, token.as_bytes()),
+            name,
+            org_id,
+            actor,
+            now,
+            now + days * 86_400,
+            audit,
+        )
         .await?;
     Ok((id, token))
 }
 
 /// The administrator an API bearer token stands for.
 pub async fn authorize_token(app: &App, bearer: &str) -> Result<Admin, AdminRefusal> {
-    let hash = app.keys.hash(crate::crypto::Purpose::Session, bearer.as_bytes());
-    let token = app.store.api_token(&hash, app.now()).await?.ok_or(AdminRefusal::NotSignedIn)?;
-    let role = if token.org_id.is_some() { Role::OrgAdmin } else { Role::SystemAdmin };
+    let hash = app
+        .keys
+        .hash(crate::crypto::Purpose::Session, bearer.as_bytes());
+    let token = app
+        .store
+        .api_token(&hash, app.now())
+        .await?
+        .ok_or(AdminRefusal::NotSignedIn)?;
+    let role = if token.org_id.is_some() {
+        Role::OrgAdmin
+    } else {
+        Role::SystemAdmin
+    };
     // Audit entries name the token as the actor; its id is negative so it never collides
     // with an account id.
-    Ok(Admin { account_id: -token.id, org_id: token.org_id, role })
+    Ok(Admin {
+        account_id: -token.id,
+        org_id: token.org_id,
+        role,
+    })
 }

@@ -47,7 +47,11 @@ impl Store {
     }
 
     /// The live token with this hash: not revoked, not expired.
-    pub async fn api_token(&self, token_hash: &[u8], now: UnixTime) -> StoreResult<Option<ApiToken>> {
+    pub async fn api_token(
+        &self,
+        token_hash: &[u8],
+        now: UnixTime,
+    ) -> StoreResult<Option<ApiToken>> {
         let row = sqlx::query(
             "SELECT id, name, org_id, expires_at FROM api_tokens
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
@@ -57,19 +61,31 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
-            Ok(ApiToken { id: r.try_get("id")?, name: r.try_get("name")?, org_id: r.try_get("org_id")?, expires_at: r.try_get("expires_at")? })
+            Ok(ApiToken {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                org_id: r.try_get("org_id")?,
+                expires_at: r.try_get("expires_at")?,
+            })
         })
         .transpose()
     }
 
-    pub async fn revoke_api_token(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
+    pub async fn revoke_api_token(
+        &self,
+        id: i64,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let changed = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let changed = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if changed == 0 {
             return Err(StoreError::NotFound);
         }

@@ -18,8 +18,8 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
-pub use api_tokens::ApiToken;
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter};
+pub use api_tokens::ApiToken;
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
@@ -168,6 +168,15 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The version of the newest migration this binary carries for the backend.
+fn latest_migration(backend: Backend) -> i64 {
+    migration_sources(backend)
+        .iter()
+        .map(|(v, _, _)| *v)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The embedded migrations of each backend, in order.

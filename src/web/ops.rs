@@ -29,16 +29,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn readyz(State(app): State<AppState>) -> Response {
-    let (database, migrations) = if app.store.ping().await {
-        let migrations = match app.store.migrations_current().await {
-            Ok(state) => state.to_string(),
-            Err(e) => format!("unknown: {e}"),
-        };
-        ("ok".to_string(), migrations)
+    let (database, migrations, current) = if app.store.ping().await {
+        match app.store.migrations_current().await {
+            Ok(state) => (
+                "ok",
+                state.to_string(),
+                matches!(state, MigrationState::Current(_)),
+            ),
+            Err(e) => ("ok", format!("unknown: {e}"), false),
+        }
     } else {
-        ("unreachable".to_string(), "unknown".to_string())
+        ("unreachable", "unknown".to_string(), false)
     };
-    let ready = database == "ok" && migrations == MigrationState::Current.to_string();
+    let ready = current;
     let status = if ready {
         StatusCode::OK
     } else {
