@@ -72,6 +72,17 @@ pub enum AdminCommand {
         #[arg(long, default_value = "")]
         search: String,
     },
+    /// Issue an API token for /api/v1 (shown once). With --org it acts only within that
+    /// organization, as its administrators do; without, on every organization.
+    CreateToken {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        org: Option<String>,
+        /// Lifetime in days (1 to 366).
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
     /// Create an organization.
     CreateOrg {
         #[arg(long)]
@@ -185,6 +196,20 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Import { file } => import(&app, &file).await,
+        AdminCommand::CreateToken { name, org, days } => {
+            match crate::flows::admin::issue_api_token(&app, "cli", &name, org.as_deref(), days)
+                .await
+            {
+                Ok((id, token)) => {
+                    println!("{token}");
+                    eprintln!(
+                        "API token {id} issued; it is shown only now and expires in {days} days. Send it as: Authorization: Bearer <token>"
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
         AdminCommand::ListUsers {
             org,
             status,

@@ -34,7 +34,9 @@ pub async fn protect(State(app): State<AppState>, request: Request, next: Next) 
         .filter(|v| v.len() == 43);
     let mut request = request;
     // The provider's webhooks are not browser forms: each is authenticated by its signature.
-    let webhook = request.uri().path().starts_with("/twilio/");
+    // Nor is the API: it authenticates with bearer tokens and never reads cookies.
+    let path = request.uri().path();
+    let webhook = path.starts_with("/twilio/") || path.starts_with("/api/");
     if request.method() == Method::POST && !webhook {
         match check(&app, existing.as_deref(), request).await {
             Ok(checked) => request = checked,

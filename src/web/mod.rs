@@ -2,6 +2,7 @@
 //! render; decisions live in the flows.
 
 mod admin;
+mod api;
 mod audit_log;
 mod csrf;
 mod dev;
@@ -89,7 +90,8 @@ pub fn router(app: AppState) -> Router {
         .route("/admin/audit/export", get(audit_log::export))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
-        .merge(ops::routes());
+        .merge(ops::routes())
+        .merge(api::routes());
     if app.config.dev_outbox_page() {
         router = router
             .route("/dev/outbox", get(dev::outbox))
