@@ -361,3 +361,104 @@ on_both_backends!(
     a_new_terms_version_is_accepted_at_next_sign_in,
     list_users_from_the_cli,
 );
+
+/// Issue 5: the list stays fast with 100,000 accounts. Correctness is asserted; the timings are
+/// printed for the benchmark note (`cargo nextest run admin::a_hundred --no-capture`), not asserted.
+async fn a_hundred_thousand_accounts_page_and_filter(backend: Backend) {
+    use tessera::store::{ImportedAccount, ListFilter};
+    let app = spawn_app(backend).await;
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", "Big Clinic");
+    let big = app
+        .app
+        .store
+        .create_org("Big Clinic", app.clock_now(), event)
+        .await
+        .unwrap();
+    let emails: Vec<String> = (0..100_000)
+        .map(|i| format!("person{i:06}@big.example.org"))
+        .collect();
+    let names: Vec<String> = (0..100_000).map(|i| format!("Person {i:06}")).collect();
+    let accounts: Vec<ImportedAccount<'_>> = (0..100_000)
+        .map(|i| ImportedAccount {
+            email: &emails[i],
+            display_name: &names[i],
+            password_hash: "$2b$04$abcdefghijklmnopqrstuuLTyEZD9vTf1R1Kd1sYhDyLPDvMJfM2q",
+            org_id: (i % 2 == 0).then_some(big),
+            role: "user",
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let event = tessera::audit::AuditEvent::new("accounts-imported", "test", "import");
+    app.app
+        .store
+        .import_accounts(&accounts, app.clock_now(), event, |_| {})
+        .await
+        .unwrap();
+    eprintln!(
+        "{backend:?}: inserted 100,000 accounts in {:?}",
+        started.elapsed()
+    );
+
+    let timed = |label: &'static str, filter: ListFilter| {
+        let store = app.app.store.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let list = store.list_accounts(&filter).await.unwrap();
+            eprintln!(
+                "{backend:?}: {label}: {} of {} in {:?}",
+                list.accounts.len(),
+                list.total,
+                started.elapsed()
+            );
+            list
+        }
+    };
+    let first = timed(
+        "first page, all",
+        ListFilter {
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!((first.accounts.len(), first.total), (50, 100_000));
+    let deep = timed(
+        "page 1000, one organization",
+        ListFilter {
+            org_id: Some(big),
+            page: 999,
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!((deep.accounts.len(), deep.total), (50, 50_000));
+    assert!(
+        deep.accounts
+            .iter()
+            .all(|a| a.organization.as_deref() == Some("Big Clinic"))
+    );
+    let search = timed(
+        "search 'person042424'",
+        ListFilter {
+            search: "person042424".into(),
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(search.total, 1);
+    let status = timed(
+        "status imported, one organization",
+        ListFilter {
+            org_id: Some(big),
+            status: Some("imported".into()),
+            per_page: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(status.total, 50_000);
+}
+
+on_both_backends!(a_hundred_thousand_accounts_page_and_filter);
