@@ -19,7 +19,8 @@ pub struct ImportRow {
     pub display_name: DisplayName,
     /// As it was in the file; checked by `legacy::check_format`, not verified.
     pub password_hash: String,
-    pub scheme: HashScheme,
+    /// None in a file of invitations, which has no passwords.
+    pub scheme: Option<HashScheme>,
     pub organization: Option<String>,
     pub role: Role,
 }
@@ -68,13 +69,24 @@ const ORGANIZATION_MAX_CHARS: usize = 100;
 struct Columns {
     email: usize,
     display_name: usize,
-    password_hash: usize,
+    /// None in a file of invitations.
+    password_hash: Option<usize>,
     organization: Option<usize>,
     role: Option<usize>,
 }
 
 /// Reads and validates the whole file: all rows, or every problem found, in line order.
 pub fn parse_users(reader: impl Read) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
+    parse(reader, true)
+}
+
+/// A file of people to invite (an administrator's bulk create): the columns email and
+/// display_name, optionally organization and role; no passwords.
+pub fn parse_invitations(reader: impl Read) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
+    parse(reader, false)
+}
+
+fn parse(reader: impl Read, with_hashes: bool) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
     // Flexible, so a row with the wrong number of fields is reported, not fatal.
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -84,7 +96,7 @@ pub fn parse_users(reader: impl Read) -> Result<Vec<ImportRow>, Vec<RowProblem>>
         .headers()
         .map_err(|e| vec![read_problem(&e, HEADER_LINE)])?
         .clone();
-    let columns = columns(&header)?;
+    let columns = columns(&header, with_hashes)?;
 
     let mut rows = Vec::new();
     let mut problems = Vec::new();
@@ -146,7 +158,7 @@ fn is_phc_start(field: &str) -> bool {
     field.starts_with("$argon2") || field.starts_with("$pbkdf2-sha256$i=")
 }
 
-fn columns(header: &csv::StringRecord) -> Result<Columns, Vec<RowProblem>> {
+fn columns(header: &csv::StringRecord, with_hashes: bool) -> Result<Columns, Vec<RowProblem>> {
     if header.iter().all(str::is_empty) {
         return Err(vec![RowProblem::new(
             HEADER_LINE,
@@ -168,7 +180,12 @@ fn columns(header: &csv::StringRecord) -> Result<Columns, Vec<RowProblem>> {
             ));
         }
     }
-    for required in ["email", "display_name", "password_hash"] {
+    let required: &[&str] = if with_hashes {
+        &["email", "display_name", "password_hash"]
+    } else {
+        &["email", "display_name"]
+    };
+    for &required in required {
         if !found.contains_key(required) {
             problems.push(RowProblem::new(
                 HEADER_LINE,
@@ -176,20 +193,15 @@ fn columns(header: &csv::StringRecord) -> Result<Columns, Vec<RowProblem>> {
             ));
         }
     }
-    match (
-        found.get("email"),
-        found.get("display_name"),
-        found.get("password_hash"),
-    ) {
-        (Some(&email), Some(&display_name), Some(&password_hash)) if problems.is_empty() => {
-            Ok(Columns {
-                email,
-                display_name,
-                password_hash,
-                organization: found.get("organization").copied(),
-                role: found.get("role").copied(),
-            })
-        }
+    let password_hash = found.get("password_hash").copied().filter(|_| with_hashes);
+    match (found.get("email"), found.get("display_name")) {
+        (Some(&email), Some(&display_name)) if problems.is_empty() => Ok(Columns {
+            email,
+            display_name,
+            password_hash,
+            organization: found.get("organization").copied(),
+            role: found.get("role").copied(),
+        }),
         _ => Err(problems),
     }
 }
@@ -224,10 +236,14 @@ fn check_row(
     let display_name = DisplayName::parse(field(columns.display_name))
         .map_err(|e| problem(format!("display_name: {e}")))
         .ok();
-    let password_hash = field(columns.password_hash);
-    let scheme = legacy::check_format(password_hash)
-        .map_err(|e| problem(format!("password_hash: {e}")))
-        .ok();
+    let password_hash = columns.password_hash.map(field).unwrap_or_default();
+    let scheme = match columns.password_hash {
+        Some(_) => legacy::check_format(password_hash)
+            .map(Some)
+            .map_err(|e| problem(format!("password_hash: {e}")))
+            .ok(),
+        None => Some(None),
+    };
     let organization = optional(columns.organization);
     if organization.is_some_and(|name| name.chars().count() > ORGANIZATION_MAX_CHARS) {
         problem(format!(
@@ -309,7 +325,7 @@ mod tests {
         let rows = parse(&text).unwrap();
         let summary: Vec<_> = rows
             .iter()
-            .map(|r| (r.line, r.email.as_str(), r.scheme, r.role))
+            .map(|r| (r.line, r.email.as_str(), r.scheme.unwrap(), r.role))
             .collect();
         assert_eq!(
             summary,
@@ -530,5 +546,19 @@ mod tests {
         assert_eq!(rows[9_999].line, 10_001);
         // Generous for an unoptimised build; a release build takes a small fraction of this.
         assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn a_file_of_invitations_needs_no_passwords() {
+        let text = "Email,Display_Name,Organization\nana@example.org,Ana Lima,North Clinic\nbad,Bad Row,\n";
+        let problems = super::parse_invitations(text.as_bytes()).unwrap_err();
+        assert_eq!(problems.iter().map(|p| p.line).collect::<Vec<_>>(), [3]);
+        let rows =
+            super::parse_invitations("email,display_name\nana@example.org,Ana Lima\n".as_bytes())
+                .unwrap();
+        assert_eq!(
+            (rows[0].email.as_str(), rows[0].scheme),
+            ("ana@example.org", None)
+        );
     }
 }

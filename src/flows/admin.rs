@@ -293,3 +293,143 @@ pub async fn authorize_token(app: &App, bearer: &str) -> Result<Admin, AdminRefu
         role,
     })
 }
+
+/// The outcome of a bulk create.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BulkInvited {
+    pub created: usize,
+    /// Addresses whose registration email could not be sent (the accounts exist: resend later).
+    pub not_emailed: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BulkProblem {
+    #[error("{} row(s) are not valid; nobody was created", .0.len())]
+    Rows(Vec<crate::domain::import::RowProblem>),
+    #[error(transparent)]
+    Refused(#[from] AdminRefusal),
+}
+
+/// Bulk create from CSV (columns email, display_name, optionally organization and role):
+/// every row is checked first, and nobody is created unless every row is good. An
+/// organization administrator's rows go into their organization.
+pub async fn bulk_invite(
+    app: &App,
+    admin: &Admin,
+    csv: impl std::io::Read,
+) -> Result<BulkInvited, BulkProblem> {
+    use crate::domain::account::NewAccount;
+    use crate::domain::import::{RowProblem, parse_invitations};
+    let rows = parse_invitations(csv).map_err(BulkProblem::Rows)?;
+    let orgs = app
+        .store
+        .organizations()
+        .await
+        .map_err(AdminRefusal::from)?;
+    let mut problems = Vec::new();
+    let mut accounts = Vec::new();
+    let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+    let taken = app
+        .store
+        .existing_emails(&emails)
+        .await
+        .map_err(AdminRefusal::from)?;
+    for row in &rows {
+        let org_id = match (admin.org_id, row.organization.as_deref()) {
+            (Some(own), None) => Some(own),
+            (Some(own), Some(name)) if orgs.iter().any(|(id, n)| *id == own && n == name) => {
+                Some(own)
+            }
+            (Some(_), Some(name)) => {
+                problems.push(RowProblem {
+                    line: row.line,
+                    message: format!(
+                        "organization: you can invite only into your own organization, not {name:?}"
+                    ),
+                });
+                continue;
+            }
+            (None, Some(name)) => match orgs.iter().find(|(_, n)| n == name) {
+                Some((id, _)) => Some(*id),
+                None => {
+                    problems.push(RowProblem {
+                        line: row.line,
+                        message: format!("organization: there is no organization named {name:?}"),
+                    });
+                    continue;
+                }
+            },
+            (None, None) => None,
+        };
+        if taken.iter().any(|t| t == row.email.as_str()) {
+            problems.push(RowProblem {
+                line: row.line,
+                message: format!("email: an account with {} already exists", row.email),
+            });
+            continue;
+        }
+        let token = crate::crypto::random_token().map_err(|e| AdminRefusal::Internal(e.into()))?;
+        accounts.push((
+            NewAccount {
+                email: row.email.clone(),
+                display_name: row.display_name.clone(),
+                org_id,
+                role: row.role,
+            },
+            token,
+        ));
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.line);
+        return Err(BulkProblem::Rows(problems));
+    }
+    let now = app.now();
+    let expires_at = now + app.config.policy.registration_link_ttl_secs;
+    let with_hashes: Vec<(NewAccount, Vec<u8>)> = accounts
+        .iter()
+        .map(|(a, token)| {
+            (
+                a.clone(),
+                app.keys
+                    .hash(crate::crypto::Purpose::Link, token.as_bytes()),
+            )
+        })
+        .collect();
+    let audit = AuditEvent::new("accounts-invited-in-bulk", admin.actor(), "bulk");
+    match app
+        .store
+        .invite_many(&with_hashes, expires_at, now, audit)
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict) => return Err(BulkProblem::Rows(vec![RowProblem {
+            line: 1,
+            message:
+                "an address in the file was registered meanwhile; nobody was created — try again"
+                    .into(),
+        }])),
+        Err(e) => return Err(AdminRefusal::from(e).into()),
+    }
+    let mut not_emailed = Vec::new();
+    for (account, token) in &accounts {
+        let link = app.url(&format!("/register/{token}"));
+        let sent = match invitation::registration_email(
+            app,
+            &account.email,
+            &account.display_name,
+            &link,
+            expires_at - now,
+            expires_at,
+        ) {
+            Ok(message) => app.mailer.send(&message, now).await.is_ok(),
+            Err(_) => false,
+        };
+        if !sent {
+            not_emailed.push(account.email.to_string());
+        }
+    }
+    Ok(BulkInvited {
+        created: accounts.len(),
+        not_emailed,
+    })
+}

@@ -174,7 +174,7 @@ pub async fn resend_link(
     Ok(expires_at)
 }
 
-fn registration_email(
+pub(crate) fn registration_email(
     app: &App,
     email: &Email,
     name: &DisplayName,

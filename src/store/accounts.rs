@@ -115,6 +115,39 @@ impl Store {
         Ok(id)
     }
 
+    /// Creates many invited accounts with their links in one transaction (bulk create).
+    pub async fn invite_many(
+        &self,
+        accounts: &[(NewAccount, Vec<u8>)],
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.begin().await?;
+        let mut ids = Vec::with_capacity(accounts.len());
+        for (account, link_hash) in accounts {
+            let id: i64 = sqlx::query(
+                "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(account.email.as_str())
+            .bind(account.display_name.as_str())
+            .bind(account.org_id)
+            .bind(account.role.as_str())
+            .bind(AccountStatus::Invited.as_str())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?
+            .try_get("id")?;
+            insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
+            ids.push(id);
+        }
+        append(&mut tx, now, &audit.with("accounts", ids.len() as i64)).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Removes an invitation whose email could not be sent, so no half-made account stays.
     pub async fn withdraw_invitation(
         &self,

@@ -236,3 +236,58 @@ pub async fn publish_terms(
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    csv: String,
+}
+
+/// Bulk create: CSV pasted into the form. Every row is checked first; nobody is created
+/// unless every row is good, and each bad row is named by its line.
+pub async fn bulk(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Form(form): Form<BulkForm>,
+) -> Result<Response, WebError> {
+    let admin = match admin_of(&app, &current).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let (status, title, message, lines) = match admin::bulk_invite(
+        &app,
+        &admin,
+        form.csv.as_bytes(),
+    )
+    .await
+    {
+        Ok(done) => {
+            let mut message = format!(
+                "{} people were invited; each was emailed a registration link.",
+                done.created
+            );
+            if !done.not_emailed.is_empty() {
+                message = format!(
+                    "{} people were invited. The email to {} could not be sent: use Resend link for them.",
+                    done.created,
+                    done.not_emailed.join(", ")
+                );
+            }
+            (StatusCode::OK, "Bulk create done", message, Vec::new())
+        }
+        Err(admin::BulkProblem::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nobody was created",
+            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
+            rows.iter().map(ToString::to_string).collect(),
+        ),
+        Err(admin::BulkProblem::Refused(e)) => return refused(e),
+    };
+    page::render(
+        status,
+        "pages/message.html",
+        &csrf,
+        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
+    )
+}

@@ -21,6 +21,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/users", get(list_users).post(invite_user))
+        .route(
+            "/api/v1/users/bulk",
+            post(bulk_invite).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
         .route("/api/v1/users/{id}/{action}", post(user_action))
         .route("/api/v1/audit", get(audit))
 }
@@ -36,15 +40,34 @@ pub struct Problem {
     pub detail: String,
     /// Stable, for programs: `unauthorized`, `forbidden`, `not-found`, `invalid`, `step-up`, `internal`.
     pub code: String,
+    /// For a file: each bad row with its line number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<RowError>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowError {
+    pub line: u64,
+    pub message: String,
 }
 
 fn problem(status: StatusCode, code: &str, detail: String) -> Response {
+    problem_with_rows(status, code, detail, Vec::new())
+}
+
+fn problem_with_rows(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Vec<RowError>,
+) -> Response {
     let body = Problem {
         kind: format!("https://tessera.invalid/problems/{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
         detail,
         code: code.to_string(),
+        errors,
     };
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(
@@ -245,6 +268,46 @@ async fn user_action(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub created: usize,
+    /// Addresses whose registration email could not be sent (resend later).
+    pub not_emailed: Vec<String>,
+}
+
+/// Bulk create from a CSV body (`text/csv`; columns email, display_name, optionally
+/// organization and role). Every row is checked first; nobody is created unless all are good.
+#[utoipa::path(post, path = "/api/v1/users/bulk", request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses((status = 201, body = BulkResult), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn bulk_invite(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    body: axum::body::Bytes,
+) -> Result<Response, AdminRefusal> {
+    match admin::bulk_invite(&app, &admin, body.as_ref()).await {
+        Ok(done) => Ok((
+            StatusCode::CREATED,
+            Json(BulkResult {
+                created: done.created,
+                not_emailed: done.not_emailed,
+            }),
+        )
+            .into_response()),
+        Err(admin::BulkProblem::Rows(rows)) => Ok(problem_with_rows(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("{} row(s) are not valid; nobody was created.", rows.len()),
+            rows.into_iter()
+                .map(|r| RowError {
+                    line: r.line,
+                    message: r.message,
+                })
+                .collect(),
+        )),
+        Err(admin::BulkProblem::Refused(e)) => Err(e),
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditParams {
     /// The email address of the account the entries are about.
@@ -293,8 +356,8 @@ async fn audit(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tessera administration API", description = "Administrator actions of the Tessera sign-in portal. Authenticate with an API token: `Authorization: Bearer tsr_…` (issued with `tessera admin create-token`)."),
-    paths(list_users, invite_user, user_action, audit),
-    components(schemas(Problem, User, UserList, NewUser, InvitedUser)),
+    paths(list_users, invite_user, bulk_invite, user_action, audit),
+    components(schemas(Problem, RowError, User, UserList, NewUser, InvitedUser, BulkResult)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -81,6 +81,7 @@ pub fn router(app: AppState) -> Router {
         .route("/help", get(recovery::help))
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
+        .route("/admin/users/bulk", post(admin::bulk))
         .route("/admin/users/{id}/{action}", post(admin::act))
         .route(
             "/admin/terms",

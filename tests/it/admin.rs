@@ -462,3 +462,37 @@ async fn a_hundred_thousand_accounts_page_and_filter(backend: Backend) {
 }
 
 on_both_backends!(a_hundred_thousand_accounts_page_and_filter);
+
+async fn bulk_create_from_the_console(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = org_admin(&app, "Bay Clinic", "boss@bay.example.org").await;
+    let page = admin
+        .post(
+            "/admin/users/bulk",
+            &[(
+                "csv",
+                "email,display_name\nbad-row,Bad\nok@bay.example.org,Okay\n",
+            )],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.has("Nobody was created") && page.has("line 2: email:"),
+        "{}",
+        page.body
+    );
+    let page = admin
+        .post(
+            "/admin/users/bulk",
+            &[(
+                "csv",
+                "email,display_name\nuno@bay.example.org,Uno Bay\ndos@bay.example.org,Dos Bay\n",
+            )],
+        )
+        .await;
+    assert!(page.has("2 people were invited"), "{}", page.body);
+    let list = admin.get("/admin").await;
+    assert!(list.has("uno@bay.example.org") && list.has("dos@bay.example.org"));
+}
+
+on_both_backends!(bulk_create_from_the_console);

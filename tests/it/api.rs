@@ -199,3 +199,83 @@ on_both_backends!(
     missing_wrong_expired_and_invalid_requests_get_problem_details,
     the_openapi_document_describes_the_api,
 );
+
+async fn bulk_create_checks_every_row_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    org(&app, "North").await;
+    let token = create_token(&app, &["--name", "north", "--org", "North"]);
+    let http = reqwest::Client::new();
+    let bulk = format!("{}/api/v1/users/bulk", app.url);
+    let bad = "email,display_name,organization\nok@example.org,Okay One,\nnot-an-email,Bad,\nx@example.org,Elsewhere,South\n";
+    let response = http
+        .post(&bulk)
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let problem: Value = response.json().await.unwrap();
+    let lines: Vec<i64> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [3]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts").await,
+        0,
+        "nobody was created"
+    );
+    // Fixing the format reveals the scope problem, still creating nobody.
+    let other_org = "email,display_name,organization\nok@example.org,Okay One,\nx@example.org,Elsewhere,South\n";
+    let problem: Value = http
+        .post(&bulk)
+        .bearer_auth(&token)
+        .body(other_org)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only into your own organization"),
+        "{problem}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 0);
+
+    let mut good = String::from("email,display_name\n");
+    for i in 0..30 {
+        good.push_str(&format!("bulk{i}@example.org,Bulk Person {i}\n"));
+    }
+    let response = http
+        .post(&bulk)
+        .bearer_auth(&token)
+        .body(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let done: Value = response.json().await.unwrap();
+    assert_eq!(done["created"], 30);
+    assert!(
+        app.mail
+            .message_to("bulk29@example.org", 0)
+            .await
+            .link()
+            .contains("/register/")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE status = 'invited' AND org_id IS NOT NULL")
+            .await,
+        30
+    );
+}
+
+on_both_backends!(bulk_create_checks_every_row_first);
