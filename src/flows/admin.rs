@@ -402,12 +402,14 @@ pub async fn bulk_invite(
         .await
     {
         Ok(_) => {}
-        Err(StoreError::Conflict) => return Err(BulkProblem::Rows(vec![RowProblem {
+        Err(StoreError::Conflict) => {
+            return Err(BulkProblem::Rows(vec![RowProblem {
             line: 1,
             message:
                 "an address in the file was registered meanwhile; nobody was created — try again"
                     .into(),
-        }])),
+        }]));
+        }
         Err(e) => return Err(AdminRefusal::from(e).into()),
     }
     let mut not_emailed = Vec::new();
@@ -432,4 +434,23 @@ pub async fn bulk_invite(
         created: accounts.len(),
         not_emailed,
     })
+}
+
+/// Current portal users through the administrator pages or the API: system administrators
+/// only, the same all-or-nothing import as `tessera admin import`.
+pub async fn import_users(
+    app: &App,
+    admin: &Admin,
+    csv: impl std::io::Read,
+) -> Result<usize, BulkProblem> {
+    if admin.role != Role::SystemAdmin {
+        return Err(BulkProblem::Refused(AdminRefusal::NotAdministrator));
+    }
+    match crate::flows::import::import_users(app, csv, &admin.actor(), |_, _| {}).await {
+        Ok(n) => Ok(n),
+        Err(crate::flows::import::ImportProblem::Rows(rows)) => Err(BulkProblem::Rows(rows)),
+        Err(crate::flows::import::ImportProblem::Internal(e)) => {
+            Err(BulkProblem::Refused(AdminRefusal::Internal(e)))
+        }
+    }
 }

@@ -291,3 +291,45 @@ pub async fn bulk(
         context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
     )
 }
+
+/// Import current portal users (system administrators): CSV with password hashes pasted in.
+pub async fn import(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Form(form): Form<BulkForm>,
+) -> Result<Response, WebError> {
+    let admin = match admin_of(&app, &current).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let (status, title, message, lines) = match admin::import_users(
+        &app,
+        &admin,
+        form.csv.as_bytes(),
+    )
+    .await
+    {
+        Ok(n) => (
+            StatusCode::OK,
+            "Import done",
+            format!(
+                "{n} current portal users were imported. They sign in once with their old password, then register for MFA."
+            ),
+            Vec::new(),
+        ),
+        Err(admin::BulkProblem::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nobody was imported",
+            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
+            rows.iter().map(ToString::to_string).collect(),
+        ),
+        Err(admin::BulkProblem::Refused(e)) => return refused(e),
+    };
+    page::render(
+        status,
+        "pages/message.html",
+        &csrf,
+        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
+    )
+}

@@ -25,6 +25,10 @@ pub fn routes() -> axum::Router<AppState> {
             "/api/v1/users/bulk",
             post(bulk_invite).layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
+        .route(
+            "/api/v1/import",
+            post(import_users).layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
         .route("/api/v1/users/{id}/{action}", post(user_action))
         .route("/api/v1/audit", get(audit))
 }
@@ -308,6 +312,37 @@ async fn bulk_invite(
     }
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub imported: usize,
+}
+
+/// Import current portal users from a CSV body (columns email, display_name, password_hash,
+/// optionally organization and role). All-or-nothing; an all-organizations token only.
+#[utoipa::path(post, path = "/api/v1/import", request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+    responses((status = 201, body = ImportResult), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn import_users(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    body: axum::body::Bytes,
+) -> Result<Response, AdminRefusal> {
+    match admin::import_users(&app, &admin, body.as_ref()).await {
+        Ok(imported) => Ok((StatusCode::CREATED, Json(ImportResult { imported })).into_response()),
+        Err(admin::BulkProblem::Rows(rows)) => Ok(problem_with_rows(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("{} row(s) are not valid; nobody was imported.", rows.len()),
+            rows.into_iter()
+                .map(|r| RowError {
+                    line: r.line,
+                    message: r.message,
+                })
+                .collect(),
+        )),
+        Err(admin::BulkProblem::Refused(e)) => Err(e),
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditParams {
     /// The email address of the account the entries are about.
@@ -356,8 +391,8 @@ async fn audit(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tessera administration API", description = "Administrator actions of the Tessera sign-in portal. Authenticate with an API token: `Authorization: Bearer tsr_…` (issued with `tessera admin create-token`)."),
-    paths(list_users, invite_user, bulk_invite, user_action, audit),
-    components(schemas(Problem, RowError, User, UserList, NewUser, InvitedUser, BulkResult)),
+    paths(list_users, invite_user, bulk_invite, import_users, user_action, audit),
+    components(schemas(Problem, RowError, User, UserList, NewUser, InvitedUser, BulkResult, ImportResult)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

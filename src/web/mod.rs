@@ -82,6 +82,7 @@ pub fn router(app: AppState) -> Router {
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
         .route("/admin/users/bulk", post(admin::bulk))
+        .route("/admin/import", post(admin::import))
         .route("/admin/users/{id}/{action}", post(admin::act))
         .route(
             "/admin/terms",

@@ -230,3 +230,67 @@ on_both_backends!(
     ten_thousand_users_with_mixed_hashes_come_in_and_sign_in_with_old_passwords,
     a_file_with_bad_rows_imports_nothing_and_names_each_line,
 );
+
+async fn system_administrators_import_through_the_api_and_nobody_else(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", "North");
+    app.app
+        .store
+        .create_org("North", app.clock_now(), event)
+        .await
+        .unwrap();
+    let token = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(["admin", "create-token"])
+            .args(args)
+            .env("TESSERA_DATABASE_URL", &app.db.url)
+            .env("TESSERA_SECRET_KEY", SECRET_KEY)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let all = token(&["--name", "all"]);
+    let north = token(&["--name", "north", "--org", "North"]);
+    let (password, hash) = legacy_hashes().remove(0);
+    let csv = format!(
+        "email,display_name,password_hash,organization\nold@north.example.org,Old Timer,{hash},North\n"
+    );
+    let http = reqwest::Client::new();
+    let url = format!("{}/api/v1/import", app.url);
+    let refused = http
+        .post(&url)
+        .bearer_auth(&north)
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "an organization's token cannot import"
+    );
+    let response = http
+        .post(&url)
+        .bearer_auth(&all)
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["imported"], 1);
+    let browser = app.new_browser();
+    let page = browser
+        .post(
+            "/login",
+            &[
+                ("email", "old@north.example.org"),
+                ("password", password),
+                ("method", "first-login"),
+            ],
+        )
+        .await;
+    assert!(page.url.ends_with("/register"), "{}", page.body);
+}
+
+on_both_backends!(system_administrators_import_through_the_api_and_nobody_else);
