@@ -83,6 +83,11 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// Revoke an API token at once.
+    RevokeToken {
+        #[arg(long)]
+        id: i64,
+    },
     /// Create an organization.
     CreateOrg {
         #[arg(long)]
@@ -196,6 +201,19 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Import { file } => import(&app, &file).await,
+        AdminCommand::RevokeToken { id } => {
+            let event = crate::audit::AuditEvent::new("api-token-revoked", "cli", "api-token");
+            match app.store.revoke_api_token(id, app.now(), event).await {
+                Ok(()) => {
+                    println!("API token {id} revoked.");
+                    Ok(())
+                }
+                Err(crate::store::StoreError::NotFound) => {
+                    Err(anyhow::anyhow!("there is no live API token {id}"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         AdminCommand::CreateToken { name, org, days } => {
             match crate::flows::admin::issue_api_token(&app, "cli", &name, org.as_deref(), days)
                 .await
@@ -327,6 +345,7 @@ async fn list_users(
             status: status.clone(),
             page,
             per_page: 1000,
+            sort: crate::store::Sort::Email,
         };
         let list = app.store.list_accounts(&filter).await?;
         for a in &list.accounts {

@@ -89,24 +89,61 @@ pub async fn authorize(app: &App, session: Option<&Session>) -> Result<Admin, Ad
     Ok(admin)
 }
 
+/// What the account list is asked for: words as typed (unknown values mean "any").
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    pub search: String,
+    pub status: String,
+    /// An organization's name: a system administrator's choice; others always see their own.
+    pub organization: String,
+    pub sort: String,
+    pub page: i64,
+}
+
 pub async fn list(
     app: &App,
     admin: &Admin,
-    search: &str,
-    status: Option<&str>,
-    page: i64,
+    request: &ListRequest,
 ) -> Result<AccountList, AdminRefusal> {
-    let status = status
+    let status = Some(request.status.as_str())
         .filter(|s| AccountStatus::parse(s).is_some())
         .map(str::to_string);
+    let org_id = match (admin.org_id, request.organization.trim()) {
+        (Some(own), _) => Some(own),
+        (None, "") => None,
+        // An unknown organization lists nothing rather than everything.
+        (None, name) => Some(app.store.org_by_name(name).await?.unwrap_or(-1)),
+    };
     let filter = ListFilter {
-        org_id: admin.org_id,
-        search: search.trim().to_string(),
+        org_id,
+        search: request.search.trim().to_string(),
         status,
-        page,
+        page: request.page.max(0),
         per_page: 50,
+        sort: crate::store::Sort::parse(&request.sort),
     };
     Ok(app.store.list_accounts(&filter).await?)
+}
+
+/// Revoke an invitation nobody has used yet: the invited account goes, and its link with it.
+pub async fn revoke_invitation(
+    app: &App,
+    admin: &Admin,
+    account_id: i64,
+) -> Result<(), AdminRefusal> {
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    if account.status != AccountStatus::Invited {
+        return Err(AdminRefusal::Invalid("Only an invitation that has not been used can be revoked; disable the account instead.".into()));
+    }
+    let audit = AuditEvent::new(
+        "invitation-revoked",
+        admin.actor(),
+        audit::account(account.id),
+    );
+    app.store
+        .revoke_invitation(account.id, app.now(), audit)
+        .await?;
+    Ok(())
 }
 
 /// Invites a person into the administrator's organization (a system administrator names one).

@@ -35,6 +35,37 @@ pub struct ListFilter {
     pub status: Option<String>,
     pub page: i64,
     pub per_page: i64,
+    pub sort: Sort,
+}
+
+/// The orders the list offers; each maps to fixed SQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Name,
+    Email,
+    LastSignIn,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "name" => Self::Name,
+            "email" => Self::Email,
+            "last-sign-in" => Self::LastSignIn,
+            _ => Self::Newest,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Newest => "a.id DESC",
+            Self::Name => "LOWER(a.display_name), a.id",
+            Self::Email => "a.email, a.id",
+            Self::LastSignIn => "a.last_sign_in_at DESC NULLS LAST, a.id DESC",
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -100,7 +131,8 @@ impl Store {
                       WHERE l.account_id = a.id AND l.used_at IS NULL AND l.voided_at IS NULL) AS link_expires_at
              FROM accounts a LEFT JOIN organizations o ON o.id = a.org_id
              WHERE {conditions}
-             ORDER BY a.id DESC LIMIT $5 OFFSET $6"
+             ORDER BY {} LIMIT $5 OFFSET $6",
+            filter.sort.sql()
         ))
         .bind(filter.org_id)
         .bind(&filter.search)
@@ -112,6 +144,27 @@ impl Store {
         .await?;
         let accounts = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(AccountList { accounts, total })
+    }
+
+    /// Withdraws an invitation nobody has used: the invited account and its links go.
+    pub async fn revoke_invitation(
+        &self,
+        id: i64,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let removed = sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = 'invited'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if removed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The account, if it is within the organization (None: any organization). An account

@@ -18,7 +18,7 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
-pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter};
+pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Sort};
 pub use api_tokens::ApiToken;
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};

@@ -43,6 +43,10 @@ pub struct ListQuery {
     #[serde(default)]
     page: i64,
     #[serde(default)]
+    org: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
     done: String,
 }
 
@@ -52,6 +56,7 @@ fn done_text(code: &str) -> Option<&'static str> {
         "invited" => Some("Invitation sent: the registration link works once, for 2 days."),
         "resent" => Some("A new registration link was sent; the old one no longer works."),
         "changed" => Some("The account was updated."),
+        "revoked" => Some("The invitation was revoked: its link no longer works."),
         "mfa-reset" => {
             Some("MFA was reset: the person registers a second factor again at next sign-in.")
         }
@@ -72,8 +77,14 @@ pub async fn console(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let status = Some(query.status.as_str()).filter(|s| !s.is_empty());
-    let list = match admin::list(&app, &admin, &query.q, status, query.page.max(0)).await {
+    let request = admin::ListRequest {
+        search: query.q.clone(),
+        status: query.status.clone(),
+        organization: query.org.clone(),
+        sort: query.sort.clone(),
+        page: query.page,
+    };
+    let list = match admin::list(&app, &admin, &request).await {
         Ok(l) => l,
         Err(e) => return refused(e),
     };
@@ -103,7 +114,7 @@ pub async fn console(
         "pages/admin.html",
         &csrf,
         context! {
-            rows, total => list.total, q => query.q.trim(), status => query.status, page => query.page.max(0), page_count,
+            rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
             done => done_text(&query.done), system_admin => admin.org_id.is_none(),
             organizations => organizations.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
         },
@@ -167,6 +178,9 @@ pub async fn act(
             "reset-mfa" => admin::reset_mfa(&app, &admin, id)
                 .await
                 .map(|_| "mfa-reset"),
+            "revoke" => admin::revoke_invitation(&app, &admin, id)
+                .await
+                .map(|_| "revoked"),
             _ => Err(AdminRefusal::NotFound),
         }
     }

@@ -168,6 +168,10 @@ pub struct UserQuery {
     /// Page number from 0; 50 users a page.
     #[serde(default)]
     pub page: i64,
+    /// An organization's name (all-organizations tokens only).
+    pub organization: Option<String>,
+    /// newest (default), name, email or last-sign-in.
+    pub sort: Option<String>,
 }
 
 /// List the accounts within the token's scope.
@@ -178,14 +182,14 @@ async fn list_users(
     ApiAdmin(admin): ApiAdmin,
     Query(query): Query<UserQuery>,
 ) -> Result<Json<UserList>, AdminRefusal> {
-    let list = admin::list(
-        &app,
-        &admin,
-        &query.q,
-        query.status.as_deref(),
-        query.page.max(0),
-    )
-    .await?;
+    let request = admin::ListRequest {
+        search: query.q,
+        status: query.status.unwrap_or_default(),
+        organization: query.organization.unwrap_or_default(),
+        sort: query.sort.unwrap_or_default(),
+        page: query.page,
+    };
+    let list = admin::list(&app, &admin, &request).await?;
     let users = list
         .accounts
         .into_iter()
@@ -251,7 +255,7 @@ async fn invite_user(
 }
 
 /// Act on a user within the token's scope: `resend` (a new registration link), `disable`,
-/// `enable`, `lock`, `unlock`, `reset-mfa`. A user outside the scope is 404, as if it did not exist.
+/// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation). A user outside the scope is 404, as if it did not exist.
 #[utoipa::path(post, path = "/api/v1/users/{id}/{action}", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The user's id"), ("action" = String, Path, description = "resend, disable, enable, lock, unlock or reset-mfa")),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -267,6 +271,7 @@ async fn user_action(
         "lock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, true).await,
         "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false).await,
         "reset-mfa" => admin::reset_mfa(&app, &admin, id).await,
+        "revoke" => admin::revoke_invitation(&app, &admin, id).await,
         _ => Err(AdminRefusal::NotFound),
     }?;
     Ok(StatusCode::NO_CONTENT)

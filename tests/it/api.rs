@@ -279,3 +279,76 @@ async fn bulk_create_checks_every_row_first(backend: Backend) {
 }
 
 on_both_backends!(bulk_create_checks_every_row_first);
+
+async fn revoked_tokens_and_revoked_invitations_stop_working(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = create_token(&app, &["--name", "short-lived"]);
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("{}/api/v1{path}", app.url);
+    let created: Value = http
+        .post(api("/users"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"email": "gone@example.org", "display_name": "Gone Soon"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let link = app.mail.message_to("gone@example.org", 0).await.link();
+    assert_eq!(
+        http.post(api(&format!("/users/{id}/revoke")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        app.new_browser().get_absolute(&link).await.status,
+        410,
+        "the revoked invitation's link no longer works"
+    );
+    let sorted: Value = http
+        .get(api("/users?sort=email"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sorted["total"], 0);
+
+    let token_id = {
+        let list = app.app.store.recent_audit(20).await.unwrap();
+        let issued = list.iter().find(|e| e.0 == "api-token-issued").unwrap();
+        serde_json::from_str::<Value>(&issued.3).unwrap()["token_id"]
+            .as_i64()
+            .unwrap()
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["admin", "revoke-token", "--id", &token_id.to_string()])
+        .env("TESSERA_DATABASE_URL", &app.db.url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        http.get(api("/users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+on_both_backends!(revoked_tokens_and_revoked_invitations_stop_working);
