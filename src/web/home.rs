@@ -22,14 +22,14 @@ pub async fn home(
     else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if flows::terms::pending(&app, account_id).await?.is_some() {
-        return Ok(Redirect::to("/terms").into_response());
-    }
-    let account = app
+    let (account, terms_accepted) = app
         .store
-        .account_by_id(account_id)
+        .account_and_terms(account_id)
         .await
         .map_err(flows::Internal::from)?;
+    if !terms_accepted {
+        return Ok(Redirect::to("/terms").into_response());
+    }
     page::ok(
         "pages/home.html",
         &csrf,
