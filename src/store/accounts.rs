@@ -95,20 +95,7 @@ impl Store {
         audit: AuditEvent,
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(account.email.as_str())
-        .bind(account.display_name.as_str())
-        .bind(account.org_id)
-        .bind(account.role.as_str())
-        .bind(AccountStatus::Invited.as_str())
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?
-        .try_get("id")?;
+        let id = insert_invited(&mut tx, account, now).await?;
         insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
         append(&mut tx, now, &audit.with("account_id", id)).await?;
         tx.commit().await?;
@@ -126,20 +113,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(accounts.len());
         for (account, link_hash) in accounts {
-            let id: i64 = sqlx::query(
-                "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(account.email.as_str())
-            .bind(account.display_name.as_str())
-            .bind(account.org_id)
-            .bind(account.role.as_str())
-            .bind(AccountStatus::Invited.as_str())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(StoreError::from_write)?
-            .try_get("id")?;
+            let id = insert_invited(&mut tx, account, now).await?;
             insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
             ids.push(id);
         }
@@ -387,6 +361,27 @@ impl Store {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+async fn insert_invited(
+    tx: &mut Transaction<'static, Any>,
+    account: &NewAccount,
+    now: UnixTime,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(account.email.as_str())
+    .bind(account.display_name.as_str())
+    .bind(account.org_id)
+    .bind(account.role.as_str())
+    .bind(AccountStatus::Invited.as_str())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(StoreError::from_write)?
+    .try_get("id")?)
 }
 
 async fn insert_link(

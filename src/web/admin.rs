@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::csrf::CsrfToken;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
+use crate::domain::import::RowProblem;
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
 use crate::store::AccountFlag;
@@ -257,6 +258,29 @@ pub struct BulkForm {
     csv: String,
 }
 
+/// The page after a pasted file: done, or every bad row with its line (nothing was changed).
+fn file_outcome(
+    csrf: &CsrfToken,
+    outcome: Result<(&'static str, String), Vec<RowProblem>>,
+    failed_title: &'static str,
+) -> Result<Response, WebError> {
+    let (status, title, message, lines) = match outcome {
+        Ok((title, message)) => (StatusCode::OK, title, message, Vec::new()),
+        Err(rows) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            failed_title,
+            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
+            rows.iter().map(ToString::to_string).collect(),
+        ),
+    };
+    page::render(
+        status,
+        "pages/message.html",
+        csrf,
+        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
+    )
+}
+
 /// Bulk create: CSV pasted into the form. Every row is checked first; nobody is created
 /// unless every row is good, and each bad row is named by its line.
 pub async fn bulk(
@@ -269,41 +293,26 @@ pub async fn bulk(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let (status, title, message, lines) = match admin::bulk_invite(
-        &app,
-        &admin,
-        form.csv.as_bytes(),
-    )
-    .await
-    {
-        Ok(done) => {
-            let mut message = format!(
+    let outcome = match admin::bulk_invite(&app, &admin, form.csv.as_bytes()).await {
+        Ok(done) if done.not_emailed.is_empty() => Ok((
+            "Bulk create done",
+            format!(
                 "{} people were invited; each was emailed a registration link.",
                 done.created
-            );
-            if !done.not_emailed.is_empty() {
-                message = format!(
-                    "{} people were invited. The email to {} could not be sent: use Resend link for them.",
-                    done.created,
-                    done.not_emailed.join(", ")
-                );
-            }
-            (StatusCode::OK, "Bulk create done", message, Vec::new())
-        }
-        Err(admin::BulkProblem::Rows(rows)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Nobody was created",
-            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
-            rows.iter().map(ToString::to_string).collect(),
-        ),
+            ),
+        )),
+        Ok(done) => Ok((
+            "Bulk create done",
+            format!(
+                "{} people were invited. The email to {} could not be sent: use Resend link for them.",
+                done.created,
+                done.not_emailed.join(", ")
+            ),
+        )),
+        Err(admin::BulkProblem::Rows(rows)) => Err(rows),
         Err(admin::BulkProblem::Refused(e)) => return refused(e),
     };
-    page::render(
-        status,
-        "pages/message.html",
-        &csrf,
-        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
-    )
+    file_outcome(&csrf, outcome, "Nobody was created")
 }
 
 /// Import current portal users (system administrators): CSV with password hashes pasted in.
@@ -317,33 +326,15 @@ pub async fn import(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let (status, title, message, lines) = match admin::import_users(
-        &app,
-        &admin,
-        form.csv.as_bytes(),
-    )
-    .await
-    {
-        Ok(n) => (
-            StatusCode::OK,
+    let outcome = match admin::import_users(&app, &admin, form.csv.as_bytes()).await {
+        Ok(n) => Ok((
             "Import done",
             format!(
                 "{n} current portal users were imported. They sign in once with their old password, then register for MFA."
             ),
-            Vec::new(),
-        ),
-        Err(admin::BulkProblem::Rows(rows)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Nobody was imported",
-            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
-            rows.iter().map(ToString::to_string).collect(),
-        ),
+        )),
+        Err(admin::BulkProblem::Rows(rows)) => Err(rows),
         Err(admin::BulkProblem::Refused(e)) => return refused(e),
     };
-    page::render(
-        status,
-        "pages/message.html",
-        &csrf,
-        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
-    )
+    file_outcome(&csrf, outcome, "Nobody was imported")
 }

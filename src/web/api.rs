@@ -59,6 +59,19 @@ fn problem(status: StatusCode, code: &str, detail: String) -> Response {
     problem_with_rows(status, code, detail, Vec::new())
 }
 
+/// 422 for a file with bad rows: each named by its line; nothing was `done`.
+fn rows_problem(rows: Vec<crate::domain::import::RowProblem>, done: &str) -> Response {
+    let detail = format!("{} row(s) are not valid; nobody was {done}.", rows.len());
+    let errors = rows
+        .into_iter()
+        .map(|r| RowError {
+            line: r.line,
+            message: r.message,
+        })
+        .collect();
+    problem_with_rows(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail, errors)
+}
+
 fn problem_with_rows(
     status: StatusCode,
     code: &str,
@@ -302,17 +315,7 @@ async fn bulk_invite(
             }),
         )
             .into_response()),
-        Err(admin::BulkProblem::Rows(rows)) => Ok(problem_with_rows(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            format!("{} row(s) are not valid; nobody was created.", rows.len()),
-            rows.into_iter()
-                .map(|r| RowError {
-                    line: r.line,
-                    message: r.message,
-                })
-                .collect(),
-        )),
+        Err(admin::BulkProblem::Rows(rows)) => Ok(rows_problem(rows, "created")),
         Err(admin::BulkProblem::Refused(e)) => Err(e),
     }
 }
@@ -333,17 +336,7 @@ async fn import_users(
 ) -> Result<Response, AdminRefusal> {
     match admin::import_users(&app, &admin, body.as_ref()).await {
         Ok(imported) => Ok((StatusCode::CREATED, Json(ImportResult { imported })).into_response()),
-        Err(admin::BulkProblem::Rows(rows)) => Ok(problem_with_rows(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            format!("{} row(s) are not valid; nobody was imported.", rows.len()),
-            rows.into_iter()
-                .map(|r| RowError {
-                    line: r.line,
-                    message: r.message,
-                })
-                .collect(),
-        )),
+        Err(admin::BulkProblem::Rows(rows)) => Ok(rows_problem(rows, "imported")),
         Err(admin::BulkProblem::Refused(e)) => Err(e),
     }
 }
