@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/trouble.html",
     "pages/help.html",
     "pages/admin.html",
+    "pages/sessions.html",
     "pages/admin_terms.html",
     "pages/audit.html",
     "pages/terms.html",

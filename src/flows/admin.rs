@@ -491,3 +491,14 @@ pub async fn import_users(
         }
     }
 }
+
+/// Ends every session of an account in scope (a lost device, a leaving employee).
+pub async fn end_sessions(app: &App, admin: &Admin, account_id: i64) -> Result<u64, AdminRefusal> {
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let audit = AuditEvent::new("sessions-ended", admin.actor(), audit::account(account.id))
+        .with("by", "administrator");
+    Ok(app
+        .store
+        .end_sessions_of(account.id, None, app.now(), audit)
+        .await?)
+}

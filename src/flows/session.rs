@@ -46,3 +46,64 @@ pub async fn sign_out(app: &App, session: &Session) -> Result<(), Internal> {
 pub async fn current_by_hash(app: &App, hash: &[u8]) -> Result<Option<Session>, Internal> {
     Ok(app.store.session(hash).await?)
 }
+
+/// The person's own signed-in sessions (OWASP ASVS 7.5.2), live by the clock, newest first;
+/// the flag marks the one asking.
+pub async fn mine(
+    app: &App,
+    current: &Session,
+) -> Result<Vec<(crate::store::SessionInfo, bool)>, Internal> {
+    let Some(account_id) = current.account_id else {
+        return Ok(Vec::new());
+    };
+    let now = app.now();
+    Ok(app
+        .store
+        .signed_in_sessions(account_id)
+        .await?
+        .into_iter()
+        .filter(|(_, info)| {
+            let times = crate::domain::session::SessionTimes {
+                created_at: info.created_at,
+                last_seen_at: info.last_seen_at,
+                expires_at: info.expires_at,
+            };
+            times.is_live(now, &app.config.policy)
+        })
+        .map(|(hash, info)| (info, hash == current.id_hash))
+        .collect())
+}
+
+/// Ends one of the person's own sessions, named by its reference.
+pub async fn end_mine(app: &App, current: &Session, reference: &str) -> Result<bool, Internal> {
+    let Some(account_id) = current.account_id else {
+        return Ok(false);
+    };
+    let sessions = app.store.signed_in_sessions(account_id).await?;
+    let Some((hash, _)) = sessions
+        .into_iter()
+        .find(|(_, info)| info.reference == reference)
+    else {
+        return Ok(false);
+    };
+    let who = audit::account(account_id);
+    let event = AuditEvent::new("session-ended", who.clone(), who).with("by", "owner");
+    match app.store.end_session(&hash, app.now(), event).await {
+        Ok(()) => Ok(true),
+        Err(crate::store::StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// "Sign out everywhere else": every other session of the person ends.
+pub async fn end_others(app: &App, current: &Session) -> Result<u64, Internal> {
+    let Some(account_id) = current.account_id else {
+        return Ok(0);
+    };
+    let who = audit::account(account_id);
+    let event = AuditEvent::new("sessions-ended", who.clone(), who).with("by", "owner");
+    Ok(app
+        .store
+        .end_sessions_of(account_id, Some(&current.id_hash), app.now(), event)
+        .await?)
+}

@@ -24,7 +24,7 @@ pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
-pub use sessions::Session;
+pub use sessions::{Session, SessionInfo};
 pub use terms::TermsVersion;
 
 use std::borrow::Cow;

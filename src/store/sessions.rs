@@ -227,3 +227,67 @@ impl Store {
         Ok(true)
     }
 }
+
+/// A live signed-in session, as its owner sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionInfo {
+    /// A short reference (the start of the identifier's keyed hash); not the identifier.
+    pub reference: String,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+impl Store {
+    /// The account's signed-in sessions that have not been revoked, newest first.
+    pub async fn signed_in_sessions(
+        &self,
+        account_id: i64,
+    ) -> StoreResult<Vec<(Vec<u8>, SessionInfo)>> {
+        let rows = sqlx::query(
+            "SELECT id_hash, created_at, last_seen_at, expires_at FROM sessions
+             WHERE account_id = $1 AND stage = $2 AND revoked_at IS NULL
+             ORDER BY created_at DESC",
+        )
+        .bind(account_id)
+        .bind(SessionStage::Authenticated.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.try_get("id_hash")?;
+                let info = SessionInfo {
+                    reference: hex::encode(&hash[..hash.len().min(8)]),
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                };
+                Ok((hash, info))
+            })
+            .collect()
+    }
+
+    /// Ends the account's sessions, all or all but `keep`; returns how many ended.
+    pub async fn end_sessions_of(
+        &self,
+        account_id: i64,
+        keep: Option<&[u8]>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1
+             WHERE account_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR id_hash <> $3)",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(keep)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        append(&mut tx, now, &audit.with("sessions_ended", ended as i64)).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+}

@@ -58,6 +58,7 @@ fn done_text(code: &str) -> Option<&'static str> {
         "resent" => Some("A new registration link was sent; the old one no longer works."),
         "changed" => Some("The account was updated."),
         "revoked" => Some("The invitation was revoked: its link no longer works."),
+        "sessions-ended" => Some("Every session of the account was ended."),
         "mfa-reset" => {
             Some("MFA was reset: the person registers a second factor again at next sign-in.")
         }
@@ -182,6 +183,9 @@ pub async fn act(
             "revoke" => admin::revoke_invitation(&app, &admin, id)
                 .await
                 .map(|_| "revoked"),
+            "end-sessions" => admin::end_sessions(&app, &admin, id)
+                .await
+                .map(|_| "sessions-ended"),
             _ => Err(AdminRefusal::NotFound),
         }
     }

@@ -268,7 +268,7 @@ async fn invite_user(
 }
 
 /// Act on a user within the token's scope: `resend` (a new registration link), `disable`,
-/// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation). A user outside the scope is 404, as if it did not exist.
+/// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation), `end-sessions`. A user outside the scope is 404, as if it did not exist.
 #[utoipa::path(post, path = "/api/v1/users/{id}/{action}", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The user's id"), ("action" = String, Path, description = "resend, disable, enable, lock, unlock or reset-mfa")),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -285,6 +285,7 @@ async fn user_action(
         "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false).await,
         "reset-mfa" => admin::reset_mfa(&app, &admin, id).await,
         "revoke" => admin::revoke_invitation(&app, &admin, id).await,
+        "end-sessions" => admin::end_sessions(&app, &admin, id).await.map(|_| ()),
         _ => Err(AdminRefusal::NotFound),
     }?;
     Ok(StatusCode::NO_CONTENT)

@@ -16,6 +16,7 @@ mod phone;
 mod recovery;
 mod register;
 mod session;
+mod sessions;
 mod terms;
 mod verify;
 
@@ -79,6 +80,9 @@ pub fn router(app: AppState) -> Router {
             get(recovery::trouble_form).post(recovery::trouble_submit),
         )
         .route("/help", get(recovery::help))
+        .route("/sessions", get(sessions::list))
+        .route("/sessions/end-others", post(sessions::end_others))
+        .route("/sessions/{reference}/end", post(sessions::end))
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
         .route("/admin/users/bulk", post(admin::bulk))

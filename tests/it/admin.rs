@@ -199,6 +199,22 @@ async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backe
         .await;
     assert!(wes.get("/").await.has("Welcome, Wes West"));
 
+    let page = admin
+        .post(&format!("/admin/users/{id}/end-sessions"), &[])
+        .await;
+    assert!(
+        page.has("Every session of the account was ended"),
+        "{}",
+        page.body
+    );
+    assert!(
+        wes.get("/").await.url.ends_with("/login"),
+        "an administrator ended the session"
+    );
+    wes.sign_in("wes@west.example.org", PASSWORD).await;
+    wes.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("wes@west.example.org").await;
+    wes.post("/verify/email/check", &[("code", &code)]).await;
     let page = admin.post(&format!("/admin/users/{id}/disable"), &[]).await;
     assert!(
         page.has("The account was updated") && page.has("(disabled)"),

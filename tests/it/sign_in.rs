@@ -207,10 +207,68 @@ async fn the_session_identifier_changes_at_every_step(backend: Backend) {
     assert_eq!(raw, 0);
 }
 
+/// Signs an active user in with email and code in a fresh browser.
+async fn signed_in_again(app: &crate::helpers::TestApp, email: &str) -> crate::helpers::Browser {
+    let browser = app.new_browser();
+    browser.sign_in(email, PASSWORD).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    browser
+}
+
+async fn people_see_their_sessions_and_end_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let laptop = app
+        .active_user("sue@example.org", "Sue Storm", PASSWORD)
+        .await;
+    let phone = signed_in_again(&app, "sue@example.org").await;
+    let tablet = signed_in_again(&app, "sue@example.org").await;
+    let page = laptop.get("/sessions").await;
+    assert!(page.has("Your sessions") && page.has("(this browser)"));
+    assert_eq!(
+        page.body.matches("End this session").count(),
+        2,
+        "the two other sessions"
+    );
+    let start = page.body.find("/sessions/").unwrap();
+    let reference = page.body[start..].split('/').nth(2).unwrap().to_string();
+    laptop
+        .post(&format!("/sessions/{reference}/end"), &[])
+        .await;
+    let still = [
+        phone.get("/").await.has("Welcome, Sue Storm"),
+        tablet.get("/").await.has("Welcome, Sue Storm"),
+    ];
+    assert_eq!(
+        still.iter().filter(|s| **s).count(),
+        1,
+        "exactly one other session ended: {still:?}"
+    );
+    laptop.post("/sessions/end-others", &[]).await;
+    assert!(
+        phone.get("/").await.url.ends_with("/login")
+            && tablet.get("/").await.url.ends_with("/login")
+    );
+    assert!(
+        laptop.get("/").await.has("Welcome, Sue Storm"),
+        "this browser stays signed in"
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e == "sessions-ended")
+    );
+}
+
 on_both_backends!(
     login_with_email_signs_a_registered_user_back_in,
     wrong_password_and_unknown_address_get_the_same_answer,
     ten_failed_sign_ins_lock_the_address_for_a_while,
     sessions_end_after_fifteen_idle_minutes,
     the_session_identifier_changes_at_every_step,
+    people_see_their_sessions_and_end_them,
 );
