@@ -17,6 +17,8 @@ pub struct App {
     pub mailer: Mailer,
     pub phone: Phone,
     pub keys: Keys,
+    /// Encryption at rest of phone numbers.
+    pub sealer: crate::sealing::Sealer,
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
 }
@@ -32,6 +34,7 @@ impl App {
     ) -> anyhow::Result<Arc<Self>> {
         crate::crypto::install_tls_provider();
         let keys = load_keys(&config)?;
+        let sealer = crate::sealing::Sealer::new(config.encryption_keys.as_deref(), &keys)?;
         let store = Store::open(&config.database_url).await?;
         let mailer = match &config.smtp_url {
             Some(url) => Mailer::new(MailTransport::Smtp(SmtpMailer::new(
@@ -57,6 +60,7 @@ impl App {
             ),
         };
         Ok(Arc::new(Self {
+            sealer,
             phone,
             hasher: PasswordHasher::new(config.policy.hash_concurrency())?,
             config,

@@ -37,6 +37,9 @@ pub enum Command {
     /// Work with the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Work with the encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,6 +99,14 @@ pub enum AdminCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Re-encrypt every stored phone number under the current key (the first of
+    /// TESSERA_ENCRYPTION_KEYS). Keep the older keys listed until this has run; it can run
+    /// while the portal serves.
+    Rotate,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check the hash chain; names the first broken entry.
     Verify,
@@ -112,6 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(command) => admin(config, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
+        Command::Keys(KeysCommand::Rotate) => rotate_keys(config).await,
     }
 }
 
@@ -369,5 +381,27 @@ async fn list_users(
         }
         page += 1;
     }
+    Ok(())
+}
+
+async fn rotate_keys(config: Config) -> anyhow::Result<()> {
+    use crate::sealing::Kind;
+    let app = App::build(config).await?;
+    let sealer = app.sealer.clone();
+    let reseal = move |stored: &str| -> anyhow::Result<Option<String>> {
+        if !sealer.needs_resealing(stored) {
+            return Ok(None);
+        }
+        let plain = sealer.open(Kind::PhoneNumber, stored)?;
+        Ok(Some(sealer.seal(Kind::PhoneNumber, &plain)))
+    };
+    let event = crate::audit::AuditEvent::new("keys-rotated", "cli", "encryption");
+    let changed = app
+        .store
+        .reseal_phone_numbers(reseal, app.now(), event)
+        .await;
+    app.store.close().await;
+    let changed = changed?;
+    println!("Re-encrypted {changed} stored phone numbers under the current key.");
     Ok(())
 }

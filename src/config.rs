@@ -30,6 +30,9 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// `TESSERA_SECRET_KEY_FILE`: default `<sqlite file>.key`, or `tessera.key` for PostgreSQL.
     pub secret_key_file: Option<PathBuf>,
+    /// `TESSERA_ENCRYPTION_KEYS`: keys for encryption at rest, `id:base64(32 bytes), …`, the
+    /// first one current. Unset: a key derived from the secret key.
+    pub encryption_keys: Option<String>,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -48,6 +51,7 @@ impl Default for Config {
             twilio_api_base: "https://api.twilio.com".into(),
             secret_key: None,
             secret_key_file: None,
+            encryption_keys: None,
             policy: Default::default(),
         }
     }
@@ -160,6 +164,7 @@ impl fmt::Debug for Config {
             .field("twilio_api_base", &self.twilio_api_base)
             .field("secret_key", &redacted(&self.secret_key))
             .field("secret_key_file", &self.secret_key_file)
+            .field("encryption_keys", &redacted(&self.encryption_keys))
             .field("policy", &self.policy)
             .finish()
     }

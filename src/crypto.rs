@@ -30,6 +30,8 @@ pub enum Purpose {
     Code,
     Csrf,
     Throttle,
+    /// Derives the default key for encryption at rest.
+    Encryption,
 }
 
 impl Purpose {
@@ -40,6 +42,7 @@ impl Purpose {
             Self::Code => b"tessera/code",
             Self::Csrf => b"tessera/csrf",
             Self::Throttle => b"tessera/throttle",
+            Self::Encryption => b"tessera/encryption",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod legacy;
 pub mod logging;
 pub mod metrics;
+pub mod sealing;
 pub mod store;
 pub mod templates;
 pub mod web;

@@ -13,6 +13,7 @@ use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
 use crate::flows::sign_in::throttle_key;
 use crate::flows::{Internal, human_duration, human_time};
+use crate::sealing::Kind;
 use crate::store::{CodeIssue, SendCap, Session};
 
 /// What the phone verification page shows.
@@ -34,12 +35,8 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
     let text = live.filter(|c| c.channel == "sms");
     Ok(PhonePage {
         registering: account.status == AccountStatus::Registering,
-        on_file: account
-            .phone
-            .as_deref()
-            .and_then(PhoneNumber::from_e164)
-            .map(|p| p.masked()),
-        sent_to: text.as_ref().map(|c| masked(&c.destination)),
+        on_file: phone_on_file(app, &account)?.map(|p| p.masked()),
+        sent_to: text.as_ref().map(|c| masked(app, &c.destination)),
         expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
         retry_in: session.code_sent_at.map_or(0, |sent| {
             (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
@@ -47,8 +44,26 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
     })
 }
 
-fn masked(e164: &str) -> String {
-    PhoneNumber::from_e164(e164).map_or_else(|| mask_e164(e164, 0), |p| p.masked())
+/// A stored (sealed) number, masked for the page.
+fn masked(app: &App, stored: &str) -> String {
+    match app.sealer.open(Kind::PhoneNumber, stored) {
+        Ok(e164) => {
+            PhoneNumber::from_e164(&e164).map_or_else(|| mask_e164(&e164, 0), |p| p.masked())
+        }
+        Err(_) => "your phone".to_string(),
+    }
+}
+
+/// The account's verified number, opened from its sealed form.
+fn phone_on_file(app: &App, account: &Account) -> Result<Option<PhoneNumber>, Internal> {
+    let Some(stored) = account.phone.as_deref() else {
+        return Ok(None);
+    };
+    let e164 = app
+        .sealer
+        .open(Kind::PhoneNumber, stored)
+        .map_err(|e| Internal::Other(e.into()))?;
+    Ok(PhoneNumber::from_e164(&e164))
 }
 
 async fn account_of(app: &App, session: &Session) -> Result<Account, Internal> {
@@ -94,7 +109,7 @@ fn destination(
     country_code: &str,
     number: &str,
 ) -> Result<PhoneNumber, PhoneSendProblem> {
-    if let Some(on_file) = account.phone.as_deref().and_then(PhoneNumber::from_e164) {
+    if let Some(on_file) = phone_on_file(app, account)? {
         return Ok(on_file);
     }
     let allowed = app
@@ -176,7 +191,8 @@ pub async fn send(
         .issue_code(
             &session.id_hash,
             channel_name,
-            phone.e164(),
+            // Stored sealed; the account keeps this value once the number is verified.
+            &app.sealer.seal(Kind::PhoneNumber, phone.e164()),
             &app.keys.hash(Purpose::Code, secret.as_bytes()),
             now,
             ttl,

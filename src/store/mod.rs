@@ -13,6 +13,7 @@ mod codes;
 mod import;
 pub mod ops;
 mod outbox;
+mod reseal;
 mod sessions;
 mod terms;
 mod throttle;

@@ -56,11 +56,22 @@ async fn registration_by_text_message_verifies_the_number(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        account.phone.as_deref(),
-        Some("+14155550132"),
-        "stored in E.164"
+    // Stored encrypted (AES-256-GCM), E.164 inside.
+    let stored = account.phone.clone().unwrap();
+    assert!(
+        stored.starts_with("enc:") && !stored.contains("4155550132"),
+        "{stored}"
     );
+    let opened = app
+        .app
+        .sealer
+        .open(tessera::sealing::Kind::PhoneNumber, &stored)
+        .unwrap();
+    assert_eq!(opened, "+14155550132");
+    let raw_codes = app
+        .count("SELECT COUNT(*) FROM verification_codes WHERE destination LIKE '%4155550132%'")
+        .await;
+    assert_eq!(raw_codes, 0, "nor in clear in the codes table");
     let audit = app.app.store.recent_audit(100).await.unwrap();
     let sent = audit
         .iter()
@@ -561,6 +572,58 @@ async fn an_unanswered_call_times_out_with_a_way_forward(backend: Backend) {
     );
 }
 
+async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: Backend) {
+    use base64::Engine;
+    let app = spawn_app(backend).await;
+    let first = app
+        .active_phone_user("rot@example.org", "Rot Ate", PASSWORD, "415 555 0175")
+        .await;
+    first.post("/logout", &[]).await;
+    let new_key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["keys", "rotate"])
+        .env("TESSERA_DATABASE_URL", &app.db.url)
+        .env("TESSERA_SECRET_KEY", crate::helpers::SECRET_KEY)
+        .env("TESSERA_ENCRYPTION_KEYS", format!("k2:{new_key}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Re-encrypted"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE 'enc:k2:%'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE 'enc:0:%'")
+            .await,
+        0
+    );
+    // A portal running with the new key list serves the same user.
+    let mut config = crate::helpers::test_config(&app.db.url, Some(app.mail.port));
+    config.encryption_keys = Some(format!("k2:{new_key}"));
+    let rotated = tessera::app::App::build(config).await.unwrap();
+    let (account, _) = rotated
+        .store
+        .account_by_email(&tessera::domain::email::Email::parse("rot@example.org").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let opened = rotated
+        .sealer
+        .open(
+            tessera::sealing::Kind::PhoneNumber,
+            account.phone.as_deref().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(opened, "+14155550175");
+    assert!(app.audit_events().await.iter().any(|e| e == "keys-rotated"));
+}
+
 on_both_backends!(
     registration_by_text_message_verifies_the_number,
     login_with_phone_by_call_me_moves_on_when_pound_is_pressed,
@@ -573,4 +636,5 @@ on_both_backends!(
     without_twilio_calls_go_to_the_outbox_where_pound_can_be_pressed,
     login_with_phone_by_send_code_uses_the_number_on_file,
     an_unanswered_call_times_out_with_a_way_forward,
+    keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works,
 );
