@@ -138,7 +138,7 @@ async fn simultaneous_right_answers_make_exactly_one_session(backend: Backend) {
     let before = app
         .count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
         .await;
-    let tasks: Vec<_> = (0..10)
+    let tasks: Vec<_> = (0..50)
         .map(|_| {
             let browser = browser.clone();
             let (code, token) = (code.clone(), token.clone());

@@ -624,6 +624,41 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
     assert!(app.audit_events().await.iter().any(|e| e == "keys-rotated"));
 }
 
+/// Issue 6: 50 simultaneous sends from one session respect the cool-down: one text goes out.
+async fn fifty_simultaneous_sends_make_one_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .registered_for_phone("burst@example.org", "Bur St", PASSWORD)
+        .await;
+    let token = browser.csrf().await;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (browser, token) = (browser.clone(), token.clone());
+            tokio::spawn(async move {
+                browser
+                    .post_raw(
+                        "/verify/phone/send",
+                        &[
+                            ("country_code", "+1"),
+                            ("phone", "415 555 0150"),
+                            ("action", "sms"),
+                            ("csrf_token", &token),
+                        ],
+                    )
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.twilio().messages().len(), 1, "statuses: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 49);
+}
+
 on_both_backends!(
     registration_by_text_message_verifies_the_number,
     login_with_phone_by_call_me_moves_on_when_pound_is_pressed,
@@ -637,4 +672,5 @@ on_both_backends!(
     login_with_phone_by_send_code_uses_the_number_on_file,
     an_unanswered_call_times_out_with_a_way_forward,
     keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works,
+    fifty_simultaneous_sends_make_one_text,
 );
