@@ -91,6 +91,15 @@ pub enum AdminCommand {
         #[arg(long)]
         id: i64,
     },
+    /// Allow or refuse the email factor or the phone factor (SMS and voice) for an organization.
+    SetFactors {
+        #[arg(long)]
+        org: String,
+        #[arg(long, value_parser = ["on", "off"])]
+        email: Option<String>,
+        #[arg(long, value_parser = ["on", "off"])]
+        phone: Option<String>,
+    },
     /// Create an organization.
     CreateOrg {
         #[arg(long)]
@@ -225,6 +234,27 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        AdminCommand::SetFactors { org, email, phone } => {
+            let Some(org_id) = app.store.org_by_name(&org).await? else {
+                return Err(anyhow::anyhow!("there is no organization named {org:?}"));
+            };
+            let (current_email, current_phone) = app.store.organization_factors(org_id).await?;
+            let email = email.map_or(current_email, |v| v == "on");
+            let phone = phone.map_or(current_phone, |v| v == "on");
+            if !email && !phone {
+                anyhow::bail!("an organization must allow at least one factor");
+            }
+            let event = crate::audit::AuditEvent::new("factor-policy-changed", "cli", org.clone());
+            app.store
+                .set_allowed_factors(org_id, email, phone, app.now(), event)
+                .await?;
+            println!(
+                "{org}: email factor {}, phone factor {}.",
+                if email { "on" } else { "off" },
+                if phone { "on" } else { "off" }
+            );
+            Ok(())
         }
         AdminCommand::CreateToken { name, org, days } => {
             match crate::flows::admin::issue_api_token(&app, "cli", &name, org.as_deref(), days)

@@ -42,6 +42,17 @@ text_enum!(
     MfaMethod { Email => "email", Phone => "phone" }
 );
 
+impl MfaMethod {
+    /// Whether an organization that allows these factors allows this one (an operator may
+    /// turn off the email factor, or SMS and voice: NIST SP 800-63B 5.1.3.3).
+    pub fn allowed_by(self, email: bool, phone: bool) -> bool {
+        match self {
+            Self::Email => email,
+            Self::Phone => phone,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Account {
     pub id: i64,

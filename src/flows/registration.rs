@@ -79,21 +79,29 @@ pub struct RegistrationForm {
     /// Only the first administrator types their own email; everyone else's is the invited one.
     pub email_editable: bool,
     pub method: String,
+    /// The factors the person's organization allows.
+    pub email_allowed: bool,
+    pub phone_allowed: bool,
 }
 
 pub async fn form(app: &App, session: &Session) -> Result<RegistrationForm, Internal> {
     Ok(match session.account_id {
         Some(id) => {
             let account = app.store.account_by_id(id).await?;
+            let (email_allowed, phone_allowed) = app.store.allowed_factors(id).await?;
             RegistrationForm {
                 display_name: account.display_name.to_string(),
                 email: account.email.to_string(),
                 email_editable: false,
                 method: String::new(),
+                email_allowed,
+                phone_allowed,
             }
         }
         None => RegistrationForm {
             email_editable: true,
+            email_allowed: true,
+            phone_allowed: true,
             ..Default::default()
         },
     })
@@ -133,6 +141,8 @@ pub enum RegistrationProblem {
     Password(PasswordProblem),
     #[error("Choose how you will verify your identity: Phone or Email.")]
     NoMethod,
+    #[error("Your organization does not allow that method. Choose one of the methods shown.")]
+    MethodNotAllowed,
     #[error("An account with this email address already exists. Use a different address.")]
     EmailTaken,
     #[error(
@@ -150,7 +160,7 @@ impl RegistrationProblem {
             Self::Name(_) => "display_name",
             Self::Email(_) | Self::EmailTaken => "email",
             Self::Password(_) => "password",
-            Self::NoMethod => "mfa_method",
+            Self::NoMethod | Self::MethodNotAllowed => "mfa_method",
             Self::SessionEnded | Self::Internal(_) => "",
         }
     }
@@ -181,6 +191,16 @@ pub async fn complete(
         Some(MfaMethod::Phone) => MfaMethod::Phone,
         None => return Err(RegistrationProblem::NoMethod),
     };
+    if let Some(id) = session.account_id {
+        let (email, phone) = app
+            .store
+            .allowed_factors(id)
+            .await
+            .map_err(Internal::from)?;
+        if !method.allowed_by(email, phone) {
+            return Err(RegistrationProblem::MethodNotAllowed);
+        }
+    }
     let context = PasswordContext {
         email: email.as_str(),
         display_name: display_name.as_str(),

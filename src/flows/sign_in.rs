@@ -26,6 +26,11 @@ pub enum SignInProblem {
         "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
     )]
     Disabled,
+    /// Told only after the right password.
+    #[error(
+        "Your organization no longer allows the verification method you registered. Ask your Portal Administrator to reset your MFA, then register another method."
+    )]
+    FactorNotAllowed,
     #[error(transparent)]
     Internal(#[from] Internal),
 }
@@ -107,6 +112,20 @@ pub async fn sign_in(
         app.store.record(now, event).await.map_err(Internal::from)?;
         return Err(SignInProblem::Disabled);
     }
+    let (email_allowed, phone_allowed) = app
+        .store
+        .allowed_factors(account.id)
+        .await
+        .map_err(Internal::from)?;
+    // After an MFA reset no method is set: the person registers one the organization allows.
+    let method = account.mfa_method.unwrap_or(if email_allowed {
+        MfaMethod::Email
+    } else {
+        MfaMethod::Phone
+    });
+    if !method.allowed_by(email_allowed, phone_allowed) {
+        return Err(SignInProblem::FactorNotAllowed);
+    }
     if let Some(stored) = stored.filter(|h| !crate::legacy::is_current(h)) {
         upgrade_hash(app, account, password, stored).await;
     }
@@ -139,7 +158,7 @@ pub async fn sign_in(
     Ok(PasswordAccepted {
         session_token,
         stage,
-        method: account.mfa_method.unwrap_or(MfaMethod::Email),
+        method,
     })
 }
 

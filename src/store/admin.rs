@@ -221,7 +221,7 @@ impl Store {
     pub async fn reset_mfa(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "UPDATE accounts SET phone_e164 = NULL,
+            "UPDATE accounts SET phone_e164 = NULL, mfa_method = NULL,
                  status = CASE WHEN status = 'active' THEN 'registering' ELSE status END
              WHERE id = $1",
         )
@@ -236,6 +236,60 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The second factors an account's organization allows: (email, phone). No organization:
+    /// both.
+    pub async fn allowed_factors(&self, account_id: i64) -> StoreResult<(bool, bool)> {
+        let row = sqlx::query(
+            "SELECT o.email_factor, o.phone_factor FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE a.id = $1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => (
+                r.try_get::<i64, _>("email_factor")? == 1,
+                r.try_get::<i64, _>("phone_factor")? == 1,
+            ),
+            None => (true, true),
+        })
+    }
+
+    pub async fn organization_factors(&self, org_id: i64) -> StoreResult<(bool, bool)> {
+        let row = sqlx::query("SELECT email_factor, phone_factor FROM organizations WHERE id = $1")
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((
+            row.try_get::<i64, _>("email_factor")? == 1,
+            row.try_get::<i64, _>("phone_factor")? == 1,
+        ))
+    }
+
+    pub async fn set_allowed_factors(
+        &self,
+        org_id: i64,
+        email: bool,
+        phone: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE organizations SET email_factor = $1, phone_factor = $2 WHERE id = $3")
+            .bind(i64::from(email))
+            .bind(i64::from(phone))
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        append(
+            &mut tx,
+            now,
+            &audit.with("email", email).with("phone", phone),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

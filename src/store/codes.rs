@@ -531,7 +531,8 @@ async fn finish_second_factor(
     sqlx::query(
         "UPDATE accounts SET last_sign_in_at = $1,
              status = CASE WHEN status = 'registering' THEN 'active' ELSE status END,
-             phone_e164 = CASE WHEN $3 = 'email' THEN phone_e164 ELSE $4 END
+             phone_e164 = CASE WHEN $3 = 'email' THEN phone_e164 ELSE $4 END,
+             mfa_method = COALESCE(mfa_method, CASE WHEN $3 = 'email' THEN 'email' ELSE 'phone' END)
          WHERE id = $2",
     )
     .bind(now)

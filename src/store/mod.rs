@@ -204,6 +204,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "api_tokens",
                 include_str!("../../migrations/sqlite/0004_api_tokens.sql"),
             ),
+            (
+                5,
+                "factor_policy",
+                include_str!("../../migrations/sqlite/0005_factor_policy.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -225,6 +230,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 4,
                 "api_tokens",
                 include_str!("../../migrations/postgres/0004_api_tokens.sql"),
+            ),
+            (
+                5,
+                "factor_policy",
+                include_str!("../../migrations/postgres/0005_factor_policy.sql"),
             ),
         ],
     }

@@ -512,3 +512,102 @@ async fn bulk_create_from_the_console(backend: Backend) {
 }
 
 on_both_backends!(bulk_create_from_the_console);
+
+/// Issue 6: an operator turns a factor off for an organization.
+async fn an_organization_can_turn_the_email_factor_off(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = org_admin(&app, "Strict Clinic", "boss@strict.example.org").await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .env("TESSERA_DATABASE_URL", &app.db.url)
+            .env("TESSERA_SECRET_KEY", crate::helpers::SECRET_KEY)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "admin",
+        "set-factors",
+        "--org",
+        "Strict Clinic",
+        "--email",
+        "off",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !run(&[
+            "admin",
+            "set-factors",
+            "--org",
+            "Strict Clinic",
+            "--phone",
+            "off"
+        ])
+        .status
+        .success(),
+        "one factor must stay"
+    );
+
+    // The administrator registered with email: now refused after the right password, with a way out.
+    let page = app
+        .new_browser()
+        .sign_in("boss@strict.example.org", PASSWORD)
+        .await;
+    assert!(
+        page.has("no longer allows the verification method you registered"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.new_browser()
+            .sign_in("boss@strict.example.org", "wrong password!")
+            .await
+            .status,
+        401,
+        "wrong passwords learn nothing"
+    );
+
+    // A new person of the organization is offered only the phone.
+    admin.get("/").await;
+    let request = InvitationRequest {
+        email: "new@strict.example.org".into(),
+        display_name: "New Strict".into(),
+        organization: Some("Strict Clinic".into()),
+        role: Role::User,
+    };
+    invite(&app.app, request, "test").await.unwrap();
+    let link = app
+        .mail
+        .message_to("new@strict.example.org", 0)
+        .await
+        .link();
+    let browser = app.new_browser();
+    let page = browser.get_absolute(&link).await;
+    assert!(
+        page.has("value=\"phone\"") && !page.has("value=\"email\""),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .register("New Strict", PASSWORD, PASSWORD, "email")
+        .await;
+    assert!(
+        page.has("Your organization does not allow that method"),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .register("New Strict", PASSWORD, PASSWORD, "phone")
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.body
+    );
+}
+
+on_both_backends!(an_organization_can_turn_the_email_factor_off);
