@@ -23,23 +23,7 @@ pub async fn org_admin(app: &TestApp, org: &str, email: &str) -> Browser {
         organization: Some(org.into()),
         role: Role::OrgAdmin,
     };
-    invite(&app.app, request, "test").await.unwrap();
-    let link = app.mail.message_to(email, 0).await.link();
-    let browser = app.new_browser();
-    browser.get_absolute(&link).await;
-    browser
-        .register(&format!("Admin of {org}"), PASSWORD, PASSWORD, "email")
-        .await;
-    browser.sign_in(email, PASSWORD).await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
-    browser
-        .post("/verify/email/check", &[("code", &code)])
-        .await;
-    browser
-        .post("/terms", &[("agree", "yes"), ("version", "1")])
-        .await;
-    browser
+    app.active_account(request, PASSWORD).await
 }
 
 fn account_id(page: &crate::helpers::Page, email: &str) -> i64 {
@@ -256,23 +240,7 @@ async fn system_admin(app: &TestApp, email: &str) -> Browser {
         organization: None,
         role: Role::SystemAdmin,
     };
-    invite(&app.app, request, "test").await.unwrap();
-    let link = app.mail.message_to(email, 0).await.link();
-    let browser = app.new_browser();
-    browser.get_absolute(&link).await;
-    browser
-        .register("System Admin", PASSWORD, PASSWORD, "email")
-        .await;
-    browser.sign_in(email, PASSWORD).await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
-    browser
-        .post("/verify/email/check", &[("code", &code)])
-        .await;
-    browser
-        .post("/terms", &[("agree", "yes"), ("version", "1")])
-        .await;
-    browser
+    app.active_account(request, PASSWORD).await
 }
 
 async fn reset_mfa_makes_the_person_register_a_factor_again(backend: Backend) {

@@ -3,7 +3,7 @@
 
 use tessera::domain::account::Role;
 use tessera::domain::email::Email;
-use tessera::flows::invitation::{InvitationRequest, invite};
+use tessera::flows::invitation::InvitationRequest;
 
 use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
 use crate::on_both_backends;
@@ -26,15 +26,7 @@ async fn administrator(app: &TestApp, org: Option<&str>, email: &str, role: Role
         organization: org.map(str::to_string),
         role,
     };
-    invite(&app.app, request, "test").await.unwrap();
-    let link = app.mail.message_to(email, 0).await.link();
-    let browser = app.new_browser();
-    browser.get_absolute(&link).await;
-    browser
-        .register("Some Administrator", PASSWORD, PASSWORD, "email")
-        .await;
-    sign_in(app, &browser, email).await;
-    browser
+    app.active_account(request, PASSWORD).await
 }
 
 async fn org_admin(app: &TestApp, org: &str, email: &str) -> Browser {

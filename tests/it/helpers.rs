@@ -365,18 +365,35 @@ impl TestApp {
 
     /// Invites, registers with the email factor, verifies, accepts the terms: an active user.
     pub async fn active_user(&self, email: &str, name: &str, password: &str) -> Browser {
-        let link = self.invite(email, name).await;
+        let request = InvitationRequest {
+            email: email.into(),
+            display_name: name.into(),
+            organization: None,
+            role: Role::User,
+        };
+        self.active_account(request, password).await
+    }
+
+    /// Invites as described, registers with the email factor, verifies, accepts the terms:
+    /// an active account, signed in in the returned browser.
+    pub async fn active_account(&self, request: InvitationRequest, password: &str) -> Browser {
+        let (email, name) = (request.email.clone(), request.display_name.clone());
+        let before = self.mail.messages_to(&email).await.len();
+        invitation::invite(&self.app, request, "test")
+            .await
+            .expect("invitation");
+        let link = self.mail.message_to(&email, before).await.link();
         let browser = self.new_browser();
         browser.get_absolute(&link).await;
-        let page = browser.register(name, password, password, "email").await;
+        let page = browser.register(&name, password, password, "email").await;
         assert!(
             page.url.ends_with("/login/email?notice=registered"),
             "{}",
             page.url
         );
-        browser.sign_in(email, password).await;
+        browser.sign_in(&email, password).await;
         browser.post("/verify/email/send", &[]).await;
-        let code = self.latest_code(email).await;
+        let code = self.latest_code(&email).await;
         browser
             .post("/verify/email/check", &[("code", &code)])
             .await;
