@@ -353,11 +353,15 @@ pub enum BulkProblem {
 pub async fn bulk_invite(
     app: &App,
     admin: &Admin,
-    csv: impl std::io::Read,
+    csv: impl std::io::Read + Send + 'static,
 ) -> Result<BulkInvited, BulkProblem> {
     use crate::domain::account::NewAccount;
     use crate::domain::import::{RowProblem, parse_invitations};
-    let rows = parse_invitations(csv).map_err(BulkProblem::Rows)?;
+    // Reading and checking a large file is CPU work: off the async runtime.
+    let rows = tokio::task::spawn_blocking(move || parse_invitations(csv))
+        .await
+        .map_err(|e| AdminRefusal::Internal(Internal::Other(e.into())))?
+        .map_err(BulkProblem::Rows)?;
     let orgs = app
         .store
         .organizations()
@@ -478,7 +482,7 @@ pub async fn bulk_invite(
 pub async fn import_users(
     app: &App,
     admin: &Admin,
-    csv: impl std::io::Read,
+    csv: impl std::io::Read + Send + 'static,
 ) -> Result<usize, BulkProblem> {
     if admin.role != Role::SystemAdmin {
         return Err(BulkProblem::Refused(AdminRefusal::NotAdministrator));

@@ -172,12 +172,15 @@ pub enum VerifyProblem {
 pub enum Factor {
     Email,
     Sms,
+    /// The emailed code of Forgot your password, whose button the guide spells
+    /// "Send verification code".
+    RecoveryEmail,
 }
 
 impl Factor {
     fn name(self) -> &'static str {
         match self {
-            Self::Email => "email",
+            Self::Email | Self::RecoveryEmail => "email",
             Self::Sms => "sms",
         }
     }
@@ -185,13 +188,14 @@ impl Factor {
     fn send_button(self) -> &'static str {
         match self {
             Self::Email => "Send Verification Code",
+            Self::RecoveryEmail => "Send verification code",
             Self::Sms => "Send Code",
         }
     }
 
     fn message(self) -> &'static str {
         match self {
-            Self::Email => "email",
+            Self::Email | Self::RecoveryEmail => "email",
             Self::Sms => "text message",
         }
     }

@@ -22,11 +22,15 @@ pub enum ImportProblem {
 /// Validates and imports; `progress(done, total)` is called as rows are written.
 pub async fn import_users(
     app: &App,
-    reader: impl std::io::Read,
+    reader: impl std::io::Read + Send + 'static,
     actor: &str,
     progress: impl Fn(usize, usize),
 ) -> Result<usize, ImportProblem> {
-    let rows = parse_users(reader).map_err(ImportProblem::Rows)?;
+    // Reading and checking a large file is CPU work: off the async runtime.
+    let rows = tokio::task::spawn_blocking(move || parse_users(reader))
+        .await
+        .map_err(|e| Internal::Other(e.into()))?
+        .map_err(ImportProblem::Rows)?;
     let orgs = organizations(app, &rows).await?;
     let mut problems: Vec<RowProblem> = rows
         .iter()

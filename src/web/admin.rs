@@ -297,7 +297,13 @@ pub async fn bulk(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let outcome = match admin::bulk_invite(&app, &admin, form.csv.as_bytes()).await {
+    let outcome = match admin::bulk_invite(
+        &app,
+        &admin,
+        std::io::Cursor::new(form.csv.into_bytes()),
+    )
+    .await
+    {
         Ok(done) if done.not_emailed.is_empty() => Ok((
             "Bulk create done",
             format!(
@@ -330,7 +336,13 @@ pub async fn import(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let outcome = match admin::import_users(&app, &admin, form.csv.as_bytes()).await {
+    let outcome = match admin::import_users(
+        &app,
+        &admin,
+        std::io::Cursor::new(form.csv.into_bytes()),
+    )
+    .await
+    {
         Ok(n) => Ok((
             "Import done",
             format!(

@@ -307,7 +307,7 @@ async fn bulk_invite(
     ApiAdmin(admin): ApiAdmin,
     body: axum::body::Bytes,
 ) -> Result<Response, AdminRefusal> {
-    match admin::bulk_invite(&app, &admin, body.as_ref()).await {
+    match admin::bulk_invite(&app, &admin, std::io::Cursor::new(body)).await {
         Ok(done) => Ok((
             StatusCode::CREATED,
             Json(BulkResult {
@@ -335,7 +335,7 @@ async fn import_users(
     ApiAdmin(admin): ApiAdmin,
     body: axum::body::Bytes,
 ) -> Result<Response, AdminRefusal> {
-    match admin::import_users(&app, &admin, body.as_ref()).await {
+    match admin::import_users(&app, &admin, std::io::Cursor::new(body)).await {
         Ok(imported) => Ok((StatusCode::CREATED, Json(ImportResult { imported })).into_response()),
         Err(admin::BulkProblem::Rows(rows)) => Ok(rows_problem(rows, "imported")),
         Err(admin::BulkProblem::Refused(e)) => Err(e),

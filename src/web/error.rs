@@ -44,6 +44,8 @@ pub async fn not_found() -> WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        // Only a registration link's error offers Reset (guide: "Registration Error Message").
+        let reset = matches!(self, Self::RegistrationLink(_));
         let (status, title, message, next_href, next_label, operation) = match self {
             Self::FormExpired => (
                 StatusCode::FORBIDDEN,
@@ -81,7 +83,6 @@ impl IntoResponse for WebError {
                 )
             }
         };
-        let reset = status == StatusCode::GONE;
         let body = crate::templates::render(
             "pages/message.html",
             minijinja::context! { title, message => message.as_str(), next_href, next_label, operation, reset },

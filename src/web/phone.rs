@@ -162,11 +162,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = if matches!(problem, VerifyProblem::Locked { .. }) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = super::verify::code_problem_status(&problem);
             render(
                 &app,
                 &csrf,

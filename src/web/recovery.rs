@@ -169,7 +169,7 @@ pub async fn check(
     let Some(session) = in_stage(current, SessionStage::Recovery) else {
         return Ok(start_over());
     };
-    match flows::email_code::verify(&app, &session, &form.code, Factor::Email).await {
+    match flows::email_code::verify(&app, &session, &form.code, Factor::RecoveryEmail).await {
         Ok((token, _)) => Ok((
             jar.add(session::cookie(&app, token)),
             Redirect::to("/password/forgot/verified"),
@@ -178,15 +178,8 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(start_over()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = if matches!(problem, VerifyProblem::Locked { .. }) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let text = problem
-                .to_string()
-                .replace("Send Verification Code", "Send verification code");
-            render_code_page(&app, &csrf, &session, Some(text), status).await
+            let status = super::verify::code_problem_status(&problem);
+            render_code_page(&app, &csrf, &session, Some(problem.to_string()), status).await
         }
     }
 }
@@ -266,18 +259,32 @@ pub async fn reset_submit(
     client: Client,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
-    match flows::recovery::reset_registration(&app, &form.username, &client_address(client)).await {
-        Ok(()) => page::ok(
-            "pages/reset.html",
-            &csrf,
-            context! { sent => LINK_SENT_IF_ELIGIBLE },
-        ),
+    let result =
+        flows::recovery::reset_registration(&app, &form.username, &client_address(client)).await;
+    link_request_page(
+        &csrf,
+        "pages/reset.html",
+        result,
+        context! { username => form.username.trim() },
+    )
+}
+
+/// The page after asking for a registration link: the same words for every address, or what
+/// to fix, with what was typed kept.
+fn link_request_page(
+    csrf: &CsrfToken,
+    template: &str,
+    result: Result<(), RecoveryProblem>,
+    typed: minijinja::Value,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => page::ok(template, csrf, context! { sent => LINK_SENT_IF_ELIGIBLE }),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
             status_of(&problem),
-            "pages/reset.html",
-            &csrf,
-            context! { error => problem.to_string(), username => form.username.trim() },
+            template,
+            csrf,
+            context! { error => problem.to_string(), ..typed },
         ),
     }
 }
@@ -301,27 +308,19 @@ pub async fn trouble_submit(
     client: Client,
     Form(form): Form<TroubleForm>,
 ) -> Result<Response, WebError> {
-    match flows::recovery::finish_registration_link(
+    let result = flows::recovery::finish_registration_link(
         &app,
         &form.email,
         &form.password,
         &client_address(client),
     )
-    .await
-    {
-        Ok(()) => page::ok(
-            "pages/trouble.html",
-            &csrf,
-            context! { sent => LINK_SENT_IF_ELIGIBLE },
-        ),
-        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
-        Err(problem) => page::render(
-            status_of(&problem),
-            "pages/trouble.html",
-            &csrf,
-            context! { error => problem.to_string(), email => form.email.trim() },
-        ),
-    }
+    .await;
+    link_request_page(
+        &csrf,
+        "pages/trouble.html",
+        result,
+        context! { email => form.email.trim() },
+    )
 }
 
 /// Multi-Factor Authentication Help: each problem of the guide, and the way out of it.

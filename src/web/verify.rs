@@ -105,10 +105,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = match problem {
-                VerifyProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            let status = code_problem_status(&problem);
             render(&app, &csrf, &session, Some(problem.to_string()), status).await
         }
     }
@@ -124,5 +121,13 @@ pub async fn done(
             page::ok("pages/verified.html", &csrf, context! {})
         }
         _ => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+/// The status of a refused code, on every page that checks one.
+pub(super) fn code_problem_status(problem: &VerifyProblem) -> StatusCode {
+    match problem {
+        VerifyProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }

@@ -198,13 +198,36 @@ async fn the_session_identifier_changes_at_every_step(backend: Backend) {
         0,
         "no second-factor session is left live"
     );
-    // The identifier is stored only as a keyed hash.
-    let raw = app
-        .count(&format!(
-            "SELECT COUNT(*) FROM sessions WHERE id_hash = '{authenticated}'"
-        ))
-        .await;
-    assert_eq!(raw, 0);
+    // The identifier is stored only as its keyed hash: the row is found by the hash, and no
+    // row holds the cookie's value, raw or as plain SHA-256.
+    let keyed = app
+        .app
+        .keys
+        .hash(tessera::crypto::Purpose::Session, authenticated.as_bytes());
+    let plain: Vec<u8> = {
+        use sha2::Digest;
+        sha2::Sha256::digest(authenticated.as_bytes()).to_vec()
+    };
+    let count_with = |hash: Vec<u8>| async {
+        use sqlx::Row;
+        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE id_hash = $1")
+            .bind(hash)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        pool.close().await;
+        n
+    };
+    assert_eq!(
+        count_with(keyed).await,
+        1,
+        "the session is stored under the keyed hash"
+    );
+    assert_eq!(count_with(authenticated.as_bytes().to_vec()).await, 0);
+    assert_eq!(count_with(plain).await, 0);
 }
 
 /// Signs an active user in with email and code in a fresh browser.
