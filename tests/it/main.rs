@@ -1,4 +1,5 @@
-//! One integration binary (one link step). Every story runs on SQLite and on PostgreSQL.
+//! One integration binary (one link step). Every story runs on SQLite and on PostgreSQL
+//! (the several-nodes stories, on PostgreSQL only).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
@@ -10,6 +11,7 @@ mod cli;
 mod codes;
 mod helpers;
 mod import;
+mod nodes;
 mod ops;
 mod phone;
 mod recovery;
