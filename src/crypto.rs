@@ -165,6 +165,14 @@ pub struct PasswordHasher {
     dummy_hash: Arc<str>,
 }
 
+/// NIST SP 800-63B-4 3.1.1.2: a password is NFKC-normalised before it is hashed, so the same
+/// password typed on another keyboard or system (composed or decomposed accents, full-width
+/// digits) still matches.
+fn normalized(password: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    password.nfkc().collect()
+}
+
 /// Memory blocks (1 KiB each) of Tessera's parameters.
 const BLOCKS: usize = 19 * 1024;
 
@@ -244,28 +252,34 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
-        let password = password.as_bytes().to_vec();
-        self.run(move |memory| hash_with(memory, &password)).await?
+        let password = normalized(password);
+        self.run(move |memory| hash_with(memory, password.as_bytes()))
+            .await?
     }
 
     /// True when the password matches, whatever the algorithm of the stored hash (Argon2 with
     /// any parameters, or an imported bcrypt or PBKDF2 hash). With no stored hash (unknown
     /// account, or no password yet) it still does the same work and answers false.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
-        let password = password.as_bytes().to_vec();
+        let (typed, normal) = (password.to_string(), normalized(password));
         let (hash, real) = match stored {
             Some(h) => (h.to_string(), true),
             None => (self.dummy_hash.to_string(), false),
         };
         self.run(move |memory| {
             if !hash.starts_with("$argon2") {
-                // An imported hash (bcrypt, PBKDF2): verified once, then replaced.
-                let password = String::from_utf8_lossy(&password);
-                return crate::legacy::verify(&password, &hash)
+                // An imported hash (bcrypt, PBKDF2): verified once, then replaced. The older
+                // system hashed the password as typed.
+                return crate::legacy::verify(&typed, &hash)
                     .map(|ok| ok && real)
                     .map_err(|e| HashError::Failed(e.to_string()));
             }
-            Ok(verify_with(memory, &password, &hash)? && real)
+            let password = if crate::legacy::is_current(&hash) {
+                normal
+            } else {
+                typed
+            };
+            Ok(verify_with(memory, password.as_bytes(), &hash)? && real)
         })
         .await?
     }
@@ -370,6 +384,20 @@ mod tests {
         );
         let dummy_password = "tessera dummy password for unknown accounts";
         assert!(!hasher.verify(dummy_password, None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn passwords_match_in_any_unicode_normal_form_nist_3_1_1_2() {
+        let hasher = PasswordHasher::new(1).unwrap();
+        // Composed é and full-width digits at registration ...
+        let hash = hasher
+            .hash("Caf\u{e9} au lait \u{ff11}\u{ff12}")
+            .await
+            .unwrap();
+        // ... decomposed e + combining acute and ASCII digits at sign-in.
+        let typed = "Cafe\u{301} au lait 12";
+        assert!(hasher.verify(typed, Some(&hash)).await.unwrap());
+        assert!(!hasher.verify("Cafe au lait 12", Some(&hash)).await.unwrap());
     }
 
     /// Our reused-memory hashing writes and reads standard PHC strings: the argon2 crate's own
