@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/help.html",
     "pages/admin.html",
     "pages/sessions.html",
+    "pages/verify_again.html",
     "pages/admin_terms.html",
     "pages/audit.html",
     "pages/terms.html",

@@ -11,6 +11,7 @@ pub mod recovery;
 pub mod registration;
 pub mod session;
 pub mod sign_in;
+pub mod step_up;
 pub mod terms;
 
 use crate::crypto::HashError;

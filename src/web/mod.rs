@@ -17,6 +17,7 @@ mod recovery;
 mod register;
 mod session;
 mod sessions;
+mod step_up;
 mod terms;
 mod verify;
 
@@ -80,6 +81,9 @@ pub fn router(app: AppState) -> Router {
             get(recovery::trouble_form).post(recovery::trouble_submit),
         )
         .route("/help", get(recovery::help))
+        .route("/verify/again", get(step_up::page))
+        .route("/verify/again/send", post(step_up::send))
+        .route("/verify/again/check", post(step_up::check))
         .route("/sessions", get(sessions::list))
         .route("/sessions/end-others", post(sessions::end_others))
         .route("/sessions/{reference}/end", post(sessions::end))
