@@ -1,6 +1,7 @@
 //! The web pages: axum handlers, one module per journey. Handlers extract, call a flow and
 //! render; decisions live in the flows.
 
+mod account;
 mod admin;
 mod api;
 mod audit_log;
@@ -84,6 +85,12 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/again", get(step_up::page))
         .route("/verify/again/send", post(step_up::send))
         .route("/verify/again/check", post(step_up::check))
+        .route("/account", get(account::page))
+        .route("/account/email/send", post(account::send_email))
+        .route("/account/email/check", post(account::check_email))
+        .route("/account/phone/send", post(account::send_phone))
+        .route("/account/phone/check", post(account::check_phone))
+        .route("/account/method/email", post(account::use_email))
         .route("/sessions", get(sessions::list))
         .route("/sessions/end-others", post(sessions::end_others))
         .route("/sessions/{reference}/end", post(sessions::end))
