@@ -323,7 +323,19 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
         .await;
     assert!(browser.get("/").await.has("Welcome, Ruth Dahl"));
 
-    // Audited, with the addresses masked.
+    // Audited, with the addresses masked, and found by the audit log's event filter.
+    for event in [
+        "email-changed",
+        "phone-changed",
+        "mfa-method-changed",
+        "step-up-passed",
+    ] {
+        let query = tessera::flows::audit_log::AuditQuery {
+            event: event.into(),
+            ..Default::default()
+        };
+        assert_eq!(tessera::flows::audit_log::problem(&query), None, "{event}");
+    }
     let changed = events_of(&audit(&app).await, "email-changed");
     assert_eq!(changed.len(), 1);
     assert!(
