@@ -71,7 +71,7 @@ pub fn audit_event(event: &AuditEvent) {
         _ => "",
     };
     let method = match event.event {
-        "signed-in" => detail("factor"),
+        "signed-in" | "step-up-passed" => detail("factor"),
         "sign-in-failed" => detail("reason"),
         "code-sent" | "call-placed" | "code-refused" | "code-not-delivered" | "send-refused" => {
             detail("channel")

@@ -26,6 +26,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/help.html",
     "pages/admin.html",
     "pages/sessions.html",
+    "pages/verify_again.html",
+    "pages/account.html",
     "pages/admin_terms.html",
     "pages/audit.html",
     "pages/terms.html",
@@ -38,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/code.html",
     "email/password_changed.txt",
     "email/password_changed.html",
+    "email/account_changed.txt",
+    "email/account_changed.html",
 );
 
 /// The templates are compiled into the binary, so they are loaded once, on first use; a

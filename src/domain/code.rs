@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::session::SessionStage;
+
 pub const DIGITS: usize = 6;
 
 /// A code as generated or as typed. Debug never shows it.
@@ -69,9 +71,58 @@ pub enum CodeRefusal {
     AlreadyUsed,
 }
 
+/// What a code is for. A code only ever does the one thing it was sent for: a code sent to a
+/// new address confirms that address and can never pass as the second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    /// The second factor at sign-in, and the codes of password recovery.
+    SignIn,
+    /// The second factor again, in place, for a signed-in session (step-up).
+    StepUp,
+    /// Confirms a new email address before it replaces the old one.
+    NewEmail,
+    /// Confirms a new phone number before it replaces the old one (or becomes the factor).
+    NewPhone,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign-in",
+            Self::StepUp => "step-up",
+            Self::NewEmail => "new-email",
+            Self::NewPhone => "new-phone",
+        }
+    }
+
+    /// Whether a session at this stage may ask for such a code: sign-in codes belong to the
+    /// stages that wait for one, the others to a signed-in session.
+    pub fn allowed_at(self, stage: SessionStage) -> bool {
+        match self {
+            Self::SignIn => stage.awaits_code(),
+            Self::StepUp | Self::NewEmail | Self::NewPhone => stage == SessionStage::Authenticated,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_codes_and_signed_in_codes_belong_to_different_stages() {
+        assert!(CodePurpose::SignIn.allowed_at(SessionStage::SecondFactor));
+        assert!(!CodePurpose::SignIn.allowed_at(SessionStage::Authenticated));
+        for purpose in [
+            CodePurpose::StepUp,
+            CodePurpose::NewEmail,
+            CodePurpose::NewPhone,
+        ] {
+            assert!(purpose.allowed_at(SessionStage::Authenticated));
+            assert!(!purpose.allowed_at(SessionStage::SecondFactor));
+            assert!(!purpose.allowed_at(SessionStage::Recovery));
+        }
+    }
 
     #[test]
     fn generated_codes_are_six_digits_and_vary() {

@@ -12,7 +12,7 @@ use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invit
 use crate::store::{AccountFlag, AccountList, ListFilter, Session, StoreError};
 
 /// Administrative actions need a second factor passed within this long (step-up).
-pub const STEP_UP_SECS: i64 = 15 * 60;
+pub use crate::domain::session::STEP_UP_SECS;
 
 #[derive(Debug, Clone)]
 pub struct Admin {
@@ -62,8 +62,8 @@ impl From<StoreError> for AdminRefusal {
     }
 }
 
-/// Checks the session: signed in with both factors, recently (the authenticated session is
-/// created when the second factor passes), and an administrator.
+/// Checks the session: signed in with both factors, the second one recently (at sign-in or
+/// re-checked in place at `/verify/again`), and an administrator.
 pub async fn authorize(app: &App, session: Option<&Session>) -> Result<Admin, AdminRefusal> {
     let Some(session) = session.filter(|s| s.stage == SessionStage::Authenticated) else {
         return Err(AdminRefusal::NotSignedIn);
@@ -83,7 +83,7 @@ pub async fn authorize(app: &App, session: Option<&Session>) -> Result<Admin, Ad
         },
         _ => return Err(AdminRefusal::NotAdministrator),
     };
-    if app.now() - session.times.created_at > STEP_UP_SECS {
+    if !crate::domain::session::factor_is_fresh(session.factor_verified_at, app.now()) {
         return Err(AdminRefusal::StepUp);
     }
     Ok(admin)

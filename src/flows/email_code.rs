@@ -5,8 +5,8 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, constant_time_eq, random_token};
 use crate::delivery::EmailMessage;
-use crate::domain::account::AccountStatus;
-use crate::domain::code::{CodeFormatProblem, CodeRefusal, OneTimeCode};
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::code::{CodeFormatProblem, CodePurpose, CodeRefusal, OneTimeCode};
 use crate::domain::mask;
 use crate::domain::session::SessionStage;
 use crate::flows::sign_in::throttle_key;
@@ -89,10 +89,33 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
         .map_err(Internal::from)?;
     let registering = account.status == AccountStatus::Registering;
     let ttl = code_lifetime(app, registering);
+    let to = account.email.to_string();
+    send_code_email(
+        app,
+        &session.id_hash,
+        &account,
+        &to,
+        ttl,
+        CodePurpose::SignIn,
+    )
+    .await
+}
+
+/// Emails a code to `to`, bound to the session and good only for `purpose`: the sign-in
+/// factor, the same again in place (step-up), or a new address being confirmed.
+pub(crate) async fn send_code_email(
+    app: &App,
+    session_hash: &[u8],
+    account: &Account,
+    to: &str,
+    ttl: i64,
+    purpose: CodePurpose,
+) -> Result<(), SendProblem> {
+    let account_id = account.id;
     let code = OneTimeCode::generate()
         .map_err(|e| Internal::Other(anyhow::anyhow!("no randomness: {e}")))?;
     let now = app.now();
-    let destination = account.email.as_str();
+    let destination = to;
     let event = AuditEvent::new(
         "code-sent",
         audit::account(account_id),
@@ -103,7 +126,8 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
     let issued = app
         .store
         .issue_code(
-            &session.id_hash,
+            session_hash,
+            purpose,
             "email",
             destination,
             &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
@@ -145,7 +169,7 @@ pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
         let event = AuditEvent::new("code-not-delivered", "system", audit::account(account_id))
             .with("channel", "email");
         app.store
-            .withdraw_code(code_id, &session.id_hash, app.now(), event)
+            .withdraw_code(code_id, session_hash, app.now(), event)
             .await
             .map_err(Internal::from)?;
         return Err(SendProblem::NotDelivered);
@@ -178,7 +202,7 @@ pub enum Factor {
 }
 
 impl Factor {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Email | Self::RecoveryEmail => "email",
             Self::Sms => "sms",

@@ -1,6 +1,7 @@
 //! The journeys of the user guide, one module each. A flow takes the `App` (its ports) and
 //! the person's input, decides, and returns an outcome; it knows nothing of HTTP or SQL.
 
+pub mod account;
 pub mod admin;
 pub mod audit_log;
 pub mod email_code;
@@ -11,6 +12,7 @@ pub mod recovery;
 pub mod registration;
 pub mod session;
 pub mod sign_in;
+pub mod step_up;
 pub mod terms;
 
 use crate::crypto::HashError;

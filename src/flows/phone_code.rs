@@ -8,7 +8,7 @@ use crate::crypto::{Purpose, random_token};
 use crate::delivery::Phone;
 use crate::delivery::twilio::signature_is_valid;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::code::OneTimeCode;
+use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
 use crate::flows::sign_in::throttle_key;
@@ -45,7 +45,7 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
 }
 
 /// A stored (sealed) number, masked for the page.
-fn masked(app: &App, stored: &str) -> String {
+pub(crate) fn masked(app: &App, stored: &str) -> String {
     match app.sealer.open(Kind::PhoneNumber, stored) {
         Ok(e164) => {
             PhoneNumber::from_e164(&e164).map_or_else(|| mask_e164(&e164, 0), |p| p.masked())
@@ -55,7 +55,7 @@ fn masked(app: &App, stored: &str) -> String {
 }
 
 /// The account's verified number, opened from its sealed form.
-fn phone_on_file(app: &App, account: &Account) -> Result<Option<PhoneNumber>, Internal> {
+pub(crate) fn phone_on_file(app: &App, account: &Account) -> Result<Option<PhoneNumber>, Internal> {
     let Some(stored) = account.phone.as_deref() else {
         return Ok(None);
     };
@@ -136,6 +136,30 @@ pub async fn send(
     }
     let account = account_of(app, session).await?;
     let phone = destination(app, &account, country_code, number)?;
+    send_to(
+        app,
+        &session.id_hash,
+        &account,
+        &phone,
+        channel,
+        CodePurpose::SignIn,
+        client,
+    )
+    .await
+}
+
+/// Texts a code to (or calls) `phone`, bound to the session and good only for `purpose`:
+/// the sign-in factor, the same again in place (step-up), or a new number being confirmed.
+/// The daily caps and the cool-down apply whatever the purpose.
+pub(crate) async fn send_to(
+    app: &App,
+    session_hash: &[u8],
+    account: &Account,
+    phone: &PhoneNumber,
+    channel: Channel,
+    purpose: CodePurpose,
+    client: &str,
+) -> Result<(), PhoneSendProblem> {
     let now = app.now();
     let policy = &app.config.policy;
     let key = |scope: &str, value: &str| {
@@ -189,7 +213,8 @@ pub async fn send(
     let issued = app
         .store
         .issue_code(
-            &session.id_hash,
+            session_hash,
+            purpose,
             channel_name,
             // Stored sealed; the account keeps this value once the number is verified.
             &app.sealer.seal(Kind::PhoneNumber, phone.e164()),
@@ -253,7 +278,7 @@ pub async fn send(
                 .with("destination", phone.masked())
                 .with("error", e.to_string());
             app.store
-                .withdraw_code(code_id, &session.id_hash, app.now(), event)
+                .withdraw_code(code_id, session_hash, app.now(), event)
                 .await
                 .map_err(Internal::from)?;
             return Err(match channel {

@@ -8,7 +8,7 @@ use crate::audit::{self, AuditEvent};
 use crate::crypto::{HashError, Purpose, random_token};
 use crate::delivery::EmailMessage;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::code::OneTimeCode;
+use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mask;
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
@@ -187,6 +187,7 @@ async fn send_code(
         .store
         .issue_code(
             &session.id_hash,
+            CodePurpose::SignIn,
             "email",
             email.as_str(),
             &app.keys.hash(Purpose::Code, code.expose().as_bytes()),

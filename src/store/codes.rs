@@ -2,10 +2,10 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreResult, audit::append, sessions, throttle};
+use super::{Store, StoreError, StoreResult, audit::append, sessions, throttle};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::code::CodeRefusal;
+use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::policy::Policy;
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::domain::throttle::Throttle;
@@ -41,6 +41,7 @@ pub struct SendCap {
 /// The code the session is waiting for, as the verification page shows it.
 #[derive(Debug, Clone)]
 pub struct LiveCode {
+    pub purpose: String,
     pub channel: String,
     pub destination: String,
     pub expires_at: UnixTime,
@@ -71,11 +72,13 @@ pub struct CodeCheck<'a> {
 impl Store {
     /// Issues a new code for the session. The previous one dies and its wrong tries carry
     /// over, so resending never buys more guesses. The cool-down is claimed by an atomic
-    /// update, so two clicks at once send one code.
+    /// update, so two clicks at once send one code. The session must be at a stage the
+    /// purpose belongs to (waiting for a second factor, or signed in).
     #[allow(clippy::too_many_arguments)]
     pub async fn issue_code(
         &self,
         session_hash: &[u8],
+        purpose: CodePurpose,
         channel: &str,
         destination: &str,
         code_hash: &[u8],
@@ -91,7 +94,7 @@ impl Store {
                  WHERE id_hash = $2 AND revoked_at IS NULL AND stage IN {}
                    AND (code_sent_at IS NULL OR code_sent_at <= $3)
                  RETURNING id_hash",
-            awaiting_code_stages()
+            stages_of(purpose)
         ))
         .bind(now)
         .bind(session_hash)
@@ -153,8 +156,8 @@ impl Store {
         }
         let expires_at = now + ttl;
         let code_id: i64 = sqlx::query(
-            "INSERT INTO verification_codes (session_hash, channel, destination, code_hash, attempts, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO verification_codes (session_hash, channel, destination, code_hash, attempts, created_at, expires_at, purpose)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(session_hash)
         .bind(channel)
@@ -163,6 +166,7 @@ impl Store {
         .bind(attempts)
         .bind(now)
         .bind(expires_at)
+        .bind(purpose.as_str())
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
@@ -171,7 +175,8 @@ impl Store {
             now,
             &audit
                 .with("expires_at", expires_at)
-                .with("replaced", !replaced.is_empty()),
+                .with("replaced", !replaced.is_empty())
+                .with("purpose", purpose.as_str()),
         )
         .await?;
         tx.commit().await?;
@@ -207,7 +212,7 @@ impl Store {
 
     pub async fn live_code(&self, session_hash: &[u8]) -> StoreResult<Option<LiveCode>> {
         let row = sqlx::query(
-            "SELECT channel, destination, expires_at, attempts FROM verification_codes
+            "SELECT purpose, channel, destination, expires_at, attempts FROM verification_codes
              WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
              ORDER BY id DESC LIMIT 1",
         )
@@ -216,6 +221,7 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(LiveCode {
+                purpose: r.try_get("purpose")?,
                 channel: r.try_get("channel")?,
                 destination: r.try_get("destination")?,
                 expires_at: r.try_get("expires_at")?,
@@ -246,54 +252,30 @@ impl Store {
         let mut tx = self.begin().await?;
         let waiting = awaiting_session(&mut tx, session_hash).await?;
         let account_id = waiting.and_then(|(account, _)| account);
-        let claimed = sqlx::query(
-            "UPDATE verification_codes SET attempts = attempts + 1
-             WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
-               AND attempts < $2 AND expires_at > $3 AND channel <> 'voice'
-             RETURNING id, code_hash, attempts, channel, destination",
-        )
-        .bind(session_hash)
-        .bind(policy.code_max_attempts)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (Some((_, stage)), Some(claimed)) = (waiting, claimed) else {
-            let refusal = why_no_code(&mut tx, session_hash, now, policy).await?;
-            append(&mut tx, now, &refused(account_id, refusal)).await?;
-            tx.commit().await?;
-            return Ok(CodeOutcome::Refused(refusal, Throttle::default()));
+        let attempt = CodeAttempt {
+            session_hash,
+            purpose: CodePurpose::SignIn,
+            session_waits: waiting.is_some(),
+            // A recovery started for an unknown address has a code nobody received: never right.
+            can_pass: account_id.is_some(),
+            throttle_key,
+            now,
+            policy,
         };
-        let code_id: i64 = claimed.try_get("id")?;
-        let stored: Vec<u8> = claimed.try_get("code_hash")?;
-        let attempts: i64 = claimed.try_get("attempts")?;
-        // A recovery started for an unknown address has a code nobody received: never right.
-        let right = matches(&stored);
-        let Some(account_id) = account_id.filter(|_| right) else {
-            let left = policy.code_max_attempts - attempts;
-            let refusal = if left > 0 {
-                CodeRefusal::Wrong { tries_left: left }
-            } else {
-                CodeRefusal::TooManyTries
-            };
-            let throttle = throttle::count_failure(&mut tx, throttle_key, now, policy).await?;
-            append(
-                &mut tx,
-                now,
-                &refused(account_id, refusal).with("failures", throttle.failures),
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(CodeOutcome::Refused(refusal, throttle));
+        let claimed = match try_code(&mut tx, attempt, matches, |r| refused(account_id, r)).await? {
+            Ok(claimed) => claimed,
+            Err((refusal, throttle)) => {
+                tx.commit().await?;
+                return Ok(CodeOutcome::Refused(refusal, throttle));
+            }
         };
-        let channel: String = claimed.try_get("channel")?;
-        let destination: String = claimed.try_get("destination")?;
-        sqlx::query(
-            "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
-        )
-        .bind(now)
-        .bind(code_id)
-        .execute(&mut *tx)
-        .await?;
+        let (Some(account_id), Some((_, stage))) = (account_id, waiting) else {
+            return Err(StoreError::NotFound);
+        };
+        let RightCode {
+            channel,
+            destination,
+        } = claimed;
         let next = stage.after_code(has_phone(&mut tx, account_id).await?);
         let done = SecondFactorPassed {
             session_hash,
@@ -457,11 +439,111 @@ impl Store {
 
 /// `('second-factor', 'recovery', …)`: the stages that wait for a code, as SQL.
 fn awaiting_code_stages() -> String {
-    let names: Vec<String> = SessionStage::AWAITING_CODE
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
+    stages_of(CodePurpose::SignIn)
+}
+
+/// The stages a session may be at to ask for a code of this purpose, as an SQL list.
+fn stages_of(purpose: CodePurpose) -> String {
+    let names: Vec<String> = [
+        SessionStage::Registration,
+        SessionStage::SecondFactor,
+        SessionStage::Authenticated,
+        SessionStage::Recovery,
+        SessionStage::RecoveryPhone,
+        SessionStage::PasswordReset,
+    ]
+    .iter()
+    .filter(|s| purpose.allowed_at(**s))
+    .map(|s| format!("'{}'", s.as_str()))
+    .collect();
     format!("({})", names.join(", "))
+}
+
+/// One try at the session's live code of a purpose.
+pub(super) struct CodeAttempt<'a> {
+    pub session_hash: &'a [u8],
+    pub purpose: CodePurpose,
+    /// The session is live and at a stage the purpose belongs to.
+    pub session_waits: bool,
+    /// Whether any code can be right (false: a recovery for an unknown address).
+    pub can_pass: bool,
+    pub throttle_key: &'a [u8],
+    pub now: UnixTime,
+    pub policy: &'a Policy,
+}
+
+/// A right code, consumed.
+pub(super) struct RightCode {
+    pub channel: String,
+    pub destination: String,
+}
+
+/// Claims one try at the session's live code of the purpose (so no more than the allowed
+/// number are ever compared, however many arrive at once), compares it with `matches`, and
+/// consumes a right one. A refusal is audited, and a wrong code counted against the
+/// throttle, in `tx`: the caller commits either way.
+pub(super) async fn try_code(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    attempt: CodeAttempt<'_>,
+    matches: impl FnOnce(&[u8]) -> bool,
+    refused: impl FnOnce(CodeRefusal) -> AuditEvent,
+) -> StoreResult<Result<RightCode, (CodeRefusal, Throttle)>> {
+    let CodeAttempt {
+        session_hash,
+        purpose,
+        session_waits,
+        can_pass,
+        throttle_key,
+        now,
+        policy,
+    } = attempt;
+    let claimed = sqlx::query(
+        "UPDATE verification_codes SET attempts = attempts + 1
+         WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
+           AND attempts < $2 AND expires_at > $3 AND channel <> 'voice' AND purpose = $4
+         RETURNING id, code_hash, attempts, channel, destination",
+    )
+    .bind(session_hash)
+    .bind(policy.code_max_attempts)
+    .bind(now)
+    .bind(purpose.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(claimed) = claimed.filter(|_| session_waits) else {
+        let refusal = why_no_code(tx, session_hash, purpose, now, policy).await?;
+        append(tx, now, &refused(refusal)).await?;
+        return Ok(Err((refusal, Throttle::default())));
+    };
+    let code_id: i64 = claimed.try_get("id")?;
+    let stored: Vec<u8> = claimed.try_get("code_hash")?;
+    let attempts: i64 = claimed.try_get("attempts")?;
+    if !(matches(&stored) && can_pass) {
+        let left = policy.code_max_attempts - attempts;
+        let refusal = if left > 0 {
+            CodeRefusal::Wrong { tries_left: left }
+        } else {
+            CodeRefusal::TooManyTries
+        };
+        let throttle = throttle::count_failure(tx, throttle_key, now, policy).await?;
+        append(
+            tx,
+            now,
+            &refused(refusal).with("failures", throttle.failures),
+        )
+        .await?;
+        return Ok(Err((refusal, throttle)));
+    }
+    sqlx::query(
+        "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
+    )
+    .bind(now)
+    .bind(code_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Ok(RightCode {
+        channel: claimed.try_get("channel")?,
+        destination: claimed.try_get("destination")?,
+    }))
 }
 
 /// The account and stage of a live session that waits for a code, read inside the transaction.
@@ -548,14 +630,16 @@ async fn finish_second_factor(
 async fn why_no_code(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     session_hash: &[u8],
+    purpose: CodePurpose,
     now: UnixTime,
     policy: &Policy,
 ) -> StoreResult<CodeRefusal> {
     let row = sqlx::query(
         "SELECT attempts, expires_at, consumed_at, superseded_at FROM verification_codes
-         WHERE session_hash = $1 ORDER BY id DESC LIMIT 1",
+         WHERE session_hash = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1",
     )
     .bind(session_hash)
+    .bind(purpose.as_str())
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {

@@ -4,6 +4,7 @@
 //! migrations. Every method is one transaction and names a domain operation, so the flows
 //! never see SQL. Methods that change state append their audit entry in the same transaction.
 
+mod account_changes;
 mod accounts;
 mod admin;
 mod api_tokens;
@@ -18,6 +19,7 @@ mod sessions;
 mod terms;
 mod throttle;
 
+pub use account_changes::{SignedInCheck, SignedInOutcome};
 pub use accounts::{InvitationTarget, LinkRefusal};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Sort};
 pub use api_tokens::ApiToken;
@@ -209,6 +211,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "factor_policy",
                 include_str!("../../migrations/sqlite/0005_factor_policy.sql"),
             ),
+            (
+                6,
+                "step_up",
+                include_str!("../../migrations/sqlite/0006_step_up.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -235,6 +242,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 5,
                 "factor_policy",
                 include_str!("../../migrations/postgres/0005_factor_policy.sql"),
+            ),
+            (
+                6,
+                "step_up",
+                include_str!("../../migrations/postgres/0006_step_up.sql"),
             ),
         ],
     }

@@ -14,6 +14,8 @@ pub struct Session {
     pub stage: SessionStage,
     pub times: SessionTimes,
     pub code_sent_at: Option<UnixTime>,
+    /// When the second factor last passed in this session (sign-in or step-up).
+    pub factor_verified_at: Option<UnixTime>,
 }
 
 pub(super) async fn insert(
@@ -23,9 +25,11 @@ pub(super) async fn insert(
     stage: SessionStage,
     times: SessionTimes,
 ) -> StoreResult<()> {
+    // An authenticated session exists only once the second factor passed: it starts fresh.
+    let verified_at = (stage == SessionStage::Authenticated).then_some(times.last_seen_at);
     sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id_hash)
     .bind(account_id)
@@ -33,6 +37,7 @@ pub(super) async fn insert(
     .bind(times.created_at)
     .bind(times.last_seen_at)
     .bind(times.expires_at)
+    .bind(verified_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -61,7 +66,8 @@ impl Store {
     /// the clock is the caller's rule to apply.
     pub async fn session(&self, id_hash: &[u8]) -> StoreResult<Option<Session>> {
         let row = sqlx::query(
-            "SELECT id_hash, account_id, stage, created_at, last_seen_at, expires_at, code_sent_at
+            "SELECT id_hash, account_id, stage, created_at, last_seen_at, expires_at, code_sent_at,
+                    factor_verified_at
              FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
         )
         .bind(id_hash)
@@ -79,6 +85,7 @@ impl Store {
                 expires_at: row.try_get("expires_at")?,
             },
             code_sent_at: row.try_get("code_sent_at")?,
+            factor_verified_at: row.try_get("factor_verified_at")?,
         }))
     }
 

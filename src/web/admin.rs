@@ -18,7 +18,10 @@ use crate::store::AccountFlag;
 fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
     match problem {
         AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
-        AdminRefusal::StepUp => Ok(Redirect::to("/login/email?notice=step-up").into_response()),
+        // Step-up in place: the second factor again, then back to the console.
+        AdminRefusal::StepUp => {
+            Ok(Redirect::to(&super::step_up::again_then("/admin")).into_response())
+        }
         AdminRefusal::Internal(e) => Err(e.into()),
         AdminRefusal::NotAdministrator | AdminRefusal::NotFound => Err(WebError::NotFound),
         other => Err(WebError::Message {

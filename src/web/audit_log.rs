@@ -21,7 +21,9 @@ const PER_PAGE: i64 = 100;
 fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
     match problem {
         AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
-        AdminRefusal::StepUp => Ok(Redirect::to("/login/email?notice=step-up").into_response()),
+        AdminRefusal::StepUp => {
+            Ok(Redirect::to(&super::step_up::again_then("/admin/audit")).into_response())
+        }
         AdminRefusal::Internal(e) => Err(e.into()),
         _ => Err(WebError::NotFound),
     }

@@ -1,6 +1,7 @@
 //! The web pages: axum handlers, one module per journey. Handlers extract, call a flow and
 //! render; decisions live in the flows.
 
+mod account;
 mod admin;
 mod api;
 mod audit_log;
@@ -17,6 +18,7 @@ mod recovery;
 mod register;
 mod session;
 mod sessions;
+mod step_up;
 mod terms;
 mod verify;
 
@@ -80,6 +82,15 @@ pub fn router(app: AppState) -> Router {
             get(recovery::trouble_form).post(recovery::trouble_submit),
         )
         .route("/help", get(recovery::help))
+        .route("/verify/again", get(step_up::page))
+        .route("/verify/again/send", post(step_up::send))
+        .route("/verify/again/check", post(step_up::check))
+        .route("/account", get(account::page))
+        .route("/account/email/send", post(account::send_email))
+        .route("/account/email/check", post(account::check_email))
+        .route("/account/phone/send", post(account::send_phone))
+        .route("/account/phone/check", post(account::check_phone))
+        .route("/account/method/email", post(account::use_email))
         .route("/sessions", get(sessions::list))
         .route("/sessions/end-others", post(sessions::end_others))
         .route("/sessions/{reference}/end", post(sessions::end))

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+mod account;
 mod admin;
 mod api;
 mod audit_viewer;

@@ -1,0 +1,346 @@
+//! Your account: a signed-in person changes their email address, their phone number or their
+//! verification method (OWASP ASVS 5.0 7.5.1 and 7.5.3; NIST SP 800-63B 4.2.3 and 6.1.2).
+//! Every change needs the second factor passed within 15 minutes (step-up), a new address or
+//! number is confirmed by a code sent to it before it replaces the old one, the person is told
+//! on the old address and the new, the account's other sessions end, and the change, its
+//! session ends and its audit entry are one transaction.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::delivery::EmailMessage;
+use crate::domain::account::{Account, MfaMethod};
+use crate::domain::code::CodePurpose;
+use crate::domain::email::{Email, EmailProblem};
+use crate::domain::mask;
+use crate::domain::phone::{PhoneNumber, PhoneProblem};
+use crate::flows::email_code::{Factor, VerifyProblem, send_code_email};
+use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
+use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
+use crate::flows::{Internal, human_time};
+use crate::store::{Session, StoreError};
+
+/// What the account page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountPage {
+    pub email: String,
+    /// `email` or `phone`.
+    pub method: &'static str,
+    /// The number on file, masked.
+    pub phone: Option<String>,
+    /// Which factors the organization allows.
+    pub email_allowed: bool,
+    pub phone_allowed: bool,
+    /// A new address or number waits for its code: which (`email` or `phone`) and where to.
+    pub pending: Option<&'static str>,
+    pub sent_to: Option<String>,
+    pub expires_in: Option<i64>,
+    pub retry_in: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeProblem {
+    /// The factor was not passed recently: the page sends the person to pass it again.
+    #[error("For your security, confirm it is you with your verification code first.")]
+    NotFresh,
+    #[error("{0}")]
+    Email(EmailProblem),
+    #[error("That is already your email address.")]
+    SameEmail,
+    #[error(
+        "That email address belongs to another account, so it cannot be yours too. Enter a different address; nothing was changed."
+    )]
+    EmailTaken,
+    #[error("{0}")]
+    Phone(PhoneProblem),
+    #[error("That is already your phone number.")]
+    SamePhone,
+    #[error(
+        "Your organization does not allow {0} as a verification method. Ask your Portal Administrator if you need it."
+    )]
+    MethodNotAllowed(&'static str),
+    #[error("Email is already your verification method.")]
+    AlreadyEmail,
+    #[error(transparent)]
+    Send(CodeSendProblem),
+    #[error(transparent)]
+    Code(VerifyProblem),
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<StoreError> for ChangeProblem {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// The account behind a session whose factor is fresh; otherwise `NotFresh`.
+async fn fresh_account(app: &App, session: &Session) -> Result<Account, ChangeProblem> {
+    if !is_fresh(app, session) {
+        return Err(ChangeProblem::NotFresh);
+    }
+    Ok(signed_in_account(app, session).await?)
+}
+
+pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal> {
+    let account = signed_in_account(app, session).await?;
+    let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
+    let now = app.now();
+    let live = app.store.live_code(&session.id_hash).await?;
+    let pending = live.as_ref().and_then(|c| match c.purpose.as_str() {
+        "new-email" => Some(("email", mask::email(&c.destination))),
+        "new-phone" => Some(("phone", masked(app, &c.destination))),
+        _ => None,
+    });
+    Ok(AccountPage {
+        email: account.email.to_string(),
+        method: account.mfa_method.unwrap_or(MfaMethod::Email).as_str(),
+        phone: phone_on_file(app, &account)?.map(|p| p.masked()),
+        email_allowed,
+        phone_allowed,
+        pending: pending.as_ref().map(|(what, _)| *what),
+        sent_to: pending.map(|(_, to)| to),
+        expires_in: live
+            .filter(|c| c.purpose != CodePurpose::StepUp.as_str())
+            .map(|c| (c.expires_at - now).max(0)),
+        retry_in: session.code_sent_at.map_or(0, |sent| {
+            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+        }),
+    })
+}
+
+/// A new email address: checked, not anyone else's, then a code is sent to it (Send
+/// Verification Code). Nothing changes until the code comes back.
+pub async fn request_email(app: &App, session: &Session, typed: &str) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let new = Email::parse(typed).map_err(ChangeProblem::Email)?;
+    if new == account.email {
+        return Err(ChangeProblem::SameEmail);
+    }
+    if app.store.account_by_email(&new).await?.is_some() {
+        return Err(ChangeProblem::EmailTaken);
+    }
+    send_code_email(
+        app,
+        &session.id_hash,
+        &account,
+        new.as_str(),
+        app.config.policy.code_ttl_secs,
+        CodePurpose::NewEmail,
+    )
+    .await
+    .map_err(|e| ChangeProblem::Send(CodeSendProblem::Email(e)))
+}
+
+/// Verify Code for a new email address: it replaces the old one, both are told, and every
+/// other session ends.
+pub async fn confirm_email(app: &App, session: &Session, typed: &str) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let who = audit::account(account.id);
+    let old = account.email.to_string();
+    let live = app.store.live_code(&session.id_hash).await?;
+    let new = live
+        .filter(|c| c.purpose == CodePurpose::NewEmail.as_str())
+        .map_or_else(String::new, |c| c.destination);
+    let done = |ended: u64| {
+        AuditEvent::new("email-changed", who.clone(), who.clone())
+            .with("from", mask::email(&old))
+            .with("to", mask::email(&new))
+            .with("other_sessions_ended", ended as i64)
+    };
+    let (new, _) = confirmed(
+        check_code(
+            app,
+            session,
+            &account,
+            typed,
+            (CodePurpose::NewEmail, Factor::Email),
+            None,
+            done,
+        )
+        .await,
+    )?;
+    let change = format!(
+        "The email address of your portal account was changed from {} to {}",
+        mask::email(&old),
+        mask::email(&new)
+    );
+    for to in [old.as_str(), new.as_str()] {
+        notify(
+            app,
+            &account,
+            to,
+            "Your portal email address was changed",
+            &change,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A new phone number (a phone user's new number, or an email user moving to the phone):
+/// validated as at registration, allowed by the organization, then Send Code texts it a code.
+pub async fn request_phone(
+    app: &App,
+    session: &Session,
+    country_code: &str,
+    number: &str,
+    client: &str,
+) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let (_, phone_allowed) = app.store.allowed_factors(account.id).await?;
+    if !MfaMethod::Phone.allowed_by(true, phone_allowed) {
+        return Err(ChangeProblem::MethodNotAllowed("the phone"));
+    }
+    let allowed = app
+        .config
+        .policy
+        .country_codes()
+        .map_err(|e| Internal::Other(anyhow::anyhow!(e)))?;
+    let phone = PhoneNumber::parse(country_code, number, &allowed).map_err(ChangeProblem::Phone)?;
+    if phone_on_file(app, &account)?.is_some_and(|p| p.e164() == phone.e164()) {
+        return Err(ChangeProblem::SamePhone);
+    }
+    send_to(
+        app,
+        &session.id_hash,
+        &account,
+        &phone,
+        Channel::Sms,
+        CodePurpose::NewPhone,
+        client,
+    )
+    .await
+    .map_err(|e| ChangeProblem::Send(CodeSendProblem::Phone(e)))
+}
+
+/// Verify Code for a new phone number: it becomes the number on file and the factor, the
+/// person is told by email, and every other session ends.
+pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let who = audit::account(account.id);
+    let old = phone_on_file(app, &account)?.map(|p| p.masked());
+    let switching = account.mfa_method != Some(MfaMethod::Phone);
+    let new = app
+        .store
+        .live_code(&session.id_hash)
+        .await?
+        .filter(|c| c.purpose == CodePurpose::NewPhone.as_str())
+        .map_or_else(String::new, |c| masked(app, &c.destination));
+    let done = |ended: u64| {
+        let event = if switching {
+            AuditEvent::new("mfa-method-changed", who.clone(), who.clone())
+                .with("from", MfaMethod::Email.as_str())
+                .with("to", MfaMethod::Phone.as_str())
+        } else {
+            AuditEvent::new("phone-changed", who.clone(), who.clone())
+                .with("from", old.clone().unwrap_or_default())
+        };
+        event
+            .with("phone", new.clone())
+            .with("other_sessions_ended", ended as i64)
+    };
+    confirmed(
+        check_code(
+            app,
+            session,
+            &account,
+            typed,
+            (CodePurpose::NewPhone, Factor::Sms),
+            None,
+            done,
+        )
+        .await,
+    )?;
+    let change = if switching {
+        format!("Your portal account's verification method was changed to the phone number {new}")
+    } else {
+        format!("The phone number of your portal account was changed to {new}")
+    };
+    let subject = if switching {
+        "Your portal verification method was changed"
+    } else {
+        "Your portal phone number was changed"
+    };
+    notify(app, &account, account.email.as_str(), subject, &change).await
+}
+
+/// A phone user makes email their factor (the email address on file, verified by the
+/// registration link); the number is forgotten.
+pub async fn switch_to_email(app: &App, session: &Session) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let (email_allowed, _) = app.store.allowed_factors(account.id).await?;
+    if !MfaMethod::Email.allowed_by(email_allowed, true) {
+        return Err(ChangeProblem::MethodNotAllowed("email"));
+    }
+    if account.mfa_method != Some(MfaMethod::Phone) {
+        return Err(ChangeProblem::AlreadyEmail);
+    }
+    let who = audit::account(account.id);
+    let old = phone_on_file(app, &account)?.map(|p| p.masked());
+    let changed = app
+        .store
+        .switch_to_email_factor(account.id, &session.id_hash, app.now(), |ended| {
+            AuditEvent::new("mfa-method-changed", who.clone(), who.clone())
+                .with("from", MfaMethod::Phone.as_str())
+                .with("to", MfaMethod::Email.as_str())
+                .with("phone", old.unwrap_or_default())
+                .with("other_sessions_ended", ended as i64)
+        })
+        .await?;
+    if !changed {
+        return Err(ChangeProblem::AlreadyEmail);
+    }
+    let change = "Your portal account's verification method was changed to email, and its phone number was removed";
+    notify(
+        app,
+        &account,
+        account.email.as_str(),
+        "Your portal verification method was changed",
+        change,
+    )
+    .await
+}
+
+/// A checked code's outcome as the account page's problem: an address taken meanwhile is
+/// said plainly (the transaction changed nothing).
+fn confirmed(
+    outcome: Result<(String, u64), VerifyProblem>,
+) -> Result<(String, u64), ChangeProblem> {
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(VerifyProblem::Internal(Internal::Store(StoreError::Conflict))) => {
+            Err(ChangeProblem::EmailTaken)
+        }
+        Err(problem) => Err(ChangeProblem::Code(problem)),
+    }
+}
+
+/// Tells the person of a change; a notice that cannot be sent is logged and the change stands.
+async fn notify(
+    app: &App,
+    account: &Account,
+    to: &str,
+    subject: &str,
+    change: &str,
+) -> Result<(), ChangeProblem> {
+    let now = app.now();
+    let context = minijinja::context! {
+        name => account.display_name.as_str(),
+        change,
+        when => human_time(now),
+        login => app.url("/login"),
+    };
+    let message = EmailMessage {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: crate::templates::render("email/account_changed.txt", &context)
+            .map_err(Internal::from)?,
+        html: crate::templates::render("email/account_changed.html", &context)
+            .map_err(Internal::from)?,
+    };
+    if let Err(e) = app.mailer.send(&message, now).await {
+        tracing::warn!(error = %e, account_id = account.id, "account-changed notice not sent");
+    }
+    Ok(())
+}

@@ -1,0 +1,265 @@
+//! Step-up: a signed-in person passes their second factor again, in place, before a
+//! sensitive action (administration; changing their email, phone or factor). OWASP ASVS 5.0
+//! 7.5.3 and NIST SP 800-63B 4.2.3 ask for re-authentication there; a full sign-in is not
+//! needed, the factor is. The code is the sign-in code's kind (CSPRNG, keyed hash, bound to
+//! the session, 5 tries, consumed atomically, cool-down, daily caps for texts), marked for
+//! this purpose only, and a right one replaces the session by one whose factor is fresh.
+
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{Purpose, constant_time_eq, random_token};
+use crate::domain::account::{Account, MfaMethod};
+use crate::domain::code::{CodePurpose, OneTimeCode};
+use crate::domain::mask;
+use crate::domain::session::{SessionStage, factor_is_fresh};
+use crate::flows::email_code::{Factor, SendProblem, VerifyProblem};
+use crate::flows::phone_code::{Channel, PhoneSendProblem, masked, phone_on_file, send_to};
+use crate::flows::sign_in::throttle_key;
+use crate::flows::{Internal, human_duration};
+use crate::store::{Session, SignedInCheck, SignedInOutcome, StoreError};
+
+/// Whether the session passed its second factor recently enough for a sensitive action.
+pub fn is_fresh(app: &App, session: &Session) -> bool {
+    session.stage == SessionStage::Authenticated
+        && factor_is_fresh(session.factor_verified_at, app.now())
+}
+
+/// What the re-verification page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepUpPage {
+    /// `email` or `phone`: which factor is asked for again.
+    pub method: &'static str,
+    /// Where the code goes, masked.
+    pub destination: String,
+    /// A code was sent and waits: where to (masked) and for how much longer it works.
+    pub sent_to: Option<String>,
+    pub expires_in: Option<i64>,
+    pub lifetime: String,
+    /// Seconds until another code may be sent.
+    pub retry_in: i64,
+}
+
+/// The account behind a signed-in session.
+pub(crate) async fn signed_in_account(app: &App, session: &Session) -> Result<Account, Internal> {
+    let id = session
+        .account_id
+        .filter(|_| session.stage == SessionStage::Authenticated)
+        .ok_or_else(|| anyhow::anyhow!("not a signed-in session"))?;
+    Ok(app.store.account_by_id(id).await?)
+}
+
+/// The factor the account registered: email unless it is the phone.
+fn method_of(account: &Account) -> MfaMethod {
+    account.mfa_method.unwrap_or(MfaMethod::Email)
+}
+
+/// The emailed code lives as long as the login code (the guide's 30 seconds); a text as long
+/// as a text at sign-in.
+fn lifetime(app: &App, method: MfaMethod) -> i64 {
+    match method {
+        MfaMethod::Email => app.config.policy.email_login_code_ttl_secs,
+        MfaMethod::Phone => app.config.policy.code_ttl_secs,
+    }
+}
+
+pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> {
+    let account = signed_in_account(app, session).await?;
+    let method = method_of(&account);
+    let now = app.now();
+    let live = app
+        .store
+        .live_code(&session.id_hash)
+        .await?
+        .filter(|c| c.purpose == CodePurpose::StepUp.as_str());
+    let show = |stored: &str| match method {
+        MfaMethod::Email => mask::email(stored),
+        MfaMethod::Phone => masked(app, stored),
+    };
+    let destination = match method {
+        MfaMethod::Email => mask::email(account.email.as_str()),
+        MfaMethod::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
+    };
+    Ok(StepUpPage {
+        method: method.as_str(),
+        destination,
+        sent_to: live.as_ref().map(|c| show(&c.destination)),
+        expires_in: live.as_ref().map(|c| (c.expires_at - now).max(0)),
+        lifetime: human_duration(lifetime(app, method)),
+        retry_in: session.code_sent_at.map_or(0, |sent| {
+            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+        }),
+    })
+}
+
+/// Why a code was not sent: the email factor's reasons or the phone's.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeSendProblem {
+    #[error(transparent)]
+    Email(SendProblem),
+    #[error(transparent)]
+    Phone(PhoneSendProblem),
+    #[error(
+        "No phone number is on file for this account. Ask your Portal Administrator to reset your MFA."
+    )]
+    NoPhone,
+}
+
+impl CodeSendProblem {
+    /// The session is gone: the person signs in again.
+    pub fn session_ended(&self) -> bool {
+        matches!(
+            self,
+            Self::Email(SendProblem::SessionEnded) | Self::Phone(PhoneSendProblem::SessionEnded)
+        )
+    }
+
+    pub fn internal(self) -> Result<Internal, Self> {
+        match self {
+            Self::Email(SendProblem::Internal(e)) | Self::Phone(PhoneSendProblem::Internal(e)) => {
+                Ok(e)
+            }
+            other => Err(other),
+        }
+    }
+
+    /// Asked again too soon, or today's texts are used up.
+    pub fn too_many(&self) -> bool {
+        matches!(
+            self,
+            Self::Email(SendProblem::CoolingDown { .. })
+                | Self::Phone(
+                    PhoneSendProblem::CoolingDown { .. } | PhoneSendProblem::CapReached { .. }
+                )
+        )
+    }
+}
+
+/// Send Verification Code (email users) or Send Code (phone users): a code to the factor on
+/// file, for this session's step-up only.
+pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), CodeSendProblem> {
+    let account = signed_in_account(app, session)
+        .await
+        .map_err(|e| CodeSendProblem::Email(e.into()))?;
+    let method = method_of(&account);
+    let ttl = lifetime(app, method);
+    match method {
+        MfaMethod::Email => {
+            let to = account.email.to_string();
+            crate::flows::email_code::send_code_email(
+                app,
+                &session.id_hash,
+                &account,
+                &to,
+                ttl,
+                CodePurpose::StepUp,
+            )
+            .await
+            .map_err(CodeSendProblem::Email)
+        }
+        MfaMethod::Phone => {
+            let phone = phone_on_file(app, &account)
+                .map_err(|e| CodeSendProblem::Phone(e.into()))?
+                .ok_or(CodeSendProblem::NoPhone)?;
+            send_to(
+                app,
+                &session.id_hash,
+                &account,
+                &phone,
+                Channel::Sms,
+                CodePurpose::StepUp,
+                client,
+            )
+            .await
+            .map_err(CodeSendProblem::Phone)
+        }
+    }
+}
+
+/// Verify Code: a right code replaces the session by one whose factor is fresh; its cookie
+/// value is returned. A wrong or expired one changes nothing but the count of tries.
+pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String, VerifyProblem> {
+    let account = signed_in_account(app, session).await?;
+    let factor = match method_of(&account) {
+        MfaMethod::Email => Factor::Email,
+        MfaMethod::Phone => Factor::Sms,
+    };
+    let token = random_token().map_err(Internal::from)?;
+    let new_hash = app.keys.hash(Purpose::Session, token.as_bytes());
+    let who = audit::account(account.id);
+    let done = |_| {
+        AuditEvent::new("step-up-passed", who.clone(), who.clone()).with("factor", factor.name())
+    };
+    check_code(
+        app,
+        session,
+        &account,
+        typed,
+        (CodePurpose::StepUp, factor),
+        Some(&new_hash),
+        done,
+    )
+    .await?;
+    Ok(token)
+}
+
+/// Checks a signed-in session's code of `purpose`, after the same lock-out check as at
+/// sign-in (wrong codes count towards it). Returns where the code went and how many other
+/// sessions ended.
+pub(crate) async fn check_code(
+    app: &App,
+    session: &Session,
+    account: &Account,
+    typed: &str,
+    (purpose, factor): (CodePurpose, Factor),
+    new_session_hash: Option<&[u8]>,
+    done: impl FnOnce(u64) -> AuditEvent,
+) -> Result<(String, u64), VerifyProblem> {
+    let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
+    let key = throttle_key(app, account.email.as_str());
+    let now = app.now();
+    if let Some(until) = app
+        .store
+        .throttle(&key)
+        .await
+        .map_err(Internal::from)?
+        .locked_at(now)
+    {
+        return Err(VerifyProblem::Locked { until });
+    }
+    let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
+    let who = audit::account(account.id);
+    let outcome = app
+        .store
+        .check_signed_in_code(
+            SignedInCheck {
+                session_hash: &session.id_hash,
+                account_id: account.id,
+                purpose,
+                new_session_hash,
+                throttle_key: &key,
+                now,
+                policy: &app.config.policy,
+            },
+            |stored| constant_time_eq(stored, &submitted),
+            done,
+            |refusal| {
+                AuditEvent::new("code-refused", who.clone(), who.clone())
+                    .with("channel", factor.name())
+                    .with("purpose", purpose.as_str())
+                    .with("reason", format!("{refusal:?}"))
+            },
+        )
+        .await;
+    match outcome {
+        Ok(SignedInOutcome::Done {
+            destination,
+            other_sessions_ended,
+        }) => Ok((destination, other_sessions_ended)),
+        Ok(SignedInOutcome::Refused(refusal, throttle)) => match throttle.locked_at(now) {
+            Some(until) => Err(VerifyProblem::Locked { until }),
+            None => Err(VerifyProblem::Refused(refusal, factor)),
+        },
+        Err(StoreError::NotFound) => Err(VerifyProblem::SessionEnded),
+        Err(e) => Err(Internal::from(e).into()),
+    }
+}

@@ -1,0 +1,169 @@
+//! Confirm it is you (`/verify/again`): a signed-in person passes their second factor again,
+//! in place, and goes on to `next`, a page of this portal.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use axum_extra::extract::CookieJar;
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::{self, CurrentSession};
+use super::{AppState, WebError, page};
+use crate::domain::session::{SessionStage, local_path};
+use crate::flows;
+use crate::flows::email_code::VerifyProblem;
+use crate::store::Session;
+
+/// The re-verification page's address that leads on to `next` afterwards.
+pub fn again_then(next: &str) -> String {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("next", next)
+        .finish();
+    format!("/verify/again?{query}")
+}
+
+/// Where to go on to: a local path of this portal, or home when none was given. Anything
+/// else (another site, `//host`) is refused, so the page cannot be an open redirect.
+fn next_of(raw: &str) -> Result<String, WebError> {
+    if raw.is_empty() {
+        return Ok("/".into());
+    }
+    local_path(raw).map(str::to_string).ok_or(WebError::Message {
+        status: StatusCode::BAD_REQUEST,
+        title: "That address is not allowed",
+        message: "After confirming it is you, the portal only goes on to one of its own pages. Start again from the home page.".into(),
+        next_href: "/",
+        next_label: "Home",
+    })
+}
+
+fn signed_in(current: Option<Session>) -> Option<Session> {
+    current.filter(|s| s.stage == SessionStage::Authenticated)
+}
+
+fn not_signed_in() -> Response {
+    Redirect::to("/login?notice=timed-out").into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextForm {
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    Query(query): Query<NextForm>,
+) -> Result<Response, WebError> {
+    let next = next_of(&query.next)?;
+    let Some(session) = signed_in(current) else {
+        return Ok(not_signed_in());
+    };
+    render(&app, &csrf, &session, &next, None, StatusCode::OK).await
+}
+
+async fn render(
+    app: &AppState,
+    csrf: &CsrfToken,
+    session: &Session,
+    next: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let state = flows::step_up::page(app, session).await?;
+    page::render(
+        status,
+        "pages/verify_again.html",
+        csrf,
+        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), next, error },
+    )
+}
+
+/// The client's address, for the daily caps on texts.
+pub(super) fn client_of(client: Option<Extension<ConnectInfo<SocketAddr>>>) -> String {
+    client.map_or_else(
+        || "unknown".to_string(),
+        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
+    )
+}
+
+pub async fn send(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<NextForm>,
+) -> Result<Response, WebError> {
+    let next = next_of(&form.next)?;
+    let Some(session) = signed_in(current) else {
+        return Ok(not_signed_in());
+    };
+    let problem = match flows::step_up::send(&app, &session, &client_of(client)).await {
+        Ok(()) => return Ok(Redirect::to(&again_then(&next)).into_response()),
+        Err(problem) if problem.session_ended() => return Ok(not_signed_in()),
+        Err(problem) => match problem.internal() {
+            Ok(e) => return Err(e.into()),
+            Err(problem) => problem,
+        },
+    };
+    let status = if problem.too_many() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    // The session may have changed (a withdrawn code): read it again.
+    let session = flows::session::current_by_hash(&app, &session.id_hash)
+        .await?
+        .unwrap_or(session);
+    render(
+        &app,
+        &csrf,
+        &session,
+        &next,
+        Some(problem.to_string()),
+        status,
+    )
+    .await
+}
+
+/// Verify Code: a right code gives the browser a new session (fresh factor) and goes on.
+pub async fn check(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    CurrentSession(current): CurrentSession,
+    jar: CookieJar,
+    Form(form): Form<NextForm>,
+) -> Result<Response, WebError> {
+    let next = next_of(&form.next)?;
+    let Some(session) = signed_in(current) else {
+        return Ok(not_signed_in());
+    };
+    match flows::step_up::verify(&app, &session, &form.code).await {
+        Ok(token) => {
+            Ok((jar.add(session::cookie(&app, token)), Redirect::to(&next)).into_response())
+        }
+        Err(VerifyProblem::SessionEnded) => Ok(not_signed_in()),
+        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+        Err(problem) => {
+            let status = super::verify::code_problem_status(&problem);
+            render(
+                &app,
+                &csrf,
+                &session,
+                &next,
+                Some(problem.to_string()),
+                status,
+            )
+            .await
+        }
+    }
+}

@@ -1,0 +1,561 @@
+//! Step-up in place and the account page: a signed-in person passes the second factor again
+//! without signing in again (OWASP ASVS 5.0 7.5.3; NIST SP 800-63B 4.2.3), and changes their
+//! email address, phone number or factor only with a fresh factor, the new address or number
+//! confirmed by a code sent to it, notices to the old and new addresses, and the other
+//! sessions ended (ASVS 7.5.1, 7.4.3; NIST SP 800-63B 6.1.2).
+
+use tessera::domain::account::Role;
+use tessera::flows::invitation::InvitationRequest;
+
+use crate::helpers::{Backend, Browser, TestApp, sms_code, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "marmalade orbit kettle";
+
+/// Lets the factor go stale (more than 15 minutes) while the session stays alive.
+async fn let_the_factor_go_stale(app: &TestApp, browser: &Browser) {
+    app.clock.advance(10 * 60);
+    browser.get("/").await;
+    app.clock.advance(6 * 60);
+}
+
+fn events_of(app_events: &[(String, String, String, String)], event: &str) -> Vec<String> {
+    app_events
+        .iter()
+        .filter(|e| e.0 == event)
+        .map(|e| e.3.clone())
+        .collect()
+}
+
+async fn audit(app: &TestApp) -> Vec<(String, String, String, String)> {
+    app.app.store.recent_audit(1000).await.unwrap()
+}
+
+async fn asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_console(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = crate::admin::org_admin(&app, "Northside Clinic", "boss@north.example.org").await;
+    let_the_factor_go_stale(&app, &admin).await;
+    let before = app.audit_events().await;
+    let page = admin.get("/admin").await;
+    assert!(
+        page.url.ends_with("/verify/again?next=%2Fadmin") && page.has("Confirm it is you"),
+        "{}",
+        page.url
+    );
+    assert!(page.has("Send Verification Code"), "{}", page.body);
+
+    let page = admin
+        .post("/verify/again/send", &[("next", "/admin")])
+        .await;
+    assert!(page.has("We sent a verification code"), "{}", page.body);
+    let code = app.latest_code("boss@north.example.org").await;
+
+    // A wrong code does not stamp the session: the console still asks for the factor.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = admin
+        .post(
+            "/verify/again/check",
+            &[("code", wrong), ("next", "/admin")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.has("not right"), "{}", page.body);
+    assert!(admin.get("/admin").await.url.contains("/verify/again"));
+
+    let cookie_before = admin.cookie("tessera_session").unwrap();
+    let page = admin
+        .post(
+            "/verify/again/check",
+            &[("code", &code), ("next", "/admin")],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.url.ends_with("/admin"), "{}", page.url);
+    assert!(page.has("Send invitation"), "{}", page.body);
+    // ASVS 7.2.4: a new session identifier at re-authentication too.
+    assert_ne!(admin.cookie("tessera_session").unwrap(), cookie_before);
+
+    // No new sign-in: no password was asked for; each step is in the audit log.
+    let events = app.audit_events().await;
+    let new: Vec<&String> = events[before.len()..].iter().collect();
+    assert!(!new.iter().any(|e| *e == "password-accepted"), "{new:?}");
+    for expected in ["code-sent", "code-refused", "step-up-passed"] {
+        assert!(new.iter().any(|e| *e == expected), "{expected}: {new:?}");
+    }
+    let sent = events_of(&audit(&app).await, "code-sent");
+    assert!(sent[0].contains("\"purpose\":\"step-up\""), "{sent:?}");
+    assert!(sent[0].contains("b***@north.example.org"), "{sent:?}");
+
+    // Fresh for 15 minutes, then stale again.
+    app.clock.advance(10 * 60);
+    assert_eq!(admin.get("/admin").await.status, 200);
+    app.clock.advance(6 * 60);
+    assert!(
+        admin
+            .get("/admin/audit")
+            .await
+            .url
+            .ends_with("/verify/again?next=%2Fadmin%2Faudit")
+    );
+}
+
+async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("olga@example.org", "Olga Berg", PASSWORD)
+        .await;
+    let_the_factor_go_stale(&app, &user).await;
+    user.post("/verify/again/send", &[("next", "/account")])
+        .await;
+    let code = app.latest_code("olga@example.org").await;
+    // The emailed code lives 30 seconds, as the login code does.
+    app.clock.advance(31);
+    let page = user
+        .post(
+            "/verify/again/check",
+            &[("code", &code), ("next", "/account")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.has("expired"), "{}", page.body);
+    let page = user
+        .post("/account/email/send", &[("email", "olga.new@example.org")])
+        .await;
+    assert!(page.url.contains("/verify/again"), "{}", page.url);
+    assert!(
+        app.mail
+            .messages_to("olga.new@example.org")
+            .await
+            .is_empty()
+    );
+
+    // A code sent to a new address only confirms that address: it never passes as the
+    // second factor (else whoever reads the new mailbox could keep the factor fresh).
+    let page = user
+        .post("/verify/again/send", &[("next", "/account")])
+        .await;
+    assert!(page.has("We sent"), "{}", page.body);
+    app.clock.advance(20);
+    let code = app.latest_code("olga@example.org").await;
+    user.post(
+        "/verify/again/check",
+        &[("code", &code), ("next", "/account")],
+    )
+    .await;
+    app.clock.advance(20);
+    user.post("/account/email/send", &[("email", "olga.new@example.org")])
+        .await;
+    let foreign = app.latest_code("olga.new@example.org").await;
+    let_the_factor_go_stale(&app, &user).await;
+    let cookie = user.cookie("tessera_session").unwrap();
+    let page = user
+        .post(
+            "/verify/again/check",
+            &[("code", &foreign), ("next", "/account")],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(user.cookie("tessera_session").unwrap(), cookie);
+    let refused = events_of(&audit(&app).await, "code-refused");
+    assert!(
+        refused[0].contains("\"purpose\":\"step-up\""),
+        "{refused:?}"
+    );
+}
+
+async fn next_must_be_a_page_of_the_portal(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("nils@example.org", "Nils Holm", PASSWORD)
+        .await;
+    for next in ["https://evil.example/", "//evil.example", "/\\evil.example"] {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", next)
+            .finish();
+        let page = user.get(&format!("/verify/again?{query}")).await;
+        assert_eq!(page.status, 400, "{next}");
+        assert!(page.has("only goes on to one of its own pages"), "{next}");
+    }
+    let_the_factor_go_stale(&app, &user).await;
+    user.post("/verify/again/send", &[("next", "/")]).await;
+    let code = app.latest_code("nils@example.org").await;
+    let client = user.not_following_redirects();
+    let csrf = user.csrf().await;
+    let response = client
+        .post(format!("{}/verify/again/check", user.base))
+        .form(&[
+            ("code", code.as_str()),
+            ("next", "https://evil.example/"),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none());
+    // The refused request did not use the code up: with a local next it works.
+    let response = client
+        .post(format!("{}/verify/again/check", user.base))
+        .form(&[
+            ("code", code.as_str()),
+            ("next", "/account"),
+            ("csrf_token", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/account");
+}
+
+async fn asvs_7_5_3_an_email_change_without_a_fresh_factor_is_sent_to_verify_again(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("pia@example.org", "Pia Lind", PASSWORD)
+        .await;
+    let_the_factor_go_stale(&app, &user).await;
+    let page = user
+        .post("/account/email/send", &[("email", "pia.new@example.org")])
+        .await;
+    assert!(
+        page.url.ends_with("/verify/again?next=%2Faccount"),
+        "{}",
+        page.url
+    );
+    assert!(app.mail.messages_to("pia.new@example.org").await.is_empty());
+
+    // After the factor again, the change goes ahead without signing in.
+    user.post("/verify/again/send", &[("next", "/account")])
+        .await;
+    let code = app.latest_code("pia@example.org").await;
+    let page = user
+        .post(
+            "/verify/again/check",
+            &[("code", &code), ("next", "/account")],
+        )
+        .await;
+    assert!(page.url.ends_with("/account"), "{}", page.url);
+    let page = user
+        .post("/account/email/send", &[("email", "pia.new@example.org")])
+        .await;
+    assert!(
+        page.has("We sent a verification code to p***@example.org"),
+        "{}",
+        page.body
+    );
+}
+
+async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("ruth@example.org", "Ruth Dahl", PASSWORD)
+        .await;
+    let elsewhere = app.new_browser();
+    elsewhere.sign_in("ruth@example.org", PASSWORD).await;
+    elsewhere.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("ruth@example.org").await;
+    elsewhere
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert!(elsewhere.get("/").await.has("Welcome, Ruth Dahl"));
+
+    let page = user.get("/").await;
+    assert!(
+        page.has("href=\"/account\""),
+        "the home page links the account page"
+    );
+    let page = user
+        .post(
+            "/account/email/send",
+            &[("email", " Ruth.New@Example.org ")],
+        )
+        .await;
+    assert!(page.url.ends_with("/account"), "{}", page.url);
+    assert!(
+        page.has("We sent a verification code to r***@example.org"),
+        "{}",
+        page.body
+    );
+    // Nothing changes before the new address answers.
+    assert!(user.get("/account").await.has("ruth@example.org"));
+    let code = app.latest_code("ruth.new@example.org").await;
+    let page = user.post("/account/email/check", &[("code", &code)]).await;
+    assert!(page.url.ends_with("/account?done=email"), "{}", page.url);
+    assert!(page.has("Your email address is changed"), "{}", page.body);
+    assert!(page.has("ruth.new@example.org"));
+
+    // Both addresses are told.
+    for address in ["ruth@example.org", "ruth.new@example.org"] {
+        let notices: Vec<_> = app
+            .mail
+            .messages_to(address)
+            .await
+            .into_iter()
+            .filter(|m| m.subject == "Your portal email address was changed")
+            .collect();
+        assert_eq!(notices.len(), 1, "{address}");
+        assert!(notices[0].text.contains("r***@example.org"));
+        assert!(notices[0].text.contains("every other session"));
+        assert!(!notices[0].html.is_empty());
+    }
+
+    // ASVS 7.4.3: the other session ended; this one goes on.
+    assert!(elsewhere.get("/").await.url.ends_with("/login"));
+    assert!(user.get("/").await.has("Welcome, Ruth Dahl"));
+
+    // The old address no longer signs in; the new one does, with a code sent to it.
+    let page = app
+        .new_browser()
+        .sign_in("ruth@example.org", PASSWORD)
+        .await;
+    assert!(page.has("not right"), "{}", page.body);
+    let browser = app.new_browser();
+    let page = browser.sign_in("ruth.new@example.org", PASSWORD).await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("ruth.new@example.org").await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert!(browser.get("/").await.has("Welcome, Ruth Dahl"));
+
+    // Audited, with the addresses masked, and found by the audit log's event filter.
+    for event in [
+        "email-changed",
+        "phone-changed",
+        "mfa-method-changed",
+        "step-up-passed",
+    ] {
+        let query = tessera::flows::audit_log::AuditQuery {
+            event: event.into(),
+            ..Default::default()
+        };
+        assert_eq!(tessera::flows::audit_log::problem(&query), None, "{event}");
+    }
+    let changed = events_of(&audit(&app).await, "email-changed");
+    assert_eq!(changed.len(), 1);
+    assert!(
+        changed[0].contains("\"other_sessions_ended\":1"),
+        "{}",
+        changed[0]
+    );
+    assert!(!changed[0].contains("ruth.new@"), "{}", changed[0]);
+}
+
+async fn a_taken_address_is_refused_with_a_clear_message_and_nothing_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("sara@example.org", "Sara Falk", PASSWORD)
+        .await;
+    let user = app
+        .active_user("tove@example.org", "Tove Falk", PASSWORD)
+        .await;
+    let mails_to_sara = app.mail.messages_to("sara@example.org").await.len();
+    let page = user
+        .post("/account/email/send", &[("email", "sara@example.org")])
+        .await;
+    assert_eq!(page.status, 409);
+    assert!(page.has("belongs to another account"), "{}", page.body);
+    assert_eq!(
+        app.mail.messages_to("sara@example.org").await.len(),
+        mails_to_sara,
+        "no code to someone else's address"
+    );
+
+    // Taken between the code and its confirmation: refused in the same transaction.
+    user.post("/account/email/send", &[("email", "ulla@example.org")])
+        .await;
+    let code = app.latest_code("ulla@example.org").await;
+    app.invite("ulla@example.org", "Ulla Falk").await;
+    let page = user.post("/account/email/check", &[("code", &code)]).await;
+    assert_eq!(page.status, 409);
+    assert!(page.has("belongs to another account"), "{}", page.body);
+    assert!(user.get("/account").await.has("tove@example.org"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE email = 'tove@example.org'")
+            .await,
+        1
+    );
+    assert!(events_of(&audit(&app).await, "email-changed").is_empty());
+    assert!(
+        app.new_browser()
+            .sign_in("tove@example.org", PASSWORD)
+            .await
+            .url
+            .ends_with("/verify/email")
+    );
+}
+
+async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_phone_user("vera@example.org", "Vera Ek", PASSWORD, "415 555 0161")
+        .await;
+    let page = user.get("/account").await;
+    assert!(page.has("Send Code"), "{}", page.body);
+
+    // Numbers are checked as at registration.
+    let page = user
+        .post(
+            "/account/phone/send",
+            &[("country_code", "+1"), ("phone", "555 0162")],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+
+    let page = user
+        .post(
+            "/account/phone/send",
+            &[("country_code", "+1"), ("phone", "(415) 555-0172")],
+        )
+        .await;
+    assert!(
+        page.has("We sent a verification code by text message"),
+        "{}",
+        page.body
+    );
+    let sms = app.twilio().wait_for_message_to("+14155550172", 0).await;
+    let page = user
+        .post("/account/phone/check", &[("code", &sms_code(&sms.body))])
+        .await;
+    assert!(page.url.ends_with("/account?done=phone"), "{}", page.url);
+    assert!(page.has("Your phone number is changed"), "{}", page.body);
+
+    let notices: Vec<_> = app
+        .mail
+        .messages_to("vera@example.org")
+        .await
+        .into_iter()
+        .filter(|m| m.subject == "Your portal phone number was changed")
+        .collect();
+    assert_eq!(notices.len(), 1);
+    let changed = events_of(&audit(&app).await, "phone-changed");
+    assert_eq!(changed.len(), 1);
+    assert!(!changed[0].contains("4155550172"), "masked: {}", changed[0]);
+    assert!(!changed[0].contains("555-0172"), "masked: {}", changed[0]);
+    // Stored encrypted.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE '%4155550172%'")
+            .await,
+        0
+    );
+
+    // The next step-up texts the new number.
+    let_the_factor_go_stale(&app, &user).await;
+    let page = user.get("/verify/again?next=/account").await;
+    assert!(page.has("Send Code"), "{}", page.body);
+    user.post("/verify/again/send", &[("next", "/account")])
+        .await;
+    let sms = app.twilio().wait_for_message_to("+14155550172", 1).await;
+    let page = user
+        .post(
+            "/verify/again/check",
+            &[("code", &sms_code(&sms.body)), ("next", "/account")],
+        )
+        .await;
+    assert!(page.url.ends_with("/account"), "{}", page.url);
+}
+
+async fn a_method_change_honours_the_organization_factor_policy(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", "Mixed Clinic");
+    let org = app
+        .app
+        .store
+        .create_org("Mixed Clinic", app.clock_now(), event)
+        .await
+        .unwrap();
+    let set = |email: bool, phone: bool| {
+        let event = tessera::audit::AuditEvent::new("factors-set", "test", "Mixed Clinic");
+        app.app
+            .store
+            .set_allowed_factors(org, email, phone, app.clock_now(), event)
+    };
+    let request = InvitationRequest {
+        email: "wim@mixed.example.org".into(),
+        display_name: "Wim Mixed".into(),
+        organization: Some("Mixed Clinic".into()),
+        role: Role::User,
+    };
+    let user = app.active_account(request, PASSWORD).await;
+
+    // Phone turned off: an email user cannot move to it.
+    set(true, false).await.unwrap();
+    assert!(!user.get("/account").await.has("Send Code"));
+    let page = user
+        .post(
+            "/account/phone/send",
+            &[("country_code", "+1"), ("phone", "415 555 0181")],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{} {}", page.url, page.body);
+    assert!(page.has("does not allow the phone"), "{}", page.body);
+    assert!(app.twilio().messages().is_empty());
+
+    // Allowed: the email user moves to the phone once the number answers.
+    set(true, true).await.unwrap();
+    user.post(
+        "/account/phone/send",
+        &[("country_code", "+1"), ("phone", "415 555 0181")],
+    )
+    .await;
+    let sms = app.twilio().wait_for_message_to("+14155550181", 0).await;
+    let page = user
+        .post("/account/phone/check", &[("code", &sms_code(&sms.body))])
+        .await;
+    assert!(page.url.ends_with("/account?done=phone"), "{}", page.url);
+    let changed = events_of(&audit(&app).await, "mfa-method-changed");
+    assert_eq!(changed.len(), 1);
+    assert!(changed[0].contains("\"to\":\"phone\""), "{}", changed[0]);
+    let page = app
+        .new_browser()
+        .sign_in("wim@mixed.example.org", PASSWORD)
+        .await;
+    assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+
+    // Email turned off: the phone user cannot move back.
+    set(false, true).await.unwrap();
+    let page = user.post("/account/method/email", &[]).await;
+    assert_eq!(page.status, 403);
+    assert!(page.has("does not allow email"), "{}", page.body);
+
+    // Allowed again: back to email; the number is forgotten and the person told.
+    set(true, true).await.unwrap();
+    let page = user.post("/account/method/email", &[]).await;
+    assert!(page.url.ends_with("/account?done=method"), "{}", page.url);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts WHERE mfa_method = 'email' AND phone_e164 IS NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(events_of(&audit(&app).await, "mfa-method-changed").len(), 2);
+    let notices = app
+        .mail
+        .messages_to("wim@mixed.example.org")
+        .await
+        .into_iter()
+        .filter(|m| m.subject == "Your portal verification method was changed")
+        .count();
+    assert_eq!(notices, 2);
+    let page = app
+        .new_browser()
+        .sign_in("wim@mixed.example.org", PASSWORD)
+        .await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+}
+
+on_both_backends!(
+    asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_console,
+    an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session,
+    next_must_be_a_page_of_the_portal,
+    asvs_7_5_3_an_email_change_without_a_fresh_factor_is_sent_to_verify_again,
+    asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both,
+    a_taken_address_is_refused_with_a_clear_message_and_nothing_changes,
+    nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number,
+    a_method_change_honours_the_organization_factor_policy,
+);
