@@ -14,6 +14,8 @@ mod ops;
 mod phone;
 mod recovery;
 mod registration;
+mod robustness;
 mod security;
 mod sign_in;
+mod snapshot;
 mod twilio_double;
