@@ -8,6 +8,7 @@ mod audit_viewer;
 mod browser;
 mod cli;
 mod codes;
+mod get_routes;
 mod helpers;
 mod import;
 mod ops;

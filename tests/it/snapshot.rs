@@ -15,9 +15,45 @@ pub const TOUCH_COLUMNS: &[(&str, &str)] = &[("sessions", "last_seen_at")];
 pub type Snapshot = BTreeMap<String, Vec<String>>;
 
 pub async fn snapshot(database_url: &str) -> Snapshot {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
-    let sqlite = database_url.starts_with("sqlite:");
+    let db = Tables::connect(database_url).await;
+    let out = db.snapshot().await;
+    db.pool.close().await;
+    out
+}
+
+/// A connection and one query per table, for taking many snapshots quickly.
+pub struct Tables {
+    pool: sqlx::AnyPool,
+    queries: Vec<(String, String)>,
+}
+
+impl Tables {
+    pub async fn connect(database_url: &str) -> Self {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+        let queries = row_queries(&pool, database_url.starts_with("sqlite:")).await;
+        Self { pool, queries }
+    }
+
+    pub async fn snapshot(&self) -> Snapshot {
+        let mut out = Snapshot::new();
+        for (table, sql) in &self.queries {
+            let mut rows: Vec<String> = sqlx::query(sql)
+                .fetch_all(&self.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect();
+            rows.sort();
+            out.insert(table.clone(), rows);
+        }
+        out
+    }
+}
+
+/// For each table, a query giving each row as one text.
+async fn row_queries(pool: &sqlx::AnyPool, sqlite: bool) -> Vec<(String, String)> {
     let tables_sql = if sqlite {
         "SELECT name FROM sqlite_master WHERE type = 'table'
            AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'"
@@ -26,13 +62,13 @@ pub async fn snapshot(database_url: &str) -> Snapshot {
           WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%'"
     };
     let tables: Vec<String> = sqlx::query(tables_sql)
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .unwrap()
         .iter()
         .map(|r| r.get::<String, _>(0))
         .collect();
-    let mut out = Snapshot::new();
+    let mut out = Vec::new();
     for table in tables {
         let columns_sql = if sqlite {
             format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")
@@ -43,7 +79,7 @@ pub async fn snapshot(database_url: &str) -> Snapshot {
             )
         };
         let columns: Vec<String> = sqlx::query(&columns_sql)
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await
             .unwrap()
             .iter()
@@ -68,17 +104,8 @@ pub async fn snapshot(database_url: &str) -> Snapshot {
                 format!("concat_ws(' | ', {})::text", quoted.join(", "))
             }
         );
-        let mut rows: Vec<String> = sqlx::query(&row_sql)
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect();
-        rows.sort();
-        out.insert(table, rows);
+        out.push((table, row_sql));
     }
-    pool.close().await;
     out
 }
 
