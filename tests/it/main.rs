@@ -8,6 +8,7 @@ mod audit_viewer;
 mod browser;
 mod cli;
 mod codes;
+mod crash;
 mod get_routes;
 mod helpers;
 mod import;
