@@ -450,6 +450,9 @@ async fn proptest_arbitrary_twilio_webhooks_are_refused(backend: Backend) {
     }
 }
 
+/// Who sends what where, and words the refusal must contain.
+type Refusal<'a> = (&'a Browser, &'a str, Vec<(&'a str, &'a str)>, &'a str);
+
 /// Each form family: a body over the 64 KiB limit is refused with "Too much data" (413), and
 /// fields past their limits with the reason (4xx); the database is unchanged either way.
 async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(backend: Backend) {
@@ -495,7 +498,7 @@ async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(bac
 
     // Over-long fields, within the body limit: refused with the reason.
     let long_csv = format!("email,display_name\n{long_email},{long}\n");
-    let refused: Vec<(&Browser, &str, Vec<(&str, &str)>, &str)> = vec![
+    let refused: Vec<Refusal> = vec![
         (
             registering,
             "/register",
