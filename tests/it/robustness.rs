@@ -471,6 +471,28 @@ async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(bac
     // Password accepted, code not yet entered.
     let second_factor = &app.new_browser();
     second_factor.sign_in("una@example.org", PASSWORD).await;
+    // Registered for the phone factor, at the page that asks for the number.
+    let phone = &app
+        .registered_for_phone("pia@example.org", "Pia Lund", PASSWORD)
+        .await;
+    // Forgot your password: one browser at the emailed code, one past it at the new password.
+    let recovering = &app.new_browser();
+    recovering
+        .post("/password/forgot", &[("email", "una@example.org")])
+        .await;
+    let resetting = &app.new_browser();
+    resetting
+        .post("/password/forgot", &[("email", "una@example.org")])
+        .await;
+    let code = app.latest_code("una@example.org").await;
+    let page = resetting
+        .post("/password/forgot/check", &[("code", &code)])
+        .await;
+    assert!(
+        page.url.ends_with("/password/forgot/verified"),
+        "{}",
+        page.url
+    );
     let before = snapshot(&app.db.url).await;
 
     // Over the body limit: every form, as any browser.
@@ -497,6 +519,7 @@ async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(bac
     }
 
     // Over-long fields, within the body limit: refused with the reason.
+    let digits = "9".repeat(5_000);
     let long_csv = format!("email,display_name\n{long_email},{long}\n");
     let refused: Vec<Refusal> = vec![
         (
@@ -562,6 +585,44 @@ async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(bac
             "/terms",
             vec![("agree", "yes"), ("version", &long)],
             "version",
+        ),
+        (
+            phone,
+            "/verify/phone/send",
+            vec![
+                ("country_code", "+1"),
+                ("phone", &digits),
+                ("action", "sms"),
+            ],
+            "10-digit direct line",
+        ),
+        (
+            phone,
+            "/verify/phone/send",
+            vec![
+                ("country_code", &digits),
+                ("phone", "415 555 0132"),
+                ("action", "sms"),
+            ],
+            "country code",
+        ),
+        (
+            phone,
+            "/verify/phone/check",
+            vec![("code", &long)],
+            "6-digit",
+        ),
+        (
+            recovering,
+            "/password/forgot/check",
+            vec![("code", &long)],
+            "6-digit",
+        ),
+        (
+            resetting,
+            "/password/new",
+            vec![("password", &long), ("password_confirmation", &long)],
+            "at most 256 characters",
         ),
     ];
     for (browser, path, fields, reason) in refused {
