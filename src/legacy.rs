@@ -742,6 +742,12 @@ mod proptests {
             }
         }
 
+    }
+
+    proptest! {
+        // A thousand PBKDF2 rounds a case, three times: fewer cases.
+        #![proptest_config(crate::proptest_config(256))]
+
         #[test]
         fn legacy_pbkdf2_hashes_verify_their_own_password(
             password in any::<String>(),
