@@ -697,3 +697,74 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }
+
+/// Whatever is in an imported password_hash cell: never a panic; a refused format refuses
+/// verification too, before any hashing; well-formed PBKDF2 hashes verify their own password.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    use proptest::prelude::*;
+
+    fn stored_hash() -> impl Strategy<Value = String> {
+        let prefix = prop_oneof![
+            Just(""),
+            Just("$2a$"),
+            Just("$2b$12$"),
+            Just("$pbkdf2-sha256$"),
+            Just("$pbkdf2-sha256$i="),
+            Just("pbkdf2_sha256$"),
+            Just("$argon2id$"),
+            Just("$argon2id$v=19$m="),
+            Just("$argon2i$v=16$"),
+            Just("$argon2d$"),
+        ];
+        (
+            prefix,
+            prop_oneof![any::<String>(), "[A-Za-z0-9./$=,+]{0,80}"],
+        )
+            .prop_map(|(prefix, rest)| format!("{prefix}{rest}"))
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(1024))]
+
+        #[test]
+        fn legacy_hash_parser_never_panics(stored in stored_hash()) {
+            let scheme = scheme_of(&stored);
+            match check_format(&stored) {
+                Ok(found) => prop_assert_eq!(Some(found), scheme),
+                Err(problem) => {
+                    // Verification refuses the same string the same way, without hashing.
+                    prop_assert_eq!(verify("any password", &stored), Err(problem));
+                    prop_assert!(!is_current(&stored));
+                }
+            }
+        }
+
+    }
+
+    proptest! {
+        // A thousand PBKDF2 rounds a case, three times: fewer cases.
+        #![proptest_config(crate::proptest_config(256))]
+
+        #[test]
+        fn legacy_pbkdf2_hashes_verify_their_own_password(
+            password in any::<String>(),
+            other in any::<String>(),
+            salt in proptest::collection::vec(any::<u8>(), 1..32),
+            rounds in 1_000u32..1_100,
+        ) {
+            let mut hash = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, rounds, &mut hash);
+            let stored = format!(
+                "$pbkdf2-sha256$i={rounds},l=32${}${}",
+                STANDARD_NO_PAD.encode(&salt),
+                STANDARD_NO_PAD.encode(hash)
+            );
+            prop_assert_eq!(check_format(&stored), Ok(HashScheme::Pbkdf2Sha256));
+            prop_assert_eq!(verify(&password, &stored), Ok(true));
+            prop_assert_eq!(verify(&other, &stored), Ok(password == other));
+        }
+    }
+}

@@ -16,3 +16,19 @@ pub mod sealing;
 pub mod store;
 pub mod templates;
 pub mod web;
+
+/// Property tests run a modest number of cases by default so the whole suite stays quick;
+/// `PROPTEST_CASES=100000 cargo nextest run proptest` runs them longer.
+#[cfg(test)]
+pub(crate) fn proptest_config(default_cases: u32) -> proptest::prelude::ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default_cases);
+    proptest::prelude::ProptestConfig {
+        cases,
+        // No regression files in the source tree: a failure prints its minimal input.
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    }
+}

@@ -153,3 +153,34 @@ mod tests {
         }
     }
 }
+
+/// Whatever is typed into the code box: never a panic; only six ASCII digits are accepted,
+/// and an accepted code parses to itself.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(2048))]
+
+        #[test]
+        fn code_parse_never_panics_and_accepts_only_six_digits(
+            raw in prop_oneof![any::<String>(), "[0-9 -]{0,12}", "[0-9]{0,10000}"],
+        ) {
+            if let Ok(code) = OneTimeCode::parse(&raw) {
+                let digits = code.expose();
+                prop_assert!(digits.len() == DIGITS && digits.bytes().all(|b| b.is_ascii_digit()));
+                prop_assert_eq!(OneTimeCode::parse(digits).unwrap(), code.clone());
+                let shown = format!("{code:?}");
+                prop_assert!(!shown.contains(digits), "Debug shows the code");
+            }
+        }
+
+        #[test]
+        fn code_generated_codes_parse(_n in 0u8..4) {
+            let code = OneTimeCode::generate().unwrap();
+            prop_assert_eq!(OneTimeCode::parse(code.expose()).unwrap(), code);
+        }
+    }
+}

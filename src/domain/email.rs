@@ -101,3 +101,41 @@ mod tests {
         assert_eq!(Email::parse(&long), Err(EmailProblem::TooLong));
     }
 }
+
+/// Whatever is typed into the Email box: never a panic; an accepted address is lower-case,
+/// at most 254 characters, and parses to itself again.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn typed_address() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[ \t]{0,2}[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,70}@[A-Za-z0-9-]{1,70}(\\.[A-Za-z0-9-]{1,70}){1,4}[ \t]{0,2}",
+            "[a-z]{1,10}@[a-z]{1,10}\\.[a-z]{2,5}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(1024))]
+
+        #[test]
+        fn email_parse_never_panics_and_normalising_is_idempotent(raw in typed_address()) {
+            if let Ok(email) = Email::parse(&raw) {
+                let text = email.as_str();
+                prop_assert!(text.len() <= 254);
+                prop_assert_eq!(text, text.trim());
+                prop_assert_eq!(text.to_ascii_lowercase(), text);
+                prop_assert_eq!(Email::parse(text).unwrap(), email.clone());
+                prop_assert_eq!(Email::parse(&raw.to_uppercase()).ok(), Some(email.clone()));
+            }
+        }
+
+        #[test]
+        fn email_oversized_addresses_are_refused(local in "[a-z]{1,64}", extra in 0usize..5000) {
+            let raw = format!("{local}@{}.org", "a".repeat(250 + extra));
+            prop_assert_eq!(Email::parse(&raw), Err(EmailProblem::TooLong));
+        }
+    }
+}

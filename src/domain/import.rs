@@ -562,3 +562,87 @@ mod tests {
         );
     }
 }
+
+/// Whatever file an administrator uploads: never a panic; every problem names a line of the
+/// file; rows written from good values come back as the same people.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const BCRYPT: &str = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z]{1,8}@[a-z]{1,8}\\.org",
+            "[A-Za-z ,\"\n]{0,20}",
+            Just(BCRYPT.to_string()),
+            Just("org-admin".to_string()),
+        ]
+    }
+
+    fn lines_of(bytes: &[u8]) -> u64 {
+        bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count() as u64 + 1
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(512))]
+
+        #[test]
+        fn import_csv_arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            for result in [parse_users(&bytes[..]), parse_invitations(&bytes[..])] {
+                if let Err(problems) = result {
+                    prop_assert!(!problems.is_empty());
+                    for p in problems {
+                        prop_assert!(p.line >= 1 && p.line <= lines_of(&bytes), "{p}");
+                        prop_assert!(!p.message.is_empty());
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn import_csv_arbitrary_cells_never_panic(
+            header in proptest::collection::vec(
+                prop_oneof![Just("email".to_string()), Just("display_name".to_string()),
+                    Just("password_hash".to_string()), Just("organization".to_string()),
+                    Just("role".to_string()), any::<String>()], 0..7),
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 0..7), 0..8),
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(&header).unwrap();
+            // Flexible: rows of any width, as a careless spreadsheet would write them.
+            for row in &rows {
+                let _ = writer.write_record(row);
+            }
+            let bytes = writer.into_inner().unwrap_or_default();
+            for result in [parse_users(&bytes[..]), parse_invitations(&bytes[..])] {
+                match result {
+                    Ok(parsed) => prop_assert!(parsed.len() <= rows.len()),
+                    Err(problems) => prop_assert!(problems.iter().all(|p| p.line >= 1 && p.line <= lines_of(&bytes))),
+                }
+            }
+        }
+
+        #[test]
+        fn import_csv_good_rows_round_trip(
+            people in proptest::collection::btree_map("[a-z]{1,10}@[a-z]{1,10}\\.org", "[A-Za-z][A-Za-z ,'-]{0,30}[a-z]", 1..20),
+        ) {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(["email", "display_name", "password_hash"]).unwrap();
+            for (email, name) in &people {
+                writer.write_record([email.to_uppercase().as_str(), name, BCRYPT]).unwrap();
+            }
+            let bytes = writer.into_inner().unwrap();
+            let rows = parse_users(&bytes[..]).unwrap();
+            prop_assert_eq!(rows.len(), people.len());
+            for (row, (email, name)) in rows.iter().zip(&people) {
+                prop_assert_eq!(row.email.as_str(), email.as_str());
+                let expected = DisplayName::parse(name).unwrap();
+                prop_assert_eq!(row.display_name.as_str(), expected.as_str());
+                prop_assert_eq!(row.scheme, Some(HashScheme::Bcrypt));
+            }
+        }
+    }
+}

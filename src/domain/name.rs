@@ -77,3 +77,34 @@ mod tests {
         );
     }
 }
+
+/// Whatever is typed into Display Name: never a panic; an accepted name is trimmed, collapsed,
+/// free of markup characters, at most 100 characters, and parses to itself.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(1024))]
+
+        #[test]
+        fn display_name_parse_never_panics_and_is_idempotent(raw in any::<String>()) {
+            if let Ok(name) = DisplayName::parse(&raw) {
+                let text = name.as_str();
+                prop_assert!(!text.is_empty() && text.chars().count() <= 100);
+                prop_assert_eq!(text, text.trim());
+                let forbidden = |c: char| c.is_control() || "<>\"\\{}".contains(c);
+                prop_assert!(!text.chars().any(forbidden), "markup in {:?}", text);
+                prop_assert_eq!(DisplayName::parse(text).unwrap(), name.clone());
+            }
+        }
+
+        #[test]
+        fn display_name_oversized_is_refused(word in "\\PC{1,5}", extra in 101usize..20_000) {
+            let raw: String = word.chars().filter(|c| !c.is_whitespace()).cycle().take(extra).collect();
+            prop_assume!(raw.chars().count() == extra);
+            prop_assert!(DisplayName::parse(&raw).is_err());
+        }
+    }
+}

@@ -178,3 +178,52 @@ mod tests {
         assert!(!format!("{pw:?}").contains("horse"));
     }
 }
+
+/// Whatever is typed into the password boxes: never a panic; too short and too long are
+/// refused by length alone (counted in characters, never truncated); the Debug is redacted.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const CONTEXT: PasswordContext<'static> = PasswordContext {
+        email: "pat.kim@example.org",
+        display_name: "Pat Kim",
+    };
+
+    proptest! {
+        // zxcvbn takes milliseconds a password: fewer cases.
+        #![proptest_config(crate::proptest_config(128))]
+
+        #[test]
+        fn password_parse_never_panics_and_bounds_hold(raw in any::<String>()) {
+            let chars = raw.chars().count();
+            match NewPassword::parse(&raw, &raw, &CONTEXT) {
+                Ok(password) => {
+                    prop_assert!((MIN_CHARS..=MAX_CHARS).contains(&chars));
+                    prop_assert_eq!(password.expose(), raw.as_str());
+                    let shown = format!("{password:?}");
+                    prop_assert!(!shown.contains(&raw), "Debug shows the password");
+                }
+                Err(PasswordProblem::TooShort) => prop_assert!(chars < MIN_CHARS),
+                Err(PasswordProblem::TooLong) => prop_assert!(chars > MAX_CHARS),
+                Err(_) => prop_assert!((MIN_CHARS..=MAX_CHARS).contains(&chars)),
+            }
+        }
+
+        #[test]
+        fn password_oversized_is_refused(unit in "\\PC", extra in 1usize..10_000) {
+            let raw = unit.repeat(MAX_CHARS + extra);
+            prop_assert_eq!(
+                NewPassword::parse(&raw, &raw, &CONTEXT).err(),
+                Some(PasswordProblem::TooLong)
+            );
+        }
+
+        #[test]
+        fn password_mismatch_is_refused_first(a in any::<String>(), b in any::<String>()) {
+            prop_assume!(a != b);
+            prop_assert_eq!(NewPassword::parse(&a, &b, &CONTEXT).err(), Some(PasswordProblem::Mismatch));
+        }
+    }
+}

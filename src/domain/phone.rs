@@ -270,3 +270,77 @@ mod tests {
         assert!(parse_country_codes("1, uk").is_err());
     }
 }
+
+/// Whatever is typed into the two boxes: never a panic; an accepted number is E.164 and reads
+/// back as itself, from the form and as stored.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ALLOWED: &[u16] = &[1, 44, 49, 33, 91];
+
+    fn typed_number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[0-9 ().+/-]{0,30}",
+            "\\+?1?[ -]?\\(?[2-9][0-9]{2}\\)?[ .-]?[2-9][0-9]{2}[ .-]?[0-9]{4}",
+            "[0-9]{1,400}",
+        ]
+    }
+
+    fn typed_country_code() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("+1".to_string()),
+            Just("44".to_string()),
+            "\\+?[0-9]{0,4}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(512))]
+
+        #[test]
+        fn phone_parse_never_panics_and_accepted_numbers_round_trip(
+            cc in typed_country_code(),
+            number in typed_number(),
+        ) {
+            if let Ok(phone) = PhoneNumber::parse(&cc, &number, ALLOWED) {
+                let e164 = phone.e164().to_string();
+                prop_assert!(e164.starts_with('+'));
+                prop_assert!(e164[1..].bytes().all(|b| b.is_ascii_digit()), "{e164}");
+                prop_assert!(e164.len() <= 16, "E.164 has at most 15 digits: {e164}");
+                prop_assert!(ALLOWED.contains(&phone.country_code()));
+                // Typed again in its stored form, it is the same number.
+                let cc_text = format!("+{}", phone.country_code());
+                let national = &e164[cc_text.len()..];
+                let again = PhoneNumber::parse(&cc_text, national, ALLOWED).unwrap();
+                prop_assert_eq!(again.e164(), e164.as_str());
+                let again = PhoneNumber::parse(&cc_text, &e164, ALLOWED).unwrap();
+                prop_assert_eq!(again.e164(), e164.as_str());
+                let stored = PhoneNumber::from_e164(&e164).unwrap();
+                prop_assert_eq!(stored.e164(), e164.as_str());
+                prop_assert_eq!(stored.country_code(), phone.country_code());
+                prop_assert!(phone.masked().ends_with(&e164[e164.len() - 4..]));
+            }
+        }
+
+        #[test]
+        fn phone_stored_text_never_panics(text in any::<String>()) {
+            if let Some(phone) = PhoneNumber::from_e164(&text) {
+                let _ = phone.masked();
+            }
+            let _ = parse_country_codes(&text);
+        }
+
+        #[test]
+        fn phone_every_ten_digit_nanp_number_is_accepted(
+            area in 200u32..1000, exchange in 200u32..1000, line in 0u32..10000,
+        ) {
+            let typed = format!("({area}) {exchange}-{line:04}");
+            let phone = PhoneNumber::parse("+1", &typed, &[1]).unwrap();
+            prop_assert_eq!(phone.e164(), format!("+1{area}{exchange}{line:04}"));
+        }
+    }
+}

@@ -139,7 +139,8 @@ impl Store {
         .bind(&pattern)
         .bind(&status)
         .bind(filter.per_page)
-        .bind(filter.page.max(0) * filter.per_page)
+        // Saturating: the page number comes from a query string and may be any i64.
+        .bind(filter.page.max(0).saturating_mul(filter.per_page))
         .fetch_all(&self.pool)
         .await?;
         let accounts = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;

@@ -38,7 +38,8 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// The accepted version and the time are recorded; accepting twice keeps the first time.
+    /// The accepted version and the time are recorded; accepting twice keeps the first time,
+    /// and only the first is audited (a retried or double-clicked Accept is no new event).
     pub async fn accept_terms(
         &self,
         account_id: i64,
@@ -47,7 +48,7 @@ impl Store {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO terms_acceptances (account_id, version, accepted_at) VALUES ($1, $2, $3)
              ON CONFLICT (account_id, version) DO NOTHING",
         )
@@ -55,8 +56,11 @@ impl Store {
         .bind(version)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
-        append(&mut tx, now, &audit.with("version", version)).await?;
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            append(&mut tx, now, &audit.with("version", version)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

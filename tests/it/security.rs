@@ -1,4 +1,5 @@
-//! CSRF, headers, cookies and request limits (OWASP ASVS 3.3–3.5).
+//! CSRF, headers, cookies and request limits (OWASP ASVS 3.3–3.5), and docs/security.md
+//! naming only tests that exist.
 
 use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
 use crate::on_both_backends;
@@ -179,3 +180,51 @@ on_both_backends!(
     pages_carry_security_headers_and_no_store,
     over_https_cookies_are_host_prefixed_and_secure,
 );
+
+/// docs/security.md names tests as proof: each name in its tables' last column must be a test
+/// function (or a test module) that exists, so the page cannot claim a proof that is gone.
+#[test]
+fn security_doc_names_only_tests_that_exist() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/security.md")).unwrap();
+    let mut sources = String::new();
+    let mut dirs = vec![
+        std::path::PathBuf::from(format!("{root}/src")),
+        std::path::PathBuf::from(format!("{root}/tests")),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut named = 0;
+    for line in doc.lines().filter(|l| l.starts_with('|')) {
+        let proof = line.trim_end_matches('|').rsplit('|').next().unwrap();
+        for (i, token) in proof.split('`').enumerate() {
+            let is_name = i % 2 == 1
+                && token.contains('_')
+                && token
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !is_name {
+                continue;
+            }
+            named += 1;
+            assert!(
+                sources.contains(&format!("fn {token}("))
+                    || sources.contains(&format!("fn {token}<"))
+                    || sources.contains(&format!("mod {token};")),
+                "docs/security.md names `{token}`, which is no test"
+            );
+        }
+    }
+    assert!(
+        named > 40,
+        "only {named} test names found in docs/security.md"
+    );
+}

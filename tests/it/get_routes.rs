@@ -1,0 +1,279 @@
+//! No state change on GET (ASVS 3.5.3): every GET route of the router, requested by people at
+//! every stage and by an API token, leaves every table as it was. The one exception by design
+//! is the registration link, `GET /register/{token}`, whose token is exchanged for a session
+//! at first open (so it leaves the address bar); it has its own test below.
+
+use tessera::domain::account::Role;
+use tessera::flows::invitation::InvitationRequest;
+
+use crate::helpers::{Backend, Browser, Options, SECRET_KEY, TestApp, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+use crate::snapshot::{Tables, differences, snapshot};
+
+on_both_backends!(
+    no_get_route_changes_the_database,
+    opening_a_registration_link_is_the_one_get_that_changes_state,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Every GET route of `web::router` (route template, path requested). The test below fails
+/// when the router's sources have a GET route missing here, or this list one they lack.
+const GET_ROUTES: &[(&str, &str)] = &[
+    ("/", "/"),
+    ("/login", "/login"),
+    ("/login/email", "/login/email?notice=registered"),
+    ("/login/phone", "/login/phone"),
+    ("/register/first-login", "/register/first-login"),
+    ("/register", "/register"),
+    ("/verify/email", "/verify/email"),
+    ("/verify/done", "/verify/done"),
+    ("/verify/phone", "/verify/phone"),
+    ("/verify/phone/call", "/verify/phone/call"),
+    ("/verify/phone/call/state", "/verify/phone/call/state"),
+    ("/terms", "/terms"),
+    ("/password/forgot", "/password/forgot?expired=1"),
+    ("/password/forgot/code", "/password/forgot/code"),
+    ("/password/forgot/verified", "/password/forgot/verified"),
+    ("/password/new", "/password/new"),
+    ("/register/reset", "/register/reset"),
+    ("/register/trouble", "/register/trouble"),
+    ("/help", "/help"),
+    ("/sessions", "/sessions"),
+    ("/admin", "/admin?q=a&status=active&page=0&sort=email"),
+    ("/admin/terms", "/admin/terms"),
+    ("/admin/audit", "/admin/audit?event=signed-in"),
+    ("/admin/audit/export", "/admin/audit/export?format=csv"),
+    ("/static/style.css", "/static/style.css"),
+    ("/static/call.js", "/static/call.js"),
+    ("/healthz", "/healthz"),
+    ("/readyz", "/readyz"),
+    ("/metrics", "/metrics"),
+    ("/api/v1/openapi.json", "/api/v1/openapi.json"),
+    ("/api/v1/users", "/api/v1/users?q=a"),
+    ("/api/v1/audit", "/api/v1/audit"),
+    // Only while messages go to the development outbox; walked on such an app below.
+    ("/dev/outbox", "/dev/outbox"),
+];
+
+/// Changes state by design (see `opening_a_registration_link_is_the_one_get_that_changes_state`).
+const EXCEPTION: &str = "/register/{token}";
+
+/// The GET routes the router's sources declare: every `.route("PATH", …get(…)…)` in
+/// `src/web/`, read from the code so a new one cannot be forgotten here.
+fn declared_get_routes() -> Vec<String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !source.contains(".nest(") && !source.contains(".route_service("),
+            "{}: routes added another way; teach this test to read them",
+            path.display()
+        );
+        let mut rest = source.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            // The call's arguments, up to its closing bracket.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap();
+            let arguments = &rest[..end];
+            let template = arguments.split('"').nth(1).unwrap();
+            if arguments.contains("get(") {
+                found.push(template.to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn the_get_route_list_matches_the_router() {
+    let mut listed: Vec<String> = GET_ROUTES.iter().map(|(t, _)| t.to_string()).collect();
+    listed.push(EXCEPTION.to_string());
+    listed.sort();
+    let declared = declared_get_routes();
+    assert!(declared.len() >= 30, "{declared:?}");
+    assert_eq!(
+        declared, listed,
+        "a GET route was added or removed: list it in GET_ROUTES (and walk it) or as the exception"
+    );
+}
+
+fn create_token(app: &TestApp) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["admin", "create-token", "--name", "walker"])
+        .env("TESSERA_DATABASE_URL", &app.db.url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// People at every stage a GET can meet: signed out, mid-registration, password accepted
+/// (email and phone), signed in, recovering a password, an administrator.
+async fn people(app: &TestApp) -> Vec<(&'static str, Browser)> {
+    let anonymous = app.new_browser();
+    let link = app.invite("rae@example.org", "Rae Moss").await;
+    let registering = app.new_browser();
+    registering.get_absolute(&link).await;
+    let user = app
+        .active_user("una@example.org", "Una Park", PASSWORD)
+        .await;
+    let second_factor = app.new_browser();
+    second_factor.sign_in("una@example.org", PASSWORD).await;
+    second_factor.post("/verify/email/send", &[]).await;
+    let phone = app
+        .active_phone_user("pia@example.org", "Pia Lund", PASSWORD, "415 555 0161")
+        .await;
+    phone.post("/logout", &[]).await;
+    phone.sign_in("pia@example.org", PASSWORD).await;
+    // A call under way, so the call pages have something to read.
+    phone
+        .post(
+            "/verify/phone/send",
+            &[("country_code", "+1"), ("phone", ""), ("action", "call")],
+        )
+        .await;
+    let recovering = app.new_browser();
+    recovering
+        .post("/password/forgot", &[("email", "una@example.org")])
+        .await;
+    let admin = app
+        .active_account(
+            InvitationRequest {
+                email: "root@example.org".into(),
+                display_name: "Root Admin".into(),
+                organization: None,
+                role: Role::SystemAdmin,
+            },
+            PASSWORD,
+        )
+        .await;
+    vec![
+        ("signed out", anonymous),
+        ("registering", registering),
+        ("second factor", second_factor),
+        ("phone second factor", phone),
+        ("signed in", user),
+        ("recovering", recovering),
+        ("administrator", admin),
+    ]
+}
+
+async fn no_get_route_changes_the_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let people = people(&app).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM verification_codes WHERE channel = 'voice'")
+            .await,
+        1,
+        "a call under way"
+    );
+    let token = create_token(&app);
+    let tables = Tables::connect(&app.db.url).await;
+    let before = tables.snapshot().await;
+    let mut answered = 0;
+    for (template, path) in GET_ROUTES {
+        if *template == "/dev/outbox" {
+            continue;
+        }
+        // Time moves (past the once-a-minute touch), so a read that wrote "now" anywhere
+        // would show.
+        app.clock.advance(61);
+        for (who, browser) in &people {
+            let page = browser.get(path).await;
+            assert!(page.status < 500, "{who} GET {path}: {}", page.status);
+            answered += 1;
+        }
+        let changed = differences(&before, &tables.snapshot().await);
+        assert!(changed.is_empty(), "GET {path} changed: {changed:#?}");
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", app.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().as_u16() < 500, "token GET {path}");
+    }
+    assert_eq!(answered, (GET_ROUTES.len() - 1) * people.len());
+    let changed = differences(&before, &tables.snapshot().await);
+    assert!(changed.is_empty(), "changed: {changed:#?}");
+
+    // The development outbox page, on an app whose messages go to it.
+    let outbox = spawn_app_with(
+        backend,
+        Options {
+            smtp: false,
+            twilio: false,
+            public_url: None,
+        },
+    )
+    .await;
+    outbox.invite_to_outbox("oz@example.org", "Oz Ray").await;
+    let before = snapshot(&outbox.db.url).await;
+    let page = outbox.new_browser().get("/dev/outbox").await;
+    assert_eq!(page.status, 200);
+    assert!(page.has("oz@example.org"), "{}", page.body);
+    let changed = differences(&before, &snapshot(&outbox.db.url).await);
+    assert!(changed.is_empty(), "GET /dev/outbox changed: {changed:#?}");
+}
+
+/// The registration link is exchanged for a registration session at first open: the link is
+/// used, a session begins, the audit log says so. Nothing else changes, and an unknown or
+/// used token changes nothing at all.
+async fn opening_a_registration_link_is_the_one_get_that_changes_state(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let link = app.invite("rae@example.org", "Rae Moss").await;
+    let browser = app.new_browser();
+
+    let before = snapshot(&app.db.url).await;
+    let page = browser.get("/register/not-a-token").await;
+    assert_eq!(page.status, 410);
+    assert!(differences(&before, &snapshot(&app.db.url).await).is_empty());
+
+    let page = browser.get_absolute(&link).await;
+    assert!(page.url.ends_with("/register"), "{}", page.url);
+    let changed = differences(&before, &snapshot(&app.db.url).await);
+    let tables: std::collections::BTreeSet<&str> = changed
+        .iter()
+        .map(|c| c.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        tables.into_iter().collect::<Vec<_>>(),
+        ["audit_head", "audit_log", "registration_links", "sessions"],
+        "{changed:#?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM registration_links WHERE used_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions WHERE stage = 'registration'")
+            .await,
+        1
+    );
+
+    let after = snapshot(&app.db.url).await;
+    let again = app.new_browser().get_absolute(&link).await;
+    assert_eq!(again.status, 410);
+    assert!(differences(&after, &snapshot(&app.db.url).await).is_empty());
+}
