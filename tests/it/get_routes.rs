@@ -40,6 +40,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/register/trouble", "/register/trouble"),
     ("/help", "/help"),
     ("/sessions", "/sessions"),
+    ("/account", "/account"),
+    ("/verify/again", "/verify/again?next=/account"),
     ("/admin", "/admin?q=a&status=active&page=0&sort=email"),
     ("/admin/terms", "/admin/terms"),
     ("/admin/audit", "/admin/audit?event=signed-in"),
