@@ -1,12 +1,14 @@
 //! Your account: a signed-in person changes their email address, their phone number or their
 //! verification method (OWASP ASVS 5.0 7.5.1 and 7.5.3; NIST SP 800-63B 4.2.3 and 6.1.2).
-//! Every change needs the second factor passed within 15 minutes (step-up), a new address or
+//! Every change needs the current password and the second factor passed within 15 minutes
+//! (step-up; together, ASVS 7.5.1's full re-authentication), a new address or
 //! number is confirmed by a code sent to it before it replaces the old one, the person is told
 //! on the old address and the new, the account's other sessions end, and the change, its
 //! session ends and its audit entry are one transaction.
 
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
+use crate::crypto::HashError;
 use crate::delivery::EmailMessage;
 use crate::domain::account::{Account, MfaMethod};
 use crate::domain::code::CodePurpose;
@@ -16,7 +18,7 @@ use crate::domain::phone::{PhoneNumber, PhoneProblem};
 use crate::flows::email_code::{Factor, VerifyProblem, send_code_email};
 use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
 use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
-use crate::flows::{Internal, human_time};
+use crate::flows::{Internal, human_time, sign_in};
 use crate::store::{Session, StoreError};
 
 /// What the account page shows.
@@ -42,6 +44,12 @@ pub enum ChangeProblem {
     /// The factor was not passed recently: the page sends the person to pass it again.
     #[error("For your security, confirm it is you with your verification code first.")]
     NotFresh,
+    #[error("That is not your current password. Nothing was changed; type it again.")]
+    WrongPassword,
+    #[error("Too many wrong passwords for this account. Try again after {}.", human_time(*.until))]
+    Locked { until: i64 },
+    #[error("The portal is busy. Wait a few seconds and try again.")]
+    Busy,
     #[error("{0}")]
     Email(EmailProblem),
     #[error("That is already your email address.")]
@@ -82,6 +90,49 @@ async fn fresh_account(app: &App, session: &Session) -> Result<Account, ChangePr
     Ok(signed_in_account(app, session).await?)
 }
 
+/// Full re-authentication before a change to what signs the person in (OWASP ASVS 5.0
+/// 7.5.1): the fresh factor and the current password. A wrong password counts toward the
+/// same lock-out as a failed sign-in, so a taken-over session cannot guess it either.
+async fn reauthenticated(
+    app: &App,
+    session: &Session,
+    password: &str,
+) -> Result<Account, ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    let now = app.now();
+    let key = sign_in::throttle_key(app, account.email.as_str());
+    if let Some(until) = app.store.throttle(&key).await?.locked_at(now) {
+        return Err(ChangeProblem::Locked { until });
+    }
+    let stored = app
+        .store
+        .account_by_email(&account.email)
+        .await?
+        .and_then(|(_, hash)| hash);
+    let matches = app
+        .hasher
+        .verify(password, stored.as_deref())
+        .await
+        .map_err(|e| match e {
+            HashError::Busy => ChangeProblem::Busy,
+            other => ChangeProblem::Internal(other.into()),
+        })?;
+    if matches {
+        return Ok(account);
+    }
+    let who = audit::account(account.id);
+    let event =
+        AuditEvent::new("reauthentication-failed", who.clone(), who).with("reason", "password");
+    let throttle = app
+        .store
+        .sign_in_failed(&key, now, &app.config.policy, event)
+        .await?;
+    Err(match throttle.locked_at(now) {
+        Some(until) => ChangeProblem::Locked { until },
+        None => ChangeProblem::WrongPassword,
+    })
+}
+
 pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal> {
     let account = signed_in_account(app, session).await?;
     let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
@@ -111,8 +162,13 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
 
 /// A new email address: checked, not anyone else's, then a code is sent to it (Send
 /// Verification Code). Nothing changes until the code comes back.
-pub async fn request_email(app: &App, session: &Session, typed: &str) -> Result<(), ChangeProblem> {
-    let account = fresh_account(app, session).await?;
+pub async fn request_email(
+    app: &App,
+    session: &Session,
+    password: &str,
+    typed: &str,
+) -> Result<(), ChangeProblem> {
+    let account = reauthenticated(app, session, password).await?;
     let new = Email::parse(typed).map_err(ChangeProblem::Email)?;
     if new == account.email {
         return Err(ChangeProblem::SameEmail);
@@ -183,11 +239,12 @@ pub async fn confirm_email(app: &App, session: &Session, typed: &str) -> Result<
 pub async fn request_phone(
     app: &App,
     session: &Session,
+    password: &str,
     country_code: &str,
     number: &str,
     client: &str,
 ) -> Result<(), ChangeProblem> {
-    let account = fresh_account(app, session).await?;
+    let account = reauthenticated(app, session, password).await?;
     let (_, phone_allowed) = app.store.allowed_factors(account.id).await?;
     if !MfaMethod::Phone.allowed_by(true, phone_allowed) {
         return Err(ChangeProblem::MethodNotAllowed("the phone"));
@@ -267,8 +324,12 @@ pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<
 
 /// A phone user makes email their factor (the email address on file, verified by the
 /// registration link); the number is forgotten.
-pub async fn switch_to_email(app: &App, session: &Session) -> Result<(), ChangeProblem> {
-    let account = fresh_account(app, session).await?;
+pub async fn switch_to_email(
+    app: &App,
+    session: &Session,
+    password: &str,
+) -> Result<(), ChangeProblem> {
+    let account = reauthenticated(app, session, password).await?;
     let (email_allowed, _) = app.store.allowed_factors(account.id).await?;
     if !MfaMethod::Email.allowed_by(email_allowed, true) {
         return Err(ChangeProblem::MethodNotAllowed("email"));

@@ -52,6 +52,9 @@ pub struct AccountForm {
     phone: String,
     #[serde(default)]
     code: String,
+    /// The current password (ASVS 7.5.1); never shown again.
+    #[serde(default)]
+    password: String,
 }
 
 pub async fn page(
@@ -123,6 +126,9 @@ async fn outcome(
     };
     let status = match &problem {
         ChangeProblem::EmailTaken => StatusCode::CONFLICT,
+        ChangeProblem::WrongPassword => StatusCode::UNAUTHORIZED,
+        ChangeProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ChangeProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
         ChangeProblem::Send(p) if p.too_many() => StatusCode::TOO_MANY_REQUESTS,
         ChangeProblem::Code(p) => super::verify::code_problem_status(p),
         ChangeProblem::MethodNotAllowed(_) => StatusCode::FORBIDDEN,
@@ -145,7 +151,7 @@ pub async fn send_email(
     let Some(session) = signed_in(current) else {
         return Ok(not_signed_in());
     };
-    let result = flows::account::request_email(&app, &session, &form.email).await;
+    let result = flows::account::request_email(&app, &session, &form.password, &form.email).await;
     outcome(&app, &csrf, &session, &form, result, "/account").await
 }
 
@@ -175,6 +181,7 @@ pub async fn send_phone(
     let result = flows::account::request_phone(
         &app,
         &session,
+        &form.password,
         &form.country_code,
         &form.phone,
         &client_of(client),
@@ -200,11 +207,11 @@ pub async fn use_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
     let Some(session) = signed_in(current) else {
         return Ok(not_signed_in());
     };
-    let result = flows::account::switch_to_email(&app, &session).await;
-    let form = AccountForm::default();
+    let result = flows::account::switch_to_email(&app, &session, &form.password).await;
     outcome(&app, &csrf, &session, &form, result, "/account?done=method").await
 }

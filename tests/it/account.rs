@@ -121,7 +121,10 @@ async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session
     assert_eq!(page.status, 422);
     assert!(page.has("expired"), "{}", page.body);
     let page = user
-        .post("/account/email/send", &[("email", "olga.new@example.org")])
+        .post(
+            "/account/email/send",
+            &[("password", PASSWORD), ("email", "olga.new@example.org")],
+        )
         .await;
     assert!(page.url.contains("/verify/again"), "{}", page.url);
     assert!(
@@ -145,8 +148,11 @@ async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session
     )
     .await;
     app.clock.advance(20);
-    user.post("/account/email/send", &[("email", "olga.new@example.org")])
-        .await;
+    user.post(
+        "/account/email/send",
+        &[("password", PASSWORD), ("email", "olga.new@example.org")],
+    )
+    .await;
     let foreign = app.latest_code("olga.new@example.org").await;
     let_the_factor_go_stale(&app, &user).await;
     let cookie = user.cookie("tessera_session").unwrap();
@@ -219,7 +225,10 @@ async fn asvs_7_5_3_an_email_change_without_a_fresh_factor_is_sent_to_verify_aga
         .await;
     let_the_factor_go_stale(&app, &user).await;
     let page = user
-        .post("/account/email/send", &[("email", "pia.new@example.org")])
+        .post(
+            "/account/email/send",
+            &[("password", PASSWORD), ("email", "pia.new@example.org")],
+        )
         .await;
     assert!(
         page.url.ends_with("/verify/again?next=%2Faccount"),
@@ -240,7 +249,10 @@ async fn asvs_7_5_3_an_email_change_without_a_fresh_factor_is_sent_to_verify_aga
         .await;
     assert!(page.url.ends_with("/account"), "{}", page.url);
     let page = user
-        .post("/account/email/send", &[("email", "pia.new@example.org")])
+        .post(
+            "/account/email/send",
+            &[("password", PASSWORD), ("email", "pia.new@example.org")],
+        )
         .await;
     assert!(
         page.has("We sent a verification code to p***@example.org"),
@@ -271,7 +283,7 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
     let page = user
         .post(
             "/account/email/send",
-            &[("email", " Ruth.New@Example.org ")],
+            &[("password", PASSWORD), ("email", " Ruth.New@Example.org ")],
         )
         .await;
     assert!(page.url.ends_with("/account"), "{}", page.url);
@@ -355,7 +367,10 @@ async fn a_taken_address_is_refused_with_a_clear_message_and_nothing_changes(bac
         .await;
     let mails_to_sara = app.mail.messages_to("sara@example.org").await.len();
     let page = user
-        .post("/account/email/send", &[("email", "sara@example.org")])
+        .post(
+            "/account/email/send",
+            &[("password", PASSWORD), ("email", "sara@example.org")],
+        )
         .await;
     assert_eq!(page.status, 409);
     assert!(page.has("belongs to another account"), "{}", page.body);
@@ -366,8 +381,11 @@ async fn a_taken_address_is_refused_with_a_clear_message_and_nothing_changes(bac
     );
 
     // Taken between the code and its confirmation: refused in the same transaction.
-    user.post("/account/email/send", &[("email", "ulla@example.org")])
-        .await;
+    user.post(
+        "/account/email/send",
+        &[("password", PASSWORD), ("email", "ulla@example.org")],
+    )
+    .await;
     let code = app.latest_code("ulla@example.org").await;
     app.invite("ulla@example.org", "Ulla Falk").await;
     let page = user.post("/account/email/check", &[("code", &code)]).await;
@@ -401,7 +419,11 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
     let page = user
         .post(
             "/account/phone/send",
-            &[("country_code", "+1"), ("phone", "555 0162")],
+            &[
+                ("password", PASSWORD),
+                ("country_code", "+1"),
+                ("phone", "555 0162"),
+            ],
         )
         .await;
     assert_eq!(page.status, 422, "{}", page.body);
@@ -409,7 +431,11 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
     let page = user
         .post(
             "/account/phone/send",
-            &[("country_code", "+1"), ("phone", "(415) 555-0172")],
+            &[
+                ("password", PASSWORD),
+                ("country_code", "+1"),
+                ("phone", "(415) 555-0172"),
+            ],
         )
         .await;
     assert!(
@@ -488,7 +514,11 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
     let page = user
         .post(
             "/account/phone/send",
-            &[("country_code", "+1"), ("phone", "415 555 0181")],
+            &[
+                ("password", PASSWORD),
+                ("country_code", "+1"),
+                ("phone", "415 555 0181"),
+            ],
         )
         .await;
     assert_eq!(page.status, 403, "{} {}", page.url, page.body);
@@ -499,7 +529,11 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
     set(true, true).await.unwrap();
     user.post(
         "/account/phone/send",
-        &[("country_code", "+1"), ("phone", "415 555 0181")],
+        &[
+            ("password", PASSWORD),
+            ("country_code", "+1"),
+            ("phone", "415 555 0181"),
+        ],
     )
     .await;
     let sms = app.twilio().wait_for_message_to("+14155550181", 0).await;
@@ -518,13 +552,17 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
 
     // Email turned off: the phone user cannot move back.
     set(false, true).await.unwrap();
-    let page = user.post("/account/method/email", &[]).await;
+    let page = user
+        .post("/account/method/email", &[("password", PASSWORD)])
+        .await;
     assert_eq!(page.status, 403);
     assert!(page.has("does not allow email"), "{}", page.body);
 
     // Allowed again: back to email; the number is forgotten and the person told.
     set(true, true).await.unwrap();
-    let page = user.post("/account/method/email", &[]).await;
+    let page = user
+        .post("/account/method/email", &[("password", PASSWORD)])
+        .await;
     assert!(page.url.ends_with("/account?done=method"), "{}", page.url);
     assert_eq!(
         app.count(
@@ -549,7 +587,63 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
     assert!(page.url.ends_with("/verify/email"), "{}", page.url);
 }
 
+/// ASVS 5.0 7.5.1 asks for full re-authentication: the fresh factor is not enough without
+/// the current password, and guessing it from a taken-over session locks the account like
+/// failed sign-ins do.
+async fn asvs_7_5_1_a_change_needs_the_current_password_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("kai@example.org", "Kai Moss", PASSWORD)
+        .await;
+    let page = user.get("/account").await;
+    assert!(page.has("Current password"), "{}", page.body);
+    let page = user
+        .post(
+            "/account/email/send",
+            &[
+                ("password", "not my password"),
+                ("email", "kai.new@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 401, "{}", page.body);
+    assert!(
+        page.has("That is not your current password"),
+        "{}",
+        page.body
+    );
+    assert!(app.mail.messages_to("kai.new@example.org").await.is_empty());
+    assert_eq!(
+        events_of(&audit(&app).await, "reauthentication-failed").len(),
+        1
+    );
+    for _ in 0..9 {
+        user.post(
+            "/account/email/send",
+            &[
+                ("password", "still not it"),
+                ("email", "kai.new@example.org"),
+            ],
+        )
+        .await;
+    }
+    // Locked now, even with the right password, here and at the sign-in page.
+    let page = user
+        .post(
+            "/account/email/send",
+            &[("password", PASSWORD), ("email", "kai.new@example.org")],
+        )
+        .await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(page.has("Try again after"), "{}", page.body);
+    let page = app.new_browser().sign_in("kai@example.org", PASSWORD).await;
+    assert_eq!(page.status, 429, "{}", page.body);
+    assert!(app.mail.messages_to("kai.new@example.org").await.is_empty());
+    assert!(user.get("/account").await.has("kai@example.org"));
+}
+
 on_both_backends!(
+    asvs_7_5_1_a_change_needs_the_current_password_too,
     asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_console,
     an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session,
     next_must_be_a_page_of_the_portal,
