@@ -19,8 +19,8 @@ mod terms;
 mod throttle;
 
 pub use accounts::{InvitationTarget, LinkRefusal};
-pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Sort};
-pub use api_tokens::ApiToken;
+pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
+pub use api_tokens::{ApiToken, ApiTokenInfo};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;

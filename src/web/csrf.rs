@@ -77,14 +77,32 @@ async fn check(
         .headers()
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
+    // A file upload (multipart, the one form allowed a larger body) carries its token as a
+    // field of its own; every other form is URL-encoded.
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::multipart::boundary);
+    let limit = if request.uri().path() == super::UPLOAD_PATH {
+        super::UPLOAD_LIMIT
+    } else {
+        64 * 1024
+    };
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, 64 * 1024)
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| WebError::TooLarge)?;
-    let submitted = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let submitted = match multipart {
+        Some(boundary) => super::multipart::parse(&bytes, &boundary)
+            .and_then(|fields| fields.into_iter().find(|f| f.name == "csrf_token"))
+            .and_then(|f| String::from_utf8(f.data.to_vec()).ok())
+            .unwrap_or_default(),
+        None => form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default(),
+    };
     match cookie {
         Some(cookie) if !cross_site && app.keys.csrf_token_matches(cookie, &submitted) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))
