@@ -84,7 +84,11 @@ async fn check(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(super::multipart::boundary);
-    let limit = if request.uri().path() == super::UPLOAD_PATH {
+    // Only a signed-in person may make the server hold a large body before the handler runs.
+    let session = CookieJar::from_headers(request.headers())
+        .get(super::session::cookie_name(app))
+        .map(|c| c.value().to_string());
+    let limit = if request.uri().path() == super::UPLOAD_PATH && signed_in(app, session).await {
         super::UPLOAD_LIMIT
     } else {
         64 * 1024
@@ -109,4 +113,12 @@ async fn check(
         }
         _ => Err(WebError::FormExpired),
     }
+}
+
+/// Whether the request comes from a session past both factors.
+async fn signed_in(app: &AppState, token: Option<String>) -> bool {
+    matches!(
+        crate::flows::session::current(app, token.as_deref()).await,
+        Ok(Some(s)) if s.stage == crate::domain::session::SessionStage::Authenticated
+    )
 }

@@ -860,6 +860,11 @@ async fn a_large_csv_upload_creates_everyone_or_names_the_bad_line(backend: Back
     let page = upload(&admin, None, &good).await;
     assert_eq!(page.status, 403, "without the form's CSRF token");
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
+    let anonymous = upload(&app.new_browser(), Some(&token), &good).await;
+    assert_eq!(
+        anonymous.status, 413,
+        "only a signed-in person sends a large body"
+    );
     // The larger body is allowed on the upload only.
     let pasted = admin.post("/admin/users/bulk", &[("csv", &good)]).await;
     assert_eq!(pasted.status, 413);
