@@ -260,7 +260,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             match crate::flows::admin::issue_api_token(&app, "cli", &name, org.as_deref(), days)
                 .await
             {
-                Ok((id, token)) => {
+                Ok(crate::flows::admin::IssuedToken { id, token, .. }) => {
                     println!("{token}");
                     eprintln!(
                         "API token {id} issued; it is shown only now and expires in {days} days. Send it as: Authorization: Bearer <token>"

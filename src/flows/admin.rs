@@ -9,7 +9,9 @@ use crate::domain::account::{AccountStatus, Role};
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
-use crate::store::{AccountFlag, AccountList, ListFilter, Session, StoreError};
+use crate::store::{
+    AccountFlag, AccountList, ApiTokenInfo, ListFilter, Organization, Session, StoreError,
+};
 
 /// Administrative actions need a second factor passed within this long (step-up).
 pub use crate::domain::session::STEP_UP_SECS;
@@ -23,6 +25,19 @@ pub struct Admin {
 }
 
 impl Admin {
+    /// Whether an API token, rather than a signed-in person, stands behind the request.
+    pub fn is_token(&self) -> bool {
+        self.account_id < 0
+    }
+
+    fn system_administrator(&self) -> Result<(), AdminRefusal> {
+        if self.role == Role::SystemAdmin && self.org_id.is_none() {
+            Ok(())
+        } else {
+            Err(AdminRefusal::SystemAdministratorsOnly)
+        }
+    }
+
     /// Who the audit log names: the administrator's account, or the API token.
     fn actor(&self) -> String {
         if self.account_id < 0 {
@@ -45,6 +60,18 @@ pub enum AdminRefusal {
     StepUp,
     #[error("There is no such account.")]
     NotFound,
+    /// An action for system administrators only, asked by someone else (before anything is
+    /// looked up, so it reveals nothing).
+    #[error("Only system administrators can do this.")]
+    SystemAdministratorsOnly,
+    /// API tokens are managed by a signed-in system administrator: a token that could mint
+    /// tokens could outlive its own revocation.
+    #[error(
+        "API tokens are issued, listed and revoked by a signed-in system administrator, not with an API token."
+    )]
+    PeopleOnly,
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Invitation(InvitationProblem),
     #[error("{0}")]
@@ -153,7 +180,17 @@ pub async fn invite(
     email: &str,
     name: &str,
     organization: Option<&str>,
+    role: Role,
 ) -> Result<Invited, AdminRefusal> {
+    match role {
+        Role::User => {}
+        Role::OrgAdmin => admin.system_administrator()?,
+        Role::SystemAdmin => {
+            return Err(AdminRefusal::Invalid(
+                "The role must be user or org-admin.".into(),
+            ));
+        }
+    }
     let organization = match admin.org_id {
         Some(id) => {
             let orgs = app.store.organizations().await?;
@@ -166,11 +203,14 @@ pub async fn invite(
             .filter(|n| !n.is_empty())
             .map(str::to_string),
     };
+    if role == Role::OrgAdmin && organization.is_none() {
+        return Err(AdminRefusal::Invalid(ORG_ADMIN_NEEDS_ORG.into()));
+    }
     let request = InvitationRequest {
         email: email.into(),
         display_name: name.into(),
         organization,
-        role: Role::User,
+        role,
     };
     invitation::invite(app, request, &admin.actor())
         .await
@@ -269,7 +309,7 @@ pub async fn issue_api_token(
     name: &str,
     organization: Option<&str>,
     days: i64,
-) -> Result<(i64, String), AdminRefusal> {
+) -> Result<IssuedToken, AdminRefusal> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || !(1..=366).contains(&days) {
         return Err(AdminRefusal::Invalid(
@@ -288,6 +328,7 @@ pub async fn issue_api_token(
         crate::crypto::random_token().map_err(Internal::from)?
     );
     let now = app.now();
+    let expires_at = now + days * 86_400;
     let audit = AuditEvent::new("api-token-issued", actor, "api-token")
         .with("name", name)
         .with("organization_id", org_id);
@@ -300,11 +341,31 @@ pub async fn issue_api_token(
             org_id,
             actor,
             now,
-            now + days * 86_400,
+            expires_at,
             audit,
         )
         .await?;
-    Ok((id, token))
+    Ok(IssuedToken {
+        id,
+        token,
+        expires_at,
+    })
+}
+
+/// A new API token: its value is here once and never again.
+pub struct IssuedToken {
+    pub id: i64,
+    pub token: String,
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("id", &self.id)
+            .field("token", &"[redacted]")
+            .finish()
+    }
 }
 
 /// The administrator an API bearer token stands for.
@@ -402,6 +463,21 @@ pub async fn bulk_invite(
             },
             (None, None) => None,
         };
+        if row.role == Role::OrgAdmin && admin.system_administrator().is_err() {
+            problems.push(RowProblem {
+                line: row.line,
+                message: "role: only system administrators appoint organization administrators"
+                    .into(),
+            });
+            continue;
+        }
+        if row.role == Role::OrgAdmin && org_id.is_none() {
+            problems.push(RowProblem {
+                line: row.line,
+                message: format!("role: {ORG_ADMIN_NEEDS_ORG}"),
+            });
+            continue;
+        }
         if taken.iter().any(|t| t == row.email.as_str()) {
             problems.push(RowProblem {
                 line: row.line,
@@ -455,26 +531,37 @@ pub async fn bulk_invite(
     }
     let mut not_emailed = Vec::new();
     for (account, token) in &accounts {
-        let link = app.url(&format!("/register/{token}"));
-        let sent = match invitation::registration_email(
-            app,
-            &account.email,
-            &account.display_name,
-            &link,
-            expires_at - now,
-            expires_at,
-        ) {
-            Ok(message) => app.mailer.send(&message, now).await.is_ok(),
-            Err(_) => false,
-        };
-        if !sent {
-            not_emailed.push(account.email.to_string());
+        if let Some(email) = send_invitation(app, account, token, expires_at, now).await {
+            not_emailed.push(email);
         }
     }
     Ok(BulkInvited {
         created: accounts.len(),
         not_emailed,
     })
+}
+
+/// Emails one bulk-created account its registration link; the address if that failed.
+async fn send_invitation(
+    app: &App,
+    account: &crate::domain::account::NewAccount,
+    token: &str,
+    expires_at: i64,
+    now: i64,
+) -> Option<String> {
+    let link = app.url(&format!("/register/{token}"));
+    let sent = match invitation::registration_email(
+        app,
+        &account.email,
+        &account.display_name,
+        &link,
+        expires_at - now,
+        expires_at,
+    ) {
+        Ok(message) => app.mailer.send(&message, now).await.is_ok(),
+        Err(_) => false,
+    };
+    (!sent).then(|| account.email.to_string())
 }
 
 /// Current portal users through the administrator pages or the API: system administrators
@@ -505,4 +592,191 @@ pub async fn end_sessions(app: &App, admin: &Admin, account_id: i64) -> Result<u
         .store
         .end_sessions_of(account.id, None, app.now(), audit)
         .await?)
+}
+
+const ORG_ADMIN_NEEDS_ORG: &str =
+    "an organization administrator belongs to an organization: name one";
+
+/// The organizations in scope, with their factor policy: all for a system administrator,
+/// their own for an organization administrator.
+pub async fn organizations(app: &App, admin: &Admin) -> Result<Vec<Organization>, AdminRefusal> {
+    Ok(app.store.organizations_in_scope(admin.org_id).await?)
+}
+
+/// A new organization (system administrators only).
+pub async fn create_organization(
+    app: &App,
+    admin: &Admin,
+    name: &str,
+) -> Result<Organization, AdminRefusal> {
+    admin.system_administrator()?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AdminRefusal::Invalid(
+            "Give the organization a name of 1 to 100 characters.".into(),
+        ));
+    }
+    let audit = AuditEvent::new("organization-created", admin.actor(), name.to_string());
+    match app.store.create_org(name, app.now(), audit).await {
+        Ok(id) => Ok(app
+            .store
+            .organizations_in_scope(Some(id))
+            .await?
+            .pop()
+            .ok_or(AdminRefusal::NotFound)?),
+        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(format!(
+            "An organization named {name:?} already exists."
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Appoints (`org-admin`) or removes (`user`) an organization administrator: system
+/// administrators only, so an organization administrator cannot raise anyone, themselves
+/// included. The change holds from the account's next request.
+pub async fn set_role(
+    app: &App,
+    admin: &Admin,
+    account_id: i64,
+    role: &str,
+) -> Result<(), AdminRefusal> {
+    admin.system_administrator()?;
+    let role = match Role::parse(role.trim()) {
+        Some(r @ (Role::User | Role::OrgAdmin)) => r,
+        _ => {
+            return Err(AdminRefusal::Invalid(
+                "The role must be user or org-admin.".into(),
+            ));
+        }
+    };
+    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    if account.role == Role::SystemAdmin {
+        return Err(AdminRefusal::Invalid(
+            "A system administrator's role is not changed here.".into(),
+        ));
+    }
+    if role == Role::OrgAdmin && account.org_id.is_none() {
+        return Err(AdminRefusal::Invalid(format!(
+            "This account has no organization, and {ORG_ADMIN_NEEDS_ORG}."
+        )));
+    }
+    let audit = AuditEvent::new("role-changed", admin.actor(), audit::account(account.id))
+        .with("from", account.role.as_str());
+    app.store
+        .set_role(account.id, role, app.now(), audit)
+        .await?;
+    Ok(())
+}
+
+/// Which second factors an organization allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct FactorPolicy {
+    pub email: bool,
+    pub phone: bool,
+}
+
+async fn organization_in_scope(
+    app: &App,
+    admin: &Admin,
+    org_id: i64,
+) -> Result<Organization, AdminRefusal> {
+    // Another organization answers exactly as one that does not exist.
+    if admin.org_id.is_some_and(|own| own != org_id) {
+        return Err(AdminRefusal::NotFound);
+    }
+    app.store
+        .organizations_in_scope(Some(org_id))
+        .await?
+        .pop()
+        .ok_or(AdminRefusal::NotFound)
+}
+
+/// The factor policy of an organization in scope (its administrators may read their own).
+pub async fn factor_policy(
+    app: &App,
+    admin: &Admin,
+    org_id: i64,
+) -> Result<FactorPolicy, AdminRefusal> {
+    let org = organization_in_scope(app, admin, org_id).await?;
+    Ok(FactorPolicy {
+        email: org.email_factor,
+        phone: org.phone_factor,
+    })
+}
+
+/// Allows or refuses the email factor or the phone factor (SMS and voice) for an
+/// organization, as `tessera admin set-factors` does: system administrators only, and at
+/// least one factor stays allowed. A factor left out (None) keeps its setting.
+pub async fn set_factor_policy(
+    app: &App,
+    admin: &Admin,
+    org_id: i64,
+    email: Option<bool>,
+    phone: Option<bool>,
+) -> Result<FactorPolicy, AdminRefusal> {
+    let org = organization_in_scope(app, admin, org_id).await?;
+    admin.system_administrator()?;
+    let policy = FactorPolicy {
+        email: email.unwrap_or(org.email_factor),
+        phone: phone.unwrap_or(org.phone_factor),
+    };
+    if !policy.email && !policy.phone {
+        return Err(AdminRefusal::Invalid(
+            "An organization must allow at least one factor.".into(),
+        ));
+    }
+    let audit = AuditEvent::new("factor-policy-changed", admin.actor(), org.name);
+    app.store
+        .set_allowed_factors(org.id, policy.email, policy.phone, app.now(), audit)
+        .await?;
+    Ok(policy)
+}
+
+/// API tokens are for signed-in system administrators to manage.
+fn token_manager(admin: &Admin) -> Result<(), AdminRefusal> {
+    admin.system_administrator()?;
+    if admin.is_token() {
+        return Err(AdminRefusal::PeopleOnly);
+    }
+    Ok(())
+}
+
+/// Every API token issued, without values or hashes.
+pub async fn api_tokens(app: &App, admin: &Admin) -> Result<Vec<ApiTokenInfo>, AdminRefusal> {
+    token_manager(admin)?;
+    Ok(app.store.api_tokens().await?)
+}
+
+/// Issues an API token for a signed-in system administrator (see `issue_api_token`).
+pub async fn issue_token(
+    app: &App,
+    admin: &Admin,
+    name: &str,
+    organization: Option<&str>,
+    days: i64,
+) -> Result<IssuedToken, AdminRefusal> {
+    token_manager(admin)?;
+    let organization = organization.map(str::trim).filter(|o| !o.is_empty());
+    issue_api_token(app, &admin.actor(), name, organization, days).await
+}
+
+/// Revokes an API token at once; an unknown or already revoked one is NotFound.
+pub async fn revoke_token(app: &App, admin: &Admin, token_id: i64) -> Result<(), AdminRefusal> {
+    token_manager(admin)?;
+    let audit = AuditEvent::new("api-token-revoked", admin.actor(), "api-token");
+    app.store
+        .revoke_api_token(token_id, app.now(), audit)
+        .await?;
+    Ok(())
+}
+
+/// A Terms of Use refusal as the API reports it (the pages render `TermsProblem` themselves).
+impl From<TermsProblem> for AdminRefusal {
+    fn from(p: TermsProblem) -> Self {
+        match p {
+            TermsProblem::NotSystemAdministrator => Self::SystemAdministratorsOnly,
+            TermsProblem::Invalid => Self::Invalid(p.to_string()),
+            TermsProblem::Internal(e) => Self::Internal(e),
+        }
+    }
 }

@@ -7,7 +7,17 @@ use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Role};
+
+/// An organization and the second factors it allows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub email_factor: bool,
+    pub phone_factor: bool,
+    pub created_at: UnixTime,
+}
 
 /// One row of the administrator's account list.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -291,6 +301,60 @@ impl Store {
             &audit.with("email", email).with("phone", phone),
         )
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The organizations within a scope (None: all), by name, with their factor policy.
+    pub async fn organizations_in_scope(
+        &self,
+        org_id: Option<i64>,
+    ) -> StoreResult<Vec<Organization>> {
+        let rows = sqlx::query(
+            "SELECT id, name, email_factor, phone_factor, created_at FROM organizations
+             WHERE ($1 IS NULL OR id = $1) ORDER BY name",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Organization {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    email_factor: r.try_get::<i64, _>("email_factor")? == 1,
+                    phone_factor: r.try_get::<i64, _>("phone_factor")? == 1,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Appoints or removes an organization administrator. Only a user or an organization
+    /// administrator changes role here, and only an account of an organization becomes its
+    /// administrator; the condition is in the update, so a concurrent change cannot slip past.
+    pub async fn set_role(
+        &self,
+        id: i64,
+        role: Role,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE accounts SET role = $1
+             WHERE id = $2 AND role IN ('user', 'org-admin')
+               AND ($1 = 'user' OR org_id IS NOT NULL)",
+        )
+        .bind(role.as_str())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        append(&mut tx, now, &audit.with("role", role.as_str())).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -15,7 +15,44 @@ pub struct ApiToken {
     pub expires_at: UnixTime,
 }
 
+/// A token as administrators see it in a list: never its value or hash.
+#[derive(Debug, Clone)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The organization's name; None: every organization.
+    pub organization: Option<String>,
+    pub created_by: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub revoked_at: Option<UnixTime>,
+}
+
 impl Store {
+    /// Every token ever issued, newest first (revoked and expired ones too, for the record).
+    pub async fn api_tokens(&self) -> StoreResult<Vec<ApiTokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, o.name AS organization, t.created_by, t.created_at, t.expires_at, t.revoked_at
+             FROM api_tokens t LEFT JOIN organizations o ON o.id = t.org_id
+             ORDER BY t.id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiTokenInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    organization: r.try_get("organization")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,

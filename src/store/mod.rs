@@ -21,8 +21,8 @@ mod throttle;
 
 pub use account_changes::{SignedInCheck, SignedInOutcome};
 pub use accounts::{InvitationTarget, LinkRefusal};
-pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Sort};
-pub use api_tokens::ApiToken;
+pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
+pub use api_tokens::{ApiToken, ApiTokenInfo};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;

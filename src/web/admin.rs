@@ -1,15 +1,18 @@
 //! The administration console: the organization's accounts, invitations and flags.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
+use crate::domain::account::Role;
 use crate::domain::import::RowProblem;
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
@@ -23,7 +26,10 @@ fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
             Ok(Redirect::to(&super::step_up::again_then("/admin")).into_response())
         }
         AdminRefusal::Internal(e) => Err(e.into()),
-        AdminRefusal::NotAdministrator | AdminRefusal::NotFound => Err(WebError::NotFound),
+        AdminRefusal::NotAdministrator
+        | AdminRefusal::NotFound
+        | AdminRefusal::SystemAdministratorsOnly
+        | AdminRefusal::PeopleOnly => Err(WebError::NotFound),
         other => Err(WebError::Message {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             title: "That did not work",
@@ -65,6 +71,9 @@ fn done_text(code: &str) -> Option<&'static str> {
         "mfa-reset" => {
             Some("MFA was reset: the person registers a second factor again at next sign-in.")
         }
+        "organization-created" => Some("The organization was created."),
+        "factors" => Some("The organization's factor policy was saved."),
+        "role-changed" => Some("The account's role was changed."),
         "terms" => {
             Some("The new Terms of Use are published: everyone accepts them at their next sign-in.")
         }
@@ -103,14 +112,15 @@ pub async fn console(
                 last_sign_in => a.last_sign_in_at.map(human_time), link_expires => a.link_expires_at.map(human_time),
                 disabled => a.disabled, locked => a.locked,
                 unfinished => a.status == "invited" || a.status == "registering",
+                in_organization => a.organization.is_some(),
             }
         })
         .collect();
     let organizations = if admin.org_id.is_none() {
-        app.store
-            .organizations()
-            .await
-            .map_err(crate::flows::Internal::from)?
+        match admin::organizations(&app, &admin).await {
+            Ok(o) => o,
+            Err(e) => return refused(e),
+        }
     } else {
         Vec::new()
     };
@@ -121,7 +131,9 @@ pub async fn console(
         context! {
             rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
             done => done_text(&query.done), system_admin => admin.org_id.is_none(),
-            organizations => organizations.into_iter().map(|(_, n)| n).collect::<Vec<_>>(),
+            organizations => organizations.iter().map(|o| context! {
+                id => o.id, name => &o.name, email_factor => o.email_factor, phone_factor => o.phone_factor,
+            }).collect::<Vec<_>>(),
         },
     )
 }
@@ -134,6 +146,9 @@ pub struct InviteForm {
     display_name: String,
     #[serde(default)]
     organization: String,
+    /// user or org-admin (the form offers it to system administrators only).
+    #[serde(default)]
+    role: String,
 }
 
 pub async fn invite(
@@ -143,12 +158,22 @@ pub async fn invite(
 ) -> Result<Response, WebError> {
     let result = async {
         let admin = admin_of(&app, &current).await?;
+        let role = match form.role.as_str() {
+            "" | "user" => Role::User,
+            "org-admin" => Role::OrgAdmin,
+            _ => {
+                return Err(AdminRefusal::Invalid(
+                    "Choose a role: user or org-admin.".into(),
+                ));
+            }
+        };
         admin::invite(
             &app,
             &admin,
             &form.email,
             &form.display_name,
             Some(form.organization.as_str()),
+            role,
         )
         .await
     }
@@ -189,6 +214,12 @@ pub async fn act(
             "end-sessions" => admin::end_sessions(&app, &admin, id)
                 .await
                 .map(|_| "sessions-ended"),
+            "make-org-admin" => admin::set_role(&app, &admin, id, "org-admin")
+                .await
+                .map(|_| "role-changed"),
+            "make-user" => admin::set_role(&app, &admin, id, "user")
+                .await
+                .map(|_| "role-changed"),
             _ => Err(AdminRefusal::NotFound),
         }
     }
@@ -276,7 +307,7 @@ fn file_outcome(
         Err(rows) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             failed_title,
-            "These rows are not valid. Fix them and paste the whole file again.".to_string(),
+            "These rows are not valid. Fix them and send the whole file again.".to_string(),
             rows.iter().map(ToString::to_string).collect(),
         ),
     };
@@ -300,13 +331,49 @@ pub async fn bulk(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let outcome = match admin::bulk_invite(
-        &app,
-        &admin,
-        std::io::Cursor::new(form.csv.into_bytes()),
-    )
-    .await
-    {
+    bulk_create(&app, &csrf, &admin, form.csv.into_bytes().into()).await
+}
+
+/// Bulk create from an uploaded CSV file (`multipart/form-data`, up to `UPLOAD_LIMIT`): the
+/// same checks and page as the pasted text. The page's script shows the upload's progress.
+pub async fn upload(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let admin = match admin_of(&app, &current).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let file = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary)
+        .and_then(|boundary| multipart::parse(&body, &boundary))
+        .and_then(|parts| {
+            parts
+                .into_iter()
+                .find(|p| p.name == "file" && p.filename.is_some())
+        })
+        .map(|p| p.data)
+        .filter(|data| !data.is_empty());
+    match file {
+        Some(csv) => bulk_create(&app, &csrf, &admin, csv).await,
+        None => refused(AdminRefusal::Invalid(
+            "Choose a CSV file to upload, then Upload and create.".into(),
+        )),
+    }
+}
+
+async fn bulk_create(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    csv: Bytes,
+) -> Result<Response, WebError> {
+    let outcome = match admin::bulk_invite(app, admin, std::io::Cursor::new(csv)).await {
         Ok(done) if done.not_emailed.is_empty() => Ok((
             "Bulk create done",
             format!(
@@ -325,7 +392,63 @@ pub async fn bulk(
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),
         Err(admin::BulkProblem::Refused(e)) => return refused(e),
     };
-    file_outcome(&csrf, outcome, "Nobody was created")
+    file_outcome(csrf, outcome, "Nobody was created")
+}
+
+#[derive(Deserialize)]
+pub struct OrganizationForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// A new organization (system administrators; others get the missing page).
+pub async fn create_organization(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Form(form): Form<OrganizationForm>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let admin = admin_of(&app, &current).await?;
+        admin::create_organization(&app, &admin, &form.name).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/admin?done=organization-created").into_response()),
+        Err(e) => refused(e),
+    }
+}
+
+/// The factor policy form: a checked box allows the factor, an unchecked one sends nothing.
+#[derive(Deserialize)]
+pub struct FactorsForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn set_factors(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Path(id): Path<i64>,
+    Form(form): Form<FactorsForm>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let admin = admin_of(&app, &current).await?;
+        admin::set_factor_policy(
+            &app,
+            &admin,
+            id,
+            Some(!form.email.is_empty()),
+            Some(!form.phone.is_empty()),
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/admin?done=factors").into_response()),
+        Err(e) => refused(e),
+    }
 }
 
 /// Import current portal users (system administrators): CSV with password hashes pasted in.

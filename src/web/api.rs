@@ -1,18 +1,23 @@
 //! The JSON API under `/api/v1`, for the administrator actions, authenticated with API tokens
-//! (`Authorization: Bearer tsr_…`) issued by a system administrator. Errors are RFC 9457
-//! problem details. The OpenAPI document is generated from these handlers (utoipa), so it
-//! cannot drift from what the server does.
+//! (`Authorization: Bearer tsr_…`) issued by a system administrator, or with the
+//! administrator's browser session (cookie) plus the page's CSRF token in `X-CSRF-Token` for
+//! anything that changes state. Errors are RFC 9457 problem details. The OpenAPI document is
+//! generated from these handlers (utoipa), so it cannot drift from what the server does.
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
+use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::AppState;
+use super::csrf;
+use super::session::CurrentSession;
+use crate::domain::account::Role;
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::audit_log::{self, AuditQuery};
 use crate::store::AccountFlag;
@@ -30,7 +35,19 @@ pub fn routes() -> axum::Router<AppState> {
             post(import_users).layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
         )
         .route("/api/v1/users/{id}/{action}", post(user_action))
+        .route("/api/v1/users/{id}/role", put(set_role))
         .route("/api/v1/audit", get(audit))
+        .route(
+            "/api/v1/organizations",
+            get(list_organizations).post(create_organization),
+        )
+        .route(
+            "/api/v1/organizations/{id}/factors",
+            get(factor_policy).put(set_factor_policy),
+        )
+        .route("/api/v1/terms", post(publish_terms))
+        .route("/api/v1/tokens", get(list_tokens).post(issue_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
 }
 
 /// An RFC 9457 problem: a stable `code` and a message a person can act on.
@@ -42,7 +59,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable, for programs: `unauthorized`, `forbidden`, `not-found`, `invalid`, `step-up`, `internal`.
+    /// Stable, for programs: `unauthorized`, `forbidden`, `not-found`, `invalid`, `conflict`,
+    /// `step-up`, `csrf`, `internal`.
     pub code: String,
     /// For a file: each bad row with its line number.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -100,9 +118,12 @@ impl IntoResponse for AdminRefusal {
             Self::NotSignedIn => problem(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "Send a valid API token: Authorization: Bearer tsr_….".into(),
+                "Send a valid API token: Authorization: Bearer tsr_…, or sign in as an administrator.".into(),
             ),
-            Self::NotAdministrator => problem(StatusCode::FORBIDDEN, "forbidden", self.to_string()),
+            Self::NotAdministrator | Self::SystemAdministratorsOnly | Self::PeopleOnly => {
+                problem(StatusCode::FORBIDDEN, "forbidden", self.to_string())
+            }
+            Self::Conflict(detail) => problem(StatusCode::CONFLICT, "conflict", detail),
             Self::StepUp => problem(StatusCode::FORBIDDEN, "step-up", self.to_string()),
             Self::NotFound => problem(StatusCode::NOT_FOUND, "not-found", self.to_string()),
             Self::Invitation(p) => {
@@ -126,25 +147,71 @@ impl IntoResponse for AdminRefusal {
     }
 }
 
-/// The administrator behind the request's bearer token. Cookies are never read here, so the
-/// API needs no CSRF token.
+/// The administrator behind the request: its bearer token when it sends one, else the
+/// browser's session, judged exactly as the pages judge it (`admin::authorize`: both factors,
+/// step-up, role). A browser's cookies travel with forged cross-site requests too, so a
+/// session-authenticated request that changes state must also carry the page's CSRF token in
+/// `X-CSRF-Token` (the value the forms carry); the CSRF middleware does not look at `/api/`.
 pub struct ApiAdmin(pub Admin);
 
+/// The header a page's script sends its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
 impl FromRequestParts<AppState> for ApiAdmin {
-    type Rejection = AdminRefusal;
+    type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .filter(|t| t.len() <= 128)
-            .ok_or(AdminRefusal::NotSignedIn)?;
-        Ok(Self(admin::authorize_token(app, bearer.trim()).await?))
+        if let Some(authorization) = parts.headers.get(header::AUTHORIZATION) {
+            let bearer = authorization
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .filter(|t| t.len() <= 128)
+                .ok_or_else(|| AdminRefusal::NotSignedIn.into_response())?;
+            return admin::authorize_token(app, bearer.trim())
+                .await
+                .map(Self)
+                .map_err(IntoResponse::into_response);
+        }
+        let current = CurrentSession::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let admin = admin::authorize(app, current.0.as_ref())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) && !csrf_header_matches(parts, app) {
+            return Err(problem(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                format!(
+                    "A signed-in browser's request that changes something must carry the page's CSRF token in the {CSRF_HEADER} header."
+                ),
+            ));
+        }
+        Ok(Self(admin))
+    }
+}
+
+/// Whether the request carries, in `X-CSRF-Token`, the keyed value of its CSRF cookie
+/// (compared in constant time), and the browser does not mark it cross-site.
+fn csrf_header_matches(parts: &Parts, app: &AppState) -> bool {
+    let cross_site = parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    let jar = CookieJar::from_headers(&parts.headers);
+    let cookie = jar.get(csrf::cookie_name(app)).map(|c| c.value());
+    let submitted = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match cookie {
+        Some(cookie) => !cross_site && app.keys.csrf_token_matches(cookie, submitted),
+        None => false,
     }
 }
 
@@ -188,7 +255,7 @@ pub struct UserQuery {
 }
 
 /// List the accounts within the token's scope.
-#[utoipa::path(get, path = "/api/v1/users", params(UserQuery), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users", params(UserQuery), security(("bearer" = []), ("session" = [])),
     responses((status = 200, body = UserList), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn list_users(
     State(app): State<AppState>,
@@ -232,6 +299,8 @@ pub struct NewUser {
     pub display_name: String,
     /// Only for an all-organizations token; an organization's token invites into its own.
     pub organization: Option<String>,
+    /// `user` (the default) or `org-admin` (system administrators only; needs an organization).
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -244,19 +313,29 @@ pub struct InvitedUser {
 }
 
 /// Create a user: the registration email is sent.
-#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = InvitedUser), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn invite_user(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
     Json(body): Json<NewUser>,
 ) -> Result<Response, AdminRefusal> {
+    let role = match body.role.as_deref().map(str::trim) {
+        None | Some("" | "user") => Role::User,
+        Some("org-admin") => Role::OrgAdmin,
+        Some(_) => {
+            return Err(AdminRefusal::Invalid(
+                "The role must be user or org-admin.".into(),
+            ));
+        }
+    };
     let invited = admin::invite(
         &app,
         &admin,
         &body.email,
         &body.display_name,
         body.organization.as_deref(),
+        role,
     )
     .await?;
     let out = InvitedUser {
@@ -269,7 +348,7 @@ async fn invite_user(
 
 /// Act on a user within the token's scope: `resend` (a new registration link), `disable`,
 /// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation), `end-sessions`. A user outside the scope is 404, as if it did not exist.
-#[utoipa::path(post, path = "/api/v1/users/{id}/{action}", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/{id}/{action}", security(("bearer" = []), ("session" = [])),
     params(("id" = i64, Path, description = "The user's id"), ("action" = String, Path, description = "resend, disable, enable, lock, unlock or reset-mfa")),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn user_action(
@@ -300,7 +379,7 @@ pub struct BulkResult {
 
 /// Bulk create from a CSV body (`text/csv`; columns email, display_name, optionally
 /// organization and role). Every row is checked first; nobody is created unless all are good.
-#[utoipa::path(post, path = "/api/v1/users/bulk", request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/users/bulk", request_body(content = String, content_type = "text/csv"), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = BulkResult), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn bulk_invite(
     State(app): State<AppState>,
@@ -328,7 +407,7 @@ pub struct ImportResult {
 
 /// Import current portal users from a CSV body (columns email, display_name, password_hash,
 /// optionally organization and role). All-or-nothing; an all-organizations token only.
-#[utoipa::path(post, path = "/api/v1/import", request_body(content = String, content_type = "text/csv"), security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/import", request_body(content = String, content_type = "text/csv"), security(("bearer" = []), ("session" = [])),
     responses((status = 201, body = ImportResult), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn import_users(
     State(app): State<AppState>,
@@ -362,7 +441,7 @@ pub struct AuditParams {
 }
 
 /// Audit log entries within the token's scope, newest first, as JSON Lines.
-#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams), security(("bearer" = []), ("session" = [])),
     responses((status = 200, description = "One JSON object per line", content_type = "application/x-ndjson")))]
 async fn audit(
     State(app): State<AppState>,
@@ -387,11 +466,282 @@ async fn audit(
         .into_response())
 }
 
+/// Appoint or remove an organization administrator.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleChange {
+    /// `user` or `org-admin`.
+    pub role: String,
+}
+
+/// Set a user's role: `org-admin` appoints an organization administrator of the user's
+/// organization, `user` removes one. System administrators only (an organization
+/// administrator gets 403 `forbidden` before anything is looked up).
+#[utoipa::path(put, path = "/api/v1/users/{id}/role", request_body = RoleChange, security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_role(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Path(id): Path<i64>,
+    Json(body): Json<RoleChange>,
+) -> Result<StatusCode, AdminRefusal> {
+    admin::set_role(&app, &admin, id, &body.role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    /// Whether the email factor is allowed.
+    pub email_factor: bool,
+    /// Whether the phone factor (SMS and voice) is allowed.
+    pub phone_factor: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl From<crate::store::Organization> for Organization {
+    fn from(o: crate::store::Organization) -> Self {
+        Self {
+            id: o.id,
+            name: o.name,
+            email_factor: o.email_factor,
+            phone_factor: o.phone_factor,
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// The organizations in scope: all for a system administrator, their own for an organization
+/// administrator (or an organization's token).
+#[utoipa::path(get, path = "/api/v1/organizations", security(("bearer" = []), ("session" = [])),
+    responses((status = 200, body = [Organization]), (status = 401, body = Problem, content_type = "application/problem+json")))]
+async fn list_organizations(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<Vec<Organization>>, AdminRefusal> {
+    let orgs = admin::organizations(&app, &admin).await?;
+    Ok(Json(orgs.into_iter().map(Organization::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewOrganization {
+    pub name: String,
+}
+
+/// Create an organization (system administrators only). A taken name is 409 `conflict`.
+#[utoipa::path(post, path = "/api/v1/organizations", request_body = NewOrganization, security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = Organization), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_organization(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Json(body): Json<NewOrganization>,
+) -> Result<Response, AdminRefusal> {
+    let org = admin::create_organization(&app, &admin, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(Organization::from(org))).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactorPolicy {
+    /// Whether the email factor is allowed.
+    pub email: bool,
+    /// Whether the phone factor (SMS and voice) is allowed.
+    pub phone: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FactorPolicyChange {
+    /// Allow the email factor; left out: unchanged.
+    pub email: Option<bool>,
+    /// Allow the phone factor (SMS and voice); left out: unchanged.
+    pub phone: Option<bool>,
+}
+
+/// Which second factors an organization allows. Another organization than an organization
+/// administrator's own is 404, as if it did not exist.
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/factors", security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The organization's id")),
+    responses((status = 200, body = FactorPolicy), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn factor_policy(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Path(id): Path<i64>,
+) -> Result<Json<FactorPolicy>, AdminRefusal> {
+    let p = admin::factor_policy(&app, &admin, id).await?;
+    Ok(Json(FactorPolicy {
+        email: p.email,
+        phone: p.phone,
+    }))
+}
+
+/// Allow or refuse the email or the phone factor for an organization (system administrators
+/// only; as `tessera admin set-factors`). At least one stays allowed. A person whose factor
+/// is turned off is refused after the right password and asked to have MFA reset; a new
+/// registration offers only the allowed factors. Another organization than an organization
+/// administrator's own is 404; their own is 403.
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/factors", request_body = FactorPolicyChange, security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The organization's id")),
+    responses((status = 200, body = FactorPolicy), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn set_factor_policy(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Path(id): Path<i64>,
+    Json(body): Json<FactorPolicyChange>,
+) -> Result<Json<FactorPolicy>, AdminRefusal> {
+    let p = admin::set_factor_policy(&app, &admin, id, body.email, body.phone).await?;
+    Ok(Json(FactorPolicy {
+        email: p.email,
+        phone: p.phone,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTerms {
+    pub title: String,
+    /// The text (at most 100,000 characters).
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedTerms {
+    pub version: i64,
+}
+
+/// Publish a new Terms of Use version (system administrators only): everyone accepts it at
+/// their next sign-in.
+#[utoipa::path(post, path = "/api/v1/terms", request_body = NewTerms, security(("bearer" = []), ("session" = [])),
+    responses((status = 201, body = PublishedTerms), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn publish_terms(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Json(body): Json<NewTerms>,
+) -> Result<Response, AdminRefusal> {
+    let version = admin::publish_terms(&app, &admin, &body.title, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(PublishedTerms { version })).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTokenEntry {
+    pub id: i64,
+    pub name: String,
+    /// None: every organization.
+    pub organization: Option<String>,
+    /// Who issued it (`account:ID` or `cli`).
+    pub created_by: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Unix seconds, once revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Every API token issued, newest first, without its value (system administrators signed in
+/// with a session; a token gets 403 `forbidden`).
+#[utoipa::path(get, path = "/api/v1/tokens", security(("session" = [])),
+    responses((status = 200, body = [ApiTokenEntry]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_tokens(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+) -> Result<Json<Vec<ApiTokenEntry>>, AdminRefusal> {
+    let tokens = admin::api_tokens(&app, &admin).await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|t| ApiTokenEntry {
+                id: t.id,
+                name: t.name,
+                organization: t.organization,
+                created_by: t.created_by,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewApiToken {
+    pub name: String,
+    /// An organization's name: the token acts only within it. Left out: every organization.
+    pub organization: Option<String>,
+    /// Lifetime in days, 1 to 366 (default 90).
+    pub days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedApiToken {
+    pub id: i64,
+    /// The bearer value: shown only in this answer, stored only as a keyed hash.
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Issue an API token (system administrators signed in with a session: a token cannot mint
+/// tokens, or a leaked one could outlive its revocation). The value is in this answer only.
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewApiToken, security(("session" = [])),
+    responses((status = 201, body = IssuedApiToken), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn issue_token(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Json(body): Json<NewApiToken>,
+) -> Result<Response, AdminRefusal> {
+    let issued = admin::issue_token(
+        &app,
+        &admin,
+        &body.name,
+        body.organization.as_deref(),
+        body.days.unwrap_or(90),
+    )
+    .await?;
+    let mut response = (
+        StatusCode::CREATED,
+        Json(IssuedApiToken {
+            id: issued.id,
+            token: issued.token,
+            expires_at: issued.expires_at,
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// Revoke an API token at once (system administrators signed in with a session). An unknown
+/// or already revoked token is 404.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", security(("session" = [])),
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn revoke_token(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AdminRefusal> {
+    admin::revoke_token(&app, &admin, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tessera administration API", description = "Administrator actions of the Tessera sign-in portal. Authenticate with an API token: `Authorization: Bearer tsr_…` (issued with `tessera admin create-token`)."),
-    paths(list_users, invite_user, bulk_invite, import_users, user_action, audit),
-    components(schemas(Problem, RowError, User, UserList, NewUser, InvitedUser, BulkResult, ImportResult)),
+    info(title = "Tessera administration API", description = "Administrator actions of the Tessera sign-in portal. Authenticate with an API token: `Authorization: Bearer tsr_…` (issued with `tessera admin create-token` or `POST /api/v1/tokens`), or from the administration pages with the browser's session: then every request that is not GET must carry the page's CSRF token in `X-CSRF-Token` (else 403 `csrf`). A session needs its second factor within 15 minutes (else 403 `step-up`). An action for system administrators only answers 403 `forbidden` to anyone else; an account or organization outside the caller's organization answers 404 `not-found`, exactly as a missing one."),
+    paths(list_users, invite_user, bulk_invite, import_users, user_action, set_role, audit,
+        list_organizations, create_organization, factor_policy, set_factor_policy, publish_terms,
+        list_tokens, issue_token, revoke_token),
+    components(schemas(Problem, RowError, User, UserList, NewUser, InvitedUser, BulkResult, ImportResult,
+        RoleChange, Organization, NewOrganization, FactorPolicy, FactorPolicyChange, NewTerms, PublishedTerms,
+        ApiTokenEntry, NewApiToken, IssuedApiToken)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -400,11 +750,21 @@ struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // `__Host-tessera_session` when the public URL is https.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "tessera_session",
+                "The administrator's browser session; requests other than GET also send X-CSRF-Token.",
+            ))),
         );
     }
 }

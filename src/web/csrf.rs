@@ -77,18 +77,48 @@ async fn check(
         .headers()
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
+    // A file upload (multipart, the one form allowed a larger body) carries its token as a
+    // field of its own; every other form is URL-encoded.
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::multipart::boundary);
+    // Only a signed-in person may make the server hold a large body before the handler runs.
+    let session = CookieJar::from_headers(request.headers())
+        .get(super::session::cookie_name(app))
+        .map(|c| c.value().to_string());
+    let limit = if request.uri().path() == super::UPLOAD_PATH && signed_in(app, session).await {
+        super::UPLOAD_LIMIT
+    } else {
+        64 * 1024
+    };
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, 64 * 1024)
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| WebError::TooLarge)?;
-    let submitted = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let submitted = match multipart {
+        Some(boundary) => super::multipart::parse(&bytes, &boundary)
+            .and_then(|fields| fields.into_iter().find(|f| f.name == "csrf_token"))
+            .and_then(|f| String::from_utf8(f.data.to_vec()).ok())
+            .unwrap_or_default(),
+        None => form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default(),
+    };
     match cookie {
         Some(cookie) if !cross_site && app.keys.csrf_token_matches(cookie, &submitted) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(WebError::FormExpired),
     }
+}
+
+/// Whether the request comes from a session past both factors.
+async fn signed_in(app: &AppState, token: Option<String>) -> bool {
+    matches!(
+        crate::flows::session::current(app, token.as_deref()).await,
+        Ok(Some(s)) if s.stage == crate::domain::session::SessionStage::Authenticated
+    )
 }

@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod home;
 mod login;
+mod multipart;
 mod ops;
 mod page;
 mod phone;
@@ -97,6 +98,15 @@ pub fn router(app: AppState) -> Router {
         .route("/admin", get(admin::console))
         .route("/admin/users", post(admin::invite))
         .route("/admin/users/bulk", post(admin::bulk))
+        .route(
+            UPLOAD_PATH,
+            post(admin::upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/admin/organizations", post(admin::create_organization))
+        .route(
+            "/admin/organizations/{id}/factors",
+            post(admin::set_factors),
+        )
         .route("/admin/import", post(admin::import))
         .route("/admin/users/{id}/{action}", post(admin::act))
         .route(
@@ -107,6 +117,7 @@ pub fn router(app: AppState) -> Router {
         .route("/admin/audit/export", get(audit_log::export))
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
+        .route("/static/upload.js", get(upload_script))
         .merge(ops::routes())
         .merge(api::routes());
     if app.config.dev_outbox_page() {
@@ -145,6 +156,21 @@ async fn call_script() -> impl IntoResponse {
         include_str!("../../templates/call.js"),
     )
 }
+
+async fn upload_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../templates/upload.js"),
+    )
+}
+
+/// The console's CSV file upload (bulk create): the one form whose body may exceed 64 KiB,
+/// as large as the API's bulk route allows.
+pub const UPLOAD_PATH: &str = "/admin/users/upload";
+pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
 
 /// Serves the router with each connection's peer address known (per-client limits).
 pub async fn serve(

@@ -439,3 +439,55 @@ async fn an_organization_administrator_invites_in_chromium(backend: Backend) {
 on_both_backends!(an_organization_administrator_invites_in_chromium);
 
 on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
+
+/// Issue 5: the console's CSV upload goes up in the background with a progress bar, and the
+/// result shows in place (the address stays /admin: the script, not a page load, did it).
+async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    crate::admin::org_admin(&app, "Bay Clinic", "boss@bay.example.org").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    type_into(c, "Email address", "boss@bay.example.org").await;
+    type_into(c, "Password", "marmalade orbit kettle").await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code("boss@bay.example.org").await;
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.csv");
+    let mut csv = String::from("email,display_name\n");
+    for i in 0..20 {
+        csv.push_str(&format!(
+            "upload{i:02}@bay.example.org,Upload Person {i:02}\n"
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    c.goto(&format!("{}/admin", app.url)).await.unwrap();
+    wait_for_text(c, "Bulk create").await;
+    c.find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(c, "Upload and create").await;
+    wait_for_text(c, "20 people were invited").await;
+    assert!(
+        c.current_url().await.unwrap().as_str().ends_with("/admin"),
+        "shown in place by the script"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE email LIKE 'upload%'")
+            .await,
+        20
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(an_administrator_uploads_a_csv_file_with_progress_in_chromium);
