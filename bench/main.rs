@@ -825,7 +825,7 @@ async fn live_sessions(
     for i in 0..args.sessions {
         let account = accounts[i % accounts.len()];
         let token = tessera::crypto::random_token()?;
-        let event = tessera::audit::AuditEvent::new("bench-session", "bench", "bench");
+        let event = tessera::audit::AuditEvent::new("signed-in", "bench", "bench");
         app.store
             .start_session(
                 None,

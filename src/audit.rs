@@ -7,6 +7,59 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::UnixTime;
 
+/// Every event the code records: the audit viewer's filter offers these, and a name outside
+/// the list matches nothing there. `AuditEvent::new` checks (in debug builds, so in every
+/// test) that an event is listed, and a test reads the sources for the literal ones.
+pub const EVENTS: &[&str] = &[
+    "account-disabled",
+    "account-enabled",
+    "account-invited",
+    "account-locked",
+    "account-locked-by-admin",
+    "account-unlocked",
+    "accounts-imported",
+    "accounts-invited-in-bulk",
+    "api-token-issued",
+    "api-token-revoked",
+    "call-ended",
+    "call-key-pressed",
+    "call-key-refused",
+    "call-placed",
+    "call-webhook-ignored",
+    "code-not-delivered",
+    "code-refused",
+    "code-sent",
+    "email-changed",
+    "factor-policy-changed",
+    "first-administrator-link-issued",
+    "invitation-revoked",
+    "invitation-withdrawn",
+    "keys-rotated",
+    "mfa-method-changed",
+    "mfa-reset",
+    "organization-created",
+    "password-accepted",
+    "password-changed",
+    "password-rehashed",
+    "password-reset-requested",
+    "password-set",
+    "phone-changed",
+    "reauthentication-failed",
+    "registration-link-opened",
+    "registration-link-sent",
+    "role-changed",
+    "send-refused",
+    "session-ended",
+    "sessions-ended",
+    "sign-in-failed",
+    "sign-in-refused",
+    "signed-in",
+    "signed-out",
+    "step-up-passed",
+    "terms-accepted",
+    "terms-published",
+];
+
 /// An event as the flows describe it. `actor` is who did it (`account:7`, `cli`,
 /// `anonymous`), `subject` whom it concerns; `detail` never holds a secret, and
 /// destinations in it are masked.
@@ -20,6 +73,10 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(event: &'static str, actor: impl Into<String>, subject: impl Into<String>) -> Self {
+        debug_assert!(
+            EVENTS.contains(&event),
+            "audit event {event:?} is missing from audit::EVENTS"
+        );
         Self {
             event,
             actor: actor.into(),
@@ -137,6 +194,45 @@ pub fn verify_chain(records: &[AuditRecord], head_seq: i64) -> Result<usize, Cha
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every literal event name given to `AuditEvent::new` in the sources is listed, so the
+    /// viewer can filter by it (names passed through a variable are caught by the
+    /// `debug_assert` in `new` whenever a test records them).
+    #[test]
+    fn every_recorded_event_is_listed_for_the_viewer() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut texts = Vec::new();
+        sources(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut texts,
+        );
+        let mut found = 0;
+        for text in &texts {
+            // Spelled in two halves so this test's own text is not a call.
+            for call in text.split(concat!("AuditEvent", "::new(")).skip(1) {
+                let call = call.trim_start();
+                let Some(literal) = call.strip_prefix('"') else {
+                    continue;
+                };
+                let name = &literal[..literal.find('"').unwrap()];
+                assert!(EVENTS.contains(&name), "{name} is not in audit::EVENTS");
+                found += 1;
+            }
+        }
+        assert!(
+            found > 40,
+            "only {found} events found: is the scan still reading the calls?"
+        );
+    }
 
     fn chain(n: i64) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_string();

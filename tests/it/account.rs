@@ -495,7 +495,8 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
         .await
         .unwrap();
     let set = |email: bool, phone: bool| {
-        let event = tessera::audit::AuditEvent::new("factors-set", "test", "Mixed Clinic");
+        let event =
+            tessera::audit::AuditEvent::new("factor-policy-changed", "test", "Mixed Clinic");
         app.app
             .store
             .set_allowed_factors(org, email, phone, app.clock_now(), event)

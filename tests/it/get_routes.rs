@@ -50,7 +50,10 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),
     ("/api/v1/organizations", "/api/v1/organizations"),
-    ("/api/v1/organizations/{id}/factors", "/api/v1/organizations/1/factors"),
+    (
+        "/api/v1/organizations/{id}/factors",
+        "/api/v1/organizations/1/factors",
+    ),
     ("/api/v1/tokens", "/api/v1/tokens"),
     ("/healthz", "/healthz"),
     ("/readyz", "/readyz"),
