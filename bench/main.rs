@@ -1046,6 +1046,9 @@ fn report(
             import of current portal users, sharing one Argon2id hash. \"Two nodes\" are two \
             `tessera serve` processes started together on one fresh PostgreSQL database (the \
             migrations run once), every request of a journey going to the other node than the \
-            one before; its memory is the sum of both.\n";
+            one before; its memory is the sum of both. The load clients run on the same cores as \
+            the server, so item 2's ratio counts their work too; the server-side ratio (one \
+            hash's CPU time ÷ the server's CPU time per sign-in, read from /proc) is what the \
+            portal itself spends beyond Argon2id.\n";
     out
 }
