@@ -3,14 +3,15 @@
 
 use std::net::SocketAddr;
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::CurrentSession;
 use super::step_up::{again_then, client_of};
 use super::{AppState, WebError, page};

@@ -1,14 +1,15 @@
 //! The administration console: the organization's accounts, invitations and flags.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};

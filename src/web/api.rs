@@ -5,12 +5,13 @@
 //! generated from these handlers (utoipa), so it cannot drift from what the server does.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum_extra::extract::cookie::CookieJar;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -48,6 +49,16 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/terms", post(publish_terms))
         .route("/api/v1/tokens", get(list_tokens).post(issue_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
+}
+
+/// Any other path under `/api/`: a problem, not the portal's HTML page.
+pub fn no_such_path() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "There is no such API path; the OpenAPI document at /api/v1/openapi.json lists them."
+            .into(),
+    )
 }
 
 /// An RFC 9457 problem: a stable `code` and a message a person can act on.
@@ -144,6 +155,71 @@ impl IntoResponse for AdminRefusal {
                 )
             }
         }
+    }
+}
+
+/// The request body as JSON, with an unreadable one answered as a problem like every other
+/// refusal (axum's own rejection is plain text).
+pub struct Body<T>(pub T);
+
+/// The path's parameters, likewise.
+pub struct Id<T>(pub T);
+
+/// The query string, likewise.
+pub struct Params<T>(pub T);
+
+/// A CSV file as the request body, likewise (too large is 413).
+pub struct Csv(pub axum::body::Bytes);
+
+fn unreadable(status: StatusCode, what: &str, detail: String) -> Response {
+    problem(
+        status,
+        "invalid",
+        format!("The request's {what} could not be read: {detail}"),
+    )
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Json::<T>::from_request(request, state)
+            .await
+            .map(|Json(value)| Self(value))
+            .map_err(|r| unreadable(r.status(), "JSON body", r.body_text()))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Csv {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(Self)
+            .map_err(|r| unreadable(r.status(), "body", r.body_text()))
+    }
+}
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Id<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Self(value))
+            .map_err(|r| unreadable(StatusCode::BAD_REQUEST, "path", r.body_text()))
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| Self(value))
+            .map_err(|r| unreadable(StatusCode::BAD_REQUEST, "query string", r.body_text()))
     }
 }
 
@@ -260,7 +336,7 @@ pub struct UserQuery {
 async fn list_users(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Query(query): Query<UserQuery>,
+    Params(query): Params<UserQuery>,
 ) -> Result<Json<UserList>, AdminRefusal> {
     let request = admin::ListRequest {
         search: query.q,
@@ -318,7 +394,7 @@ pub struct InvitedUser {
 async fn invite_user(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Json(body): Json<NewUser>,
+    Body(body): Body<NewUser>,
 ) -> Result<Response, AdminRefusal> {
     let role = match body.role.as_deref().map(str::trim) {
         None | Some("" | "user") => Role::User,
@@ -354,7 +430,7 @@ async fn invite_user(
 async fn user_action(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Path((id, action)): Path<(i64, String)>,
+    Id((id, action)): Id<(i64, String)>,
 ) -> Result<StatusCode, AdminRefusal> {
     match action.as_str() {
         "resend" => admin::resend(&app, &admin, id).await.map(|_| ()),
@@ -384,7 +460,7 @@ pub struct BulkResult {
 async fn bulk_invite(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    body: axum::body::Bytes,
+    Csv(body): Csv,
 ) -> Result<Response, AdminRefusal> {
     match admin::bulk_invite(&app, &admin, std::io::Cursor::new(body)).await {
         Ok(done) => Ok((
@@ -412,7 +488,7 @@ pub struct ImportResult {
 async fn import_users(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    body: axum::body::Bytes,
+    Csv(body): Csv,
 ) -> Result<Response, AdminRefusal> {
     match admin::import_users(&app, &admin, std::io::Cursor::new(body)).await {
         Ok(imported) => Ok((StatusCode::CREATED, Json(ImportResult { imported })).into_response()),
@@ -446,7 +522,7 @@ pub struct AuditParams {
 async fn audit(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Query(p): Query<AuditParams>,
+    Params(p): Params<AuditParams>,
 ) -> Result<Response, AdminRefusal> {
     let query = AuditQuery {
         user: p.user,
@@ -483,8 +559,8 @@ pub struct RoleChange {
 async fn set_role(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Path(id): Path<i64>,
-    Json(body): Json<RoleChange>,
+    Id(id): Id<i64>,
+    Body(body): Body<RoleChange>,
 ) -> Result<StatusCode, AdminRefusal> {
     admin::set_role(&app, &admin, id, &body.role).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -538,7 +614,7 @@ pub struct NewOrganization {
 async fn create_organization(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Json(body): Json<NewOrganization>,
+    Body(body): Body<NewOrganization>,
 ) -> Result<Response, AdminRefusal> {
     let org = admin::create_organization(&app, &admin, &body.name).await?;
     Ok((StatusCode::CREATED, Json(Organization::from(org))).into_response())
@@ -568,7 +644,7 @@ pub struct FactorPolicyChange {
 async fn factor_policy(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Path(id): Path<i64>,
+    Id(id): Id<i64>,
 ) -> Result<Json<FactorPolicy>, AdminRefusal> {
     let p = admin::factor_policy(&app, &admin, id).await?;
     Ok(Json(FactorPolicy {
@@ -589,8 +665,8 @@ async fn factor_policy(
 async fn set_factor_policy(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Path(id): Path<i64>,
-    Json(body): Json<FactorPolicyChange>,
+    Id(id): Id<i64>,
+    Body(body): Body<FactorPolicyChange>,
 ) -> Result<Json<FactorPolicy>, AdminRefusal> {
     let p = admin::set_factor_policy(&app, &admin, id, body.email, body.phone).await?;
     Ok(Json(FactorPolicy {
@@ -619,7 +695,7 @@ pub struct PublishedTerms {
 async fn publish_terms(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Json(body): Json<NewTerms>,
+    Body(body): Body<NewTerms>,
 ) -> Result<Response, AdminRefusal> {
     let version = admin::publish_terms(&app, &admin, &body.title, &body.body).await?;
     Ok((StatusCode::CREATED, Json(PublishedTerms { version })).into_response())
@@ -692,7 +768,7 @@ pub struct IssuedApiToken {
 async fn issue_token(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Json(body): Json<NewApiToken>,
+    Body(body): Body<NewApiToken>,
 ) -> Result<Response, AdminRefusal> {
     let issued = admin::issue_token(
         &app,
@@ -727,7 +803,7 @@ async fn issue_token(
 async fn revoke_token(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
-    Path(id): Path<i64>,
+    Id(id): Id<i64>,
 ) -> Result<StatusCode, AdminRefusal> {
     admin::revoke_token(&app, &admin, id).await?;
     Ok(StatusCode::NO_CONTENT)

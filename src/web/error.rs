@@ -38,8 +38,12 @@ impl From<Internal> for WebError {
     }
 }
 
-pub async fn not_found() -> WebError {
-    WebError::NotFound
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        super::api::no_such_path()
+    } else {
+        WebError::NotFound.into_response()
+    }
 }
 
 impl IntoResponse for WebError {

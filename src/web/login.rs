@@ -1,7 +1,6 @@
 //! The login page (guide: "Customer/Provider Login"), the sign-in form, and Sign out.
 
 use axum::Extension;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
 use crate::domain::account::MfaMethod;

@@ -8,6 +8,7 @@ mod audit_log;
 mod csrf;
 mod dev;
 mod error;
+mod form;
 mod headers;
 mod home;
 mod login;

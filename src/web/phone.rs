@@ -3,15 +3,16 @@
 
 use std::net::SocketAddr;
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
-use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::{self, CurrentSession, second_factor};
 use super::{AppState, WebError, page};
 use crate::flows;

@@ -1,13 +1,14 @@
 //! Registration (guide: "Create a New Account").
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;

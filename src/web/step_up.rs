@@ -3,15 +3,16 @@
 
 use std::net::SocketAddr;
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
 use crate::domain::session::{SessionStage, local_path};

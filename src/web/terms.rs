@@ -1,13 +1,14 @@
 //! Terms of Use (guide: check the box, Continue).
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;

@@ -1,14 +1,15 @@
 //! The email factor pages (guide: "Email Verification", "Login With Email").
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
+use super::form::Form;
 use super::session::{self, CurrentSession, second_factor};
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;

@@ -165,6 +165,37 @@ async fn missing_wrong_expired_and_invalid_requests_get_problem_details(backend:
             .unwrap()
             .contains("name@example.com")
     );
+    // Whatever is wrong with the request itself, the answer is a problem too (never axum's
+    // plain text or the portal's HTML page).
+    let unreadable = [
+        http.post(&users)
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body("{\"email\": "),
+        http.post(&users).bearer_auth(&token).body("email=x"),
+        http.post(format!("{}/api/v1/users/not-a-number/disable", app.url))
+            .bearer_auth(&token),
+        http.get(format!("{users}?page=many")).bearer_auth(&token),
+        http.get(format!("{}/api/v1/no-such-thing", app.url))
+            .bearer_auth(&token),
+    ];
+    for (request, (status, code)) in unreadable.into_iter().zip([
+        (400, "invalid"),
+        (415, "invalid"),
+        (400, "invalid"),
+        (400, "invalid"),
+        (404, "not-found"),
+    ]) {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), status);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], code, "{problem}");
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+    }
     // The CLI stamps the token with the wall clock, a moment after the test's
     // clock started: a day and a minute is past its expiry on either clock.
     app.clock.advance(86_400 + 60);

@@ -401,8 +401,20 @@ async fn proptest_arbitrary_api_requests_get_problems_not_server_errors(backend:
             .await
             .unwrap_or_else(|e| panic!("{case:?}: no answer ({e})"));
         let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_string())
+            .unwrap_or_default();
         let text = response.text().await.unwrap_or_default();
         assert_answered(&format!("{method} {url} {case:?}"), status, &text, false);
+        // Every refusal is RFC 9457 problem details, whatever was wrong with the request.
+        if status >= 400 {
+            assert_eq!(
+                content_type, "application/problem+json",
+                "{method} {url} {case:?}: {status} {text}"
+            );
+        }
         if case.token != 0 {
             assert_eq!(status, 401, "{method} {url} without a valid token: {text}");
         }

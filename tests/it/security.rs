@@ -175,7 +175,46 @@ async fn over_https_cookies_are_host_prefixed_and_secure(backend: Backend) {
     );
 }
 
+/// A form the portal cannot read (a value of the wrong kind, or no form at all) gets the
+/// portal's own error page, saying what to do, never a framework's plain text (ASVS 16.5.1).
+async fn unreadable_forms_get_a_page_that_says_what_to_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .active_user("form@example.org", "Fay Orm", "marmalade orbit kettle")
+        .await;
+    let token = browser.csrf().await;
+    let page = browser
+        .post_raw(
+            "/terms",
+            &[("agree", "yes"), ("version", "one"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.has("We could not read this form") && page.has("reload the page"),
+        "{}",
+        page.body
+    );
+    let response = browser
+        .http
+        .post(format!("{}/verify/email/check", app.url))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"code\": \"123456\", \"csrf_token\": \"{token}\"}}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert!(
+        (400..500).contains(&status) && body.contains("<html"),
+        "{status}: {body}"
+    );
+}
+
 on_both_backends!(
+    unreadable_forms_get_a_page_that_says_what_to_do,
     forms_without_a_valid_csrf_token_are_refused,
     pages_carry_security_headers_and_no_store,
     over_https_cookies_are_host_prefixed_and_secure,

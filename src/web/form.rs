@@ -1,0 +1,43 @@
+//! Form bodies: axum's `Form`, with a body it cannot read (a missing content type, a field of
+//! the wrong kind) answered by the portal's own error page instead of axum's plain text.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::WebError;
+
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) => Err(unreadable(&rejection)),
+        }
+    }
+}
+
+fn unreadable(rejection: &FormRejection) -> WebError {
+    let status = match rejection {
+        FormRejection::InvalidFormContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    WebError::Message {
+        status,
+        title: "We could not read this form",
+        message: "The form arrived incomplete or with a value none of our pages sends. Go back, \
+                  reload the page, and try again; if it keeps happening, the Help page lists \
+                  other ways in."
+            .to_string(),
+        next_href: "/help",
+        next_label: "Multi-Factor Authentication Help",
+    }
+}
