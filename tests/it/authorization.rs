@@ -135,6 +135,28 @@ fn call(method: Method, path: String, payload: Payload) -> Call {
     }
 }
 
+/// Whether only a system administrator may make the call, whatever it is aimed at: every
+/// change but the account actions an organization administrator has on their own people
+/// (every invitation above appoints an organization administrator), and reading the Terms
+/// form and the tokens.
+fn system_only(call: &Call) -> bool {
+    const OWN_PEOPLE: &[&str] = &[
+        "/resend",
+        "/revoke",
+        "/disable",
+        "/enable",
+        "/lock",
+        "/unlock",
+        "/reset-mfa",
+        "/end-sessions",
+    ];
+    if call.method == Method::GET {
+        call.path == "/admin/terms" || call.path == "/api/v1/tokens"
+    } else {
+        !OWN_PEOPLE.iter().any(|action| call.path.ends_with(action))
+    }
+}
+
 /// A CSV of current portal users, with a password hash as an old portal stored it.
 fn import_csv(email: &str) -> String {
     let hash = bcrypt::hash("old bcrypt password", 4).unwrap();
@@ -164,173 +186,130 @@ const API_USER_ACTIONS: &[&str] = &[
 /// administrator's succeeds), one per action for the `{action}` routes.
 fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
     let org = t.org_name;
+    let verb = Method::from_bytes(method.as_bytes()).unwrap();
+    // One call of the route's method: at `path`, or at the template itself when None.
+    let one = |path: Option<String>, payload: Payload| {
+        vec![call(
+            verb.clone(),
+            path.unwrap_or_else(|| template.to_string()),
+            payload,
+        )]
+    };
     let form = |fields: &[(&'static str, &str)]| {
         Payload::Form(fields.iter().map(|(k, v)| (*k, v.to_string())).collect())
     };
+    // Every invitation appoints an organization administrator (system administrators only).
+    let new_admin = |email: &str| {
+        format!("email,display_name,organization,role\n{email},New Admin,{org},org-admin\n")
+    };
     let user_actions = |prefix: &str, invitation: i64, actions: &[&str]| {
-        let mut out = vec![
+        let at = |id: i64, action: &str| {
             call(
                 Method::POST,
-                format!("{prefix}/{invitation}/resend"),
-                Payload::None,
-            ),
-            call(
-                Method::POST,
-                format!("{prefix}/{invitation}/revoke"),
-                Payload::None,
-            ),
-        ];
-        out.extend(actions.iter().map(|a| {
-            call(
-                Method::POST,
-                format!("{prefix}/{}/{a}", t.user_id),
+                format!("{prefix}/{id}/{action}"),
                 Payload::None,
             )
-        }));
+        };
+        let mut out = vec![at(invitation, "resend"), at(invitation, "revoke")];
+        out.extend(actions.iter().map(|a| at(t.user_id, a)));
         out
     };
+    let audit_filter = format!("user={}&organization={org}", t.user_email);
     match (method, template) {
-        ("GET", "/admin") => vec![call(
-            Method::GET,
-            format!("/admin?org={org}&q=b1"),
-            Payload::None,
-        )],
-        ("POST", "/admin/users") => vec![call(
-            Method::POST,
-            "/admin/users".into(),
+        ("GET", "/admin") => one(Some(format!("/admin?org={org}&q=b1")), Payload::None),
+        ("POST", "/admin/users") => one(
+            None,
             form(&[
                 ("email", "new.web@beta.example.org"),
                 ("display_name", "New Web"),
                 ("organization", org),
                 ("role", "org-admin"),
             ]),
-        )],
-        ("POST", "/admin/users/bulk") => vec![call(
-            Method::POST,
-            "/admin/users/bulk".into(),
-            form(&[(
-                "csv",
-                &format!("email,display_name,organization\nnew.bulk@beta.example.org,New Bulk,{org}\n"),
-            )]),
-        )],
-        ("POST", "/admin/users/upload") => vec![call(
-            Method::POST,
-            "/admin/users/upload".into(),
-            Payload::Upload(format!(
-                "email,display_name,organization\nnew.upload@beta.example.org,New Upload,{org}\n"
-            )),
-        )],
-        ("POST", "/admin/organizations") => vec![call(
-            Method::POST,
-            "/admin/organizations".into(),
-            form(&[("name", "Gamma Web Clinic")]),
-        )],
-        ("POST", "/admin/organizations/{id}/factors") => vec![call(
-            Method::POST,
-            format!("/admin/organizations/{}/factors", t.org_id),
+        ),
+        ("POST", "/admin/users/bulk") => one(
+            None,
+            form(&[("csv", &new_admin("new.bulk@beta.example.org"))]),
+        ),
+        ("POST", "/admin/users/upload") => one(
+            None,
+            Payload::Upload(new_admin("new.upload@beta.example.org")),
+        ),
+        ("POST", "/admin/organizations") => one(None, form(&[("name", "Gamma Web Clinic")])),
+        ("POST", "/admin/organizations/{id}/factors") => one(
+            Some(format!("/admin/organizations/{}/factors", t.org_id)),
             form(&[("email", "on")]),
-        )],
-        ("POST", "/admin/import") => vec![call(
-            Method::POST,
-            "/admin/import".into(),
-            form(&[("csv", &import_csv("old.web@example.org"))]),
-        )],
+        ),
+        ("POST", "/admin/import") => {
+            one(None, form(&[("csv", &import_csv("old.web@example.org"))]))
+        }
         ("POST", "/admin/users/{id}/{action}") => {
             user_actions("/admin/users", t.web_invitation, WEB_USER_ACTIONS)
         }
-        ("GET", "/admin/terms") => vec![call(Method::GET, "/admin/terms".into(), Payload::None)],
-        ("POST", "/admin/terms") => vec![call(
-            Method::POST,
-            "/admin/terms".into(),
-            form(&[("title", "Terms of Use 2"), ("body", "Be kind to patients.")]),
-        )],
-        ("GET", "/admin/audit") => vec![call(
-            Method::GET,
-            format!("/admin/audit?user={}&organization={org}", t.user_email),
+        ("GET", "/admin/terms" | "/api/v1/organizations" | "/api/v1/tokens") => {
+            one(None, Payload::None)
+        }
+        ("POST", "/admin/terms") => one(
+            None,
+            form(&[
+                ("title", "Terms of Use 2"),
+                ("body", "Be kind to patients."),
+            ]),
+        ),
+        ("GET", "/admin/audit") => one(Some(format!("/admin/audit?{audit_filter}")), Payload::None),
+        ("GET", "/admin/audit/export") => one(
+            Some(format!("/admin/audit/export?format=csv&{audit_filter}")),
             Payload::None,
-        )],
-        ("GET", "/admin/audit/export") => vec![call(
-            Method::GET,
-            format!(
-                "/admin/audit/export?format=csv&user={}&organization={org}",
-                t.user_email
-            ),
+        ),
+        ("GET", "/api/v1/users") => one(
+            Some(format!("/api/v1/users?organization={org}&q=b1")),
             Payload::None,
-        )],
-        ("GET", "/api/v1/users") => vec![call(
-            Method::GET,
-            format!("/api/v1/users?organization={org}&q=b1"),
-            Payload::None,
-        )],
-        ("POST", "/api/v1/users") => vec![call(
-            Method::POST,
-            "/api/v1/users".into(),
+        ),
+        ("POST", "/api/v1/users") => one(
+            None,
             Payload::Json(json!({
                 "email": "new.api@beta.example.org", "display_name": "New Api",
                 "organization": org, "role": "org-admin",
             })),
-        )],
-        ("POST", "/api/v1/users/bulk") => vec![call(
-            Method::POST,
-            "/api/v1/users/bulk".into(),
-            Payload::Csv(format!(
-                "email,display_name,organization\nnew.apibulk@beta.example.org,New Apibulk,{org}\n"
-            )),
-        )],
-        ("POST", "/api/v1/import") => vec![call(
-            Method::POST,
-            "/api/v1/import".into(),
-            Payload::Csv(import_csv("old.api@example.org")),
-        )],
+        ),
+        ("POST", "/api/v1/users/bulk") => one(
+            None,
+            Payload::Csv(new_admin("new.apibulk@beta.example.org")),
+        ),
+        ("POST", "/api/v1/import") => one(None, Payload::Csv(import_csv("old.api@example.org"))),
         ("POST", "/api/v1/users/{id}/{action}") => {
             user_actions("/api/v1/users", t.api_invitation, API_USER_ACTIONS)
         }
-        ("PUT", "/api/v1/users/{id}/role") => vec![call(
-            Method::PUT,
-            format!("/api/v1/users/{}/role", t.user_id),
+        ("PUT", "/api/v1/users/{id}/role") => one(
+            Some(format!("/api/v1/users/{}/role", t.user_id)),
             Payload::Json(json!({"role": "org-admin"})),
-        )],
-        ("GET", "/api/v1/audit") => vec![call(
-            Method::GET,
-            format!("/api/v1/audit?user={}", t.user_email),
+        ),
+        ("GET", "/api/v1/audit") => one(
+            Some(format!("/api/v1/audit?user={}", t.user_email)),
             Payload::None,
-        )],
-        ("GET", "/api/v1/organizations") => vec![call(
-            Method::GET,
-            "/api/v1/organizations".into(),
+        ),
+        ("POST", "/api/v1/organizations") => {
+            one(None, Payload::Json(json!({"name": "Gamma Api Clinic"})))
+        }
+        ("GET", "/api/v1/organizations/{id}/factors") => one(
+            Some(format!("/api/v1/organizations/{}/factors", t.org_id)),
             Payload::None,
-        )],
-        ("POST", "/api/v1/organizations") => vec![call(
-            Method::POST,
-            "/api/v1/organizations".into(),
-            Payload::Json(json!({"name": "Gamma Api Clinic"})),
-        )],
-        ("GET", "/api/v1/organizations/{id}/factors") => vec![call(
-            Method::GET,
-            format!("/api/v1/organizations/{}/factors", t.org_id),
-            Payload::None,
-        )],
-        ("PUT", "/api/v1/organizations/{id}/factors") => vec![call(
-            Method::PUT,
-            format!("/api/v1/organizations/{}/factors", t.org_id),
+        ),
+        ("PUT", "/api/v1/organizations/{id}/factors") => one(
+            Some(format!("/api/v1/organizations/{}/factors", t.org_id)),
             Payload::Json(json!({"email": true, "phone": false})),
-        )],
-        ("POST", "/api/v1/terms") => vec![call(
-            Method::POST,
-            "/api/v1/terms".into(),
+        ),
+        ("POST", "/api/v1/terms") => one(
+            None,
             Payload::Json(json!({"title": "Terms of Use 3", "body": "Be kinder still."})),
-        )],
-        ("GET", "/api/v1/tokens") => vec![call(Method::GET, "/api/v1/tokens".into(), Payload::None)],
-        ("POST", "/api/v1/tokens") => vec![call(
-            Method::POST,
-            "/api/v1/tokens".into(),
+        ),
+        ("POST", "/api/v1/tokens") => one(
+            None,
             Payload::Json(json!({"name": "beta reports", "organization": org, "days": 30})),
-        )],
-        ("DELETE", "/api/v1/tokens/{id}") => vec![call(
-            Method::DELETE,
-            format!("/api/v1/tokens/{}", t.token_id),
+        ),
+        ("DELETE", "/api/v1/tokens/{id}") => one(
+            Some(format!("/api/v1/tokens/{}", t.token_id)),
             Payload::None,
-        )],
+        ),
         _ => panic!("no calls for {method} {template}: say in `calls` how it is called"),
     }
 }
@@ -356,10 +335,10 @@ impl Caller {
 
     /// The answer: status, final address (redirects followed) and body.
     async fn send(&self, call: &Call) -> (u16, String, String) {
-        let mut request = self
-            .browser
-            .http
-            .request(call.method.clone(), format!("{}{}", self.browser.base, call.path));
+        let mut request = self.browser.http.request(
+            call.method.clone(),
+            format!("{}{}", self.browser.base, call.path),
+        );
         if let Some(token) = &self.bearer {
             request = request.bearer_auth(token);
         }
@@ -420,24 +399,23 @@ async fn id_of(app: &TestApp, sql: &str) -> i64 {
     app.count(sql).await
 }
 
-async fn member(app: &TestApp, org: &str, email: &str) -> Browser {
-    let request = InvitationRequest {
+/// An account of the organization with the plain role.
+fn in_organization(org: &str, email: &str) -> InvitationRequest {
+    InvitationRequest {
         email: email.into(),
         display_name: format!("Member of {org}"),
         organization: Some(org.into()),
         role: Role::User,
-    };
-    app.active_account(request, PASSWORD).await
+    }
+}
+
+async fn member(app: &TestApp, org: &str, email: &str) -> Browser {
+    app.active_account(in_organization(org, email), PASSWORD)
+        .await
 }
 
 async fn invitation_in(app: &TestApp, org: &str, email: &str) -> i64 {
-    let request = InvitationRequest {
-        email: email.into(),
-        display_name: "Invited Person".into(),
-        organization: Some(org.into()),
-        role: Role::User,
-    };
-    invitation::invite(&app.app, request, "test")
+    invitation::invite(&app.app, in_organization(org, email), "test")
         .await
         .unwrap()
         .account_id
@@ -452,7 +430,11 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
     let _a1 = member(&app, "Alpha Clinic", "a1@alpha.example.org").await;
     let _b1 = member(&app, "Beta Clinic", "b1@beta.example.org").await;
     let beta = Targets {
-        org_id: id_of(&app, "SELECT id FROM organizations WHERE name = 'Beta Clinic'").await,
+        org_id: id_of(
+            &app,
+            "SELECT id FROM organizations WHERE name = 'Beta Clinic'",
+        )
+        .await,
         org_name: "Beta Clinic",
         user_id: id_of(
             &app,
@@ -499,7 +481,10 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
             let what = format!("{} {}", aimed.method, aimed.path);
             // Signed out, and an API token on a page (pages do not read tokens): the sign-in
             // page (or the missing page); the API: 401.
-            for who in [&anonymous, &alpha_token].into_iter().filter(|c| !api || c.bearer.is_none()) {
+            for who in [&anonymous, &alpha_token]
+                .into_iter()
+                .filter(|c| !api || c.bearer.is_none())
+            {
                 let (status, url, body) = who.send(aimed).await;
                 if api {
                     assert_eq!(status, 401, "{}: {what}: {body}", who.name);
@@ -565,8 +550,56 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
             }
         }
     }
+    // No escalation within one's own organization: the calls for system administrators only,
+    // aimed at A's own organization and member, are refused to A's administrator and token.
+    let own = Targets {
+        org_id: id_of(
+            &app,
+            "SELECT id FROM organizations WHERE name = 'Alpha Clinic'",
+        )
+        .await,
+        org_name: "Alpha Clinic",
+        user_id: id_of(
+            &app,
+            "SELECT id FROM accounts WHERE email = 'a1@alpha.example.org'",
+        )
+        .await,
+        user_email: "a1@alpha.example.org",
+        ..MISSING
+    };
+    let mut escalations = 0;
+    for (method, template) in ADMIN_ROUTES {
+        let api = template.starts_with("/api/");
+        for aimed in calls(method, template, &own)
+            .iter()
+            .filter(|c| system_only(c))
+        {
+            let callers: &[&Caller] = if api {
+                &[&alpha_admin, &alpha_token]
+            } else {
+                &[&alpha_admin]
+            };
+            for who in callers {
+                let (status, url, body) = who.send(aimed).await;
+                assert!(
+                    [403, 404, 422].contains(&status),
+                    "{}: {} {} on its own organization was not refused: {status} at {url}: {body}",
+                    who.name,
+                    aimed.method,
+                    aimed.path
+                );
+                unchanged(who.name, aimed, &tables.snapshot().await);
+                escalations += 1;
+            }
+        }
+    }
+    made += escalations;
+
     // Refusals write nothing, not even an audit entry: the last compare holds for the lot.
-    assert_eq!(differences(&before, &tables.snapshot().await), Vec::<String>::new());
+    assert_eq!(
+        differences(&before, &tables.snapshot().await),
+        Vec::<String>::new()
+    );
 
     // The same calls made by a system administrator succeed: they were valid requests, refused
     // for who made them. Terms last: a new version is accepted at the next sign-in.
@@ -585,7 +618,7 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
         );
     }
     eprintln!(
-        "{} administrative routes, {made} refused calls, {} accepted; {:?}",
+        "{} administrative routes, {made} refused calls ({escalations} within A), {} accepted; {:?}",
         ADMIN_ROUTES.len(),
         all.len(),
         started.elapsed()

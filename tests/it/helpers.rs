@@ -757,7 +757,9 @@ pub fn declared_routes() -> Vec<(String, Vec<&'static str>)> {
                 name => {
                     let declaration = format!("const {name}: &str = \"");
                     let at = source.find(&declaration).unwrap_or_else(|| {
-                        panic!("a route whose path is neither a literal nor a const here: {arguments}")
+                        panic!(
+                            "a route whose path is neither a literal nor a const here: {arguments}"
+                        )
                     }) + declaration.len();
                     source[at..at + source[at..].find('"').unwrap()].to_string()
                 }
@@ -771,8 +773,7 @@ pub fn declared_routes() -> Vec<(String, Vec<&'static str>)> {
             .into_iter()
             .filter(|(call, _)| {
                 handlers.match_indices(call).any(|(i, _)| {
-                    !handlers[..i]
-                        .ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                    !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
                 })
             })
             .map(|(_, method)| method)
