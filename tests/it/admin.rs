@@ -765,7 +765,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
 }
 
 /// A `multipart/form-data` body as a browser sends a form with a file.
-fn multipart_form(csrf: Option<&str>, csv: &str) -> (String, Vec<u8>) {
+pub(crate) fn multipart_form(csrf: Option<&str>, csv: &str) -> (String, Vec<u8>) {
     let boundary = "----TesseraTestBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     if let Some(token) = csrf {

@@ -9,7 +9,7 @@ use crate::admin::{org_admin, system_admin};
 use crate::helpers::{Backend, Browser, SECRET_KEY, TestApp, spawn_app};
 use crate::on_both_backends;
 
-fn create_token(app: &TestApp, args: &[&str]) -> String {
+pub(crate) fn create_token(app: &TestApp, args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(["admin", "create-token"])
         .args(args)

@@ -6,7 +6,9 @@
 use tessera::domain::account::Role;
 use tessera::flows::invitation::InvitationRequest;
 
-use crate::helpers::{Backend, Browser, Options, SECRET_KEY, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, Browser, Options, SECRET_KEY, TestApp, declared_routes, spawn_app, spawn_app_with,
+};
 use crate::on_both_backends;
 use crate::snapshot::{Tables, differences, snapshot};
 
@@ -68,50 +70,13 @@ const GET_ROUTES: &[(&str, &str)] = &[
 /// Changes state by design (see `opening_a_registration_link_is_the_one_get_that_changes_state`).
 const EXCEPTION: &str = "/register/{token}";
 
-/// The GET routes the router's sources declare: every `.route("PATH", …get(…)…)` in
-/// `src/web/`, read from the code so a new one cannot be forgotten here.
+/// The GET routes the router's sources declare (`helpers::declared_routes`).
 fn declared_get_routes() -> Vec<String> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let source = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            !source.contains(".nest(") && !source.contains(".route_service("),
-            "{}: routes added another way; teach this test to read them",
-            path.display()
-        );
-        let mut rest = source.as_str();
-        while let Some(at) = rest.find(".route(") {
-            rest = &rest[at + ".route(".len()..];
-            // The call's arguments, up to its closing bracket.
-            let mut depth = 1;
-            let end = rest
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map(|(i, _)| i)
-                .unwrap();
-            let arguments = &rest[..end];
-            if arguments.contains("get(") {
-                let template = arguments.split('"').nth(1).unwrap_or_else(|| {
-                    panic!("a GET route whose path is not a literal: {arguments}")
-                });
-                found.push(template.to_string());
-            }
-        }
-    }
-    found.sort();
-    found
+    declared_routes()
+        .into_iter()
+        .filter(|(_, methods)| methods.contains(&"GET"))
+        .map(|(template, _)| template)
+        .collect()
 }
 
 #[test]

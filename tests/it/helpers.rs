@@ -714,3 +714,74 @@ pub fn sms_code(body: &str) -> String {
         .expect("a code in the text");
     body[start..start + 6].to_string()
 }
+
+/// Every route the router's sources declare, with its methods: each `.route(PATH, …)` call in
+/// `src/web/`, its path a literal or a `const` of the same file, its methods the `get(`,
+/// `post(`, `put(` and `delete(` calls among its arguments. Read from the code so that a new
+/// route cannot be forgotten by the tests that walk them (`get_routes`, `authorization`).
+pub fn declared_routes() -> Vec<(String, Vec<&'static str>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !source.contains(".nest(") && !source.contains(".route_service("),
+            "{}: routes added another way; teach this reading about them",
+            path.display()
+        );
+        let mut rest = source.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + ".route(".len()..];
+            // The call's arguments, up to its closing bracket.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .unwrap();
+            let arguments = &rest[..end];
+            let (first, handlers) = arguments.split_once(',').unwrap_or((arguments, ""));
+            let template = match first.trim() {
+                literal if literal.starts_with('"') => literal.trim_matches('"').to_string(),
+                name => {
+                    let declaration = format!("const {name}: &str = \"");
+                    let at = source.find(&declaration).unwrap_or_else(|| {
+                        panic!(
+                            "a route whose path is neither a literal nor a const here: {arguments}"
+                        )
+                    }) + declaration.len();
+                    source[at..at + source[at..].find('"').unwrap()].to_string()
+                }
+            };
+            let methods: Vec<&'static str> = [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("put(", "PUT"),
+                ("delete(", "DELETE"),
+            ]
+            .into_iter()
+            .filter(|(call, _)| {
+                handlers.match_indices(call).any(|(i, _)| {
+                    !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                })
+            })
+            .map(|(_, method)| method)
+            .collect();
+            assert!(!methods.is_empty(), "a route without a method: {arguments}");
+            found.push((template, methods));
+        }
+    }
+    found.sort();
+    found
+}

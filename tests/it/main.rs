@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod api;
 mod audit_viewer;
+mod authorization;
 mod browser;
 mod cli;
 mod codes;
