@@ -30,13 +30,28 @@ fn unreadable(rejection: &FormRejection) -> WebError {
         FormRejection::InvalidFormContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
+    // serde names the field and what was wrong with it ("version: invalid digit …"); the
+    // page escapes it like any other value.
+    let detail = match rejection {
+        FormRejection::FailedToDeserializeForm(_)
+        | FormRejection::FailedToDeserializeFormBody(_) => {
+            let text = rejection.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize form body: ")
+                .or_else(|| text.strip_prefix("Failed to deserialize form: "))
+                .unwrap_or(&text);
+            format!(" ({})", detail.chars().take(200).collect::<String>())
+        }
+        _ => String::new(),
+    };
     WebError::Message {
         status,
         title: "We could not read this form",
-        message: "The form arrived incomplete or with a value none of our pages sends. Go back, \
-                  reload the page, and try again; if it keeps happening, the Help page lists \
-                  other ways in."
-            .to_string(),
+        message: format!(
+            "The form arrived incomplete or with a value none of our pages sends{detail}. Go \
+             back, reload the page, and try again; if it keeps happening, the Help page lists \
+             other ways in."
+        ),
         next_href: "/help",
         next_label: "Multi-Factor Authentication Help",
     }

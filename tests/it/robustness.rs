@@ -597,8 +597,8 @@ async fn oversized_bodies_and_over_long_fields_are_refused_and_store_nothing(bac
             user,
             "/terms",
             vec![("agree", "yes"), ("version", &long)],
-            // Not a number: the form no page sends, answered with the unreadable-form page.
-            "We could not read this form",
+            // Not a number: the unreadable-form page names the field.
+            "version: invalid digit",
         ),
         (
             phone,

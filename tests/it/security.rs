@@ -191,7 +191,9 @@ async fn unreadable_forms_get_a_page_that_says_what_to_do(backend: Backend) {
         .await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert!(
-        page.has("We could not read this form") && page.has("reload the page"),
+        page.has("We could not read this form")
+            && page.has("version: invalid digit")
+            && page.has("reload the page"),
         "{}",
         page.body
     );
