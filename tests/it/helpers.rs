@@ -165,7 +165,7 @@ impl MailSink {
         server
             .with_name("sink.test")
             .with_tcp_listener(listener)
-            .with_num_threads(2);
+            .with_num_threads(8);
         std::thread::spawn(move || {
             let _ = server.serve();
         });
