@@ -756,12 +756,29 @@ async fn pages_beside_healthz(
     for k in 0..clients {
         let stop = stop.clone();
         if k % 2 == 0 {
-            let mut agent = signed_in[k % signed_in.len()].clone();
+            // The same lean client loop as /healthz's (the cookie header made once, the body
+            // read as bytes), so the two rates compare the server's work, not the client's.
+            let agent = &signed_in[k % signed_in.len()];
+            let (http, bases, cookie) = (agent.http.clone(), bases.clone(), agent.cookie_header());
             page_tasks.push(tokio::spawn(async move {
                 let mut l = Vec::new();
+                let mut turn = k;
                 while !stop.load(Ordering::Relaxed) {
+                    turn += 1;
+                    let url = format!("{}/", bases[turn % bases.len()]);
                     let t = Instant::now();
-                    home(&mut agent).await?;
+                    let r = http
+                        .get(&url)
+                        .header(reqwest::header::COOKIE, &cookie)
+                        .send()
+                        .await?;
+                    if r.status() != 200 {
+                        bail!("home page {}", r.status());
+                    }
+                    let body = r.bytes().await?;
+                    if !body.windows(8).any(|w| w == b"Welcome,") {
+                        bail!("not the home page");
+                    }
                     l.push(t.elapsed());
                 }
                 anyhow::Ok(l)
