@@ -644,6 +644,17 @@ pub async fn create_organization(
     }
 }
 
+/// A role an administrator can give (`user` or `org-admin`; system administrators come only
+/// from the first-run link or the CLI).
+pub fn assignable_role(typed: &str) -> Result<Role, AdminRefusal> {
+    match Role::parse(typed.trim()) {
+        Some(role @ (Role::User | Role::OrgAdmin)) => Ok(role),
+        _ => Err(AdminRefusal::Invalid(
+            "The role must be user or org-admin.".into(),
+        )),
+    }
+}
+
 /// Appoints (`org-admin`) or removes (`user`) an organization administrator: system
 /// administrators only, so an organization administrator cannot raise anyone, themselves
 /// included. The change holds from the account's next request.
@@ -654,14 +665,7 @@ pub async fn set_role(
     role: &str,
 ) -> Result<(), AdminRefusal> {
     admin.system_administrator()?;
-    let role = match Role::parse(role.trim()) {
-        Some(r @ (Role::User | Role::OrgAdmin)) => r,
-        _ => {
-            return Err(AdminRefusal::Invalid(
-                "The role must be user or org-admin.".into(),
-            ));
-        }
-    };
+    let role = assignable_role(role)?;
     let account = app.store.account_in_scope(account_id, admin.org_id).await?;
     if account.role == Role::SystemAdmin {
         return Err(AdminRefusal::Invalid(

@@ -159,15 +159,9 @@ pub async fn invite(
 ) -> Result<Response, WebError> {
     let result = async {
         let admin = admin_of(&app, &current).await?;
-        let role = match form.role.as_str() {
-            "" | "user" => Role::User,
-            "org-admin" => Role::OrgAdmin,
-            _ => {
-                return Err(AdminRefusal::Invalid(
-                    "Choose a role: user or org-admin.".into(),
-                ));
-            }
-        };
+        let role = Some(form.role.as_str())
+            .filter(|r| !r.trim().is_empty())
+            .map_or(Ok(Role::User), admin::assignable_role)?;
         admin::invite(
             &app,
             &admin,

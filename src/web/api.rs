@@ -396,15 +396,11 @@ async fn invite_user(
     ApiAdmin(admin): ApiAdmin,
     Body(body): Body<NewUser>,
 ) -> Result<Response, AdminRefusal> {
-    let role = match body.role.as_deref().map(str::trim) {
-        None | Some("" | "user") => Role::User,
-        Some("org-admin") => Role::OrgAdmin,
-        Some(_) => {
-            return Err(AdminRefusal::Invalid(
-                "The role must be user or org-admin.".into(),
-            ));
-        }
-    };
+    let role = body
+        .role
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .map_or(Ok(Role::User), admin::assignable_role)?;
     let invited = admin::invite(
         &app,
         &admin,
