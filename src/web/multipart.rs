@@ -120,3 +120,51 @@ mod tests {
         assert!(parse(&nameless, "q").is_none());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(crate::proptest_config(512))]
+
+        /// Outside input: any body and any content type is read or refused, never a panic.
+        #[test]
+        fn multipart_parse_never_panics(
+            body in proptest::collection::vec(any::<u8>(), 0..600),
+            content_type in any::<String>(),
+            boundary_text in "[A-Za-z0-9'()+_,./:=?-]{1,20}",
+        ) {
+            let _ = boundary(&content_type);
+            let _ = parse(&Bytes::from(body.clone()), &boundary_text);
+            // The same bytes inside a well-framed body.
+            let mut framed = format!("--{boundary_text}\r\n").into_bytes();
+            framed.extend_from_slice(&body);
+            framed.extend_from_slice(format!("\r\n--{boundary_text}--").as_bytes());
+            let _ = parse(&Bytes::from(framed), &boundary_text);
+        }
+
+        /// A body built as a browser builds it reads back as the same fields.
+        #[test]
+        fn multipart_fields_round_trip(
+            fields in proptest::collection::vec(("[a-z_]{1,12}", "[ -~]{0,80}"), 1..5),
+            boundary_text in "[A-Za-z0-9]{10,40}",
+        ) {
+            prop_assume!(fields.iter().all(|(_, v)| !v.contains(&boundary_text)));
+            let mut body = String::new();
+            for (name, value) in &fields {
+                body.push_str(&format!(
+                    "--{boundary_text}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                ));
+            }
+            body.push_str(&format!("--{boundary_text}--\r\n"));
+            let parts = parse(&Bytes::from(body), &boundary_text).unwrap();
+            prop_assert_eq!(parts.len(), fields.len());
+            for (part, (name, value)) in parts.iter().zip(&fields) {
+                prop_assert_eq!(&part.name, name);
+                prop_assert_eq!(&part.data[..], value.as_bytes());
+            }
+        }
+    }
+}
