@@ -262,13 +262,18 @@ struct Agent {
 
 impl Agent {
     fn new(bases: &Arc<[String]>) -> Self {
+        // One HTTP client for every browser: its connections are kept and reused, as a real
+        // browser keeps its own, and no sign-in pays for building a client (TLS roots and all).
+        static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client")
+        });
         Self {
             bases: bases.clone(),
             turn: 0,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            http: HTTP.clone(),
             cookies: HashMap::new(),
             csrf: None,
         }
