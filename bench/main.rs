@@ -759,53 +759,25 @@ async fn pages_beside_healthz(
     let mut page_tasks = Vec::new();
     let mut health_tasks = Vec::new();
     for k in 0..clients {
-        let stop = stop.clone();
+        // The same lean loop for both (the cookie header made once, the body read as bytes),
+        // so the two rates compare the server's work, not the client's.
+        let (bases, stop) = (bases.clone(), stop.clone());
         if k % 2 == 0 {
-            // The same lean client loop as /healthz's (the cookie header made once, the body
-            // read as bytes), so the two rates compare the server's work, not the client's.
             let agent = &signed_in[k % signed_in.len()];
-            let (http, bases, cookie) = (agent.http.clone(), bases.clone(), agent.cookie_header());
-            page_tasks.push(tokio::spawn(async move {
-                let mut l = Vec::new();
-                let mut turn = k;
-                while !stop.load(Ordering::Relaxed) {
-                    turn += 1;
-                    let url = format!("{}/", bases[turn % bases.len()]);
-                    let t = Instant::now();
-                    let r = http
-                        .get(&url)
-                        .header(reqwest::header::COOKIE, &cookie)
-                        .send()
-                        .await?;
-                    if r.status() != 200 {
-                        bail!("home page {}", r.status());
-                    }
-                    let body = r.bytes().await?;
-                    if !body.windows(8).any(|w| w == b"Welcome,") {
-                        bail!("not the home page");
-                    }
-                    l.push(t.elapsed());
-                }
-                anyhow::Ok(l)
-            }));
+            let (http, cookie) = (agent.http.clone(), agent.cookie_header());
+            let task = repeat_get(http, bases, k, "/", Some(cookie), b"Welcome,", stop);
+            page_tasks.push(tokio::spawn(task));
         } else {
-            let (http, bases) = (reqwest::Client::new(), bases.clone());
-            health_tasks.push(tokio::spawn(async move {
-                let mut l = Vec::new();
-                let mut turn = k;
-                while !stop.load(Ordering::Relaxed) {
-                    turn += 1;
-                    let url = format!("{}/healthz", bases[turn % bases.len()]);
-                    let t = Instant::now();
-                    let r = http.get(&url).send().await?;
-                    if r.status() != 200 {
-                        bail!("healthz {}", r.status());
-                    }
-                    r.bytes().await?;
-                    l.push(t.elapsed());
-                }
-                anyhow::Ok(l)
-            }));
+            let task = repeat_get(
+                reqwest::Client::new(),
+                bases,
+                k,
+                "/healthz",
+                None,
+                b"ok",
+                stop,
+            );
+            health_tasks.push(tokio::spawn(task));
         }
     }
     tokio::time::sleep(duration).await;
@@ -819,6 +791,38 @@ async fn pages_beside_healthz(
         hl.extend(t.await??);
     }
     Ok((Rate::from(pl, elapsed), Rate::from(hl, elapsed)))
+}
+
+/// GETs `path` until `stop`, each time on the next node, checking the answer holds `marker`;
+/// the latencies.
+async fn repeat_get(
+    http: reqwest::Client,
+    bases: Arc<[String]>,
+    mut turn: usize,
+    path: &'static str,
+    cookie: Option<String>,
+    marker: &'static [u8],
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut latencies = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        turn += 1;
+        let mut request = http.get(format!("{}{path}", bases[turn % bases.len()]));
+        if let Some(cookie) = &cookie {
+            request = request.header(reqwest::header::COOKIE, cookie);
+        }
+        let t = Instant::now();
+        let response = request.send().await?;
+        if response.status() != 200 {
+            bail!("GET {path}: {}", response.status());
+        }
+        let body = response.bytes().await?;
+        if !body.windows(marker.len()).any(|w| w == marker) {
+            bail!("GET {path}: not the expected page");
+        }
+        latencies.push(t.elapsed());
+    }
+    Ok(latencies)
 }
 
 /// `args.sessions` signed-in sessions of the active users, made in the database as a sign-in

@@ -3,10 +3,9 @@
 //! database. Every committed step is kept, nothing is half made, and the person carries on
 //! with the same cookie from where they were.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{Backend, Browser, MailSink, SECRET_KEY, TestDatabase};
+use crate::helpers::{Backend, Browser, MailSink, ServerProcess, TestDatabase, server_environment};
 use crate::on_both_backends;
 
 on_both_backends!(killed_at_any_point_the_server_keeps_each_committed_step);
@@ -15,89 +14,42 @@ const EMAIL: &str = "kai.moss@example.org";
 const NAME: &str = "Kai Moss";
 const PASSWORD: &str = "Lanterns-Under-Quiet-Rivers-91";
 
+/// The server process and its database, for the checks after each restart.
 struct Server {
-    child: Option<Child>,
-    envs: Vec<(&'static str, String)>,
-    base: String,
+    process: ServerProcess,
     db_url: String,
+}
+
+impl std::ops::Deref for Server {
+    type Target = ServerProcess;
+    fn deref(&self) -> &ServerProcess {
+        &self.process
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut ServerProcess {
+        &mut self.process
+    }
 }
 
 impl Server {
     async fn start(db: &TestDatabase, mail: &MailSink) -> Self {
-        tessera::crypto::install_tls_provider();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let envs = vec![
-            ("TESSERA_DATABASE_URL", db.url.clone()),
-            ("TESSERA_LISTEN", format!("127.0.0.1:{port}")),
-            (
-                "TESSERA_SMTP_URL",
-                format!("smtp://127.0.0.1:{}", mail.port),
-            ),
-            ("TESSERA_SECRET_KEY", SECRET_KEY.to_string()),
-            ("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>".into()),
-            // A resend after a crash need not wait the full cool-down.
-            ("TESSERA_CODE_RESEND_COOLDOWN_SECS", "1".into()),
-            ("TESSERA_LOG", "warn".into()),
-        ];
-        let mut server = Self {
-            child: None,
-            envs,
-            base: format!("http://127.0.0.1:{port}"),
+        let mut envs = server_environment(db, mail);
+        // A resend after a crash need not wait the full cool-down.
+        envs.push(("TESSERA_CODE_RESEND_COOLDOWN_SECS", "1".into()));
+        let mut process = ServerProcess::spawn(envs);
+        process.ready().await;
+        Self {
+            process,
             db_url: db.url.clone(),
-        };
-        server.restart().await;
-        server
-    }
-
-    /// Starts the process (again) on the same address and database; waits until it answers.
-    async fn restart(&mut self) {
-        assert!(self.child.is_none());
-        let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .arg("serve")
-            .envs(self.envs.iter().map(|(k, v)| (k, v)))
-            .env_remove("TESSERA_CONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let http = reqwest::Client::new();
-        for _ in 0..200 {
-            if let Ok(r) = http.get(format!("{}/readyz", self.base)).send().await {
-                if r.status() == 200 {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("tessera serve did not come back");
-    }
-
-    /// SIGKILL: no graceful shutdown, no chance to finish anything.
-    fn kill(&mut self) {
-        let mut child = self.child.take().unwrap();
-        child.kill().unwrap();
-        child.wait().unwrap();
     }
 
     async fn kill_and_restart(&mut self) {
         self.kill();
         self.restart().await;
         check_nothing_half_made(self).await;
-    }
-
-    fn cli(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(args)
-            .envs(self.envs.iter().map(|(k, v)| (k, v)))
-            .env_remove("TESSERA_CONFIG")
-            .output()
-            .unwrap()
     }
 
     async fn count(&self, sql: &str) -> i64 {
@@ -125,15 +77,6 @@ impl Server {
             .get::<String, _>(0);
         pool.close().await;
         status
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 

@@ -785,3 +785,108 @@ pub fn declared_routes() -> Vec<(String, Vec<&'static str>)> {
     found.sort();
     found
 }
+
+/// The environment of a real `tessera serve` on `db` with mail to `mail` (tests add theirs).
+pub fn server_environment(db: &TestDatabase, mail: &MailSink) -> Vec<(&'static str, String)> {
+    vec![
+        ("TESSERA_DATABASE_URL", db.url.clone()),
+        (
+            "TESSERA_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", mail.port),
+        ),
+        ("TESSERA_SECRET_KEY", SECRET_KEY.to_string()),
+        ("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>".into()),
+        ("TESSERA_LOG", "warn".into()),
+    ]
+}
+
+/// A real `tessera serve` process on a port of its own, killed with SIGKILL when dropped.
+pub struct ServerProcess {
+    child: Option<std::process::Child>,
+    envs: Vec<(&'static str, String)>,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts the process without waiting for it (`ready` waits), so several can start at once.
+    pub fn spawn(mut envs: Vec<(&'static str, String)>) -> Self {
+        tessera::crypto::install_tls_provider();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        envs.push(("TESSERA_LISTEN", format!("127.0.0.1:{port}")));
+        envs.push(("TESSERA_PUBLIC_URL", base.clone()));
+        let mut server = Self {
+            child: None,
+            envs,
+            base,
+        };
+        server.child = Some(server.launch());
+        server
+    }
+
+    fn launch(&self) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .arg("serve")
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .env_remove("TESSERA_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits until the server is ready (database reachable, migrations current).
+    pub async fn ready(&mut self) {
+        let http = reqwest::Client::new();
+        for _ in 0..400 {
+            if let Ok(r) = http.get(format!("{}/readyz", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!("tessera serve at {} exited: {status}", self.base);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("tessera serve at {} did not become ready", self.base);
+    }
+
+    /// Starts the process again on the same address and database, and waits for it.
+    pub async fn restart(&mut self) {
+        assert!(self.child.is_none(), "still running");
+        self.child = Some(self.launch());
+        self.ready().await;
+    }
+
+    /// SIGKILL: no graceful shutdown, no chance to finish anything.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// The `tessera` CLI with the server's configuration.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args(args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
+            .env_remove("TESSERA_CONFIG")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

@@ -3,82 +3,12 @@
 //! codes, their tries and the sign-in lock-out, because all of it is in the database. SQLite
 //! is one node by design (an embedded file), so these stories run on PostgreSQL only.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-use crate::helpers::{Backend, Browser, MailSink, SECRET_KEY, TestDatabase};
+use crate::helpers::{Backend, Browser, MailSink, ServerProcess, TestDatabase, server_environment};
 
 const PASSWORD: &str = "Two-Lighthouses-One-Harbour-58";
 
-/// A `tessera serve` process, killed when dropped.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn environment(db: &TestDatabase, mail: &MailSink) -> Vec<(&'static str, String)> {
-    vec![
-        ("TESSERA_DATABASE_URL", db.url.clone()),
-        (
-            "TESSERA_SMTP_URL",
-            format!("smtp://127.0.0.1:{}", mail.port),
-        ),
-        ("TESSERA_SECRET_KEY", SECRET_KEY.to_string()),
-        ("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>".into()),
-        ("TESSERA_LOG", "warn".into()),
-    ]
-}
-
-impl Node {
-    fn spawn(env: &[(&'static str, String)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .arg("serve")
-            .env_remove("TESSERA_CONFIG")
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
-            .env("TESSERA_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// Waits until the node is ready (database reachable, migrations current).
-    async fn ready(&mut self) {
-        tessera::crypto::install_tls_provider();
-        let http = reqwest::Client::new();
-        for _ in 0..200 {
-            if let Ok(r) = http.get(format!("{}/readyz", self.base)).send().await
-                && r.status() == 200
-            {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("tessera serve at {} exited: {status}", self.base);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("tessera serve at {} did not become ready", self.base);
-    }
-}
-
 /// One browser (one cookie jar; cookies do not depend on the port) seen through two nodes.
-fn through(browser: &Browser, node: &Node) -> Browser {
+fn through(browser: &Browser, node: &ServerProcess) -> Browser {
     Browser {
         base: node.base.clone(),
         http: browser.http.clone(),
@@ -90,9 +20,9 @@ fn through(browser: &Browser, node: &Node) -> Browser {
 async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
     let db = TestDatabase::new(Backend::Postgres).await;
     let mail = MailSink::start();
-    let env = environment(&db, &mail);
+    let env = server_environment(&db, &mail);
     // Both start at once on the empty database: the advisory lock lets one migrate.
-    let (mut a, mut b) = (Node::spawn(&env), Node::spawn(&env));
+    let (mut a, mut b) = (ServerProcess::spawn(env.clone()), ServerProcess::spawn(env));
     a.ready().await;
     b.ready().await;
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
@@ -105,13 +35,15 @@ async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
         .unwrap();
     assert_eq!(applied, migrations);
 
-    let invited = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(["admin", "create-user", "--email", "ana@example.org"])
-        .args(["--name", "Ana Lima"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("TESSERA_PUBLIC_URL", &a.base)
-        .output()
-        .unwrap();
+    // From node A's configuration, so the link points at A.
+    let invited = a.cli(&[
+        "admin",
+        "create-user",
+        "--email",
+        "ana@example.org",
+        "--name",
+        "Ana Lima",
+    ]);
     assert!(invited.status.success(), "{invited:?}");
     let link = mail.message_to("ana@example.org", 0).await.link();
 
