@@ -3,25 +3,57 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::Purpose;
+use crate::domain::account::Account;
+use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::store::Session;
 
 /// The live session behind a cookie value, if any: revoked, idle and expired sessions are
 /// none. Use is recorded (at most once a minute) for the idle time-out.
 pub async fn current(app: &App, cookie: Option<&str>) -> Result<Option<Session>, Internal> {
-    let Some(token) = cookie.filter(|t| !t.is_empty() && t.len() <= 64) else {
+    let Some(hash) = cookie_hash(app, cookie) else {
         return Ok(None);
     };
-    let hash = app.keys.hash(Purpose::Session, token.as_bytes());
     let Some(session) = app.store.session(&hash).await? else {
         return Ok(None);
     };
+    live(app, session).await
+}
+
+/// A signed-in person's page view: the live, fully authenticated session behind the cookie
+/// with its account, and whether the current Terms of Use are accepted; one query.
+pub async fn signed_in(
+    app: &App,
+    cookie: Option<&str>,
+) -> Result<Option<(Session, Account, bool)>, Internal> {
+    let Some(hash) = cookie_hash(app, cookie) else {
+        return Ok(None);
+    };
+    let Some((session, account, terms_accepted)) = app.store.session_with_account(&hash).await?
+    else {
+        return Ok(None);
+    };
+    if session.stage != SessionStage::Authenticated {
+        return Ok(None);
+    }
+    Ok(live(app, session)
+        .await?
+        .map(|session| (session, account, terms_accepted)))
+}
+
+fn cookie_hash(app: &App, cookie: Option<&str>) -> Option<Vec<u8>> {
+    let token = cookie.filter(|t| !t.is_empty() && t.len() <= 64)?;
+    Some(app.keys.hash(Purpose::Session, token.as_bytes()))
+}
+
+/// The session if it is still live by the clock, its use recorded for the idle time-out.
+async fn live(app: &App, session: Session) -> Result<Option<Session>, Internal> {
     let now = app.now();
     if !session.times.is_live(now, &app.config.policy) {
         return Ok(None);
     }
     if session.times.needs_touch(now) {
-        app.store.touch_session(&hash, now).await?;
+        app.store.touch_session(&session.id_hash, now).await?;
     }
     Ok(Some(session))
 }

@@ -1,10 +1,15 @@
 //! Server-side sessions, found by the keyed hash of the cookie's value.
 
+use std::sync::LazyLock;
+
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use super::{Store, StoreError, StoreResult, audit::append, parse_column};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
+use crate::domain::account::Account;
 use crate::domain::session::{SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
@@ -61,32 +66,75 @@ pub(super) async fn revoke(
     )
 }
 
+/// The session's columns, read by [`session_from_row`] (its `created_at` renamed, so a
+/// query may join the account's own).
+const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.stage, s.created_at AS session_created_at, \
+     s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at";
+
+fn session_from_row(row: &AnyRow) -> StoreResult<Session> {
+    let stage: String = row.try_get("stage")?;
+    Ok(Session {
+        id_hash: row.try_get("id_hash")?,
+        account_id: row.try_get("account_id")?,
+        stage: parse_column("stage", &stage, SessionStage::parse)?,
+        times: SessionTimes {
+            created_at: row.try_get("session_created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+            expires_at: row.try_get("expires_at")?,
+        },
+        code_sent_at: row.try_get("code_sent_at")?,
+        factor_verified_at: row.try_get("factor_verified_at")?,
+    })
+}
+
 impl Store {
     /// The session with this identifier hash, unless revoked. Whether it is still live by
     /// the clock is the caller's rule to apply.
     pub async fn session(&self, id_hash: &[u8]) -> StoreResult<Option<Session>> {
-        let row = sqlx::query(
-            "SELECT id_hash, account_id, stage, created_at, last_seen_at, expires_at, code_sent_at,
-                    factor_verified_at
-             FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id_hash = $1 AND s.revoked_at IS NULL"
+            )
+        });
+        let row = sqlx::query(&SQL)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    /// The session with its account and whether that account accepted the current Terms of
+    /// Use, in one query: every signed-in page view asks this, so it is one round trip.
+    pub async fn session_with_account(
+        &self,
+        id_hash: &[u8],
+    ) -> StoreResult<Option<(Session, Account, bool)>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let account = ACCOUNT_COLUMNS
+                .split(", ")
+                .map(|c| format!("a.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "SELECT {SESSION_COLUMNS}, {account}, CAST(CASE WHEN EXISTS (
+                     SELECT 1 FROM terms_acceptances t
+                     WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
+                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id
+                 WHERE s.id_hash = $1 AND s.revoked_at IS NULL"
+            )
+        });
+        let row = sqlx::query(&SQL)
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         let Some(row) = row else { return Ok(None) };
-        let stage: String = row.try_get("stage")?;
-        Ok(Some(Session {
-            id_hash: row.try_get("id_hash")?,
-            account_id: row.try_get("account_id")?,
-            stage: parse_column("stage", &stage, SessionStage::parse)?,
-            times: SessionTimes {
-                created_at: row.try_get("created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-                expires_at: row.try_get("expires_at")?,
-            },
-            code_sent_at: row.try_get("code_sent_at")?,
-            factor_verified_at: row.try_get("factor_verified_at")?,
-        }))
+        let accepted: i64 = row.try_get("terms_accepted")?;
+        Ok(Some((
+            session_from_row(&row)?,
+            account_from_row(&row)?,
+            accepted == 1,
+        )))
     }
 
     pub async fn touch_session(&self, id_hash: &[u8], now: UnixTime) -> StoreResult<()> {

@@ -105,26 +105,4 @@ impl Store {
         tx.commit().await?;
         Ok(version)
     }
-
-    /// The account and whether it accepted the current Terms of Use, in one query: the home
-    /// page asks this on every view.
-    pub async fn account_and_terms(
-        &self,
-        account_id: i64,
-    ) -> StoreResult<(crate::domain::account::Account, bool)> {
-        let row = sqlx::query(&format!(
-            "SELECT {}, CAST(CASE WHEN EXISTS (
-                 SELECT 1 FROM terms_acceptances t
-                 WHERE t.account_id = accounts.id AND t.version = (SELECT MAX(version) FROM terms_versions)
-             ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted
-             FROM accounts WHERE id = $1",
-            super::accounts::ACCOUNT_COLUMNS
-        ))
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(super::StoreError::NotFound)?;
-        let accepted: i64 = row.try_get("terms_accepted")?;
-        Ok((super::accounts::account_from_row(&row)?, accepted == 1))
-    }
 }

@@ -6,27 +6,21 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::csrf::CsrfToken;
-use super::session::CurrentSession;
+use super::session::SessionCookie;
 use super::{AppState, WebError, page};
-use crate::domain::session::SessionStage;
 use crate::flows;
 
 pub async fn home(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    SessionCookie(cookie): SessionCookie,
 ) -> Result<Response, WebError> {
-    let Some(account_id) = current
-        .filter(|s| s.stage == SessionStage::Authenticated)
-        .and_then(|s| s.account_id)
+    // The session, account and Terms in one query: this is the page signed-in people see most.
+    let Some((_, account, terms_accepted)) =
+        flows::session::signed_in(&app, cookie.as_deref()).await?
     else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let (account, terms_accepted) = app
-        .store
-        .account_and_terms(account_id)
-        .await
-        .map_err(flows::Internal::from)?;
     if !terms_accepted {
         return Ok(Redirect::to("/terms").into_response());
     }

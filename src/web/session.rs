@@ -34,6 +34,25 @@ pub fn removal(app: &AppState) -> Cookie<'static> {
     c
 }
 
+/// The session cookie's value, if the browser sent one.
+pub struct SessionCookie(pub Option<String>);
+
+impl<S> FromRequestParts<S> for SessionCookie
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
+        Ok(Self(
+            jar.get(cookie_name(&app)).map(|c| c.value().to_string()),
+        ))
+    }
+}
+
 /// The browser's live session, if it has one.
 pub struct CurrentSession(pub Option<Session>);
 
@@ -46,8 +65,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar.get(cookie_name(&app)).map(|c| c.value().to_string());
+        let Ok(SessionCookie(token)) = SessionCookie::from_request_parts(parts, state).await;
         Ok(Self(flows::session::current(&app, token.as_deref()).await?))
     }
 }
