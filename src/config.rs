@@ -33,6 +33,9 @@ pub struct Config {
     /// `TESSERA_ENCRYPTION_KEYS`: keys for encryption at rest, `id:base64(32 bytes), …`, the
     /// first one current. Unset: a key derived from the secret key.
     pub encryption_keys: Option<String>,
+    /// `TESSERA_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front
+    /// of the portal, whose `X-Forwarded-For` names the client for per-client limits.
+    pub trusted_proxies: String,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -52,6 +55,7 @@ impl Default for Config {
             secret_key: None,
             secret_key_file: None,
             encryption_keys: None,
+            trusted_proxies: String::new(),
             policy: Default::default(),
         }
     }
@@ -123,6 +127,11 @@ impl Config {
         if !matches!(parsed.scheme(), "http" | "https") {
             anyhow::bail!("TESSERA_PUBLIC_URL must start with http:// or https://");
         }
+        for entry in self.trusted_proxy_entries() {
+            entry.parse::<std::net::IpAddr>().map_err(|_| {
+                anyhow::anyhow!("TESSERA_TRUSTED_PROXIES: {entry:?} is not an IP address")
+            })?;
+        }
         self.policy.validate()
     }
 
@@ -132,6 +141,20 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// The reverse proxies trusted to name the client (checked at load).
+    pub fn trusted_proxies(&self) -> Vec<std::net::IpAddr> {
+        self.trusted_proxy_entries()
+            .filter_map(|e| e.parse().ok())
+            .collect()
+    }
+
+    fn trusted_proxy_entries(&self) -> impl Iterator<Item = &str> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
     }
 
     pub fn is_https(&self) -> bool {
@@ -165,6 +188,7 @@ impl fmt::Debug for Config {
             .field("secret_key", &redacted(&self.secret_key))
             .field("secret_key_file", &self.secret_key_file)
             .field("encryption_keys", &redacted(&self.encryption_keys))
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("policy", &self.policy)
             .finish()
     }

@@ -1,19 +1,18 @@
 //! Your account (`/account`): change the email address, the phone number or the verification
 //! method. Every change passes through `/verify/again` first when the factor is not fresh.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::CurrentSession;
-use super::step_up::{again_then, client_of};
+use super::step_up::again_then;
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;
 use crate::flows;
@@ -173,7 +172,7 @@ pub async fn send_phone(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
     let Some(session) = signed_in(current) else {
@@ -185,7 +184,7 @@ pub async fn send_phone(
         &form.password,
         &form.country_code,
         &form.phone,
-        &client_of(client),
+        &client,
     )
     .await;
     outcome(&app, &csrf, &session, &form, result, "/account").await

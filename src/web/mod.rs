@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod api;
 mod audit_log;
+mod client;
 mod csrf;
 mod dev;
 mod error;

@@ -1,16 +1,15 @@
 //! The phone factor pages (guide: "Phone Verification", "Login With Phone") and the
 //! provider's webhooks for calls.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession, second_factor};
@@ -80,7 +79,7 @@ pub async fn send(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, WebError> {
     let Some(session) = second_factor(current) else {
@@ -91,10 +90,6 @@ pub async fn send(
     } else {
         Channel::Sms
     };
-    let client = client.map_or_else(
-        || "unknown".to_string(),
-        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
-    );
     match flows::phone_code::send(
         &app,
         &session,

@@ -1,15 +1,14 @@
 //! Forgot your password, registration Reset, Having trouble logging in, and MFA Help.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
@@ -19,15 +18,6 @@ use crate::flows;
 use crate::flows::email_code::{Factor, VerifyProblem};
 use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
 use crate::store::Session;
-
-type Client = Option<Extension<ConnectInfo<SocketAddr>>>;
-
-fn client_address(client: Client) -> String {
-    client.map_or_else(
-        || "unknown".to_string(),
-        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
-    )
-}
 
 fn in_stage(current: Option<Session>, stage: SessionStage) -> Option<Session> {
     current.filter(|s| s.stage == stage)
@@ -75,12 +65,11 @@ pub async fn forgot_submit(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
-    client: Client,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    match flows::recovery::start(&app, &form.email, &client_address(client), current.as_ref()).await
-    {
+    match flows::recovery::start(&app, &form.email, &client, current.as_ref()).await {
         Ok(token) => Ok((
             jar.add(session::cookie(&app, token)),
             Redirect::to("/password/forgot/code"),
@@ -257,11 +246,10 @@ pub struct ResetForm {
 pub async fn reset_submit(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    client: Client,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
-    let result =
-        flows::recovery::reset_registration(&app, &form.username, &client_address(client)).await;
+    let result = flows::recovery::reset_registration(&app, &form.username, &client).await;
     link_request_page(
         &csrf,
         "pages/reset.html",
@@ -306,16 +294,11 @@ pub struct TroubleForm {
 pub async fn trouble_submit(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    client: Client,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<TroubleForm>,
 ) -> Result<Response, WebError> {
-    let result = flows::recovery::finish_registration_link(
-        &app,
-        &form.email,
-        &form.password,
-        &client_address(client),
-    )
-    .await;
+    let result =
+        flows::recovery::finish_registration_link(&app, &form.email, &form.password, &client).await;
     link_request_page(
         &csrf,
         "pages/trouble.html",

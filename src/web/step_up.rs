@@ -1,16 +1,15 @@
 //! Confirm it is you (`/verify/again`): a signed-in person passes their second factor again,
 //! in place, and goes on to `next`, a page of this portal.
 
-use std::net::SocketAddr;
-
 use axum::Extension;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
@@ -89,26 +88,18 @@ async fn render(
     )
 }
 
-/// The client's address, for the daily caps on texts.
-pub(super) fn client_of(client: Option<Extension<ConnectInfo<SocketAddr>>>) -> String {
-    client.map_or_else(
-        || "unknown".to_string(),
-        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
-    )
-}
-
 pub async fn send(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
     let Some(session) = signed_in(current) else {
         return Ok(not_signed_in());
     };
-    let problem = match flows::step_up::send(&app, &session, &client_of(client)).await {
+    let problem = match flows::step_up::send(&app, &session, &client).await {
         Ok(()) => return Ok(Redirect::to(&again_then(&next)).into_response()),
         Err(problem) if problem.session_ended() => return Ok(not_signed_in()),
         Err(problem) => match problem.internal() {
