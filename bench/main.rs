@@ -114,6 +114,10 @@ struct BackendResult {
     sign_ins: Rate,
     /// The servers' CPU time per complete sign-in.
     cpu_per_sign_in_ms: f64,
+    /// This program's CPU time per sign-in: the simulated browsers and the mailbox reader.
+    clients_cpu_per_sign_in_ms: f64,
+    /// PostgreSQL's processes' CPU time per sign-in (zero on SQLite, which runs in the portal).
+    database_cpu_per_sign_in_ms: f64,
     checks: Rate,
     pages: Rate,
     healthz: Rate,
@@ -131,6 +135,10 @@ struct Scale {
     session_pages: Rate,
     rss_sessions_kib: u64,
     accounts: usize,
+    /// Rows brought in by `tessera admin import` (the accounts beyond the active users)…
+    imported: usize,
+    /// …and how long it took.
+    import: Duration,
     /// Complete sign-ins among that many accounts.
     sign_ins: Rate,
     rss_accounts_kib: u64,
@@ -228,14 +236,7 @@ impl Server {
 
     /// CPU time the server process has used (user + system), in milliseconds.
     fn cpu_ms(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        // The fields after the command name (which may hold spaces) start at the state, field 3.
-        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
-        // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
-        ticks(11).unwrap_or(0.0) * 10.0 + ticks(12).unwrap_or(0.0) * 10.0
+        process_cpu_ms(self.child.id())
     }
 
     fn rss_kib(&self) -> u64 {
@@ -247,6 +248,35 @@ impl Server {
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .unwrap_or(0)
     }
+}
+
+/// CPU time a process has used (user + system), in milliseconds, from /proc.
+fn process_cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start at the state, field 3.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    ticks(11).unwrap_or(0.0) * 10.0 + ticks(12).unwrap_or(0.0) * 10.0
+}
+
+/// CPU time of everything on the machine that is not the portal, in milliseconds: this
+/// program (the load clients) and PostgreSQL's processes, whose work shares the cores.
+fn others_cpu_ms() -> (f64, f64) {
+    let clients = process_cpu_ms(std::process::id());
+    let database = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(process_cpu_ms)
+        .sum();
+    (clients, database)
 }
 
 /// A browser: cookies by hand (redirect responses set them too), redirects followed by hand.
@@ -525,9 +555,13 @@ async fn run_backend(
 
     // 1. Complete sign-ins: password, emailed code, home page; and the servers' CPU time.
     let cpu = |servers: &[Server]| servers.iter().map(Server::cpu_ms).sum::<f64>();
-    let cpu_before = cpu(&servers);
+    let (cpu_before, others_before) = (cpu(&servers), others_cpu_ms());
     let (sign_ins, signed_in) = measure_sign_ins(&bases, &mailbox, &mut slices, duration).await?;
-    let cpu_per_sign_in_ms = (cpu(&servers) - cpu_before) / sign_ins.count.max(1) as f64;
+    let per_sign_in = |ms: f64| ms / sign_ins.count.max(1) as f64;
+    let cpu_per_sign_in_ms = per_sign_in(cpu(&servers) - cpu_before);
+    let others = others_cpu_ms();
+    let clients_cpu_per_sign_in_ms = per_sign_in(others.0 - others_before.0);
+    let database_cpu_per_sign_in_ms = per_sign_in(others.1 - others_before.1);
     eprintln!("sign-ins: {:.1}/s", sign_ins.per_sec);
     // 3. Code checks with a warm session.
     let checks = code_checks(&bases, &mailbox, &mut slices, duration).await?;
@@ -550,7 +584,7 @@ async fn run_backend(
             args.sessions,
             rss_sessions_kib as f64 / 1024.0
         );
-        add_accounts(args, &app).await?;
+        let import = add_accounts(args, tessera, &servers[0].db_url, &app).await?;
         let (sign_ins, _) = measure_sign_ins(&bases, &mailbox, &mut slices, duration / 2).await?;
         let rss_accounts_kib = rss(&servers);
         eprintln!(
@@ -564,6 +598,8 @@ async fn run_backend(
             session_pages,
             rss_sessions_kib,
             accounts: args.accounts,
+            imported: args.accounts.saturating_sub(args.users),
+            import,
             sign_ins,
             rss_accounts_kib,
         })
@@ -583,6 +619,8 @@ async fn run_backend(
         backend,
         sign_ins,
         cpu_per_sign_in_ms,
+        clients_cpu_per_sign_in_ms,
+        database_cpu_per_sign_in_ms,
         checks,
         pages,
         healthz,
@@ -891,31 +929,60 @@ async fn live_sessions(
 
 /// Brings the database to `args.accounts` accounts with the import of current portal users
 /// (one Argon2id hash shared by all: hashing each would take a quarter of an hour).
-async fn add_accounts(args: &Args, app: &tessera::app::App) -> anyhow::Result<()> {
+/// Current portal users from an older system, brought in by `tessera admin import` as an
+/// operator would: a CSV file of `args.accounts` rows cycling through four hash formats.
+/// Returns how long the import took.
+async fn add_accounts(
+    args: &Args,
+    tessera: &PathBuf,
+    db_url: &str,
+    app: &tessera::app::App,
+) -> anyhow::Result<Duration> {
     let more = args.accounts.saturating_sub(args.users);
-    let hash = app
+    let argon2 = app
         .hasher
         .hash(PASSWORD)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let emails: Vec<String> = (0..more)
-        .map(|i| format!("imported{i}@example.org"))
-        .collect();
-    let names: Vec<String> = (0..more).map(|i| format!("Imported Person {i}")).collect();
-    let rows: Vec<tessera::store::ImportedAccount<'_>> = (0..more)
-        .map(|i| tessera::store::ImportedAccount {
-            email: &emails[i],
-            display_name: &names[i],
-            password_hash: &hash,
-            org_id: None,
-            role: "user",
-        })
-        .collect();
-    let event = tessera::audit::AuditEvent::new("accounts-imported", "bench", "bench");
-    app.store
-        .import_accounts(&rows, app.now(), event, |_| {})
-        .await?;
-    Ok(())
+    let hashes = [
+        // Openwall's bcrypt vector, PBKDF2-SHA256 in PHC and in Django's form, and Argon2id.
+        "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+        "$pbkdf2-sha256$i=1000,l=32$MDEyMzQ1Njc4OWFiY2RlZg$OxpLjaH6thXYiFWJky2cJevnQhAily1NB/RY0WhDd48",
+        "pbkdf2_sha256$1000$djangosalt$ftdiTfbGTpj10mm3kKZKrdIGCcpu/nr/uYiEJoIs6dQ=",
+        &argon2,
+    ];
+    let mut csv = String::from("email,display_name,password_hash\n");
+    for i in 0..more {
+        let hash = hashes[i % hashes.len()];
+        csv.push_str(&format!(
+            "imported{i}@example.org,Imported Person {i},\"{hash}\"\n"
+        ));
+    }
+    let path = std::env::temp_dir().join(format!(
+        "tessera-bench-import-{}.csv",
+        &tessera::crypto::random_token()?[..12]
+    ));
+    std::fs::write(&path, csv)?;
+    let started = Instant::now();
+    let out = Command::new(tessera)
+        .args(["admin", "import", "--file"])
+        .arg(&path)
+        .env_remove("TESSERA_CONFIG")
+        .env("TESSERA_DATABASE_URL", db_url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .env("TESSERA_LOG", "warn")
+        .output()
+        .context("running tessera admin import")?;
+    let took = started.elapsed();
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() {
+        bail!(
+            "tessera admin import failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(took)
 }
 
 fn report(
@@ -999,6 +1066,21 @@ fn report(
             )
         },
     );
+    out += &row(
+        "   CPU per sign-in on the machine: portal + database + load clients = total (the most sign-ins/s the cores allow)",
+        &|r| {
+            let total =
+                r.cpu_per_sign_in_ms + r.database_cpu_per_sign_in_ms + r.clients_cpu_per_sign_in_ms;
+            format!(
+                "{:.1} + {:.1} + {:.1} = {:.1} ms ({:.0}/s)",
+                r.cpu_per_sign_in_ms,
+                r.database_cpu_per_sign_in_ms,
+                r.clients_cpu_per_sign_in_ms,
+                total,
+                cores as f64 * 1000.0 / total.max(f64::MIN_POSITIVE)
+            )
+        },
+    );
     out += &row("3. code checks/s, warm session (p50 / p99)", &|r| {
         format!(
             "{:.0}/s over {} checks ({:.1} / {:.1} ms)",
@@ -1062,6 +1144,17 @@ fn report(
                 s.accounts,
                 s.sign_ins.per_sec,
                 s.sign_ins.p99_ms
+            )
+        }),
+    );
+    out += &row(
+        "   import of those accounts as current portal users (`tessera admin import`, four hash formats)",
+        &scaled(|s| {
+            format!(
+                "{} rows in {:.1} s ({:.0} rows/s)",
+                s.imported,
+                s.import.as_secs_f64(),
+                s.imported as f64 / s.import.as_secs_f64().max(f64::MIN_POSITIVE)
             )
         }),
     );

@@ -157,8 +157,11 @@ impl Config {
             .filter(|e| !e.is_empty())
     }
 
+    /// Asked on every request (cookie names), so it reads the setting without building the URL.
     pub fn is_https(&self) -> bool {
-        self.public_url().starts_with("https://")
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 
     /// The development outbox page exists only while some messages go to the outbox (no SMTP
