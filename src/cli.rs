@@ -145,11 +145,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             human_time(expires_at)
         );
     }
-    if app.config.dev_outbox_page() {
-        println!(
-            "Development outbox (no SMTP server configured): {}",
-            app.url("/dev/outbox")
-        );
+    if let Some(messages) = app.config.outbox_messages() {
+        if app.config.dev_outbox_page() {
+            println!(
+                "Development outbox for {messages}: {}",
+                app.url("/dev/outbox")
+            );
+        } else {
+            // Codes and links on a page others could reach: printed here only.
+            println!(
+                "Development outbox for {messages}: printed here only (its page exists only on a loopback address)"
+            );
+        }
     }
     let listener = tokio::net::TcpListener::bind(app.config.listen)
         .await

@@ -164,11 +164,23 @@ impl Config {
             .is_some_and(|url| url.starts_with("https://"))
     }
 
+    /// Which messages go to the development outbox instead of being delivered, and why; None
+    /// when SMTP and Twilio are both configured.
+    pub fn outbox_messages(&self) -> Option<&'static str> {
+        match (self.smtp_url.is_some(), self.twilio_account_sid.is_some()) {
+            (false, false) => {
+                Some("emails, texts and calls (no SMTP server and no Twilio account configured)")
+            }
+            (false, true) => Some("emails (no SMTP server configured)"),
+            (true, false) => Some("texts and calls (no Twilio account configured)"),
+            (true, true) => None,
+        }
+    }
+
     /// The development outbox page exists only while some messages go to the outbox (no SMTP
     /// server, or no Twilio account) and the server listens on a loopback address.
     pub fn dev_outbox_page(&self) -> bool {
-        (self.smtp_url.is_none() || self.twilio_account_sid.is_none())
-            && self.listen.ip().is_loopback()
+        self.outbox_messages().is_some() && self.listen.ip().is_loopback()
     }
 }
 
@@ -262,6 +274,57 @@ mod tests {
         assert_eq!(config.policy.email_login_code_ttl_secs, 60);
         assert_eq!(config.public_url(), "https://portal.example.org");
         assert!(config.is_https());
+    }
+
+    /// The outbox page shows people's codes and links: never on an address others can reach,
+    /// and never once every message is really delivered.
+    #[test]
+    fn the_outbox_page_exists_only_on_loopback_while_messages_go_to_the_outbox() {
+        let on = |listen: &str, smtp: bool, twilio: bool| Config {
+            listen: listen.parse().unwrap(),
+            smtp_url: smtp.then(|| "smtp://mail.example.org".into()),
+            twilio_account_sid: twilio.then(|| "AC123".into()),
+            ..Config::default()
+        };
+        for listen in ["127.0.0.1:8080", "[::1]:8080"] {
+            assert!(on(listen, false, false).dev_outbox_page(), "{listen}");
+            assert!(on(listen, true, false).dev_outbox_page(), "{listen}");
+            assert!(on(listen, false, true).dev_outbox_page(), "{listen}");
+            assert!(!on(listen, true, true).dev_outbox_page(), "{listen}");
+        }
+        for listen in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "192.0.2.10:8080",
+            "[2001:db8::1]:8080",
+        ] {
+            for (smtp, twilio) in [(false, false), (true, false), (false, true), (true, true)] {
+                assert!(!on(listen, smtp, twilio).dev_outbox_page(), "{listen}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_outbox_is_described_by_what_goes_there() {
+        let with = |smtp: bool, twilio: bool| Config {
+            smtp_url: smtp.then(|| "smtp://mail.example.org".into()),
+            twilio_account_sid: twilio.then(|| "AC123".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            with(false, true).outbox_messages(),
+            Some("emails (no SMTP server configured)")
+        );
+        assert_eq!(
+            with(true, false).outbox_messages(),
+            Some("texts and calls (no Twilio account configured)")
+        );
+        let both = with(false, false).outbox_messages().unwrap();
+        assert!(
+            both.contains("no SMTP server and no Twilio account"),
+            "{both}"
+        );
+        assert_eq!(with(true, true).outbox_messages(), None);
     }
 
     #[test]

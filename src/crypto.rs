@@ -159,6 +159,7 @@ pub struct PasswordHasher {
     /// (resident memory grew from 13 to over 500 MiB under load) and paid for 19 MiB of fresh
     /// pages every time.
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    concurrency: usize,
     waiting: Arc<AtomicUsize>,
     queue_limit: usize,
     /// Verified when the account is unknown, so the answer takes as long as for a known one.
@@ -237,11 +238,13 @@ impl PasswordHasher {
             .hash_password(b"tessera dummy password for unknown accounts")
             .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
             .to_string();
+        let concurrency = concurrency.max(1);
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
             memory: Arc::new(Mutex::new(Vec::new())),
+            concurrency,
             waiting: Arc::new(AtomicUsize::new(0)),
-            queue_limit: 64 * concurrency.max(1),
+            queue_limit: 64 * concurrency,
             dummy_hash: dummy.into(),
         })
     }
@@ -249,6 +252,30 @@ impl PasswordHasher {
     /// Hashes waiting for a permit (the `tessera_password_hash_queue_depth` gauge).
     pub fn queue_depth(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Takes every permit and fills the queue, as a burst of sign-ins would, until
+    /// `Saturated::release`: lets a test show the refusal without timing anything.
+    #[doc(hidden)]
+    pub async fn saturate(&self) -> Saturated {
+        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
+        let permits = match self.permits.clone().acquire_many_owned(all).await {
+            Ok(permits) => permits,
+            Err(_) => unreachable!("the semaphore is never closed"),
+        };
+        let waiting = (0..self.queue_limit)
+            .map(|_| {
+                let hasher = self.clone();
+                tokio::spawn(async move { hasher.hash("one of a burst").await.map(drop) })
+            })
+            .collect();
+        while self.queue_depth() < self.queue_limit {
+            tokio::task::yield_now().await;
+        }
+        Saturated {
+            _permits: permits,
+            waiting,
+        }
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
@@ -289,12 +316,10 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
     ) -> Result<T, HashError> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(HashError::Busy);
-        }
+        // Refused before anything is allocated: a burst past the limit costs nothing.
+        let place = QueuePlace::take(&self.waiting, self.queue_limit).ok_or(HashError::Busy)?;
         let permit = self.permits.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        drop(place);
         let permit = permit.map_err(|_| HashError::Failed("hasher closed".into()))?;
         let pool = self.memory.clone();
         tokio::task::spawn_blocking(move || {
@@ -310,6 +335,46 @@ impl PasswordHasher {
         })
         .await
         .map_err(|e| HashError::Failed(e.to_string()))
+    }
+}
+
+/// A hasher with every permit taken and its queue full (see `PasswordHasher::saturate`).
+#[doc(hidden)]
+pub struct Saturated {
+    _permits: tokio::sync::OwnedSemaphorePermit,
+    waiting: Vec<tokio::task::JoinHandle<Result<(), HashError>>>,
+}
+
+impl Saturated {
+    /// The burst passes: the waiting requests give up (as when browsers go away), then the
+    /// permits are free again. Returns once every place in the queue has been given back.
+    pub async fn release(self) {
+        for task in &self.waiting {
+            task.abort();
+        }
+        for task in self.waiting {
+            let _ = task.await;
+        }
+    }
+}
+
+/// A place in the hasher's queue, given back when dropped, so a request abandoned while it
+/// waits (the browser went away and its handler was dropped) does not keep its place for
+/// ever; otherwise enough of them would leave every later sign-in `Busy`.
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl<'a> QueuePlace<'a> {
+    fn take(waiting: &'a AtomicUsize, limit: usize) -> Option<Self> {
+        let ahead = waiting.fetch_add(1, Ordering::SeqCst);
+        // Refused or not, the place is given back when `place` drops.
+        let place = Self(waiting);
+        (ahead < limit).then_some(place)
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -445,5 +510,42 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    /// A burst of sign-ins cannot exhaust memory (ASVS 2.4.1, OWASP's Argon2id memory cost):
+    /// with every permit taken and the queue full, the next hash is refused at once, before
+    /// any working memory is allocated; the queue holds futures, not 19 MiB buffers.
+    #[tokio::test]
+    async fn past_the_queue_limit_a_hash_is_refused_at_once_without_allocating() {
+        use futures_util::FutureExt as _;
+        let hasher = PasswordHasher::new(1).unwrap();
+        let burst = hasher.saturate().await;
+        assert_eq!(hasher.queue_depth(), hasher.queue_limit);
+
+        // Answered on the first poll: no waiting, no hashing.
+        let refused = hasher.verify("one too many", None).now_or_never();
+        assert!(matches!(refused, Some(Err(HashError::Busy))), "{refused:?}");
+        assert!(matches!(
+            hasher.hash("one too many").now_or_never(),
+            Some(Err(HashError::Busy))
+        ));
+        assert_eq!(
+            hasher.queue_depth(),
+            hasher.queue_limit,
+            "refusals take no place"
+        );
+        assert!(
+            hasher.memory.lock().unwrap().is_empty(),
+            "nothing queued or refused has working memory"
+        );
+
+        // Requests abandoned while they wait give their places back (a dropped handler, when
+        // its browser goes away) ...
+        burst.release().await;
+        assert_eq!(hasher.queue_depth(), 0);
+        // ... and once a permit is free, hashing works, in one reused working memory.
+        let hash = hasher.hash("after the burst").await.unwrap();
+        assert!(hasher.verify("after the burst", Some(&hash)).await.unwrap());
+        assert_eq!(hasher.memory.lock().unwrap().len(), 1);
     }
 }

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::crypto::HashError;
 use crate::flows::Internal;
 
 #[derive(Debug)]
@@ -76,6 +77,13 @@ impl IntoResponse for WebError {
                 format!("{message} Or click Reset to have a new link emailed to you."),
                 "/login", "Go to the sign-in page", None,
             ),
+            // The password hashing queue is full: a moment's wait, not a failure to report.
+            Self::Internal(Internal::Hash(HashError::Busy)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The portal is busy",
+                "Too many people are signing in at this moment. Nothing you entered was saved: wait a few seconds, then go back and try again.".to_string(),
+                "/login", "Go to the sign-in page", None,
+            ),
             Self::Internal(e) => {
                 let operation = crate::crypto::random_token().map(|t| t[..12].to_string()).unwrap_or_default();
                 tracing::error!(operation = %operation, error = %e, "internal error");
@@ -92,6 +100,20 @@ impl IntoResponse for WebError {
             minijinja::context! { title, message => message.as_str(), next_href, next_label, operation, reset },
         )
         .unwrap_or_else(|_| format!("{title}. {message}"));
-        (status, Html(body)).into_response()
+        retry_after_when_busy((status, Html(body)).into_response())
     }
+}
+
+/// Seconds a browser or client is told to wait when the portal is busy.
+const BUSY_RETRY_SECS: &str = "5";
+
+/// A 503 says when to come back (RFC 9110 10.2.3), so clients and proxies can retry.
+pub fn retry_after_when_busy(mut response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(BUSY_RETRY_SECS),
+        );
+    }
+    response
 }

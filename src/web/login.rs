@@ -143,17 +143,21 @@ pub async fn sign_in(
         Err(SignInProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
             let status = match problem {
-                SignInProblem::Locked { .. } | SignInProblem::Busy => StatusCode::TOO_MANY_REQUESTS,
+                SignInProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                // Not the person's doing: the password hashing queue is full (see
+                // `crypto::PasswordHasher`). Nothing was counted against the address.
+                SignInProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            sign_in_form(
+            let page = sign_in_form(
                 &csrf,
                 method,
                 None,
                 form.email.trim(),
                 Some(problem.to_string()),
                 status,
-            )
+            )?;
+            Ok(super::error::retry_after_when_busy(page))
         }
     }
 }

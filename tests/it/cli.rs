@@ -184,6 +184,9 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
         .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
         .env_remove("TESSERA_DATABASE_URL")
         .env_remove("TESSERA_SMTP_URL")
+        .env_remove("TESSERA_TWILIO_ACCOUNT_SID")
+        .env_remove("TESSERA_TWILIO_AUTH_TOKEN")
+        .env_remove("TESSERA_TWILIO_FROM")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -195,8 +198,11 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
             let _ = tx.send(line);
         }
     });
-    let mut link = None;
+    let (mut link, mut outbox) = (None, None);
     while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        if line.starts_with("Development outbox") {
+            outbox = Some(line.clone());
+        }
         if let Some(start) = line.find("http://") {
             if line.contains("/register/") {
                 link = Some(line[start..].trim().to_string());
@@ -207,6 +213,16 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
         }
     }
     let link = link.expect("the first administrator's link is printed");
+    assert_eq!(
+        outbox.as_deref(),
+        Some(
+            format!(
+                "Development outbox for emails, texts and calls (no SMTP server and no Twilio account configured): http://127.0.0.1:{port}/dev/outbox"
+            )
+            .as_str()
+        ),
+        "the console says which messages go to the outbox, and where"
+    );
     assert!(
         link.starts_with(&format!("http://127.0.0.1:{port}/register/")),
         "{link}"

@@ -206,6 +206,14 @@ async fn ops_no_secrets_in_logs() {
         .read_to_string(&mut out)
         .unwrap();
     let err = std::fs::read_to_string(&stderr_path).unwrap();
+    // Mail goes to SMTP; with no Twilio account only texts and calls go to the outbox, and
+    // the console says so (not "no SMTP server").
+    assert!(
+        out.contains(&format!(
+            "Development outbox for texts and calls (no Twilio account configured): {base}/dev/outbox"
+        )) && !out.contains("no SMTP server"),
+        "{out}"
+    );
     assert!(
         err.contains("request_id"),
         "no request lines at debug: {err}"

@@ -1,8 +1,24 @@
 //! CSRF, headers, cookies and request limits (OWASP ASVS 3.3–3.5), and docs/security.md
 //! naming only tests that exist.
 
-use crate::helpers::{Backend, Options, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, Options, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
+
+const PASSWORD: &str = "marmalade orbit kettle";
+const HTTPS_PORTAL: &str = "https://portal.example.org";
+
+/// The portal with an https public URL (the test server itself speaks plain HTTP on loopback,
+/// which browsers and the test client treat as a secure context).
+async fn https_app(backend: Backend) -> TestApp {
+    spawn_app_with(
+        backend,
+        Options {
+            public_url: Some(HTTPS_PORTAL.into()),
+            ..Options::default()
+        },
+    )
+    .await
+}
 
 async fn forms_without_a_valid_csrf_token_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -142,14 +158,7 @@ async fn pages_carry_security_headers_and_no_store(backend: Backend) {
 }
 
 async fn over_https_cookies_are_host_prefixed_and_secure(backend: Backend) {
-    let app = spawn_app_with(
-        backend,
-        Options {
-            public_url: Some("https://portal.example.org".into()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let app = https_app(backend).await;
     let response = reqwest::Client::new()
         .get(format!("{}/login", app.url))
         .send()
@@ -170,8 +179,142 @@ async fn over_https_cookies_are_host_prefixed_and_secure(backend: Backend) {
     // Links use the public URL, never the Host the request came to.
     let link = app.invite("tls@example.org", "Tee Ellis").await;
     assert!(
-        link.starts_with("https://portal.example.org/register/"),
+        link.starts_with(&format!("{HTTPS_PORTAL}/register/")),
         "{link}"
+    );
+}
+
+/// The session cookie a response sets, with its attributes (the `Set-Cookie` line).
+fn session_set_cookie(response: &reqwest::Response) -> String {
+    let lines: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .filter(|v| v.contains("tessera_session="))
+        .collect();
+    assert_eq!(lines.len(), 1, "one session cookie: {lines:?}");
+    lines[0].to_string()
+}
+
+/// Over https the session cookie is `__Host-tessera_session`: Secure, HttpOnly, Path=/ and no
+/// Domain, so only this origin over TLS ever receives it and no sibling host can set or
+/// shadow it (ASVS 3.3.1, 3.3.3, 3.3.4). Checked at both sign-in steps that issue one.
+async fn over_https_the_session_cookie_is_host_prefixed_secure_and_host_only(backend: Backend) {
+    let app = https_app(backend).await;
+    let email = "tess@example.org";
+    let link = app.invite(email, "Tess Layer").await;
+    let path = link
+        .strip_prefix(HTTPS_PORTAL)
+        .expect("a link to the public URL");
+    let browser = app.new_browser();
+    browser.get(path).await;
+    let page = browser
+        .register("Tess Layer", PASSWORD, PASSWORD, "email")
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.url
+    );
+
+    let raw = browser.not_following_redirects();
+    let csrf = browser.csrf().await;
+    let password_step = raw
+        .post(format!("{}/login", app.url))
+        .form(&[
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(password_step.status(), 303);
+    let at_second_factor = session_set_cookie(&password_step);
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    let code_step = raw
+        .post(format!("{}/verify/email/check", app.url))
+        .form(&[("code", code.as_str()), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    let authenticated = session_set_cookie(&code_step);
+    for set_cookie in [&at_second_factor, &authenticated] {
+        let mut attributes = set_cookie.split(';').map(str::trim);
+        let (name, value) = attributes.next().unwrap().split_once('=').unwrap();
+        assert_eq!(name, "__Host-tessera_session", "{set_cookie}");
+        assert!(value.len() >= 22, "128 bits or more: {set_cookie}");
+        let attributes: Vec<String> = attributes.map(str::to_ascii_lowercase).collect();
+        for wanted in ["secure", "httponly", "path=/", "samesite=lax"] {
+            assert!(
+                attributes.iter().any(|a| a == wanted),
+                "{wanted}: {set_cookie}"
+            );
+        }
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("domain")),
+            "host-only: {set_cookie}"
+        );
+    }
+    assert_ne!(
+        at_second_factor, authenticated,
+        "rotated once both factors passed"
+    );
+    assert!(
+        browser.cookie("tessera_session").is_none(),
+        "never the plain name"
+    );
+    browser
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    assert!(browser.get("/").await.has("Welcome, Tess Layer"));
+}
+
+/// Links in mail are built from TESSERA_PUBLIC_URL only: a request whose Host and forwarding
+/// headers name another site still gets a link to the portal, so a forged request cannot make
+/// the portal mail a person a link to an attacker's site (password-reset poisoning; ASVS
+/// 13.1/OWASP "Host header injection").
+async fn emailed_links_ignore_forged_host_headers(backend: Backend) {
+    let app = https_app(backend).await;
+    let email = "hosted@example.org";
+    app.invite(email, "Hos Ted").await;
+    let browser = app.new_browser();
+    let csrf = browser.csrf().await;
+    let response = browser
+        .http
+        .post(format!("{}/register/reset", app.url))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "http")
+        .header("x-forwarded-server", "evil.example")
+        .header("forwarded", "host=evil.example;proto=http")
+        .form(&[("username", email), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("we have emailed it a new registration link"),
+        "{body}"
+    );
+    assert!(!body.contains("evil.example"), "{body}");
+    let mail = app.mail.message_to(email, 1).await;
+    assert!(
+        mail.link()
+            .starts_with(&format!("{HTTPS_PORTAL}/register/")),
+        "{}",
+        mail.link()
+    );
+    for part in [&mail.subject, &mail.text, &mail.html] {
+        assert!(!part.contains("evil.example"), "{part}");
+    }
+    let html = mail.html.replace("&#x2f;", "/");
+    assert!(
+        html.contains(&format!("{HTTPS_PORTAL}/register/")),
+        "{html}"
     );
 }
 
@@ -220,6 +363,8 @@ on_both_backends!(
     forms_without_a_valid_csrf_token_are_refused,
     pages_carry_security_headers_and_no_store,
     over_https_cookies_are_host_prefixed_and_secure,
+    over_https_the_session_cookie_is_host_prefixed_secure_and_host_only,
+    emailed_links_ignore_forged_host_headers,
 );
 
 /// docs/security.md names tests as proof: each name in its tables' last column must be a test

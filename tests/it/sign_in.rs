@@ -1,6 +1,6 @@
 //! The guide's "Customer/Provider Login" and "Login With Email"; sessions and Sign out.
 
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, Page, spawn_app};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "marmalade orbit kettle";
@@ -287,7 +287,232 @@ async fn people_see_their_sessions_and_end_them(backend: Backend) {
     );
 }
 
+/// Sign out revokes the session on the server (ASVS 7.4.1), not only in the browser: its
+/// cookie's value, replayed afterwards by a client that kept a copy, opens nothing.
+async fn sign_out_revokes_the_session_so_a_copied_cookie_opens_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .active_user("ray@example.org", "Ray Out", PASSWORD)
+        .await;
+    let copied = browser.cookie("tessera_session").expect("a session cookie");
+    let replay = || async {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/", app.url))
+            .header("cookie", format!("tessera_session={copied}"))
+            .send()
+            .await
+            .unwrap()
+    };
+    let before = replay().await;
+    assert_eq!(before.status(), 200, "the copy works while signed in");
+    assert!(before.text().await.unwrap().contains("Welcome, Ray Out"));
+
+    let page = browser.post("/logout", &[]).await;
+    assert!(page.has("You have signed out."), "{}", page.body);
+    let after = replay().await;
+    assert_eq!(after.status(), 303);
+    assert_eq!(after.headers()["location"], "/login");
+    assert!(!after.text().await.unwrap().contains("Welcome"));
+    assert!(app.audit_events().await.iter().any(|e| e == "signed-out"));
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "no authenticated session is left live"
+    );
+}
+
+/// However active, a session ends 12 hours after sign-in (NIST SP 800-63B 4.2.3, ASVS 7.3.2):
+/// a page view every 10 minutes keeps the idle clock from ever running out, and still the
+/// session ends at 12 hours.
+async fn sessions_end_twelve_hours_after_sign_in_however_active(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .active_user("ava@example.org", "Ava Long", PASSWORD)
+        .await;
+    let signed_in_at = app.clock_now();
+    loop {
+        app.clock.advance(10 * 60);
+        let page = browser.get("/").await;
+        let elapsed = app.clock_now() - signed_in_at;
+        if elapsed < 12 * 3600 {
+            assert!(
+                page.has("Welcome, Ava Long"),
+                "still signed in after {elapsed} s"
+            );
+        } else {
+            assert_eq!(elapsed, 12 * 3600);
+            assert!(page.url.ends_with("/login"), "{}", page.url);
+            break;
+        }
+    }
+}
+
+/// When a burst of sign-ins fills the password hashing queue (the bound that keeps Argon2's
+/// memory in check), the next person is told at once that the portal is busy and when to
+/// retry (503 with Retry-After), nothing is counted against their address, and signing in
+/// works again once the burst has passed.
+async fn a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("bo@example.org", "Bo Busy", PASSWORD).await;
+    let link = app.invite("new.busy@example.org", "Nia Busy").await;
+    let registering = app.new_browser();
+    registering.get_absolute(&link).await;
+
+    let burst = app.app.hasher.saturate().await;
+    let sessions = "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL";
+    let live_before = app.count(sessions).await;
+
+    let browser = app.new_browser();
+    let page = browser.sign_in("bo@example.org", PASSWORD).await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.headers["retry-after"], "5");
+    assert!(
+        page.has("The portal is busy. Wait a few seconds and try again."),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.input_value("email").as_deref(), Some("bo@example.org"));
+    // Setting a password at registration gets the same answer, and nothing half-made.
+    let page = registering
+        .register("Nia Busy", PASSWORD, PASSWORD, "email")
+        .await;
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.headers["retry-after"], "5");
+    assert!(
+        page.has("The portal is busy") && page.has("wait a few seconds"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count(sessions).await,
+        live_before,
+        "no session was made"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL AND email = 'new.busy@example.org'")
+            .await,
+        0
+    );
+
+    // The burst passes.
+    burst.release().await;
+    assert_eq!(app.app.hasher.queue_depth(), 0);
+    let page = browser.sign_in("bo@example.org", PASSWORD).await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    let page = registering
+        .register("Nia Busy", PASSWORD, PASSWORD, "email")
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.url
+    );
+}
+
+/// Every page of the email journey offers Multi-Factor Authentication Help, also when it
+/// shows an error in place.
+async fn every_page_of_the_email_journey_links_help(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "hana@example.org";
+    let link = app.invite(email, "Hana Help").await;
+    let browser = app.new_browser();
+    let mut seen: Vec<(&str, Page)> = Vec::new();
+    seen.push(("registration", browser.get_absolute(&link).await));
+    seen.push((
+        "registration error",
+        browser
+            .register("Hana Help", PASSWORD, "other words", "email")
+            .await,
+    ));
+    seen.push((
+        "sign in after registering",
+        browser
+            .register("Hana Help", PASSWORD, PASSWORD, "email")
+            .await,
+    ));
+    seen.push(("login", browser.get("/login").await));
+    seen.push(("login with email", browser.get("/login/email").await));
+    seen.push((
+        "wrong password",
+        browser.sign_in(email, "not the password").await,
+    ));
+    seen.push(("email verification", browser.sign_in(email, PASSWORD).await));
+    seen.push(("code sent", browser.post("/verify/email/send", &[]).await));
+    seen.push((
+        "wrong code",
+        browser
+            .post("/verify/email/check", &[("code", "000000")])
+            .await,
+    ));
+    let code = app.latest_code(email).await;
+    seen.push((
+        "verified",
+        browser
+            .post("/verify/email/check", &[("code", &code)])
+            .await,
+    ));
+    seen.push(("terms", browser.get("/terms").await));
+    seen.push((
+        "terms not agreed",
+        browser.post("/terms", &[("version", "1")]).await,
+    ));
+    seen.push((
+        "home",
+        browser
+            .post("/terms", &[("agree", "yes"), ("version", "1")])
+            .await,
+    ));
+    seen.push(("verify again", browser.get("/verify/again").await));
+    seen.push(("sessions", browser.get("/sessions").await));
+    seen.push(("account", browser.get("/account").await));
+    seen.push(("used link", app.new_browser().get_absolute(&link).await));
+    seen.push(("not found", browser.get("/no/such/page").await));
+    seen.push(("signed out", browser.post("/logout", &[]).await));
+    seen.push(("help", browser.get("/help").await));
+    let expected = [
+        "/register",
+        "/register",
+        "/login/email?notice=registered",
+        "/login",
+        "/login/email",
+        "/login",
+        "/verify/email",
+        "/verify/email",
+        "/verify/email/check",
+        "/verify/done",
+        "/terms",
+        "/terms",
+        "/",
+    ];
+    for ((what, page), path) in seen.iter().zip(expected) {
+        assert!(
+            page.url.ends_with(path),
+            "{what}: at {} rather than {path}",
+            page.url
+        );
+    }
+    for (what, page) in &seen {
+        assert!(
+            page.body
+                .contains("<a href=\"/help\">Multi-Factor Authentication Help</a>"),
+            "{what} ({}) has no link to help: {}",
+            page.url,
+            page.body
+        );
+    }
+}
+
 on_both_backends!(
+    sign_out_revokes_the_session_so_a_copied_cookie_opens_nothing,
+    sessions_end_twelve_hours_after_sign_in_however_active,
+    a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly,
+    every_page_of_the_email_journey_links_help,
     login_with_email_signs_a_registered_user_back_in,
     wrong_password_and_unknown_address_get_the_same_answer,
     ten_failed_sign_ins_lock_the_address_for_a_while,
