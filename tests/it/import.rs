@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
 use crate::admin::{org_admin, system_admin, upload_to};
+use crate::api::org as create_org;
 use crate::helpers::{Backend, SECRET_KEY, spawn_app};
 use crate::on_both_backends;
 
@@ -203,12 +204,7 @@ async fn file_with_every_kind_of_bad_row(app: &crate::helpers::TestApp) -> Strin
         "marmalade orbit kettle",
     )
     .await;
-    let event = tessera::audit::AuditEvent::new("organization-created", "test", "North Clinic");
-    app.app
-        .store
-        .create_org("North Clinic", app.clock_now(), event)
-        .await
-        .unwrap();
+    create_org(app, "North Clinic").await;
     let (_, good) = legacy_hashes().remove(0);
     format!(
         "email,display_name,password_hash,organization\n\
@@ -266,12 +262,7 @@ on_both_backends!(
 
 async fn system_administrators_import_through_the_api_and_nobody_else(backend: Backend) {
     let app = spawn_app(backend).await;
-    let event = tessera::audit::AuditEvent::new("organization-created", "test", "North");
-    app.app
-        .store
-        .create_org("North", app.clock_now(), event)
-        .await
-        .unwrap();
+    create_org(&app, "North").await;
     let token = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args(["admin", "create-token"])
@@ -336,12 +327,7 @@ async fn an_administrator_uploads_current_portal_users_on_the_page_and_they_sign
 ) {
     let app = spawn_app(backend).await;
     let root = system_admin(&app, "root@example.org").await;
-    let event = tessera::audit::AuditEvent::new("organization-created", "test", "North Clinic");
-    app.app
-        .store
-        .create_org("North Clinic", app.clock_now(), event)
-        .await
-        .unwrap();
+    create_org(&app, "North Clinic").await;
     let page = root.get("/admin").await;
     assert!(
         page.has("<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\"")
