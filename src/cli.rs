@@ -358,7 +358,7 @@ async fn import(app: &App, path: &std::path::Path) -> anyhow::Result<()> {
             }
             anyhow::bail!(
                 "{} row(s) are not valid; no users were imported. Fix them and run the import again.",
-                problems.len()
+                crate::domain::import::bad_lines(&problems)
             )
         }
         Err(crate::flows::import::ImportProblem::Internal(e)) => Err(e.into()),

@@ -62,6 +62,14 @@ impl fmt::Display for RowProblem {
     }
 }
 
+/// How many lines of the file the problems name (a row may have several problems).
+pub fn bad_lines(problems: &[RowProblem]) -> usize {
+    let mut lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.len()
+}
+
 const HEADER_LINE: u64 = 1;
 const ORGANIZATION_MAX_CHARS: usize = 100;
 
@@ -75,31 +83,76 @@ struct Columns {
     role: Option<usize>,
 }
 
+/// What a row asks of the database: that its address is not registered yet and that its
+/// organization exists. Kept for bad rows too, so one run reports every bad line.
+pub struct RowNames {
+    pub line: u64,
+    /// None when the address is not valid or repeats an earlier row's (reported already).
+    pub email: Option<Email>,
+    pub organization: Option<String>,
+}
+
+/// A whole file, each row checked on its own: the good rows, every problem in line order,
+/// and what every row (good or bad) names for the checks only the database can make.
+pub struct CheckedFile {
+    pub rows: Vec<ImportRow>,
+    pub problems: Vec<RowProblem>,
+    pub names: Vec<RowNames>,
+}
+
+impl CheckedFile {
+    fn problems_only(problems: Vec<RowProblem>) -> Self {
+        Self {
+            rows: Vec::new(),
+            problems,
+            names: Vec::new(),
+        }
+    }
+
+    /// All rows, or every problem found.
+    pub fn into_result(self) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
+        if self.problems.is_empty() {
+            Ok(self.rows)
+        } else {
+            Err(self.problems)
+        }
+    }
+}
+
+/// Reads and checks a whole file of current portal users (with password hashes).
+pub fn check_users(reader: impl Read) -> CheckedFile {
+    check(reader, true)
+}
+
 /// Reads and validates the whole file: all rows, or every problem found, in line order.
 pub fn parse_users(reader: impl Read) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
-    parse(reader, true)
+    check(reader, true).into_result()
 }
 
 /// A file of people to invite (an administrator's bulk create): the columns email and
 /// display_name, optionally organization and role; no passwords.
 pub fn parse_invitations(reader: impl Read) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
-    parse(reader, false)
+    check(reader, false).into_result()
 }
 
-fn parse(reader: impl Read, with_hashes: bool) -> Result<Vec<ImportRow>, Vec<RowProblem>> {
+fn check(reader: impl Read, with_hashes: bool) -> CheckedFile {
     // Flexible, so a row with the wrong number of fields is reported, not fatal.
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(reader);
-    let header = csv
-        .headers()
-        .map_err(|e| vec![read_problem(&e, HEADER_LINE)])?
-        .clone();
-    let columns = columns(&header, with_hashes)?;
+    let header = match csv.headers() {
+        Ok(header) => header.clone(),
+        Err(e) => return CheckedFile::problems_only(vec![read_problem(&e, HEADER_LINE)]),
+    };
+    let columns = match columns(&header, with_hashes) {
+        Ok(columns) => columns,
+        Err(problems) => return CheckedFile::problems_only(problems),
+    };
 
     let mut rows = Vec::new();
     let mut problems = Vec::new();
+    let mut names = Vec::new();
     let mut first_seen: HashMap<String, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
     loop {
@@ -139,7 +192,9 @@ fn parse(reader: impl Read, with_hashes: bool) -> Result<Vec<ImportRow>, Vec<Row
             ));
             continue;
         }
-        match check_row(line, &record, &columns, &mut first_seen) {
+        let (named, checked) = check_row(line, &record, &columns, &mut first_seen);
+        names.push(named);
+        match checked {
             Ok(row) => rows.push(row),
             Err(mut found) => problems.append(&mut found),
         }
@@ -147,10 +202,10 @@ fn parse(reader: impl Read, with_hashes: bool) -> Result<Vec<ImportRow>, Vec<Row
     if rows.is_empty() && problems.is_empty() {
         problems.push(RowProblem::new(HEADER_LINE, "the file has no users"));
     }
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(problems)
+    CheckedFile {
+        rows,
+        problems,
+        names,
     }
 }
 
@@ -211,7 +266,7 @@ fn check_row(
     record: &csv::StringRecord,
     columns: &Columns,
     first_seen: &mut HashMap<String, u64>,
-) -> Result<ImportRow, Vec<RowProblem>> {
+) -> (RowNames, Result<ImportRow, Vec<RowProblem>>) {
     let field = |index: usize| record.get(index).unwrap_or_default();
     let optional = |index: Option<usize>| index.map(field).filter(|text| !text.is_empty());
     let mut problems = Vec::new();
@@ -263,7 +318,14 @@ fn check_row(
         }
     };
 
-    match (email, display_name, scheme, role) {
+    let names = RowNames {
+        line,
+        email: email.clone(),
+        organization: organization
+            .filter(|name| name.chars().count() <= ORGANIZATION_MAX_CHARS)
+            .map(str::to_string),
+    };
+    let checked = match (email, display_name, scheme, role) {
         (Some(email), Some(display_name), Some(scheme), Some(role)) if problems.is_empty() => {
             Ok(ImportRow {
                 line,
@@ -276,7 +338,8 @@ fn check_row(
             })
         }
         _ => Err(problems),
-    }
+    };
+    (names, checked)
 }
 
 fn read_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
@@ -373,6 +436,46 @@ mod tests {
     }
 
     #[test]
+    fn bad_rows_still_name_their_address_and_organization_for_the_database_checks() {
+        let text = format!(
+            "email,display_name,password_hash,organization\n\
+             ana@example.org,Ana Lima,{BCRYPT},North Clinic\n\
+             ben@example.org,Ben Okafor,not-a-hash,South Clinic\n\
+             bad,Cy Young,{BCRYPT},East Clinic\n\
+             ANA@example.org,Ana Again,{BCRYPT},\n\
+             too,many,fields,here,now\n"
+        );
+        let file = check_users(text.as_bytes());
+        assert_eq!(file.rows.len(), 1);
+        assert_eq!(
+            file.problems.iter().map(|p| p.line).collect::<Vec<_>>(),
+            [3, 4, 5, 6]
+        );
+        let names: Vec<_> = file
+            .names
+            .iter()
+            .map(|n| {
+                (
+                    n.line,
+                    n.email.as_ref().map(Email::as_str),
+                    n.organization.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (2, Some("ana@example.org"), Some("North Clinic")),
+                (3, Some("ben@example.org"), Some("South Clinic")),
+                // Not an address; a repeat is reported as one already.
+                (4, None, Some("East Clinic")),
+                (5, None, None),
+            ]
+        );
+        assert_eq!(bad_lines(&file.problems), 4);
+    }
+
+    #[test]
     fn one_row_can_have_several_problems_and_bad_parameters_are_named() {
         let text = format!(
             "email,display_name,password_hash\n\
@@ -383,6 +486,7 @@ mod tests {
         let problems = parse(&text).unwrap_err();
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 4, "{shown:?}");
+        assert_eq!(bad_lines(&problems), 2, "four problems on two lines");
         assert!(shown[0].starts_with("line 2: email: "));
         assert!(shown[1].starts_with("line 2: display_name: "));
         assert_eq!(shown[2], "line 2: password_hash: bcrypt cost out of range");

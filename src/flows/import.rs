@@ -2,18 +2,18 @@
 //! in with their password hashes. Every row is validated first; nothing is imported unless
 //! every row is good.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::app::App;
 use crate::audit::AuditEvent;
-use crate::domain::import::{ImportRow, RowProblem, parse_users};
+use crate::domain::import::{RowNames, RowProblem, bad_lines, check_users};
 use crate::flows::Internal;
-use crate::store::ImportedAccount;
+use crate::store::{ImportedAccount, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportProblem {
     /// Rows that are not valid, each with its line number; nothing was imported.
-    #[error("{} row(s) are not valid; nothing was imported", .0.len())]
+    #[error("{} row(s) are not valid; nothing was imported", bad_lines(.0))]
     Rows(Vec<RowProblem>),
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -27,43 +27,43 @@ pub async fn import_users(
     progress: impl Fn(usize, usize),
 ) -> Result<usize, ImportProblem> {
     // Reading and checking a large file is CPU work: off the async runtime.
-    let rows = tokio::task::spawn_blocking(move || parse_users(reader))
+    let file = tokio::task::spawn_blocking(move || check_users(reader))
         .await
-        .map_err(|e| Internal::Other(e.into()))?
-        .map_err(ImportProblem::Rows)?;
-    let orgs = organizations(app, &rows).await?;
-    let mut problems: Vec<RowProblem> = rows
-        .iter()
-        .filter_map(|row| {
-            let name = row.organization.as_deref()?;
-            (!orgs.contains_key(name)).then(|| RowProblem {
-                line: row.line,
-                message: format!("there is no organization named {name:?}; create it first"),
-            })
-        })
-        .collect();
-    let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    let taken = app
-        .store
-        .existing_emails(&emails)
-        .await
-        .map_err(Internal::from)?;
-    problems.extend(
-        rows.iter()
-            .filter(|r| taken.iter().any(|t| t == r.email.as_str()))
-            .map(|r| RowProblem {
-                line: r.line,
+        .map_err(|e| Internal::Other(e.into()))?;
+    // The database checks cover the bad rows too, so one run names every bad line: an
+    // administrator fixes the file once, not once per kind of problem.
+    let orgs = organizations(app, &file.names).await?;
+    let taken = registered(app, &file.names).await?;
+    let mut problems = file.problems;
+    for named in &file.names {
+        if let Some(email) = named.email.as_ref().filter(|e| taken.contains(e.as_str())) {
+            problems.push(RowProblem {
+                line: named.line,
                 message: format!(
-                    "an account with the email address {} already exists",
-                    r.email
+                    "email: an account with the email address {email} already exists; remove the row"
                 ),
-            }),
-    );
+            });
+        }
+        if let Some(name) = named
+            .organization
+            .as_deref()
+            .filter(|n| !orgs.contains_key(*n))
+        {
+            problems.push(RowProblem {
+                line: named.line,
+                message: format!(
+                    "organization: there is no organization named {name:?}; create it first, or correct the name"
+                ),
+            });
+        }
+    }
     if !problems.is_empty() {
+        // Stable: a line's own problems stay in column order.
         problems.sort_by_key(|p| p.line);
         return Err(ImportProblem::Rows(problems));
     }
-    let accounts: Vec<ImportedAccount<'_>> = rows
+    let accounts: Vec<ImportedAccount<'_>> = file
+        .rows
         .iter()
         .map(|r| ImportedAccount {
             email: r.email.as_str(),
@@ -75,22 +75,46 @@ pub async fn import_users(
         .collect();
     let total = accounts.len();
     let event = AuditEvent::new("accounts-imported", actor, "import");
-    let written = app
+    match app
         .store
         .import_accounts(&accounts, app.now(), event, |done| progress(done, total))
         .await
-        .map_err(Internal::from)?;
-    Ok(written)
+    {
+        Ok(written) => Ok(written),
+        // Someone registered an address of the file after the check: still all or nothing.
+        Err(StoreError::Conflict) => Err(ImportProblem::Rows(vec![RowProblem {
+            line: 1,
+            message: "an address in the file was registered while it was imported; nothing was imported, so import the file again".into(),
+        }])),
+        Err(e) => Err(Internal::from(e).into()),
+    }
 }
 
-async fn organizations(app: &App, rows: &[ImportRow]) -> Result<HashMap<String, i64>, Internal> {
+/// The organizations the file names that exist, by name.
+async fn organizations(app: &App, names: &[RowNames]) -> Result<HashMap<String, i64>, Internal> {
+    let wanted: HashSet<&str> = names
+        .iter()
+        .filter_map(|n| n.organization.as_deref())
+        .collect();
     let mut found = HashMap::new();
-    for name in rows.iter().filter_map(|r| r.organization.as_deref()) {
-        if !found.contains_key(name) {
-            if let Some(id) = app.store.org_by_name(name).await? {
-                found.insert(name.to_string(), id);
-            }
+    for name in wanted {
+        if let Some(id) = app.store.org_by_name(name).await? {
+            found.insert(name.to_string(), id);
         }
     }
     Ok(found)
+}
+
+/// The addresses the file names that already have an account.
+async fn registered(app: &App, names: &[RowNames]) -> Result<HashSet<String>, Internal> {
+    let emails: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.email.as_ref().map(|e| e.as_str()))
+        .collect();
+    Ok(app
+        .store
+        .existing_emails(&emails)
+        .await?
+        .into_iter()
+        .collect())
 }

@@ -131,7 +131,7 @@ pub async fn console(
         &csrf,
         context! {
             rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
-            done => done_text(&query.done), system_admin => admin.org_id.is_none(),
+            done => done_text(&query.done), system_admin => admin.org_id.is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
                 id => o.id, name => &o.name, email_factor => o.email_factor, phone_factor => o.phone_factor,
             }).collect::<Vec<_>>(),
@@ -291,7 +291,7 @@ pub struct BulkForm {
     csv: String,
 }
 
-/// The page after a pasted file: done, or every bad row with its line (nothing was changed).
+/// The page after a file (pasted or uploaded): done, or every bad row with its line (nothing was changed).
 fn file_outcome(
     csrf: &CsrfToken,
     outcome: Result<(&'static str, String), Vec<RowProblem>>,
@@ -342,24 +342,28 @@ pub async fn upload(
         Ok(a) => a,
         Err(e) => return refused(e),
     };
-    let file = headers
+    match uploaded_file(&headers, &body) {
+        Some(csv) => bulk_create(&app, &csrf, &admin, csv).await,
+        None => refused(AdminRefusal::Invalid(
+            "Choose a CSV file to upload, then Upload and create.".into(),
+        )),
+    }
+}
+
+/// The non-empty file of a `multipart/form-data` form's `file` field.
+fn uploaded_file(headers: &HeaderMap, body: &Bytes) -> Option<Bytes> {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(multipart::boundary)
-        .and_then(|boundary| multipart::parse(&body, &boundary))
+        .and_then(|boundary| multipart::parse(body, &boundary))
         .and_then(|parts| {
             parts
                 .into_iter()
                 .find(|p| p.name == "file" && p.filename.is_some())
         })
         .map(|p| p.data)
-        .filter(|data| !data.is_empty());
-    match file {
-        Some(csv) => bulk_create(&app, &csrf, &admin, csv).await,
-        None => refused(AdminRefusal::Invalid(
-            "Choose a CSV file to upload, then Upload and create.".into(),
-        )),
-    }
+        .filter(|data| !data.is_empty())
 }
 
 async fn bulk_create(
@@ -446,28 +450,33 @@ pub async fn set_factors(
     }
 }
 
-/// Import current portal users (system administrators): CSV with password hashes pasted in.
+/// Import current portal users (system administrators): an uploaded CSV file
+/// (`multipart/form-data`, up to `UPLOAD_LIMIT`) with the users' password hashes. Every row is
+/// checked first; nobody is imported unless every row is good, and each bad row is named by
+/// its line. The page's script shows the upload's progress.
 pub async fn import(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     current: CurrentSession,
-    Form(form): Form<BulkForm>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, WebError> {
     let admin = match admin_of(&app, &current).await {
-        Ok(a) => a,
+        // Before the file is looked at: others are answered as if the page did not exist.
+        Ok(a) if a.role == Role::SystemAdmin => a,
+        Ok(_) => return refused(AdminRefusal::NotAdministrator),
         Err(e) => return refused(e),
     };
-    let outcome = match admin::import_users(
-        &app,
-        &admin,
-        std::io::Cursor::new(form.csv.into_bytes()),
-    )
-    .await
-    {
+    let Some(csv) = uploaded_file(&headers, &body) else {
+        return refused(AdminRefusal::Invalid(
+            "Choose the CSV file of current portal users, then Upload and import.".into(),
+        ));
+    };
+    let outcome = match admin::import_users(&app, &admin, std::io::Cursor::new(csv)).await {
         Ok(n) => Ok((
             "Import done",
             format!(
-                "{n} current portal users were imported. They sign in once with their old password, then register for MFA."
+                "{n} current portal users were imported. Each signs in once with their old password (the login page's link for a first login with multi-factor authentication), then sets a new password and registers for MFA."
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),

@@ -77,18 +77,20 @@ async fn check(
         .headers()
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
-    // A file upload (multipart, the one form allowed a larger body) carries its token as a
+    // A file upload (multipart, the forms allowed a larger body) carries its token as a
     // field of its own; every other form is URL-encoded.
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(super::multipart::boundary);
-    // Only a signed-in person may make the server hold a large body before the handler runs.
+    // Only a signed-in person's file upload may make the server hold a large body before the
+    // handler runs.
     let session = CookieJar::from_headers(request.headers())
         .get(super::session::cookie_name(app))
         .map(|c| c.value().to_string());
-    let limit = if request.uri().path() == super::UPLOAD_PATH && signed_in(app, session).await {
+    let upload = multipart.is_some() && super::is_upload(request.uri().path());
+    let limit = if upload && signed_in(app, session).await {
         super::UPLOAD_LIMIT
     } else {
         64 * 1024

@@ -109,7 +109,10 @@ pub fn router(app: AppState) -> Router {
             "/admin/organizations/{id}/factors",
             post(admin::set_factors),
         )
-        .route("/admin/import", post(admin::import))
+        .route(
+            IMPORT_PATH,
+            post(admin::import).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/admin/users/{id}/{action}", post(admin::act))
         .route(
             "/admin/terms",
@@ -169,10 +172,17 @@ async fn upload_script() -> impl IntoResponse {
     )
 }
 
-/// The console's CSV file upload (bulk create): the one form whose body may exceed 64 KiB,
-/// as large as the API's bulk route allows.
+/// The console's CSV file uploads (bulk create, and the import of current portal users): the
+/// forms whose body may exceed 64 KiB, as large as the API's bulk route allows (an import of
+/// 10,000 users with their hashes is about 1.5 MB).
 pub const UPLOAD_PATH: &str = "/admin/users/upload";
+pub const IMPORT_PATH: &str = "/admin/import";
 pub const UPLOAD_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Whether a POST to `path` may carry a file upload's larger body (`UPLOAD_LIMIT`).
+pub fn is_upload(path: &str) -> bool {
+    path == UPLOAD_PATH || path == IMPORT_PATH
+}
 
 /// Serves the router with each connection's peer address known (per-client limits).
 pub async fn serve(

@@ -782,10 +782,20 @@ pub(crate) fn multipart_form(csrf: Option<&str>, csv: &str) -> (String, Vec<u8>)
 }
 
 async fn upload(browser: &Browser, csrf: Option<&str>, csv: &str) -> crate::helpers::Page {
+    upload_to(browser, "/admin/users/upload", csrf, csv).await
+}
+
+/// Posts a CSV file to one of the console's upload forms, as a browser does.
+pub(crate) async fn upload_to(
+    browser: &Browser,
+    path: &str,
+    csrf: Option<&str>,
+    csv: &str,
+) -> crate::helpers::Page {
     let (content_type, body) = multipart_form(csrf, csv);
     let response = browser
         .http
-        .post(format!("{}/admin/users/upload", browser.base))
+        .post(format!("{}{path}", browser.base))
         .header("content-type", content_type)
         .body(body)
         .send()

@@ -25,7 +25,7 @@ pub(crate) fn create_token(app: &TestApp, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-async fn org(app: &TestApp, name: &str) {
+pub(crate) async fn org(app: &TestApp, name: &str) {
     let event = tessera::audit::AuditEvent::new("organization-created", "test", name);
     app.app
         .store

@@ -230,9 +230,7 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
             Some(format!("/admin/organizations/{}/factors", t.org_id)),
             form(&[("email", "on")]),
         ),
-        ("POST", "/admin/import") => {
-            one(None, form(&[("csv", &import_csv("old.web@example.org"))]))
-        }
+        ("POST", "/admin/import") => one(None, Payload::Upload(import_csv("old.web@example.org"))),
         ("POST", "/admin/users/{id}/{action}") => {
             user_actions("/admin/users", t.web_invitation, ROLE_ACTIONS)
         }

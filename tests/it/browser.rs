@@ -491,3 +491,97 @@ async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: 
 }
 
 on_both_backends!(an_administrator_uploads_a_csv_file_with_progress_in_chromium);
+
+/// Current portal users through the administration page: the import file goes up in the
+/// background, the status line says what is happening (the upload's progress, then the check
+/// of every row), and the result shows in place; a bad file lists each bad line the same way.
+async fn an_administrator_imports_current_portal_users_with_progress_in_chromium(backend: Backend) {
+    let app = spawn_app(backend).await;
+    crate::admin::system_admin(&app, "root@example.org").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    type_into(c, "Email address", "root@example.org").await;
+    type_into(c, "Password", "marmalade orbit kettle").await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code("root@example.org").await;
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+
+    let hash = bcrypt::hash("old bcrypt password", 4).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let upload = |name: &str, rows: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, format!("email,display_name,password_hash\n{rows}")).unwrap();
+        file.display().to_string()
+    };
+    let good: String = (0..3_000)
+        .map(|i| format!("legacy{i:04}@example.org,Legacy Person {i:04},{hash}\n"))
+        .collect();
+    let bad = format!(
+        "ok@example.org,Okay,{hash}\nnot-an-address,Bad,{hash}\nroot@example.org,Root Again,{hash}\n"
+    );
+    // Every text the status line shows, kept as it changes.
+    let watch = "window.seen = []; var s = document.getElementById('import-status'); \
+                 new MutationObserver(function () { window.seen.push(s.textContent); }) \
+                 .observe(s, {childList: true, characterData: true, subtree: true});";
+
+    c.goto(&format!("{}/admin", app.url)).await.unwrap();
+    wait_for_text(c, "Import current portal users").await;
+    c.execute(watch, vec![]).await.unwrap();
+    c.find(Locator::Id("import-file"))
+        .await
+        .unwrap()
+        .send_keys(&upload("bad.csv", &bad))
+        .await
+        .unwrap();
+    click(c, "Upload and import").await;
+    wait_for_text(c, "Nobody was imported").await;
+    wait_for_text(c, "line 3: email:").await;
+    wait_for_text(
+        c,
+        "line 4: email: an account with the email address root@example.org already exists",
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE status = 'imported'")
+            .await,
+        0
+    );
+
+    c.goto(&format!("{}/admin", app.url)).await.unwrap();
+    wait_for_text(c, "Import current portal users").await;
+    c.execute(watch, vec![]).await.unwrap();
+    c.find(Locator::Id("import-file"))
+        .await
+        .unwrap()
+        .send_keys(&upload("users.csv", &good))
+        .await
+        .unwrap();
+    click(c, "Upload and import").await;
+    wait_for_text(c, "3000 current portal users were imported").await;
+    assert!(
+        c.current_url().await.unwrap().as_str().ends_with("/admin"),
+        "shown in place by the script"
+    );
+    let seen = c.execute("return window.seen;", vec![]).await.unwrap();
+    let seen: Vec<String> = serde_json::from_value(seen).unwrap();
+    assert!(
+        seen.iter().any(|s| s.starts_with("Uploading"))
+            && seen
+                .contains(&"Uploaded. Checking every row and importing the accounts…".to_string()),
+        "the status line followed the upload: {seen:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE status = 'imported'")
+            .await,
+        3_000
+    );
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(an_administrator_imports_current_portal_users_with_progress_in_chromium);

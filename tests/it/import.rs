@@ -7,6 +7,8 @@ use std::process::Command;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
+use crate::admin::{org_admin, system_admin, upload_to};
+use crate::api::org as create_org;
 use crate::helpers::{Backend, SECRET_KEY, spawn_app};
 use crate::on_both_backends;
 
@@ -30,11 +32,23 @@ fn legacy_hashes() -> Vec<(&'static str, String)> {
         .hash_password(b"old argon2 password")
         .unwrap()
         .to_string();
+    // PHP's password_hash writes bcrypt as $2y$.
+    let bcrypt_2y = bcrypt::hash_with_result("old php password", 4)
+        .unwrap()
+        .format_for_version(bcrypt::Version::TwoY);
+    // passlib: $pbkdf2-sha256$<rounds>$<salt>$<hash>, base64 with `.` for `+`, unpadded.
+    let passlib_salt = b"passlib-salt\xfb\xef";
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"old passlib password", passlib_salt, 1000, &mut out);
+    let ab64 = |bytes: &[u8]| STANDARD_NO_PAD.encode(bytes).replace('+', ".");
+    let passlib = format!("$pbkdf2-sha256$1000${}${}", ab64(passlib_salt), ab64(&out));
     vec![
         ("old bcrypt password", bcrypt),
         ("old pbkdf2 password", phc),
         ("old django password", django),
         ("old argon2 password", argon),
+        ("old php password", bcrypt_2y),
+        ("old passlib password", passlib),
     ]
 }
 
@@ -98,129 +112,144 @@ async fn ten_thousand_users_with_mixed_hashes_come_in_and_sign_in_with_old_passw
 
     // Each kind of old hash signs its user in, through the login page's first-login link.
     for (i, (password, _)) in hashes.iter().enumerate() {
-        let email = format!("user{i}@example.org");
-        let browser = app.new_browser();
-        let page = browser.get("/register/first-login").await;
-        assert!(page.has("existing portal email address and password"));
-        let wrong = browser
-            .post(
-                "/login",
-                &[
-                    ("email", &email),
-                    ("password", "not the old one"),
-                    ("method", "first-login"),
-                ],
-            )
-            .await;
-        assert_eq!(wrong.status, 401, "{email}");
-        let page = browser
-            .post(
-                "/login",
-                &[
-                    ("email", &email),
-                    ("password", password),
-                    ("method", "first-login"),
-                ],
-            )
-            .await;
-        assert!(
-            page.url.ends_with("/register"),
-            "{email} with {password}: {}",
-            page.body
-        );
-        assert_eq!(
-            page.input_value("display_name").as_deref(),
-            Some(format!("Legacy User {i}").as_str())
-        );
-        let page = browser
-            .register(
-                &format!("Legacy User {i}"),
-                "fresh meadow lantern",
-                "fresh meadow lantern",
-                "email",
-            )
-            .await;
-        assert!(
-            page.url.ends_with("/login/email?notice=registered"),
-            "{}",
-            page.body
-        );
-        let hash: String = {
-            use sqlx::Row;
-            let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
-            let row = sqlx::query("SELECT password_hash FROM accounts WHERE email = $1")
-                .bind(&email)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            row.try_get("password_hash").unwrap()
-        };
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "the old hash is replaced: {hash}"
-        );
-        assert_eq!(
-            browser.sign_in(&email, password).await.status,
-            401,
-            "the old password no longer works"
-        );
+        first_login_with_the_old_password(
+            &app,
+            &format!("user{i}@example.org"),
+            password,
+            &format!("Legacy User {i}"),
+        )
+        .await;
     }
 }
 
-async fn a_file_with_bad_rows_imports_nothing_and_names_each_line(backend: Backend) {
-    let app = spawn_app(backend).await;
+/// An imported person follows the login page's first-login link: the old password (not a
+/// wrong one) signs them in to registration, where they set a new password; the old hash is
+/// replaced by Argon2id and the old password no longer works.
+async fn first_login_with_the_old_password(
+    app: &crate::helpers::TestApp,
+    email: &str,
+    password: &str,
+    name: &str,
+) {
+    let browser = app.new_browser();
+    let page = browser.get("/register/first-login").await;
+    assert!(page.has("existing portal email address and password"));
+    let wrong = browser
+        .post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", "not the old one"),
+                ("method", "first-login"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401, "{email}");
+    let page = browser
+        .post(
+            "/login",
+            &[
+                ("email", email),
+                ("password", password),
+                ("method", "first-login"),
+            ],
+        )
+        .await;
+    assert!(
+        page.url.ends_with("/register"),
+        "{email} with {password}: {}",
+        page.body
+    );
+    assert_eq!(page.input_value("display_name").as_deref(), Some(name));
+    let page = browser
+        .register(
+            name,
+            "fresh meadow lantern",
+            "fresh meadow lantern",
+            "email",
+        )
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.body
+    );
+    let hash: String = {
+        use sqlx::Row;
+        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+        let row = sqlx::query("SELECT password_hash FROM accounts WHERE email = $1")
+            .bind(email)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        row.try_get("password_hash").unwrap()
+    };
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "the old hash is replaced: {hash}"
+    );
+    assert_eq!(
+        browser.sign_in(email, password).await.status,
+        401,
+        "the old password no longer works"
+    );
+}
+
+/// A file with every kind of bad row, in the form the older system might export it.
+async fn file_with_every_kind_of_bad_row(app: &crate::helpers::TestApp) -> String {
     app.active_user(
         "taken@example.org",
         "Already Here",
         "marmalade orbit kettle",
     )
     .await;
+    create_org(app, "North Clinic").await;
     let (_, good) = legacy_hashes().remove(0);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("users.csv");
-    let csv = format!(
+    format!(
         "email,display_name,password_hash,organization\n\
-         ok@example.org,Okay Person,{good},\n\
+         ok@example.org,Okay Person,{good},North Clinic\n\
          not-an-email,Bad Email,{good},\n\
          empty@example.org,,{good},\n\
          hash@example.org,Bad Hash,$md5$nope,\n\
          taken@example.org,Taken Person,{good},\n\
-         org@example.org,No Org,{good},Nowhere Clinic\n"
-    );
+         org@example.org,No Org,{good},Nowhere Clinic\n\
+         OK@example.org,Okay Again,{good},\n\
+         both@example.org,Two Problems,$md5$nope,Elsewhere Clinic\n\
+         fine@example.org,Fine Person,{good},\n"
+    )
+}
+
+/// Line by line, what a report must say about `file_with_every_kind_of_bad_row`: the format
+/// errors, the address repeated within the file, the address already registered and the
+/// unknown organizations, all in one run.
+const EVERY_BAD_LINE: &[&str] = &[
+    "line 3: email: Enter the email address in the form name@example.com.",
+    "line 4: display_name: Enter a display name.",
+    "line 5: password_hash: unknown password hash format",
+    "line 6: email: an account with the email address taken@example.org already exists; remove the row",
+    "line 7: organization: there is no organization named \"Nowhere Clinic\"; create it first, or correct the name",
+    "line 8: email: the same address is on line 2",
+    "line 9: password_hash: unknown password hash format",
+    "line 9: organization: there is no organization named \"Elsewhere Clinic\"; create it first, or correct the name",
+];
+
+/// One run names every bad line, whatever its problem (the database checks are not left for
+/// a second run), and imports nothing; the good lines 2 and 10 are not named.
+async fn a_file_with_bad_rows_imports_nothing_and_names_each_line(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let csv = file_with_every_kind_of_bad_row(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.csv");
     std::fs::write(&path, csv).unwrap();
     let before = app.count("SELECT COUNT(*) FROM accounts").await;
     let out = import(&app, &path);
     assert!(!out.status.success());
     let report = text(&out);
+    let named: Vec<&str> = report.lines().filter(|l| l.starts_with("line ")).collect();
+    assert_eq!(named, EVERY_BAD_LINE, "{report}");
     assert!(
-        report.contains("line 3:") && report.contains("line 4:") && report.contains("line 5:"),
-        "{report}"
-    );
-    assert!(
-        !report.contains("line 2:"),
-        "the good row is not reported: {report}"
-    );
-    assert!(report.contains("no users were imported"), "{report}");
-    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
-
-    // With the format errors fixed, the database checks remain: the taken address and the
-    // unknown organization are reported, and still nothing is imported.
-    let csv = format!(
-        "email,display_name,password_hash,organization\n\
-         ok@example.org,Okay Person,{good},\n\
-         taken@example.org,Taken Person,{good},\n\
-         org@example.org,No Org,{good},Nowhere Clinic\n"
-    );
-    std::fs::write(&path, csv).unwrap();
-    let report = text(&import(&app, &path));
-    assert!(
-        report
-            .contains("line 3: an account with the email address taken@example.org already exists"),
-        "{report}"
-    );
-    assert!(
-        report.contains("line 4: there is no organization named \"Nowhere Clinic\""),
+        report.contains("7 row(s) are not valid; no users were imported"),
         "{report}"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
@@ -233,12 +262,7 @@ on_both_backends!(
 
 async fn system_administrators_import_through_the_api_and_nobody_else(backend: Backend) {
     let app = spawn_app(backend).await;
-    let event = tessera::audit::AuditEvent::new("organization-created", "test", "North");
-    app.app
-        .store
-        .create_org("North", app.clock_now(), event)
-        .await
-        .unwrap();
+    create_org(&app, "North").await;
     let token = |args: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
             .args(["admin", "create-token"])
@@ -294,3 +318,132 @@ async fn system_administrators_import_through_the_api_and_nobody_else(backend: B
 }
 
 on_both_backends!(system_administrators_import_through_the_api_and_nobody_else);
+
+/// The same file of current portal users through the administrator pages: a CSV file
+/// uploaded as a browser sends it (`multipart/form-data`), larger than a form's 64 KiB, with
+/// every kind of old hash; the people sign in with their old passwords.
+async fn an_administrator_uploads_current_portal_users_on_the_page_and_they_sign_in(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let root = system_admin(&app, "root@example.org").await;
+    create_org(&app, "North Clinic").await;
+    let page = root.get("/admin").await;
+    assert!(
+        page.has("<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\"")
+            && page.has("src=\"/static/upload.js\"")
+            && page.has("Upload and import"),
+        "the form posts a file without script; the script adds progress"
+    );
+
+    let hashes = legacy_hashes();
+    let mut csv = String::from("email,display_name,password_hash,organization,role\n");
+    for i in 0..1_200 {
+        let (_, hash) = &hashes[i % hashes.len()];
+        let organization = if i % 2 == 0 { "North Clinic" } else { "" };
+        csv.push_str(&format!(
+            "page{i}@example.org,\"Page User {i}\",\"{hash}\",{organization},user\n"
+        ));
+    }
+    assert!(csv.len() > 64 * 1024, "more than a form may send");
+    let before = app.count("SELECT COUNT(*) FROM accounts").await;
+    let token = root.csrf().await;
+
+    let page = upload_to(&root, "/admin/import", None, &csv).await;
+    assert_eq!(page.status, 403, "without the form's CSRF token");
+    let page = upload_to(&root, "/admin/import", Some(&token), "").await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.has("Choose the CSV file of current portal users, then Upload and import."),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
+
+    let page = upload_to(&root, "/admin/import", Some(&token), &csv).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.has("Import done") && page.has("1200 current portal users were imported"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE status = 'imported'")
+            .await,
+        1_200
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts a JOIN organizations o ON o.id = a.org_id \
+             WHERE a.status = 'imported' AND o.name = 'North Clinic'"
+        )
+        .await,
+        600
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .contains(&"accounts-imported".to_string())
+    );
+
+    // bcrypt $2b$ and $2y$, PBKDF2-SHA256 as PHC, passlib and Django, and Argon2 PHC.
+    for (i, (password, _)) in hashes.iter().enumerate() {
+        first_login_with_the_old_password(
+            &app,
+            &format!("page{i}@example.org"),
+            password,
+            &format!("Page User {i}"),
+        )
+        .await;
+    }
+}
+
+/// A bad file through the page: one answer names every bad line, and nobody is imported.
+/// Organization administrators do not import at all (the import is for system
+/// administrators: the API refuses an organization's token the same way).
+async fn a_bad_file_uploaded_on_the_page_names_each_line_and_imports_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = system_admin(&app, "root@example.org").await;
+    let csv = file_with_every_kind_of_bad_row(&app).await;
+    let before = app.count("SELECT COUNT(*) FROM accounts").await;
+    let token = root.csrf().await;
+    let page = upload_to(&root, "/admin/import", Some(&token), &csv).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(
+        page.has("Nobody was imported")
+            && page.has("These rows are not valid. Fix them and send the whole file again.")
+            && page.has("Back to administration"),
+        "{}",
+        page.body
+    );
+    for line in EVERY_BAD_LINE {
+        assert!(page.has(line), "{line} in {}", page.body);
+    }
+    assert_eq!(
+        page.body.matches("<li>").count(),
+        EVERY_BAD_LINE.len(),
+        "the good lines are not named: {}",
+        page.body
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
+
+    let boss = org_admin(&app, "South Clinic", "boss@south.example.org").await;
+    assert!(
+        !boss.get("/admin").await.has("Import current portal users"),
+        "not offered to an organization administrator"
+    );
+    let before = app.count("SELECT COUNT(*) FROM accounts").await;
+    let (_, hash) = legacy_hashes().remove(0);
+    let own = format!(
+        "email,display_name,password_hash,organization\nold@south.example.org,Old Timer,{hash},South Clinic\n"
+    );
+    let token = boss.csrf().await;
+    let page = upload_to(&boss, "/admin/import", Some(&token), &own).await;
+    assert_eq!(page.status, 404, "{}", page.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
+}
+
+on_both_backends!(
+    an_administrator_uploads_current_portal_users_on_the_page_and_they_sign_in,
+    a_bad_file_uploaded_on_the_page_names_each_line_and_imports_nothing,
+);
