@@ -18,10 +18,6 @@ use crate::flows::sign_in::throttle_key;
 use crate::flows::{Internal, human_duration, human_time};
 use crate::store::{CodeIssue, Session, StoreError};
 
-/// Requests per address and per client, per hour, for each of these journeys.
-const PER_ADDRESS_PER_HOUR: i64 = 5;
-const PER_CLIENT_PER_HOUR: i64 = 30;
-
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryProblem {
     #[error("{0}")]
@@ -57,7 +53,8 @@ impl From<StoreError> for RecoveryProblem {
     }
 }
 
-/// Counts a request for `journey` against the per-address and per-client hourly limits.
+/// Counts a request for `journey` against the per-address and per-client hourly limits
+/// (policy `recovery_requests_per_hour_per_address` / `_per_client`).
 async fn within_limits(
     app: &App,
     journey: &str,
@@ -78,7 +75,7 @@ async fn within_limits(
             &format!("{journey}/address/hour"),
             &key("address", address),
             hour,
-            PER_ADDRESS_PER_HOUR,
+            app.config.policy.recovery_requests_per_hour_per_address,
         )
         .await?;
     let by_client = app
@@ -87,7 +84,7 @@ async fn within_limits(
             &format!("{journey}/client/hour"),
             &key("client", client),
             hour,
-            PER_CLIENT_PER_HOUR,
+            app.config.policy.recovery_requests_per_hour_per_client,
         )
         .await?;
     if by_address && by_client {
