@@ -730,8 +730,11 @@ async fn eligible_and_unknown_addresses_get_identical_answers_from_reset_and_tro
     );
 }
 
+/// A journey's form fields for a fresh address number `n`.
+type Fields = fn(usize) -> Vec<(&'static str, String)>;
+
 /// The three journeys, each with the form fields for a fresh address `n`.
-fn journeys() -> [(&'static str, fn(usize) -> Vec<(&'static str, String)>); 3] {
+fn journeys() -> [(&'static str, Fields); 3] {
     [
         ("/password/forgot", |n| {
             vec![("email", format!("p{n}@example.org"))]
