@@ -46,6 +46,7 @@ pub const EVENTS: &[&str] = &[
     "phone-changed",
     "reauthentication-failed",
     "registration-link-opened",
+    "registration-link-requested",
     "registration-link-sent",
     "role-changed",
     "send-refused",

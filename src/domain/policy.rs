@@ -35,6 +35,10 @@ pub struct Policy {
     pub phone_sends_per_day_per_client: i64,
     /// How long the page waits for the callee to press # before saying the call failed.
     pub call_timeout_secs: i64,
+    /// Forgot your password, registration Reset and "Having trouble logging in?": requests an
+    /// hour for one address typed, and from one client, for each journey.
+    pub recovery_requests_per_hour_per_address: i64,
+    pub recovery_requests_per_hour_per_client: i64,
 }
 
 impl Default for Policy {
@@ -55,6 +59,8 @@ impl Default for Policy {
             phone_sends_per_day_per_number: 10,
             phone_sends_per_day_per_client: 30,
             call_timeout_secs: 120,
+            recovery_requests_per_hour_per_address: 5,
+            recovery_requests_per_hour_per_client: 30,
         }
     }
 }
@@ -86,6 +92,14 @@ impl Policy {
                 self.phone_sends_per_day_per_client,
             ),
             ("call_timeout_secs", self.call_timeout_secs),
+            (
+                "recovery_requests_per_hour_per_address",
+                self.recovery_requests_per_hour_per_address,
+            ),
+            (
+                "recovery_requests_per_hour_per_client",
+                self.recovery_requests_per_hour_per_client,
+            ),
         ];
         for (name, value) in positive {
             if value <= 0 {

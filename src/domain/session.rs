@@ -1,5 +1,6 @@
 //! Server-side sessions and their lifetimes (OWASP ASVS 7.3; HIPAA automatic log-off).
 
+use super::account::{AccountStatus, MfaMethod};
 use super::{UnixTime, policy::Policy};
 
 /// How far a browser has come. Each stage is its own session: moving on rotates the
@@ -51,6 +52,28 @@ impl SessionStage {
         }
     }
 
+    /// A current portal user (imported, no multi-factor registration yet) who proved the
+    /// email address with Forgot your password goes on as the first login does after the
+    /// old password: to the registration page (a new password and a factor), not straight
+    /// to a new password and home.
+    pub fn for_imported_account(self) -> SessionStage {
+        match self {
+            Self::PasswordReset => Self::Registration,
+            other => other,
+        }
+    }
+
+    /// Where a registration link leads. An account that has already set its password and
+    /// chosen a factor (registering) resumes where it stopped, at verifying that factor,
+    /// instead of typing a new password and method again. The link stands in for the
+    /// password it was sent for; the factor is still required.
+    pub fn after_registration_link(status: Option<AccountStatus>) -> SessionStage {
+        match status {
+            Some(AccountStatus::Registering) => Self::SecondFactor,
+            _ => Self::Registration,
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "registration" => Some(Self::Registration),
@@ -61,6 +84,24 @@ impl SessionStage {
             "password-reset" => Some(Self::PasswordReset),
             _ => None,
         }
+    }
+}
+
+/// What a new password set by Forgot your password leads to, and whether the registration
+/// is complete. The emailed code has just proved the address, so an account registering
+/// with the email factor is done; one whose factor is not verified yet (a phone without a
+/// verified number, or none chosen since an MFA reset) must still register it, exactly as
+/// after a sign-in: never home unverified.
+pub fn after_new_password(
+    status: AccountStatus,
+    method: Option<MfaMethod>,
+) -> (SessionStage, bool) {
+    match (status, method) {
+        (AccountStatus::Registering, Some(MfaMethod::Email)) => (SessionStage::Authenticated, true),
+        (AccountStatus::Registering | AccountStatus::Imported | AccountStatus::Invited, _) => {
+            (SessionStage::SecondFactor, false)
+        }
+        (AccountStatus::Active, _) => (SessionStage::Authenticated, false),
     }
 }
 
@@ -147,6 +188,49 @@ mod tests {
         assert_eq!(Recovery.after_code(false), PasswordReset);
         assert_eq!(RecoveryPhone.after_code(true), PasswordReset);
         assert!(!PasswordReset.awaits_code() && !Authenticated.awaits_code());
+    }
+
+    #[test]
+    fn a_new_password_never_skips_an_unverified_factor() {
+        use AccountStatus::*;
+        use SessionStage::*;
+        assert_eq!(
+            after_new_password(Active, Some(MfaMethod::Phone)),
+            (Authenticated, false)
+        );
+        assert_eq!(
+            after_new_password(Registering, Some(MfaMethod::Email)),
+            (Authenticated, true)
+        );
+        assert_eq!(
+            after_new_password(Registering, Some(MfaMethod::Phone)),
+            (SecondFactor, false)
+        );
+        assert_eq!(after_new_password(Registering, None), (SecondFactor, false));
+    }
+
+    #[test]
+    fn links_resume_a_registration_and_imported_users_register_after_recovery() {
+        assert_eq!(
+            SessionStage::after_registration_link(Some(AccountStatus::Registering)),
+            SessionStage::SecondFactor
+        );
+        assert_eq!(
+            SessionStage::after_registration_link(Some(AccountStatus::Invited)),
+            SessionStage::Registration
+        );
+        assert_eq!(
+            SessionStage::after_registration_link(None),
+            SessionStage::Registration
+        );
+        assert_eq!(
+            SessionStage::PasswordReset.for_imported_account(),
+            SessionStage::Registration
+        );
+        assert_eq!(
+            SessionStage::RecoveryPhone.for_imported_account(),
+            SessionStage::RecoveryPhone
+        );
     }
 
     #[test]

@@ -235,6 +235,8 @@ fn refusal_text(refusal: &CodeRefusal, factor: Factor) -> String {
             factor.message(),
             if *tries_left == 1 { "try" } else { "tries" }
         ),
+        // A password reset has no sign-in to go back to: it starts again from its first page.
+        CodeRefusal::TooManyTries if factor == Factor::RecoveryEmail => "Too many wrong codes were entered, so this code no longer works. Start again with Forgot your password to get a new code.".into(),
         CodeRefusal::TooManyTries => "Too many wrong codes were entered, so this code no longer works. Sign in again to get a new code.".into(),
         CodeRefusal::AlreadyUsed => "This code has already been used. Sign in again if you need to.".into(),
     }

@@ -133,12 +133,33 @@ pub async fn invite(
     })
 }
 
+/// Which words the email with a registration link has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkEmail {
+    /// From the administrator: "Your Portal Administrator has created your account…".
+    Invitation,
+    /// Asked for by the person (registration Reset, "Having trouble logging in?").
+    Requested,
+}
+
 /// Emails an existing account a fresh registration link (older ones stop working): an
-/// administrator's resend, the registration Reset, and "Having trouble logging in?".
+/// administrator's resend.
 pub async fn resend_link(
     app: &App,
     account: &Account,
     actor: &str,
+) -> Result<i64, InvitationProblem> {
+    send_fresh_link(app, account, actor, LinkEmail::Invitation).await
+}
+
+/// Emails an existing account a fresh registration link (older ones stop working), in the
+/// words of `kind`: an administrator's resend, the registration Reset, and "Having trouble
+/// logging in?".
+pub async fn send_fresh_link(
+    app: &App,
+    account: &Account,
+    actor: &str,
+    kind: LinkEmail,
 ) -> Result<i64, InvitationProblem> {
     let now = app.now();
     let expires_at = now + app.config.policy.registration_link_ttl_secs;
@@ -159,8 +180,9 @@ pub async fn resend_link(
         )
         .await?;
     let link = app.url(&format!("/register/{token}"));
-    let message = registration_email(
+    let message = link_email(
         app,
+        kind,
         &account.email,
         &account.display_name,
         &link,
@@ -182,18 +204,44 @@ pub(crate) fn registration_email(
     lifetime: i64,
     expires_at: i64,
 ) -> Result<EmailMessage, Internal> {
+    link_email(
+        app,
+        LinkEmail::Invitation,
+        email,
+        name,
+        link,
+        lifetime,
+        expires_at,
+    )
+}
+
+fn link_email(
+    app: &App,
+    kind: LinkEmail,
+    email: &Email,
+    name: &DisplayName,
+    link: &str,
+    lifetime: i64,
+    expires_at: i64,
+) -> Result<EmailMessage, Internal> {
     let context = minijinja::context! {
         name => name.as_str(),
         link => link,
         lifetime => human_duration(lifetime),
         expires => human_time(expires_at),
         help => app.url("/login"),
+        reset => app.url("/register/reset"),
+        trouble => app.url("/register/trouble"),
+    };
+    let template = match kind {
+        LinkEmail::Invitation => "invitation",
+        LinkEmail::Requested => "registration_link",
     };
     Ok(EmailMessage {
         to: email.as_str().to_string(),
         subject: "Complete your Tessera registration".into(),
-        text: crate::templates::render("email/invitation.txt", &context)?,
-        html: crate::templates::render("email/invitation.html", &context)?,
+        text: crate::templates::render(&format!("email/{template}.txt"), &context)?,
+        html: crate::templates::render(&format!("email/{template}.html"), &context)?,
     })
 }
 

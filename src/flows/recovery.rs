@@ -7,20 +7,16 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{HashError, Purpose, random_token};
 use crate::delivery::EmailMessage;
-use crate::domain::account::{Account, AccountStatus};
+use crate::domain::account::{Account, AccountStatus, MfaMethod};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mask;
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
 use crate::domain::session::{SessionStage, SessionTimes};
-use crate::flows::invitation::resend_link;
+use crate::flows::invitation::{LinkEmail, send_fresh_link};
 use crate::flows::sign_in::throttle_key;
 use crate::flows::{Internal, human_duration, human_time};
 use crate::store::{CodeIssue, Session, StoreError};
-
-/// Requests per address and per client, per hour, for each of these journeys.
-const PER_ADDRESS_PER_HOUR: i64 = 5;
-const PER_CLIENT_PER_HOUR: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryProblem {
@@ -32,6 +28,10 @@ pub enum RecoveryProblem {
     CoolingDown { retry_in: i64 },
     #[error("This password reset has timed out. Start again with Forgot your password.")]
     SessionEnded,
+    #[error(
+        "Too many wrong codes were entered, so no more codes can be sent for this reset. Start again with Forgot your password."
+    )]
+    Exhausted,
     #[error("The portal is busy. Wait a few seconds and try again.")]
     Busy,
     #[error(transparent)]
@@ -53,7 +53,8 @@ impl From<StoreError> for RecoveryProblem {
     }
 }
 
-/// Counts a request for `journey` against the per-address and per-client hourly limits.
+/// Counts a request for `journey` against the per-address and per-client hourly limits
+/// (policy `recovery_requests_per_hour_per_address` / `_per_client`).
 async fn within_limits(
     app: &App,
     journey: &str,
@@ -74,7 +75,7 @@ async fn within_limits(
             &format!("{journey}/address/hour"),
             &key("address", address),
             hour,
-            PER_ADDRESS_PER_HOUR,
+            app.config.policy.recovery_requests_per_hour_per_address,
         )
         .await?;
     let by_client = app
@@ -83,7 +84,7 @@ async fn within_limits(
             &format!("{journey}/client/hour"),
             &key("client", client),
             hour,
-            PER_CLIENT_PER_HOUR,
+            app.config.policy.recovery_requests_per_hour_per_client,
         )
         .await?;
     if by_address && by_client {
@@ -95,11 +96,13 @@ async fn within_limits(
     }
 }
 
-/// An account that has a password to forget: registering or active.
+/// An account that has a password to forget: registering, active, or a current portal
+/// user brought over from the older system (imported), who after the emailed code goes on
+/// to register as at a first login.
 fn has_password(account: &Account) -> bool {
     matches!(
         account.status,
-        AccountStatus::Registering | AccountStatus::Active
+        AccountStatus::Registering | AccountStatus::Active | AccountStatus::Imported
     )
 }
 
@@ -205,6 +208,7 @@ async fn send_code(
                 retry_in: (retry_at - now).max(1),
             });
         }
+        CodeIssue::Exhausted => return Err(RecoveryProblem::Exhausted),
         _ => return Err(RecoveryProblem::SessionEnded),
     }
     let Some(account) = account else {
@@ -217,13 +221,16 @@ async fn send_code(
         code => code.expose(),
         lifetime => human_duration(ttl),
         expires => human_time(now + ttl),
-        purpose => "reset your password",
     };
     let message = EmailMessage {
         to: email.as_str().to_string(),
-        subject: format!("Your verification code: {}", code.expose()),
-        text: crate::templates::render("email/code.txt", &context).map_err(Internal::from)?,
-        html: crate::templates::render("email/code.html", &context).map_err(Internal::from)?,
+        subject: format!(
+            "Your verification code to reset your password: {}",
+            code.expose()
+        ),
+        text: crate::templates::render("email/reset_code.txt", &context).map_err(Internal::from)?,
+        html: crate::templates::render("email/reset_code.html", &context)
+            .map_err(Internal::from)?,
     };
     // A failed send is logged and audited but answered like a success: the answer must not
     // differ between addresses with and without an account.
@@ -272,13 +279,15 @@ pub enum NewPasswordProblem {
 }
 
 /// "Enter a new password and confirm the password. Click Continue." Every other session of
-/// the account ends, and the person is told by email. Returns the new session's cookie value.
+/// the account ends, and the person is told by email. Returns the new session's cookie value
+/// and, for a registration whose factor is not verified yet, that factor: the person goes
+/// on to verify it (then the Terms of Use), never home unverified.
 pub async fn set_password(
     app: &App,
     session: &Session,
     password: &str,
     confirmation: &str,
-) -> Result<String, NewPasswordProblem> {
+) -> Result<(String, Option<MfaMethod>), NewPasswordProblem> {
     let Some(account_id) = session
         .account_id
         .filter(|_| session.stage == SessionStage::PasswordReset)
@@ -320,11 +329,20 @@ pub async fn set_password(
             AuditEvent::new("password-changed", who.clone(), who),
         )
         .await;
-    match result {
-        Ok(_) => {}
+    let next = match result {
+        Ok(next) => next,
         Err(StoreError::NotFound) => return Err(NewPasswordProblem::SessionEnded),
         Err(e) => return Err(Internal::from(e).into()),
-    }
+    };
+    let factor = if next == SessionStage::SecondFactor {
+        Some(
+            crate::flows::sign_in::factor_to_verify(app, &account)
+                .await?
+                .unwrap_or(MfaMethod::Email),
+        )
+    } else {
+        None
+    };
     let context = minijinja::context! {
         name => account.display_name.as_str(),
         when => human_time(now),
@@ -341,7 +359,7 @@ pub async fn set_password(
     if let Err(e) = app.mailer.send(&message, now).await {
         tracing::warn!(error = %e, account_id, "password-changed notice not sent");
     }
-    Ok(token)
+    Ok((token, factor))
 }
 
 /// The same answer for every address: the Reset and "Having trouble" pages say this.
@@ -365,9 +383,10 @@ pub async fn reset_registration(
             matches!(
                 a.status,
                 AccountStatus::Invited | AccountStatus::Registering
-            )
+            ) && !a.disabled
+                && !a.locked
         });
-    send_link_or_pretend(app, account.as_ref(), "anonymous").await
+    send_link_or_pretend(app, account.as_ref(), &email, "registration-reset").await
 }
 
 /// Having trouble logging in: with the email and password used to start registering, a link
@@ -390,7 +409,9 @@ pub async fn finish_registration_link(
     }
     let found = app.store.account_by_email(&email).await?;
     let (account, stored) = match &found {
-        Some((a, hash)) if a.status == AccountStatus::Registering => (Some(a), hash.as_deref()),
+        Some((a, hash)) if a.status == AccountStatus::Registering && !a.disabled && !a.locked => {
+            (Some(a), hash.as_deref())
+        }
         _ => (None, None),
     };
     if !app.hasher.verify(password, stored).await? {
@@ -399,23 +420,37 @@ pub async fn finish_registration_link(
         app.store
             .sign_in_failed(&key, now, &app.config.policy, event)
             .await?;
-        return send_link_or_pretend(app, None, "anonymous").await;
+        return send_link_or_pretend(app, None, &email, "finish-registration").await;
     }
-    send_link_or_pretend(app, account, "anonymous").await
+    send_link_or_pretend(app, account, &email, "finish-registration").await
 }
 
+/// Emails an eligible account a fresh link; for anyone else does the same kind of work (a
+/// write of one audit record in a transaction of its own, as the link's reissue is, and the
+/// time a send takes), so neither the answer nor its time tells the two apart.
 async fn send_link_or_pretend(
     app: &App,
     account: Option<&Account>,
-    actor: &str,
+    email: &Email,
+    journey: &str,
 ) -> Result<(), RecoveryProblem> {
     match account {
         Some(account) => {
-            if let Err(e) = resend_link(app, account, actor).await {
+            if let Err(e) = send_fresh_link(app, account, "anonymous", LinkEmail::Requested).await {
                 tracing::warn!(error = %e, account_id = account.id, "registration link not sent");
             }
         }
-        None => app.mailer.simulate_send().await,
+        None => {
+            let event = AuditEvent::new(
+                "registration-link-requested",
+                "anonymous",
+                mask::email(email.as_str()),
+            )
+            .with("journey", journey)
+            .with("sent", false);
+            app.store.record(app.now(), event).await?;
+            app.mailer.simulate_send().await;
+        }
     }
     Ok(())
 }

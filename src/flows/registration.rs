@@ -4,7 +4,7 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, random_token};
-use crate::domain::account::{MfaMethod, NewAccount, Role};
+use crate::domain::account::{Account, AccountStatus, MfaMethod, NewAccount, Role};
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mask;
 use crate::domain::name::{DisplayName, NameProblem};
@@ -35,9 +35,44 @@ pub enum LinkProblem {
     Internal(#[from] Internal),
 }
 
+/// Where a registration session takes up the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// The registration page: a password and a factor to choose.
+    Register,
+    /// The password is set and the factor chosen: verify it (then the Terms of Use).
+    Factor(MfaMethod),
+}
+
+/// Where `session` carries on the registration, if it is one: a registration page session,
+/// or one at the factor step for an account still registering (a fresh link for an
+/// unfinished registration opens at that step).
+pub async fn resume(app: &App, session: &Session) -> Result<Option<Resume>, Internal> {
+    match (session.stage, session.account_id) {
+        (SessionStage::Registration, _) => Ok(Some(Resume::Register)),
+        (SessionStage::SecondFactor, Some(id)) => {
+            let account = app.store.account_by_id(id).await?;
+            if account.status != AccountStatus::Registering {
+                return Ok(None);
+            }
+            Ok(Some(factor_step(app, &account).await?))
+        }
+        _ => Ok(None),
+    }
+}
+
+async fn factor_step(app: &App, account: &Account) -> Result<Resume, Internal> {
+    let method = crate::flows::sign_in::factor_to_verify(app, account)
+        .await?
+        .unwrap_or(MfaMethod::Email);
+    Ok(Resume::Factor(method))
+}
+
 /// Exchanges the emailed token for a registration session (the token leaves the address
-/// bar at once). Returns the session cookie's value.
-pub async fn open_link(app: &App, token: &str) -> Result<String, LinkProblem> {
+/// bar at once): the registration page, or, for an account that already set its password
+/// and chose a factor, that factor's verification. Returns the session cookie's value and
+/// where it resumes.
+pub async fn open_link(app: &App, token: &str) -> Result<(String, Resume), LinkProblem> {
     let now = app.now();
     let session_token = random_token().map_err(Internal::from)?;
     let outcome = app
@@ -52,6 +87,10 @@ pub async fn open_link(app: &App, token: &str) -> Result<String, LinkProblem> {
                     "registration-link-opened",
                     audit::account(a.id),
                     audit::account(a.id),
+                )
+                .with(
+                    "next",
+                    SessionStage::after_registration_link(Some(a.status)).as_str(),
                 ),
                 InvitationTarget::FirstAdministrator => AuditEvent::new(
                     "registration-link-opened",
@@ -63,7 +102,13 @@ pub async fn open_link(app: &App, token: &str) -> Result<String, LinkProblem> {
         .await
         .map_err(Internal::from)?;
     match outcome {
-        Ok(_) => Ok(session_token),
+        Ok(InvitationTarget::Account(account))
+            if SessionStage::after_registration_link(Some(account.status))
+                == SessionStage::SecondFactor =>
+        {
+            Ok((session_token, factor_step(app, &account).await?))
+        }
+        Ok(_) => Ok((session_token, Resume::Register)),
         Err(LinkRefusal::Unknown) => Err(LinkProblem::Unknown),
         Err(LinkRefusal::Expired) => Err(LinkProblem::Expired),
         Err(LinkRefusal::Used) => Err(LinkProblem::Used),
@@ -146,7 +191,7 @@ pub enum RegistrationProblem {
     #[error("An account with this email address already exists. Use a different address.")]
     EmailTaken,
     #[error(
-        "This registration page has expired. Open the link in your registration email again, or ask your Portal Administrator for a new one."
+        "This registration page has expired. Click Reset to have a new registration link emailed to you, or ask your Portal Administrator for one."
     )]
     SessionEnded,
     #[error(transparent)]

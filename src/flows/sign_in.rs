@@ -112,20 +112,9 @@ pub async fn sign_in(
         app.store.record(now, event).await.map_err(Internal::from)?;
         return Err(SignInProblem::Disabled);
     }
-    let (email_allowed, phone_allowed) = app
-        .store
-        .allowed_factors(account.id)
-        .await
-        .map_err(Internal::from)?;
-    // After an MFA reset no method is set: the person registers one the organization allows.
-    let method = account.mfa_method.unwrap_or(if email_allowed {
-        MfaMethod::Email
-    } else {
-        MfaMethod::Phone
-    });
-    if !method.allowed_by(email_allowed, phone_allowed) {
+    let Some(method) = factor_to_verify(app, account).await? else {
         return Err(SignInProblem::FactorNotAllowed);
-    }
+    };
     if let Some(stored) = stored.filter(|h| !crate::legacy::is_current(h)) {
         upgrade_hash(app, account, password, stored).await;
     }
@@ -160,6 +149,24 @@ pub async fn sign_in(
         stage,
         method,
     })
+}
+
+/// The factor the account verifies at its second step: the one chosen, or (after an MFA
+/// reset, none chosen) the first the organization allows. None when the organization no
+/// longer allows the chosen one.
+pub async fn factor_to_verify(
+    app: &App,
+    account: &crate::domain::account::Account,
+) -> Result<Option<MfaMethod>, Internal> {
+    let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
+    let method = account.mfa_method.unwrap_or(if email_allowed {
+        MfaMethod::Email
+    } else {
+        MfaMethod::Phone
+    });
+    Ok(method
+        .allowed_by(email_allowed, phone_allowed)
+        .then_some(method))
 }
 
 /// OWASP Password Storage: a hash made with other parameters or another algorithm (an

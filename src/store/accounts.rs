@@ -183,8 +183,9 @@ impl Store {
         Ok(())
     }
 
-    /// Exchanges a link for a registration session: the link is used up and the session is
-    /// created in one step, so the link works exactly once.
+    /// Exchanges a link for a registration session (or, for an account that already set its
+    /// password, one at the factor step: `SessionStage::after_registration_link`): the link
+    /// is used up and the session is created in one step, so the link works exactly once.
     pub async fn open_link(
         &self,
         link_hash: &[u8],
@@ -223,11 +224,15 @@ impl Store {
             None => InvitationTarget::FirstAdministrator,
         };
         let times = SessionTimes::new(now, policy, Some(expires_at));
+        let status = match &target {
+            InvitationTarget::Account(a) => Some(a.status),
+            InvitationTarget::FirstAdministrator => None,
+        };
         super::sessions::insert(
             &mut tx,
             session_hash,
             account_id,
-            SessionStage::Registration,
+            SessionStage::after_registration_link(status),
             times,
         )
         .await?;

@@ -276,7 +276,13 @@ impl Store {
             channel,
             destination,
         } = claimed;
-        let next = stage.after_code(has_phone(&mut tx, account_id).await?);
+        let (phone, imported) = factor_state(&mut tx, account_id).await?;
+        let next = stage.after_code(phone);
+        let next = if imported {
+            next.for_imported_account()
+        } else {
+            next
+        };
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
@@ -566,16 +572,22 @@ async fn awaiting_session(
     )))
 }
 
-async fn has_phone(
+/// Whether the account has a verified phone, and whether it is a current portal user not
+/// yet registered for multi-factor authentication (imported).
+async fn factor_state(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     account_id: i64,
-) -> StoreResult<bool> {
-    let phone: Option<String> = sqlx::query("SELECT phone_e164 FROM accounts WHERE id = $1")
+) -> StoreResult<(bool, bool)> {
+    let row = sqlx::query("SELECT phone_e164, status FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(&mut **tx)
-        .await?
-        .try_get("phone_e164")?;
-    Ok(phone.is_some())
+        .await?;
+    let phone: Option<String> = row.try_get("phone_e164")?;
+    let status: String = row.try_get("status")?;
+    Ok((
+        phone.is_some(),
+        status == crate::domain::account::AccountStatus::Imported.as_str(),
+    ))
 }
 
 struct SecondFactorPassed<'a> {

@@ -9,8 +9,8 @@ use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use super::{Store, StoreError, StoreResult, audit::append, parse_column};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::account::Account;
-use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::session::{SessionStage, SessionTimes, after_new_password};
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -185,8 +185,8 @@ impl Store {
     }
 
     /// Sets a new password after recovery: every session of the account ends (ASVS 7.4.3)
-    /// and the browser gets a new, authenticated one. Registration completes if the factor
-    /// the person chose is verified (email, or a phone number on file).
+    /// and the browser gets a new one, at the stage `after_new_password` names: signed in,
+    /// or (a registration whose factor is not verified yet) at the factor step. Returns it.
     #[allow(clippy::too_many_arguments)]
     pub async fn reset_password(
         &self,
@@ -198,7 +198,7 @@ impl Store {
         now: UnixTime,
         policy: &crate::domain::policy::Policy,
         audit: AuditEvent,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<SessionStage> {
         let mut tx = self.begin().await?;
         let ended = sqlx::query(
             "UPDATE sessions SET revoked_at = $1
@@ -222,14 +222,25 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+        ))
+        .bind(account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let account = account_from_row(&row)?;
+        let (next, completes) = after_new_password(account.status, account.mfa_method);
+        let status = if completes {
+            AccountStatus::Active
+        } else {
+            account.status
+        };
         sqlx::query(
-            "UPDATE accounts SET password_hash = $1, last_sign_in_at = $2,
-                 status = CASE WHEN status = 'registering' AND (mfa_method = 'email' OR phone_e164 IS NOT NULL)
-                          THEN 'active' ELSE status END
-             WHERE id = $3",
+            "UPDATE accounts SET password_hash = $1, last_sign_in_at = $2, status = $3 WHERE id = $4",
         )
         .bind(password_hash)
         .bind(now)
+        .bind(status.as_str())
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
@@ -238,18 +249,20 @@ impl Store {
             &mut tx,
             new_session_hash,
             Some(account_id),
-            SessionStage::Authenticated,
+            next,
             SessionTimes::new(now, policy, None),
         )
         .await?;
         append(
             &mut tx,
             now,
-            &audit.with("other_sessions_ended", others as i64),
+            &audit
+                .with("other_sessions_ended", others as i64)
+                .with("next", next.as_str()),
         )
         .await?;
         tx.commit().await?;
-        Ok(others)
+        Ok(next)
     }
 
     /// Counts one request against a limit per period (e.g. recovery emails per address per

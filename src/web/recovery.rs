@@ -17,6 +17,7 @@ use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::{Factor, VerifyProblem};
 use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
+use crate::flows::registration::Resume;
 use crate::store::Session;
 
 fn in_stage(current: Option<Session>, stage: SessionStage) -> Option<Session> {
@@ -175,7 +176,8 @@ pub async fn check(
 }
 
 /// "Message will appear that email is verified. Click Continue." Phone users go on to Send
-/// Code or Call Me; email-only users straight to the new password.
+/// Code or Call Me; email-only users straight to the new password; current portal users
+/// (imported) to the registration page, as after a first login.
 pub async fn verified(
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
@@ -183,6 +185,7 @@ pub async fn verified(
     let next = match current.map(|s| s.stage) {
         Some(SessionStage::RecoveryPhone) => "/verify/phone",
         Some(SessionStage::PasswordReset) => "/password/new",
+        Some(SessionStage::Registration) => "/register",
         _ => return Ok(start_over()),
     };
     page::ok("pages/verified.html", &csrf, context! { next })
@@ -207,6 +210,7 @@ pub struct NewPasswordForm {
 }
 
 /// "Enter a new password and confirm the password. Click Continue. The home page will display."
+/// (or, for a registration not finished, the factor to verify and then the Terms of Use).
 pub async fn new_password(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
@@ -220,7 +224,11 @@ pub async fn new_password(
     match flows::recovery::set_password(&app, &session, &form.password, &form.password_confirmation)
         .await
     {
-        Ok(token) => Ok((jar.add(session::cookie(&app, token)), Redirect::to("/")).into_response()),
+        Ok((token, factor)) => {
+            // An unfinished registration goes on at its factor; everyone else is home.
+            let next = factor.map_or("/", |m| super::register::resume_page(Resume::Factor(m)));
+            Ok((jar.add(session::cookie(&app, token)), Redirect::to(next)).into_response())
+        }
         Err(NewPasswordProblem::SessionEnded) => Ok(start_over()),
         Err(NewPasswordProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(

@@ -11,10 +11,11 @@ use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
+use crate::domain::account::MfaMethod;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::registration::{
-    LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem,
+    LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem, Resume,
 };
 use crate::store::Session;
 
@@ -27,20 +28,33 @@ pub async fn open_link(
     jar: CookieJar,
 ) -> Result<Response, WebError> {
     match flows::registration::open_link(&app, &token).await {
-        Ok(session_token) => {
+        Ok((session_token, resume)) => {
             let jar = jar.add(session::cookie(&app, session_token));
-            Ok((jar, Redirect::to("/register")).into_response())
+            Ok((jar, Redirect::to(resume_page(resume))).into_response())
         }
-        // Reopening the link in the browser that already opened it carries on where it was.
-        Err(LinkProblem::Used)
-            if current
-                .as_ref()
-                .is_some_and(|s| s.stage == SessionStage::Registration) =>
-        {
-            Ok(Redirect::to("/register").into_response())
+        Err(LinkProblem::Used) => {
+            // Reopening the link in the browser that opened it (its cookie) carries on where
+            // it was; anywhere else the link is spent.
+            let resume = match &current {
+                Some(s) => flows::registration::resume(&app, s).await?,
+                None => None,
+            };
+            match resume {
+                Some(resume) => Ok(Redirect::to(resume_page(resume)).into_response()),
+                None => Err(WebError::RegistrationLink(LinkProblem::Used.to_string())),
+            }
         }
         Err(LinkProblem::Internal(e)) => Err(e.into()),
         Err(problem) => Err(WebError::RegistrationLink(problem.to_string())),
+    }
+}
+
+/// The page a registration takes up at: the form, or the chosen factor's verification.
+pub(super) fn resume_page(resume: Resume) -> &'static str {
+    match resume {
+        Resume::Register => "/register",
+        Resume::Factor(MfaMethod::Email) => "/verify/email",
+        Resume::Factor(MfaMethod::Phone) => "/verify/phone",
     }
 }
 
@@ -48,9 +62,9 @@ fn registration_session(current: Option<Session>) -> Result<Session, WebError> {
     current.filter(|s| s.stage == SessionStage::Registration).ok_or_else(|| WebError::Message {
         status: StatusCode::FORBIDDEN,
         title: "Registration has not started",
-        message: "Open the registration link from your email to register. If it has expired, ask your Portal Administrator to send you a new one.".into(),
-        next_href: "/login",
-        next_label: "Go to the sign-in page",
+        message: "Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.".into(),
+        next_href: "/register/reset",
+        next_label: "Reset",
     })
 }
 
@@ -78,6 +92,7 @@ fn render(
             form => minijinja::Value::from(minijinja::value::Serde(form)),
             error => problem.map(ToString::to_string),
             error_field => problem.map(RegistrationProblem::field),
+            expired => matches!(problem, Some(RegistrationProblem::SessionEnded)),
         },
     )
 }

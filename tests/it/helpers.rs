@@ -299,6 +299,15 @@ pub fn test_config(db_url: &str, smtp_port: Option<u16>) -> Config {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    spawn_app_configured(backend, options, |_| {}).await
+}
+
+/// As `spawn_app_with`, with a last change to the configuration (a setting under test).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    options: Options,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let db = TestDatabase::new(backend).await;
     let mail = MailSink::start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -318,6 +327,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         config.twilio_auth_token = Some(TwilioDouble::AUTH_TOKEN.into());
         config.twilio_from = Some(TwilioDouble::FROM.into());
     }
+    configure(&mut config);
     let clock = ManualClock::starting_now();
     let app = App::build_with_clock(config, Arc::new(clock.clone()))
         .await

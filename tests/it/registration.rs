@@ -349,7 +349,44 @@ async fn the_development_outbox_shows_mail_only_without_smtp(backend: Backend) {
     assert_eq!(with_smtp.new_browser().get("/dev/outbox").await.status, 404);
 }
 
+/// Without a live registration (never opened, or left idle past the time-out), the page
+/// says what to do and offers Reset; a form sent then changes nothing.
+async fn registration_not_started_or_timed_out_offers_reset(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app.new_browser().get("/register").await;
+    assert_eq!(page.status, 403);
+    assert!(
+        page.has("Registration has not started")
+            && page.has("click Reset to have a new one emailed to you")
+            && page.has("href=\"/register/reset\">Reset</a>"),
+        "{}",
+        page.body
+    );
+
+    let link = app.invite("tom@example.org", "Tom Hale").await;
+    let browser = app.new_browser();
+    browser.get_absolute(&link).await;
+    app.clock.advance(16 * 60);
+    let page = browser
+        .register("Tom Hale", PASSWORD, PASSWORD, "email")
+        .await;
+    assert_eq!(page.status, 403);
+    assert!(
+        page.has("Registration has not started") && page.has(">Reset</a>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts WHERE email = 'tom@example.org' AND status = 'invited'"
+        )
+        .await,
+        1
+    );
+}
+
 on_both_backends!(
+    registration_not_started_or_timed_out_offers_reset,
     invited_user_registers_verifies_email_accepts_terms_and_reaches_home,
     a_registration_link_works_once_and_a_newer_one_voids_it,
     a_registration_link_expires_after_48_hours,
