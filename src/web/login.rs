@@ -149,15 +149,14 @@ pub async fn sign_in(
                 SignInProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNAUTHORIZED,
             };
-            let page = sign_in_form(
+            sign_in_form(
                 &csrf,
                 method,
                 None,
                 form.email.trim(),
                 Some(problem.to_string()),
                 status,
-            )?;
-            Ok(super::error::retry_after_when_busy(page))
+            )
         }
     }
 }

@@ -16,7 +16,10 @@ pub fn render(
 ) -> Result<Response, WebError> {
     let context = minijinja::context! { csrf_token => csrf.0.as_str(), ..context };
     let body = crate::templates::render(template, context).map_err(Internal::from)?;
-    Ok((status, Html(body)).into_response())
+    // Every busy page says when to come back.
+    Ok(super::error::retry_after_when_busy(
+        (status, Html(body)).into_response(),
+    ))
 }
 
 pub fn ok(template: &str, csrf: &CsrfToken, context: Value) -> Result<Response, WebError> {

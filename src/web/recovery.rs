@@ -31,9 +31,11 @@ fn start_over() -> Response {
 fn status_of(problem: &RecoveryProblem) -> StatusCode {
     match problem {
         RecoveryProblem::Email(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        RecoveryProblem::TooMany { .. }
-        | RecoveryProblem::CoolingDown { .. }
-        | RecoveryProblem::Busy => StatusCode::TOO_MANY_REQUESTS,
+        RecoveryProblem::TooMany { .. } | RecoveryProblem::CoolingDown { .. } => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        // Not the person's doing: the password hashing queue is full.
+        RecoveryProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::FORBIDDEN,
     }
 }
@@ -232,7 +234,11 @@ pub async fn new_password(
         Err(NewPasswordProblem::SessionEnded) => Ok(start_over()),
         Err(NewPasswordProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            if matches!(problem, NewPasswordProblem::Busy) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
             "pages/new_password.html",
             &csrf,
             context! { error => problem.to_string() },
