@@ -665,29 +665,7 @@ async fn fifty_simultaneous_sends_make_one_text(backend: Backend) {
         .registered_for_phone("burst@example.org", "Bur St", PASSWORD)
         .await;
     let token = browser.csrf().await;
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let (browser, token) = (browser.clone(), token.clone());
-            tokio::spawn(async move {
-                browser
-                    .post_raw(
-                        "/verify/phone/send",
-                        &[
-                            ("country_code", "+1"),
-                            ("phone", "415 555 0150"),
-                            ("action", "sms"),
-                            ("csrf_token", &token),
-                        ],
-                    )
-                    .await
-                    .status
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.unwrap());
-    }
+    let statuses = send_at_once(vec![(browser, token); 50], "415 555 0150").await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.twilio().messages().len(), 1, "statuses: {statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 49);
@@ -1100,6 +1078,63 @@ async fn every_phone_event_is_audited_with_the_number_masked(backend: Backend) {
     }
 }
 
+/// The per-account cool-down is claimed in the send's transaction: sends from several
+/// sign-ins of one account at the same moment make one text, whichever node takes each.
+async fn simultaneous_sends_from_several_sign_ins_make_one_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app
+        .active_phone_user("many@example.org", "Man Y", PASSWORD, "415 555 0189")
+        .await;
+    first.post("/logout", &[]).await;
+    let requests = app.twilio().requests();
+    let mut sign_ins = Vec::new();
+    for _ in 0..8 {
+        let browser = sign_in_for_phone(&app, "many@example.org").await;
+        let token = browser.csrf().await;
+        sign_ins.push((browser, token));
+    }
+    let statuses = send_at_once(sign_ins, "").await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        7,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.twilio().requests() - requests,
+        1,
+        "one text: {statuses:?}"
+    );
+}
+
+/// Clicks Send Code in every (browser, CSRF token) at the same moment; the pages' statuses.
+async fn send_at_once(senders: Vec<(Browser, String)>, number: &str) -> Vec<u16> {
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .map(|(browser, token)| {
+            let number = number.to_string();
+            tokio::spawn(async move {
+                browser
+                    .post_raw(
+                        "/verify/phone/send",
+                        &[
+                            ("country_code", "+1"),
+                            ("phone", &number),
+                            ("action", "sms"),
+                            ("csrf_token", &token),
+                        ],
+                    )
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
 on_both_backends!(
     registration_by_text_message_verifies_the_number,
     login_with_phone_by_call_me_moves_on_when_pound_is_pressed,
@@ -1122,4 +1157,5 @@ on_both_backends!(
     a_number_the_provider_refuses_gets_a_clear_message_and_one_request,
     a_provider_that_does_not_answer_in_time_gets_a_clear_message_and_one_request,
     every_phone_event_is_audited_with_the_number_masked,
+    simultaneous_sends_from_several_sign_ins_make_one_text,
 );
