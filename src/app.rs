@@ -53,6 +53,7 @@ impl App {
                 account_sid: sid.clone(),
                 auth_token: token.clone(),
                 from: from.clone(),
+                timeout: std::time::Duration::from_secs(config.twilio_timeout_secs),
             })?),
             (None, None, None) => Phone::Outbox(store.clone()),
             _ => anyhow::bail!(

@@ -25,6 +25,7 @@ pub const EVENTS: &[&str] = &[
     "call-key-pressed",
     "call-key-refused",
     "call-placed",
+    "call-webhook-forged",
     "call-webhook-ignored",
     "code-not-delivered",
     "code-refused",

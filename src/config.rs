@@ -25,6 +25,9 @@ pub struct Config {
     pub twilio_auth_token: Option<String>,
     pub twilio_from: Option<String>,
     pub twilio_api_base: String,
+    /// `TESSERA_TWILIO_TIMEOUT_SECS`: how long a text or call waits for Twilio's answer before
+    /// the page says it could not be sent (1 to 30; default 5).
+    pub twilio_timeout_secs: u64,
     /// `TESSERA_SECRET_KEY`: base64 of at least 32 random bytes; the key of every keyed hash.
     /// Unset: read from (or created in) `secret_key_file`.
     pub secret_key: Option<String>,
@@ -52,6 +55,7 @@ impl Default for Config {
             twilio_auth_token: None,
             twilio_from: None,
             twilio_api_base: "https://api.twilio.com".into(),
+            twilio_timeout_secs: 5,
             secret_key: None,
             secret_key_file: None,
             encryption_keys: None,
@@ -132,6 +136,9 @@ impl Config {
                 anyhow::anyhow!("TESSERA_TRUSTED_PROXIES: {entry:?} is not an IP address")
             })?;
         }
+        if !(1..=30).contains(&self.twilio_timeout_secs) {
+            anyhow::bail!("TESSERA_TWILIO_TIMEOUT_SECS must be between 1 and 30");
+        }
         self.policy.validate()
     }
 
@@ -200,6 +207,7 @@ impl fmt::Debug for Config {
             .field("twilio_auth_token", &redacted(&self.twilio_auth_token))
             .field("twilio_from", &self.twilio_from)
             .field("twilio_api_base", &self.twilio_api_base)
+            .field("twilio_timeout_secs", &self.twilio_timeout_secs)
             .field("secret_key", &redacted(&self.secret_key))
             .field("secret_key_file", &self.secret_key_file)
             .field("encryption_keys", &redacted(&self.encryption_keys))

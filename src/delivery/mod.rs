@@ -38,7 +38,7 @@ pub enum DeliveryError {
     #[error("the mail server refused or could not be reached: {0}")]
     Smtp(String),
     #[error("the SMS and voice provider: {0}")]
-    Provider(String),
+    Provider(twilio::TwilioError),
     #[error("the outbox could not keep the message: {0}")]
     Outbox(#[from] crate::store::StoreError),
 }

@@ -70,5 +70,5 @@ impl Phone {
 }
 
 fn provider(e: TwilioError) -> DeliveryError {
-    DeliveryError::Provider(e.to_string())
+    DeliveryError::Provider(e)
 }

@@ -19,6 +19,8 @@ pub struct TwilioConfig {
     pub auth_token: String,
     /// The Twilio number messages and calls come from, in E.164.
     pub from: String,
+    /// How long to wait for Twilio's answer: a hung provider must not hang the page.
+    pub timeout: Duration,
 }
 
 impl fmt::Debug for TwilioConfig {
@@ -29,6 +31,7 @@ impl fmt::Debug for TwilioConfig {
             .field("account_sid", &self.account_sid)
             .field("auth_token", &"<redacted>")
             .field("from", &self.from)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -46,6 +49,23 @@ pub enum TwilioError {
     /// may not have gone out.
     #[error("Twilio could not be reached: {0}")]
     Unreachable(String),
+}
+
+/// Twilio's error codes that say the number itself cannot be texted or called: invalid
+/// 'To' number (21211), not a mobile number (21614), a region not enabled for messages
+/// (21408) or calls (21215), a recipient that replied STOP (21610), an invalid number to call (13224).
+const NUMBER_REFUSED: [i64; 6] = [21211, 21614, 21408, 21215, 21610, 13224];
+
+impl TwilioError {
+    /// Twilio refused the destination number: trying again will not help.
+    pub fn number_refused(&self) -> bool {
+        matches!(self, Self::Rejected { code: Some(code), .. } if NUMBER_REFUSED.contains(code))
+    }
+
+    /// No answer: the message may or may not have gone out.
+    pub fn unanswered(&self) -> bool {
+        matches!(self, Self::Unreachable(_))
+    }
 }
 
 fn error_code(code: Option<i64>) -> String {
@@ -106,7 +126,7 @@ impl Twilio {
             anyhow::bail!("the Twilio auth token is empty");
         }
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(config.timeout)
             // A retried POST could send a second code or ring the phone twice.
             .retry(reqwest::retry::never())
             // Twilio's API does not redirect; following one would only send credentials astray.
@@ -379,6 +399,7 @@ mod tests {
             account_sid: "AC123".into(),
             auth_token: "s3cret-token".into(),
             from: "+15005550006".into(),
+            timeout: Duration::from_secs(5),
         };
         assert!(!format!("{config:?}").contains("s3cret-token"));
         let twilio = Twilio::new(config).unwrap();
@@ -408,6 +429,7 @@ mod tests {
             account_sid: "AC123".into(),
             auth_token: "s3cret-token".into(),
             from: "+15005550006".into(),
+            timeout: Duration::from_secs(5),
         })
         .unwrap();
         let error = twilio.send_sms("+15005550009", "hello").await.unwrap_err();

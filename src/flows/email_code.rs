@@ -169,7 +169,7 @@ pub(crate) async fn send_code_email(
         let event = AuditEvent::new("code-not-delivered", "system", audit::account(account_id))
             .with("channel", "email");
         app.store
-            .withdraw_code(code_id, session_hash, app.now(), event)
+            .withdraw_code(code_id, session_hash, &[], app.now(), event)
             .await
             .map_err(Internal::from)?;
         return Err(SendProblem::NotDelivered);
@@ -290,6 +290,20 @@ pub async fn verify(
     let who = session
         .account_id
         .map_or_else(|| "anonymous".to_string(), audit::account);
+    // A text's entries name the number it went to, masked, like every phone event.
+    let texted_to = match factor {
+        Factor::Sms => app
+            .store
+            .live_code(&session.id_hash)
+            .await
+            .map_err(Internal::from)?
+            .map(|c| crate::flows::phone_code::masked(app, &c.destination)),
+        _ => None,
+    };
+    let with_number = |event: AuditEvent| match &texted_to {
+        Some(number) => event.with("destination", number.as_str()),
+        None => event,
+    };
     let outcome = app
         .store
         .check_code(
@@ -302,12 +316,17 @@ pub async fn verify(
             },
             |stored| constant_time_eq(stored, &submitted),
             |_| {
-                AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", factor.name())
+                with_number(
+                    AuditEvent::new("signed-in", who.clone(), who.clone())
+                        .with("factor", factor.name()),
+                )
             },
             |_, refusal| {
-                AuditEvent::new("code-refused", who.clone(), who.clone())
-                    .with("channel", factor.name())
-                    .with("reason", format!("{refusal:?}"))
+                with_number(
+                    AuditEvent::new("code-refused", who.clone(), who.clone())
+                        .with("channel", factor.name())
+                        .with("reason", format!("{refusal:?}")),
+                )
             },
         )
         .await

@@ -5,8 +5,8 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, random_token};
-use crate::delivery::Phone;
 use crate::delivery::twilio::signature_is_valid;
+use crate::delivery::{DeliveryError, Phone};
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
@@ -93,13 +93,57 @@ pub enum PhoneSendProblem {
     Exhausted,
     #[error("Your sign-in has timed out. Sign in again to continue.")]
     SessionEnded,
-    #[error("We could not {what} just now. Wait a minute and try again, or choose {other}.")]
-    NotDelivered {
-        what: &'static str,
-        other: &'static str,
-    },
+    #[error("{}", undelivered_text(*.channel, *.why))]
+    NotDelivered { channel: Channel, why: Undelivered },
     #[error(transparent)]
     Internal(#[from] Internal),
+}
+
+/// Why the provider did not take a text or call (nothing is retried: one click, one request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undelivered {
+    /// The provider refused this number (invalid, not mobile, opted out, region closed).
+    NumberRefused,
+    /// No answer in time: it may or may not have gone out.
+    NoAnswer,
+    /// Any other refusal or failure.
+    Failed,
+}
+
+fn undelivered_text(channel: Channel, why: Undelivered) -> String {
+    let (what, can, other) = match channel {
+        Channel::Sms => ("send the text message", "receive text messages", "Call Me"),
+        Channel::Call => ("place the call", "take calls", "Send Code"),
+    };
+    match why {
+        Undelivered::NumberRefused => format!(
+            "The phone service would not accept this number. Check that it is right and can {can}, or choose {other}."
+        ),
+        Undelivered::NoAnswer => format!(
+            "We could not {what}: the phone service did not answer in time. If nothing arrives, wait a minute and try again, or choose {other}."
+        ),
+        Undelivered::Failed => {
+            format!("We could not {what} just now. Wait a minute and try again, or choose {other}.")
+        }
+    }
+}
+
+impl Undelivered {
+    fn of(error: &DeliveryError) -> Self {
+        match error {
+            DeliveryError::Provider(e) if e.number_refused() => Self::NumberRefused,
+            DeliveryError::Provider(e) if e.unanswered() => Self::NoAnswer,
+            _ => Self::Failed,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::NumberRefused => "number-refused",
+            Self::NoAnswer => "no-answer-from-provider",
+            Self::Failed => "failed",
+        }
+    }
 }
 
 /// The number to use: the one on file; at registration, the one typed.
@@ -150,7 +194,8 @@ pub async fn send(
 
 /// Texts a code to (or calls) `phone`, bound to the session and good only for `purpose`:
 /// the sign-in factor, the same again in place (step-up), or a new number being confirmed.
-/// The daily caps and the cool-down apply whatever the purpose.
+/// The daily caps and the cool-downs (per session, account, number and client address, held
+/// in the database) apply whatever the purpose.
 pub(crate) async fn send_to(
     app: &App,
     session_hash: &[u8],
@@ -166,21 +211,28 @@ pub(crate) async fn send_to(
         app.keys
             .hash(Purpose::Throttle, format!("{scope}:{value}").as_bytes())
     };
+    // The cool-down holds per account and per number, whichever session asks, so a new
+    // sign-in or another account cannot send to the same phone again at once. Not per client
+    // address: a whole office behind one NAT would wait on each other; the daily cap per
+    // address bounds what one client can pump.
     let caps = [
         SendCap {
             scope: "account",
             key: key("account", &account.id.to_string()),
             per_day: policy.phone_sends_per_day_per_account,
+            cool_down: true,
         },
         SendCap {
             scope: "phone number",
             key: key("number", phone.e164()),
             per_day: policy.phone_sends_per_day_per_number,
+            cool_down: true,
         },
         SendCap {
             scope: "network address",
             key: key("client", client),
             per_day: policy.phone_sends_per_day_per_client,
+            cool_down: false,
         },
     ];
     let (secret, channel_name, ttl) = match channel {
@@ -210,6 +262,12 @@ pub(crate) async fn send_to(
     )
     .with("channel", channel_name)
     .with("destination", phone.masked());
+    let refused = |reason: String| {
+        AuditEvent::new("send-refused", who.clone(), who.clone())
+            .with("channel", channel_name)
+            .with("destination", phone.masked())
+            .with("reason", reason)
+    };
     let issued = app
         .store
         .issue_code(
@@ -230,13 +288,14 @@ pub(crate) async fn send_to(
     let code_id = match issued {
         CodeIssue::Issued { code_id, .. } => code_id,
         CodeIssue::CoolingDown { retry_at } => {
+            let event = refused("cool-down".into()).with("retry_at", retry_at);
+            app.store.record(now, event).await.map_err(Internal::from)?;
             return Err(PhoneSendProblem::CoolingDown {
                 retry_in: (retry_at - now).max(1),
             });
         }
         CodeIssue::CapReached { scope } => {
-            let event = AuditEvent::new("send-refused", who.clone(), who.clone())
-                .with("reason", format!("daily cap per {scope}"));
+            let event = refused(format!("daily cap per {scope}"));
             app.store.record(now, event).await.map_err(Internal::from)?;
             return Err(PhoneSendProblem::CapReached {
                 scope,
@@ -273,24 +332,17 @@ pub(crate) async fn send_to(
         Ok(None) => {}
         Err(e) => {
             tracing::warn!(error = %e, account_id = account.id, channel = channel_name, "phone delivery failed");
+            let why = Undelivered::of(&e);
             let event = AuditEvent::new("code-not-delivered", "system", who)
                 .with("channel", channel_name)
                 .with("destination", phone.masked())
+                .with("reason", why.as_str())
                 .with("error", e.to_string());
             app.store
-                .withdraw_code(code_id, session_hash, app.now(), event)
+                .withdraw_code(code_id, session_hash, &caps, app.now(), event)
                 .await
                 .map_err(Internal::from)?;
-            return Err(match channel {
-                Channel::Sms => PhoneSendProblem::NotDelivered {
-                    what: "send the text message",
-                    other: "Call Me",
-                },
-                Channel::Call => PhoneSendProblem::NotDelivered {
-                    what: "place the call",
-                    other: "Send Code",
-                },
-            });
+            return Err(PhoneSendProblem::NotDelivered { channel, why });
         }
     }
     Ok(())
@@ -339,7 +391,11 @@ pub async fn complete_call(
             &throttle_key(app, account.email.as_str()),
             app.now(),
             &app.config.policy,
-            |_| AuditEvent::new("signed-in", who.clone(), who.clone()).with("factor", "voice"),
+            |_, destination| {
+                AuditEvent::new("signed-in", who.clone(), who.clone())
+                    .with("factor", "voice")
+                    .with("destination", masked(app, destination))
+            },
         )
         .await?;
     Ok(done.map(|(_, stage)| (token, stage)))
@@ -366,25 +422,28 @@ pub fn webhook_is_genuine(
 pub async fn key_pressed(app: &App, token: &str, digits: &str) -> Result<bool, Internal> {
     let hash = app.keys.hash(Purpose::Code, token.as_bytes());
     if digits != "#" {
-        let event = AuditEvent::new("call-key-refused", "provider", "call")
-            .with("digits_length", digits.len() as i64);
+        let event = about_call(
+            app,
+            &hash,
+            AuditEvent::new("call-key-refused", "provider", "call"),
+        )
+        .await?
+        .with("digits_length", digits.len() as i64);
         app.store.record(app.now(), event).await?;
         return Ok(false);
     }
     let pressed = app
         .store
-        .record_key_press(&hash, app.now(), |account| {
+        .record_key_press(&hash, app.now(), |account, destination| {
             AuditEvent::new("call-key-pressed", "provider", audit::account(account))
+                .with("destination", masked(app, destination))
         })
         .await?;
     if pressed.is_none() {
-        app.store
-            .record(
-                app.now(),
-                AuditEvent::new("call-webhook-ignored", "provider", "call")
-                    .with("reason", "replayed, late or unknown"),
-            )
-            .await?;
+        let event = AuditEvent::new("call-webhook-ignored", "provider", "call")
+            .with("reason", "replayed, late or unknown");
+        let event = about_call(app, &hash, event).await?;
+        app.store.record(app.now(), event).await?;
     }
     Ok(pressed.is_some())
 }
@@ -397,11 +456,43 @@ pub async fn call_status(app: &App, token: &str, status: &str) -> Result<(), Int
     );
     if failed {
         let hash = app.keys.hash(Purpose::Code, token.as_bytes());
-        let event =
-            AuditEvent::new("call-ended", "provider", "call").with("status", status.to_string());
         app.store
-            .record_call_outcome(&hash, status, app.now(), event)
+            .record_call_outcome(&hash, status, app.now(), |destination| {
+                AuditEvent::new("call-ended", "provider", "call")
+                    .with("status", status.to_string())
+                    .with("destination", masked(app, destination))
+            })
             .await?;
     }
     Ok(())
+}
+
+/// A webhook without a valid `X-Twilio-Signature` (forged, or signed for another URL):
+/// refused, and audited with the call's masked number when the token names one. The token
+/// itself is a secret and is not recorded.
+pub async fn webhook_refused(
+    app: &App,
+    token: &str,
+    webhook: &'static str,
+) -> Result<(), Internal> {
+    let hash = app.keys.hash(Purpose::Code, token.as_bytes());
+    let event = AuditEvent::new("call-webhook-forged", "anonymous", "call")
+        .with("webhook", webhook)
+        .with("reason", "missing or invalid X-Twilio-Signature");
+    let event = about_call(app, &hash, event).await?;
+    app.store.record(app.now(), event).await?;
+    Ok(())
+}
+
+/// The event, about the call whose token has this keyed hash, when there is one: its
+/// account as subject and its masked number.
+async fn about_call(app: &App, hash: &[u8], event: AuditEvent) -> Result<AuditEvent, Internal> {
+    Ok(match app.store.call_by_token(hash).await? {
+        Some((account, destination)) => AuditEvent {
+            subject: account.map_or(event.subject.clone(), audit::account),
+            ..event
+        }
+        .with("destination", masked(app, &destination)),
+        None => event,
+    })
 }

@@ -30,12 +30,14 @@ pub enum CodeIssue {
     },
 }
 
-/// A daily cap on sends: `scope` names what is counted (account, number, client), `key` is
-/// the keyed hash of which one.
+/// A daily cap on sends, and the cool-down between two of them: `scope` names what is
+/// counted (account, number, client), `key` is the keyed hash of which one.
 pub struct SendCap {
     pub scope: &'static str,
     pub key: Vec<u8>,
     pub per_day: i64,
+    /// Whether the resend cool-down holds per key of this scope too.
+    pub cool_down: bool,
 }
 
 /// The code the session is waiting for, as the verification page shows it.
@@ -136,6 +138,12 @@ impl Store {
             tx.rollback().await?;
             return Ok(CodeIssue::Exhausted);
         }
+        for cap in caps.iter().filter(|c| c.cool_down) {
+            if let Some(retry_at) = claim_cool_down(&mut tx, cap, now, policy).await? {
+                tx.rollback().await?;
+                return Ok(CodeIssue::CoolingDown { retry_at });
+            }
+        }
         let day = now.div_euclid(86_400);
         for cap in caps {
             let sends: i64 = sqlx::query(
@@ -186,21 +194,39 @@ impl Store {
         })
     }
 
-    /// A code whose message could not be delivered is withdrawn, and the cool-down released
-    /// so the user may try again at once.
+    /// A code whose message could not be delivered is withdrawn, and the cool-downs (the
+    /// session's, and those of `caps` that this code's send started) released so the user may
+    /// try again at once. The daily counts stay: a refused request still cost the provider.
     pub async fn withdraw_code(
         &self,
         code_id: i64,
         session_hash: &[u8],
+        caps: &[SendCap],
         now: UnixTime,
         audit: AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE verification_codes SET superseded_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(code_id)
+        let issued_at: i64 = sqlx::query(
+            "UPDATE verification_codes SET superseded_at = $1 WHERE id = $2 RETURNING created_at",
+        )
+        .bind(now)
+        .bind(code_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("created_at")?;
+        for cap in caps {
+            // Only if no later send has claimed it since.
+            sqlx::query(
+                "UPDATE delivery_counters SET sends = 0
+                 WHERE scope = $1 AND key_hash = $2 AND day = $3 AND sends = $4",
+            )
+            .bind(cap.scope)
+            .bind(&cap.key)
+            .bind(LAST_SEND_ROW)
+            .bind(issued_at)
             .execute(&mut *tx)
             .await?;
+        }
         sqlx::query("UPDATE sessions SET code_sent_at = NULL WHERE id_hash = $1")
             .bind(session_hash)
             .execute(&mut *tx)
@@ -323,14 +349,14 @@ impl Store {
         &self,
         token_hash: &[u8],
         now: UnixTime,
-        audit: impl FnOnce(i64) -> AuditEvent,
+        audit: impl FnOnce(i64, &str) -> AuditEvent,
     ) -> StoreResult<Option<i64>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE verification_codes SET answered_at = $1, call_outcome = 'pressed'
              WHERE code_hash = $2 AND channel = 'voice' AND answered_at IS NULL AND call_outcome IS NULL
                AND consumed_at IS NULL AND superseded_at IS NULL AND expires_at > $1
-             RETURNING id, session_hash",
+             RETURNING id, session_hash, destination",
         )
         .bind(now)
         .bind(token_hash)
@@ -350,36 +376,64 @@ impl Store {
                 .map(|r| r.try_get("account_id"))
                 .transpose()?
                 .flatten();
-        append(&mut tx, now, &audit(account.unwrap_or_default())).await?;
+        let destination: String = row.try_get("destination")?;
+        append(
+            &mut tx,
+            now,
+            &audit(account.unwrap_or_default(), &destination),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(id))
     }
 
     /// The call ended without a key press (no answer, busy, failed, hung up): the page says so.
+    /// `audit` gets the call's stored (sealed) destination.
     pub async fn record_call_outcome(
         &self,
         token_hash: &[u8],
         outcome: &str,
         now: UnixTime,
-        audit: AuditEvent,
+        audit: impl FnOnce(&str) -> AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let changed = sqlx::query(
             "UPDATE verification_codes SET call_outcome = $1
-             WHERE code_hash = $2 AND channel = 'voice' AND call_outcome IS NULL AND consumed_at IS NULL",
+             WHERE code_hash = $2 AND channel = 'voice' AND call_outcome IS NULL AND consumed_at IS NULL
+             RETURNING destination",
         )
         .bind(outcome)
         .bind(token_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = changed else {
             tx.rollback().await?;
             return Ok(false);
-        }
-        append(&mut tx, now, &audit.with("outcome", outcome)).await?;
+        };
+        let destination: String = row.try_get("destination")?;
+        append(&mut tx, now, &audit(&destination).with("outcome", outcome)).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The call named by the keyed hash of its token: its account (if the session still has
+    /// one) and stored (sealed) destination, for audit entries about webhooks that change
+    /// nothing.
+    pub async fn call_by_token(
+        &self,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<(Option<i64>, String)>> {
+        let row = sqlx::query(
+            "SELECT s.account_id, c.destination FROM verification_codes c
+             LEFT JOIN sessions s ON s.id_hash = c.session_hash
+             WHERE c.code_hash = $1 AND c.channel = 'voice'
+             ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("account_id")?, r.try_get("destination")?)))
+            .transpose()
     }
 
     /// The session's latest call, if one is live: (its outcome so far, when it expires).
@@ -408,7 +462,7 @@ impl Store {
         throttle_key: &[u8],
         now: UnixTime,
         policy: &Policy,
-        audit: impl FnOnce(i64) -> AuditEvent,
+        audit: impl FnOnce(i64, &str) -> AuditEvent,
     ) -> StoreResult<Option<(i64, SessionStage)>> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
@@ -437,10 +491,53 @@ impl Store {
             next: stage.after_code(true),
         };
         finish_second_factor(&mut tx, done, now, policy).await?;
-        append(&mut tx, now, &audit(account_id)).await?;
+        append(&mut tx, now, &audit(account_id, &destination)).await?;
         tx.commit().await?;
         Ok(Some((account_id, stage.after_code(true))))
     }
+}
+
+/// The `delivery_counters` row of day -1 of a scope and key holds, in `sends`, the time of
+/// the last send (not a count): the cool-down between sends per account, number and client,
+/// whichever session or node asks.
+const LAST_SEND_ROW: i64 = -1;
+
+/// Claims the cool-down of one scope and key for a send now: the conditional upsert moves the
+/// last send time only when the cool-down has passed, and holds the row until the
+/// transaction ends, so two nodes asking at once cannot both pass. When it has not passed,
+/// returns when another send may go.
+async fn claim_cool_down(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    cap: &SendCap,
+    now: UnixTime,
+    policy: &Policy,
+) -> StoreResult<Option<UnixTime>> {
+    let claimed = sqlx::query(
+        "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = $4
+             WHERE delivery_counters.sends <= $5
+         RETURNING sends",
+    )
+    .bind(cap.scope)
+    .bind(&cap.key)
+    .bind(LAST_SEND_ROW)
+    .bind(now)
+    .bind(now - policy.code_resend_cooldown_secs)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if claimed.is_some() {
+        return Ok(None);
+    }
+    let last: i64 = sqlx::query(
+        "SELECT sends FROM delivery_counters WHERE scope = $1 AND key_hash = $2 AND day = $3",
+    )
+    .bind(cap.scope)
+    .bind(&cap.key)
+    .bind(LAST_SEND_ROW)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("sends")?;
+    Ok(Some(last + policy.code_resend_cooldown_secs))
 }
 
 /// `('second-factor', 'recovery', …)`: the stages that wait for a code, as SQL.

@@ -16,7 +16,7 @@ use super::session::{self, CurrentSession, second_factor};
 use super::{AppState, WebError, page};
 use crate::flows;
 use crate::flows::email_code::{Factor, VerifyProblem};
-use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem};
+use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem, Undelivered};
 use crate::store::Session;
 
 fn timed_out() -> Response {
@@ -112,6 +112,10 @@ pub async fn send(
                 PhoneSendProblem::CoolingDown { .. } | PhoneSendProblem::CapReached { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
                 }
+                PhoneSendProblem::NotDelivered {
+                    why: Undelivered::NumberRefused,
+                    ..
+                } => StatusCode::UNPROCESSABLE_ENTITY,
                 PhoneSendProblem::NotDelivered { .. } => StatusCode::BAD_GATEWAY,
                 _ => StatusCode::FORBIDDEN,
             };
@@ -235,8 +239,15 @@ fn twiml(body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, "application/xml")], body).into_response()
 }
 
-fn forged() -> Response {
-    (StatusCode::FORBIDDEN, "invalid X-Twilio-Signature").into_response()
+/// A webhook without a valid signature: audited (with the call's masked number, if the token
+/// names a call), and refused before anything else happens.
+async fn forged(app: &AppState, token: &str, webhook: &'static str) -> Result<Response, WebError> {
+    tracing::warn!(
+        webhook,
+        "refused a provider webhook without a valid signature"
+    );
+    flows::phone_code::webhook_refused(app, token, webhook).await?;
+    Ok((StatusCode::FORBIDDEN, "invalid X-Twilio-Signature").into_response())
 }
 
 /// The webhook's form parameters, when its `X-Twilio-Signature` is genuine for `path`.
@@ -250,12 +261,7 @@ fn genuine_webhook(
     let signature = headers
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok());
-    if flows::phone_code::webhook_is_genuine(app, path, &params, signature) {
-        Some(params)
-    } else {
-        tracing::warn!(path, "refused a provider webhook without a valid signature");
-        None
-    }
+    flows::phone_code::webhook_is_genuine(app, path, &params, signature).then_some(params)
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
@@ -275,7 +281,7 @@ pub async fn voice_key(
 ) -> Result<Response, WebError> {
     let Some(params) = genuine_webhook(&app, &format!("/twilio/voice/{token}"), &headers, &body)
     else {
-        return Ok(forged());
+        return forged(&app, &token, "key-press").await;
     };
     Ok(
         if flows::phone_code::key_pressed(&app, &token, param(&params, "Digits")).await? {
@@ -303,7 +309,7 @@ pub async fn voice_status(
         &headers,
         &body,
     ) else {
-        return Ok(forged());
+        return forged(&app, &token, "call-status").await;
     };
     flows::phone_code::call_status(&app, &token, param(&params, "CallStatus")).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -199,7 +199,7 @@ async fn no_get_route_changes_the_database(backend: Backend) {
         Options {
             smtp: false,
             twilio: false,
-            public_url: None,
+            ..Options::default()
         },
     )
     .await;

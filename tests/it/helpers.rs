@@ -272,6 +272,8 @@ pub struct Options {
     pub smtp: bool,
     pub twilio: bool,
     pub public_url: Option<String>,
+    /// Changes to the configuration before the app starts (policies, trusted proxies, …).
+    pub configure: fn(&mut Config),
 }
 
 impl Default for Options {
@@ -280,6 +282,7 @@ impl Default for Options {
             smtp: true,
             twilio: true,
             public_url: None,
+            configure: |_| {},
         }
     }
 }
@@ -299,15 +302,6 @@ pub fn test_config(db_url: &str, smtp_port: Option<u16>) -> Config {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
-    spawn_app_configured(backend, options, |_| {}).await
-}
-
-/// As `spawn_app_with`, with a last change to the configuration (a setting under test).
-pub async fn spawn_app_configured(
-    backend: Backend,
-    options: Options,
-    configure: impl FnOnce(&mut Config),
-) -> TestApp {
     let db = TestDatabase::new(backend).await;
     let mail = MailSink::start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -327,7 +321,7 @@ pub async fn spawn_app_configured(
         config.twilio_auth_token = Some(TwilioDouble::AUTH_TOKEN.into());
         config.twilio_from = Some(TwilioDouble::FROM.into());
     }
-    configure(&mut config);
+    (options.configure)(&mut config);
     let clock = ManualClock::starting_now();
     let app = App::build_with_clock(config, Arc::new(clock.clone()))
         .await
@@ -530,6 +524,24 @@ impl Browser {
         }
     }
 
+    /// A browser behind a reverse proxy that reports it as `client` in `X-Forwarded-For`.
+    pub fn forwarded_for(base: &str, client: &str) -> Self {
+        tessera::crypto::install_tls_provider();
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", client.parse().unwrap());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Self {
+            base: base.into(),
+            http,
+            jar,
+        }
+    }
+
     /// The same browser, but showing redirects instead of following them.
     pub fn not_following_redirects(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -663,8 +675,19 @@ impl TestApp {
 
     /// Invites and registers with the Phone method; returns the browser at the phone page.
     pub async fn registered_for_phone(&self, email: &str, name: &str, password: &str) -> Browser {
+        self.registered_for_phone_in(self.new_browser(), email, name, password)
+            .await
+    }
+
+    /// As `registered_for_phone`, in the browser given (e.g. one behind a proxy).
+    pub async fn registered_for_phone_in(
+        &self,
+        browser: Browser,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Browser {
         let link = self.invite(email, name).await;
-        let browser = self.new_browser();
         browser.get_absolute(&link).await;
         let page = browser.register(name, password, password, "phone").await;
         assert!(
@@ -713,6 +736,9 @@ impl TestApp {
             .post("/terms", &[("agree", "yes"), ("version", "1")])
             .await;
         assert!(browser.get("/").await.has(&format!("Welcome, {name}")));
+        // The next text or call to this account may go at once: past the resend cool-down.
+        self.clock
+            .advance(self.app.config.policy.code_resend_cooldown_secs);
         browser
     }
 }

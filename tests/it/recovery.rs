@@ -1,9 +1,7 @@
 //! The guide's "Forgot or Reset Password", "Registration Error Message" (Reset) and "Having
 //! Trouble Logging In?", and that none of them tells a stranger whether an address is known.
 
-use crate::helpers::{
-    Backend, Browser, Options, TestApp, sms_code, spawn_app, spawn_app_configured,
-};
+use crate::helpers::{Backend, Browser, Options, TestApp, sms_code, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "marmalade orbit kettle";
@@ -771,11 +769,14 @@ async fn post_from(browser: &Browser, client: &str, path: &str, fields: &[(&str,
 /// Per client, `recovery_requests_per_hour_per_client` requests an hour for each journey
 /// (different addresses each time); behind a trusted proxy, each client its own.
 async fn recovery_requests_are_limited_per_client_behind_a_trusted_proxy(backend: Backend) {
-    let app = spawn_app_configured(backend, Options::default(), |c| {
-        c.trusted_proxies = "127.0.0.1".into();
-        c.policy.recovery_requests_per_hour_per_client = 4;
-    })
-    .await;
+    let options = Options {
+        configure: |c| {
+            c.trusted_proxies = "127.0.0.1".into();
+            c.policy.recovery_requests_per_hour_per_client = 4;
+        },
+        ..Options::default()
+    };
+    let app = spawn_app_with(backend, options).await;
     let browser = app.new_browser();
     let mut n = 0;
     for (path, fields) in journeys() {

@@ -42,12 +42,21 @@ pub struct PlacedCall {
     pub sid: String,
 }
 
+/// What the next API request does instead of its work.
+enum Failure {
+    /// Answer this Twilio error: HTTP status, Twilio error code, message.
+    Error(u16, i64, String),
+    /// Hold the request this long before doing its work (a provider that does not answer in time).
+    Stall(Duration),
+}
+
 #[derive(Default)]
 struct Recorded {
     messages: Vec<SentSms>,
     calls: Vec<PlacedCall>,
-    /// Statuses the next API requests answer with instead of doing their work.
-    failures: VecDeque<u16>,
+    /// How many requests reached the REST API, whatever their answer.
+    requests: usize,
+    failures: VecDeque<Failure>,
 }
 
 type Shared = Arc<Mutex<Recorded>>;
@@ -111,7 +120,13 @@ impl TwilioDouble {
             account_sid: Self::ACCOUNT_SID.into(),
             auth_token: Self::AUTH_TOKEN.into(),
             from: Self::FROM.into(),
+            timeout: Duration::from_secs(5),
         }
+    }
+
+    /// How many requests reached the REST API (Messages and Calls), refused ones included.
+    pub fn requests(&self) -> usize {
+        self.recorded.lock().unwrap().requests
     }
 
     pub fn messages(&self) -> Vec<SentSms> {
@@ -153,7 +168,32 @@ impl TwilioDouble {
     /// The next API request answers `status` with Twilio's error JSON and records nothing.
     /// Calling it again queues another failure.
     pub fn fail_next(&self, status: u16) {
-        self.recorded.lock().unwrap().failures.push_back(status);
+        let failure = match status {
+            401 => Failure::Error(401, 20003, "Authenticate".into()),
+            _ => {
+                let reason = StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("Error");
+                // Twilio's generic codes are 20000 + the HTTP status (20404, 20429, 20500, …).
+                Failure::Error(status, 20000 + i64::from(status), reason.into())
+            }
+        };
+        self.recorded.lock().unwrap().failures.push_back(failure);
+    }
+
+    /// The next API request answers Twilio's error `code` with its documented message, e.g.
+    /// 400 / 21211 "The 'To' number … is not a valid phone number.", and records nothing.
+    pub fn refuse_next(&self, status: u16, code: i64, message: &str) {
+        let failure = Failure::Error(status, code, message.into());
+        self.recorded.lock().unwrap().failures.push_back(failure);
+    }
+
+    /// The next API request is held for `delay` before Twilio does its work: longer than the
+    /// client waits, it is a provider that does not answer in time.
+    pub fn stall_next(&self, delay: Duration) {
+        let failure = Failure::Stall(delay);
+        self.recorded.lock().unwrap().failures.push_back(failure);
     }
 
     /// The callee presses `digits` during the call's `<Gather>`: Twilio posts them, signed, to
@@ -325,24 +365,20 @@ fn twilio_error(status: u16, code: i64, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn injected_failure(status: u16) -> Response {
-    match status {
-        401 => twilio_error(401, 20003, "Authenticate"),
-        _ => {
-            let reason = StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("Error");
-            // Twilio's generic codes are 20000 + the HTTP status (20404, 20429, 20500, …).
-            twilio_error(status, 20000 + i64::from(status), reason)
+/// The answer to a request that may not proceed: an injected failure, or failed
+/// authentication. Every request is counted; a stalled one waits here first.
+async fn refusal(recorded: &Shared, sid: &str, headers: &HeaderMap) -> Option<Response> {
+    let failure = {
+        let mut recorded = recorded.lock().unwrap();
+        recorded.requests += 1;
+        recorded.failures.pop_front()
+    };
+    match failure {
+        Some(Failure::Error(status, code, message)) => {
+            return Some(twilio_error(status, code, &message));
         }
-    }
-}
-
-/// The answer to a request that may not proceed: an injected failure, or failed authentication.
-fn refusal(recorded: &Shared, sid: &str, headers: &HeaderMap) -> Option<Response> {
-    if let Some(status) = recorded.lock().unwrap().failures.pop_front() {
-        return Some(injected_failure(status));
+        Some(Failure::Stall(delay)) => tokio::time::sleep(delay).await,
+        None => {}
     }
     let credentials = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -387,7 +423,7 @@ async fn create_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = refusal(&recorded, &sid, &headers) {
+    if let Some(refusal) = refusal(&recorded, &sid, &headers).await {
         return refusal;
     }
     let fields = form(&body);
@@ -438,7 +474,7 @@ async fn create_call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = refusal(&recorded, &sid, &headers) {
+    if let Some(refusal) = refusal(&recorded, &sid, &headers).await {
         return refusal;
     }
     let fields = form(&body);
