@@ -157,6 +157,8 @@ pub(crate) async fn send_code_email(
         code => code.expose(),
         lifetime => human_duration(ttl),
         expires => human_time(now + ttl),
+        // A new address gets words of its own: it was not used to sign in.
+        new_address => purpose == CodePurpose::NewEmail,
     };
     let message = EmailMessage {
         to: destination.to_string(),

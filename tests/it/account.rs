@@ -295,6 +295,16 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
     // Nothing changes before the new address answers.
     assert!(user.get("/account").await.has("ruth@example.org"));
     let code = app.latest_code("ruth.new@example.org").await;
+    // The new address is told what the code is for, not warned of a sign-in it never made.
+    let asked = app.mail.messages_to("ruth.new@example.org").await;
+    assert!(
+        asked[0]
+            .text
+            .contains("asked to make this address their sign-in email"),
+        "{}",
+        asked[0].text
+    );
+    assert!(!asked[0].text.contains("If you did not try to sign in"));
     let page = user.post("/account/email/check", &[("code", &code)]).await;
     assert!(page.url.ends_with("/account?done=email"), "{}", page.url);
     assert!(page.has("Your email address is changed"), "{}", page.body);
