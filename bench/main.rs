@@ -1161,8 +1161,9 @@ fn report(
     out += "\nHow: item 1 signs in through the real pages (password, Send Verification Code, the \
             code read from the outbox, Verify Code, Continue, home). Item 5's sessions are made in \
             the database as a sign-in makes them (thousands of real sign-ins would be minutes of \
-            Argon2) and each is then used for one home-page view; its accounts come in through the \
-            import of current portal users, sharing one Argon2id hash. \"Two nodes\" are two \
+            Argon2) and each is then used for one home-page view; its accounts come in as current \
+            portal users through `tessera admin import` of a CSV file (bcrypt, PBKDF2-SHA256 in PHC \
+            and Django form, and Argon2id in turn), timed. \"Two nodes\" are two \
             `tessera serve` processes started together on one fresh PostgreSQL database (the \
             migrations run once), every request of a journey going to the other node than the \
             one before; its memory is the sum of both. The load clients run on the same cores as \
