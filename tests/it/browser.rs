@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
 struct Chrome {
@@ -443,6 +443,21 @@ on_both_backends!(an_organization_administrator_invites_in_chromium);
 
 on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
 
+/// Login With Email up to the guide's confirmation ("Your email address has been verified.").
+async fn sign_in_by_email(c: &Client, app: &TestApp, email: &str, password: &str) {
+    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    type_into(c, "Email address", email).await;
+    type_into(c, "Password", password).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code(email).await;
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Your email address has been verified.").await;
+}
+
 /// Issue 5: the console's CSV upload goes up in the background with a progress bar, and the
 /// result shows in place (the address stays /admin: the script, not a page load, did it).
 async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: Backend) {
@@ -450,17 +465,7 @@ async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: 
     crate::admin::org_admin(&app, "Bay Clinic", "boss@bay.example.org").await;
     let chrome = chrome().await;
     let c = &chrome.client;
-    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
-    type_into(c, "Email address", "boss@bay.example.org").await;
-    type_into(c, "Password", "marmalade orbit kettle").await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code("boss@bay.example.org").await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
+    sign_in_by_email(c, &app, "boss@bay.example.org", "marmalade orbit kettle").await;
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
@@ -503,17 +508,7 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
     crate::admin::system_admin(&app, "root@example.org").await;
     let chrome = chrome().await;
     let c = &chrome.client;
-    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
-    type_into(c, "Email address", "root@example.org").await;
-    type_into(c, "Password", "marmalade orbit kettle").await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code("root@example.org").await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
+    sign_in_by_email(c, &app, "root@example.org", "marmalade orbit kettle").await;
 
     let hash = bcrypt::hash("old bcrypt password", 4).unwrap();
     let dir = tempfile::tempdir().unwrap();
