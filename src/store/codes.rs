@@ -217,12 +217,11 @@ impl Store {
         for cap in caps {
             // Only if no later send has claimed it since.
             sqlx::query(
-                "UPDATE delivery_counters SET sends = 0
-                 WHERE scope = $1 AND key_hash = $2 AND day = $3 AND sends = $4",
+                "DELETE FROM send_cool_downs
+                 WHERE scope = $1 AND key_hash = $2 AND last_sent_at = $3",
             )
             .bind(cap.scope)
             .bind(&cap.key)
-            .bind(LAST_SEND_ROW)
             .bind(issued_at)
             .execute(&mut *tx)
             .await?;
@@ -497,11 +496,6 @@ impl Store {
     }
 }
 
-/// The `delivery_counters` row of day -1 of a scope and key holds, in `sends`, the time of
-/// the last send (not a count): the cool-down between sends per account, number and client,
-/// whichever session or node asks.
-const LAST_SEND_ROW: i64 = -1;
-
 /// Claims the cool-down of one scope and key for a send now: the conditional upsert moves the
 /// last send time only when the cool-down has passed, and holds the row until the
 /// transaction ends, so two nodes asking at once cannot both pass. When it has not passed,
@@ -513,14 +507,13 @@ async fn claim_cool_down(
     policy: &Policy,
 ) -> StoreResult<Option<UnixTime>> {
     let claimed = sqlx::query(
-        "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = $4
-             WHERE delivery_counters.sends <= $5
-         RETURNING sends",
+        "INSERT INTO send_cool_downs (scope, key_hash, last_sent_at) VALUES ($1, $2, $3)
+         ON CONFLICT (scope, key_hash) DO UPDATE SET last_sent_at = $3
+             WHERE send_cool_downs.last_sent_at <= $4
+         RETURNING last_sent_at",
     )
     .bind(cap.scope)
     .bind(&cap.key)
-    .bind(LAST_SEND_ROW)
     .bind(now)
     .bind(now - policy.code_resend_cooldown_secs)
     .fetch_optional(&mut **tx)
@@ -528,15 +521,13 @@ async fn claim_cool_down(
     if claimed.is_some() {
         return Ok(None);
     }
-    let last: i64 = sqlx::query(
-        "SELECT sends FROM delivery_counters WHERE scope = $1 AND key_hash = $2 AND day = $3",
-    )
-    .bind(cap.scope)
-    .bind(&cap.key)
-    .bind(LAST_SEND_ROW)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("sends")?;
+    let last: i64 =
+        sqlx::query("SELECT last_sent_at FROM send_cool_downs WHERE scope = $1 AND key_hash = $2")
+            .bind(cap.scope)
+            .bind(&cap.key)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("last_sent_at")?;
     Ok(Some(last + policy.code_resend_cooldown_secs))
 }
 

@@ -216,6 +216,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "step_up",
                 include_str!("../../migrations/sqlite/0006_step_up.sql"),
             ),
+            (
+                7,
+                "send_cool_downs",
+                include_str!("../../migrations/sqlite/0007_send_cool_downs.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -247,6 +252,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 6,
                 "step_up",
                 include_str!("../../migrations/postgres/0006_step_up.sql"),
+            ),
+            (
+                7,
+                "send_cool_downs",
+                include_str!("../../migrations/postgres/0007_send_cool_downs.sql"),
             ),
         ],
     }

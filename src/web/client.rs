@@ -42,8 +42,8 @@ where
 
 /// Walks `X-Forwarded-For` from the right (the hop nearest us) past trusted proxies: the
 /// first untrusted address is the client. Entries left of it were written by the client
-/// itself and prove nothing, so they are never used. A malformed entry ends the walk at
-/// the last trusted hop's claim being unusable: the nearest proxy's address is kept.
+/// itself and prove nothing, so they are never used. A malformed entry ends the walk: the
+/// last trusted hop reached stands for the client.
 pub fn client_address(
     peer: Option<IpAddr>,
     forwarded_for: &str,
