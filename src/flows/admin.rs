@@ -229,9 +229,14 @@ pub async fn resend(app: &App, admin: &Admin, account_id: i64) -> Result<i64, Ad
             InvitationProblem::AlreadyRegistered,
         ));
     }
-    invitation::resend_link(app, &account, &admin.actor())
-        .await
-        .map_err(AdminRefusal::Invitation)
+    invitation::send_fresh_link(
+        app,
+        &account,
+        &admin.actor(),
+        invitation::LinkEmail::Invitation,
+    )
+    .await
+    .map_err(AdminRefusal::Invitation)
 }
 
 /// Disable / enable, lock / unlock; turning a flag on ends the account's sessions.
@@ -565,6 +570,7 @@ async fn send_invitation(
     let link = app.url(&format!("/register/{token}"));
     let sent = match invitation::registration_email(
         app,
+        invitation::LinkEmail::Invitation,
         &account.email,
         &account.display_name,
         &link,

@@ -81,7 +81,7 @@ pub async fn invite(
 
     let account_id = match app.store.account_by_email(&email).await? {
         Some((account, _)) if account.status == AccountStatus::Invited => {
-            let expires_at = resend_link(app, &account, actor).await?;
+            let expires_at = send_fresh_link(app, &account, actor, LinkEmail::Invitation).await?;
             return Ok(Invited {
                 account_id: account.id,
                 expires_at,
@@ -112,6 +112,7 @@ pub async fn invite(
     let link = app.url(&format!("/register/{token}"));
     let message = registration_email(
         app,
+        LinkEmail::Invitation,
         &email,
         &display_name,
         &link,
@@ -142,16 +143,6 @@ pub enum LinkEmail {
     Requested,
 }
 
-/// Emails an existing account a fresh registration link (older ones stop working): an
-/// administrator's resend.
-pub async fn resend_link(
-    app: &App,
-    account: &Account,
-    actor: &str,
-) -> Result<i64, InvitationProblem> {
-    send_fresh_link(app, account, actor, LinkEmail::Invitation).await
-}
-
 /// Emails an existing account a fresh registration link (older ones stop working), in the
 /// words of `kind`: an administrator's resend, the registration Reset, and "Having trouble
 /// logging in?".
@@ -180,7 +171,7 @@ pub async fn send_fresh_link(
         )
         .await?;
     let link = app.url(&format!("/register/{token}"));
-    let message = link_email(
+    let message = registration_email(
         app,
         kind,
         &account.email,
@@ -196,26 +187,8 @@ pub async fn send_fresh_link(
     Ok(expires_at)
 }
 
+/// The email with a registration link, in the words of `kind`.
 pub(crate) fn registration_email(
-    app: &App,
-    email: &Email,
-    name: &DisplayName,
-    link: &str,
-    lifetime: i64,
-    expires_at: i64,
-) -> Result<EmailMessage, Internal> {
-    link_email(
-        app,
-        LinkEmail::Invitation,
-        email,
-        name,
-        link,
-        lifetime,
-        expires_at,
-    )
-}
-
-fn link_email(
     app: &App,
     kind: LinkEmail,
     email: &Email,
