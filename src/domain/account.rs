@@ -71,6 +71,17 @@ pub struct Account {
     pub created_at: UnixTime,
 }
 
+impl Account {
+    /// Whether a phone number may be typed rather than the one on file: only while
+    /// registering the phone factor (chosen, or none chosen after an MFA reset), never to
+    /// sign in or recover an account that has one or that chose email.
+    pub fn may_register_a_number(&self) -> bool {
+        self.status == AccountStatus::Registering
+            && self.mfa_method != Some(MfaMethod::Email)
+            && self.phone.is_none()
+    }
+}
+
 /// What an administrator (or the first-run setup) gives to create an account.
 #[derive(Debug, Clone)]
 pub struct NewAccount {

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no SQL, no HTTP; the current time is passed in.
 
+pub mod access;
 pub mod account;
 pub mod code;
 pub mod email;

@@ -18,7 +18,7 @@ use crate::domain::phone::{PhoneNumber, PhoneProblem};
 use crate::flows::email_code::{Factor, VerifyProblem, send_code_email};
 use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
 use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
-use crate::flows::{Internal, human_time, sign_in};
+use crate::flows::{Internal, human_time};
 use crate::store::{Session, StoreError};
 
 /// What the account page shows.
@@ -97,13 +97,15 @@ async fn reauthenticated(
     app: &App,
     session: &Session,
     password: &str,
+    client: &str,
 ) -> Result<Account, ChangeProblem> {
     let account = fresh_account(app, session).await?;
     let now = app.now();
-    let key = sign_in::throttle_key(app, account.email.as_str());
-    if let Some(until) = app.store.throttle(&key).await?.locked_at(now) {
-        return Err(ChangeProblem::Locked { until });
-    }
+    let counters = crate::flows::lockout::password_counters(app, account.email.as_str(), client);
+    let claims = match app.store.claim_tries(&counters, now).await? {
+        Ok(claims) => claims,
+        Err(until) => return Err(ChangeProblem::Locked { until }),
+    };
     let stored = app
         .store
         .account_by_email(&account.email)
@@ -118,16 +120,16 @@ async fn reauthenticated(
             other => ChangeProblem::Internal(other.into()),
         })?;
     if matches {
-        return Ok(account);
+        return match app.store.release_tries(&claims, now).await? {
+            Some(until) => Err(ChangeProblem::Locked { until }),
+            None => Ok(account),
+        };
     }
     let who = audit::account(account.id);
     let event =
         AuditEvent::new("reauthentication-failed", who.clone(), who).with("reason", "password");
-    let throttle = app
-        .store
-        .sign_in_failed(&key, now, &app.config.policy, event)
-        .await?;
-    Err(match throttle.locked_at(now) {
+    app.store.password_refused(&claims, now, event).await?;
+    Err(match claims.iter().filter_map(|c| c.locked_until).max() {
         Some(until) => ChangeProblem::Locked { until },
         None => ChangeProblem::WrongPassword,
     })
@@ -167,8 +169,9 @@ pub async fn request_email(
     session: &Session,
     password: &str,
     typed: &str,
+    client: &str,
 ) -> Result<(), ChangeProblem> {
-    let account = reauthenticated(app, session, password).await?;
+    let account = reauthenticated(app, session, password, client).await?;
     let new = Email::parse(typed).map_err(ChangeProblem::Email)?;
     if new == account.email {
         return Err(ChangeProblem::SameEmail);
@@ -244,7 +247,7 @@ pub async fn request_phone(
     number: &str,
     client: &str,
 ) -> Result<(), ChangeProblem> {
-    let account = reauthenticated(app, session, password).await?;
+    let account = reauthenticated(app, session, password, client).await?;
     let (_, phone_allowed) = app.store.allowed_factors(account.id).await?;
     if !MfaMethod::Phone.allowed_by(true, phone_allowed) {
         return Err(ChangeProblem::MethodNotAllowed("the phone"));
@@ -328,8 +331,9 @@ pub async fn switch_to_email(
     app: &App,
     session: &Session,
     password: &str,
+    client: &str,
 ) -> Result<(), ChangeProblem> {
-    let account = reauthenticated(app, session, password).await?;
+    let account = reauthenticated(app, session, password, client).await?;
     let (email_allowed, _) = app.store.allowed_factors(account.id).await?;
     if !MfaMethod::Email.allowed_by(email_allowed, true) {
         return Err(ChangeProblem::MethodNotAllowed("email"));

@@ -301,7 +301,13 @@ pub async fn publish_terms(
     let audit = AuditEvent::new("terms-published", admin.actor(), "terms");
     Ok(app
         .store
-        .publish_terms(title, body, app.now(), audit)
+        .publish_terms(
+            title,
+            body,
+            (!admin.is_token()).then_some(admin.account_id),
+            app.now(),
+            audit,
+        )
         .await
         .map_err(Internal::from)?)
 }

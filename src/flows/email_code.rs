@@ -9,8 +9,7 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodeFormatProblem, CodePurpose, CodeRefusal, OneTimeCode};
 use crate::domain::mask;
 use crate::domain::session::SessionStage;
-use crate::flows::sign_in::throttle_key;
-use crate::flows::{Internal, human_duration, human_time};
+use crate::flows::{Internal, human_duration, human_time, lockout};
 use crate::store::{CodeCheck, CodeIssue, CodeOutcome, Session};
 
 /// What the verification page shows.
@@ -276,7 +275,8 @@ pub async fn verify(
             None => return Err(VerifyProblem::Refused(CodeRefusal::NoneSent, factor)),
         },
     };
-    let key = throttle_key(app, &address);
+    // A recovery's codes count apart from the second factor's (`flows::lockout`).
+    let key = lockout::code_counter(app, &address, session.stage);
     let now = app.now();
     if let Some(until) = app
         .store

@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod email_code;
 pub mod import;
 pub mod invitation;
+pub mod lockout;
 pub mod phone_code;
 pub mod recovery;
 pub mod registration;

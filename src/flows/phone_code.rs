@@ -11,8 +11,7 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
-use crate::flows::sign_in::throttle_key;
-use crate::flows::{Internal, human_duration, human_time};
+use crate::flows::{Internal, human_duration, human_time, lockout};
 use crate::sealing::Kind;
 use crate::store::{CodeIssue, SendCap, Session};
 
@@ -155,6 +154,11 @@ fn destination(
 ) -> Result<PhoneNumber, PhoneSendProblem> {
     if let Some(on_file) = phone_on_file(app, account)? {
         return Ok(on_file);
+    }
+    // A typed number becomes the account's factor once its code passes: only a person
+    // registering the phone factor may type one (never an email user with a password alone).
+    if !account.may_register_a_number() {
+        return Err(PhoneSendProblem::SessionEnded);
     }
     let allowed = app
         .config
@@ -388,7 +392,7 @@ pub async fn complete_call(
         .complete_call(
             &session.id_hash,
             &app.keys.hash(Purpose::Session, token.as_bytes()),
-            &throttle_key(app, account.email.as_str()),
+            &lockout::code_counter(app, account.email.as_str(), session.stage),
             app.now(),
             &app.config.policy,
             |_, destination| {

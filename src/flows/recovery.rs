@@ -14,7 +14,6 @@ use crate::domain::mask;
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::flows::invitation::{LinkEmail, send_fresh_link};
-use crate::flows::sign_in::throttle_key;
 use crate::flows::{Internal, human_duration, human_time};
 use crate::store::{CodeIssue, Session, StoreError};
 
@@ -323,7 +322,7 @@ pub async fn set_password(
             &app.keys.hash(Purpose::Session, token.as_bytes()),
             account_id,
             &hash,
-            &throttle_key(app, account.email.as_str()),
+            &crate::flows::lockout::address_counters(app, account.email.as_str()),
             now,
             &app.config.policy,
             AuditEvent::new("password-changed", who.clone(), who),
@@ -403,10 +402,11 @@ pub async fn finish_registration_link(
     };
     within_limits(app, "finish-registration", email.as_str(), client).await?;
     let now = app.now();
-    let key = throttle_key(app, email.as_str());
-    if let Some(until) = app.store.throttle(&key).await?.locked_at(now) {
-        return Err(RecoveryProblem::TooMany { retry_at: until });
-    }
+    let counters = crate::flows::lockout::password_counters(app, email.as_str(), client);
+    let claims = match app.store.claim_tries(&counters, now).await? {
+        Ok(claims) => claims,
+        Err(until) => return Err(RecoveryProblem::TooMany { retry_at: until }),
+    };
     let found = app.store.account_by_email(&email).await?;
     let (account, stored) = match &found {
         Some((a, hash)) if a.status == AccountStatus::Registering && !a.disabled && !a.locked => {
@@ -417,10 +417,11 @@ pub async fn finish_registration_link(
     if !app.hasher.verify(password, stored).await? {
         let event = AuditEvent::new("sign-in-failed", "anonymous", mask::email(email.as_str()))
             .with("reason", "finish-registration");
-        app.store
-            .sign_in_failed(&key, now, &app.config.policy, event)
-            .await?;
+        app.store.password_refused(&claims, now, event).await?;
         return send_link_or_pretend(app, None, &email, "finish-registration").await;
+    }
+    if let Some(until) = app.store.release_tries(&claims, now).await? {
+        return Err(RecoveryProblem::TooMany { retry_at: until });
     }
     send_link_or_pretend(app, account, &email, "finish-registration").await
 }

@@ -3,10 +3,9 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::Purpose;
-use crate::domain::account::Account;
-use crate::domain::session::SessionStage;
+use crate::domain::access::{AccountStanding, Standing};
 use crate::flows::Internal;
-use crate::store::Session;
+use crate::store::{Session, SessionStanding};
 
 /// The live session behind a cookie value, if any: revoked, idle and expired sessions are
 /// none. Use is recorded (at most once a minute) for the idle time-out.
@@ -20,25 +19,37 @@ pub async fn current(app: &App, cookie: Option<&str>) -> Result<Option<Session>,
     live(app, session).await
 }
 
-/// A signed-in person's page view: the live, fully authenticated session behind the cookie
-/// with its account, and whether the current Terms of Use are accepted; one query.
-pub async fn signed_in(
+/// The live session behind a cookie value with what the access rule needs of it (its
+/// account, the Terms, the organization's factors); one query. Use is recorded as by
+/// [`current`].
+pub async fn standing(
     app: &App,
     cookie: Option<&str>,
-) -> Result<Option<(Session, Account, bool)>, Internal> {
+) -> Result<Option<SessionStanding>, Internal> {
     let Some(hash) = cookie_hash(app, cookie) else {
         return Ok(None);
     };
-    let Some((session, account, terms_accepted)) = app.store.session_with_account(&hash).await?
-    else {
+    let Some(found) = app.store.session_standing(&hash).await? else {
         return Ok(None);
     };
-    if session.stage != SessionStage::Authenticated {
-        return Ok(None);
+    Ok(live(app, found.session.clone()).await?.map(|_| found))
+}
+
+/// The access rule's view of a session (`domain::access`).
+pub fn access_standing(found: &SessionStanding) -> Standing {
+    Standing {
+        stage: found.session.stage,
+        account: found.account.as_ref().map(|a| AccountStanding {
+            status: a.status,
+            method: a.mfa_method,
+            has_phone: a.phone.is_some(),
+            disabled: a.disabled,
+            locked: a.locked,
+            email_allowed: found.email_allowed,
+            phone_allowed: found.phone_allowed,
+        }),
+        terms_accepted: found.terms_accepted,
     }
-    Ok(live(app, session)
-        .await?
-        .map(|session| (session, account, terms_accepted)))
 }
 
 fn cookie_hash(app: &App, cookie: Option<&str>) -> Option<Vec<u8>> {

@@ -8,8 +8,8 @@ use crate::domain::account::{AccountStatus, MfaMethod};
 use crate::domain::email::Email;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, SessionTimes};
-use crate::flows::{Internal, human_time};
-use crate::store::Session;
+use crate::flows::{Internal, human_time, lockout};
+use crate::store::{PasswordSignIn, Session};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInProblem {
@@ -17,7 +17,7 @@ pub enum SignInProblem {
         "The email address or password is not right. Check both and try again. If you have not registered yet, use the link in your registration email."
     )]
     Invalid,
-    #[error("Too many failed sign-ins for this email address. Try again after {}.", human_time(*.until))]
+    #[error("Too many failed sign-ins for this email address. Try again after {}, or use Forgot your password to set a new one now.", human_time(*.until))]
     Locked { until: i64 },
     #[error("The portal is busy. Wait a few seconds and try again.")]
     Busy,
@@ -53,16 +53,15 @@ pub struct PasswordAccepted {
     pub method: MfaMethod,
 }
 
-/// The keyed hash that counts failures for an address, registered or not.
-pub fn throttle_key(app: &App, email: &str) -> Vec<u8> {
-    app.keys.hash(Purpose::Throttle, email.as_bytes())
-}
-
+/// Email and password. Every try is claimed on the lock-out counters before the password is
+/// compared (so a burst of simultaneous tries cannot outrun the lock), and a right one gives
+/// its claim back in the transaction that starts the second-factor session.
 pub async fn sign_in(
     app: &App,
     email: &str,
     password: &str,
     previous: Option<&Session>,
+    client: &str,
 ) -> Result<PasswordAccepted, SignInProblem> {
     // A malformed address cannot be an account: the same answer as a wrong password.
     let Ok(email) = Email::parse(email) else {
@@ -70,16 +69,16 @@ pub async fn sign_in(
         return Err(SignInProblem::Invalid);
     };
     let now = app.now();
-    let key = throttle_key(app, email.as_str());
-    if let Some(until) = app
+    let counters = lockout::password_counters(app, email.as_str(), client);
+    let claims = match app
         .store
-        .throttle(&key)
+        .claim_tries(&counters, now)
         .await
         .map_err(Internal::from)?
-        .locked_at(now)
     {
-        return Err(SignInProblem::Locked { until });
-    }
+        Ok(claims) => claims,
+        Err(until) => return Err(SignInProblem::Locked { until }),
+    };
     let found = app
         .store
         .account_by_email(&email)
@@ -96,12 +95,11 @@ pub async fn sign_in(
         let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
         let event =
             AuditEvent::new("sign-in-failed", "anonymous", subject).with("reason", "password");
-        let throttle = app
-            .store
-            .sign_in_failed(&key, now, &app.config.policy, event)
+        app.store
+            .password_refused(&claims, now, event)
             .await
             .map_err(Internal::from)?;
-        return Err(match throttle.locked_at(now) {
+        return Err(match claims.iter().filter_map(|c| c.locked_until).max() {
             Some(until) => SignInProblem::Locked { until },
             None => SignInProblem::Invalid,
         });
@@ -126,24 +124,30 @@ pub async fn sign_in(
         SessionStage::SecondFactor
     };
     let session_token = random_token().map_err(Internal::from)?;
-    let times = SessionTimes::new(now, &app.config.policy, None);
     let event = AuditEvent::new(
         "password-accepted",
         audit::account(account.id),
         audit::account(account.id),
     )
     .with("next", stage.as_str());
-    app.store
-        .start_session(
-            previous.map(|s| s.id_hash.as_slice()),
-            &app.keys.hash(Purpose::Session, session_token.as_bytes()),
-            Some(account.id),
-            stage,
-            times,
+    let accepted = app
+        .store
+        .accept_password(
+            PasswordSignIn {
+                previous: previous.map(|s| s.id_hash.as_slice()),
+                id_hash: &app.keys.hash(Purpose::Session, session_token.as_bytes()),
+                account_id: account.id,
+                stage,
+                times: SessionTimes::new(now, &app.config.policy, None),
+                claims: &claims,
+            },
             event,
         )
         .await
         .map_err(Internal::from)?;
+    if let Err(until) = accepted {
+        return Err(SignInProblem::Locked { until });
+    }
     Ok(PasswordAccepted {
         session_token,
         stage,

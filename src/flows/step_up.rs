@@ -14,8 +14,7 @@ use crate::domain::mask;
 use crate::domain::session::{SessionStage, factor_is_fresh};
 use crate::flows::email_code::{Factor, SendProblem, VerifyProblem};
 use crate::flows::phone_code::{Channel, PhoneSendProblem, masked, phone_on_file, send_to};
-use crate::flows::sign_in::throttle_key;
-use crate::flows::{Internal, human_duration};
+use crate::flows::{Internal, human_duration, lockout};
 use crate::store::{Session, SignedInCheck, SignedInOutcome, StoreError};
 
 /// Whether the session passed its second factor recently enough for a sensitive action.
@@ -215,7 +214,7 @@ pub(crate) async fn check_code(
     done: impl FnOnce(u64) -> AuditEvent,
 ) -> Result<(String, u64), VerifyProblem> {
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
-    let key = throttle_key(app, account.email.as_str());
+    let key = lockout::code_counter(app, account.email.as_str(), session.stage);
     let now = app.now();
     if let Some(until) = app
         .store

@@ -27,8 +27,9 @@ pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
-pub use sessions::{Session, SessionInfo};
+pub use sessions::{PasswordSignIn, Session, SessionInfo, SessionStanding};
 pub use terms::TermsVersion;
+pub use throttle::Claim;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -51,6 +52,9 @@ pub enum StoreError {
     /// A unique constraint refused the write (e.g. the email is taken).
     #[error("already exists")]
     Conflict,
+    /// The account is disabled or locked by an administrator: no session may be made for it.
+    #[error("the account is disabled or locked by an administrator")]
+    Barred,
     #[error("the stored data is not valid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

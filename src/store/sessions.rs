@@ -23,6 +23,27 @@ pub struct Session {
     pub factor_verified_at: Option<UnixTime>,
 }
 
+/// A sign-in whose password proved right (`Store::accept_password`).
+pub struct PasswordSignIn<'a> {
+    /// The session the browser brought, revoked (a new identifier at every stage).
+    pub previous: Option<&'a [u8]>,
+    pub id_hash: &'a [u8],
+    pub account_id: i64,
+    pub stage: SessionStage,
+    pub times: SessionTimes,
+    pub claims: &'a [super::Claim],
+}
+
+/// A session as the access rule reads it (`Store::session_standing`).
+#[derive(Debug, Clone)]
+pub struct SessionStanding {
+    pub session: Session,
+    pub account: Option<Account>,
+    pub terms_accepted: bool,
+    pub email_allowed: bool,
+    pub phone_allowed: bool,
+}
+
 pub(super) async fn insert(
     tx: &mut Transaction<'static, Any>,
     id_hash: &[u8],
@@ -30,6 +51,21 @@ pub(super) async fn insert(
     stage: SessionStage,
     times: SessionTimes,
 ) -> StoreResult<()> {
+    // Every transition that makes a session passes here: none is made for an account an
+    // administrator disabled or locked, whatever the journey (sign-in, a registration link,
+    // a code, a new password). Only the first step of a recovery, which has proved nothing
+    // yet and must look the same for every address, is exempt.
+    if let Some(id) = account_id.filter(|_| stage != SessionStage::Recovery) {
+        let barred = sqlx::query(
+            "SELECT 1 FROM accounts WHERE id = $1 AND (disabled_at IS NOT NULL OR locked_at IS NOT NULL)",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if barred.is_some() {
+            return Err(StoreError::Barred);
+        }
+    }
     // An authenticated session exists only once the second factor passed: it starts fresh.
     let verified_at = (stage == SessionStage::Authenticated).then_some(times.last_seen_at);
     sqlx::query(
@@ -103,12 +139,10 @@ impl Store {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    /// The session with its account and whether that account accepted the current Terms of
-    /// Use, in one query: every signed-in page view asks this, so it is one round trip.
-    pub async fn session_with_account(
-        &self,
-        id_hash: &[u8],
-    ) -> StoreResult<Option<(Session, Account, bool)>> {
+    /// The session with what the access rule needs of it, in one query (every request to a
+    /// guarded route asks this): its account if it has one, whether that account accepted
+    /// the current Terms of Use, and which factors its organization allows.
+    pub async fn session_standing(&self, id_hash: &[u8]) -> StoreResult<Option<SessionStanding>> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             let account = ACCOUNT_COLUMNS
                 .split(", ")
@@ -119,8 +153,10 @@ impl Store {
                 "SELECT {SESSION_COLUMNS}, {account}, CAST(CASE WHEN EXISTS (
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
-                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted
-                 FROM sessions s JOIN accounts a ON a.id = s.account_id
+                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted,
+                 COALESCE(o.email_factor, 1) AS org_email_factor, COALESCE(o.phone_factor, 1) AS org_phone_factor
+                 FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
+                 LEFT JOIN organizations o ON o.id = a.org_id
                  WHERE s.id_hash = $1 AND s.revoked_at IS NULL"
             )
         });
@@ -129,12 +165,18 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let accepted: i64 = row.try_get("terms_accepted")?;
-        Ok(Some((
-            session_from_row(&row)?,
-            account_from_row(&row)?,
-            accepted == 1,
-        )))
+        let session = session_from_row(&row)?;
+        let account = match session.account_id {
+            Some(_) => Some(account_from_row(&row)?),
+            None => None,
+        };
+        Ok(Some(SessionStanding {
+            session,
+            account,
+            terms_accepted: row.try_get::<i64, _>("terms_accepted")? == 1,
+            email_allowed: row.try_get::<i64, _>("org_email_factor")? == 1,
+            phone_allowed: row.try_get::<i64, _>("org_phone_factor")? == 1,
+        }))
     }
 
     pub async fn touch_session(&self, id_hash: &[u8], now: UnixTime) -> StoreResult<()> {
@@ -184,6 +226,36 @@ impl Store {
         Ok(())
     }
 
+    /// A right password: the tries it claimed are given back and its session starts, in one
+    /// transaction; refused (returning until when) if wrong passwords that arrived meanwhile
+    /// locked a counter (the lock-out is checked again where the session advances).
+    pub async fn accept_password(
+        &self,
+        sign_in: PasswordSignIn<'_>,
+        audit: AuditEvent,
+    ) -> StoreResult<Result<(), UnixTime>> {
+        let now = sign_in.times.created_at;
+        let mut tx = self.begin().await?;
+        if let Some(until) = super::throttle::release(&mut tx, sign_in.claims, now).await? {
+            tx.rollback().await?;
+            return Ok(Err(until));
+        }
+        if let Some(previous) = sign_in.previous {
+            revoke(&mut tx, previous, now).await?;
+        }
+        insert(
+            &mut tx,
+            sign_in.id_hash,
+            Some(sign_in.account_id),
+            sign_in.stage,
+            sign_in.times,
+        )
+        .await?;
+        append(&mut tx, now, &audit).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
     /// Sets a new password after recovery: every session of the account ends (ASVS 7.4.3)
     /// and the browser gets a new one, at the stage `after_new_password` names: signed in,
     /// or (a registration whose factor is not verified yet) at the factor step. Returns it.
@@ -194,7 +266,7 @@ impl Store {
         new_session_hash: &[u8],
         account_id: i64,
         password_hash: &str,
-        throttle_key: &[u8],
+        throttle_keys: &[Vec<u8>],
         now: UnixTime,
         policy: &crate::domain::policy::Policy,
         audit: AuditEvent,
@@ -244,7 +316,9 @@ impl Store {
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        super::throttle::clear_in(&mut tx, throttle_key).await?;
+        for key in throttle_keys {
+            super::throttle::clear_in(&mut tx, key).await?;
+        }
         insert(
             &mut tx,
             new_session_hash,

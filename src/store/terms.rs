@@ -81,11 +81,13 @@ impl Store {
         Ok(row.map(|r| r.try_get("accepted_at")).transpose()?)
     }
 
-    /// Publishes a new version; everyone accepts it at their next sign-in.
+    /// Publishes a new version; everyone accepts it at their next sign-in, except the person
+    /// who published it (`publisher`), who wrote it and is recorded as accepting it now.
     pub async fn publish_terms(
         &self,
         title: &str,
         body: &str,
+        publisher: Option<i64>,
         now: UnixTime,
         audit: AuditEvent,
     ) -> StoreResult<i64> {
@@ -101,6 +103,16 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("version")?;
+        if let Some(account_id) = publisher {
+            sqlx::query(
+                "INSERT INTO terms_acceptances (account_id, version, accepted_at) VALUES ($1, $2, $3)",
+            )
+            .bind(account_id)
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         append(&mut tx, now, &audit.with("version", version)).await?;
         tx.commit().await?;
         Ok(version)

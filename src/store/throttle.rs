@@ -1,4 +1,5 @@
-//! Consecutive failed sign-ins, kept per keyed hash of the address typed.
+//! Consecutive failures, kept per keyed hash of what they count (an address, an address and
+//! client, an address and step).
 
 use sqlx::{Any, Row, Transaction};
 
@@ -6,7 +7,16 @@ use super::{Store, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::policy::Policy;
-use crate::domain::throttle::Throttle;
+use crate::domain::throttle::{LockRule, Throttle};
+
+/// One try claimed on a counter before a password was compared: the counter's value with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub key_hash: Vec<u8>,
+    pub number: i64,
+    /// Set when this claim reached the threshold and locked the counter: until when.
+    pub locked_until: Option<UnixTime>,
+}
 
 /// Counts one failure atomically (the upsert holds the row until commit, so concurrent
 /// failures on several nodes all count) and applies the lock-out rule.
@@ -15,6 +25,15 @@ pub(super) async fn count_failure(
     key_hash: &[u8],
     now: UnixTime,
     policy: &Policy,
+) -> StoreResult<Throttle> {
+    count_with(tx, key_hash, now, LockRule::strict(policy)).await
+}
+
+async fn count_with(
+    tx: &mut Transaction<'static, Any>,
+    key_hash: &[u8],
+    now: UnixTime,
+    rule: LockRule,
 ) -> StoreResult<Throttle> {
     let row = sqlx::query(
         "INSERT INTO sign_in_throttle (key_hash, failures, updated_at) VALUES ($1, 1, $2)
@@ -29,7 +48,7 @@ pub(super) async fn count_failure(
         failures: row.try_get::<i64, _>("failures")? - 1,
         locked_until: row.try_get("locked_until")?,
     };
-    let after = before.after_failure(now, policy);
+    let after = before.after_failure(now, rule);
     if after.locked_until != before.locked_until {
         sqlx::query("UPDATE sign_in_throttle SET locked_until = $1 WHERE key_hash = $2")
             .bind(after.locked_until)
@@ -51,7 +70,127 @@ pub(super) async fn clear_in(
     Ok(())
 }
 
+/// Gives back the tries a right password claimed, in the transaction that advances the
+/// session: the counters start again from zero, unless a later claim locked one (wrong
+/// passwords that arrived meanwhile), which refuses this one too. Returns when to retry.
+pub(super) async fn release(
+    tx: &mut Transaction<'static, Any>,
+    claims: &[Claim],
+    now: UnixTime,
+) -> StoreResult<Option<UnixTime>> {
+    for claim in claims {
+        let row = sqlx::query(
+            "UPDATE sign_in_throttle SET failures = 0, locked_until = NULL, updated_at = $3
+             WHERE key_hash = $1 AND (failures = $2 OR locked_until IS NULL OR locked_until <= $3)
+             RETURNING failures",
+        )
+        .bind(&claim.key_hash)
+        .bind(claim.number)
+        .bind(now)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if row.is_none() {
+            let until: Option<i64> =
+                sqlx::query("SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1")
+                    .bind(&claim.key_hash)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .map(|r| r.try_get("locked_until"))
+                    .transpose()?
+                    .flatten();
+            return Ok(Some(until.unwrap_or(now + 1)));
+        }
+    }
+    Ok(None)
+}
+
 impl Store {
+    /// Claims one try on each counter before a password is compared, in one transaction: a
+    /// try counts as a failure until the password proves right ([`release`]), so however many
+    /// arrive at once, no more than the threshold are ever compared (the parallel burst of
+    /// issue 11). Refused, counting nothing, while any counter is locked: returns until when.
+    pub async fn claim_tries(
+        &self,
+        counters: &[(Vec<u8>, LockRule)],
+        now: UnixTime,
+    ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
+        let mut tx = self.begin().await?;
+        let mut claims = Vec::with_capacity(counters.len());
+        for (key_hash, rule) in counters {
+            let row = sqlx::query(
+                "INSERT INTO sign_in_throttle (key_hash, failures, updated_at) VALUES ($1, 0, $2)
+                 ON CONFLICT (key_hash) DO UPDATE SET updated_at = $2
+                 RETURNING failures, locked_until",
+            )
+            .bind(key_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let before = Throttle {
+                failures: row.try_get("failures")?,
+                locked_until: row.try_get("locked_until")?,
+            };
+            if let Some(until) = before.locked_at(now) {
+                tx.rollback().await?;
+                return Ok(Err(until));
+            }
+            let after = before.after_failure(now, *rule);
+            sqlx::query(
+                "UPDATE sign_in_throttle SET failures = $1, locked_until = $2 WHERE key_hash = $3",
+            )
+            .bind(after.failures)
+            .bind(after.locked_until)
+            .bind(key_hash)
+            .execute(&mut *tx)
+            .await?;
+            claims.push(Claim {
+                key_hash: key_hash.clone(),
+                number: after.failures,
+                locked_until: after
+                    .locked_until
+                    .filter(|_| after.locked_until != before.locked_until),
+            });
+        }
+        tx.commit().await?;
+        Ok(Ok(claims))
+    }
+
+    /// A right password outside any session change (Having trouble logging in?): its claimed
+    /// tries are given back. Returns when to retry if a later claim locked a counter.
+    pub async fn release_tries(
+        &self,
+        claims: &[Claim],
+        now: UnixTime,
+    ) -> StoreResult<Option<UnixTime>> {
+        let mut tx = self.begin().await?;
+        let locked = release(&mut tx, claims, now).await?;
+        tx.commit().await?;
+        Ok(locked)
+    }
+
+    /// A wrong password whose tries were claimed: its audit entry, and a lock-out entry for
+    /// each counter its claim locked.
+    pub async fn password_refused(
+        &self,
+        claims: &[Claim],
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let failures = claims.iter().map(|c| c.number).max().unwrap_or(0);
+        append(&mut tx, now, &audit.clone().with("failures", failures)).await?;
+        if let Some(until) = claims.iter().filter_map(|c| c.locked_until).max() {
+            let lock = AuditEvent {
+                event: "account-locked",
+                ..audit
+            }
+            .with("locked_until", until);
+            append(&mut tx, now, &lock).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn throttle(&self, key_hash: &[u8]) -> StoreResult<Throttle> {
         let row =
             sqlx::query("SELECT failures, locked_until FROM sign_in_throttle WHERE key_hash = $1")
@@ -65,34 +204,5 @@ impl Store {
             },
             None => Throttle::default(),
         })
-    }
-
-    /// Records a failed sign-in and its audit entry; returns the new state.
-    pub async fn sign_in_failed(
-        &self,
-        key_hash: &[u8],
-        now: UnixTime,
-        policy: &Policy,
-        audit: AuditEvent,
-    ) -> StoreResult<Throttle> {
-        let mut tx = self.begin().await?;
-        let after = count_failure(&mut tx, key_hash, now, policy).await?;
-        let locked = after.locked_at(now);
-        append(
-            &mut tx,
-            now,
-            &audit.clone().with("failures", after.failures),
-        )
-        .await?;
-        if let Some(until) = locked {
-            let lock = AuditEvent {
-                event: "account-locked",
-                ..audit
-            }
-            .with("locked_until", until);
-            append(&mut tx, now, &lock).await?;
-        }
-        tx.commit().await?;
-        Ok(after)
     }
 }

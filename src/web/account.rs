@@ -146,12 +146,14 @@ pub async fn send_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
     let Some(session) = signed_in(current) else {
         return Ok(not_signed_in());
     };
-    let result = flows::account::request_email(&app, &session, &form.password, &form.email).await;
+    let result =
+        flows::account::request_email(&app, &session, &form.password, &form.email, &client).await;
     outcome(&app, &csrf, &session, &form, result, "/account").await
 }
 
@@ -207,11 +209,12 @@ pub async fn use_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
     let Some(session) = signed_in(current) else {
         return Ok(not_signed_in());
     };
-    let result = flows::account::switch_to_email(&app, &session, &form.password).await;
+    let result = flows::account::switch_to_email(&app, &session, &form.password, &client).await;
     outcome(&app, &csrf, &session, &form, result, "/account?done=method").await
 }

@@ -84,7 +84,7 @@ pub struct RowError {
     pub message: String,
 }
 
-fn problem(status: StatusCode, code: &str, detail: String) -> Response {
+pub(super) fn problem(status: StatusCode, code: &str, detail: String) -> Response {
     problem_with_rows(status, code, detail, Vec::new())
 }
 

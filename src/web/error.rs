@@ -84,6 +84,13 @@ impl IntoResponse for WebError {
                 "Too many people are signing in at this moment. Nothing you entered was saved: wait a few seconds, then go back and try again.".to_string(),
                 "/login", "Go to the sign-in page", None,
             ),
+            // No session is made for a disabled or locked account (`store::sessions::insert`).
+            Self::Internal(Internal::Store(crate::store::StoreError::Barred)) => (
+                StatusCode::FORBIDDEN,
+                "This account is disabled or locked",
+                "Your Portal Administrator has disabled or locked this account, so it cannot sign in or reset its password. Contact them to have it turned back on.".to_string(),
+                "/login", "Go to the sign-in page", None,
+            ),
             Self::Internal(e) => {
                 let operation = crate::crypto::random_token().map(|t| t[..12].to_string()).unwrap_or_default();
                 tracing::error!(operation = %operation, error = %e, "internal error");

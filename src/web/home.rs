@@ -1,29 +1,23 @@
-//! The home page: greets the signed-in person; Terms of Use first if a version is pending.
+//! The home page: greets the signed-in person (the gate sends them to the Terms of Use first
+//! when a version is pending).
 
 use axum::Extension;
-use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::csrf::CsrfToken;
-use super::session::SessionCookie;
-use super::{AppState, WebError, page};
-use crate::flows;
+use super::gate::Admitted;
+use super::{WebError, page};
 
+/// The gate has read the session, its account and the Terms in one query (this is the page
+/// signed-in people see most) and admitted only a signed-in person who accepted them.
 pub async fn home(
-    State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    SessionCookie(cookie): SessionCookie,
+    Admitted(standing): Admitted,
 ) -> Result<Response, WebError> {
-    // The session, account and Terms in one query: this is the page signed-in people see most.
-    let Some((_, account, terms_accepted)) =
-        flows::session::signed_in(&app, cookie.as_deref()).await?
-    else {
+    let Some(account) = standing.account else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if !terms_accepted {
-        return Ok(Redirect::to("/terms").into_response());
-    }
     page::ok(
         "pages/home.html",
         &csrf,

@@ -8,6 +8,7 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
@@ -31,6 +32,12 @@ fn notice_text(code: &str) -> Option<&'static str> {
         ),
         "signed-out" => Some("You have signed out."),
         "timed-out" => Some("Your session has ended. Sign in again to continue."),
+        "unavailable" => Some(
+            "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on.",
+        ),
+        "factor-not-allowed" => Some(
+            "Your organization no longer allows the verification method you registered. Ask your Portal Administrator to reset your MFA, then register another method.",
+        ),
         "step-up" => Some(
             "For your security, sign in again with your second factor to use the administration pages.",
         ),
@@ -122,6 +129,7 @@ pub async fn sign_in(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
@@ -130,7 +138,9 @@ pub async fn sign_in(
         "first-login" => "first-login",
         _ => "email",
     };
-    match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref()).await {
+    match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref(), &client)
+        .await
+    {
         Ok(accepted) => {
             let jar = jar.add(session::cookie(&app, accepted.session_token));
             let next = match (accepted.stage, accepted.method) {

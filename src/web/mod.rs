@@ -10,6 +10,7 @@ mod csrf;
 mod dev;
 mod error;
 mod form;
+mod gate;
 mod headers;
 mod home;
 mod login;
@@ -37,6 +38,7 @@ use axum::routing::{get, post};
 use crate::app::App;
 
 pub use error::WebError;
+pub use gate::access_of;
 
 pub type AppState = Arc<App>;
 
@@ -132,6 +134,7 @@ pub fn router(app: AppState) -> Router {
     }
     router
         .fallback(error::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), gate::guard))
         .layer(middleware::from_fn_with_state(app.clone(), csrf::protect))
         .layer(middleware::from_fn_with_state(
             app.clone(),

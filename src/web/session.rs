@@ -64,6 +64,10 @@ where
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // On a guarded route the gate has read it already.
+        if let Some(admitted) = parts.extensions.get::<super::gate::Admitted>() {
+            return Ok(Self(Some(admitted.0.session.clone())));
+        }
         let app = AppState::from_ref(state);
         let Ok(SessionCookie(token)) = SessionCookie::from_request_parts(parts, state).await;
         Ok(Self(flows::session::current(&app, token.as_deref()).await?))

@@ -313,6 +313,8 @@ async fn a_new_terms_version_is_accepted_at_next_sign_in(backend: Backend) {
     assert!(page.has("Welcome, Tess Ura"));
     // Organization administrators do not publish Terms of Use.
     let org = org_admin(&app, "Clinic", "boss@clinic.example.org").await;
+    org.post("/terms", &[("agree", "yes"), ("version", "2")])
+        .await;
     assert_eq!(
         org.post("/admin/terms", &[("title", "X"), ("body", "Y")])
             .await

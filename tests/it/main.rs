@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+mod access;
 mod account;
 mod admin;
 mod api;
@@ -15,6 +16,7 @@ mod crash;
 mod get_routes;
 mod helpers;
 mod import;
+mod lockout;
 mod nodes;
 mod ops;
 mod phone;

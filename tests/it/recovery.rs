@@ -113,13 +113,14 @@ async fn a_phone_user_confirms_by_phone_before_the_new_password(backend: Backend
     browser
         .post("/password/forgot/check", &[("code", &code)])
         .await;
-    // Skipping the phone step is not possible.
+    // Skipping the phone step is not possible: the new password page sends the person back
+    // to the phone step, where they are.
     assert!(
         browser
             .get("/password/new")
             .await
             .url
-            .contains("/password/forgot")
+            .ends_with("/verify/phone")
     );
     let page = browser.get("/verify/phone").await;
     assert!(page.has("+1 (***) ***-0170") && page.has("Send Code") && page.has("Call Me"));
@@ -502,7 +503,7 @@ async fn a_registering_phone_user_without_a_number_registers_it_after_a_new_pass
     );
     let page = browser.get("/").await;
     assert!(
-        page.url.ends_with("/login") && !page.has("Welcome, Rio Vance"),
+        page.url.ends_with("/verify/phone") && !page.has("Welcome, Rio Vance"),
         "home stays closed until the factor is verified: {}",
         page.url
     );

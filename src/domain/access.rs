@@ -1,0 +1,310 @@
+//! Who may use what: the rule every request passes (`web::gate` applies it, before any
+//! handler runs, with the route's declared [`Access`]). A handler never decides by itself
+//! whether a session's stage, its account's standing, its factor under the organization's
+//! policy or the Terms of Use let it through: forgetting a check cannot open a route.
+
+use super::account::{AccountStatus, MfaMethod};
+use super::session::SessionStage;
+
+/// What a route asks of the person using it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not: the sign-in and help pages, static files, health.
+    Public,
+    /// The phone provider's webhooks: no session; each checks its signature first.
+    Webhook,
+    /// A session at exactly this stage (registration, the recovery steps).
+    Stage(SessionStage),
+    /// The page that says where recovery goes next: any stage a right recovery code leads to.
+    RecoveryVerified,
+    /// A second-factor step by this factor: the session waits for a factor, and this is the
+    /// factor of *this* account that *its organization* allows.
+    Factor(MfaMethod),
+    /// Both factors passed, the account in good standing, the current Terms accepted.
+    SignedIn,
+    /// Both factors passed; the Terms may still be waiting (the Terms page itself).
+    AcceptingTerms,
+    /// The JSON API: a bearer token (checked by the API), or a session as for `SignedIn`.
+    Api,
+}
+
+/// What is known of the session behind a request, read in one query.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub stage: SessionStage,
+    /// None for a session not tied to an account (a recovery begun for an unknown address,
+    /// the first administrator's registration).
+    pub account: Option<AccountStanding>,
+    /// Whether the account accepted the current Terms of Use (true when none are published).
+    pub terms_accepted: bool,
+}
+
+/// An account as the access rule needs it, with its organization's factor policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountStanding {
+    pub status: AccountStatus,
+    pub method: Option<MfaMethod>,
+    pub has_phone: bool,
+    pub disabled: bool,
+    pub locked: bool,
+    pub email_allowed: bool,
+    pub phone_allowed: bool,
+}
+
+impl AccountStanding {
+    /// Disabled or locked by an administrator: no session of it may do anything.
+    pub fn is_barred(&self) -> bool {
+        self.disabled || self.locked
+    }
+
+    fn allows(&self, factor: MfaMethod) -> bool {
+        factor.allowed_by(self.email_allowed, self.phone_allowed)
+    }
+
+    /// The factor this account proves at its second step: the one it chose or, with none
+    /// chosen yet (after an MFA reset), the first its organization allows. None when the
+    /// organization no longer allows the chosen one.
+    pub fn second_factor(&self) -> Option<MfaMethod> {
+        let method = self.method.unwrap_or(if self.email_allowed {
+            MfaMethod::Email
+        } else {
+            MfaMethod::Phone
+        });
+        self.allows(method).then_some(method)
+    }
+
+    /// Whether this factor may pass the second step: the chosen one, or while none is chosen
+    /// (a registration after an MFA reset), any the organization allows. None when the
+    /// account's factor is one the organization no longer allows.
+    pub fn may_use(&self, factor: MfaMethod) -> Option<bool> {
+        let chosen = self.second_factor()?;
+        Some(match self.method {
+            Some(_) => chosen == factor,
+            None => self.allows(factor),
+        })
+    }
+}
+
+/// Where a person belongs when a route is not theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Register,
+    Factor(MfaMethod),
+    RecoveryCode,
+    NewPassword,
+    Home,
+}
+
+/// The rule's answer for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// No live session: sign in (or start the journey again).
+    SignedOut,
+    /// A session at another stage: send the person where they belong.
+    Elsewhere(Place),
+    /// Signed in, but a newer version of the Terms of Use waits.
+    AcceptTerms,
+    /// The account is disabled or locked by an administrator.
+    Barred,
+    /// The account's factor is one its organization no longer allows.
+    FactorNotAllowed,
+}
+
+/// The one access rule.
+pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
+    use Decision::*;
+    if matches!(access, Access::Public | Access::Webhook) {
+        return Allow;
+    }
+    let Some(standing) = standing else {
+        return SignedOut;
+    };
+    let account = standing.account.as_ref();
+    // A recovery that has not yet proved the address says nothing of the account's
+    // standing (the stranger who typed it learns nothing); the proof itself is refused.
+    if standing.stage != SessionStage::Recovery && account.is_some_and(AccountStanding::is_barred) {
+        return Barred;
+    }
+    let elsewhere = || match place_of(standing) {
+        Some(place) => Elsewhere(place),
+        None => FactorNotAllowed,
+    };
+    match access {
+        Access::Public | Access::Webhook => Allow,
+        Access::Stage(stage) if standing.stage == stage => Allow,
+        Access::Stage(_) => elsewhere(),
+        Access::RecoveryVerified => match standing.stage {
+            SessionStage::RecoveryPhone
+            | SessionStage::PasswordReset
+            | SessionStage::Registration => Allow,
+            _ => elsewhere(),
+        },
+        Access::Factor(factor) => {
+            let usable = match (standing.stage, account) {
+                (SessionStage::SecondFactor, Some(a)) => a.may_use(factor),
+                (SessionStage::RecoveryPhone, Some(a)) if factor == MfaMethod::Phone => {
+                    Some(a.has_phone && a.phone_allowed)
+                }
+                _ => Some(false),
+            };
+            match usable {
+                Some(true) => Allow,
+                Some(false) => elsewhere(),
+                None => FactorNotAllowed,
+            }
+        }
+        Access::SignedIn | Access::Api
+            if standing.stage == SessionStage::Authenticated && account.is_some() =>
+        {
+            if standing.terms_accepted {
+                Allow
+            } else {
+                AcceptTerms
+            }
+        }
+        Access::AcceptingTerms
+            if standing.stage == SessionStage::Authenticated && account.is_some() =>
+        {
+            Allow
+        }
+        Access::Api => SignedOut,
+        Access::SignedIn | Access::AcceptingTerms => elsewhere(),
+    }
+}
+
+/// The page a session's stage belongs on; None when its factor is no longer allowed.
+pub fn place_of(standing: &Standing) -> Option<Place> {
+    let account = standing.account.as_ref();
+    Some(match standing.stage {
+        SessionStage::Registration => Place::Register,
+        SessionStage::SecondFactor => Place::Factor(account?.second_factor()?),
+        SessionStage::Recovery => Place::RecoveryCode,
+        SessionStage::RecoveryPhone => {
+            if !account.is_some_and(|a| a.phone_allowed) {
+                return None;
+            }
+            Place::Factor(MfaMethod::Phone)
+        }
+        SessionStage::PasswordReset => Place::NewPassword,
+        SessionStage::Authenticated => Place::Home,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(method: Option<MfaMethod>) -> AccountStanding {
+        AccountStanding {
+            status: AccountStatus::Active,
+            method,
+            has_phone: method == Some(MfaMethod::Phone),
+            disabled: false,
+            locked: false,
+            email_allowed: true,
+            phone_allowed: true,
+        }
+    }
+
+    fn at(stage: SessionStage, account: AccountStanding) -> Standing {
+        Standing {
+            stage,
+            account: Some(account),
+            terms_accepted: true,
+        }
+    }
+
+    #[test]
+    fn asvs_6_3_a_password_alone_reaches_only_the_accounts_own_factor() {
+        let email_user = at(SessionStage::SecondFactor, account(Some(MfaMethod::Email)));
+        let phone_user = at(SessionStage::SecondFactor, account(Some(MfaMethod::Phone)));
+        let email = Access::Factor(MfaMethod::Email);
+        let phone = Access::Factor(MfaMethod::Phone);
+        assert_eq!(decide(email, Some(&email_user)), Decision::Allow);
+        assert_eq!(
+            decide(phone, Some(&email_user)),
+            Decision::Elsewhere(Place::Factor(MfaMethod::Email))
+        );
+        assert_eq!(decide(phone, Some(&phone_user)), Decision::Allow);
+        assert_eq!(
+            decide(email, Some(&phone_user)),
+            Decision::Elsewhere(Place::Factor(MfaMethod::Phone))
+        );
+        for access in [Access::SignedIn, Access::AcceptingTerms, Access::Api] {
+            assert_ne!(decide(access, Some(&email_user)), Decision::Allow);
+        }
+    }
+
+    #[test]
+    fn a_factor_the_organization_turned_off_opens_nothing() {
+        let mut phone_off = account(Some(MfaMethod::Phone));
+        phone_off.phone_allowed = false;
+        let standing = at(SessionStage::SecondFactor, phone_off);
+        for factor in [MfaMethod::Email, MfaMethod::Phone] {
+            assert_eq!(
+                decide(Access::Factor(factor), Some(&standing)),
+                Decision::FactorNotAllowed
+            );
+        }
+        let recovering = at(SessionStage::RecoveryPhone, phone_off);
+        assert_eq!(
+            decide(Access::Factor(MfaMethod::Phone), Some(&recovering)),
+            Decision::FactorNotAllowed
+        );
+    }
+
+    #[test]
+    fn barred_accounts_reach_nothing_but_public_routes() {
+        let mut barred = account(Some(MfaMethod::Email));
+        barred.locked = true;
+        for stage in [
+            SessionStage::Authenticated,
+            SessionStage::SecondFactor,
+            SessionStage::PasswordReset,
+            SessionStage::RecoveryPhone,
+            SessionStage::Registration,
+        ] {
+            let standing = at(stage, barred);
+            for access in [
+                Access::SignedIn,
+                Access::AcceptingTerms,
+                Access::Api,
+                Access::Stage(stage),
+                Access::Factor(MfaMethod::Email),
+            ] {
+                assert_eq!(decide(access, Some(&standing)), Decision::Barred);
+            }
+            assert_eq!(decide(Access::Public, Some(&standing)), Decision::Allow);
+        }
+    }
+
+    #[test]
+    fn pending_terms_open_only_the_terms() {
+        let mut standing = at(SessionStage::Authenticated, account(None));
+        standing.terms_accepted = false;
+        assert_eq!(
+            decide(Access::SignedIn, Some(&standing)),
+            Decision::AcceptTerms
+        );
+        assert_eq!(decide(Access::Api, Some(&standing)), Decision::AcceptTerms);
+        assert_eq!(
+            decide(Access::AcceptingTerms, Some(&standing)),
+            Decision::Allow
+        );
+    }
+
+    #[test]
+    fn signed_out_requests_reach_only_public_routes() {
+        assert_eq!(decide(Access::Public, None), Decision::Allow);
+        assert_eq!(decide(Access::Webhook, None), Decision::Allow);
+        for access in [
+            Access::SignedIn,
+            Access::Api,
+            Access::Stage(SessionStage::PasswordReset),
+            Access::Factor(MfaMethod::Phone),
+        ] {
+            assert_eq!(decide(access, None), Decision::SignedOut);
+        }
+    }
+}

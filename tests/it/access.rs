@@ -1,0 +1,543 @@
+//! The guarantees between the journeys (issue 11; OWASP ASVS 5.0 V8.2 authorization, V6.3 /
+//! V6.6 multi-factor, V7.2 sessions; NIST SP 800-63B 4.2 AAL2): a password alone never passes
+//! the second factor, a disabled or locked account never gets a session back, a factor the
+//! organization turned off opens nothing, and new Terms of Use close every signed-in route
+//! until accepted. The walk at the end tries every route of the router at every stage.
+
+use serde_json::json;
+use tessera::audit::AuditEvent;
+use tessera::store::AccountFlag;
+
+use crate::helpers::{Backend, Browser, TestApp, declared_routes, sms_code, spawn_app};
+use crate::on_both_backends;
+use crate::snapshot::{Tables, differences};
+
+on_both_backends!(
+    finding_1_a_password_alone_cannot_register_the_attackers_phone,
+    finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgot_your_password,
+    finding_5_a_phone_user_cannot_pass_with_the_email_code,
+    finding_7_new_terms_close_every_signed_in_route_until_accepted,
+    every_stage_reaches_only_its_own_routes,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+const ATTACKER: &str = "415 555 0199";
+const ATTACKER_E164: &str = "+14155550199";
+
+async fn account_id(app: &TestApp, email: &str) -> i64 {
+    app.count(&format!("SELECT id FROM accounts WHERE email = '{email}'"))
+        .await
+}
+
+/// Signed-in sessions of an account (both factors passed).
+async fn signed_in_sessions(app: &TestApp, email: &str) -> i64 {
+    let id = account_id(app, email).await;
+    app.count(&format!(
+        "SELECT COUNT(*) FROM sessions WHERE account_id = {id} AND stage = 'authenticated' AND revoked_at IS NULL"
+    ))
+    .await
+}
+
+/// Finding 1 (critical): an email-factor user's password, then Send Code or Call Me to the
+/// attacker's own number, signed in. ASVS 6.3.3 / 6.6.1: the second factor is the account's.
+async fn finding_1_a_password_alone_cannot_register_the_attackers_phone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let victim = "vic@example.org";
+    app.active_user(victim, "Vic Tim", PASSWORD).await;
+    for action in ["sms", "call"] {
+        let attacker = app.new_browser();
+        let page = attacker.sign_in(victim, PASSWORD).await;
+        assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+        let page = attacker
+            .post(
+                "/verify/phone/send",
+                &[
+                    ("country_code", "+1"),
+                    ("phone", ATTACKER),
+                    ("action", action),
+                ],
+            )
+            .await;
+        assert!(
+            page.url.ends_with("/verify/email"),
+            "{action}: sent back to the account's own factor, got {} {}",
+            page.status,
+            page.url
+        );
+        let page = attacker
+            .post("/verify/phone/check", &[("code", "123456")])
+            .await;
+        assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+        let page = attacker.post("/verify/phone/call/complete", &[]).await;
+        assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+    }
+    assert_eq!(app.twilio().requests(), 0, "nothing reached the provider");
+    assert!(
+        app.twilio()
+            .messages()
+            .iter()
+            .all(|m| m.to != ATTACKER_E164)
+    );
+    assert_eq!(
+        signed_in_sessions(&app, victim).await,
+        1,
+        "only the victim's own"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 IS NOT NULL")
+            .await,
+        0,
+        "no number was stored on the account"
+    );
+}
+
+/// Finding 2 (high): after an administrator disables or locks an account, Forgot your
+/// password (emailed code, new password) gave a signed-in session. ASVS 6.4.2 / 7.4.2: every
+/// transition that makes a session checks the account's standing.
+async fn finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgot_your_password(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    for (email, flag, event) in [
+        ("dee@example.org", AccountFlag::Disabled, "account-disabled"),
+        (
+            "lou@example.org",
+            AccountFlag::Locked,
+            "account-locked-by-admin",
+        ),
+    ] {
+        app.active_user(email, "Barred Person", PASSWORD).await;
+        let id = account_id(&app, email).await;
+        // A recovery under way before the administrator acts, and one begun after.
+        let early = app.new_browser();
+        early.post("/password/forgot", &[("email", email)]).await;
+        let early_code = app.latest_code(email).await;
+        app.app
+            .store
+            .set_account_flag(
+                id,
+                flag,
+                true,
+                app.clock_now(),
+                AuditEvent::new(event, "test", "test"),
+            )
+            .await
+            .unwrap();
+        let page = early
+            .post("/password/forgot/check", &[("code", &early_code)])
+            .await;
+        assert!(
+            !page.url.ends_with("/password/new") && !page.has("new password"),
+            "{flag:?}: the early recovery's code opened nothing: {} {}",
+            page.url,
+            page.body
+        );
+        app.clock.advance(61);
+        let late = app.new_browser();
+        late.post("/password/forgot", &[("email", email)]).await;
+        let code = app.latest_code(email).await;
+        let page = late
+            .post("/password/forgot/check", &[("code", &code)])
+            .await;
+        assert_eq!(page.status, 403, "{flag:?}: {}", page.body);
+        assert!(
+            page.has("disabled or locked"),
+            "{flag:?}: says why: {}",
+            page.body
+        );
+        let page = late
+            .post(
+                "/password/new",
+                &[
+                    ("password", "a brand new passphrase"),
+                    ("password_confirmation", "a brand new passphrase"),
+                ],
+            )
+            .await;
+        assert!(page.url.contains("/password/forgot"), "{}", page.url);
+        assert!(!late.get("/").await.has("Welcome"));
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM sessions WHERE account_id = {id} AND stage <> 'recovery' AND revoked_at IS NULL"
+            ))
+            .await,
+            0,
+            "{flag:?}: no session beyond the unproven recovery step"
+        );
+        // A registration link cannot make one either.
+        assert_eq!(signed_in_sessions(&app, email).await, 0);
+    }
+}
+
+/// Finding 5 (medium): a phone user's session passed with an emailed code, even where the
+/// organization turned the email factor off. ASVS 6.6.1.
+async fn finding_5_a_phone_user_cannot_pass_with_the_email_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "pho@example.org";
+    let browser = app
+        .active_phone_user(email, "Pho Ne", PASSWORD, "415 555 0123")
+        .await;
+    browser.post("/logout", &[]).await;
+    let attacker = app.new_browser();
+    let page = attacker.sign_in(email, PASSWORD).await;
+    assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+    let before = app.mail.messages_to(email).await.len();
+    let page = attacker.post("/verify/email/send", &[]).await;
+    assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+    let page = attacker
+        .post("/verify/email/check", &[("code", "123456")])
+        .await;
+    assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mail.messages_to(email).await.len(),
+        before,
+        "no code was emailed"
+    );
+    assert_eq!(signed_in_sessions(&app, email).await, 0);
+}
+
+/// Finding 7 (medium): after a new version of the Terms of Use, signed-in routes other than
+/// `/` answered 200 to someone who had not accepted it. ASVS 8.2.1.
+async fn finding_7_new_terms_close_every_signed_in_route_until_accepted(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = crate::admin::system_admin(&app, "root@example.org").await;
+    app.app
+        .store
+        .publish_terms(
+            "Terms of Use",
+            "Version two.",
+            None,
+            app.clock_now(),
+            AuditEvent::new("terms-published", "test", "test"),
+        )
+        .await
+        .unwrap();
+    let csrf = admin.csrf().await;
+    let http = admin.not_following_redirects();
+    for path in [
+        "/",
+        "/account",
+        "/sessions",
+        "/verify/again?next=/account",
+        "/admin",
+        "/admin/audit",
+        "/admin/terms",
+    ] {
+        let response = http.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(response.status(), 303, "GET {path}");
+        assert_eq!(response.headers()["location"], "/terms", "GET {path}");
+    }
+    for path in ["/sessions/end-others", "/admin/users", "/verify/again/send"] {
+        let response = http
+            .post(format!("{}{path}", app.url))
+            .form(&[("csrf_token", csrf.as_str()), ("email", "x@example.org")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "POST {path}");
+        assert_eq!(response.headers()["location"], "/terms", "POST {path}");
+    }
+    let response = http
+        .get(format!("{}/api/v1/users", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("Terms of Use"),
+        "{problem}"
+    );
+    // Accepting opens them again.
+    admin
+        .post("/terms", &[("agree", "yes"), ("version", "2")])
+        .await;
+    assert!(admin.get("/account").await.url.ends_with("/account"));
+}
+
+/// A person at one stage of a journey, and the routes that stage may use.
+struct Person {
+    who: &'static str,
+    browser: Browser,
+    may: fn(&str, &str) -> bool,
+}
+
+fn public(method: &str, template: &str) -> bool {
+    matches!(
+        (method, template),
+        ("GET", "/login")
+            | ("GET", "/login/email")
+            | ("GET", "/login/phone")
+            | ("GET", "/register/first-login")
+            | ("POST", "/login")
+            | ("POST", "/logout")
+            | ("GET", "/register/{token}")
+            | (_, "/password/forgot")
+            | (_, "/register/reset")
+            | (_, "/register/trouble")
+            | ("GET", "/help")
+            | ("GET", "/healthz")
+            | ("GET", "/readyz")
+            | ("GET", "/metrics")
+            | ("GET", "/api/v1/openapi.json")
+    ) || template.starts_with("/static/")
+        || template.starts_with("/dev/")
+}
+
+fn signed_in(method: &str, template: &str) -> bool {
+    public(method, template)
+        || template == "/"
+        || [
+            "/account",
+            "/sessions",
+            "/admin",
+            "/api/",
+            "/verify/again",
+            "/terms",
+            "/verify/done",
+        ]
+        .iter()
+        .any(|p| template.starts_with(p))
+}
+
+/// People at every stage, each with what it may reach (written here, apart from the gate's
+/// own table, so a wrong entry there fails).
+async fn people(app: &TestApp) -> Vec<Person> {
+    let mut people = vec![Person {
+        who: "signed out",
+        browser: app.new_browser(),
+        may: public,
+    }];
+    let link = app.invite("rae@example.org", "Rae Moss").await;
+    let registering = app.new_browser();
+    registering.get_absolute(&link).await;
+    people.push(Person {
+        who: "registering",
+        browser: registering,
+        // The recovery's "verified, Continue" page also serves an imported account, whose
+        // recovery leads on to registration: it only links on to `/register`.
+        may: |m, t| public(m, t) || t == "/register" || t == "/password/forgot/verified",
+    });
+    let una = app
+        .active_user("una@example.org", "Una Park", PASSWORD)
+        .await;
+    una.post("/logout", &[]).await;
+    let email_factor = app.new_browser();
+    email_factor.sign_in("una@example.org", PASSWORD).await;
+    people.push(Person {
+        who: "email second factor",
+        browser: email_factor,
+        may: |m, t| public(m, t) || t.starts_with("/verify/email"),
+    });
+    let pia = app
+        .active_phone_user("pia@example.org", "Pia Lund", PASSWORD, "415 555 0161")
+        .await;
+    pia.post("/logout", &[]).await;
+    pia.sign_in("pia@example.org", PASSWORD).await;
+    people.push(Person {
+        who: "phone second factor",
+        browser: pia,
+        may: |m, t| public(m, t) || t.starts_with("/verify/phone"),
+    });
+    let recovering = app.new_browser();
+    recovering
+        .post("/password/forgot", &[("email", "una@example.org")])
+        .await;
+    people.push(Person {
+        who: "recovering",
+        browser: recovering,
+        may: |m, t| {
+            public(m, t)
+                || matches!(
+                    t,
+                    "/password/forgot/code" | "/password/forgot/resend" | "/password/forgot/check"
+                )
+        },
+    });
+    app.clock.advance(61);
+    let reset = app.new_browser();
+    reset
+        .post("/password/forgot", &[("email", "una@example.org")])
+        .await;
+    let code = app.latest_code("una@example.org").await;
+    reset
+        .post("/password/forgot/check", &[("code", &code)])
+        .await;
+    people.push(Person {
+        who: "password reset",
+        browser: reset,
+        may: |m, t| public(m, t) || t == "/password/new" || t == "/password/forgot/verified",
+    });
+    let phone_recovery = app.new_browser();
+    phone_recovery
+        .post("/password/forgot", &[("email", "pia@example.org")])
+        .await;
+    let code = app.latest_code("pia@example.org").await;
+    let page = phone_recovery
+        .post("/password/forgot/check", &[("code", &code)])
+        .await;
+    assert!(
+        page.url.ends_with("/password/forgot/verified"),
+        "{}",
+        page.url
+    );
+    people.push(Person {
+        who: "recovery phone step",
+        browser: phone_recovery,
+        may: |m, t| {
+            public(m, t) || t.starts_with("/verify/phone") || t == "/password/forgot/verified"
+        },
+    });
+    // Terms: a new version, accepted by the signed-in person below, pending for another.
+    let pending = app
+        .active_user("ted@example.org", "Ted Pend", PASSWORD)
+        .await;
+    app.app
+        .store
+        .publish_terms(
+            "Terms of Use",
+            "Version two.",
+            None,
+            app.clock_now(),
+            AuditEvent::new("terms-published", "test", "test"),
+        )
+        .await
+        .unwrap();
+    people.push(Person {
+        who: "terms pending",
+        browser: pending,
+        may: |m, t| public(m, t) || t == "/terms" || t == "/verify/done",
+    });
+    let user = app
+        .active_user("sue@example.org", "Sue Ing", PASSWORD)
+        .await;
+    user.post("/terms", &[("agree", "yes"), ("version", "2")])
+        .await;
+    people.push(Person {
+        who: "signed in",
+        browser: user,
+        may: signed_in,
+    });
+    people
+}
+
+/// Plausible fields for a form, so that a route the gate let through would act.
+fn fields(template: &str) -> Vec<(&'static str, &'static str)> {
+    match template {
+        "/verify/phone/send" | "/account/phone/send" => vec![
+            ("country_code", "+1"),
+            ("phone", ATTACKER),
+            ("action", "sms"),
+        ],
+        "/register" => vec![
+            ("display_name", "Mallory"),
+            ("password", "an attacker's passphrase"),
+            ("password_confirmation", "an attacker's passphrase"),
+            ("mfa_method", "phone"),
+        ],
+        "/password/new" => vec![
+            ("password", "an attacker's passphrase"),
+            ("password_confirmation", "an attacker's passphrase"),
+        ],
+        "/terms" => vec![("agree", "yes"), ("version", "2")],
+        "/account/email/send" => vec![("email", "mallory@example.net"), ("password", PASSWORD)],
+        _ => vec![
+            ("code", "123456"),
+            ("email", "mallory@example.net"),
+            ("display_name", "Mallory"),
+            ("name", "Mallory Org"),
+        ],
+    }
+}
+
+fn concrete(template: &str) -> String {
+    template
+        .replace("{token}", "not-a-token")
+        .replace("{reference}", "0011223344556677")
+        .replace("{id}/{action}", "1/disable")
+        .replace("{id}", "1")
+}
+
+/// ASVS 8.2.1 / 8.2.2 and issue 11's walk: every person at every stage against every route
+/// the router declares (read from its sources). A route the stage may not use is refused (a
+/// redirect to where the person belongs, or 401/403), and changes nothing at all.
+async fn every_stage_reaches_only_its_own_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let people = people(&app).await;
+    let tables = Tables::connect(&app.db.url).await;
+    let routes = declared_routes();
+    assert!(routes.len() > 60, "{routes:?}");
+    for (template, methods) in &routes {
+        for method in methods {
+            assert!(
+                tessera::web::access_of(&method.parse().unwrap(), template).is_some(),
+                "{method} {template} is missing from web::gate::ROUTES (the gate refuses it)"
+            );
+        }
+    }
+    let mut refused = 0;
+    for (template, methods) in &routes {
+        // The provider's webhooks answer to their signature, never a session (phone.rs).
+        if template.starts_with("/twilio/") {
+            continue;
+        }
+        for method in methods {
+            for person in &people {
+                if (person.may)(method, template) {
+                    continue;
+                }
+                let before = tables.snapshot().await;
+                let csrf = person.browser.csrf().await;
+                let http = person.browser.not_following_redirects();
+                let url = format!("{}{}", app.url, concrete(template));
+                let request = match *method {
+                    "GET" => http.get(&url),
+                    "POST" if template.starts_with("/api/") => http
+                        .post(&url)
+                        .header("x-csrf-token", &csrf)
+                        .json(&json!({"email": "mallory@example.net", "display_name": "Mallory", "name": "M"})),
+                    "POST" => {
+                        let mut form = fields(template);
+                        form.push(("csrf_token", csrf.as_str()));
+                        http.post(&url).form(&form)
+                    }
+                    "PUT" => http
+                        .put(&url)
+                        .header("x-csrf-token", &csrf)
+                        .json(&json!({"role": "system-admin", "email": true, "phone": true})),
+                    "DELETE" => http.delete(&url).header("x-csrf-token", &csrf),
+                    other => panic!("method {other}"),
+                };
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let location = response
+                    .headers()
+                    .get("location")
+                    .map(|l| l.to_str().unwrap().to_string());
+                assert!(
+                    status == 303 || status == 401 || status == 403,
+                    "{} {method} {template}: refused, got {status} {location:?}",
+                    person.who
+                );
+                let changed = differences(&before, &tables.snapshot().await);
+                assert!(
+                    changed.is_empty(),
+                    "{} {method} {template} changed: {changed:#?}",
+                    person.who
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 400, "walked {refused} refusals");
+    // And nothing reached the phone provider for anyone.
+    let texts_to_attacker = app
+        .twilio()
+        .messages()
+        .iter()
+        .filter(|m| m.to == ATTACKER_E164)
+        .count();
+    assert_eq!(texts_to_attacker, 0);
+    let _ = sms_code;
+}
