@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::config::Config;
 use crate::domain::account::Role;
-use crate::flows::human_time;
 use crate::flows::invitation::{self, InvitationRequest};
+use crate::flows::{self, human_time};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -154,7 +154,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         } else {
             // Codes and links on a page others could reach: printed here only.
             println!(
-                "Development outbox for {messages}: printed here only (its page exists only on a loopback address)"
+                "Development outbox for {messages}: printed here only (its page exists only in development, when the public URL is an http loopback address and no proxy is trusted)"
+            );
+            tracing::warn!(
+                messages,
+                "in production these messages are not delivered: configure them, or turn the factor off for every organization"
             );
         }
     }
@@ -166,6 +170,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app.config.listen,
         app.config.public_url()
     );
+    let calibrating = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = flows::sign_in::calibrate_timing(&calibrating).await {
+            tracing::warn!(error = %e, "imported hashes not timed; their first check may be slower");
+        }
+    });
     let router = crate::web::router(app.clone());
     crate::web::serve(listener, router, shutdown_signal()).await?;
     app.store.close().await;

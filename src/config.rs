@@ -184,10 +184,30 @@ impl Config {
         }
     }
 
-    /// The development outbox page exists only while some messages go to the outbox (no SMTP
-    /// server, or no Twilio account) and the server listens on a loopback address.
+    /// The development outbox page (codes in plain sight) exists only in development: some
+    /// messages go to the outbox (no SMTP server, or no Twilio account), and nobody but this
+    /// machine can reach the portal: it listens on a loopback address, its public URL is a
+    /// plain-http loopback one, and no reverse proxy is trusted. A loopback listener behind a
+    /// proxy is the documented production set-up, so loopback alone is not enough (issue 11,
+    /// finding 8).
     pub fn dev_outbox_page(&self) -> bool {
-        self.outbox_messages().is_some() && self.listen.ip().is_loopback()
+        self.outbox_messages().is_some()
+            && self.listen.ip().is_loopback()
+            && self.public_url_is_loopback()
+            && self.trusted_proxy_entries().next().is_none()
+    }
+
+    fn public_url_is_loopback(&self) -> bool {
+        let Ok(url) = url::Url::parse(&self.public_url()) else {
+            return false;
+        };
+        url.scheme() == "http"
+            && match url.host() {
+                Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            }
     }
 }
 
@@ -309,6 +329,33 @@ mod tests {
             for (smtp, twilio) in [(false, false), (true, false), (false, true), (true, true)] {
                 assert!(!on(listen, smtp, twilio).dev_outbox_page(), "{listen}");
             }
+        }
+    }
+
+    /// Issue 11, finding 8: SMTP configured, Twilio not, on the documented loopback listener
+    /// behind a reverse proxy: the page showed every text's code to the world.
+    #[test]
+    fn behind_a_proxy_or_on_a_public_url_there_is_no_outbox_page() {
+        let production = |public_url: Option<&str>, proxies: &str| Config {
+            listen: "127.0.0.1:8080".parse().unwrap(),
+            public_url: public_url.map(str::to_string),
+            smtp_url: Some("smtp://mail.example.org".into()),
+            trusted_proxies: proxies.into(),
+            ..Config::default()
+        };
+        assert!(production(None, "").dev_outbox_page(), "development");
+        assert!(production(Some("http://localhost:8080"), "").dev_outbox_page());
+        for (url, proxies) in [
+            (Some("https://portal.example.org"), ""),
+            (Some("http://portal.example.org"), ""),
+            (Some("https://localhost:8443"), ""),
+            (None, "127.0.0.1"),
+            (Some("http://127.0.0.1:8080"), "127.0.0.1"),
+        ] {
+            assert!(
+                !production(url, proxies).dev_outbox_page(),
+                "{url:?} {proxies:?}"
+            );
         }
     }
 

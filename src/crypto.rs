@@ -3,7 +3,8 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use std::sync::Mutex;
 
@@ -164,6 +165,10 @@ pub struct PasswordHasher {
     queue_limit: usize,
     /// Verified when the account is unknown, so the answer takes as long as for a known one.
     dummy_hash: Arc<str>,
+    /// The longest an imported (bcrypt, PBKDF2) hash has taken to check, in microseconds:
+    /// every check lasts at least this long, so the time of a wrong password does not tell an
+    /// imported account from any other (issue 11, finding 10; ASVS 6.3.8 level 3).
+    slowest_imported_us: Arc<AtomicU64>,
 }
 
 /// NIST SP 800-63B-4 3.1.1.2: a password is NFKC-normalised before it is hashed, so the same
@@ -246,6 +251,7 @@ impl PasswordHasher {
             waiting: Arc::new(AtomicUsize::new(0)),
             queue_limit: 64 * concurrency,
             dummy_hash: dummy.into(),
+            slowest_imported_us: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -288,6 +294,33 @@ impl PasswordHasher {
     /// any parameters, or an imported bcrypt or PBKDF2 hash). With no stored hash (unknown
     /// account, or no password yet) it still does the same work and answers false.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+        let started = Instant::now();
+        let imported = stored.is_some_and(|h| !h.starts_with("$argon2"));
+        let matched = self.compare(password, stored).await?;
+        // Waiting, not working: the sleep holds no permit and no core.
+        let elapsed = started.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+        let slowest = if imported {
+            self.slowest_imported_us
+                .fetch_max(elapsed, Ordering::Relaxed)
+                .max(elapsed)
+        } else {
+            self.slowest_imported_us.load(Ordering::Relaxed)
+        };
+        if slowest > elapsed {
+            tokio::time::sleep(Duration::from_micros(slowest - elapsed)).await;
+        }
+        Ok(matched)
+    }
+
+    /// Learns how long an imported hash takes to check (at start-up, from a sample of the
+    /// stored ones), so that even the first sign-in of an imported account is not the slower.
+    pub async fn calibrate(&self, imported_hash: &str) -> Result<(), HashError> {
+        self.verify("calibration: not anyone's password", Some(imported_hash))
+            .await
+            .map(|_| ())
+    }
+
+    async fn compare(&self, password: &str, stored: Option<&str>) -> Result<bool, HashError> {
         let (typed, normal) = (password.to_string(), normalized(password));
         let (hash, real) = match stored {
             Some(h) => (h.to_string(), true),

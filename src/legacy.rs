@@ -149,6 +149,18 @@ pub fn verify(password: &str, stored: &str) -> Result<bool, LegacyHashProblem> {
     }
 }
 
+/// The part of a stored hash that decides how long checking it takes (scheme and cost, not
+/// salt or digest): bcrypt's `$2b$12$`, PBKDF2's `$pbkdf2-sha256$i=600000,l=32$`, Django's
+/// `pbkdf2_sha256$600000$`. Hashes of one class take about as long to check.
+pub fn cost_class(stored: &str) -> &str {
+    let fields: Vec<usize> = stored.match_indices('$').map(|(i, _)| i).collect();
+    let keep = if is_bcrypt_shape(stored) { 1 } else { 2 };
+    match fields.len().checked_sub(keep) {
+        Some(at) if at < fields.len() => &stored[..=fields[at]],
+        _ => stored,
+    }
+}
+
 /// True only for hashes made with the portal's own Argon2id parameters; anything else is
 /// re-hashed at the next successful sign-in.
 pub fn is_current(stored: &str) -> bool {
@@ -297,6 +309,21 @@ fn parse_argon2(stored: &str) -> Result<PasswordHash, LegacyHashProblem> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn hashes_of_one_cost_class_share_their_scheme_and_cost() {
+        let bcrypt = bcrypt::hash("a password", 4).unwrap();
+        assert_eq!(cost_class(&bcrypt), "$2b$04$");
+        assert_eq!(
+            cost_class("$pbkdf2-sha256$i=600000,l=32$c2FsdA$aGFzaA"),
+            "$pbkdf2-sha256$i=600000,l=32$"
+        );
+        assert_eq!(
+            cost_class("pbkdf2_sha256$600000$salt$aGFzaA=="),
+            "pbkdf2_sha256$600000$"
+        );
+    }
+
     use super::*;
     use argon2::password_hash::PasswordHasher as _;
     use base64::engine::general_purpose::{STANDARD as PADDED, STANDARD_NO_PAD};

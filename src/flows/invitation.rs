@@ -38,7 +38,11 @@ pub enum InvitationProblem {
         "There is no organization named {0:?}. Create it first with `tessera admin create-org --name NAME`."
     )]
     UnknownOrganization(String),
-    #[error("An account with this email address has already registered.")]
+    /// Registered, or an account of another organization: one answer for both, which
+    /// changes nothing.
+    #[error(
+        "An account with this email address already exists. If it should belong to this organization, ask a system administrator."
+    )]
     AlreadyRegistered,
     #[error(
         "The registration email could not be sent ({0}); nothing was created. Check the mail settings and try again."
@@ -55,7 +59,8 @@ impl From<StoreError> for InvitationProblem {
 }
 
 /// Creates the invited account and emails its registration link. Inviting an address that
-/// is invited but not yet registered sends a new link, and the old one stops working.
+/// is invited to the same organization but not yet registered sends a new link, and the old
+/// one stops working; any other existing account is refused, and nothing about it changes.
 pub async fn invite(
     app: &App,
     request: InvitationRequest,
@@ -80,7 +85,11 @@ pub async fn invite(
     let event = |name| AuditEvent::new(name, actor, mask::email(email.as_str()));
 
     let account_id = match app.store.account_by_email(&email).await? {
-        Some((account, _)) if account.status == AccountStatus::Invited => {
+        // Only an invitation of the same organization is sent again: an administrator of
+        // one organization can neither void nor resend another's (issue 11, finding 6).
+        Some((account, _))
+            if account.status == AccountStatus::Invited && account.org_id == org_id =>
+        {
             let expires_at = send_fresh_link(app, &account, actor, LinkEmail::Invitation).await?;
             return Ok(Invited {
                 account_id: account.id,

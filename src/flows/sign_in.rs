@@ -173,6 +173,19 @@ pub async fn factor_to_verify(
         .then_some(method))
 }
 
+/// Teaches the hasher how long the current portal users' imported hashes take to check (one
+/// of each cost class in a sample), so that from the first sign-in on, a wrong password for
+/// any account takes as long as for an imported one (issue 11, finding 10).
+pub async fn calibrate_timing(app: &App) -> Result<(), Internal> {
+    let mut seen = std::collections::BTreeSet::new();
+    for hash in app.store.imported_hash_sample(2_000).await? {
+        if seen.insert(crate::legacy::cost_class(&hash).to_string()) {
+            app.hasher.calibrate(&hash).await?;
+        }
+    }
+    Ok(())
+}
+
 /// OWASP Password Storage: a hash made with other parameters or another algorithm (an
 /// imported bcrypt or PBKDF2 hash, older Argon2 settings) is replaced at the first sign-in
 /// that proves the password. A failure here is logged; the sign-in goes on.

@@ -286,6 +286,22 @@ impl Store {
         Ok(())
     }
 
+    /// Up to `limit` stored hashes of current portal users not yet signed in (their older
+    /// system's bcrypt or PBKDF2 hashes), newest first: a sample for timing calibration.
+    pub async fn imported_hash_sample(&self, limit: i64) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT password_hash FROM accounts
+             WHERE status = 'imported' AND password_hash IS NOT NULL AND password_hash NOT LIKE '$argon2%'
+             ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get("password_hash")?))
+            .collect()
+    }
+
     pub async fn has_system_admin(&self) -> StoreResult<bool> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1")
             .bind(Role::SystemAdmin.as_str())

@@ -16,7 +16,10 @@ on_both_backends!(
     finding_1_a_password_alone_cannot_register_the_attackers_phone,
     finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgot_your_password,
     finding_5_a_phone_user_cannot_pass_with_the_email_code,
+    finding_6_an_organization_administrator_cannot_touch_another_organizations_invitation,
     finding_7_new_terms_close_every_signed_in_route_until_accepted,
+    finding_8_behind_a_proxy_there_is_no_outbox_page,
+    finding_10_a_wrong_password_takes_as_long_for_an_imported_account,
     every_stage_reaches_only_its_own_routes,
 );
 
@@ -254,6 +257,138 @@ async fn finding_7_new_terms_close_every_signed_in_route_until_accepted(backend:
         .post("/terms", &[("agree", "yes"), ("version", "2")])
         .await;
     assert!(admin.get("/account").await.url.ends_with("/account"));
+}
+
+/// Finding 6 (medium): organization A's administrator "invited" an address of organization
+/// B, which voided B's person's link and emailed them a new one. ASVS 8.2.2 / 8.3.1: nothing
+/// of B changes, and B's invited and registered people get the same answer.
+async fn finding_6_an_organization_administrator_cannot_touch_another_organizations_invitation(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let alpha = crate::admin::org_admin(&app, "Alpha Clinic", "boss@alpha.example.org").await;
+    let beta = crate::admin::org_admin(&app, "Beta Clinic", "boss@beta.example.org").await;
+    beta.post(
+        "/admin/users",
+        &[
+            ("display_name", "Bea Beta"),
+            ("email", "bea@beta.example.org"),
+        ],
+    )
+    .await;
+    let link = app.mail.message_to("bea@beta.example.org", 0).await.link();
+    let before = crate::snapshot::snapshot(&app.db.url).await;
+    let mut answers = Vec::new();
+    for email in ["bea@beta.example.org", "boss@beta.example.org"] {
+        let page = alpha
+            .post(
+                "/admin/users",
+                &[("display_name", "Mallory"), ("email", email)],
+            )
+            .await;
+        assert!(!page.has("Invitation sent"), "{}", page.body);
+        assert!(page.has("already exists"), "{}", page.body);
+        answers.push((page.status, page.body_without_csrf().replace(email, "X")));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "invited and registered answer alike"
+    );
+    let changed = differences(&before, &crate::snapshot::snapshot(&app.db.url).await);
+    assert!(changed.is_empty(), "nothing of Beta changed: {changed:#?}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mail.messages_to("bea@beta.example.org").await.len(),
+        1,
+        "no new link was emailed"
+    );
+    // Bea's link still works.
+    let bea = app.new_browser();
+    assert!(bea.get_absolute(&link).await.url.ends_with("/register"));
+}
+
+fn twilio_unset_behind_a_proxy(config: &mut tessera::config::Config) {
+    config.trusted_proxies = "127.0.0.1".into();
+}
+
+/// Finding 8 (medium): SMTP configured, Twilio not, the documented loopback listener behind a
+/// proxy: `/dev/outbox` showed every text's code to anyone. ASVS 13.4.2 (no debug features
+/// in production).
+async fn finding_8_behind_a_proxy_there_is_no_outbox_page(backend: Backend) {
+    for public_url in [None, Some("https://portal.example.org".to_string())] {
+        let app = crate::helpers::spawn_app_with(
+            backend,
+            crate::helpers::Options {
+                twilio: false,
+                public_url,
+                configure: twilio_unset_behind_a_proxy,
+                ..crate::helpers::Options::default()
+            },
+        )
+        .await;
+        let page = Browser::forwarded_for(&app.url, "203.0.113.5")
+            .get("/dev/outbox")
+            .await;
+        assert_eq!(page.status, 404, "{}", page.body);
+        let press = Browser::forwarded_for(&app.url, "203.0.113.5")
+            .post_raw("/dev/press/anything", &[])
+            .await;
+        assert!(
+            press.status == 404 || press.status == 403,
+            "{}",
+            press.status
+        );
+    }
+}
+
+/// Finding 10 (low): a wrong password took 66 ms for an imported account (PBKDF2, 600,000
+/// rounds) and 22-25 ms for any other, telling current portal users apart. ASVS 6.3.8 (level
+/// 3, kept for PHI): every check lasts as long as the slowest imported one, learned at
+/// start-up (`flows::sign_in::calibrate_timing`).
+async fn finding_10_a_wrong_password_takes_as_long_for_an_imported_account(backend: Backend) {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    let app = spawn_app(backend).await;
+    let salt = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"the old password", salt, 600_000, &mut out);
+    let hash = format!(
+        "$pbkdf2-sha256$i=600000,l=32${}${}",
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(out)
+    );
+    let csv = format!("email,display_name,password_hash\nimp@example.org,Imp Orted,\"{hash}\"\n");
+    tessera::flows::import::import_users(&app.app, std::io::Cursor::new(csv), "test", |_, _| {})
+        .await
+        .unwrap();
+    app.active_user("reg@example.org", "Reg Ular", PASSWORD)
+        .await;
+    tessera::flows::sign_in::calibrate_timing(&app.app)
+        .await
+        .unwrap();
+    let browser = app.new_browser();
+    let median = |times: &mut Vec<std::time::Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    let mut timed = Vec::new();
+    for email in ["imp@example.org", "reg@example.org", "nobody@example.org"] {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let page = browser.sign_in(email, "a wrong password guess").await;
+            times.push(started.elapsed());
+            assert_eq!(page.status, 401);
+        }
+        timed.push((email, median(&mut times)));
+    }
+    let imported = timed[0].1;
+    for (email, time) in &timed[1..] {
+        assert!(
+            time.as_secs_f64() >= 0.8 * imported.as_secs_f64(),
+            "{email}: {time:?} against {imported:?} for the imported account"
+        );
+    }
 }
 
 /// A person at one stage of a journey, and the routes that stage may use.
