@@ -59,7 +59,7 @@ impl Store {
         .await?
         .rows_affected();
         if inserted == 1 {
-            append(&mut tx, now, &audit.with("version", version)).await?;
+            append(&mut tx, &self.chain, now, &audit.with("version", version)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -101,7 +101,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("version")?;
-        append(&mut tx, now, &audit.with("version", version)).await?;
+        append(&mut tx, &self.chain, now, &audit.with("version", version)).await?;
         tx.commit().await?;
         Ok(version)
     }

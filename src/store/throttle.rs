@@ -80,6 +80,7 @@ impl Store {
         let locked = after.locked_at(now);
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit.clone().with("failures", after.failures),
         )
@@ -90,7 +91,7 @@ impl Store {
                 ..audit
             }
             .with("locked_until", until);
-            append(&mut tx, now, &lock).await?;
+            append(&mut tx, &self.chain, now, &lock).await?;
         }
         tx.commit().await?;
         Ok(after)
