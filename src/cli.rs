@@ -405,10 +405,10 @@ async fn list_users(
         ),
         None => None,
     };
-    if let Some(s) = &status {
-        if crate::domain::account::AccountStatus::parse(s).is_none() {
-            anyhow::bail!("--status must be invited, registering, active or imported");
-        }
+    if let Some(s) = &status
+        && crate::domain::account::AccountStatus::parse(s).is_none()
+    {
+        anyhow::bail!("--status must be invited, registering, active or imported");
     }
     println!("id\temail\tname\torganization\trole\tstatus\tmethod\tlast sign-in");
     let mut page = 0;

@@ -529,10 +529,10 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
         if line.starts_with("Development outbox") {
             outbox = Some(line.clone());
         }
-        if let Some(start) = line.find("http://") {
-            if line.contains("/register/") {
-                link = Some(line[start..].trim().to_string());
-            }
+        if let Some(start) = line.find("http://")
+            && line.contains("/register/")
+        {
+            link = Some(line[start..].trim().to_string());
         }
         if line.contains("Tessera is listening") {
             break;
