@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::audit::ChainKey;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::{Keys, PasswordHasher};
@@ -35,7 +36,9 @@ impl App {
         crate::crypto::install_tls_provider();
         let keys = load_keys(&config)?;
         let sealer = crate::sealing::Sealer::new(config.encryption_keys.as_deref(), &keys)?;
-        let store = Store::open(&config.database_url).await?;
+        let store = Store::open(&config.database_url, ChainKey::derive(&keys)).await?;
+        // Part of the upgrade, after the SQL migrations: SQL cannot compute the keyed hashes.
+        store.seal_legacy_audit_chain(clock.now()).await?;
         let mailer = match &config.smtp_url {
             Some(url) => Mailer::new(MailTransport::Smtp(SmtpMailer::new(
                 url,

@@ -1,10 +1,15 @@
-//! The audit trail: every security event, appended to a hash chain. Each entry's hash
-//! covers its content and the hash before it, so `tessera audit verify` finds any entry
-//! that was altered, removed or inserted.
+//! The audit trail: every security event, appended to a hash chain. Each entry's hash is an
+//! HMAC under a key kept outside the database, covering its content and the hash before it,
+//! so `tessera audit verify` finds any entry that was altered, removed or inserted, even by
+//! someone who could write the database and recompute plain hashes. Entries cut from the end
+//! are found against a head recorded earlier outside the database (`--expect-head`), such as
+//! the one the server writes to its log.
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::crypto::{Keys, Purpose};
 use crate::domain::UnixTime;
 
 /// Every event the code records: the audit viewer's filter offers these, and a name outside
@@ -21,6 +26,7 @@ pub const EVENTS: &[&str] = &[
     "accounts-invited-in-bulk",
     "api-token-issued",
     "api-token-revoked",
+    "audit-chain-sealed",
     "call-ended",
     "call-key-pressed",
     "call-key-refused",
@@ -114,8 +120,60 @@ pub struct AuditRecord {
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// SHA-256 over an unambiguous encoding (a JSON array) of the entry and the hash before it.
-pub fn chain_hash(
+/// The key entries are sealed with: HMAC-SHA-256 under a key derived from the server's secret
+/// key, which is kept outside the database. Someone who can write the database but does not
+/// hold the key can change an entry but cannot compute the hashes that would hide it.
+#[derive(Clone)]
+pub struct ChainKey {
+    key: [u8; 32],
+}
+
+impl ChainKey {
+    pub fn derive(keys: &Keys) -> Self {
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&keys.hash(Purpose::AuditChain, b"audit-chain")[..32]);
+        Self { key }
+    }
+
+    /// HMAC-SHA-256 over an unambiguous encoding (a JSON array) of the entry and the hash
+    /// before it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn hash(
+        &self,
+        prev_hash: &str,
+        seq: i64,
+        at: UnixTime,
+        event: &str,
+        actor: &str,
+        subject: &str,
+        detail: &str,
+    ) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(encode(prev_hash, seq, at, event, actor, subject, detail).as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    pub fn hash_record(&self, r: &AuditRecord) -> String {
+        self.hash(
+            &r.prev_hash,
+            r.seq,
+            r.at,
+            &r.event,
+            &r.actor,
+            &r.subject,
+            &r.detail,
+        )
+    }
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChainKey(<redacted>)")
+    }
+}
+
+fn encode(
     prev_hash: &str,
     seq: i64,
     at: UnixTime,
@@ -124,18 +182,69 @@ pub fn chain_hash(
     subject: &str,
     detail: &str,
 ) -> String {
-    let encoded = json!([prev_hash, seq, at, event, actor, subject, detail]).to_string();
+    json!([prev_hash, seq, at, event, actor, subject, detail]).to_string()
+}
+
+/// How entries were hashed before they were keyed (plain SHA-256, which anyone can recompute).
+/// Used only to check an older database's chain once, before it is sealed under the key
+/// (`Store::seal_legacy_audit_chain`).
+pub fn legacy_hash(r: &AuditRecord) -> String {
+    let encoded = encode(
+        &r.prev_hash,
+        r.seq,
+        r.at,
+        &r.event,
+        &r.actor,
+        &r.subject,
+        &r.detail,
+    );
     hex::encode(Sha256::digest(encoded.as_bytes()))
+}
+
+/// The chain's last entry, as `SEQ:HASH`: what the server writes to its log and `tessera audit
+/// verify` prints, for an operator to keep outside the database and check later
+/// (`--expect-head`). The hash is keyed, so only the server can make a head that matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for ChainHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for ChainHead {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("{text:?} is not a head: expected SEQ:HASH, as verify prints it");
+        let (seq, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+        let seq = seq.parse().map_err(|_| bad())?;
+        let hash = hash.to_ascii_lowercase();
+        if seq < 0 || hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Self { seq, hash })
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChainProblem {
-    /// The entry's own hash does not match its content.
+    /// The entry's own hash does not match its content (under the server's key).
     Altered { seq: i64 },
     /// The entry does not follow the one before it (one removed, inserted or reordered).
     Broken { seq: i64 },
     /// The chain's head records more entries than there are.
     Truncated { expected_last: i64, found_last: i64 },
+    /// The head row's hash is not the last entry's.
+    HeadMismatch { seq: i64 },
+    /// A head recorded earlier (`--expect-head`) is past the chain's end.
+    RecordedHeadMissing { seq: i64, found_last: i64 },
+    /// The entry a head recorded earlier names has another hash now.
+    RecordedHeadDiffers { seq: i64 },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -143,7 +252,7 @@ impl std::fmt::Display for ChainProblem {
         match self {
             Self::Altered { seq } => write!(
                 f,
-                "entry {seq} was altered: its hash does not match its content"
+                "entry {seq} was altered: its hash does not match its content under the server's key"
             ),
             Self::Broken { seq } => write!(
                 f,
@@ -156,41 +265,97 @@ impl std::fmt::Display for ChainProblem {
                 f,
                 "entries after {found_last} were removed (the chain's head records {expected_last})"
             ),
+            Self::HeadMismatch { seq } => {
+                write!(f, "the chain's head does not match its last entry, {seq}")
+            }
+            Self::RecordedHeadMissing { seq, found_last } => write!(
+                f,
+                "entry {seq}, recorded earlier as the head, is missing: the log ends at entry {found_last}, so later entries were removed"
+            ),
+            Self::RecordedHeadDiffers { seq } => write!(
+                f,
+                "entry {seq} does not have the hash recorded earlier as the head: the entries up to it were rewritten or re-sealed"
+            ),
         }
     }
 }
 
-/// Checks the entries in order of `seq`, against the head's last sequence number.
-pub fn verify_chain(records: &[AuditRecord], head_seq: i64) -> Result<usize, ChainProblem> {
-    let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
-    for r in records {
-        if r.seq != expected_seq || r.prev_hash != prev {
+/// Checks entries one at a time, in order of `seq`, so a long log is read in pages.
+pub struct ChainVerifier<'a> {
+    key: &'a ChainKey,
+    expect: Option<&'a ChainHead>,
+    prev: String,
+    next_seq: i64,
+}
+
+impl<'a> ChainVerifier<'a> {
+    /// `expect`: a head recorded earlier, whose entry must still be there with that hash.
+    pub fn new(key: &'a ChainKey, expect: Option<&'a ChainHead>) -> Self {
+        Self {
+            key,
+            expect,
+            prev: GENESIS.to_string(),
+            next_seq: 1,
+        }
+    }
+
+    pub fn check(&mut self, r: &AuditRecord) -> Result<(), ChainProblem> {
+        if r.seq != self.next_seq || r.prev_hash != self.prev {
             return Err(ChainProblem::Broken { seq: r.seq });
         }
-        let computed = chain_hash(
-            &r.prev_hash,
-            r.seq,
-            r.at,
-            &r.event,
-            &r.actor,
-            &r.subject,
-            &r.detail,
-        );
-        if computed != r.hash {
+        if self.key.hash_record(r) != r.hash {
             return Err(ChainProblem::Altered { seq: r.seq });
         }
-        prev = r.hash.clone();
-        expected_seq += 1;
+        if let Some(expect) = self.expect
+            && expect.seq == r.seq
+            && expect.hash != r.hash
+        {
+            return Err(ChainProblem::RecordedHeadDiffers { seq: r.seq });
+        }
+        self.prev.clone_from(&r.hash);
+        self.next_seq += 1;
+        Ok(())
     }
-    let found_last = expected_seq - 1;
-    if found_last != head_seq {
-        return Err(ChainProblem::Truncated {
-            expected_last: head_seq,
-            found_last,
-        });
+
+    /// After the last entry: the count of entries checked, if they end where `head` says.
+    pub fn finish(self, head: &ChainHead) -> Result<usize, ChainProblem> {
+        let found_last = self.next_seq - 1;
+        if found_last != head.seq {
+            return Err(ChainProblem::Truncated {
+                expected_last: head.seq,
+                found_last,
+            });
+        }
+        if self.prev != head.hash {
+            return Err(ChainProblem::HeadMismatch { seq: found_last });
+        }
+        if let Some(expect) = self.expect {
+            if expect.seq > found_last {
+                return Err(ChainProblem::RecordedHeadMissing {
+                    seq: expect.seq,
+                    found_last,
+                });
+            }
+            if expect.seq == 0 && expect.hash != GENESIS {
+                return Err(ChainProblem::RecordedHeadDiffers { seq: 0 });
+            }
+        }
+        usize::try_from(found_last).map_err(|_| ChainProblem::Broken { seq: found_last })
     }
-    Ok(records.len())
+}
+
+/// Checks a whole chain held in memory against its head (see `ChainVerifier`).
+pub fn verify_chain(
+    key: &ChainKey,
+    records: &[AuditRecord],
+    head: &ChainHead,
+    expect: Option<&ChainHead>,
+) -> Result<usize, ChainProblem> {
+    let mut verifier = ChainVerifier::new(key, expect);
+    for r in records {
+        verifier.check(r)?;
+    }
+    verifier.finish(head)
 }
 
 #[cfg(test)]
@@ -236,11 +401,15 @@ mod tests {
         );
     }
 
-    fn chain(n: i64) -> Vec<AuditRecord> {
+    fn key(byte: u8) -> ChainKey {
+        ChainKey::derive(&Keys::from_bytes(&[byte; 32]).unwrap())
+    }
+
+    fn chain(key: &ChainKey, n: i64) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|seq| {
-                let hash = chain_hash(
+                let hash = key.hash(
                     &prev,
                     seq,
                     100 + seq,
@@ -265,37 +434,132 @@ mod tests {
             .collect()
     }
 
+    fn head_of(records: &[AuditRecord]) -> ChainHead {
+        records.last().map_or_else(
+            || ChainHead {
+                seq: 0,
+                hash: GENESIS.into(),
+            },
+            |r| ChainHead {
+                seq: r.seq,
+                hash: r.hash.clone(),
+            },
+        )
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
-        assert_eq!(verify_chain(&chain(5), 5), Ok(5));
-        assert_eq!(verify_chain(&[], 0), Ok(0));
+        let k = key(1);
+        let records = chain(&k, 5);
+        assert_eq!(verify_chain(&k, &records, &head_of(&records), None), Ok(5));
+        assert_eq!(verify_chain(&k, &[], &head_of(&[]), None), Ok(0));
     }
 
     #[test]
     fn an_altered_entry_is_named() {
-        let mut records = chain(5);
+        let k = key(1);
+        let mut records = chain(&k, 5);
+        let head = head_of(&records);
         records[2].detail = "{\"ip\":\"forged\"}".into();
         assert_eq!(
-            verify_chain(&records, 5),
+            verify_chain(&k, &records, &head, None),
             Err(ChainProblem::Altered { seq: 3 })
+        );
+    }
+
+    /// ASVS 16.4.2: a chain sealed under another key (or rebuilt with plain SHA-256, as
+    /// entries were before they were keyed) fails at its first entry.
+    #[test]
+    fn a_chain_sealed_under_another_key_or_unkeyed_fails() {
+        let records = chain(&key(2), 3);
+        assert_eq!(
+            verify_chain(&key(1), &records, &head_of(&records), None),
+            Err(ChainProblem::Altered { seq: 1 })
+        );
+        let mut prev = GENESIS.to_string();
+        let unkeyed: Vec<_> = chain(&key(1), 3)
+            .into_iter()
+            .map(|mut r| {
+                r.prev_hash = prev.clone();
+                r.hash = legacy_hash(&r);
+                prev = r.hash.clone();
+                r
+            })
+            .collect();
+        assert_eq!(
+            verify_chain(&key(1), &unkeyed, &head_of(&unkeyed), None),
+            Err(ChainProblem::Altered { seq: 1 })
         );
     }
 
     #[test]
     fn a_removed_entry_breaks_the_chain_and_a_cut_tail_is_seen() {
-        let mut records = chain(5);
+        let k = key(1);
+        let mut records = chain(&k, 5);
+        let head = head_of(&records);
         records.remove(1);
         assert_eq!(
-            verify_chain(&records, 5),
+            verify_chain(&k, &records, &head, None),
             Err(ChainProblem::Broken { seq: 3 })
         );
-        let records = chain(5);
+        let records = chain(&k, 5);
         assert_eq!(
-            verify_chain(&records[..4], 5),
+            verify_chain(&k, &records[..4], &head, None),
             Err(ChainProblem::Truncated {
                 expected_last: 5,
                 found_last: 4
             })
         );
+        let mut moved = head.clone();
+        moved.hash = records[3].hash.clone();
+        assert_eq!(
+            verify_chain(&k, &records, &moved, None),
+            Err(ChainProblem::HeadMismatch { seq: 5 })
+        );
+    }
+
+    /// ASVS 16.4.3: a cut tail with the head row fixed is consistent in itself; only a head
+    /// recorded earlier shows it.
+    #[test]
+    fn a_recorded_head_catches_a_cut_tail_and_a_rewrite() {
+        let k = key(1);
+        let records = chain(&k, 5);
+        let recorded = head_of(&records);
+        let cut = &records[..3];
+        assert_eq!(verify_chain(&k, cut, &head_of(cut), None), Ok(3));
+        assert_eq!(
+            verify_chain(&k, cut, &head_of(cut), Some(&recorded)),
+            Err(ChainProblem::RecordedHeadMissing {
+                seq: 5,
+                found_last: 3
+            })
+        );
+        let earlier = head_of(&records[..2]);
+        assert_eq!(verify_chain(&k, &records, &recorded, Some(&earlier)), Ok(5));
+        let other = chain(&key(2), 2);
+        assert_eq!(
+            verify_chain(&k, &records, &recorded, Some(&head_of(&other))),
+            Err(ChainProblem::RecordedHeadDiffers { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn heads_read_back_as_printed() {
+        let head = head_of(&chain(&key(1), 2));
+        assert_eq!(head.to_string().parse::<ChainHead>(), Ok(head.clone()));
+        assert_eq!(
+            format!("0:{GENESIS}").parse::<ChainHead>().map(|h| h.seq),
+            Ok(0)
+        );
+        for bad in [
+            "",
+            "12",
+            "x:ab",
+            "-1:00",
+            "3:abc",
+            &format!("3:{}", "g".repeat(64)),
+        ] {
+            assert!(bad.parse::<ChainHead>().is_err(), "{bad}");
+        }
     }
 }

@@ -117,8 +117,14 @@ pub enum KeysCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the hash chain; names the first broken entry.
-    Verify,
+    /// Check the hash chain under the server's key; names the first broken entry and prints
+    /// the head (SEQ:HASH) to record outside the database.
+    Verify {
+        /// A head recorded earlier (printed by verify, or from the server's log): its entry
+        /// must still be in the chain with that hash, which finds entries cut from the end.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<crate::audit::ChainHead>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -131,7 +137,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(command) => admin(config, command).await,
-        Command::Audit(AuditCommand::Verify) => audit_verify(config).await,
+        Command::Audit(AuditCommand::Verify { expect_head }) => {
+            audit_verify(config, expect_head).await
+        }
         Command::Keys(KeysCommand::Rotate) => rotate_keys(config).await,
     }
 }
@@ -176,8 +184,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "imported hashes not timed; their first check may be slower");
         }
     });
+    let heads = tokio::spawn(crate::flows::audit_log::log_head_periodically(app.clone()));
     let router = crate::web::router(app.clone());
     crate::web::serve(listener, router, shutdown_signal()).await?;
+    heads.abort();
+    crate::flows::audit_log::log_head(&app).await;
     app.store.close().await;
     Ok(())
 }
@@ -315,13 +326,27 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     result
 }
 
-async fn audit_verify(config: Config) -> anyhow::Result<()> {
+async fn audit_verify(
+    config: Config,
+    expect: Option<crate::audit::ChainHead>,
+) -> anyhow::Result<()> {
     let app = App::build(config).await?;
-    let (records, head) = app.store.audit_chain().await?;
+    let verified = crate::flows::audit_log::verify_chain(&app, expect.as_ref()).await;
     app.store.close().await;
-    match crate::audit::verify_chain(&records, head) {
-        Ok(n) => {
-            println!("The audit log is intact: {n} entries, each linked to the one before.");
+    match verified? {
+        Ok(verified) => {
+            let head = verified.head;
+            println!(
+                "The audit log is intact: {} entries, each linked to the one before and sealed under the server's key.",
+                verified.entries
+            );
+            println!("Head: {head}");
+            if let Some(expect) = expect {
+                println!("The recorded head {expect} is still in the chain.");
+            }
+            println!(
+                "Keep the head outside the database; `tessera audit verify --expect-head {head}` later shows that the entries up to it are still there, unchanged."
+            );
             Ok(())
         }
         Err(problem) => Err(anyhow::anyhow!(
@@ -390,10 +415,10 @@ async fn list_users(
         ),
         None => None,
     };
-    if let Some(s) = &status {
-        if crate::domain::account::AccountStatus::parse(s).is_none() {
-            anyhow::bail!("--status must be invited, registering, active or imported");
-        }
+    if let Some(s) = &status
+        && crate::domain::account::AccountStatus::parse(s).is_none()
+    {
+        anyhow::bail!("--status must be invited, registering, active or imported");
     }
     println!("id\temail\tname\torganization\trole\tstatus\tmethod\tlast sign-in");
     let mut page = 0;

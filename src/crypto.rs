@@ -35,6 +35,8 @@ pub enum Purpose {
     Throttle,
     /// Derives the default key for encryption at rest.
     Encryption,
+    /// Derives the key that seals the audit chain (`audit::ChainKey`).
+    AuditChain,
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
             Self::Csrf => b"tessera/csrf",
             Self::Throttle => b"tessera/throttle",
             Self::Encryption => b"tessera/encryption",
+            Self::AuditChain => b"tessera/audit-chain",
         }
     }
 }

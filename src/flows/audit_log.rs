@@ -258,3 +258,73 @@ mod tests {
         assert!(EVENTS.windows(2).all(|w| w[0] < w[1]));
     }
 }
+
+/// Entries read at a time when the chain is verified.
+const VERIFY_PAGE: i64 = 1000;
+
+/// How often a running server writes the chain's head to its log, if it moved.
+pub const HEAD_LOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A chain that verified: how many entries, and its head (`SEQ:HASH`).
+#[derive(Debug)]
+pub struct VerifiedChain {
+    pub entries: usize,
+    pub head: audit::ChainHead,
+}
+
+/// Verifies the whole chain under the server's key, page by page, up to the head as it was
+/// when the check began (entries appended meanwhile wait for the next check). With `expect`,
+/// a head recorded earlier outside the database, its entry must still be there, unchanged:
+/// that finds entries cut from the end, and a chain rewritten by someone holding the key.
+pub async fn verify_chain(
+    app: &App,
+    expect: Option<&audit::ChainHead>,
+) -> Result<Result<VerifiedChain, audit::ChainProblem>, crate::store::StoreError> {
+    let key = audit::ChainKey::derive(&app.keys);
+    let head = app.store.audit_head().await?;
+    let mut verifier = audit::ChainVerifier::new(&key, expect);
+    let mut after = 0;
+    loop {
+        let page = app.store.audit_page(after, head.seq, VERIFY_PAGE).await?;
+        for record in &page {
+            if let Err(problem) = verifier.check(record) {
+                return Ok(Err(problem));
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == VERIFY_PAGE => after = last.seq,
+            _ => break,
+        }
+    }
+    Ok(verifier
+        .finish(&head)
+        .map(|entries| VerifiedChain { entries, head }))
+}
+
+/// Writes the chain's head to the server's log: a copy outside the database, which someone
+/// who can only write the database cannot change, for `tessera audit verify --expect-head`.
+pub async fn log_head(app: &App) -> Option<audit::ChainHead> {
+    match app.store.audit_head().await {
+        Ok(head) => {
+            tracing::info!(audit_head = %head, "audit chain head");
+            Some(head)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the audit chain head");
+            None
+        }
+    }
+}
+
+/// `log_head` at once, then every `HEAD_LOG_INTERVAL` when the head moved (one small query).
+pub async fn log_head_periodically(app: std::sync::Arc<App>) {
+    let mut logged = log_head(&app).await;
+    loop {
+        tokio::time::sleep(HEAD_LOG_INTERVAL).await;
+        match app.store.audit_head().await {
+            Ok(head) if logged.as_ref() != Some(&head) => logged = log_head(&app).await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the audit chain head"),
+        }
+    }
+}

@@ -71,7 +71,7 @@ impl Store {
             now,
             policy,
         };
-        let right = match try_code(&mut tx, attempt, matches, refused).await? {
+        let right = match try_code(&mut tx, &self.chain, attempt, matches, refused).await? {
             Ok(right) => right,
             Err((refusal, throttle)) => {
                 tx.commit().await?;
@@ -99,7 +99,7 @@ impl Store {
                 )
                 .await?;
                 super::throttle::clear_in(&mut tx, throttle_key).await?;
-                append(&mut tx, now, &done(0)).await?;
+                append(&mut tx, &self.chain, now, &done(0)).await?;
                 tx.commit().await?;
                 return Ok(SignedInOutcome::Done {
                     destination,
@@ -128,7 +128,7 @@ impl Store {
             _ => return Err(StoreError::Corrupt(format!("code purpose {purpose:?}"))),
         };
         let ended = end_others(&mut tx, account_id, keep, now).await?;
-        append(&mut tx, now, &done(ended)).await?;
+        append(&mut tx, &self.chain, now, &done(ended)).await?;
         tx.commit().await?;
         Ok(SignedInOutcome::Done {
             destination,
@@ -160,7 +160,7 @@ impl Store {
             return Ok(false);
         }
         let ended = end_others(&mut tx, account_id, keep, now).await?;
-        append(&mut tx, now, &audit(ended)).await?;
+        append(&mut tx, &self.chain, now, &audit(ended)).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -72,7 +72,13 @@ impl Store {
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
-        append(&mut tx, now, &audit.with("organization_id", id)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.with("organization_id", id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -97,7 +103,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let id = insert_invited(&mut tx, account, now).await?;
         insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
-        append(&mut tx, now, &audit.with("account_id", id)).await?;
+        append(&mut tx, &self.chain, now, &audit.with("account_id", id)).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -117,7 +123,13 @@ impl Store {
             insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
             ids.push(id);
         }
-        append(&mut tx, now, &audit.with("accounts", ids.len() as i64)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.with("accounts", ids.len() as i64),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }
@@ -135,7 +147,7 @@ impl Store {
             .bind(AccountStatus::Invited.as_str())
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -175,6 +187,7 @@ impl Store {
         insert_link(&mut tx, link_hash, account_id, purpose, now, expires_at).await?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit.with("older_links_voided", voided as i64),
         )
@@ -236,7 +249,7 @@ impl Store {
             times,
         )
         .await?;
-        append(&mut tx, now, &audit(&target)).await?;
+        append(&mut tx, &self.chain, now, &audit(&target)).await?;
         tx.commit().await?;
         Ok(Ok(target))
     }
@@ -281,7 +294,7 @@ impl Store {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -378,7 +391,7 @@ impl Store {
             .try_get("id")?,
             (None, None) => return Err(StoreError::NotFound),
         };
-        append(&mut tx, now, &audit(id)).await?;
+        append(&mut tx, &self.chain, now, &audit(id)).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -173,7 +173,7 @@ impl Store {
         if removed != 1 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -222,7 +222,7 @@ impl Store {
             .rows_affected();
             audit = audit.with("sessions_ended", ended as i64);
         }
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -246,7 +246,7 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -297,6 +297,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit.with("email", email).with("phone", phone),
         )
@@ -354,7 +355,13 @@ impl Store {
         if changed != 1 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, now, &audit.with("role", role.as_str())).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.with("role", role.as_str()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

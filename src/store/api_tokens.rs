@@ -78,7 +78,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
-        append(&mut tx, now, &audit.with("token_id", id)).await?;
+        append(&mut tx, &self.chain, now, &audit.with("token_id", id)).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -126,7 +126,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, now, &audit.with("token_id", id)).await?;
+        append(&mut tx, &self.chain, now, &audit.with("token_id", id)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,15 +1,18 @@
 //! Appending to and reading the hash-chained audit log.
 
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreResult};
-use crate::audit::{AuditEvent, AuditRecord, chain_hash};
+use crate::audit::{AuditEvent, AuditRecord, ChainHead, ChainKey};
 use crate::domain::UnixTime;
 
-/// Appends inside the caller's transaction. The head row is updated first: that takes the
-/// write lock, so concurrent appenders (on any node) queue and the chain never forks.
+/// Appends inside the caller's transaction, sealed under `chain`. The head row is updated
+/// first: that takes the write lock, so concurrent appenders (on any node) queue and the
+/// chain never forks.
 pub(super) async fn append(
     tx: &mut Transaction<'static, Any>,
+    chain: &ChainKey,
     now: UnixTime,
     event: &AuditEvent,
 ) -> StoreResult<()> {
@@ -19,7 +22,7 @@ pub(super) async fn append(
     let seq: i64 = row.try_get("seq")?;
     let prev_hash: String = row.try_get("hash")?;
     let detail = event.detail.to_string();
-    let hash = chain_hash(
+    let hash = chain.hash(
         &prev_hash,
         seq,
         now,
@@ -55,38 +58,44 @@ impl Store {
     /// Records an event that changes nothing else (a refused sign-in, a failed delivery).
     pub async fn record(&self, now: UnixTime, event: AuditEvent) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        append(&mut tx, now, &event).await?;
+        append(&mut tx, &self.chain, now, &event).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The whole chain in order, and the head's last sequence number.
-    pub async fn audit_chain(&self) -> StoreResult<(Vec<AuditRecord>, i64)> {
-        let head: i64 = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+    /// The chain's last entry, as the head row records it.
+    pub async fn audit_head(&self) -> StoreResult<ChainHead> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)
-            .await?
-            .try_get("seq")?;
+            .await?;
+        Ok(ChainHead {
+            seq: row.try_get("seq")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    /// Up to `limit` entries after `after`, up to and including `through`, in order: the chain
+    /// read page by page (bounded by a head read before, so entries appended meanwhile wait
+    /// for the next check).
+    pub async fn audit_page(
+        &self,
+        after: i64,
+        through: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
         let rows = sqlx::query(
-            "SELECT seq, at, event, actor, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+            "SELECT seq, at, event, actor, subject, detail, prev_hash, hash FROM audit_log
+             WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
         )
+        .bind(after)
+        .bind(through)
+        .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let records = rows
+        Ok(rows
             .iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    actor: r.try_get("actor")?,
-                    subject: r.try_get("subject")?,
-                    detail: r.try_get("detail")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok((records, head))
+            .map(audit_record)
+            .collect::<Result<Vec<_>, sqlx::Error>>()?)
     }
 
     /// The most recent entries, newest first (for tests and, later, the audit viewer).
@@ -112,4 +121,17 @@ impl Store {
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(Into::into)
     }
+}
+
+pub(super) fn audit_record(r: &AnyRow) -> Result<AuditRecord, sqlx::Error> {
+    Ok(AuditRecord {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        event: r.try_get("event")?,
+        actor: r.try_get("actor")?,
+        subject: r.try_get("subject")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
 }

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError, StoreResult, audit::append, sessions, throttle};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, ChainKey};
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::policy::Policy;
@@ -180,6 +180,7 @@ impl Store {
         .try_get("id")?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit
                 .with("expires_at", expires_at)
@@ -230,7 +231,7 @@ impl Store {
             .bind(session_hash)
             .execute(&mut *tx)
             .await?;
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -287,7 +288,11 @@ impl Store {
             now,
             policy,
         };
-        let claimed = match try_code(&mut tx, attempt, matches, |r| refused(account_id, r)).await? {
+        let claimed = match try_code(&mut tx, &self.chain, attempt, matches, |r| {
+            refused(account_id, r)
+        })
+        .await?
+        {
             Ok(claimed) => claimed,
             Err((refusal, throttle)) => {
                 tx.commit().await?;
@@ -320,6 +325,7 @@ impl Store {
         finish_second_factor(&mut tx, done, now, policy).await?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &verified(account_id).with("next", next.as_str()),
         )
@@ -378,6 +384,7 @@ impl Store {
         let destination: String = row.try_get("destination")?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit(account.unwrap_or_default(), &destination),
         )
@@ -410,7 +417,13 @@ impl Store {
             return Ok(false);
         };
         let destination: String = row.try_get("destination")?;
-        append(&mut tx, now, &audit(&destination).with("outcome", outcome)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit(&destination).with("outcome", outcome),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -490,7 +503,7 @@ impl Store {
             next: stage.after_code(true),
         };
         finish_second_factor(&mut tx, done, now, policy).await?;
-        append(&mut tx, now, &audit(account_id, &destination)).await?;
+        append(&mut tx, &self.chain, now, &audit(account_id, &destination)).await?;
         tx.commit().await?;
         Ok(Some((account_id, stage.after_code(true))))
     }
@@ -578,6 +591,7 @@ pub(super) struct RightCode {
 /// throttle, in `tx`: the caller commits either way.
 pub(super) async fn try_code(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    chain: &ChainKey,
     attempt: CodeAttempt<'_>,
     matches: impl FnOnce(&[u8]) -> bool,
     refused: impl FnOnce(CodeRefusal) -> AuditEvent,
@@ -605,7 +619,7 @@ pub(super) async fn try_code(
     .await?;
     let Some(claimed) = claimed.filter(|_| session_waits) else {
         let refusal = why_no_code(tx, session_hash, purpose, now, policy).await?;
-        append(tx, now, &refused(refusal)).await?;
+        append(tx, chain, now, &refused(refusal)).await?;
         return Ok(Err((refusal, Throttle::default())));
     };
     let code_id: i64 = claimed.try_get("id")?;
@@ -621,6 +635,7 @@ pub(super) async fn try_code(
         let throttle = throttle::count_failure(tx, throttle_key, now, policy).await?;
         append(
             tx,
+            chain,
             now,
             &refused(refusal).with("failures", throttle.failures),
         )

@@ -88,7 +88,13 @@ impl Store {
             written += chunk.len();
             progress(written);
         }
-        append(&mut tx, now, &audit.with("accounts", written as i64)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.with("accounts", written as i64),
+        )
+        .await?;
         tx.commit().await?;
         Ok(written)
     }

@@ -39,6 +39,8 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
 
+use crate::audit::ChainKey;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -76,6 +78,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals each audit entry; the key itself is never stored in the database.
+    chain: ChainKey,
 }
 
 impl std::fmt::Debug for Store {
@@ -87,8 +91,9 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Connects by URL (`sqlite://PATH` creates the file; `postgres://…`) and migrates.
-    pub async fn open(url: &str) -> anyhow::Result<Self> {
+    /// Connects by URL (`sqlite://PATH` creates the file; `postgres://…`) and migrates. Audit
+    /// entries are sealed under `chain`.
+    pub async fn open(url: &str, chain: ChainKey) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             // A missing file is created; WAL and a busy timeout let the CLI work beside the server.
@@ -120,7 +125,11 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            chain,
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -199,7 +199,7 @@ impl Store {
         if revoke(&mut tx, id_hash, now).await? == 0 {
             return Err(StoreError::NotFound);
         }
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -221,7 +221,7 @@ impl Store {
             revoke(&mut tx, previous, times.created_at).await?;
         }
         insert(&mut tx, id_hash, account_id, stage, times).await?;
-        append(&mut tx, times.created_at, &audit).await?;
+        append(&mut tx, &self.chain, times.created_at, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -251,7 +251,7 @@ impl Store {
             sign_in.times,
         )
         .await?;
-        append(&mut tx, now, &audit).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -329,6 +329,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
+            &self.chain,
             now,
             &audit
                 .with("other_sessions_ended", others as i64)
@@ -428,7 +429,13 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        append(&mut tx, now, &audit.with("sessions_ended", ended as i64)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.with("sessions_ended", ended as i64),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ended)
     }

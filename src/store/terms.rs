@@ -59,7 +59,7 @@ impl Store {
         .await?
         .rows_affected();
         if inserted == 1 {
-            append(&mut tx, now, &audit.with("version", version)).await?;
+            append(&mut tx, &self.chain, now, &audit.with("version", version)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -113,7 +113,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        append(&mut tx, now, &audit.with("version", version)).await?;
+        append(&mut tx, &self.chain, now, &audit.with("version", version)).await?;
         tx.commit().await?;
         Ok(version)
     }

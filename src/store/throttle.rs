@@ -178,14 +178,20 @@ impl Store {
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let failures = claims.iter().map(|c| c.number).max().unwrap_or(0);
-        append(&mut tx, now, &audit.clone().with("failures", failures)).await?;
+        append(
+            &mut tx,
+            &self.chain,
+            now,
+            &audit.clone().with("failures", failures),
+        )
+        .await?;
         if let Some(until) = claims.iter().filter_map(|c| c.locked_until).max() {
             let lock = AuditEvent {
                 event: "account-locked",
                 ..audit
             }
             .with("locked_until", until);
-            append(&mut tx, now, &lock).await?;
+            append(&mut tx, &self.chain, now, &lock).await?;
         }
         tx.commit().await?;
         Ok(())

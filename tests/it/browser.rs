@@ -98,13 +98,13 @@ async fn click(c: &Client, text: &str) {
 async fn wait_for_text(c: &Client, text: &str) {
     let mut seen = String::new();
     for _ in 0..100 {
-        if let Ok(body) = c.find(Locator::Css("body")).await {
-            if let Ok(t) = body.text().await {
-                if t.contains(text) {
-                    return;
-                }
-                seen = t;
+        if let Ok(body) = c.find(Locator::Css("body")).await
+            && let Ok(t) = body.text().await
+        {
+            if t.contains(text) {
+                return;
             }
+            seen = t;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

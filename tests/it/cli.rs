@@ -160,10 +160,336 @@ async fn audit_verify_proves_the_chain_and_names_the_altered_entry(backend: Back
     pool.close().await;
 }
 
+/// The head `tessera audit verify` prints (`SEQ:HASH`), for an operator to record.
+fn printed_head(out: &Output) -> String {
+    text(out)
+        .lines()
+        .find_map(|l| l.strip_prefix("Head: "))
+        .unwrap_or_else(|| panic!("verify prints the head: {}", text(out)))
+        .trim()
+        .to_string()
+}
+
+/// What someone with write access to the database, but not the server's key, can do: change
+/// entry `seq`'s detail, then recompute (with `hash`) that entry's hash, every following one
+/// and the head, so that each entry links to the one before.
+async fn rewrite_chain_from(
+    app: &crate::helpers::TestApp,
+    seq: i64,
+    hash: impl Fn(&str) -> String,
+) {
+    sql(
+        app,
+        &format!("UPDATE audit_log SET detail = '{{\"ip\":\"203.0.113.9\"}}' WHERE seq = {seq}"),
+    )
+    .await;
+    rehash_chain_from(app, seq, hash).await;
+}
+
+/// Recomputes with `hash` (given the entry's encoding, a JSON array of the hash before it and
+/// the entry's fields) every entry's hash from `seq` on, and the head's.
+async fn rehash_chain_from(app: &crate::helpers::TestApp, seq: i64, hash: impl Fn(&str) -> String) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    let rows = sqlx::query(
+        "SELECT seq, at, event, actor, subject, detail, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY seq",
+    )
+    .bind(seq)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let mut prev: String = rows[0].try_get("prev_hash").unwrap();
+    for row in &rows {
+        let encoded = serde_json::json!([
+            prev,
+            row.try_get::<i64, _>("seq").unwrap(),
+            row.try_get::<i64, _>("at").unwrap(),
+            row.try_get::<String, _>("event").unwrap(),
+            row.try_get::<String, _>("actor").unwrap(),
+            row.try_get::<String, _>("subject").unwrap(),
+            row.try_get::<String, _>("detail").unwrap(),
+        ])
+        .to_string();
+        let new = hash(&encoded);
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&new)
+            .bind(row.try_get::<i64, _>("seq").unwrap())
+            .execute(&pool)
+            .await
+            .unwrap();
+        prev = new;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Plain SHA-256, as anyone can compute it (and as entries were hashed before they were keyed).
+fn sha256(encoded: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(encoded.as_bytes()))
+}
+
+async fn sql(app: &crate::helpers::TestApp, statement: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    sqlx::query(statement).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+async fn last_entry(app: &crate::helpers::TestApp) -> (i64, String, String, String) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    let row =
+        sqlx::query("SELECT seq, event, detail, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    (
+        row.try_get("seq").unwrap(),
+        row.try_get("event").unwrap(),
+        row.try_get("detail").unwrap(),
+        row.try_get("hash").unwrap(),
+    )
+}
+
+/// An active user's journey leaves a dozen or so entries; returns the head verify printed.
+async fn a_journey_verified(app: &crate::helpers::TestApp) -> String {
+    app.active_user("audit@example.org", "Audra Day", "marmalade orbit kettle")
+        .await;
+    let out = tessera(app, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    printed_head(&out)
+}
+
+/// OWASP ASVS 5.0 16.4.2 and 16.4.3, HIPAA 164.312(b) (security review finding 9): an entry
+/// edited by someone who can write the database, with every following hash and the head
+/// recomputed the way the chain used to be built (plain SHA-256), is found and named: without
+/// the server's key nobody can re-seal the chain.
+async fn asvs_16_4_2_an_entry_edited_and_rehashed_without_the_key_is_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    a_journey_verified(&app).await;
+    rewrite_chain_from(&app, 3, sha256).await;
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("entry 3 was altered"), "{}", text(&out));
+}
+
+/// OWASP ASVS 5.0 16.4.2, HIPAA 164.312(b): the right formula (HMAC-SHA-256 over the entry)
+/// under any key but the server's does not pass either.
+async fn asvs_16_4_2_a_chain_resealed_under_another_key_is_refused(backend: Backend) {
+    use hmac::{KeyInit, Mac};
+    let app = spawn_app(backend).await;
+    a_journey_verified(&app).await;
+    rewrite_chain_from(&app, 2, |encoded| {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&[42; 32]).unwrap();
+        mac.update(encoded.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    })
+    .await;
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("entry 2 was altered"), "{}", text(&out));
+}
+
+/// OWASP ASVS 5.0 16.4.3, HIPAA 164.312(b): the last entries deleted and the head row made to
+/// point at the new last one leave a chain that is consistent in itself, so plain verify
+/// cannot know; a head recorded outside the database before (`--expect-head`) shows it.
+async fn asvs_16_4_3_a_cut_tail_fails_against_a_head_recorded_before(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let recorded = a_journey_verified(&app).await;
+    let (seq, _) = recorded.split_once(':').unwrap();
+    let last: i64 = seq.parse().unwrap();
+    assert!(last > 5, "{recorded}");
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+        .bind(last - 2)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1",
+    )
+    .bind(last - 2)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(out.status.success(), "consistent in itself: {}", text(&out));
+    assert_eq!(
+        printed_head(&out).split_once(':').unwrap().0,
+        (last - 2).to_string()
+    );
+
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &recorded]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "entry {last}, recorded earlier as the head, is missing"
+        )),
+        "{}",
+        text(&out)
+    );
+
+    // A head that was never the chain's is refused too (a re-sealed or rewritten chain).
+    let forged = format!("{}:{}", last - 3, "ab".repeat(32));
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &forged]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "entry {} does not have the hash recorded",
+            last - 3
+        )),
+        "{}",
+        text(&out)
+    );
+}
+
+/// OWASP ASVS 5.0 16.4.3, HIPAA 164.312(b): an untouched chain verifies and prints its head;
+/// the running server writes the same head to its log (outside the database), and verify
+/// against it passes.
+async fn hipaa_164_312_b_an_intact_chain_verifies_and_matches_the_head_in_the_servers_log(
+    backend: Backend,
+) {
+    use std::io::{BufRead, BufReader};
+    let app = spawn_app(backend).await;
+    let before = a_journey_verified(&app).await;
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &before]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("The audit log is intact"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains(&format!("{before} is still in the chain")),
+        "{}",
+        text(&out)
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("serve")
+        .envs(crate::helpers::server_environment(&app.db, &app.mail))
+        .env("TESSERA_LOG", "info")
+        .env("TESSERA_LOG_FORMAT", "json")
+        .env("TESSERA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("TESSERA_PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .env_remove("TESSERA_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut logged = None;
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if let Some(head) = entry["fields"]["audit_head"].as_str() {
+            logged = Some(head.to_string());
+            break;
+        }
+    }
+    let logged = logged.expect("the server logs the audit head at start-up");
+
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &logged]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        printed_head(&out),
+        logged,
+        "nothing was appended since the log line"
+    );
+}
+
+/// The upgrade (security review finding 9): a database whose entries were hashed before they
+/// were keyed (plain SHA-256) is verified as it was written and sealed under the key at the
+/// new binary's first start, once, with an audit entry saying so; the portal then carries on.
+async fn an_older_unkeyed_chain_is_sealed_once_under_the_key_and_recorded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("old@example.org", "Olga Dunn", "marmalade orbit kettle")
+        .await;
+    rehash_chain_from(&app, 1, sha256).await;
+    let (old_last, _, _, old_hash) = last_entry(&app).await;
+
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let head = printed_head(&out);
+    let (seq, event, detail, hash) = last_entry(&app).await;
+    assert_eq!((seq, event.as_str()), (old_last + 1, "audit-chain-sealed"));
+    assert_eq!(head, format!("{seq}:{hash}"));
+    let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+    assert_eq!(detail["entries"], old_last);
+    assert_eq!(detail["unkeyed_head"], format!("{old_last}:{old_hash}"));
+
+    // Once: the next start finds a keyed chain and leaves it be.
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &head]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(printed_head(&out), head);
+
+    // The portal appends after it under the same key.
+    app.new_browser()
+        .sign_in("old@example.org", "marmalade orbit kettle")
+        .await;
+    let out = tessera(&app, &["audit", "verify", "--expect-head", &head]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(printed_head(&out), head);
+}
+
+/// An older chain that does not verify as it was written is not sealed (that would hide the
+/// tampering): the command stops and names the entry, and nothing changes.
+async fn an_older_chain_that_does_not_verify_is_not_sealed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_user("old@example.org", "Olga Dunn", "marmalade orbit kettle")
+        .await;
+    rehash_chain_from(&app, 1, sha256).await;
+    sql(&app, "UPDATE audit_log SET detail = '{}' WHERE seq = 4").await;
+    let before = last_entry(&app).await;
+
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("does not verify as it was written: entry 4 was altered")
+            && text(&out).contains("It was not sealed under the key"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(last_entry(&app).await, before, "nothing was sealed");
+}
+
 on_both_backends!(
+    an_older_unkeyed_chain_is_sealed_once_under_the_key_and_recorded,
+    an_older_chain_that_does_not_verify_is_not_sealed,
     admin_create_user_emails_a_link_that_the_running_portal_accepts,
     an_unreachable_mail_server_leaves_no_account_behind,
     audit_verify_proves_the_chain_and_names_the_altered_entry,
+    asvs_16_4_2_an_entry_edited_and_rehashed_without_the_key_is_named,
+    asvs_16_4_2_a_chain_resealed_under_another_key_is_refused,
+    asvs_16_4_3_a_cut_tail_fails_against_a_head_recorded_before,
+    hipaa_164_312_b_an_intact_chain_verifies_and_matches_the_head_in_the_servers_log,
 );
 
 /// `tessera serve` with only a database and an address configured: it migrates a fresh
@@ -203,10 +529,10 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
         if line.starts_with("Development outbox") {
             outbox = Some(line.clone());
         }
-        if let Some(start) = line.find("http://") {
-            if line.contains("/register/") {
-                link = Some(line[start..].trim().to_string());
-            }
+        if let Some(start) = line.find("http://")
+            && line.contains("/register/")
+        {
+            link = Some(line[start..].trim().to_string());
         }
         if line.contains("Tessera is listening") {
             break;

@@ -446,10 +446,10 @@ async fn proptest_arbitrary_twilio_webhooks_are_refused(backend: Backend) {
         // Signed as Twilio would sign them, arbitrary parameters reach the handler; otherwise
         // the signature is arbitrary and must be refused before anything else.
         let signed = genuine.then(|| TwilioDouble::sign(&url, &pairs));
-        if let Some(sig) = signed.clone().or(signature.clone()) {
-            if let Ok(v) = reqwest::header::HeaderValue::from_str(&sig) {
-                request = request.header("X-Twilio-Signature", v);
-            }
+        if let Some(sig) = signed.clone().or(signature.clone())
+            && let Ok(v) = reqwest::header::HeaderValue::from_str(&sig)
+        {
+            request = request.header("X-Twilio-Signature", v);
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
