@@ -167,7 +167,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         app.config.public_url()
     );
     let router = crate::web::router(app.clone());
-    crate::web::serve(listener, router, shutdown_signal()).await?;
+    let limits = crate::web::ConnectionLimits::from_config(&app.config);
+    crate::web::serve(listener, router, limits, shutdown_signal()).await?;
     app.store.close().await;
     Ok(())
 }

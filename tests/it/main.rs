@@ -11,6 +11,7 @@ mod authorization;
 mod browser;
 mod cli;
 mod codes;
+mod connections;
 mod crash;
 mod get_routes;
 mod helpers;
