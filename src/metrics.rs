@@ -95,6 +95,12 @@ pub fn audit_event(event: &AuditEvent) {
     }
 }
 
+/// A request without a session past its client's audit budget (`flows::audit_budget`):
+/// its entry was not written, unless it was about an existing account.
+pub fn audit_budget_exceeded() {
+    metrics::counter!("tessera_audit_budget_exceeded_total").increment(1);
+}
+
 /// The name /metrics counts an event under: what the person who asked was shown, never which
 /// of two answers that look the same to them was really given (OWASP ASVS 5.0 6.3.8: a
 /// stranger must not learn which addresses have accounts, and /metrics may be read by more

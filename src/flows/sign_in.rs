@@ -8,7 +8,7 @@ use crate::domain::account::{AccountStatus, MfaMethod};
 use crate::domain::email::Email;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, SessionTimes};
-use crate::flows::{Internal, human_time};
+use crate::flows::{Internal, audit_budget, human_time};
 use crate::store::Session;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,7 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     previous: Option<&Session>,
+    client: &str,
 ) -> Result<PasswordAccepted, SignInProblem> {
     // A malformed address cannot be an account: the same answer as a wrong password.
     let Ok(email) = Email::parse(email) else {
@@ -96,9 +97,7 @@ pub async fn sign_in(
         let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
         let event =
             AuditEvent::new("sign-in-failed", "anonymous", subject).with("reason", "password");
-        let throttle = app
-            .store
-            .sign_in_failed(&key, now, &app.config.policy, event)
+        let throttle = audit_budget::sign_in_failed(app, client, &key, account.is_some(), event)
             .await
             .map_err(Internal::from)?;
         return Err(match throttle.locked_at(now) {

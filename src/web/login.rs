@@ -8,6 +8,7 @@ use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
@@ -122,6 +123,7 @@ pub async fn sign_in(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
@@ -130,7 +132,9 @@ pub async fn sign_in(
         "first-login" => "first-login",
         _ => "email",
     };
-    match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref()).await {
+    match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref(), &client)
+        .await
+    {
         Ok(accepted) => {
             let jar = jar.add(session::cookie(&app, accepted.session_token));
             let next = match (accepted.stage, accepted.method) {

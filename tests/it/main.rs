@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod api;
+mod audit_budget;
 mod audit_viewer;
 mod authorization;
 mod browser;
