@@ -149,10 +149,45 @@ async fn a_trickled_body_gets_408(backend: Backend) {
     assert_eq!(page.status, 200, "{}", page.body);
 }
 
+/// With `max_connections` open, the next connection waits unserved (in the listen backlog)
+/// until one closes; here the two silent ones, cut off by the header limit.
+async fn connections_past_the_cap_wait_for_a_free_one(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            configure: |c| {
+                c.header_read_timeout_secs = 1;
+                c.max_connections = 2;
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    let silent = [connect(&app).await, connect(&app).await];
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let mut third = connect(&app).await;
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: portal.test\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let text = closed_within(&mut third, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "served after {:?}, before a connection was free",
+        started.elapsed()
+    );
+    drop(silent);
+}
+
 on_both_backends!(
     half_sent_headers_are_cut_off,
     an_idle_connection_is_closed,
     a_trickled_body_gets_408,
+    connections_past_the_cap_wait_for_a_free_one,
 );
 
 /// Graceful shutdown: the listener closes at once, and a request already in flight (its body
