@@ -186,7 +186,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let heads = tokio::spawn(crate::flows::audit_log::log_head_periodically(app.clone()));
     let router = crate::web::router(app.clone());
-    crate::web::serve(listener, router, shutdown_signal()).await?;
+    let limits = crate::web::ConnectionLimits::from_config(&app.config);
+    crate::web::serve(listener, router, limits, shutdown_signal()).await?;
     heads.abort();
     crate::flows::audit_log::log_head(&app).await;
     app.store.close().await;

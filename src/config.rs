@@ -39,6 +39,13 @@ pub struct Config {
     /// `TESSERA_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front
     /// of the portal, whose `X-Forwarded-For` names the client for per-client limits.
     pub trusted_proxies: String,
+    /// `TESSERA_HEADER_READ_TIMEOUT_SECS`: how long a client may take to send a request's
+    /// headers, and how long a kept-alive connection may wait idle for its next request.
+    pub header_read_timeout_secs: u64,
+    /// `TESSERA_REQUEST_BODY_TIMEOUT_SECS`: how long a request's body may take to arrive.
+    pub request_body_timeout_secs: u64,
+    /// `TESSERA_MAX_CONNECTIONS`: connections open at once; more wait to be accepted.
+    pub max_connections: usize,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -60,6 +67,9 @@ impl Default for Config {
             secret_key_file: None,
             encryption_keys: None,
             trusted_proxies: String::new(),
+            header_read_timeout_secs: 10,
+            request_body_timeout_secs: 60,
+            max_connections: 1024,
             policy: Default::default(),
         }
     }
@@ -138,6 +148,15 @@ impl Config {
         }
         if !(1..=30).contains(&self.twilio_timeout_secs) {
             anyhow::bail!("TESSERA_TWILIO_TIMEOUT_SECS must be between 1 and 30");
+        }
+        if !(1..=300).contains(&self.header_read_timeout_secs) {
+            anyhow::bail!("TESSERA_HEADER_READ_TIMEOUT_SECS must be between 1 and 300");
+        }
+        if !(1..=3600).contains(&self.request_body_timeout_secs) {
+            anyhow::bail!("TESSERA_REQUEST_BODY_TIMEOUT_SECS must be between 1 and 3600");
+        }
+        if self.max_connections == 0 {
+            anyhow::bail!("TESSERA_MAX_CONNECTIONS must be at least 1");
         }
         self.policy.validate()
     }
@@ -232,6 +251,9 @@ impl fmt::Debug for Config {
             .field("secret_key_file", &self.secret_key_file)
             .field("encryption_keys", &redacted(&self.encryption_keys))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("request_body_timeout_secs", &self.request_body_timeout_secs)
+            .field("max_connections", &self.max_connections)
             .field("policy", &self.policy)
             .finish()
     }

@@ -80,7 +80,7 @@ pub fn audit_event(event: &AuditEvent) {
     };
     metrics::counter!(
         "tessera_audit_events_total",
-        "event" => event.event,
+        "event" => outcome(event),
         "method" => method
     )
     .increment(1);
@@ -92,6 +92,31 @@ pub fn audit_event(event: &AuditEvent) {
         };
         metrics::counter!("tessera_delivery_errors_total", "provider" => provider, "channel" => method)
             .increment(1);
+    }
+}
+
+/// A request without a session past its client's audit budget (`flows::audit_budget`):
+/// its entry was not written, unless it was about an existing account.
+pub fn audit_budget_exceeded() {
+    metrics::counter!("tessera_audit_budget_exceeded_total").increment(1);
+}
+
+/// The name /metrics counts an event under: what the person who asked was shown, never which
+/// of two answers that look the same to them was really given (OWASP ASVS 5.0 6.3.8: a
+/// stranger must not learn which addresses have accounts, and /metrics may be read by more
+/// people than the audit log). The audit log keeps the exact event.
+///
+/// Every request a stranger can make about an address, and what it records:
+/// - Reset and Having trouble: `registration-link-sent` for an eligible account,
+///   `registration-link-requested` for anyone else: both counted as requested.
+/// - Forgot your password: `password-reset-requested` and `code-sent` either way (whether
+///   an account has the address is only in the entries' detail).
+/// - Sign-in and Having trouble with a wrong password: `sign-in-failed` either way, and
+///   `account-locked` at the same count of failures (the lock-out is kept per address typed).
+fn outcome(event: &AuditEvent) -> &'static str {
+    match (event.event, event.actor.as_str()) {
+        ("registration-link-sent", "anonymous") => "registration-link-requested",
+        (name, _) => name,
     }
 }
 
@@ -126,5 +151,15 @@ mod tests {
         assert!(text.contains(r#"tessera_audit_events_total{event="signed-in",method="email"}"#));
         assert!(text.contains(r#"tessera_delivery_errors_total{provider="twilio",channel="sms"}"#));
         assert!(text.contains("tessera_password_hash_queue_depth 3"));
+    }
+
+    #[test]
+    fn a_link_a_stranger_asked_for_counts_as_requested_whoever_has_the_address() {
+        let sent = AuditEvent::new("registration-link-sent", "anonymous", "account:7");
+        let pretended = AuditEvent::new("registration-link-requested", "anonymous", "n***@x.org");
+        assert_eq!(outcome(&sent), outcome(&pretended));
+        // An administrator's resend is no stranger's question: counted as what it is.
+        let resent = AuditEvent::new("registration-link-sent", "account:1", "account:7");
+        assert_eq!(outcome(&resent), "registration-link-sent");
     }
 }

@@ -70,6 +70,78 @@ pub fn bad_lines(problems: &[RowProblem]) -> usize {
     lines.len()
 }
 
+/// At most this many problems are named in full in an answer (the console's page, the API's
+/// problem document); the lines after them are only counted, so a file of bad rows never
+/// becomes an answer many times its size (OWASP ASVS 5.0 2.4.1, no overuse of costly
+/// resources; review issue 11, finding 14: 4.5 MiB of bad rows once gave a 61 MB document).
+pub const PROBLEMS_SHOWN: usize = 100;
+/// The most characters of one problem's message shown (a message may quote the file).
+const MESSAGE_MAX_CHARS: usize = 300;
+
+/// What an answer says about a file's problems: the first ones in full, and a count of the
+/// other lines with problems.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemReport {
+    /// The first `PROBLEMS_SHOWN` problems, in line order.
+    pub shown: Vec<RowProblem>,
+    /// How many lines have problems, in all.
+    pub bad_lines: usize,
+    /// How many lines with problems none of `shown` is on.
+    pub more_lines: usize,
+}
+
+impl ProblemReport {
+    /// `problems` in line order, as the checks return them.
+    pub fn new(problems: Vec<RowProblem>) -> Self {
+        let bad_lines = bad_lines(&problems);
+        let shown: Vec<RowProblem> = problems
+            .into_iter()
+            .take(PROBLEMS_SHOWN)
+            .map(|p| RowProblem {
+                message: shorten(&p.message),
+                ..p
+            })
+            .collect();
+        let more_lines = bad_lines - self::bad_lines(&shown);
+        Self {
+            shown,
+            bad_lines,
+            more_lines,
+        }
+    }
+
+    /// "and 51,234 more lines with problems", when some were not shown.
+    pub fn more(&self) -> Option<String> {
+        match self.more_lines {
+            0 => None,
+            1 => Some("and 1 more line with problems".into()),
+            n => Some(format!("and {} more lines with problems", thousands(n))),
+        }
+    }
+}
+
+fn shorten(message: &str) -> String {
+    if message.chars().count() <= MESSAGE_MAX_CHARS {
+        return message.to_string();
+    }
+    let mut short: String = message.chars().take(MESSAGE_MAX_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+/// 51234 → "51,234".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 const HEADER_LINE: u64 = 1;
 const ORGANIZATION_MAX_CHARS: usize = 100;
 
@@ -473,6 +545,42 @@ mod tests {
             ]
         );
         assert_eq!(bad_lines(&file.problems), 4);
+    }
+
+    #[test]
+    fn a_report_names_the_first_problems_and_counts_the_other_lines() {
+        let problems: Vec<RowProblem> = (2..52_000u64)
+            .flat_map(|line| {
+                [
+                    RowProblem::new(line, "email: not an address"),
+                    RowProblem::new(line, "x".repeat(10_000)),
+                ]
+            })
+            .collect();
+        let report = ProblemReport::new(problems);
+        assert_eq!(report.shown.len(), PROBLEMS_SHOWN);
+        assert_eq!(report.shown[0].line, 2);
+        assert_eq!(report.bad_lines, 51_998);
+        assert_eq!(
+            report.more_lines,
+            51_998 - 50,
+            "two problems a line: 50 lines shown"
+        );
+        assert_eq!(
+            report.more().as_deref(),
+            Some("and 51,948 more lines with problems")
+        );
+        assert!(
+            report
+                .shown
+                .iter()
+                .all(|p| p.message.chars().count() <= 300)
+        );
+        let few = ProblemReport::new(vec![RowProblem::new(3, "email: not an address")]);
+        assert_eq!((few.bad_lines, few.more_lines, few.more()), (1, 0, None));
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -43,6 +43,10 @@ pub struct Policy {
     /// hour for one address typed, and from one client, for each journey.
     pub recovery_requests_per_hour_per_address: i64,
     pub recovery_requests_per_hour_per_client: i64,
+    /// Audit entries an hour that requests without a session from one client may add for
+    /// events about nobody known (forged provider webhooks); past it they are counted in
+    /// /metrics and logged once an hour instead of written.
+    pub unauthenticated_audit_entries_per_hour_per_client: i64,
 }
 
 impl Default for Policy {
@@ -66,6 +70,7 @@ impl Default for Policy {
             call_timeout_secs: 120,
             recovery_requests_per_hour_per_address: 5,
             recovery_requests_per_hour_per_client: 30,
+            unauthenticated_audit_entries_per_hour_per_client: 100,
         }
     }
 }
@@ -108,6 +113,10 @@ impl Policy {
             (
                 "recovery_requests_per_hour_per_client",
                 self.recovery_requests_per_hour_per_client,
+            ),
+            (
+                "unauthenticated_audit_entries_per_hour_per_client",
+                self.unauthenticated_audit_entries_per_hour_per_client,
             ),
         ];
         for (name, value) in positive {

@@ -478,13 +478,14 @@ pub async fn webhook_refused(
     app: &App,
     token: &str,
     webhook: &'static str,
+    client: &str,
 ) -> Result<(), Internal> {
     let hash = app.keys.hash(Purpose::Code, token.as_bytes());
     let event = AuditEvent::new("call-webhook-forged", "anonymous", "call")
         .with("webhook", webhook)
         .with("reason", "missing or invalid X-Twilio-Signature");
     let event = about_call(app, &hash, event).await?;
-    app.store.record(app.now(), event).await?;
+    crate::flows::audit_budget::record_unauthenticated(app, client, event).await?;
     Ok(())
 }
 

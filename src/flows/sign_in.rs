@@ -8,7 +8,7 @@ use crate::domain::account::{AccountStatus, MfaMethod};
 use crate::domain::email::Email;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, SessionTimes};
-use crate::flows::{Internal, human_time, lockout};
+use crate::flows::{Internal, audit_budget, human_time, lockout};
 use crate::store::{PasswordSignIn, Session};
 
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +95,7 @@ pub async fn sign_in(
         let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
         let event =
             AuditEvent::new("sign-in-failed", "anonymous", subject).with("reason", "password");
-        app.store
-            .password_refused(&claims, now, event)
+        audit_budget::password_refused(app, client, &claims, account.is_some(), event)
             .await
             .map_err(Internal::from)?;
         return Err(match claims.iter().filter_map(|c| c.locked_until).max() {

@@ -14,7 +14,7 @@ use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::domain::account::Role;
-use crate::domain::import::RowProblem;
+use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
 use crate::store::AccountFlag;
@@ -299,12 +299,19 @@ fn file_outcome(
 ) -> Result<Response, WebError> {
     let (status, title, message, lines) = match outcome {
         Ok((title, message)) => (StatusCode::OK, title, message, Vec::new()),
-        Err(rows) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            failed_title,
-            "These rows are not valid. Fix them and send the whole file again.".to_string(),
-            rows.iter().map(ToString::to_string).collect(),
-        ),
+        Err(rows) => {
+            // The first problems in full, the other lines counted (review issue 11,
+            // finding 14): a file of bad rows never makes a page many times its size.
+            let report = ProblemReport::new(rows);
+            let mut lines: Vec<String> = report.shown.iter().map(ToString::to_string).collect();
+            lines.extend(report.more());
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                failed_title,
+                "These rows are not valid. Fix them and send the whole file again.".to_string(),
+                lines,
+            )
+        }
     };
     page::render(
         status,

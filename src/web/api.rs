@@ -73,9 +73,16 @@ pub struct Problem {
     /// Stable, for programs: `unauthorized`, `forbidden`, `not-found`, `invalid`, `conflict`,
     /// `step-up`, `csrf`, `internal`.
     pub code: String,
-    /// For a file: each bad row with its line number.
+    /// For a file: its first bad rows (at most 100 problems), each with its line number.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RowError>,
+    /// For a file: how many more lines have problems than `errors` names.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_lines: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,20 +92,38 @@ pub struct RowError {
 }
 
 pub(super) fn problem(status: StatusCode, code: &str, detail: String) -> Response {
-    problem_with_rows(status, code, detail, Vec::new())
+    problem_with_rows(status, code, detail, Vec::new(), 0)
 }
 
-/// 422 for a file with bad rows: each named by its line; nothing was `done`.
+/// 422 for a file with bad rows: the first named by their lines, the others counted;
+/// nothing was `done`.
 fn rows_problem(rows: Vec<crate::domain::import::RowProblem>, done: &str) -> Response {
-    let detail = format!("{} row(s) are not valid; nobody was {done}.", rows.len());
-    let errors = rows
+    let report = crate::domain::import::ProblemReport::new(rows);
+    let mut detail = format!(
+        "{} row(s) are not valid; nobody was {done}.",
+        report.bad_lines
+    );
+    if let Some(more) = report.more() {
+        detail.push_str(&format!(
+            " The first {} problems are listed, {more}.",
+            report.shown.len()
+        ));
+    }
+    let errors = report
+        .shown
         .into_iter()
         .map(|r| RowError {
             line: r.line,
             message: r.message,
         })
         .collect();
-    problem_with_rows(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail, errors)
+    problem_with_rows(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+        detail,
+        errors,
+        report.more_lines,
+    )
 }
 
 fn problem_with_rows(
@@ -106,6 +131,7 @@ fn problem_with_rows(
     code: &str,
     detail: String,
     errors: Vec<RowError>,
+    more_lines: usize,
 ) -> Response {
     let body = Problem {
         kind: format!("https://tessera.invalid/problems/{code}"),
@@ -114,6 +140,7 @@ fn problem_with_rows(
         detail,
         code: code.to_string(),
         errors,
+        more_lines,
     };
     let mut response = (status, Json(body)).into_response();
     response.headers_mut().insert(

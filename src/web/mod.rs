@@ -20,6 +20,7 @@ mod page;
 mod phone;
 mod recovery;
 mod register;
+mod server;
 mod session;
 mod sessions;
 mod step_up;
@@ -39,6 +40,7 @@ use crate::app::App;
 
 pub use error::WebError;
 pub use gate::access_of;
+pub use server::ConnectionLimits;
 
 pub type AppState = Arc<App>;
 
@@ -187,16 +189,13 @@ pub fn is_upload(path: &str) -> bool {
     path == UPLOAD_PATH || path == IMPORT_PATH
 }
 
-/// Serves the router with each connection's peer address known (per-client limits).
+/// Serves the router with each connection's peer address known (per-client limits), within
+/// the connection limits (`server`), until `shutdown`; requests in flight then finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
+    limits: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    server::serve(listener, router, limits, shutdown).await
 }

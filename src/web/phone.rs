@@ -241,12 +241,19 @@ fn twiml(body: &'static str) -> Response {
 
 /// A webhook without a valid signature: audited (with the call's masked number, if the token
 /// names a call), and refused before anything else happens.
-async fn forged(app: &AppState, token: &str, webhook: &'static str) -> Result<Response, WebError> {
-    tracing::warn!(
+async fn forged(
+    app: &AppState,
+    token: &str,
+    webhook: &'static str,
+    client: &str,
+) -> Result<Response, WebError> {
+    // Audited (within the client's budget), so not a warning per request: a flood of
+    // forgeries must not flood the log either.
+    tracing::debug!(
         webhook,
         "refused a provider webhook without a valid signature"
     );
-    flows::phone_code::webhook_refused(app, token, webhook).await?;
+    flows::phone_code::webhook_refused(app, token, webhook, client).await?;
     Ok((StatusCode::FORBIDDEN, "invalid X-Twilio-Signature").into_response())
 }
 
@@ -276,12 +283,13 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
 pub async fn voice_key(
     State(app): State<AppState>,
     Path(token): Path<String>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
     let Some(params) = genuine_webhook(&app, &format!("/twilio/voice/{token}"), &headers, &body)
     else {
-        return forged(&app, &token, "key-press").await;
+        return forged(&app, &token, "key-press", &client).await;
     };
     Ok(
         if flows::phone_code::key_pressed(&app, &token, param(&params, "Digits")).await? {
@@ -300,6 +308,7 @@ pub async fn voice_key(
 pub async fn voice_status(
     State(app): State<AppState>,
     Path(token): Path<String>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
@@ -309,7 +318,7 @@ pub async fn voice_status(
         &headers,
         &body,
     ) else {
-        return forged(&app, &token, "call-status").await;
+        return forged(&app, &token, "call-status", &client).await;
     };
     flows::phone_code::call_status(&app, &token, param(&params, "CallStatus")).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

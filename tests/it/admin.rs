@@ -901,6 +901,79 @@ async fn a_large_csv_upload_creates_everyone_or_names_the_bad_line(backend: Back
     );
 }
 
+/// OWASP ASVS 5.0 2.4.1 (no overuse of costly resources; review issue 11, finding 14): a
+/// bulk create file of 60,000 bad lines, two problems each, gets an answer far smaller than
+/// itself, from the API and from the console alike, that names the first bad lines and
+/// counts the rest; nobody is created.
+async fn a_file_of_many_bad_lines_gets_a_short_answer(backend: Backend) {
+    let options = crate::helpers::Options {
+        smtp: false,
+        ..Default::default()
+    };
+    let app = crate::helpers::spawn_app_with(backend, options).await;
+    let admin = org_admin_by_outbox(&app, "Bay Clinic", "boss@bay.example.org").await;
+    let before = app.count("SELECT COUNT(*) FROM accounts").await;
+    let mut csv = String::from("email,display_name\n");
+    for i in 0..60_000 {
+        // A bad address and an empty name: two problems on each line.
+        csv.push_str(&format!("not-an-address-{i},\n"));
+    }
+    assert!(csv.len() > 1_000_000);
+    const BOUND: usize = 64 * 1024;
+
+    let token = crate::api::create_token(&app, &["--name", "bulk", "--org", "Bay Clinic"]);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/users/bulk", app.url))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body = response.bytes().await.unwrap();
+    assert!(
+        body.len() < BOUND,
+        "a problem document of {} bytes",
+        body.len()
+    );
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100);
+    assert_eq!(errors[0]["line"], 2);
+    assert!(errors[0]["message"].as_str().unwrap().starts_with("email:"));
+    assert_eq!(problem["more_lines"], 60_000 - 50);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("60000 row(s) are not valid")
+            && detail.contains("and 59,950 more lines with problems"),
+        "{detail}"
+    );
+
+    let page = upload(&admin, Some(&admin.csrf().await), &csv).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.len() < BOUND,
+        "a page of {} bytes",
+        page.body.len()
+    );
+    assert!(
+        page.has("line 2: email:")
+            && page.has("line 51: email:")
+            && !page.has("line 52:")
+            && page.has("and 59,950 more lines with problems"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts").await,
+        before,
+        "nobody was created"
+    );
+}
+
+on_both_backends!(a_file_of_many_bad_lines_gets_a_short_answer);
+
 /// An organization administrator, signed in, on an app whose mail goes to the outbox.
 async fn org_admin_by_outbox(app: &TestApp, org: &str, email: &str) -> Browser {
     let newest_body = || async { app.app.store.outbox(1).await.unwrap().remove(0).body };

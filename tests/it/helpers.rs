@@ -327,8 +327,9 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         .await
         .expect("app starts");
     let router = tessera::web::router(app.clone());
+    let limits = tessera::web::ConnectionLimits::from_config(&app.config);
     tokio::spawn(async move {
-        tessera::web::serve(listener, router, std::future::pending())
+        tessera::web::serve(listener, router, limits, std::future::pending())
             .await
             .unwrap()
     });

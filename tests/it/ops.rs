@@ -1,6 +1,7 @@
 //! Operations: health and readiness, Prometheus metrics, request ids, and no secret in any
 //! log line of a real `tessera serve` process.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -10,7 +11,8 @@ use crate::on_both_backends;
 
 on_both_backends!(
     ops_health_and_readiness,
-    ops_metrics_count_requests_and_events
+    ops_metrics_count_requests_and_events,
+    metrics_do_not_tell_known_from_unknown_addresses
 );
 
 async fn ops_health_and_readiness(backend: Backend) {
@@ -91,6 +93,83 @@ async fn ops_metrics_count_requests_and_events(backend: Backend) {
     assert!(text.contains("tessera_password_hash_queue_depth "));
     // The registration link's token never becomes a label: only the route template does.
     assert!(text.contains(r#"route="/register/{token}""#), "{text}");
+}
+
+/// The counters of a /metrics text, except the HTTP request ones (their latency buckets
+/// depend on timing; their counts are the same route and status for every address).
+fn counters(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| l.starts_with("tessera_") && !l.starts_with("tessera_http_request"))
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            Some((series.to_string(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+/// What one request added to the counters.
+fn added(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0.0)))
+        .filter(|(_, d)| *d != 0.0)
+        .collect()
+}
+
+/// OWASP ASVS 5.0 6.3.8 (valid users cannot be deduced, level 3), through /metrics: the
+/// Reset, Having trouble, Forgot and sign-in requests for an address with an account and for
+/// one without add the same to every /metrics counter, so anyone who can read /metrics learns
+/// nothing about which addresses have accounts (review issue 11, finding 11).
+async fn metrics_do_not_tell_known_from_unknown_addresses(backend: Backend) {
+    const PASSWORD: &str = "marmalade orbit kettle";
+    let app = spawn_app(backend).await;
+    app.invite("ivy@example.org", "Ivy Snow").await;
+    let link = app.invite("reg@example.org", "Reg Hale").await;
+    let browser = app.new_browser();
+    browser.get_absolute(&link).await;
+    browser
+        .register("Reg Hale", PASSWORD, PASSWORD, "email")
+        .await;
+    app.active_user("amy@example.org", "Amy Pond", PASSWORD)
+        .await;
+    let scrape = || async { counters(&app.new_browser().get("/metrics").await.body) };
+    // The path, the known address, the field it goes in, and the form's other fields.
+    type Request = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+    );
+    let requests: [Request; 5] = [
+        ("/register/reset", "ivy@example.org", "username", vec![]),
+        (
+            "/register/trouble",
+            "reg@example.org",
+            "email",
+            vec![("password", "not the password")],
+        ),
+        ("/password/forgot", "amy@example.org", "email", vec![]),
+        ("/password/forgot", "reg@example.org", "email", vec![]),
+        (
+            "/login",
+            "amy@example.org",
+            "email",
+            vec![("password", "not the password"), ("method", "email")],
+        ),
+    ];
+    for (n, (path, known, field, extra)) in requests.iter().enumerate() {
+        let unknown = format!("nobody{n}@example.org");
+        let mut outcomes = Vec::new();
+        for address in [*known, unknown.as_str()] {
+            let mut fields = vec![(*field, address)];
+            fields.extend(extra.iter().copied());
+            let before = scrape().await;
+            let page = app.new_browser().post(path, &fields).await;
+            outcomes.push((page.status, added(&before, &scrape().await)));
+        }
+        assert_eq!(outcomes[0], outcomes[1], "{path} for {known} and {unknown}");
+        assert!(!outcomes[0].1.is_empty(), "{path} counted nothing");
+    }
 }
 
 /// Runs the real binary with debug JSON logs through a whole registration and an email

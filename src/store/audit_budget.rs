@@ -1,0 +1,31 @@
+//! The audit budget of requests without a session: entries per client per window, counted in
+//! `delivery_counters` (like the other per-client limits), so every node shares it.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+const SCOPE: &str = "audit/unauthenticated/client/hour";
+
+impl Store {
+    /// Counts one more audit entry asked for by the client (a keyed hash of its address) in
+    /// `window`, and returns how many it has asked for there, this one included. The upsert
+    /// counts concurrent requests on every node exactly; the count goes on past the budget,
+    /// so the caller knows the first entry over it.
+    pub async fn charge_audit_budget(&self, client_hash: &[u8], window: i64) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let count: i64 = sqlx::query(
+            "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
+             ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
+             RETURNING sends",
+        )
+        .bind(SCOPE)
+        .bind(client_hash)
+        .bind(window)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("sends")?;
+        tx.commit().await?;
+        Ok(count)
+    }
+}
