@@ -533,7 +533,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
     let pending = app
         .active_user("ted@example.org", "Ted Pend", PASSWORD)
         .await;
-    publish_second_terms(&app).await;
+    publish_second_terms(app).await;
     people.push(Person {
         who: "terms pending",
         browser: pending,
