@@ -11,18 +11,13 @@ use serde::Deserialize;
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::session::CurrentSession;
+use super::gate::GuardedSession;
 use super::step_up::again_then;
 use super::{AppState, WebError, page};
-use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::account::ChangeProblem;
 use crate::flows::email_code::VerifyProblem;
 use crate::store::Session;
-
-fn signed_in(current: Option<Session>) -> Option<Session> {
-    current.filter(|s| s.stage == SessionStage::Authenticated)
-}
 
 fn not_signed_in() -> Response {
     Redirect::to("/login?notice=timed-out").into_response()
@@ -60,12 +55,9 @@ pub struct AccountForm {
 pub async fn page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Query(query): Query<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let done = done_text(&query.done);
     render(&app, &csrf, &session, &query, done, None, StatusCode::OK).await
 }
@@ -145,13 +137,10 @@ async fn outcome(
 pub async fn send_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let result =
         flows::account::request_email(&app, &session, &form.password, &form.email, &client).await;
     outcome(&app, &csrf, &session, &form, result, "/account").await
@@ -160,12 +149,9 @@ pub async fn send_email(
 pub async fn check_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let result = flows::account::confirm_email(&app, &session, &form.code).await;
     outcome(&app, &csrf, &session, &form, result, "/account?done=email").await
 }
@@ -173,13 +159,10 @@ pub async fn check_email(
 pub async fn send_phone(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let result = flows::account::request_phone(
         &app,
         &session,
@@ -195,12 +178,9 @@ pub async fn send_phone(
 pub async fn check_phone(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let result = flows::account::confirm_phone(&app, &session, &form.code).await;
     outcome(&app, &csrf, &session, &form, result, "/account?done=phone").await
 }
@@ -208,13 +188,10 @@ pub async fn check_phone(
 pub async fn use_email(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     ClientAddress(client): ClientAddress,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let result = flows::account::switch_to_email(&app, &session, &form.password, &client).await;
     outcome(&app, &csrf, &session, &form, result, "/account?done=method").await
 }

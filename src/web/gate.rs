@@ -257,3 +257,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Admitted {
         })
     }
 }
+
+/// The session of a guarded route, as the gate admitted it: the typed way for a handler to
+/// say it works only at the stage its route declares (the gate has checked it).
+pub struct GuardedSession(pub crate::store::Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for GuardedSession {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Admitted(standing) = Admitted::from_request_parts(parts, state).await?;
+        Ok(Self(standing.session))
+    }
+}

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::session::{self, CurrentSession, second_factor};
+use super::gate::GuardedSession;
+use super::session;
 use super::{AppState, WebError, page};
 use crate::flows;
 use crate::flows::email_code::{Factor, VerifyProblem};
@@ -26,11 +27,8 @@ fn timed_out() -> Response {
 pub async fn page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     render(
         &app,
         &csrf,
@@ -78,13 +76,10 @@ pub struct PhoneForm {
 pub async fn send(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     ClientAddress(client): ClientAddress,
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     let channel = if form.action == "call" {
         Channel::Call
     } else {
@@ -146,13 +141,10 @@ pub struct CodeForm {
 pub async fn check(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     match flows::email_code::verify(&app, &session, &form.code, Factor::Sms).await {
         Ok((token, stage)) => Ok((
             jar.add(session::cookie(&app, token)),
@@ -182,11 +174,8 @@ pub async fn check(
 pub async fn calling(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     let state = flows::phone_code::call_state(&app, &session).await?;
     if state == CallState::None {
         return Ok(Redirect::to("/verify/phone").into_response());
@@ -201,23 +190,17 @@ pub async fn calling(
 
 pub async fn call_state(
     State(app): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let state = match second_factor(current) {
-        Some(session) => flows::phone_code::call_state(&app, &session).await?,
-        None => CallState::None,
-    };
+    let state = flows::phone_code::call_state(&app, &session).await?;
     Ok(Json(serde_json::json!({ "state": state })).into_response())
 }
 
 pub async fn complete_call(
     State(app): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     match flows::phone_code::complete_call(&app, &session).await? {
         Some((token, stage)) => Ok((
             jar.add(session::cookie(&app, token)),

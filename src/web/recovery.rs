@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
+use super::gate::GuardedSession;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;
@@ -19,10 +20,6 @@ use crate::flows::email_code::{Factor, VerifyProblem};
 use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
 use crate::flows::registration::Resume;
 use crate::store::Session;
-
-fn in_stage(current: Option<Session>, stage: SessionStage) -> Option<Session> {
-    current.filter(|s| s.stage == stage)
-}
 
 fn start_over() -> Response {
     Redirect::to("/password/forgot?expired=1").into_response()
@@ -109,22 +106,16 @@ async fn render_code_page(
 pub async fn code_page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = in_stage(current, SessionStage::Recovery) else {
-        return Ok(start_over());
-    };
     render_code_page(&app, &csrf, &session, None, StatusCode::OK).await
 }
 
 pub async fn resend(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = in_stage(current, SessionStage::Recovery) else {
-        return Ok(start_over());
-    };
     match flows::recovery::resend(&app, &session).await {
         Ok(()) => Ok(Redirect::to("/password/forgot/code").into_response()),
         Err(RecoveryProblem::SessionEnded) => Ok(start_over()),
@@ -155,13 +146,10 @@ pub struct CodeForm {
 pub async fn check(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = in_stage(current, SessionStage::Recovery) else {
-        return Ok(start_over());
-    };
     match flows::email_code::verify(&app, &session, &form.code, Factor::RecoveryEmail).await {
         Ok((token, _)) => Ok((
             jar.add(session::cookie(&app, token)),
@@ -182,24 +170,21 @@ pub async fn check(
 /// (imported) to the registration page, as after a first login.
 pub async fn verified(
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let next = match current.map(|s| s.stage) {
-        Some(SessionStage::RecoveryPhone) => "/verify/phone",
-        Some(SessionStage::PasswordReset) => "/password/new",
-        Some(SessionStage::Registration) => "/register",
+    let next = match session.stage {
+        SessionStage::RecoveryPhone => "/verify/phone",
+        SessionStage::PasswordReset => "/password/new",
+        SessionStage::Registration => "/register",
         _ => return Ok(start_over()),
     };
     page::ok("pages/verified.html", &csrf, context! { next })
 }
 
+/// Only a session at the new-password stage gets here (`web::gate`).
 pub async fn new_password_form(
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
 ) -> Result<Response, WebError> {
-    if in_stage(current, SessionStage::PasswordReset).is_none() {
-        return Ok(start_over());
-    }
     page::ok("pages/new_password.html", &csrf, context! {})
 }
 
@@ -216,13 +201,10 @@ pub struct NewPasswordForm {
 pub async fn new_password(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = in_stage(current, SessionStage::PasswordReset) else {
-        return Ok(start_over());
-    };
     match flows::recovery::set_password(&app, &session, &form.password, &form.password_confirmation)
         .await
     {

@@ -9,15 +9,14 @@ use minijinja::context;
 
 use super::csrf::CsrfToken;
 use super::form::Form;
+use super::gate::GuardedSession;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
 use crate::domain::account::MfaMethod;
-use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::registration::{
     LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem, Resume,
 };
-use crate::store::Session;
 
 /// The emailed link: the token is exchanged for a session at once and the browser is sent
 /// on to `/register`, so the token leaves the address bar and never reaches a Referer.
@@ -58,22 +57,11 @@ pub(super) fn resume_page(resume: Resume) -> &'static str {
     }
 }
 
-fn registration_session(current: Option<Session>) -> Result<Session, WebError> {
-    current.filter(|s| s.stage == SessionStage::Registration).ok_or_else(|| WebError::Message {
-        status: StatusCode::FORBIDDEN,
-        title: "Registration has not started",
-        message: "Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.".into(),
-        next_href: "/register/reset",
-        next_label: "Reset",
-    })
-}
-
 pub async fn form(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let session = registration_session(current)?;
     let form = flows::registration::form(&app, &session).await?;
     render(&csrf, &form, None, StatusCode::OK)
 }
@@ -100,10 +88,9 @@ fn render(
 pub async fn submit(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Form(input): Form<RegistrationInput>,
 ) -> Result<Response, WebError> {
-    let session = registration_session(current)?;
     match flows::registration::complete(&app, &session, &input).await {
         Ok(_) => Ok(Redirect::to("/login/email?notice=registered").into_response()),
         Err(RegistrationProblem::Internal(e)) => Err(e.into()),

@@ -74,18 +74,6 @@ where
     }
 }
 
-/// The session, if it is waiting for a second factor (at sign-in, or the phone step of
-/// password recovery).
-pub fn second_factor(current: Option<Session>) -> Option<Session> {
-    use crate::domain::session::SessionStage;
-    current.filter(|s| {
-        matches!(
-            s.stage,
-            SessionStage::SecondFactor | SessionStage::RecoveryPhone
-        )
-    })
-}
-
 /// Where a verified factor leads: the new password in recovery, else `home`.
 pub fn after_factor(
     stage: crate::domain::session::SessionStage,

@@ -6,24 +6,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::csrf::CsrfToken;
-use super::session::CurrentSession;
+use super::gate::GuardedSession;
 use super::{AppState, WebError, page};
-use crate::domain::session::SessionStage;
 use crate::flows::{self, human_time};
-use crate::store::Session;
-
-fn signed_in(current: Option<Session>) -> Option<Session> {
-    current.filter(|s| s.stage == SessionStage::Authenticated)
-}
 
 pub async fn list(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     let sessions: Vec<_> = flows::session::mine(&app, &session)
         .await?
         .into_iter()
@@ -39,23 +30,17 @@ pub async fn list(
 
 pub async fn end(
     State(app): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Path(reference): Path<String>,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     flows::session::end_mine(&app, &session, &reference).await?;
     Ok(Redirect::to("/sessions").into_response())
 }
 
 pub async fn end_others(
     State(app): State<AppState>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = signed_in(current) else {
-        return Ok(Redirect::to("/login").into_response());
-    };
     flows::session::end_others(&app, &session).await?;
     Ok(Redirect::to("/sessions").into_response())
 }

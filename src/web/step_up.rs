@@ -12,9 +12,10 @@ use serde::Deserialize;
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::session::{self, CurrentSession};
+use super::gate::GuardedSession;
+use super::session;
 use super::{AppState, WebError, page};
-use crate::domain::session::{SessionStage, local_path};
+use crate::domain::session::local_path;
 use crate::flows;
 use crate::flows::email_code::VerifyProblem;
 use crate::store::Session;
@@ -42,10 +43,6 @@ fn next_of(raw: &str) -> Result<String, WebError> {
     })
 }
 
-fn signed_in(current: Option<Session>) -> Option<Session> {
-    current.filter(|s| s.stage == SessionStage::Authenticated)
-}
-
 fn not_signed_in() -> Response {
     Redirect::to("/login?notice=timed-out").into_response()
 }
@@ -61,13 +58,10 @@ pub struct NextForm {
 pub async fn page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Query(query): Query<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&query.next)?;
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     render(&app, &csrf, &session, &next, None, StatusCode::OK).await
 }
 
@@ -91,14 +85,11 @@ async fn render(
 pub async fn send(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     ClientAddress(client): ClientAddress,
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     let problem = match flows::step_up::send(&app, &session, &client).await {
         Ok(()) => return Ok(Redirect::to(&again_then(&next)).into_response()),
         Err(problem) if problem.session_ended() => return Ok(not_signed_in()),
@@ -131,14 +122,11 @@ pub async fn send(
 pub async fn check(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
-    let Some(session) = signed_in(current) else {
-        return Ok(not_signed_in());
-    };
     match flows::step_up::verify(&app, &session, &form.code).await {
         Ok(token) => {
             Ok((jar.add(session::cookie(&app, token)), Redirect::to(&next)).into_response())

@@ -9,25 +9,17 @@ use serde::Deserialize;
 
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::session::CurrentSession;
+use super::gate::GuardedSession;
 use super::{AppState, WebError, page};
-use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::terms::TermsProblem;
-
-fn signed_in(current: &Option<crate::store::Session>) -> Option<i64> {
-    current
-        .as_ref()
-        .filter(|s| s.stage == SessionStage::Authenticated)
-        .and_then(|s| s.account_id)
-}
 
 pub async fn page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(account_id) = signed_in(&current) else {
+    let Some(account_id) = session.account_id else {
         return Ok(Redirect::to("/login").into_response());
     };
     match flows::terms::pending(&app, account_id).await? {
@@ -61,10 +53,10 @@ pub struct TermsForm {
 pub async fn accept(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     Form(form): Form<TermsForm>,
 ) -> Result<Response, WebError> {
-    let Some(account_id) = signed_in(&current) else {
+    let Some(account_id) = session.account_id else {
         return Ok(Redirect::to("/login").into_response());
     };
     match flows::terms::accept(&app, account_id, form.version, form.agree.is_some()).await {

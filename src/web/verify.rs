@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::session::{self, CurrentSession, second_factor};
+use super::gate::GuardedSession;
+use super::session;
 use super::{AppState, WebError, page};
-use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
 use crate::store::Session;
@@ -25,11 +25,8 @@ fn timed_out() -> Response {
 pub async fn page(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     render(&app, &csrf, &session, None, StatusCode::OK).await
 }
 
@@ -52,11 +49,8 @@ async fn render(
 pub async fn send(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     match flows::email_code::send(&app, &session).await {
         Ok(()) => Ok(Redirect::to("/verify/email").into_response()),
         Err(SendProblem::SessionEnded) => Ok(timed_out()),
@@ -85,13 +79,10 @@ pub struct CodeForm {
 pub async fn check(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
+    GuardedSession(session): GuardedSession,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    let Some(session) = second_factor(current) else {
-        return Ok(timed_out());
-    };
     match flows::email_code::verify(&app, &session, &form.code, flows::email_code::Factor::Email)
         .await
     {
@@ -113,16 +104,9 @@ pub async fn check(
 }
 
 /// "A message will appear confirming verification, select Continue to complete."
-pub async fn done(
-    Extension(csrf): Extension<CsrfToken>,
-    CurrentSession(current): CurrentSession,
-) -> Result<Response, WebError> {
-    match current {
-        Some(s) if s.stage == SessionStage::Authenticated => {
-            page::ok("pages/verified.html", &csrf, context! {})
-        }
-        _ => Ok(Redirect::to("/login").into_response()),
-    }
+/// Only a signed-in session gets here (`web::gate`).
+pub async fn done(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
+    page::ok("pages/verified.html", &csrf, context! {})
 }
 
 /// The status of a refused code, on every page that checks one.
