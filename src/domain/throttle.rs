@@ -7,6 +7,7 @@
 //! per address and step (the second factor, or a recovery), so guessing recovery codes never
 //! locks the owner's sign-in, and a stranger's wrong passwords never lock their recovery.
 
+use super::session::SessionStage;
 use super::{UnixTime, policy::Policy};
 
 /// How one counter locks.
@@ -27,6 +28,22 @@ impl LockRule {
             threshold: policy.lockout_threshold,
             lock_secs: policy.lockout_secs,
             doubles: true,
+        }
+    }
+
+    /// Wrong codes at `stage`. A recovery's codes can be typed by anyone who asked for a
+    /// recovery of the address (a stranger too), so their locks stay short and never grow,
+    /// like the any-client ceiling (guessing is bounded besides by the recovery requests an
+    /// hour and the tries per code); the second factor's only by someone who holds the
+    /// password, so they lock strictly.
+    pub fn for_codes_at(stage: SessionStage, policy: &Policy) -> Self {
+        match stage {
+            SessionStage::Recovery | SessionStage::RecoveryPhone => Self {
+                threshold: policy.lockout_threshold,
+                lock_secs: policy.lockout_secs,
+                doubles: false,
+            },
+            _ => Self::strict(policy),
         }
     }
 
@@ -137,5 +154,17 @@ mod tests {
             Some(10_900),
             "never longer than the first"
         );
+    }
+
+    #[test]
+    fn a_strangers_wrong_recovery_codes_lock_recovery_only_briefly() {
+        let policy = Policy::default();
+        let rule = LockRule::for_codes_at(SessionStage::Recovery, &policy);
+        let mut t = Throttle::default();
+        for _ in 0..rule.threshold + 5 {
+            t = t.after_failure(0, rule);
+        }
+        assert_eq!(t.locked_at(0), Some(policy.lockout_secs), "never doubles");
+        assert!(LockRule::for_codes_at(SessionStage::SecondFactor, &policy).doubles);
     }
 }

@@ -68,6 +68,7 @@ impl Store {
             session_waits: session.is_some(),
             can_pass: true,
             throttle_key,
+            lock: crate::domain::throttle::LockRule::strict(policy),
             now,
             policy,
         };

@@ -8,7 +8,7 @@ use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::policy::Policy;
 use crate::domain::session::{SessionStage, SessionTimes};
-use crate::domain::throttle::Throttle;
+use crate::domain::throttle::{LockRule, Throttle};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeIssue {
@@ -285,6 +285,10 @@ impl Store {
             // A recovery started for an unknown address has a code nobody received: never right.
             can_pass: account_id.is_some(),
             throttle_key,
+            lock: LockRule::for_codes_at(
+                waiting.map_or(SessionStage::SecondFactor, |(_, stage)| stage),
+                policy,
+            ),
             now,
             policy,
         };
@@ -575,6 +579,8 @@ pub(super) struct CodeAttempt<'a> {
     /// Whether any code can be right (false: a recovery for an unknown address).
     pub can_pass: bool,
     pub throttle_key: &'a [u8],
+    /// How wrong codes lock `throttle_key` (`LockRule::for_codes_at` the session's stage).
+    pub lock: LockRule,
     pub now: UnixTime,
     pub policy: &'a Policy,
 }
@@ -602,6 +608,7 @@ pub(super) async fn try_code(
         session_waits,
         can_pass,
         throttle_key,
+        lock,
         now,
         policy,
     } = attempt;
@@ -632,7 +639,7 @@ pub(super) async fn try_code(
         } else {
             CodeRefusal::TooManyTries
         };
-        let throttle = throttle::count_failure(tx, throttle_key, now, policy).await?;
+        let throttle = throttle::count_failure(tx, throttle_key, now, lock).await?;
         append(
             tx,
             chain,

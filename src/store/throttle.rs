@@ -6,7 +6,6 @@ use sqlx::{Any, Row, Transaction};
 use super::{Store, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::policy::Policy;
 use crate::domain::throttle::{LockRule, Throttle};
 
 /// One try claimed on a counter before a password was compared: the counter's value with it.
@@ -21,15 +20,6 @@ pub struct Claim {
 /// Counts one failure atomically (the upsert holds the row until commit, so concurrent
 /// failures on several nodes all count) and applies the lock-out rule.
 pub(super) async fn count_failure(
-    tx: &mut Transaction<'static, Any>,
-    key_hash: &[u8],
-    now: UnixTime,
-    policy: &Policy,
-) -> StoreResult<Throttle> {
-    count_with(tx, key_hash, now, LockRule::strict(policy)).await
-}
-
-async fn count_with(
     tx: &mut Transaction<'static, Any>,
     key_hash: &[u8],
     now: UnixTime,

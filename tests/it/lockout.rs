@@ -10,6 +10,7 @@ use crate::on_both_backends;
 on_both_backends!(
     finding_3_a_parallel_burst_never_compares_more_passwords_than_the_lock_allows,
     finding_4_a_stranger_cannot_lock_the_owner_out,
+    a_strangers_wrong_recovery_codes_lock_neither_sign_in_nor_recovery_for_long,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -173,6 +174,53 @@ async fn finding_4_a_stranger_cannot_lock_the_owner_out(backend: Backend) {
         page.url.ends_with("/verify/email"),
         "after lockout_secs the owner is back: {} {}",
         page.status,
+        page.body
+    );
+}
+
+/// A stranger may start Forgot your password for any address and type wrong codes: that
+/// locks the address's recovery codes for `lockout_secs` at most (never doubling), never its
+/// password sign-in.
+async fn a_strangers_wrong_recovery_codes_lock_neither_sign_in_nor_recovery_for_long(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let email = "rec@example.org";
+    app.active_user(email, "Rec Overy", PASSWORD)
+        .await
+        .post("/logout", &[])
+        .await;
+    let policy = app.app.config.policy.clone();
+    let mut wrong = 0;
+    while wrong < policy.lockout_threshold + 5 {
+        let stranger = app.new_browser();
+        stranger.post("/password/forgot", &[("email", email)]).await;
+        for _ in 0..policy.code_max_attempts {
+            stranger
+                .post("/password/forgot/check", &[("code", "000000")])
+                .await;
+            wrong += 1;
+        }
+        app.clock.advance(policy.code_resend_cooldown_secs + 1);
+    }
+    // The owner signs in with the password meanwhile.
+    let owner = app.new_browser();
+    let page = owner.sign_in(email, PASSWORD).await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    // Recovery waits at most lockout_secs, then works.
+    app.clock.advance(policy.lockout_secs);
+    let recovering = app.new_browser();
+    recovering
+        .post("/password/forgot", &[("email", email)])
+        .await;
+    let code = app.latest_code(email).await;
+    let page = recovering
+        .post("/password/forgot/check", &[("code", &code)])
+        .await;
+    assert!(
+        page.url.ends_with("/password/forgot/verified"),
+        "{} {}",
+        page.url,
         page.body
     );
 }
