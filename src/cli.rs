@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::config::Config;
 use crate::domain::account::Role;
-use crate::flows::invitation::{self, InvitationRequest};
+use crate::flows::invitation;
 use crate::flows::{self, human_time};
 
 #[derive(Parser, Debug)]
@@ -216,6 +216,7 @@ async fn shutdown_signal() {
 
 async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let app = App::build(config).await?;
+    let cli = flows::admin::Admin::cli();
     let result = match command {
         AdminCommand::CreateUser {
             email,
@@ -223,14 +224,12 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             org,
             role,
         } => {
+            // The same flow, rules and audit as the console and the API (an organization
+            // administrator needs an organization), with the command line as the principal.
             let role = Role::parse(&role).unwrap_or(Role::User);
-            let request = InvitationRequest {
-                email,
-                display_name: name,
-                organization: org,
-                role,
-            };
-            let invited = invitation::invite(&app, request, "cli").await?;
+            let invited = flows::admin::invite(&app, &cli, &email, &name, org.as_deref(), role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{} {} (account {}). The registration link works once, until {}.",
                 if invited.resent {
@@ -252,43 +251,39 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::Import { file } => import(&app, &file).await,
         AdminCommand::RevokeToken { id } => {
-            let event = crate::audit::AuditEvent::new("api-token-revoked", "cli", "api-token");
-            match app.store.revoke_api_token(id, app.now(), event).await {
+            match flows::admin::revoke_token(&app, &cli, id).await {
                 Ok(()) => {
                     println!("API token {id} revoked.");
                     Ok(())
                 }
-                Err(crate::store::StoreError::NotFound) => {
+                Err(flows::admin::AdminRefusal::NotFound) => {
                     Err(anyhow::anyhow!("there is no live API token {id}"))
                 }
-                Err(e) => Err(e.into()),
+                Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
         AdminCommand::SetFactors { org, email, phone } => {
             let Some(org_id) = app.store.org_by_name(&org).await? else {
                 return Err(anyhow::anyhow!("there is no organization named {org:?}"));
             };
-            let (current_email, current_phone) = app.store.organization_factors(org_id).await?;
-            let email = email.map_or(current_email, |v| v == "on");
-            let phone = phone.map_or(current_phone, |v| v == "on");
-            if !email && !phone {
-                anyhow::bail!("an organization must allow at least one factor");
-            }
-            let event = crate::audit::AuditEvent::new("factor-policy-changed", "cli", org.clone());
-            app.store
-                .set_allowed_factors(org_id, email, phone, app.now(), event)
-                .await?;
+            let policy = flows::admin::set_factor_policy(
+                &app,
+                &cli,
+                org_id,
+                email.map(|v| v == "on"),
+                phone.map(|v| v == "on"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{org}: email factor {}, phone factor {}.",
-                if email { "on" } else { "off" },
-                if phone { "on" } else { "off" }
+                if policy.email { "on" } else { "off" },
+                if policy.phone { "on" } else { "off" }
             );
             Ok(())
         }
         AdminCommand::CreateToken { name, org, days } => {
-            match crate::flows::admin::issue_api_token(&app, "cli", &name, org.as_deref(), days)
-                .await
-            {
+            match flows::admin::issue_token(&app, &cli, &name, org.as_deref(), days).await {
                 Ok(crate::flows::admin::IssuedToken { id, token, .. }) => {
                     println!("{token}");
                     eprintln!(
@@ -305,21 +300,12 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             search,
         } => list_users(&app, org, status, search).await,
         AdminCommand::CreateOrg { name } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                anyhow::bail!("an organization's name must be 1 to 100 characters");
-            }
-            let event =
-                crate::audit::AuditEvent::new("organization-created", "cli", name.to_string());
-            match app.store.create_org(name, app.now(), event).await {
-                Ok(id) => {
-                    println!("Created organization {name:?} (id {id}).");
+            match flows::admin::create_organization(&app, &cli, &name).await {
+                Ok(org) => {
+                    println!("Created organization {:?} (id {}).", org.name, org.id);
                     Ok(())
                 }
-                Err(crate::store::StoreError::Conflict) => Err(anyhow::anyhow!(
-                    "an organization named {name:?} already exists"
-                )),
-                Err(e) => Err(e.into()),
+                Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
     };

@@ -16,34 +16,77 @@ use crate::store::{
 /// Administrative actions need a second factor passed within this long (step-up).
 pub use crate::domain::session::STEP_UP_SECS;
 
+/// Who stands behind an administrator's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Principal {
+    /// A person signed in with both factors, the second one recent (an account id).
+    Person(i64),
+    /// An API token (its id).
+    Token(i64),
+    /// `tessera admin` on the server: whoever runs it holds the database and the keys anyway.
+    Cli,
+}
+
+/// The capability every administrator action takes. Its fields are private: only
+/// [`authorize`] (a session), [`authorize_token`] (an API token) and [`Admin::cli`] (the command
+/// line) make one, and its organization scopes every store query it leads to.
 #[derive(Debug, Clone)]
 pub struct Admin {
-    pub account_id: i64,
+    principal: Principal,
     /// None: a system administrator, who sees every organization.
-    pub org_id: Option<i64>,
-    pub role: Role,
+    org_id: Option<i64>,
+    role: Role,
 }
 
 impl Admin {
-    /// Whether an API token, rather than a signed-in person, stands behind the request.
-    pub fn is_token(&self) -> bool {
-        self.account_id < 0
+    /// The command line's principal: a system administrator.
+    pub fn cli() -> Self {
+        Self {
+            principal: Principal::Cli,
+            org_id: None,
+            role: Role::SystemAdmin,
+        }
     }
 
-    fn system_administrator(&self) -> Result<(), AdminRefusal> {
-        if self.role == Role::SystemAdmin && self.org_id.is_none() {
-            Ok(())
+    /// The organization the administrator is confined to; None for a system administrator.
+    pub fn org_id(&self) -> Option<i64> {
+        self.org_id
+    }
+
+    /// Whether the administrator sees and manages every organization.
+    pub fn is_system(&self) -> bool {
+        self.role == Role::SystemAdmin && self.org_id.is_none()
+    }
+
+    /// The one check of actions for system administrators only (before any lookup, so it
+    /// reveals nothing).
+    pub fn as_system(&self) -> Result<&Self, AdminRefusal> {
+        if self.is_system() {
+            Ok(self)
         } else {
             Err(AdminRefusal::SystemAdministratorsOnly)
         }
     }
 
-    /// Who the audit log names: the administrator's account, or the API token.
-    fn actor(&self) -> String {
-        if self.account_id < 0 {
-            format!("api-token:{}", -self.account_id)
-        } else {
-            audit::account(self.account_id)
+    /// Whether an API token, rather than a person or the command line, stands behind it.
+    pub fn is_token(&self) -> bool {
+        matches!(self.principal, Principal::Token(_))
+    }
+
+    /// The signed-in person's account, if a person stands behind it.
+    pub fn account_id(&self) -> Option<i64> {
+        match self.principal {
+            Principal::Person(id) => Some(id),
+            Principal::Token(_) | Principal::Cli => None,
+        }
+    }
+
+    /// Who the audit log names: the administrator's account, the API token, or `cli`.
+    pub(crate) fn actor(&self) -> String {
+        match self.principal {
+            Principal::Person(id) => audit::account(id),
+            Principal::Token(id) => format!("api-token:{id}"),
+            Principal::Cli => "cli".to_string(),
         }
     }
 }
@@ -99,12 +142,12 @@ pub async fn authorize(app: &App, session: Option<&Session>) -> Result<Admin, Ad
     let account = app.store.account_by_id(account_id).await?;
     let admin = match account.role {
         Role::SystemAdmin => Admin {
-            account_id,
+            principal: Principal::Person(account_id),
             org_id: None,
             role: account.role,
         },
         Role::OrgAdmin if account.org_id.is_some() => Admin {
-            account_id,
+            principal: Principal::Person(account_id),
             org_id: account.org_id,
             role: account.role,
         },
@@ -135,7 +178,7 @@ pub async fn list(
     let status = Some(request.status.as_str())
         .filter(|s| AccountStatus::parse(s).is_some())
         .map(str::to_string);
-    let org_id = match (admin.org_id, request.organization.trim()) {
+    let org_id = match (admin.org_id(), request.organization.trim()) {
         (Some(own), _) => Some(own),
         (None, "") => None,
         // An unknown organization lists nothing rather than everything.
@@ -158,7 +201,10 @@ pub async fn revoke_invitation(
     admin: &Admin,
     account_id: i64,
 ) -> Result<(), AdminRefusal> {
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
     if account.status != AccountStatus::Invited {
         return Err(AdminRefusal::Invalid("Only an invitation that has not been used can be revoked; disable the account instead.".into()));
     }
@@ -184,14 +230,16 @@ pub async fn invite(
 ) -> Result<Invited, AdminRefusal> {
     match role {
         Role::User => {}
-        Role::OrgAdmin => admin.system_administrator()?,
+        Role::OrgAdmin => {
+            admin.as_system()?;
+        }
         Role::SystemAdmin => {
             return Err(AdminRefusal::Invalid(
                 "The role must be user or org-admin.".into(),
             ));
         }
     }
-    let organization = match admin.org_id {
+    let organization = match admin.org_id() {
         Some(id) => {
             let orgs = app.store.organizations().await?;
             orgs.into_iter()
@@ -220,7 +268,10 @@ pub async fn invite(
 /// A new registration link for an account that has not finished registering (the old link
 /// stops working).
 pub async fn resend(app: &App, admin: &Admin, account_id: i64) -> Result<i64, AdminRefusal> {
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
     if !matches!(
         account.status,
         AccountStatus::Invited | AccountStatus::Registering
@@ -247,8 +298,11 @@ pub async fn set_flag(
     flag: AccountFlag,
     on: bool,
 ) -> Result<(), AdminRefusal> {
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
-    if account.id == admin.account_id && on {
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
+    if admin.account_id() == Some(account.id) && on {
         return Err(AdminRefusal::NotFound);
     }
     let event = match (flag, on) {
@@ -266,7 +320,10 @@ pub async fn set_flag(
 
 /// Reset MFA: the person registers a second factor again at next sign-in.
 pub async fn reset_mfa(app: &App, admin: &Admin, account_id: i64) -> Result<(), AdminRefusal> {
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
     let audit = AuditEvent::new("mfa-reset", admin.actor(), audit::account(account.id));
     app.store.reset_mfa(account.id, app.now(), audit).await?;
     Ok(())
@@ -291,7 +348,7 @@ pub async fn publish_terms(
     title: &str,
     body: &str,
 ) -> Result<i64, TermsProblem> {
-    if admin.role != Role::SystemAdmin {
+    if !admin.is_system() {
         return Err(TermsProblem::NotSystemAdministrator);
     }
     let (title, body) = (title.trim(), body.trim());
@@ -301,20 +358,14 @@ pub async fn publish_terms(
     let audit = AuditEvent::new("terms-published", admin.actor(), "terms");
     Ok(app
         .store
-        .publish_terms(
-            title,
-            body,
-            (!admin.is_token()).then_some(admin.account_id),
-            app.now(),
-            audit,
-        )
+        .publish_terms(title, body, admin.account_id(), app.now(), audit)
         .await
         .map_err(Internal::from)?)
 }
 
 /// Issues an API token (system administrators only): scoped to an organization or to all,
 /// expiring, shown once (returned here) and stored only as a keyed hash.
-pub async fn issue_api_token(
+async fn issue_api_token(
     app: &App,
     actor: &str,
     name: &str,
@@ -394,10 +445,8 @@ pub async fn authorize_token(app: &App, bearer: &str) -> Result<Admin, AdminRefu
     } else {
         Role::SystemAdmin
     };
-    // Audit entries name the token as the actor; its id is negative so it never collides
-    // with an account id.
     Ok(Admin {
-        account_id: -token.id,
+        principal: Principal::Token(token.id),
         org_id: token.org_id,
         role,
     })
@@ -448,7 +497,7 @@ pub async fn bulk_invite(
         .await
         .map_err(AdminRefusal::from)?;
     for row in &rows {
-        let org_id = match (admin.org_id, row.organization.as_deref()) {
+        let org_id = match (admin.org_id(), row.organization.as_deref()) {
             (Some(own), None) => Some(own),
             (Some(own), Some(name)) if orgs.iter().any(|(id, n)| *id == own && n == name) => {
                 Some(own)
@@ -474,7 +523,7 @@ pub async fn bulk_invite(
             },
             (None, None) => None,
         };
-        if row.role == Role::OrgAdmin && admin.system_administrator().is_err() {
+        if row.role == Role::OrgAdmin && !admin.is_system() {
             problems.push(RowProblem {
                 line: row.line,
                 message: "role: only system administrators appoint organization administrators"
@@ -596,7 +645,7 @@ pub async fn import_users(
     admin: &Admin,
     csv: impl std::io::Read + Send + 'static,
 ) -> Result<usize, BulkProblem> {
-    if admin.role != Role::SystemAdmin {
+    if !admin.is_system() {
         return Err(BulkProblem::Refused(AdminRefusal::NotAdministrator));
     }
     match crate::flows::import::import_users(app, csv, &admin.actor(), |_, _| {}).await {
@@ -610,7 +659,10 @@ pub async fn import_users(
 
 /// Ends every session of an account in scope (a lost device, a leaving employee).
 pub async fn end_sessions(app: &App, admin: &Admin, account_id: i64) -> Result<u64, AdminRefusal> {
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
     let audit = AuditEvent::new("sessions-ended", admin.actor(), audit::account(account.id))
         .with("by", "administrator");
     Ok(app
@@ -625,7 +677,7 @@ const ORG_ADMIN_NEEDS_ORG: &str =
 /// The organizations in scope, with their factor policy: all for a system administrator,
 /// their own for an organization administrator.
 pub async fn organizations(app: &App, admin: &Admin) -> Result<Vec<Organization>, AdminRefusal> {
-    Ok(app.store.organizations_in_scope(admin.org_id).await?)
+    Ok(app.store.organizations_in_scope(admin.org_id()).await?)
 }
 
 /// A new organization (system administrators only).
@@ -634,7 +686,7 @@ pub async fn create_organization(
     admin: &Admin,
     name: &str,
 ) -> Result<Organization, AdminRefusal> {
-    admin.system_administrator()?;
+    admin.as_system()?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AdminRefusal::Invalid(
@@ -676,9 +728,12 @@ pub async fn set_role(
     account_id: i64,
     role: &str,
 ) -> Result<(), AdminRefusal> {
-    admin.system_administrator()?;
+    admin.as_system()?;
     let role = assignable_role(role)?;
-    let account = app.store.account_in_scope(account_id, admin.org_id).await?;
+    let account = app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?;
     if account.role == Role::SystemAdmin {
         return Err(AdminRefusal::Invalid(
             "A system administrator's role is not changed here.".into(),
@@ -710,7 +765,7 @@ async fn organization_in_scope(
     org_id: i64,
 ) -> Result<Organization, AdminRefusal> {
     // Another organization answers exactly as one that does not exist.
-    if admin.org_id.is_some_and(|own| own != org_id) {
+    if admin.org_id().is_some_and(|own| own != org_id) {
         return Err(AdminRefusal::NotFound);
     }
     app.store
@@ -744,7 +799,7 @@ pub async fn set_factor_policy(
     phone: Option<bool>,
 ) -> Result<FactorPolicy, AdminRefusal> {
     let org = organization_in_scope(app, admin, org_id).await?;
-    admin.system_administrator()?;
+    admin.as_system()?;
     let policy = FactorPolicy {
         email: email.unwrap_or(org.email_factor),
         phone: phone.unwrap_or(org.phone_factor),
@@ -763,7 +818,7 @@ pub async fn set_factor_policy(
 
 /// API tokens are for signed-in system administrators to manage.
 fn token_manager(admin: &Admin) -> Result<(), AdminRefusal> {
-    admin.system_administrator()?;
+    admin.as_system()?;
     if admin.is_token() {
         return Err(AdminRefusal::PeopleOnly);
     }

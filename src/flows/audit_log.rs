@@ -80,7 +80,7 @@ pub async fn search(
     if problem(&filter).is_some() {
         return Ok(Vec::new());
     }
-    let org_id = match admin.org_id {
+    let org_id = match admin.org_id() {
         Some(id) => Some(id),
         None => match filter.organization.trim() {
             "" => None,

@@ -117,7 +117,7 @@ pub async fn console(
             }
         })
         .collect();
-    let organizations = if admin.org_id.is_none() {
+    let organizations = if admin.org_id().is_none() {
         match admin::organizations(&app, &admin).await {
             Ok(o) => o,
             Err(e) => return refused(e),
@@ -131,7 +131,7 @@ pub async fn console(
         &csrf,
         context! {
             rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
-            done => done_text(&query.done), system_admin => admin.org_id.is_none(), upload_limit => super::UPLOAD_LIMIT,
+            done => done_text(&query.done), system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
                 id => o.id, name => &o.name, email_factor => o.email_factor, phone_factor => o.phone_factor,
             }).collect::<Vec<_>>(),
@@ -231,7 +231,7 @@ pub async fn terms_form(
     current: CurrentSession,
 ) -> Result<Response, WebError> {
     match admin_of(&app, &current).await {
-        Ok(a) if a.org_id.is_none() => {}
+        Ok(a) if a.is_system() => {}
         Ok(_) => return Err(WebError::NotFound),
         Err(e) => return refused(e),
     }
@@ -470,7 +470,7 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     let admin = match admin_of(&app, &current).await {
         // Before the file is looked at: others are answered as if the page did not exist.
-        Ok(a) if a.role == Role::SystemAdmin => a,
+        Ok(a) if a.is_system() => a,
         Ok(_) => return refused(AdminRefusal::NotAdministrator),
         Err(e) => return refused(e),
     };

@@ -107,7 +107,7 @@ pub async fn viewer(
             }
         })
         .collect();
-    let system_admin = admin.org_id.is_none();
+    let system_admin = admin.org_id().is_none();
     let organizations = if system_admin {
         app.store
             .organizations()

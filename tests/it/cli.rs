@@ -490,7 +490,61 @@ on_both_backends!(
     asvs_16_4_2_a_chain_resealed_under_another_key_is_refused,
     asvs_16_4_3_a_cut_tail_fails_against_a_head_recorded_before,
     hipaa_164_312_b_an_intact_chain_verifies_and_matches_the_head_in_the_servers_log,
+    the_command_line_follows_the_consoles_rules_and_audits_as_cli,
 );
+
+/// Issue 12: the command line goes through the same flows as the console and the API, with
+/// an explicit principal: it used to skip "an organization administrator needs an
+/// organization" and wrote its own audit entries.
+async fn the_command_line_follows_the_consoles_rules_and_audits_as_cli(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let out = tessera(
+        &app,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "boss@example.org",
+            "--name",
+            "No Org",
+            "--role",
+            "org-admin",
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("organization"),
+        "says what is missing: {}",
+        text(&out)
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE email = 'boss@example.org'")
+            .await,
+        0,
+        "nothing was created"
+    );
+    let out = tessera(&app, &["admin", "create-org", "--name", "  "]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let out = tessera(&app, &["admin", "create-org", "--name", "Harbor"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tessera(&app, &["admin", "create-org", "--name", "Harbor"]);
+    assert!(text(&out).contains("already exists"), "{}", text(&out));
+    let out = tessera(
+        &app,
+        &["admin", "set-factors", "--org", "Harbor", "--email", "off"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tessera(
+        &app,
+        &["admin", "set-factors", "--org", "Harbor", "--phone", "off"],
+    );
+    assert!(!out.status.success(), "at least one factor: {}", text(&out));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE actor = 'cli' AND event IN ('organization-created', 'factor-policy-changed')")
+            .await,
+        2
+    );
+}
 
 /// `tessera serve` with only a database and an address configured: it migrates a fresh
 /// SQLite file, prints the first administrator's link, serves the pages and the development
