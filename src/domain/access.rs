@@ -13,8 +13,10 @@ pub enum Access {
     Public,
     /// The phone provider's webhooks: no session; each checks its signature first.
     Webhook,
-    /// A session at exactly this stage (registration, the recovery steps).
+    /// A session at exactly this stage (the recovery steps).
     Stage(SessionStage),
+    /// The registration page: an invited person's registration, or the first administrator's.
+    Register,
     /// The page that says where recovery goes next: any stage a right recovery code leads to.
     RecoveryVerified,
     /// A second-factor step by this factor: the session waits for a factor, and this is the
@@ -134,6 +136,8 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
         Access::Public | Access::Webhook => Allow,
         Access::Stage(stage) if standing.stage == stage => Allow,
         Access::Stage(_) => elsewhere(),
+        Access::Register if standing.stage.registers() => Allow,
+        Access::Register => elsewhere(),
         Access::RecoveryVerified => match standing.stage {
             SessionStage::RecoveryPhone
             | SessionStage::PasswordReset
@@ -177,7 +181,7 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
 pub fn place_of(standing: &Standing) -> Option<Place> {
     let account = standing.account.as_ref();
     Some(match standing.stage {
-        SessionStage::Registration => Place::Register,
+        SessionStage::Registration | SessionStage::FirstAdministrator => Place::Register,
         SessionStage::SecondFactor => Place::Factor(account?.second_factor()?),
         SessionStage::Recovery => Place::RecoveryCode,
         SessionStage::RecoveryPhone => {

@@ -9,6 +9,10 @@ use super::{UnixTime, policy::Policy};
 pub enum SessionStage {
     /// Opened a registration link; may set a password and choose a factor.
     Registration,
+    /// Opened the first-run link: may register the first system administrator, typing its
+    /// own name and email. A registrant of its own, so that no other session without an
+    /// account (a recovery for an unknown address, say) can ever create an administrator.
+    FirstAdministrator,
     /// Gave the right password; must now pass the second factor.
     SecondFactor,
     /// Passed both factors.
@@ -25,6 +29,7 @@ impl SessionStage {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Registration => "registration",
+            Self::FirstAdministrator => "first-administrator",
             Self::SecondFactor => "second-factor",
             Self::Authenticated => "authenticated",
             Self::Recovery => "recovery",
@@ -67,16 +72,24 @@ impl SessionStage {
     /// chosen a factor (registering) resumes where it stopped, at verifying that factor,
     /// instead of typing a new password and method again. The link stands in for the
     /// password it was sent for; the factor is still required.
+    /// The first-run link (no account) leads to the first administrator's registration.
     pub fn after_registration_link(status: Option<AccountStatus>) -> SessionStage {
         match status {
             Some(AccountStatus::Registering) => Self::SecondFactor,
-            _ => Self::Registration,
+            Some(_) => Self::Registration,
+            None => Self::FirstAdministrator,
         }
+    }
+
+    /// The stages whose person fills in the registration page.
+    pub fn registers(self) -> bool {
+        matches!(self, Self::Registration | Self::FirstAdministrator)
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "registration" => Some(Self::Registration),
+            "first-administrator" => Some(Self::FirstAdministrator),
             "second-factor" => Some(Self::SecondFactor),
             "authenticated" => Some(Self::Authenticated),
             "recovery" => Some(Self::Recovery),
@@ -221,7 +234,7 @@ mod tests {
         );
         assert_eq!(
             SessionStage::after_registration_link(None),
-            SessionStage::Registration
+            SessionStage::FirstAdministrator
         );
         assert_eq!(
             SessionStage::PasswordReset.for_imported_account(),
@@ -263,6 +276,7 @@ mod tests {
     fn stages_round_trip() {
         for stage in [
             SessionStage::Registration,
+            SessionStage::FirstAdministrator,
             SessionStage::SecondFactor,
             SessionStage::Authenticated,
             SessionStage::Recovery,

@@ -49,7 +49,7 @@ pub enum Resume {
 /// unfinished registration opens at that step).
 pub async fn resume(app: &App, session: &Session) -> Result<Option<Resume>, Internal> {
     match (session.stage, session.account_id) {
-        (SessionStage::Registration, _) => Ok(Some(Resume::Register)),
+        (stage, _) if stage.registers() => Ok(Some(Resume::Register)),
         (SessionStage::SecondFactor, Some(id)) => {
             let account = app.store.account_by_id(id).await?;
             if account.status != AccountStatus::Registering {
@@ -218,9 +218,13 @@ pub async fn complete(
     session: &Session,
     input: &RegistrationInput,
 ) -> Result<Email, RegistrationProblem> {
-    if session.stage != SessionStage::Registration {
-        return Err(RegistrationProblem::SessionEnded);
-    }
+    // Who registers is the session's: an invited account, or (the first-run link's own
+    // stage) the first system administrator; never a session that merely has no account.
+    let first_administrator = match (session.stage, session.account_id) {
+        (SessionStage::Registration, Some(_)) => false,
+        (SessionStage::FirstAdministrator, None) => true,
+        _ => return Err(RegistrationProblem::SessionEnded),
+    };
     let display_name =
         DisplayName::parse(&input.display_name).map_err(RegistrationProblem::Name)?;
     let invited = match session.account_id {
@@ -268,7 +272,7 @@ pub async fn complete(
         .store
         .complete_registration(
             &session.id_hash,
-            invited.is_none().then_some(&new_admin),
+            first_administrator.then_some(&new_admin),
             session.account_id,
             &hash,
             &display_name,

@@ -339,14 +339,21 @@ impl Store {
         audit: impl FnOnce(i64) -> AuditEvent,
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        // The session must still be a live registration session: a replayed form fails here.
+        // The session must still be a live registration session of this registrant (an
+        // invited account's, or the first-run link's for a new administrator): a replayed
+        // form, or any other session without an account, fails here.
+        let stage = if account.is_some() {
+            SessionStage::FirstAdministrator
+        } else {
+            SessionStage::Registration
+        };
         let ended = sqlx::query(
             "UPDATE sessions SET revoked_at = $1
              WHERE id_hash = $2 AND stage = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(session_hash)
-        .bind(SessionStage::Registration.as_str())
+        .bind(stage.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -373,9 +380,13 @@ impl Store {
                 }
                 id
             }
+            // Only while no system administrator exists: a first-run link left over after the
+            // first one registered makes nobody.
             (None, Some(new)) => sqlx::query(
                 "INSERT INTO accounts (email, display_name, org_id, role, status, password_hash, mfa_method, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE role = 'system-admin')
+                 RETURNING id",
             )
             .bind(new.email.as_str())
             .bind(display_name.as_str())
@@ -385,9 +396,10 @@ impl Store {
             .bind(password_hash)
             .bind(method.as_str())
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(StoreError::from_write)?
+            .ok_or(StoreError::NotFound)?
             .try_get("id")?,
             (None, None) => return Err(StoreError::NotFound),
         };

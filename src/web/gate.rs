@@ -14,7 +14,7 @@ use axum_extra::extract::CookieJar;
 use super::{AppState, WebError};
 use crate::domain::access::{Access, Decision, Place, decide};
 use crate::domain::account::MfaMethod::{Email, Phone};
-use crate::domain::session::SessionStage::{PasswordReset, Recovery, Registration};
+use crate::domain::session::SessionStage::{PasswordReset, Recovery};
 use crate::flows;
 use crate::store::SessionStanding;
 
@@ -31,8 +31,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/login", Public),
     ("POST", "/logout", Public),
     ("GET", "/register/{token}", Public),
-    ("GET", "/register", Stage(Registration)),
-    ("POST", "/register", Stage(Registration)),
+    ("GET", "/register", Register),
+    ("POST", "/register", Register),
     // The second factor: only the account's own, as its organization allows.
     ("GET", "/verify/email", Factor(Email)),
     ("POST", "/verify/email/send", Factor(Email)),
@@ -201,7 +201,7 @@ fn signed_out(access: Access, method: &Method) -> Response {
         Factor(Email) => "/login/email?notice=timed-out",
         Factor(Phone) => "/login/phone?notice=timed-out",
         Stage(Recovery) | Stage(PasswordReset) | RecoveryVerified => "/password/forgot?expired=1",
-        Stage(Registration) => return registration_not_started(),
+        Register => return registration_not_started(),
         _ if method == Method::GET || method == Method::HEAD => "/login",
         _ => "/login?notice=timed-out",
     };

@@ -326,6 +326,85 @@ async fn the_first_administrator_registers_through_the_same_journey(backend: Bac
     );
 }
 
+/// Issue 12: the first administrator is a registrant of its own (the first-run link's own
+/// session stage), not any registration session that happens to have no account; and a
+/// second first-run session left open makes no second administrator.
+async fn only_the_first_run_link_makes_an_administrator_and_only_once(backend: Backend) {
+    use tessera::domain::session::{SessionStage, SessionTimes};
+    use tessera::flows::registration::{RegistrationInput, RegistrationProblem, complete};
+    let app = spawn_app(backend).await;
+    let input = |email: &str| RegistrationInput {
+        display_name: "Would Be Root".into(),
+        email: email.into(),
+        password: PASSWORD.into(),
+        password_confirmation: PASSWORD.into(),
+        mfa_method: "email".into(),
+    };
+    // A registration session without an account, however it came about, registers nobody.
+    let hash = app
+        .app
+        .keys
+        .hash(tessera::crypto::Purpose::Session, b"stray");
+    app.app
+        .store
+        .start_session(
+            None,
+            &hash,
+            None,
+            SessionStage::Registration,
+            SessionTimes::new(app.clock_now(), &app.app.config.policy, None),
+            tessera::audit::AuditEvent::new("signed-out", "test", "test"),
+        )
+        .await
+        .unwrap();
+    let stray = app.app.store.session(&hash).await.unwrap().unwrap();
+    let refused = complete(&app.app, &stray, &input("stray@example.org")).await;
+    assert!(
+        matches!(refused, Err(RegistrationProblem::SessionEnded)),
+        "{refused:?}"
+    );
+
+    // Two first-run sessions open at once: the first to register is the administrator.
+    let first = app.new_browser();
+    let (link, _) = tessera::flows::invitation::first_administrator_link(&app.app)
+        .await
+        .unwrap()
+        .unwrap();
+    first.get_absolute(&link).await;
+    let second = app.new_browser();
+    let (link, _) = tessera::flows::invitation::first_administrator_link(&app.app)
+        .await
+        .unwrap()
+        .unwrap();
+    second.get_absolute(&link).await;
+    for (browser, email) in [(&first, "ops@example.org"), (&second, "late@example.org")] {
+        browser
+            .post(
+                "/register",
+                &[
+                    ("display_name", "Ops Lead"),
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("password_confirmation", PASSWORD),
+                    ("mfa_method", "email"),
+                ],
+            )
+            .await;
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE role = 'system-admin'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts WHERE email IN ('stray@example.org', 'late@example.org')"
+        )
+        .await,
+        0
+    );
+}
+
 async fn the_development_outbox_shows_mail_only_without_smtp(backend: Backend) {
     let app = spawn_app_with(
         backend,
@@ -391,5 +470,6 @@ on_both_backends!(
     a_registration_link_expires_after_48_hours,
     bad_registration_input_is_explained_and_changes_nothing,
     the_first_administrator_registers_through_the_same_journey,
+    only_the_first_run_link_makes_an_administrator_and_only_once,
     the_development_outbox_shows_mail_only_without_smtp,
 );
