@@ -265,6 +265,78 @@ pub async fn invite(
         .map_err(AdminRefusal::Invitation)
 }
 
+/// What an administrator can do to one account: one list for the console, the API and its
+/// documentation (a test checks the OpenAPI text names each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAction {
+    /// A new registration link (the old one stops working).
+    Resend,
+    Disable,
+    Enable,
+    Lock,
+    Unlock,
+    /// The person registers a second factor again at next sign-in.
+    ResetMfa,
+    /// An invitation not used yet is withdrawn.
+    Revoke,
+    /// Every session of the account ends.
+    EndSessions,
+}
+
+impl AccountAction {
+    pub const ALL: [Self; 8] = [
+        Self::Resend,
+        Self::Disable,
+        Self::Enable,
+        Self::Lock,
+        Self::Unlock,
+        Self::ResetMfa,
+        Self::Revoke,
+        Self::EndSessions,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resend => "resend",
+            Self::Disable => "disable",
+            Self::Enable => "enable",
+            Self::Lock => "lock",
+            Self::Unlock => "unlock",
+            Self::ResetMfa => "reset-mfa",
+            Self::Revoke => "revoke",
+            Self::EndSessions => "end-sessions",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// Does `action` to the account `account_id` within the administrator's scope (outside it,
+/// NotFound, as if it did not exist).
+pub async fn act(
+    app: &App,
+    admin: &Admin,
+    account_id: i64,
+    action: AccountAction,
+) -> Result<(), AdminRefusal> {
+    match action {
+        AccountAction::Resend => resend(app, admin, account_id).await.map(|_| ()),
+        AccountAction::Disable => {
+            set_flag(app, admin, account_id, AccountFlag::Disabled, true).await
+        }
+        AccountAction::Enable => {
+            set_flag(app, admin, account_id, AccountFlag::Disabled, false).await
+        }
+        AccountAction::Lock => set_flag(app, admin, account_id, AccountFlag::Locked, true).await,
+        AccountAction::Unlock => set_flag(app, admin, account_id, AccountFlag::Locked, false).await,
+        AccountAction::ResetMfa => reset_mfa(app, admin, account_id).await,
+        AccountAction::Revoke => revoke_invitation(app, admin, account_id).await,
+        AccountAction::EndSessions => end_sessions(app, admin, account_id).await.map(|_| ()),
+    }
+}
+
 /// A new registration link for an account that has not finished registering (the old link
 /// stops working).
 pub async fn resend(app: &App, admin: &Admin, account_id: i64) -> Result<i64, AdminRefusal> {

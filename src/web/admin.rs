@@ -17,7 +17,6 @@ use crate::domain::account::Role;
 use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
-use crate::store::AccountFlag;
 
 fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
     match problem {
@@ -59,6 +58,18 @@ pub struct ListQuery {
     sort: String,
     #[serde(default)]
     done: String,
+}
+
+/// The console's outcome for an account action (its text: `done_text`).
+fn done_code(action: admin::AccountAction) -> &'static str {
+    use admin::AccountAction::*;
+    match action {
+        Resend => "resent",
+        Disable | Enable | Lock | Unlock => "changed",
+        ResetMfa => "mfa-reset",
+        Revoke => "revoked",
+        EndSessions => "sessions-ended",
+    }
 }
 
 /// Fixed texts for the outcome of the last action (no text from the query string is shown).
@@ -186,29 +197,12 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     let result = async {
         let admin = admin_of(&app, &current).await?;
+        if let Some(action) = admin::AccountAction::parse(&action) {
+            return admin::act(&app, &admin, id, action)
+                .await
+                .map(|()| done_code(action));
+        }
         match action.as_str() {
-            "resend" => admin::resend(&app, &admin, id).await.map(|_| "resent"),
-            "disable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, true)
-                .await
-                .map(|_| "changed"),
-            "enable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, false)
-                .await
-                .map(|_| "changed"),
-            "lock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, true)
-                .await
-                .map(|_| "changed"),
-            "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false)
-                .await
-                .map(|_| "changed"),
-            "reset-mfa" => admin::reset_mfa(&app, &admin, id)
-                .await
-                .map(|_| "mfa-reset"),
-            "revoke" => admin::revoke_invitation(&app, &admin, id)
-                .await
-                .map(|_| "revoked"),
-            "end-sessions" => admin::end_sessions(&app, &admin, id)
-                .await
-                .map(|_| "sessions-ended"),
             "make-org-admin" => admin::set_role(&app, &admin, id, "org-admin")
                 .await
                 .map(|_| "role-changed"),

@@ -21,7 +21,6 @@ use super::session::CurrentSession;
 use crate::domain::account::Role;
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::audit_log::{self, AuditQuery};
-use crate::store::AccountFlag;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -446,26 +445,18 @@ async fn invite_user(
 }
 
 /// Act on a user within the token's scope: `resend` (a new registration link), `disable`,
-/// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation), `end-sessions`. A user outside the scope is 404, as if it did not exist.
+/// `enable`, `lock`, `unlock`, `reset-mfa`, `revoke` (an unused invitation), `end-sessions`
+/// (`flows::admin::AccountAction`). A user outside the scope is 404, as if it did not exist.
 #[utoipa::path(post, path = "/api/v1/users/{id}/{action}", security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "The user's id"), ("action" = String, Path, description = "resend, disable, enable, lock, unlock or reset-mfa")),
+    params(("id" = i64, Path, description = "The user's id"), ("action" = String, Path, description = "resend, disable, enable, lock, unlock, reset-mfa, revoke or end-sessions")),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn user_action(
     State(app): State<AppState>,
     ApiAdmin(admin): ApiAdmin,
     Id((id, action)): Id<(i64, String)>,
 ) -> Result<StatusCode, AdminRefusal> {
-    match action.as_str() {
-        "resend" => admin::resend(&app, &admin, id).await.map(|_| ()),
-        "disable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, true).await,
-        "enable" => admin::set_flag(&app, &admin, id, AccountFlag::Disabled, false).await,
-        "lock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, true).await,
-        "unlock" => admin::set_flag(&app, &admin, id, AccountFlag::Locked, false).await,
-        "reset-mfa" => admin::reset_mfa(&app, &admin, id).await,
-        "revoke" => admin::revoke_invitation(&app, &admin, id).await,
-        "end-sessions" => admin::end_sessions(&app, &admin, id).await.map(|_| ()),
-        _ => Err(AdminRefusal::NotFound),
-    }?;
+    let action = admin::AccountAction::parse(&action).ok_or(AdminRefusal::NotFound)?;
+    admin::act(&app, &admin, id, action).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

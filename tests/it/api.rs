@@ -220,6 +220,19 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
         .await
         .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    // Every account action the console and the API share is documented.
+    let action =
+        doc["paths"]["/api/v1/users/{id}/{action}"]["post"]["parameters"][1]["description"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    for known in tessera::flows::admin::AccountAction::ALL {
+        assert!(
+            action.contains(known.as_str()),
+            "{} in {action}",
+            known.as_str()
+        );
+    }
     for path in [
         "/api/v1/users",
         "/api/v1/users/{id}/{action}",
