@@ -22,6 +22,9 @@ pub struct App {
     pub sealer: crate::sealing::Sealer,
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
+    /// This process among the nodes sharing the database (the holder of a job's lease):
+    /// its process id and a random part, different at every start.
+    pub node: String,
 }
 
 impl App {
@@ -72,6 +75,11 @@ impl App {
             mailer,
             keys,
             clock,
+            node: format!(
+                "{}-{}",
+                std::process::id(),
+                &crate::crypto::random_token()?[..8]
+            ),
         }))
     }
 

@@ -52,6 +52,7 @@ pub const EVENTS: &[&str] = &[
     "password-set",
     "phone-changed",
     "reauthentication-failed",
+    "records-pruned",
     "registration-link-opened",
     "registration-link-requested",
     "registration-link-sent",

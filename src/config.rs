@@ -46,6 +46,9 @@ pub struct Config {
     pub request_body_timeout_secs: u64,
     /// `TESSERA_MAX_CONNECTIONS`: connections open at once; more wait to be accepted.
     pub max_connections: usize,
+    /// `TESSERA_RETENTION_INTERVAL_SECS`: how often a node prunes what the retention
+    /// settings no longer keep (one node of several at a time; 60 to 86400).
+    pub retention_interval_secs: u64,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -70,6 +73,7 @@ impl Default for Config {
             header_read_timeout_secs: 10,
             request_body_timeout_secs: 60,
             max_connections: 1024,
+            retention_interval_secs: 600,
             policy: Default::default(),
         }
     }
@@ -157,6 +161,9 @@ impl Config {
         }
         if self.max_connections == 0 {
             anyhow::bail!("TESSERA_MAX_CONNECTIONS must be at least 1");
+        }
+        if !(60..=86_400).contains(&self.retention_interval_secs) {
+            anyhow::bail!("TESSERA_RETENTION_INTERVAL_SECS must be between 60 and 86400");
         }
         self.policy.validate()
     }
@@ -254,6 +261,7 @@ impl fmt::Debug for Config {
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("request_body_timeout_secs", &self.request_body_timeout_secs)
             .field("max_connections", &self.max_connections)
+            .field("retention_interval_secs", &self.retention_interval_secs)
             .field("policy", &self.policy)
             .finish()
     }

@@ -101,6 +101,17 @@ pub fn audit_budget_exceeded() {
     metrics::counter!("tessera_audit_budget_exceeded_total").increment(1);
 }
 
+/// One run of the retention job: `pruned`, `not-holder` (another node holds the lease) or
+/// `failed`.
+pub fn retention_run(outcome: &'static str) {
+    metrics::counter!("tessera_retention_runs_total", "outcome" => outcome).increment(1);
+}
+
+/// Rows the retention job deleted from `table`.
+pub fn retention_deleted(table: &'static str, rows: u64) {
+    metrics::counter!("tessera_retention_deleted_rows_total", "table" => table).increment(rows);
+}
+
 /// The name /metrics counts an event under: what the person who asked was shown, never which
 /// of two answers that look the same to them was really given (OWASP ASVS 5.0 6.3.8: a
 /// stranger must not learn which addresses have accounts, and /metrics may be read by more

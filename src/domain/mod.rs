@@ -10,6 +10,7 @@ pub mod name;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod retention;
 pub mod session;
 pub mod throttle;
 

@@ -47,6 +47,22 @@ pub struct Policy {
     /// events about nobody known (forged provider webhooks); past it they are counted in
     /// /metrics and logged once an hour instead of written.
     pub unauthenticated_audit_entries_per_hour_per_client: i64,
+    /// Retention (`flows::retention`): how long rows are kept once they no longer count for
+    /// anything. Sessions, after their absolute end (the "your sessions" page and audit
+    /// questions about a recent sign-in can still find them).
+    pub retention_sessions_secs: i64,
+    /// Codes, after they expire: they hold their destinations (addresses, sealed numbers).
+    pub retention_codes_secs: i64,
+    /// Registration links, after they expire (used or not); till then a used link still says
+    /// it was used.
+    pub retention_links_secs: i64,
+    /// Failure counters, once unlocked and without a failure for this long; at least a day,
+    /// the longest lock, so a pause shorter than that never wipes the failures.
+    pub retention_throttle_secs: i64,
+    /// Send and request counters, after their day or hour ends.
+    pub retention_counters_secs: i64,
+    /// Development outbox messages, after they were put there.
+    pub retention_outbox_secs: i64,
 }
 
 impl Default for Policy {
@@ -71,6 +87,12 @@ impl Default for Policy {
             recovery_requests_per_hour_per_address: 5,
             recovery_requests_per_hour_per_client: 30,
             unauthenticated_audit_entries_per_hour_per_client: 100,
+            retention_sessions_secs: 30 * 86_400,
+            retention_codes_secs: 86_400,
+            retention_links_secs: 30 * 86_400,
+            retention_throttle_secs: 86_400,
+            retention_counters_secs: 86_400,
+            retention_outbox_secs: 7 * 86_400,
         }
     }
 }
@@ -123,6 +145,23 @@ impl Policy {
             if value <= 0 {
                 anyhow::bail!("{name} must be greater than zero");
             }
+        }
+        let kept = [
+            ("retention_sessions_secs", self.retention_sessions_secs),
+            ("retention_codes_secs", self.retention_codes_secs),
+            ("retention_links_secs", self.retention_links_secs),
+            ("retention_counters_secs", self.retention_counters_secs),
+            ("retention_outbox_secs", self.retention_outbox_secs),
+        ];
+        for (name, value) in kept {
+            if value < 0 {
+                anyhow::bail!("{name} must not be negative");
+            }
+        }
+        if self.retention_throttle_secs < 86_400 {
+            anyhow::bail!(
+                "retention_throttle_secs must be at least 86400 (a day, the longest lock), so a short pause never forgets the failures"
+            );
         }
         if self.code_ttl_secs > 600 || self.email_login_code_ttl_secs > 600 {
             anyhow::bail!("codes may live at most 600 seconds (NIST SP 800-63B)");

@@ -12,6 +12,7 @@ pub mod lockout;
 pub mod phone_code;
 pub mod recovery;
 pub mod registration;
+pub mod retention;
 pub mod session;
 pub mod sign_in;
 pub mod step_up;

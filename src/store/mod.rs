@@ -16,6 +16,7 @@ mod import;
 pub mod ops;
 mod outbox;
 mod reseal;
+mod retention;
 mod sessions;
 mod terms;
 mod throttle;
@@ -28,6 +29,7 @@ pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
+pub use retention::Prunable;
 pub use sessions::{PasswordSignIn, Session, SessionInfo, SessionStanding};
 pub use terms::TermsVersion;
 pub use throttle::Claim;
@@ -235,6 +237,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "send_cool_downs",
                 include_str!("../../migrations/sqlite/0007_send_cool_downs.sql"),
             ),
+            (
+                8,
+                "retention",
+                include_str!("../../migrations/sqlite/0008_retention.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -271,6 +278,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 7,
                 "send_cool_downs",
                 include_str!("../../migrations/postgres/0007_send_cool_downs.sql"),
+            ),
+            (
+                8,
+                "retention",
+                include_str!("../../migrations/postgres/0008_retention.sql"),
             ),
         ],
     }

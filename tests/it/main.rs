@@ -24,6 +24,7 @@ mod ops;
 mod phone;
 mod recovery;
 mod registration;
+mod retention;
 mod robustness;
 mod security;
 mod sign_in;
