@@ -276,17 +276,11 @@ pub async fn verify(
         },
     };
     // A recovery's codes count apart from the second factor's (`flows::lockout`).
-    let key = lockout::code_counter(app, &address, session.stage);
-    let now = app.now();
-    if let Some(until) = app
-        .store
-        .throttle(&key)
-        .await
-        .map_err(Internal::from)?
-        .locked_at(now)
-    {
+    let (key, locked) = lockout::code_lock(app, &address, session.stage).await?;
+    if let Some(until) = locked {
         return Err(VerifyProblem::Locked { until });
     }
+    let now = app.now();
     let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
     let new_token = random_token().map_err(Internal::from)?;
     let who = session

@@ -3,8 +3,10 @@
 
 use crate::app::App;
 use crate::crypto::Purpose;
+use crate::domain::UnixTime;
 use crate::domain::session::SessionStage;
 use crate::domain::throttle::LockRule;
+use crate::flows::Internal;
 
 fn key(app: &App, counter: &str, value: &str) -> Vec<u8> {
     app.keys
@@ -32,6 +34,17 @@ pub fn code_counter(app: &App, email: &str, stage: SessionStage) -> Vec<u8> {
         SessionStage::Recovery | SessionStage::RecoveryPhone => key(app, "recovery-code", email),
         _ => key(app, "code", email),
     }
+}
+
+/// Refuses a code check while its counter is locked: until when, if so.
+pub async fn code_lock(
+    app: &App,
+    email: &str,
+    stage: SessionStage,
+) -> Result<(Vec<u8>, Option<UnixTime>), Internal> {
+    let key = code_counter(app, email, stage);
+    let until = app.store.throttle(&key).await?.locked_at(app.now());
+    Ok((key, until))
 }
 
 /// Every counter of the address a new password set by recovery starts again (its owner just

@@ -214,17 +214,11 @@ pub(crate) async fn check_code(
     done: impl FnOnce(u64) -> AuditEvent,
 ) -> Result<(String, u64), VerifyProblem> {
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
-    let key = lockout::code_counter(app, account.email.as_str(), session.stage);
-    let now = app.now();
-    if let Some(until) = app
-        .store
-        .throttle(&key)
-        .await
-        .map_err(Internal::from)?
-        .locked_at(now)
-    {
+    let (key, locked) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    if let Some(until) = locked {
         return Err(VerifyProblem::Locked { until });
     }
+    let now = app.now();
     let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
     let who = audit::account(account.id);
     let outcome = app

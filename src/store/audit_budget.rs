@@ -1,8 +1,6 @@
 //! The audit budget of requests without a session: entries per client per window, counted in
 //! `delivery_counters` (like the other per-client limits), so every node shares it.
 
-use sqlx::Row;
-
 use super::{Store, StoreResult};
 
 const SCOPE: &str = "audit/unauthenticated/client/hour";
@@ -14,17 +12,7 @@ impl Store {
     /// so the caller knows the first entry over it.
     pub async fn charge_audit_budget(&self, client_hash: &[u8], window: i64) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
-        let count: i64 = sqlx::query(
-            "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
-             ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
-             RETURNING sends",
-        )
-        .bind(SCOPE)
-        .bind(client_hash)
-        .bind(window)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("sends")?;
+        let count = super::sessions::count_request(&mut tx, SCOPE, client_hash, window).await?;
         tx.commit().await?;
         Ok(count)
     }

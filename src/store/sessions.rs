@@ -351,24 +351,34 @@ impl Store {
         limit: i64,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let count: i64 = sqlx::query(
-            "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
-             ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
-             RETURNING sends",
-        )
-        .bind(scope)
-        .bind(key_hash)
-        .bind(period)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("sends")?;
-        if count > limit {
+        if count_request(&mut tx, scope, key_hash, period).await? > limit {
             tx.rollback().await?;
             return Ok(false);
         }
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// One more request of `scope` for `key_hash` in `period`, counted by an upsert (exact
+/// across nodes); returns the count with this one.
+pub(super) async fn count_request(
+    tx: &mut Transaction<'static, Any>,
+    scope: &str,
+    key_hash: &[u8],
+    period: i64,
+) -> StoreResult<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
+         RETURNING sends",
+    )
+    .bind(scope)
+    .bind(key_hash)
+    .bind(period)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("sends")?)
 }
 
 /// A live signed-in session, as its owner sees it.
