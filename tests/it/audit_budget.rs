@@ -12,25 +12,9 @@ const PASSWORD: &str = "marmalade orbit kettle";
 /// webhook still confirms the call afterwards.
 async fn forged_webhooks_write_at_most_the_audit_budget(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = app
-        .active_phone_user("fox@example.org", "Fox Mulder", PASSWORD, "415 555 0101")
+    let (browser, call) = app
+        .phone_user_being_called("fox@example.org", "Fox Mulder", PASSWORD, "415 555 0101")
         .await;
-    first.post("/logout", &[]).await;
-    let browser = app.new_browser();
-    browser
-        .post(
-            "/login",
-            &[
-                ("email", "fox@example.org"),
-                ("password", PASSWORD),
-                ("method", "phone"),
-            ],
-        )
-        .await;
-    browser
-        .post("/verify/phone/send", &[("action", "call")])
-        .await;
-    let call = app.twilio().wait_for_call_to("+14155550101", 0).await;
     let params = [("CallSid", call.sid.as_str()), ("Digits", "#")];
     let budget = app
         .app

@@ -744,6 +744,44 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// An active phone user signed in again (password accepted) who clicked Call Me: the
+    /// browser, waiting for the key press, and the call the provider placed.
+    pub async fn phone_user_being_called(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        phone: &str,
+    ) -> (Browser, crate::twilio_double::PlacedCall) {
+        let first = self.active_phone_user(email, name, password, phone).await;
+        first.post("/logout", &[]).await;
+        let browser = self.new_browser();
+        browser
+            .post(
+                "/login",
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("method", "phone"),
+                ],
+            )
+            .await;
+        browser
+            .post("/verify/phone/send", &[("action", "call")])
+            .await;
+        let e164 = format!(
+            "+1{}",
+            phone
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+        );
+        let call = self.twilio().wait_for_call_to(&e164, 0).await;
+        (browser, call)
+    }
+}
+
 /// The 6-digit code in a text message.
 pub fn sms_code(body: &str) -> String {
     let start = body

@@ -149,25 +149,9 @@ async fn login_with_phone_by_call_me_moves_on_when_pound_is_pressed(backend: Bac
 
 async fn forged_replayed_and_wrong_key_webhooks_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
-    let first = app
-        .active_phone_user("fox@example.org", "Fox Mulder", PASSWORD, "415 555 0101")
+    let (browser, call) = app
+        .phone_user_being_called("fox@example.org", "Fox Mulder", PASSWORD, "415 555 0101")
         .await;
-    first.post("/logout", &[]).await;
-    let browser = app.new_browser();
-    browser
-        .post(
-            "/login",
-            &[
-                ("email", "fox@example.org"),
-                ("password", PASSWORD),
-                ("method", "phone"),
-            ],
-        )
-        .await;
-    browser
-        .post("/verify/phone/send", &[("action", "call")])
-        .await;
-    let call = app.twilio().wait_for_call_to("+14155550101", 0).await;
     let action = call.action_url();
     let params = [
         ("CallSid", call.sid.as_str()),
