@@ -12,6 +12,7 @@ use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
+use super::status::Status;
 use super::step_up::again_then;
 use super::{AppState, WebError, page};
 use crate::flows;
@@ -116,16 +117,7 @@ async fn outcome(
         },
         Err(problem) => problem,
     };
-    let status = match &problem {
-        ChangeProblem::EmailTaken => StatusCode::CONFLICT,
-        ChangeProblem::WrongPassword => StatusCode::UNAUTHORIZED,
-        ChangeProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ChangeProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        ChangeProblem::Send(p) if p.too_many() => StatusCode::TOO_MANY_REQUESTS,
-        ChangeProblem::Code(p) => super::verify::code_problem_status(p),
-        ChangeProblem::MethodNotAllowed(_) => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    let status = problem.status();
     // The session may have changed (a withdrawn code): read it again.
     let session = flows::session::current_by_hash(app, &session.id_hash)
         .await?

@@ -12,6 +12,7 @@ use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::{self, CurrentSession};
+use super::status::Status;
 use super::{AppState, WebError, page};
 use crate::domain::account::MfaMethod;
 use crate::domain::session::SessionStage;
@@ -152,13 +153,7 @@ pub async fn sign_in(
         }
         Err(SignInProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = match problem {
-                SignInProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-                // Not the person's doing: the password hashing queue is full (see
-                // `crypto::PasswordHasher`). Nothing was counted against the address.
-                SignInProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::UNAUTHORIZED,
-            };
+            let status = problem.status();
             sign_in_form(
                 &csrf,
                 method,

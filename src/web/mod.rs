@@ -23,6 +23,7 @@ mod register;
 mod server;
 mod session;
 mod sessions;
+mod status;
 mod step_up;
 mod terms;
 mod verify;

@@ -14,10 +14,11 @@ use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
 use super::session;
+use super::status::Status;
 use super::{AppState, WebError, page};
 use crate::flows;
 use crate::flows::email_code::{Factor, VerifyProblem};
-use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem, Undelivered};
+use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem};
 use crate::store::Session;
 
 fn timed_out() -> Response {
@@ -102,18 +103,7 @@ pub async fn send(
         Err(PhoneSendProblem::SessionEnded) => Ok(timed_out()),
         Err(PhoneSendProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = match problem {
-                PhoneSendProblem::Number(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                PhoneSendProblem::CoolingDown { .. } | PhoneSendProblem::CapReached { .. } => {
-                    StatusCode::TOO_MANY_REQUESTS
-                }
-                PhoneSendProblem::NotDelivered {
-                    why: Undelivered::NumberRefused,
-                    ..
-                } => StatusCode::UNPROCESSABLE_ENTITY,
-                PhoneSendProblem::NotDelivered { .. } => StatusCode::BAD_GATEWAY,
-                _ => StatusCode::FORBIDDEN,
-            };
+            let status = problem.status();
             let session = flows::session::current_by_hash(&app, &session.id_hash)
                 .await?
                 .unwrap_or(session);
@@ -154,7 +144,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = super::verify::code_problem_status(&problem);
+            let status = problem.status();
             render(
                 &app,
                 &csrf,

@@ -13,6 +13,7 @@ use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
 use super::session::{self, CurrentSession};
+use super::status::Status;
 use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;
 use crate::flows;
@@ -23,18 +24,6 @@ use crate::store::Session;
 
 fn start_over() -> Response {
     Redirect::to("/password/forgot?expired=1").into_response()
-}
-
-fn status_of(problem: &RecoveryProblem) -> StatusCode {
-    match problem {
-        RecoveryProblem::Email(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        RecoveryProblem::TooMany { .. } | RecoveryProblem::CoolingDown { .. } => {
-            StatusCode::TOO_MANY_REQUESTS
-        }
-        // Not the person's doing: the password hashing queue is full.
-        RecoveryProblem::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::FORBIDDEN,
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -77,7 +66,7 @@ pub async fn forgot_submit(
             .into_response()),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
-            status_of(&problem),
+            problem.status(),
             "pages/forgot.html",
             &csrf,
             context! { error => problem.to_string(), email => form.email.trim() },
@@ -129,7 +118,7 @@ pub async fn resend(
                 &csrf,
                 &session,
                 Some(problem.to_string()),
-                status_of(&problem),
+                problem.status(),
             )
             .await
         }
@@ -159,7 +148,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(start_over()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = super::verify::code_problem_status(&problem);
+            let status = problem.status();
             render_code_page(&app, &csrf, &session, Some(problem.to_string()), status).await
         }
     }
@@ -216,11 +205,7 @@ pub async fn new_password(
         Err(NewPasswordProblem::SessionEnded) => Ok(start_over()),
         Err(NewPasswordProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
-            if matches!(problem, NewPasswordProblem::Busy) {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            },
+            problem.status(),
             "pages/new_password.html",
             &csrf,
             context! { error => problem.to_string() },
@@ -266,7 +251,7 @@ fn link_request_page(
         Ok(()) => page::ok(template, csrf, context! { sent => LINK_SENT_IF_ELIGIBLE }),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
-            status_of(&problem),
+            problem.status(),
             template,
             csrf,
             context! { error => problem.to_string(), ..typed },

@@ -14,6 +14,7 @@ use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
 use super::session;
+use super::status::Status;
 use super::{AppState, WebError, page};
 use crate::domain::session::local_path;
 use crate::flows;
@@ -98,11 +99,7 @@ pub async fn send(
             Err(problem) => problem,
         },
     };
-    let status = if problem.too_many() {
-        StatusCode::TOO_MANY_REQUESTS
-    } else {
-        StatusCode::FORBIDDEN
-    };
+    let status = problem.status();
     // The session may have changed (a withdrawn code): read it again.
     let session = flows::session::current_by_hash(&app, &session.id_hash)
         .await?
@@ -134,7 +131,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(not_signed_in()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = super::verify::code_problem_status(&problem);
+            let status = problem.status();
             render(
                 &app,
                 &csrf,

@@ -12,6 +12,7 @@ use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
 use super::session;
+use super::status::Status;
 use super::{AppState, WebError, page};
 use crate::flows;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
@@ -56,11 +57,7 @@ pub async fn send(
         Err(SendProblem::SessionEnded) => Ok(timed_out()),
         Err(SendProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = match problem {
-                SendProblem::CoolingDown { .. } => StatusCode::TOO_MANY_REQUESTS,
-                SendProblem::NotDelivered => StatusCode::BAD_GATEWAY,
-                _ => StatusCode::FORBIDDEN,
-            };
+            let status = problem.status();
             // The session may have been updated (a withdrawn code): read it again.
             let session = flows::session::current_by_hash(&app, &session.id_hash)
                 .await?
@@ -97,7 +94,7 @@ pub async fn check(
         Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
         Err(VerifyProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = code_problem_status(&problem);
+            let status = problem.status();
             render(&app, &csrf, &session, Some(problem.to_string()), status).await
         }
     }
@@ -107,12 +104,4 @@ pub async fn check(
 /// Only a signed-in session gets here (`web::gate`).
 pub async fn done(Extension(csrf): Extension<CsrfToken>) -> Result<Response, WebError> {
     page::ok("pages/verified.html", &csrf, context! {})
-}
-
-/// The status of a refused code, on every page that checks one.
-pub(super) fn code_problem_status(problem: &VerifyProblem) -> StatusCode {
-    match problem {
-        VerifyProblem::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
 }
