@@ -67,12 +67,7 @@ impl AccountStanding {
     /// chosen yet (after an MFA reset), the first its organization allows. None when the
     /// organization no longer allows the chosen one.
     pub fn second_factor(&self) -> Option<MfaMethod> {
-        let method = self.method.unwrap_or(if self.email_allowed {
-            MfaMethod::Email
-        } else {
-            MfaMethod::Phone
-        });
-        self.allows(method).then_some(method)
+        MfaMethod::to_verify(self.method, self.email_allowed, self.phone_allowed)
     }
 
     /// Whether this factor may pass the second step: the chosen one, or while none is chosen

@@ -43,6 +43,14 @@ text_enum!(
 );
 
 impl MfaMethod {
+    /// The factor an account proves at its second step: the one it chose or, with none
+    /// chosen yet (after an MFA reset), the first its organization allows. None when the
+    /// organization no longer allows the chosen one.
+    pub fn to_verify(chosen: Option<Self>, email: bool, phone: bool) -> Option<Self> {
+        let method = chosen.unwrap_or(if email { Self::Email } else { Self::Phone });
+        method.allowed_by(email, phone).then_some(method)
+    }
+
     /// Whether an organization that allows these factors allows this one (an operator may
     /// turn off the email factor, or SMS and voice: NIST SP 800-63B 5.1.3.3).
     pub fn allowed_by(self, email: bool, phone: bool) -> bool {

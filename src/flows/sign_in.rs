@@ -162,14 +162,11 @@ pub async fn factor_to_verify(
     account: &crate::domain::account::Account,
 ) -> Result<Option<MfaMethod>, Internal> {
     let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
-    let method = account.mfa_method.unwrap_or(if email_allowed {
-        MfaMethod::Email
-    } else {
-        MfaMethod::Phone
-    });
-    Ok(method
-        .allowed_by(email_allowed, phone_allowed)
-        .then_some(method))
+    Ok(MfaMethod::to_verify(
+        account.mfa_method,
+        email_allowed,
+        phone_allowed,
+    ))
 }
 
 /// Teaches the hasher how long the current portal users' imported hashes take to check (one

@@ -208,7 +208,7 @@ fn signed_out(access: Access, method: &Method) -> Response {
     Redirect::to(to).into_response()
 }
 
-pub fn registration_not_started() -> Response {
+fn registration_not_started() -> Response {
     WebError::Message {
         status: StatusCode::FORBIDDEN,
         title: "Registration has not started",

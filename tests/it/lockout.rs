@@ -134,19 +134,7 @@ async fn finding_4_a_stranger_cannot_lock_the_owner_out(backend: Backend) {
     assert!(page.has("Forgot your password"), "says the way out");
     // ... through which Forgot your password still works, and signs the owner in.
     let recovering = Browser::forwarded_for(&app.url, "198.51.100.7");
-    recovering
-        .post("/password/forgot", &[("email", email)])
-        .await;
-    let code = app.latest_code(email).await;
-    let page = recovering
-        .post("/password/forgot/check", &[("code", &code)])
-        .await;
-    assert!(
-        page.url.ends_with("/password/forgot/verified"),
-        "the recovery code is not refused: {} {}",
-        page.url,
-        page.body
-    );
+    recover(&app, &recovering, email).await;
     let page = recovering
         .post(
             "/password/new",
@@ -209,17 +197,19 @@ async fn a_strangers_wrong_recovery_codes_lock_neither_sign_in_nor_recovery_for_
     assert!(page.url.ends_with("/verify/email"), "{}", page.body);
     // Recovery waits at most lockout_secs, then works.
     app.clock.advance(policy.lockout_secs);
-    let recovering = app.new_browser();
-    recovering
-        .post("/password/forgot", &[("email", email)])
-        .await;
+    recover(&app, &app.new_browser(), email).await;
+}
+
+/// Forgot your password and the emailed code, in `browser`: the code is not refused.
+async fn recover(app: &crate::helpers::TestApp, browser: &Browser, email: &str) {
+    browser.post("/password/forgot", &[("email", email)]).await;
     let code = app.latest_code(email).await;
-    let page = recovering
+    let page = browser
         .post("/password/forgot/check", &[("code", &code)])
         .await;
     assert!(
         page.url.ends_with("/password/forgot/verified"),
-        "{} {}",
+        "the recovery code is not refused: {} {}",
         page.url,
         page.body
     );
