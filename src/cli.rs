@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::config::Config;
 use crate::domain::account::Role;
+use crate::domain::factor::FactorKind;
 use crate::flows::invitation;
 use crate::flows::{self, human_time};
 
@@ -268,19 +269,18 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             let Some(org_id) = app.store.org_by_name(&org).await? else {
                 return Err(anyhow::anyhow!("there is no organization named {org:?}"));
             };
-            let policy = flows::admin::set_factor_policy(
-                &app,
-                &cli,
-                org_id,
-                email.map(|v| v == "on"),
-                phone.map(|v| v == "on"),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let changes = [
+                (FactorKind::Email, email.map(|v| v == "on")),
+                (FactorKind::Phone, phone.map(|v| v == "on")),
+            ];
+            let policy = flows::admin::set_factor_policy(&app, &cli, org_id, &changes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let on = |kind| if policy.allows(kind) { "on" } else { "off" };
             println!(
                 "{org}: email factor {}, phone factor {}.",
-                if policy.email { "on" } else { "off" },
-                if policy.phone { "on" } else { "off" }
+                on(FactorKind::Email),
+                on(FactorKind::Phone)
             );
             Ok(())
         }

@@ -3,7 +3,8 @@
 //! whether a session's stage, its account's standing, its factor under the organization's
 //! policy or the Terms of Use let it through: forgetting a check cannot open a route.
 
-use super::account::{AccountStatus, MfaMethod};
+use super::account::AccountStatus;
+use super::factor::{AllowedFactors, FactorKind};
 use super::session::SessionStage;
 
 /// What a route asks of the person using it.
@@ -21,7 +22,7 @@ pub enum Access {
     RecoveryVerified,
     /// A second-factor step by this factor: the session waits for a factor, and this is the
     /// factor of *this* account that *its organization* allows.
-    Factor(MfaMethod),
+    Factor(FactorKind),
     /// Both factors passed, the account in good standing, the current Terms accepted.
     SignedIn,
     /// Both factors passed; the Terms may still be waiting (the Terms page itself).
@@ -45,12 +46,12 @@ pub struct Standing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountStanding {
     pub status: AccountStatus,
-    pub method: Option<MfaMethod>,
+    pub method: Option<FactorKind>,
     pub has_phone: bool,
     pub disabled: bool,
     pub locked: bool,
-    pub email_allowed: bool,
-    pub phone_allowed: bool,
+    /// The kinds the account's organization allows.
+    pub allowed: AllowedFactors,
 }
 
 impl AccountStanding {
@@ -59,21 +60,21 @@ impl AccountStanding {
         self.disabled || self.locked
     }
 
-    fn allows(&self, factor: MfaMethod) -> bool {
-        factor.allowed_by(self.email_allowed, self.phone_allowed)
+    fn allows(&self, factor: FactorKind) -> bool {
+        self.allowed.allows(factor)
     }
 
     /// The factor this account proves at its second step: the one it chose or, with none
     /// chosen yet (after an MFA reset), the first its organization allows. None when the
     /// organization no longer allows the chosen one.
-    pub fn second_factor(&self) -> Option<MfaMethod> {
-        MfaMethod::to_verify(self.method, self.email_allowed, self.phone_allowed)
+    pub fn second_factor(&self) -> Option<FactorKind> {
+        FactorKind::to_verify(self.method, self.allowed)
     }
 
     /// Whether this factor may pass the second step: the chosen one, or while none is chosen
     /// (a registration after an MFA reset), any the organization allows. None when the
     /// account's factor is one the organization no longer allows.
-    pub fn may_use(&self, factor: MfaMethod) -> Option<bool> {
+    pub fn may_use(&self, factor: FactorKind) -> Option<bool> {
         let chosen = self.second_factor()?;
         Some(match self.method {
             Some(_) => chosen == factor,
@@ -86,7 +87,7 @@ impl AccountStanding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Register,
-    Factor(MfaMethod),
+    Factor(FactorKind),
     RecoveryCode,
     NewPassword,
     Home,
@@ -142,8 +143,8 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
         Access::Factor(factor) => {
             let usable = match (standing.stage, account) {
                 (SessionStage::SecondFactor, Some(a)) => a.may_use(factor),
-                (SessionStage::RecoveryPhone, Some(a)) if factor == MfaMethod::Phone => {
-                    Some(a.has_phone && a.phone_allowed)
+                (SessionStage::RecoveryPhone, Some(a)) if factor == FactorKind::Phone => {
+                    Some(a.has_phone && a.allows(FactorKind::Phone))
                 }
                 _ => Some(false),
             };
@@ -180,10 +181,10 @@ pub fn place_of(standing: &Standing) -> Option<Place> {
         SessionStage::SecondFactor => Place::Factor(account?.second_factor()?),
         SessionStage::Recovery => Place::RecoveryCode,
         SessionStage::RecoveryPhone => {
-            if !account.is_some_and(|a| a.phone_allowed) {
+            if !account.is_some_and(|a| a.allows(FactorKind::Phone)) {
                 return None;
             }
-            Place::Factor(MfaMethod::Phone)
+            Place::Factor(FactorKind::Phone)
         }
         SessionStage::PasswordReset => Place::NewPassword,
         SessionStage::Authenticated => Place::Home,
@@ -194,15 +195,14 @@ pub fn place_of(standing: &Standing) -> Option<Place> {
 mod tests {
     use super::*;
 
-    fn account(method: Option<MfaMethod>) -> AccountStanding {
+    fn account(method: Option<FactorKind>) -> AccountStanding {
         AccountStanding {
             status: AccountStatus::Active,
             method,
-            has_phone: method == Some(MfaMethod::Phone),
+            has_phone: method == Some(FactorKind::Phone),
             disabled: false,
             locked: false,
-            email_allowed: true,
-            phone_allowed: true,
+            allowed: AllowedFactors::all(),
         }
     }
 
@@ -216,19 +216,19 @@ mod tests {
 
     #[test]
     fn asvs_6_3_a_password_alone_reaches_only_the_accounts_own_factor() {
-        let email_user = at(SessionStage::SecondFactor, account(Some(MfaMethod::Email)));
-        let phone_user = at(SessionStage::SecondFactor, account(Some(MfaMethod::Phone)));
-        let email = Access::Factor(MfaMethod::Email);
-        let phone = Access::Factor(MfaMethod::Phone);
+        let email_user = at(SessionStage::SecondFactor, account(Some(FactorKind::Email)));
+        let phone_user = at(SessionStage::SecondFactor, account(Some(FactorKind::Phone)));
+        let email = Access::Factor(FactorKind::Email);
+        let phone = Access::Factor(FactorKind::Phone);
         assert_eq!(decide(email, Some(&email_user)), Decision::Allow);
         assert_eq!(
             decide(phone, Some(&email_user)),
-            Decision::Elsewhere(Place::Factor(MfaMethod::Email))
+            Decision::Elsewhere(Place::Factor(FactorKind::Email))
         );
         assert_eq!(decide(phone, Some(&phone_user)), Decision::Allow);
         assert_eq!(
             decide(email, Some(&phone_user)),
-            Decision::Elsewhere(Place::Factor(MfaMethod::Phone))
+            Decision::Elsewhere(Place::Factor(FactorKind::Phone))
         );
         for access in [Access::SignedIn, Access::AcceptingTerms, Access::Api] {
             assert_ne!(decide(access, Some(&email_user)), Decision::Allow);
@@ -237,10 +237,10 @@ mod tests {
 
     #[test]
     fn a_factor_the_organization_turned_off_opens_nothing() {
-        let mut phone_off = account(Some(MfaMethod::Phone));
-        phone_off.phone_allowed = false;
+        let mut phone_off = account(Some(FactorKind::Phone));
+        phone_off.allowed = AllowedFactors::all().with(FactorKind::Phone, false);
         let standing = at(SessionStage::SecondFactor, phone_off);
-        for factor in [MfaMethod::Email, MfaMethod::Phone] {
+        for factor in [FactorKind::Email, FactorKind::Phone] {
             assert_eq!(
                 decide(Access::Factor(factor), Some(&standing)),
                 Decision::FactorNotAllowed
@@ -248,14 +248,14 @@ mod tests {
         }
         let recovering = at(SessionStage::RecoveryPhone, phone_off);
         assert_eq!(
-            decide(Access::Factor(MfaMethod::Phone), Some(&recovering)),
+            decide(Access::Factor(FactorKind::Phone), Some(&recovering)),
             Decision::FactorNotAllowed
         );
     }
 
     #[test]
     fn barred_accounts_reach_nothing_but_public_routes() {
-        let mut barred = account(Some(MfaMethod::Email));
+        let mut barred = account(Some(FactorKind::Email));
         barred.locked = true;
         for stage in [
             SessionStage::Authenticated,
@@ -270,7 +270,7 @@ mod tests {
                 Access::AcceptingTerms,
                 Access::Api,
                 Access::Stage(stage),
-                Access::Factor(MfaMethod::Email),
+                Access::Factor(FactorKind::Email),
             ] {
                 assert_eq!(decide(access, Some(&standing)), Decision::Barred);
             }
@@ -301,7 +301,7 @@ mod tests {
             Access::SignedIn,
             Access::Api,
             Access::Stage(SessionStage::PasswordReset),
-            Access::Factor(MfaMethod::Phone),
+            Access::Factor(FactorKind::Phone),
         ] {
             assert_eq!(decide(access, None), Decision::SignedOut);
         }

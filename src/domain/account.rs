@@ -1,24 +1,7 @@
 //! Accounts: who a person is to the portal, and how far their registration has come.
 
+use super::factor::FactorKind;
 use super::{UnixTime, email::Email, name::DisplayName};
-
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
 
 text_enum!(
     /// What an account may administer.
@@ -37,30 +20,6 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// The second factor the user chose at registration.
-    MfaMethod { Email => "email", Phone => "phone" }
-);
-
-impl MfaMethod {
-    /// The factor an account proves at its second step: the one it chose or, with none
-    /// chosen yet (after an MFA reset), the first its organization allows. None when the
-    /// organization no longer allows the chosen one.
-    pub fn to_verify(chosen: Option<Self>, email: bool, phone: bool) -> Option<Self> {
-        let method = chosen.unwrap_or(if email { Self::Email } else { Self::Phone });
-        method.allowed_by(email, phone).then_some(method)
-    }
-
-    /// Whether an organization that allows these factors allows this one (an operator may
-    /// turn off the email factor, or SMS and voice: NIST SP 800-63B 5.1.3.3).
-    pub fn allowed_by(self, email: bool, phone: bool) -> bool {
-        match self {
-            Self::Email => email,
-            Self::Phone => phone,
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Account {
     pub id: i64,
@@ -69,7 +28,8 @@ pub struct Account {
     pub org_id: Option<i64>,
     pub role: Role,
     pub status: AccountStatus,
-    pub mfa_method: Option<MfaMethod>,
+    /// The factor chosen at registration (proved at each sign-in), once chosen.
+    pub mfa_method: Option<FactorKind>,
     /// The verified phone number (E.164), once the phone factor has been verified.
     pub phone: Option<String>,
     /// Turned off by an administrator: no sign-in until enabled again.
@@ -85,7 +45,7 @@ impl Account {
     /// sign in or recover an account that has one or that chose email.
     pub fn may_register_a_number(&self) -> bool {
         self.status == AccountStatus::Registering
-            && self.mfa_method != Some(MfaMethod::Email)
+            && self.mfa_method != Some(FactorKind::Email)
             && self.phone.is_none()
     }
 }
@@ -113,6 +73,5 @@ mod tests {
             AccountStatus::parse("registering"),
             Some(AccountStatus::Registering)
         );
-        assert_eq!(MfaMethod::parse("phone"), Some(MfaMethod::Phone));
     }
 }

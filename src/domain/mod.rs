@@ -1,9 +1,33 @@
 //! Pure types and rules: no I/O, no SQL, no HTTP; the current time is passed in.
 
+/// An enum stored as text: `as_str` for the column, `parse` to read it back.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            #[allow(dead_code)]
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod account;
 pub mod code;
 pub mod email;
+pub mod factor;
 pub mod import;
 pub mod mask;
 pub mod name;

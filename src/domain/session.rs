@@ -1,6 +1,7 @@
 //! Server-side sessions and their lifetimes (OWASP ASVS 7.3; HIPAA automatic log-off).
 
-use super::account::{AccountStatus, MfaMethod};
+use super::account::AccountStatus;
+use super::factor::FactorKind;
 use super::{UnixTime, policy::Policy};
 
 /// How far a browser has come. Each stage is its own session: moving on rotates the
@@ -107,10 +108,12 @@ impl SessionStage {
 /// after a sign-in: never home unverified.
 pub fn after_new_password(
     status: AccountStatus,
-    method: Option<MfaMethod>,
+    method: Option<FactorKind>,
 ) -> (SessionStage, bool) {
     match (status, method) {
-        (AccountStatus::Registering, Some(MfaMethod::Email)) => (SessionStage::Authenticated, true),
+        (AccountStatus::Registering, Some(FactorKind::Email)) => {
+            (SessionStage::Authenticated, true)
+        }
         (AccountStatus::Registering | AccountStatus::Imported | AccountStatus::Invited, _) => {
             (SessionStage::SecondFactor, false)
         }
@@ -208,15 +211,15 @@ mod tests {
         use AccountStatus::*;
         use SessionStage::*;
         assert_eq!(
-            after_new_password(Active, Some(MfaMethod::Phone)),
+            after_new_password(Active, Some(FactorKind::Phone)),
             (Authenticated, false)
         );
         assert_eq!(
-            after_new_password(Registering, Some(MfaMethod::Email)),
+            after_new_password(Registering, Some(FactorKind::Email)),
             (Authenticated, true)
         );
         assert_eq!(
-            after_new_password(Registering, Some(MfaMethod::Phone)),
+            after_new_password(Registering, Some(FactorKind::Phone)),
             (SecondFactor, false)
         );
         assert_eq!(after_new_password(Registering, None), (SecondFactor, false));

@@ -10,9 +10,10 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::HashError;
 use crate::delivery::EmailMessage;
-use crate::domain::account::{Account, MfaMethod};
+use crate::domain::account::Account;
 use crate::domain::code::CodePurpose;
 use crate::domain::email::{Email, EmailProblem};
+use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::phone::{PhoneNumber, PhoneProblem};
 use crate::flows::email_code::{Factor, VerifyProblem, send_code_email};
@@ -137,7 +138,7 @@ async fn reauthenticated(
 
 pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal> {
     let account = signed_in_account(app, session).await?;
-    let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
+    let allowed = app.store.allowed_factors(account.id).await?;
     let now = app.now();
     let live = app.store.live_code(&session.id_hash).await?;
     let pending = live.as_ref().and_then(|c| match c.purpose.as_str() {
@@ -147,10 +148,10 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
     });
     Ok(AccountPage {
         email: account.email.to_string(),
-        method: account.mfa_method.unwrap_or(MfaMethod::Email).as_str(),
+        method: account.mfa_method.unwrap_or(FactorKind::Email).as_str(),
         phone: phone_on_file(app, &account)?.map(|p| p.masked()),
-        email_allowed,
-        phone_allowed,
+        email_allowed: allowed.allows(FactorKind::Email),
+        phone_allowed: allowed.allows(FactorKind::Phone),
         pending: pending.as_ref().map(|(what, _)| *what),
         sent_to: pending.map(|(_, to)| to),
         expires_in: live
@@ -248,8 +249,8 @@ pub async fn request_phone(
     client: &str,
 ) -> Result<(), ChangeProblem> {
     let account = reauthenticated(app, session, password, client).await?;
-    let (_, phone_allowed) = app.store.allowed_factors(account.id).await?;
-    if !MfaMethod::Phone.allowed_by(true, phone_allowed) {
+    let allowed = app.store.allowed_factors(account.id).await?;
+    if !allowed.allows(FactorKind::Phone) {
         return Err(ChangeProblem::MethodNotAllowed("the phone"));
     }
     let allowed = app
@@ -280,7 +281,7 @@ pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<
     let account = fresh_account(app, session).await?;
     let who = audit::account(account.id);
     let old = phone_on_file(app, &account)?.map(|p| p.masked());
-    let switching = account.mfa_method != Some(MfaMethod::Phone);
+    let switching = account.mfa_method != Some(FactorKind::Phone);
     let new = app
         .store
         .live_code(&session.id_hash)
@@ -290,8 +291,8 @@ pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<
     let done = |ended: u64| {
         let event = if switching {
             AuditEvent::new("mfa-method-changed", who.clone(), who.clone())
-                .with("from", MfaMethod::Email.as_str())
-                .with("to", MfaMethod::Phone.as_str())
+                .with("from", FactorKind::Email.as_str())
+                .with("to", FactorKind::Phone.as_str())
         } else {
             AuditEvent::new("phone-changed", who.clone(), who.clone())
                 .with("from", old.clone().unwrap_or_default())
@@ -334,11 +335,11 @@ pub async fn switch_to_email(
     client: &str,
 ) -> Result<(), ChangeProblem> {
     let account = reauthenticated(app, session, password, client).await?;
-    let (email_allowed, _) = app.store.allowed_factors(account.id).await?;
-    if !MfaMethod::Email.allowed_by(email_allowed, true) {
+    let allowed = app.store.allowed_factors(account.id).await?;
+    if !allowed.allows(FactorKind::Email) {
         return Err(ChangeProblem::MethodNotAllowed("email"));
     }
-    if account.mfa_method != Some(MfaMethod::Phone) {
+    if account.mfa_method != Some(FactorKind::Phone) {
         return Err(ChangeProblem::AlreadyEmail);
     }
     let who = audit::account(account.id);
@@ -347,8 +348,8 @@ pub async fn switch_to_email(
         .store
         .switch_to_email_factor(account.id, &session.id_hash, app.now(), |ended| {
             AuditEvent::new("mfa-method-changed", who.clone(), who.clone())
-                .with("from", MfaMethod::Phone.as_str())
-                .with("to", MfaMethod::Email.as_str())
+                .with("from", FactorKind::Phone.as_str())
+                .with("to", FactorKind::Email.as_str())
                 .with("phone", old.unwrap_or_default())
                 .with("other_sessions_ended", ended as i64)
         })

@@ -6,6 +6,7 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::domain::account::{AccountStatus, Role};
+use crate::domain::factor::{AllowedFactors, FactorKind};
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
@@ -824,13 +825,6 @@ pub async fn set_role(
     Ok(())
 }
 
-/// Which second factors an organization allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct FactorPolicy {
-    pub email: bool,
-    pub phone: bool,
-}
-
 async fn organization_in_scope(
     app: &App,
     admin: &Admin,
@@ -852,38 +846,32 @@ pub async fn factor_policy(
     app: &App,
     admin: &Admin,
     org_id: i64,
-) -> Result<FactorPolicy, AdminRefusal> {
-    let org = organization_in_scope(app, admin, org_id).await?;
-    Ok(FactorPolicy {
-        email: org.email_factor,
-        phone: org.phone_factor,
-    })
+) -> Result<AllowedFactors, AdminRefusal> {
+    Ok(organization_in_scope(app, admin, org_id).await?.allowed)
 }
 
-/// Allows or refuses the email factor or the phone factor (SMS and voice) for an
-/// organization, as `tessera admin set-factors` does: system administrators only, and at
-/// least one factor stays allowed. A factor left out (None) keeps its setting.
+/// Allows or refuses kinds of second factor (the email factor, the phone factor: SMS and
+/// voice) for an organization, as `tessera admin set-factors` does: system administrators
+/// only, and at least one kind stays allowed. A kind left out (None) keeps its setting.
 pub async fn set_factor_policy(
     app: &App,
     admin: &Admin,
     org_id: i64,
-    email: Option<bool>,
-    phone: Option<bool>,
-) -> Result<FactorPolicy, AdminRefusal> {
+    changes: &[(FactorKind, Option<bool>)],
+) -> Result<AllowedFactors, AdminRefusal> {
     let org = organization_in_scope(app, admin, org_id).await?;
     admin.as_system()?;
-    let policy = FactorPolicy {
-        email: email.unwrap_or(org.email_factor),
-        phone: phone.unwrap_or(org.phone_factor),
-    };
-    if !policy.email && !policy.phone {
+    let policy = changes.iter().fold(org.allowed, |policy, (kind, allowed)| {
+        allowed.map_or(policy, |allowed| policy.with(*kind, allowed))
+    });
+    if policy.is_empty() {
         return Err(AdminRefusal::Invalid(
             "An organization must allow at least one factor.".into(),
         ));
     }
     let audit = AuditEvent::new("factor-policy-changed", admin.actor(), org.name);
     app.store
-        .set_allowed_factors(org.id, policy.email, policy.phone, app.now(), audit)
+        .set_allowed_factors(org.id, policy, app.now(), audit)
         .await?;
     Ok(policy)
 }

@@ -7,15 +7,16 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{HashError, Purpose, random_token};
 use crate::delivery::EmailMessage;
-use crate::domain::account::{Account, AccountStatus, MfaMethod};
+use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::email::{Email, EmailProblem};
+use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
-use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::session::{SessionStage, SessionTimes, after_new_password};
 use crate::flows::invitation::{LinkEmail, send_fresh_link};
 use crate::flows::{Internal, human_duration, human_time};
-use crate::store::{CodeIssue, Session, StoreError};
+use crate::store::{CodeIssue, NewPasswordChange, Session, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryProblem {
@@ -286,7 +287,7 @@ pub async fn set_password(
     session: &Session,
     password: &str,
     confirmation: &str,
-) -> Result<(String, Option<MfaMethod>), NewPasswordProblem> {
+) -> Result<(String, Option<FactorKind>), NewPasswordProblem> {
     let Some(account_id) = session
         .account_id
         .filter(|_| session.stage == SessionStage::PasswordReset)
@@ -315,29 +316,52 @@ pub async fn set_password(
     let token = random_token().map_err(Internal::from)?;
     let now = app.now();
     let who = audit::account(account_id);
-    let result = app
-        .store
-        .reset_password(
-            &session.id_hash,
-            &app.keys.hash(Purpose::Session, token.as_bytes()),
-            account_id,
-            &hash,
-            &crate::flows::lockout::address_counters(app, account.email.as_str()),
-            now,
-            &app.config.policy,
-            AuditEvent::new("password-changed", who.clone(), who),
-        )
-        .await;
-    let next = match result {
-        Ok(next) => next,
-        Err(StoreError::NotFound) => return Err(NewPasswordProblem::SessionEnded),
-        Err(e) => return Err(Internal::from(e).into()),
+    // The new password leads where `after_new_password` says for the account as read; the
+    // store refuses the change if the account changed meanwhile (an administrator's MFA
+    // reset), and the decision is taken again on what it is now.
+    let throttle_keys = crate::flows::lockout::address_counters(app, account.email.as_str());
+    let new_session_hash = app.keys.hash(Purpose::Session, token.as_bytes());
+    let mut account = account;
+    let mut tries = 0;
+    let next = loop {
+        let (next, completes) = after_new_password(account.status, account.mfa_method);
+        let change = NewPasswordChange {
+            session_hash: &session.id_hash,
+            new_session_hash: &new_session_hash,
+            account: &account,
+            password_hash: &hash,
+            throttle_keys: &throttle_keys,
+            next,
+            status: if completes {
+                AccountStatus::Active
+            } else {
+                account.status
+            },
+        };
+        let audit = AuditEvent::new("password-changed", who.clone(), who.clone());
+        match app
+            .store
+            .reset_password(change, now, &app.config.policy, audit)
+            .await
+        {
+            Ok(()) => break next,
+            Err(StoreError::NotFound) => return Err(NewPasswordProblem::SessionEnded),
+            Err(StoreError::Conflict) if tries < 2 => {
+                tries += 1;
+                account = app
+                    .store
+                    .account_by_id(account_id)
+                    .await
+                    .map_err(Internal::from)?;
+            }
+            Err(e) => return Err(Internal::from(e).into()),
+        }
     };
     let factor = if next == SessionStage::SecondFactor {
         Some(
             crate::flows::sign_in::factor_to_verify(app, &account)
                 .await?
-                .unwrap_or(MfaMethod::Email),
+                .unwrap_or(FactorKind::Email),
         )
     } else {
         None

@@ -4,8 +4,9 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, random_token};
-use crate::domain::account::{Account, AccountStatus, MfaMethod, NewAccount, Role};
+use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::{Email, EmailProblem};
+use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::name::{DisplayName, NameProblem};
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
@@ -41,7 +42,7 @@ pub enum Resume {
     /// The registration page: a password and a factor to choose.
     Register,
     /// The password is set and the factor chosen: verify it (then the Terms of Use).
-    Factor(MfaMethod),
+    Factor(FactorKind),
 }
 
 /// Where `session` carries on the registration, if it is one: a registration page session,
@@ -64,7 +65,7 @@ pub async fn resume(app: &App, session: &Session) -> Result<Option<Resume>, Inte
 async fn factor_step(app: &App, account: &Account) -> Result<Resume, Internal> {
     let method = crate::flows::sign_in::factor_to_verify(app, account)
         .await?
-        .unwrap_or(MfaMethod::Email);
+        .unwrap_or(FactorKind::Email);
     Ok(Resume::Factor(method))
 }
 
@@ -133,14 +134,14 @@ pub async fn form(app: &App, session: &Session) -> Result<RegistrationForm, Inte
     Ok(match session.account_id {
         Some(id) => {
             let account = app.store.account_by_id(id).await?;
-            let (email_allowed, phone_allowed) = app.store.allowed_factors(id).await?;
+            let allowed = app.store.allowed_factors(id).await?;
             RegistrationForm {
                 display_name: account.display_name.to_string(),
                 email: account.email.to_string(),
                 email_editable: false,
                 method: String::new(),
-                email_allowed,
-                phone_allowed,
+                email_allowed: allowed.allows(FactorKind::Email),
+                phone_allowed: allowed.allows(FactorKind::Phone),
             }
         }
         None => RegistrationForm {
@@ -235,18 +236,16 @@ pub async fn complete(
         Some(account) => account.email.clone(),
         None => Email::parse(&input.email).map_err(RegistrationProblem::Email)?,
     };
-    let method = match MfaMethod::parse(input.mfa_method.as_str()) {
-        Some(MfaMethod::Email) => MfaMethod::Email,
-        Some(MfaMethod::Phone) => MfaMethod::Phone,
-        None => return Err(RegistrationProblem::NoMethod),
+    let Some(method) = FactorKind::parse(input.mfa_method.as_str()) else {
+        return Err(RegistrationProblem::NoMethod);
     };
     if let Some(id) = session.account_id {
-        let (email, phone) = app
+        let allowed = app
             .store
             .allowed_factors(id)
             .await
             .map_err(Internal::from)?;
-        if !method.allowed_by(email, phone) {
+        if !allowed.allows(method) {
             return Err(RegistrationProblem::MethodNotAllowed);
         }
     }

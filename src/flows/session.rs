@@ -45,8 +45,7 @@ pub fn access_standing(found: &SessionStanding) -> Standing {
             has_phone: a.phone.is_some(),
             disabled: a.disabled,
             locked: a.locked,
-            email_allowed: found.email_allowed,
-            phone_allowed: found.phone_allowed,
+            allowed: found.allowed,
         }),
         terms_accepted: found.terms_accepted,
     }

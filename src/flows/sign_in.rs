@@ -4,8 +4,9 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{HashError, Purpose, random_token};
-use crate::domain::account::{AccountStatus, MfaMethod};
+use crate::domain::account::AccountStatus;
 use crate::domain::email::Email;
+use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::flows::{Internal, audit_budget, human_time, lockout};
@@ -50,7 +51,7 @@ pub struct PasswordAccepted {
     pub stage: SessionStage,
     /// The new session's cookie value (a new identifier: the old session, if any, is revoked).
     pub session_token: String,
-    pub method: MfaMethod,
+    pub method: FactorKind,
 }
 
 /// Email and password. Every try is claimed on the lock-out counters before the password is
@@ -160,13 +161,9 @@ pub async fn sign_in(
 pub async fn factor_to_verify(
     app: &App,
     account: &crate::domain::account::Account,
-) -> Result<Option<MfaMethod>, Internal> {
-    let (email_allowed, phone_allowed) = app.store.allowed_factors(account.id).await?;
-    Ok(MfaMethod::to_verify(
-        account.mfa_method,
-        email_allowed,
-        phone_allowed,
-    ))
+) -> Result<Option<FactorKind>, Internal> {
+    let allowed = app.store.allowed_factors(account.id).await?;
+    Ok(FactorKind::to_verify(account.mfa_method, allowed))
 }
 
 /// Teaches the hasher how long the current portal users' imported hashes take to check (one

@@ -8,8 +8,9 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, constant_time_eq, random_token};
-use crate::domain::account::{Account, MfaMethod};
+use crate::domain::account::Account;
 use crate::domain::code::{CodePurpose, OneTimeCode};
+use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, factor_is_fresh};
 use crate::flows::email_code::{Factor, SendProblem, VerifyProblem};
@@ -48,16 +49,16 @@ pub(crate) async fn signed_in_account(app: &App, session: &Session) -> Result<Ac
 }
 
 /// The factor the account registered: email unless it is the phone.
-fn method_of(account: &Account) -> MfaMethod {
-    account.mfa_method.unwrap_or(MfaMethod::Email)
+fn method_of(account: &Account) -> FactorKind {
+    account.mfa_method.unwrap_or(FactorKind::Email)
 }
 
 /// The emailed code lives as long as the login code (the guide's 30 seconds); a text as long
 /// as a text at sign-in.
-fn lifetime(app: &App, method: MfaMethod) -> i64 {
+fn lifetime(app: &App, method: FactorKind) -> i64 {
     match method {
-        MfaMethod::Email => app.config.policy.email_login_code_ttl_secs,
-        MfaMethod::Phone => app.config.policy.code_ttl_secs,
+        FactorKind::Email => app.config.policy.email_login_code_ttl_secs,
+        FactorKind::Phone => app.config.policy.code_ttl_secs,
     }
 }
 
@@ -71,12 +72,12 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         .await?
         .filter(|c| c.purpose == CodePurpose::StepUp.as_str());
     let show = |stored: &str| match method {
-        MfaMethod::Email => mask::email(stored),
-        MfaMethod::Phone => masked(app, stored),
+        FactorKind::Email => mask::email(stored),
+        FactorKind::Phone => masked(app, stored),
     };
     let destination = match method {
-        MfaMethod::Email => mask::email(account.email.as_str()),
-        MfaMethod::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
+        FactorKind::Email => mask::email(account.email.as_str()),
+        FactorKind::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
     };
     Ok(StepUpPage {
         method: method.as_str(),
@@ -142,7 +143,7 @@ pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), Code
     let method = method_of(&account);
     let ttl = lifetime(app, method);
     match method {
-        MfaMethod::Email => {
+        FactorKind::Email => {
             let to = account.email.to_string();
             crate::flows::email_code::send_code_email(
                 app,
@@ -155,7 +156,7 @@ pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), Code
             .await
             .map_err(CodeSendProblem::Email)
         }
-        MfaMethod::Phone => {
+        FactorKind::Phone => {
             let phone = phone_on_file(app, &account)
                 .map_err(|e| CodeSendProblem::Phone(e.into()))?
                 .ok_or(CodeSendProblem::NoPhone)?;
@@ -179,8 +180,8 @@ pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), Code
 pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String, VerifyProblem> {
     let account = signed_in_account(app, session).await?;
     let factor = match method_of(&account) {
-        MfaMethod::Email => Factor::Email,
-        MfaMethod::Phone => Factor::Sms,
+        FactorKind::Email => Factor::Email,
+        FactorKind::Phone => Factor::Sms,
     };
     let token = random_token().map_err(Internal::from)?;
     let new_hash = app.keys.hash(Purpose::Session, token.as_bytes());

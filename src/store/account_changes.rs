@@ -6,10 +6,11 @@
 use sqlx::{Any, Row, Transaction};
 
 use super::codes::{CodeAttempt, RightCode, try_code};
-use super::{Store, StoreError, StoreResult, audit::append, sessions};
+use super::{Store, StoreError, StoreResult, audit::append, factors, sessions};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
+use crate::domain::factor::FactorKind;
 use crate::domain::policy::Policy;
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::domain::throttle::Throttle;
@@ -117,12 +118,20 @@ impl Store {
                 session_hash
             }
             (CodePurpose::NewPhone, None) => {
-                sqlx::query(
-                    "UPDATE accounts SET phone_e164 = $1, mfa_method = 'phone' WHERE id = $2",
+                // The new number replaces the phone factor (proved just now by its code).
+                sqlx::query("UPDATE accounts SET mfa_method = $1 WHERE id = $2")
+                    .bind(FactorKind::Phone.as_str())
+                    .bind(account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                factors::forget(&mut tx, account_id, Some(FactorKind::Phone)).await?;
+                factors::record_use(
+                    &mut tx,
+                    account_id,
+                    FactorKind::Phone,
+                    Some(&destination),
+                    now,
                 )
-                .bind(&destination)
-                .bind(account_id)
-                .execute(&mut *tx)
                 .await?;
                 session_hash
             }
@@ -148,18 +157,19 @@ impl Store {
         audit: impl FnOnce(u64) -> AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE accounts SET mfa_method = 'email', phone_e164 = NULL
-             WHERE id = $1 AND mfa_method = 'phone'",
-        )
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let changed =
+            sqlx::query("UPDATE accounts SET mfa_method = $1 WHERE id = $2 AND mfa_method = $3")
+                .bind(FactorKind::Email.as_str())
+                .bind(account_id)
+                .bind(FactorKind::Phone.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if changed != 1 {
             tx.rollback().await?;
             return Ok(false);
         }
+        factors::forget(&mut tx, account_id, Some(FactorKind::Phone)).await?;
         let ended = end_others(&mut tx, account_id, keep, now).await?;
         append(&mut tx, &self.chain, now, &audit(ended)).await?;
         tx.commit().await?;

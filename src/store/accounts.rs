@@ -6,8 +6,9 @@ use sqlx::{Any, Row, Transaction};
 use super::{Store, StoreError, StoreResult, audit::append, parse_column};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::account::{Account, AccountStatus, MfaMethod, NewAccount, Role};
+use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::Email;
+use crate::domain::factor::{AllowedFactors, FactorKind};
 use crate::domain::name::DisplayName;
 use crate::domain::session::{SessionStage, SessionTimes};
 
@@ -29,7 +30,11 @@ pub enum LinkRefusal {
     Replaced,
 }
 
-pub(super) const ACCOUNT_COLUMNS: &str = "id, email, display_name, org_id, role, status, mfa_method, phone_e164, created_at, disabled_at, locked_at";
+/// An account's columns, from `accounts a`; the phone number is its phone factor's (sealed)
+/// secret.
+pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.org_id, a.role, a.status, a.mfa_method, \
+     (SELECT f.secret FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone' LIMIT 1) AS phone_secret, \
+     a.created_at, a.disabled_at, a.locked_at";
 
 pub(super) fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
     let email: String = row.try_get("email")?;
@@ -46,9 +51,9 @@ pub(super) fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
         role: parse_column("role", &role, Role::parse)?,
         status: parse_column("status", &status, AccountStatus::parse)?,
         mfa_method: method
-            .map(|m| parse_column("mfa_method", &m, MfaMethod::parse))
+            .map(|m| parse_column("mfa_method", &m, FactorKind::parse))
             .transpose()?,
-        phone: row.try_get("phone_e164")?,
+        phone: row.try_get("phone_secret")?,
         disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
         locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
         created_at: row.try_get("created_at")?,
@@ -72,6 +77,7 @@ impl Store {
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
+        super::factors::allow_kinds(&mut tx, id, AllowedFactors::all()).await?;
         append(
             &mut tx,
             &self.chain,
@@ -227,7 +233,7 @@ impl Store {
         let target = match account_id {
             Some(id) => {
                 let row = sqlx::query(&format!(
-                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE id = $1"
                 ))
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -259,7 +265,7 @@ impl Store {
         email: &Email,
     ) -> StoreResult<Option<(Account, Option<String>)>> {
         let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE email = $1"
+            "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM accounts a WHERE email = $1"
         ))
         .bind(email.as_str())
         .fetch_optional(&self.pool)
@@ -270,7 +276,7 @@ impl Store {
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Account> {
         let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -334,7 +340,7 @@ impl Store {
         account_id: Option<i64>,
         password_hash: &str,
         display_name: &DisplayName,
-        method: MfaMethod,
+        method: FactorKind,
         now: UnixTime,
         audit: impl FnOnce(i64) -> AuditEvent,
     ) -> StoreResult<i64> {

@@ -8,14 +8,14 @@ use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, Role};
+use crate::domain::factor::{AllowedFactors, FactorKind};
 
 /// An organization and the second factors it allows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Organization {
     pub id: i64,
     pub name: String,
-    pub email_factor: bool,
-    pub phone_factor: bool,
+    pub allowed: AllowedFactors,
     pub created_at: UnixTime,
 }
 
@@ -182,7 +182,7 @@ impl Store {
     /// outside the scope is NotFound, exactly like one that does not exist.
     pub async fn account_in_scope(&self, id: i64, org_id: Option<i64>) -> StoreResult<Account> {
         let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE id = $1 AND ($2 IS NULL OR org_id = $2)"
         ))
         .bind(id)
         .bind(org_id)
@@ -232,13 +232,14 @@ impl Store {
     pub async fn reset_mfa(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
-            "UPDATE accounts SET phone_e164 = NULL, mfa_method = NULL,
+            "UPDATE accounts SET mfa_method = NULL,
                  status = CASE WHEN status = 'active' THEN 'registering' ELSE status END
              WHERE id = $1",
         )
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        super::factors::forget(&mut tx, id, None).await?;
         sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
         )
@@ -251,84 +252,41 @@ impl Store {
         Ok(())
     }
 
-    /// The second factors an account's organization allows: (email, phone). No organization:
-    /// both.
-    pub async fn allowed_factors(&self, account_id: i64) -> StoreResult<(bool, bool)> {
-        let row = sqlx::query(
-            "SELECT o.email_factor, o.phone_factor FROM accounts a JOIN organizations o ON o.id = a.org_id WHERE a.id = $1",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => (
-                r.try_get::<i64, _>("email_factor")? == 1,
-                r.try_get::<i64, _>("phone_factor")? == 1,
-            ),
-            None => (true, true),
-        })
-    }
-
-    pub async fn organization_factors(&self, org_id: i64) -> StoreResult<(bool, bool)> {
-        let row = sqlx::query("SELECT email_factor, phone_factor FROM organizations WHERE id = $1")
-            .bind(org_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((
-            row.try_get::<i64, _>("email_factor")? == 1,
-            row.try_get::<i64, _>("phone_factor")? == 1,
-        ))
-    }
-
-    pub async fn set_allowed_factors(
-        &self,
-        org_id: i64,
-        email: bool,
-        phone: bool,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE organizations SET email_factor = $1, phone_factor = $2 WHERE id = $3")
-            .bind(i64::from(email))
-            .bind(i64::from(phone))
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        append(
-            &mut tx,
-            &self.chain,
-            now,
-            &audit.with("email", email).with("phone", phone),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The organizations within a scope (None: all), by name, with their factor policy.
     pub async fn organizations_in_scope(
         &self,
         org_id: Option<i64>,
     ) -> StoreResult<Vec<Organization>> {
+        // One row per allowed kind (or one with none), gathered per organization.
         let rows = sqlx::query(
-            "SELECT id, name, email_factor, phone_factor, created_at FROM organizations
-             WHERE ($1 IS NULL OR id = $1) ORDER BY name",
+            "SELECT o.id, o.name, o.created_at, f.kind FROM organizations o
+             LEFT JOIN organization_factors f ON f.org_id = o.id
+             WHERE ($1 IS NULL OR o.id = $1) ORDER BY o.name, o.id",
         )
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Organization {
-                    id: r.try_get("id")?,
+        let mut organizations: Vec<Organization> = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let kind = match r.try_get::<Option<String>, _>("kind")? {
+                Some(kind) => Some(super::parse_column("kind", &kind, FactorKind::parse)?),
+                None => None,
+            };
+            match organizations.last_mut() {
+                Some(org) if org.id == id => {}
+                _ => organizations.push(Organization {
+                    id,
                     name: r.try_get("name")?,
-                    email_factor: r.try_get::<i64, _>("email_factor")? == 1,
-                    phone_factor: r.try_get::<i64, _>("phone_factor")? == 1,
+                    allowed: AllowedFactors::none(),
                     created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+                }),
+            }
+            if let (Some(org), Some(kind)) = (organizations.last_mut(), kind) {
+                org.allowed = org.allowed.with(kind, true);
+            }
+        }
+        Ok(organizations)
     }
 
     /// Appoints or removes an organization administrator. Only a user or an organization

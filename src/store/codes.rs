@@ -2,10 +2,12 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, StoreResult, audit::append, sessions, throttle};
+use super::{Store, StoreError, StoreResult, Tx, audit::append, factors, sessions, throttle};
 use crate::audit::{AuditEvent, ChainKey};
 use crate::domain::UnixTime;
+use crate::domain::account::AccountStatus;
 use crate::domain::code::{CodePurpose, CodeRefusal};
+use crate::domain::factor::{FactorFacts, FactorKind, after_second_step};
 use crate::domain::policy::Policy;
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::domain::throttle::{LockRule, Throttle};
@@ -310,13 +312,6 @@ impl Store {
             channel,
             destination,
         } = claimed;
-        let (phone, imported) = factor_state(&mut tx, account_id).await?;
-        let next = stage.after_code(phone);
-        let next = if imported {
-            next.for_imported_account()
-        } else {
-            next
-        };
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
@@ -324,9 +319,9 @@ impl Store {
             account_id,
             channel: &channel,
             destination: &destination,
-            next,
+            stage,
         };
-        finish_second_factor(&mut tx, done, now, policy).await?;
+        let next = finish_second_factor(&mut tx, done, now, policy).await?;
         append(
             &mut tx,
             &self.chain,
@@ -504,12 +499,12 @@ impl Store {
             account_id,
             channel: "voice",
             destination: &destination,
-            next: stage.after_code(true),
+            stage,
         };
-        finish_second_factor(&mut tx, done, now, policy).await?;
+        let next = finish_second_factor(&mut tx, done, now, policy).await?;
         append(&mut tx, &self.chain, now, &audit(account_id, &destination)).await?;
         tx.commit().await?;
-        Ok(Some((account_id, stage.after_code(true))))
+        Ok(Some((account_id, next)))
     }
 }
 
@@ -518,7 +513,7 @@ impl Store {
 /// transaction ends, so two nodes asking at once cannot both pass. When it has not passed,
 /// returns when another send may go.
 async fn claim_cool_down(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Tx,
     cap: &SendCap,
     now: UnixTime,
     policy: &Policy,
@@ -596,7 +591,7 @@ pub(super) struct RightCode {
 /// consumes a right one. A refusal is audited, and a wrong code counted against the
 /// throttle, in `tx`: the caller commits either way.
 pub(super) async fn try_code(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Tx,
     chain: &ChainKey,
     attempt: CodeAttempt<'_>,
     matches: impl FnOnce(&[u8]) -> bool,
@@ -664,7 +659,7 @@ pub(super) async fn try_code(
 
 /// The account and stage of a live session that waits for a code, read inside the transaction.
 async fn awaiting_session(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Tx,
     session_hash: &[u8],
 ) -> StoreResult<Option<(Option<i64>, SessionStage)>> {
     let row = sqlx::query(&format!(
@@ -682,22 +677,17 @@ async fn awaiting_session(
     )))
 }
 
-/// Whether the account has a verified phone, and whether it is a current portal user not
-/// yet registered for multi-factor authentication (imported).
-async fn factor_state(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    account_id: i64,
-) -> StoreResult<(bool, bool)> {
-    let row = sqlx::query("SELECT phone_e164, status FROM accounts WHERE id = $1")
+/// What the account holds, read inside the transaction that records the second step.
+async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> {
+    let row = sqlx::query("SELECT status FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_one(&mut **tx)
         .await?;
-    let phone: Option<String> = row.try_get("phone_e164")?;
     let status: String = row.try_get("status")?;
-    Ok((
-        phone.is_some(),
-        status == crate::domain::account::AccountStatus::Imported.as_str(),
-    ))
+    Ok(FactorFacts {
+        status: super::parse_column("status", &status, AccountStatus::parse)?,
+        has_phone: factors::has_factor(tx, account_id, FactorKind::Phone).await?,
+    })
 }
 
 struct SecondFactorPassed<'a> {
@@ -707,50 +697,56 @@ struct SecondFactorPassed<'a> {
     account_id: i64,
     channel: &'a str,
     destination: &'a str,
-    next: SessionStage,
+    /// The stage the session waited at.
+    stage: SessionStage,
 }
 
-/// Both factors passed: the second-factor session ends and an authenticated one begins, the
-/// registration completes (a verified phone number is kept), failures are forgotten.
+/// Both factors passed: the second-factor session ends and the next begins, and what
+/// `domain::factor::after_second_step` decides is recorded (a sign-in records the factor
+/// and completes a registration; failures are forgotten). Returns the new session's stage.
 async fn finish_second_factor(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Tx,
     done: SecondFactorPassed<'_>,
     now: UnixTime,
     policy: &Policy,
-) -> StoreResult<()> {
+) -> StoreResult<SessionStage> {
+    let proved = FactorKind::of_channel(done.channel)
+        .ok_or_else(|| StoreError::Corrupt(format!("channel = {:?}", done.channel)))?;
+    let step = after_second_step(done.stage, factor_facts(tx, done.account_id).await?, proved);
     sessions::revoke(tx, done.session_hash, now).await?;
     let times = SessionTimes::new(now, policy, None);
     sessions::insert(
         tx,
         done.new_session_hash,
         Some(done.account_id),
-        done.next,
+        step.next,
         times,
     )
     .await?;
-    if done.next != SessionStage::Authenticated {
+    let Some(signed_in) = step.signs_in else {
         // Password recovery goes on; nothing about the account changes until the new password.
-        return Ok(());
-    }
+        return Ok(step.next);
+    };
     sqlx::query(
-        "UPDATE accounts SET last_sign_in_at = $1,
-             status = CASE WHEN status = 'registering' THEN 'active' ELSE status END,
-             phone_e164 = CASE WHEN $3 = 'email' THEN phone_e164 ELSE $4 END,
-             mfa_method = COALESCE(mfa_method, CASE WHEN $3 = 'email' THEN 'email' ELSE 'phone' END)
-         WHERE id = $2",
+        "UPDATE accounts SET last_sign_in_at = $1, status = $2, mfa_method = COALESCE(mfa_method, $3)
+         WHERE id = $4",
     )
     .bind(now)
+    .bind(signed_in.status.as_str())
+    .bind(signed_in.factor.as_str())
     .bind(done.account_id)
-    .bind(done.channel)
-    .bind(done.destination)
     .execute(&mut **tx)
     .await?;
+    // The phone factor keeps the (sealed) number the code went to; the email factor is the
+    // address on file.
+    let secret = (signed_in.factor == FactorKind::Phone).then_some(done.destination);
+    factors::record_use(tx, done.account_id, signed_in.factor, secret, now).await?;
     throttle::clear_in(tx, done.throttle_key).await?;
-    Ok(())
+    Ok(step.next)
 }
 
 async fn why_no_code(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut Tx,
     session_hash: &[u8],
     purpose: CodePurpose,
     now: UnixTime,

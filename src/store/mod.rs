@@ -12,6 +12,7 @@ mod audit;
 mod audit_budget;
 mod audit_query;
 mod codes;
+mod factors;
 mod import;
 pub mod ops;
 mod outbox;
@@ -30,7 +31,7 @@ pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
-pub use sessions::{PasswordSignIn, Session, SessionInfo, SessionStanding};
+pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
 pub use terms::TermsVersion;
 pub use throttle::Claim;
 
@@ -97,6 +98,17 @@ impl Store {
     /// Connects by URL (`sqlite://PATH` creates the file; `postgres://…`) and migrates. Audit
     /// entries are sealed under `chain`.
     pub async fn open(url: &str, chain: ChainKey) -> anyhow::Result<Self> {
+        Self::open_migrated_to(url, chain, i64::MAX).await
+    }
+
+    /// Opens with the migrations up to `version` only: the upgrade tests build a database
+    /// as an older release left it, then open it with `open`.
+    #[doc(hidden)]
+    pub async fn open_migrated_to(
+        url: &str,
+        chain: ChainKey,
+        version: i64,
+    ) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             // A missing file is created; WAL and a busy timeout let the CLI work beside the server.
@@ -133,16 +145,17 @@ impl Store {
             backend,
             chain,
         };
-        store.migrate().await?;
+        store.migrate(version).await?;
         Ok(store)
     }
 
-    async fn migrate(&self) -> anyhow::Result<()> {
+    async fn migrate(&self, up_to: i64) -> anyhow::Result<()> {
         // Embedded by hand rather than with `sqlx::migrate!`, which would pull in sqlx's
         // macro crate (and a second build of both drivers) for this one use.
         let sources = migration_sources(self.backend);
         let migrations: Vec<Migration> = sources
             .iter()
+            .filter(|(version, _, _)| *version <= up_to)
             .map(|(version, name, sql)| {
                 Migration::new(
                     *version,
@@ -188,6 +201,9 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+/// One operation's transaction.
+pub(super) type Tx = Transaction<'static, Any>;
 
 /// The version of the newest migration this binary carries for the backend.
 fn latest_migration(backend: Backend) -> i64 {
@@ -242,6 +258,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "retention",
                 include_str!("../../migrations/sqlite/0008_retention.sql"),
             ),
+            (
+                10,
+                "factors",
+                include_str!("../../migrations/sqlite/0010_factors.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -283,6 +304,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 8,
                 "retention",
                 include_str!("../../migrations/postgres/0008_retention.sql"),
+            ),
+            (
+                10,
+                "factors",
+                include_str!("../../migrations/postgres/0010_factors.sql"),
             ),
         ],
     }

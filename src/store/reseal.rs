@@ -21,7 +21,7 @@ const PAGE: i64 = 1000;
 pub struct LegacyChainBroken(pub ChainProblem);
 
 impl Store {
-    /// Passes every stored phone number (accounts and the codes sent to phones) through
+    /// Passes every stored phone number (phone factors and the codes sent to phones) through
     /// `reseal`, which returns the new stored form when the value needs one; each table is
     /// rewritten in one transaction, so readers see old or new values, never a mix within a row.
     pub async fn reseal_phone_numbers(
@@ -32,8 +32,8 @@ impl Store {
     ) -> anyhow::Result<usize> {
         let tables = [
             (
-                "SELECT id, phone_e164 AS value FROM accounts WHERE phone_e164 IS NOT NULL",
-                "UPDATE accounts SET phone_e164 = $1 WHERE id = $2",
+                "SELECT id, secret AS value FROM account_factors WHERE kind = 'phone' AND secret IS NOT NULL",
+                "UPDATE account_factors SET secret = $1 WHERE id = $2",
             ),
             (
                 "SELECT id, destination AS value FROM verification_codes WHERE channel <> 'email'",

@@ -10,7 +10,8 @@ use super::{Store, StoreError, StoreResult, audit::append, parse_column};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::session::{SessionStage, SessionTimes, after_new_password};
+use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::session::{SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -40,8 +41,23 @@ pub struct SessionStanding {
     pub session: Session,
     pub account: Option<Account>,
     pub terms_accepted: bool,
-    pub email_allowed: bool,
-    pub phone_allowed: bool,
+    /// The second factors the account's organization allows.
+    pub allowed: AllowedFactors,
+}
+
+/// A new password set by Forgot your password, with what the flow decided it leads to.
+pub struct NewPasswordChange<'a> {
+    pub session_hash: &'a [u8],
+    pub new_session_hash: &'a [u8],
+    /// The account as the decision saw it.
+    pub account: &'a Account,
+    pub password_hash: &'a str,
+    /// The failure counters a proved recovery clears.
+    pub throttle_keys: &'a [Vec<u8>],
+    /// The new session's stage.
+    pub next: SessionStage,
+    /// The account's status afterwards.
+    pub status: AccountStatus,
 }
 
 pub(super) async fn insert(
@@ -143,39 +159,42 @@ impl Store {
     /// guarded route asks this): its account if it has one, whether that account accepted
     /// the current Terms of Use, and which factors its organization allows.
     pub async fn session_standing(&self, id_hash: &[u8]) -> StoreResult<Option<SessionStanding>> {
+        // One row per kind the organization allows (or one with none): the session and
+        // account columns repeat, the kinds are gathered.
         static SQL: LazyLock<String> = LazyLock::new(|| {
-            let account = ACCOUNT_COLUMNS
-                .split(", ")
-                .map(|c| format!("a.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ");
             format!(
-                "SELECT {SESSION_COLUMNS}, {account}, CAST(CASE WHEN EXISTS (
+                "SELECT {SESSION_COLUMNS}, {ACCOUNT_COLUMNS}, CAST(CASE WHEN EXISTS (
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
-                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted,
-                 COALESCE(o.email_factor, 1) AS org_email_factor, COALESCE(o.phone_factor, 1) AS org_phone_factor
+                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind
                  FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
-                 LEFT JOIN organizations o ON o.id = a.org_id
+                 LEFT JOIN organization_factors o ON o.org_id = a.org_id
                  WHERE s.id_hash = $1 AND s.revoked_at IS NULL"
             )
         });
-        let row = sqlx::query(&SQL)
+        let rows = sqlx::query(&SQL)
             .bind(id_hash)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let session = session_from_row(&row)?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let session = session_from_row(row)?;
         let account = match session.account_id {
-            Some(_) => Some(account_from_row(&row)?),
+            Some(_) => Some(account_from_row(row)?),
             None => None,
+        };
+        let allowed = match &account {
+            Some(Account {
+                org_id: Some(_), ..
+            }) => super::factors::kinds_of(rows.iter().map(|r| r.try_get("allowed_kind")))?,
+            _ => AllowedFactors::all(),
         };
         Ok(Some(SessionStanding {
             session,
             account,
             terms_accepted: row.try_get::<i64, _>("terms_accepted")? == 1,
-            email_allowed: row.try_get::<i64, _>("org_email_factor")? == 1,
-            phone_allowed: row.try_get::<i64, _>("org_phone_factor")? == 1,
+            allowed,
         }))
     }
 
@@ -257,20 +276,25 @@ impl Store {
     }
 
     /// Sets a new password after recovery: every session of the account ends (ASVS 7.4.3)
-    /// and the browser gets a new one, at the stage `after_new_password` names: signed in,
-    /// or (a registration whose factor is not verified yet) at the factor step. Returns it.
-    #[allow(clippy::too_many_arguments)]
+    /// and the browser gets a new one at the stage the flow decided. The account must still
+    /// be as the decision saw it (status and chosen factor), else Conflict and nothing
+    /// changes.
     pub async fn reset_password(
         &self,
-        session_hash: &[u8],
-        new_session_hash: &[u8],
-        account_id: i64,
-        password_hash: &str,
-        throttle_keys: &[Vec<u8>],
+        change: NewPasswordChange<'_>,
         now: UnixTime,
         policy: &crate::domain::policy::Policy,
         audit: AuditEvent,
-    ) -> StoreResult<SessionStage> {
+    ) -> StoreResult<()> {
+        let NewPasswordChange {
+            session_hash,
+            new_session_hash,
+            account,
+            password_hash,
+            throttle_keys,
+            next,
+            status,
+        } = change;
         let mut tx = self.begin().await?;
         let ended = sqlx::query(
             "UPDATE sessions SET revoked_at = $1
@@ -278,7 +302,7 @@ impl Store {
         )
         .bind(now)
         .bind(session_hash)
-        .bind(account_id)
+        .bind(account.id)
         .bind(SessionStage::PasswordReset.as_str())
         .execute(&mut *tx)
         .await?
@@ -290,39 +314,33 @@ impl Store {
             "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
         )
         .bind(now)
-        .bind(account_id)
+        .bind(account.id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
-        ))
-        .bind(account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let account = account_from_row(&row)?;
-        let (next, completes) = after_new_password(account.status, account.mfa_method);
-        let status = if completes {
-            AccountStatus::Active
-        } else {
-            account.status
-        };
-        sqlx::query(
-            "UPDATE accounts SET password_hash = $1, last_sign_in_at = $2, status = $3 WHERE id = $4",
+        let changed = sqlx::query(
+            "UPDATE accounts SET password_hash = $1, last_sign_in_at = $2, status = $3
+             WHERE id = $4 AND status = $5 AND COALESCE(mfa_method, '') = $6",
         )
         .bind(password_hash)
         .bind(now)
         .bind(status.as_str())
-        .bind(account_id)
+        .bind(account.id)
+        .bind(account.status.as_str())
+        .bind(account.mfa_method.map_or("", FactorKind::as_str))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::Conflict);
+        }
         for key in throttle_keys {
             super::throttle::clear_in(&mut tx, key).await?;
         }
         insert(
             &mut tx,
             new_session_hash,
-            Some(account_id),
+            Some(account.id),
             next,
             SessionTimes::new(now, policy, None),
         )
@@ -337,7 +355,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(next)
+        Ok(())
     }
 
     /// Counts one request against a limit per period (e.g. recovery emails per address per

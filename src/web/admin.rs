@@ -14,6 +14,7 @@ use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::domain::account::Role;
+use crate::domain::factor::FactorKind;
 use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
@@ -144,7 +145,7 @@ pub async fn console(
             rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
             done => done_text(&query.done), system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
-                id => o.id, name => &o.name, email_factor => o.email_factor, phone_factor => o.phone_factor,
+                id => o.id, name => &o.name, email_factor => o.allowed.allows(FactorKind::Email), phone_factor => o.allowed.allows(FactorKind::Phone),
             }).collect::<Vec<_>>(),
         },
     )
@@ -435,14 +436,11 @@ pub async fn set_factors(
 ) -> Result<Response, WebError> {
     let result = async {
         let admin = admin_of(&app, &current).await?;
-        admin::set_factor_policy(
-            &app,
-            &admin,
-            id,
-            Some(!form.email.is_empty()),
-            Some(!form.phone.is_empty()),
-        )
-        .await
+        let changes = [
+            (FactorKind::Email, Some(!form.email.is_empty())),
+            (FactorKind::Phone, Some(!form.phone.is_empty())),
+        ];
+        admin::set_factor_policy(&app, &admin, id, &changes).await
     }
     .await;
     match result {

@@ -19,6 +19,7 @@ use super::AppState;
 use super::csrf;
 use super::session::CurrentSession;
 use crate::domain::account::Role;
+use crate::domain::factor::{AllowedFactors, FactorKind};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::audit_log::{self, AuditQuery};
 
@@ -597,8 +598,8 @@ impl From<crate::store::Organization> for Organization {
         Self {
             id: o.id,
             name: o.name,
-            email_factor: o.email_factor,
-            phone_factor: o.phone_factor,
+            email_factor: o.allowed.allows(FactorKind::Email),
+            phone_factor: o.allowed.allows(FactorKind::Phone),
             created_at: o.created_at,
         }
     }
@@ -642,6 +643,15 @@ pub struct FactorPolicy {
     pub phone: bool,
 }
 
+impl From<AllowedFactors> for FactorPolicy {
+    fn from(allowed: AllowedFactors) -> Self {
+        Self {
+            email: allowed.allows(FactorKind::Email),
+            phone: allowed.allows(FactorKind::Phone),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct FactorPolicyChange {
     /// Allow the email factor; left out: unchanged.
@@ -660,11 +670,7 @@ async fn factor_policy(
     ApiAdmin(admin): ApiAdmin,
     Id(id): Id<i64>,
 ) -> Result<Json<FactorPolicy>, AdminRefusal> {
-    let p = admin::factor_policy(&app, &admin, id).await?;
-    Ok(Json(FactorPolicy {
-        email: p.email,
-        phone: p.phone,
-    }))
+    Ok(Json(admin::factor_policy(&app, &admin, id).await?.into()))
 }
 
 /// Allow or refuse the email or the phone factor for an organization (system administrators
@@ -682,11 +688,15 @@ async fn set_factor_policy(
     Id(id): Id<i64>,
     Body(body): Body<FactorPolicyChange>,
 ) -> Result<Json<FactorPolicy>, AdminRefusal> {
-    let p = admin::set_factor_policy(&app, &admin, id, body.email, body.phone).await?;
-    Ok(Json(FactorPolicy {
-        email: p.email,
-        phone: p.phone,
-    }))
+    let changes = [
+        (FactorKind::Email, body.email),
+        (FactorKind::Phone, body.phone),
+    ];
+    Ok(Json(
+        admin::set_factor_policy(&app, &admin, id, &changes)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

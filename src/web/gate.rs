@@ -13,7 +13,7 @@ use axum_extra::extract::CookieJar;
 
 use super::{AppState, WebError};
 use crate::domain::access::{Access, Decision, Place, decide};
-use crate::domain::account::MfaMethod::{Email, Phone};
+use crate::domain::factor::FactorKind::{Email, Phone};
 use crate::domain::session::SessionStage::{PasswordReset, Recovery};
 use crate::flows;
 use crate::store::SessionStanding;

@@ -14,7 +14,7 @@ use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::status::Status;
 use super::{AppState, WebError, page};
-use crate::domain::account::MfaMethod;
+use crate::domain::factor::FactorKind;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::sign_in::SignInProblem;
@@ -146,8 +146,8 @@ pub async fn sign_in(
             let jar = jar.add(session::cookie(&app, accepted.session_token));
             let next = match (accepted.stage, accepted.method) {
                 (SessionStage::Registration, _) => "/register",
-                (_, MfaMethod::Email) => "/verify/email",
-                (_, MfaMethod::Phone) => "/verify/phone",
+                (_, FactorKind::Email) => "/verify/email",
+                (_, FactorKind::Phone) => "/verify/phone",
             };
             Ok((jar, Redirect::to(next)).into_response())
         }

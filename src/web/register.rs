@@ -12,7 +12,7 @@ use super::form::Form;
 use super::gate::GuardedSession;
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError, page};
-use crate::domain::account::MfaMethod;
+use crate::domain::factor::FactorKind;
 use crate::flows;
 use crate::flows::registration::{
     LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem, Resume,
@@ -52,8 +52,8 @@ pub async fn open_link(
 pub(super) fn resume_page(resume: Resume) -> &'static str {
     match resume {
         Resume::Register => "/register",
-        Resume::Factor(MfaMethod::Email) => "/verify/email",
-        Resume::Factor(MfaMethod::Phone) => "/verify/phone",
+        Resume::Factor(FactorKind::Email) => "/verify/email",
+        Resume::Factor(FactorKind::Phone) => "/verify/phone",
     }
 }
 

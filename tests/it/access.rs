@@ -102,7 +102,7 @@ async fn finding_1_a_password_alone_cannot_register_the_attackers_phone(backend:
         "only the victim's own"
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 IS NOT NULL")
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'phone'")
             .await,
         0,
         "no number was stored on the account"

@@ -7,7 +7,7 @@
 use tessera::domain::account::Role;
 use tessera::flows::invitation::InvitationRequest;
 
-use crate::helpers::{Backend, Browser, TestApp, sms_code, spawn_app};
+use crate::helpers::{Backend, Browser, TestApp, allowed, sms_code, spawn_app};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "marmalade orbit kettle";
@@ -474,7 +474,7 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
     assert!(!changed[0].contains("555-0172"), "masked: {}", changed[0]);
     // Stored encrypted.
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE '%4155550172%'")
+        app.count("SELECT COUNT(*) FROM account_factors WHERE secret LIKE '%4155550172%'")
             .await,
         0
     );
@@ -509,7 +509,7 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
             tessera::audit::AuditEvent::new("factor-policy-changed", "test", "Mixed Clinic");
         app.app
             .store
-            .set_allowed_factors(org, email, phone, app.clock_now(), event)
+            .set_allowed_factors(org, allowed(email, phone), app.clock_now(), event)
     };
     let request = InvitationRequest {
         email: "wim@mixed.example.org".into(),
@@ -577,7 +577,8 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
     assert!(page.url.ends_with("/account?done=method"), "{}", page.url);
     assert_eq!(
         app.count(
-            "SELECT COUNT(*) FROM accounts WHERE mfa_method = 'email' AND phone_e164 IS NULL"
+            "SELECT COUNT(*) FROM accounts a WHERE mfa_method = 'email'
+             AND NOT EXISTS (SELECT 1 FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone')"
         )
         .await,
         1

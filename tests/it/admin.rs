@@ -4,7 +4,7 @@
 use tessera::domain::account::Role;
 use tessera::flows::invitation::{InvitationRequest, invite};
 
-use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::helpers::{Backend, Browser, TestApp, allowed, spawn_app};
 use crate::on_both_backends;
 
 const PASSWORD: &str = "marmalade orbit kettle";
@@ -687,7 +687,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
     assert!(page.has("factor policy was saved"), "{}", page.body);
     assert_eq!(
         app.app.store.organization_factors(harbor).await.unwrap(),
-        (false, true)
+        allowed(false, true)
     );
     let none = root
         .post(&format!("/admin/organizations/{harbor}/factors"), &[])
@@ -743,7 +743,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
     assert_eq!(role_of("bo@bay.example.org").await, Role::User);
     assert_eq!(
         app.app.store.organization_factors(harbor).await.unwrap(),
-        (false, true)
+        allowed(false, true)
     );
     assert!(
         app.mail

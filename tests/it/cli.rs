@@ -630,3 +630,135 @@ async fn serve_on_a_fresh_database_prints_the_first_administrator_link_and_stops
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
+
+/// The factor rows, as (account's email, kind, secret), and the organizations' allowed kinds.
+async fn factor_rows(
+    app: &crate::helpers::TestApp,
+) -> (Vec<(String, String, Option<String>)>, Vec<(String, String)>) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    let factors = sqlx::query(
+        "SELECT a.email, f.kind, f.secret FROM account_factors f JOIN accounts a ON a.id = f.account_id
+         ORDER BY a.email, f.kind",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get("email"), r.get("kind"), r.get("secret")))
+    .collect();
+    let policies = sqlx::query(
+        "SELECT o.name, f.kind FROM organization_factors f JOIN organizations o ON o.id = f.org_id
+         ORDER BY o.name, f.kind",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get("name"), r.get("kind")))
+    .collect();
+    pool.close().await;
+    (factors, policies)
+}
+
+/// Issue 12: factors became rows (kind, sealed secret) and an organization's allowed factors
+/// rows too. A database as the release before left it (the columns `email_factor`,
+/// `phone_factor`, `phone_e164`) is upgraded by `tessera migrate` to exactly the rows the new
+/// release writes itself, and its people sign in as before: the phone user by a text to the
+/// number on file.
+async fn an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before(backend: Backend) {
+    use tessera::domain::account::Role;
+    use tessera::flows::invitation::InvitationRequest;
+    const PASSWORD: &str = "marmalade orbit kettle";
+    let app = spawn_app(backend).await;
+    let out = tessera(&app, &["admin", "create-org", "--name", "Strict Clinic"]);
+    assert!(out.status.success(), "{}", text(&out));
+    app.active_phone_user("pat@example.org", "Pat Phone", PASSWORD, "415 555 0172")
+        .await;
+    app.active_account(
+        InvitationRequest {
+            email: "eve@strict.example.org".into(),
+            display_name: "Eve Email".into(),
+            organization: Some("Strict Clinic".into()),
+            role: Role::User,
+        },
+        PASSWORD,
+    )
+    .await;
+    let out = tessera(
+        &app,
+        &[
+            "admin",
+            "set-factors",
+            "--org",
+            "Strict Clinic",
+            "--phone",
+            "off",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let written = factor_rows(&app).await;
+    assert_eq!(written.0.len(), 2, "one factor each: {:?}", written.0);
+    assert_eq!(
+        written.1,
+        vec![("Strict Clinic".to_string(), "email".to_string())]
+    );
+
+    // Back to the older shape, with the values where that release kept them.
+    for statement in [
+        "ALTER TABLE accounts ADD COLUMN phone_e164 TEXT",
+        "UPDATE accounts SET phone_e164 = (SELECT f.secret FROM account_factors f
+             WHERE f.account_id = accounts.id AND f.kind = 'phone')",
+        "ALTER TABLE organizations ADD COLUMN email_factor BIGINT NOT NULL DEFAULT 1",
+        "ALTER TABLE organizations ADD COLUMN phone_factor BIGINT NOT NULL DEFAULT 1",
+        "UPDATE organizations SET phone_factor = 0",
+        "DROP TABLE account_factors",
+        "DROP TABLE organization_factors",
+        "DELETE FROM _sqlx_migrations WHERE version = 10",
+    ] {
+        sql(&app, statement).await;
+    }
+
+    let out = tessera(&app, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        factor_rows(&app).await,
+        written,
+        "the upgrade wrote the same rows"
+    );
+
+    // The phone user signs in by a text to the number kept through the upgrade.
+    let browser = app.new_browser();
+    let page = browser.sign_in("pat@example.org", PASSWORD).await;
+    assert!(page.url.ends_with("/verify/phone"), "{}", page.url);
+    assert!(page.has("0172"), "the masked number on file: {}", page.body);
+    let before = app
+        .twilio()
+        .messages()
+        .iter()
+        .filter(|m| m.to == "+14155550172")
+        .count();
+    browser
+        .post("/verify/phone/send", &[("action", "sms")])
+        .await;
+    let sms = app
+        .twilio()
+        .wait_for_message_to("+14155550172", before)
+        .await;
+    let page = browser
+        .post(
+            "/verify/phone/check",
+            &[("code", &crate::helpers::sms_code(&sms.body))],
+        )
+        .await;
+    assert!(page.has("Welcome, Pat Phone"), "{}", page.body);
+    // The email user's organization still allows only the email factor.
+    let page = app
+        .new_browser()
+        .sign_in("eve@strict.example.org", PASSWORD)
+        .await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+}
+
+on_both_backends!(an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before);

@@ -44,6 +44,14 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
+/// An organization's factor policy: whether the email factor, and the phone factor, are allowed.
+pub fn allowed(email: bool, phone: bool) -> tessera::domain::factor::AllowedFactors {
+    use tessera::domain::factor::{AllowedFactors, FactorKind};
+    AllowedFactors::none()
+        .with(FactorKind::Email, email)
+        .with(FactorKind::Phone, phone)
+}
+
 /// A fresh database URL for one test.
 pub struct TestDatabase {
     pub url: String,

@@ -612,12 +612,12 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Re-encrypted"));
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE 'enc:k2:%'")
+        app.count("SELECT COUNT(*) FROM account_factors WHERE secret LIKE 'enc:k2:%'")
             .await,
         1
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM accounts WHERE phone_e164 LIKE 'enc:0:%'")
+        app.count("SELECT COUNT(*) FROM account_factors WHERE secret LIKE 'enc:0:%'")
             .await,
         0
     );
