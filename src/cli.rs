@@ -428,11 +428,11 @@ async fn list_users(
                 a.email,
                 a.display_name,
                 a.organization.as_deref().unwrap_or("-"),
-                a.role,
-                a.status,
+                a.role.as_str(),
+                a.status.as_str(),
                 if a.disabled { " (disabled)" } else { "" },
                 if a.locked { " (locked)" } else { "" },
-                a.mfa_method.as_deref().unwrap_or("-"),
+                a.mfa_method.map_or("-", FactorKind::as_str),
                 a.last_sign_in_at
                     .map_or_else(|| "never".to_string(), human_time),
             );

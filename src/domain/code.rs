@@ -71,30 +71,22 @@ pub enum CodeRefusal {
     AlreadyUsed,
 }
 
-/// What a code is for. A code only ever does the one thing it was sent for: a code sent to a
-/// new address confirms that address and can never pass as the second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodePurpose {
-    /// The second factor at sign-in, and the codes of password recovery.
-    SignIn,
-    /// The second factor again, in place, for a signed-in session (step-up).
-    StepUp,
-    /// Confirms a new email address before it replaces the old one.
-    NewEmail,
-    /// Confirms a new phone number before it replaces the old one (or becomes the factor).
-    NewPhone,
-}
+text_enum!(
+    /// What a code is for. A code only ever does the one thing it was sent for: a code sent to a
+    /// new address confirms that address and can never pass as the second factor.
+    CodePurpose {
+        /// The second factor at sign-in, and the codes of password recovery.
+        SignIn => "sign-in",
+        /// The second factor again, in place, for a signed-in session (step-up).
+        StepUp => "step-up",
+        /// Confirms a new email address before it replaces the old one.
+        NewEmail => "new-email",
+        /// Confirms a new phone number before it replaces the old one (or becomes the factor).
+        NewPhone => "new-phone",
+    }
+);
 
 impl CodePurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SignIn => "sign-in",
-            Self::StepUp => "step-up",
-            Self::NewEmail => "new-email",
-            Self::NewPhone => "new-phone",
-        }
-    }
-
     /// Whether a session at this stage may ask for such a code: sign-in codes belong to the
     /// stages that wait for one, the others to a signed-in session.
     pub fn allowed_at(self, stage: SessionStage) -> bool {

@@ -4,41 +4,30 @@ use super::account::AccountStatus;
 use super::factor::FactorKind;
 use super::{UnixTime, policy::Policy};
 
-/// How far a browser has come. Each stage is its own session: moving on rotates the
-/// identifier (ASVS 7.2.4), so a cookie seen at one stage is worthless at the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionStage {
-    /// Opened a registration link; may set a password and choose a factor.
-    Registration,
-    /// Opened the first-run link: may register the first system administrator, typing its
-    /// own name and email. A registrant of its own, so that no other session without an
-    /// account (a recovery for an unknown address, say) can ever create an administrator.
-    FirstAdministrator,
-    /// Gave the right password; must now pass the second factor.
-    SecondFactor,
-    /// Passed both factors.
-    Authenticated,
-    /// Forgot your password: waiting for the code emailed to the address typed.
-    Recovery,
-    /// Forgot your password, email verified: waiting for the phone factor.
-    RecoveryPhone,
-    /// Forgot your password, verified: may set a new password.
-    PasswordReset,
-}
+text_enum!(
+    /// How far a browser has come. Each stage is its own session: moving on rotates the
+    /// identifier (ASVS 7.2.4), so a cookie seen at one stage is worthless at the next.
+    SessionStage {
+        /// Opened a registration link; may set a password and choose a factor.
+        Registration => "registration",
+        /// Opened the first-run link: may register the first system administrator, typing its
+        /// own name and email. A registrant of its own, so that no other session without an
+        /// account (a recovery for an unknown address, say) can ever create an administrator.
+        FirstAdministrator => "first-administrator",
+        /// Gave the right password; must now pass the second factor.
+        SecondFactor => "second-factor",
+        /// Passed both factors.
+        Authenticated => "authenticated",
+        /// Forgot your password: waiting for the code emailed to the address typed.
+        Recovery => "recovery",
+        /// Forgot your password, email verified: waiting for the phone factor.
+        RecoveryPhone => "recovery-phone",
+        /// Forgot your password, verified: may set a new password.
+        PasswordReset => "password-reset",
+    }
+);
 
 impl SessionStage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registration => "registration",
-            Self::FirstAdministrator => "first-administrator",
-            Self::SecondFactor => "second-factor",
-            Self::Authenticated => "authenticated",
-            Self::Recovery => "recovery",
-            Self::RecoveryPhone => "recovery-phone",
-            Self::PasswordReset => "password-reset",
-        }
-    }
-
     /// Stages that wait for a verification code or call.
     pub const AWAITING_CODE: [SessionStage; 3] =
         [Self::SecondFactor, Self::Recovery, Self::RecoveryPhone];
@@ -85,19 +74,6 @@ impl SessionStage {
     /// The stages whose person fills in the registration page.
     pub fn registers(self) -> bool {
         matches!(self, Self::Registration | Self::FirstAdministrator)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "registration" => Some(Self::Registration),
-            "first-administrator" => Some(Self::FirstAdministrator),
-            "second-factor" => Some(Self::SecondFactor),
-            "authenticated" => Some(Self::Authenticated),
-            "recovery" => Some(Self::Recovery),
-            "recovery-phone" => Some(Self::RecoveryPhone),
-            "password-reset" => Some(Self::PasswordReset),
-            _ => None,
-        }
     }
 }
 
@@ -277,15 +253,7 @@ mod tests {
 
     #[test]
     fn stages_round_trip() {
-        for stage in [
-            SessionStage::Registration,
-            SessionStage::FirstAdministrator,
-            SessionStage::SecondFactor,
-            SessionStage::Authenticated,
-            SessionStage::Recovery,
-            SessionStage::RecoveryPhone,
-            SessionStage::PasswordReset,
-        ] {
+        for &stage in SessionStage::ALL {
             assert_eq!(SessionStage::parse(stage.as_str()), Some(stage));
         }
     }

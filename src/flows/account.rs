@@ -141,9 +141,9 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
     let allowed = app.store.allowed_factors(account.id).await?;
     let now = app.now();
     let live = app.store.live_code(&session.id_hash).await?;
-    let pending = live.as_ref().and_then(|c| match c.purpose.as_str() {
-        "new-email" => Some(("email", mask::email(&c.destination))),
-        "new-phone" => Some(("phone", masked(app, &c.destination))),
+    let pending = live.as_ref().and_then(|c| match c.purpose {
+        CodePurpose::NewEmail => Some(("email", mask::email(&c.destination))),
+        CodePurpose::NewPhone => Some(("phone", masked(app, &c.destination))),
         _ => None,
     });
     Ok(AccountPage {
@@ -155,7 +155,7 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         pending: pending.as_ref().map(|(what, _)| *what),
         sent_to: pending.map(|(_, to)| to),
         expires_in: live
-            .filter(|c| c.purpose != CodePurpose::StepUp.as_str())
+            .filter(|c| c.purpose != CodePurpose::StepUp)
             .map(|c| (c.expires_at - now).max(0)),
         retry_in: session.code_sent_at.map_or(0, |sent| {
             (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
@@ -200,7 +200,7 @@ pub async fn confirm_email(app: &App, session: &Session, typed: &str) -> Result<
     let old = account.email.to_string();
     let live = app.store.live_code(&session.id_hash).await?;
     let new = live
-        .filter(|c| c.purpose == CodePurpose::NewEmail.as_str())
+        .filter(|c| c.purpose == CodePurpose::NewEmail)
         .map_or_else(String::new, |c| c.destination);
     let done = |ended: u64| {
         AuditEvent::new("email-changed", who.clone(), who.clone())
@@ -286,7 +286,7 @@ pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<
         .store
         .live_code(&session.id_hash)
         .await?
-        .filter(|c| c.purpose == CodePurpose::NewPhone.as_str())
+        .filter(|c| c.purpose == CodePurpose::NewPhone)
         .map_or_else(String::new, |c| masked(app, &c.destination));
     let done = |ended: u64| {
         let event = if switching {

@@ -70,7 +70,7 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         .store
         .live_code(&session.id_hash)
         .await?
-        .filter(|c| c.purpose == CodePurpose::StepUp.as_str());
+        .filter(|c| c.purpose == CodePurpose::StepUp);
     let show = |stored: &str| match method {
         FactorKind::Email => mask::email(stored),
         FactorKind::Phone => masked(app, stored),

@@ -1,9 +1,9 @@
 //! Organizations, accounts and their registration links.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
-use super::{Store, StoreError, StoreResult, audit::append, parse_column};
+use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
@@ -36,28 +36,22 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.org_i
      (SELECT f.secret FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone' LIMIT 1) AS phone_secret, \
      a.created_at, a.disabled_at, a.locked_at";
 
-pub(super) fn account_from_row(row: &AnyRow) -> StoreResult<Account> {
-    let email: String = row.try_get("email")?;
-    let name: String = row.try_get("display_name")?;
-    let role: String = row.try_get("role")?;
-    let status: String = row.try_get("status")?;
-    let method: Option<String> = row.try_get("mfa_method")?;
-    Ok(Account {
-        id: row.try_get("id")?,
-        email: Email::parse(&email).map_err(|_| StoreError::Corrupt(format!("email {email:?}")))?,
-        display_name: DisplayName::parse(&name)
-            .map_err(|_| StoreError::Corrupt(format!("display_name {name:?}")))?,
-        org_id: row.try_get("org_id")?,
-        role: parse_column("role", &role, Role::parse)?,
-        status: parse_column("status", &status, AccountStatus::parse)?,
-        mfa_method: method
-            .map(|m| parse_column("mfa_method", &m, FactorKind::parse))
-            .transpose()?,
-        phone: row.try_get("phone_secret")?,
-        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-        locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
-        created_at: row.try_get("created_at")?,
-    })
+impl<'r> FromRow<'r, AnyRow> for Account {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Account {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            display_name: row.try_get("display_name")?,
+            org_id: row.try_get("org_id")?,
+            role: row.try_get("role")?,
+            status: row.try_get("status")?,
+            mfa_method: row.try_get("mfa_method")?,
+            phone: row.try_get("phone_secret")?,
+            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+            locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }
 
 impl Store {
@@ -238,7 +232,7 @@ impl Store {
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-                InvitationTarget::Account(account_from_row(&row)?)
+                InvitationTarget::Account(Account::from_row(&row)?)
             }
             None => InvitationTarget::FirstAdministrator,
         };
@@ -270,7 +264,7 @@ impl Store {
         .bind(email.as_str())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok((account_from_row(&r)?, r.try_get("password_hash")?)))
+        row.map(|r| Ok((Account::from_row(&r)?, r.try_get("password_hash")?)))
             .transpose()
     }
 
@@ -282,7 +276,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        account_from_row(&row)
+        Ok(Account::from_row(&row)?)
     }
 
     /// Replaces a password hash after a sign-in verified it: an imported or older hash becomes

@@ -1,13 +1,13 @@
 //! What administrators see and change: account lists within a scope, and flags.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
-use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use super::accounts::ACCOUNT_COLUMNS;
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::account::{Account, Role};
+use crate::domain::account::{Account, AccountStatus, Role};
 use crate::domain::factor::{AllowedFactors, FactorKind};
 
 /// An organization and the second factors it allows.
@@ -26,9 +26,9 @@ pub struct AccountSummary {
     pub email: String,
     pub display_name: String,
     pub organization: Option<String>,
-    pub role: String,
-    pub status: String,
-    pub mfa_method: Option<String>,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub mfa_method: Option<FactorKind>,
     pub last_sign_in_at: Option<UnixTime>,
     /// When the newest unused registration link expires, if there is one.
     pub link_expires_at: Option<UnixTime>,
@@ -189,7 +189,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        account_from_row(&row)
+        Ok(Account::from_row(&row)?)
     }
 
     /// Sets or clears a flag; setting one ends every session of the account at once.
@@ -269,10 +269,7 @@ impl Store {
         let mut organizations: Vec<Organization> = Vec::new();
         for r in &rows {
             let id: i64 = r.try_get("id")?;
-            let kind = match r.try_get::<Option<String>, _>("kind")? {
-                Some(kind) => Some(super::parse_column("kind", &kind, FactorKind::parse)?),
-                None => None,
-            };
+            let kind: Option<FactorKind> = r.try_get("kind")?;
             match organizations.last_mut() {
                 Some(org) if org.id == id => {}
                 _ => organizations.push(Organization {

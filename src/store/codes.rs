@@ -5,7 +5,6 @@ use sqlx::Row;
 use super::{Store, StoreError, StoreResult, Tx, audit::append, factors, sessions, throttle};
 use crate::audit::{AuditEvent, ChainKey};
 use crate::domain::UnixTime;
-use crate::domain::account::AccountStatus;
 use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::factor::{FactorFacts, FactorKind, after_second_step};
 use crate::domain::policy::Policy;
@@ -45,7 +44,7 @@ pub struct SendCap {
 /// The code the session is waiting for, as the verification page shows it.
 #[derive(Debug, Clone)]
 pub struct LiveCode {
-    pub purpose: String,
+    pub purpose: CodePurpose,
     pub channel: String,
     pub destination: String,
     pub expires_at: UnixTime,
@@ -670,11 +669,7 @@ async fn awaiting_session(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let stage: String = row.try_get("stage")?;
-    Ok(Some((
-        row.try_get("account_id")?,
-        super::parse_column("stage", &stage, SessionStage::parse)?,
-    )))
+    Ok(Some((row.try_get("account_id")?, row.try_get("stage")?)))
 }
 
 /// What the account holds, read inside the transaction that records the second step.
@@ -683,9 +678,8 @@ async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> 
         .bind(account_id)
         .fetch_one(&mut **tx)
         .await?;
-    let status: String = row.try_get("status")?;
     Ok(FactorFacts {
-        status: super::parse_column("status", &status, AccountStatus::parse)?,
+        status: row.try_get("status")?,
         has_phone: factors::has_factor(tx, account_id, FactorKind::Phone).await?,
     })
 }

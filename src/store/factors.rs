@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreResult, Tx, audit::append, parse_column};
+use super::{Store, StoreResult, Tx, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::factor::{AllowedFactors, FactorKind};
@@ -68,12 +68,12 @@ impl Store {
 
 /// Reads a policy from its rows (a LEFT JOIN's NULL kind is no row).
 pub(super) fn kinds_of(
-    kinds: impl Iterator<Item = Result<Option<String>, sqlx::Error>>,
+    kinds: impl Iterator<Item = Result<Option<FactorKind>, sqlx::Error>>,
 ) -> StoreResult<AllowedFactors> {
     let mut allowed = AllowedFactors::none();
     for kind in kinds {
         if let Some(kind) = kind? {
-            allowed = allowed.with(parse_column("kind", &kind, FactorKind::parse)?, true);
+            allowed = allowed.with(kind, true);
         }
     }
     Ok(allowed)

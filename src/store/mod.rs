@@ -12,6 +12,7 @@ mod audit;
 mod audit_budget;
 mod audit_query;
 mod codes;
+mod columns;
 mod factors;
 mod import;
 pub mod ops;
@@ -64,7 +65,19 @@ pub enum StoreError {
     #[error("the stored data is not valid: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            // A column whose value the domain refuses (an unknown stage, say).
+            sqlx::Error::ColumnDecode { index, source } => {
+                Self::Corrupt(format!("column {index}: {source}"))
+            }
+            other => Self::Database(other),
+        }
+    }
 }
 
 impl StoreError {
@@ -312,11 +325,6 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
             ),
         ],
     }
-}
-
-/// Reads a text column into a domain enum, naming the column when the text is unknown.
-fn parse_column<T>(column: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
-    parse(text).ok_or_else(|| StoreError::Corrupt(format!("{column} = {text:?}")))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 use std::sync::LazyLock;
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
-use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
-use super::{Store, StoreError, StoreResult, audit::append, parse_column};
+use super::accounts::ACCOUNT_COLUMNS;
+use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
@@ -118,25 +118,26 @@ pub(super) async fn revoke(
     )
 }
 
-/// The session's columns, read by [`session_from_row`] (its `created_at` renamed, so a
+/// The session's columns, read by `Session::from_row` (its `created_at` renamed, so a
 /// query may join the account's own).
 const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.stage, s.created_at AS session_created_at, \
      s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at";
 
-fn session_from_row(row: &AnyRow) -> StoreResult<Session> {
-    let stage: String = row.try_get("stage")?;
-    Ok(Session {
-        id_hash: row.try_get("id_hash")?,
-        account_id: row.try_get("account_id")?,
-        stage: parse_column("stage", &stage, SessionStage::parse)?,
-        times: SessionTimes {
-            created_at: row.try_get("session_created_at")?,
-            last_seen_at: row.try_get("last_seen_at")?,
-            expires_at: row.try_get("expires_at")?,
-        },
-        code_sent_at: row.try_get("code_sent_at")?,
-        factor_verified_at: row.try_get("factor_verified_at")?,
-    })
+impl<'r> FromRow<'r, AnyRow> for Session {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Session {
+            id_hash: row.try_get("id_hash")?,
+            account_id: row.try_get("account_id")?,
+            stage: row.try_get("stage")?,
+            times: SessionTimes {
+                created_at: row.try_get("session_created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+                expires_at: row.try_get("expires_at")?,
+            },
+            code_sent_at: row.try_get("code_sent_at")?,
+            factor_verified_at: row.try_get("factor_verified_at")?,
+        })
+    }
 }
 
 impl Store {
@@ -152,7 +153,7 @@ impl Store {
             .bind(id_hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(session_from_row).transpose()
+        Ok(row.as_ref().map(Session::from_row).transpose()?)
     }
 
     /// The session with what the access rule needs of it, in one query (every request to a
@@ -179,9 +180,9 @@ impl Store {
         let Some(row) = rows.first() else {
             return Ok(None);
         };
-        let session = session_from_row(row)?;
+        let session = Session::from_row(row)?;
         let account = match session.account_id {
-            Some(_) => Some(account_from_row(row)?),
+            Some(_) => Some(Account::from_row(row)?),
             None => None,
         };
         let allowed = match &account {

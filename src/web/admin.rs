@@ -13,7 +13,7 @@ use super::form::Form;
 use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
-use crate::domain::account::Role;
+use crate::domain::account::{AccountStatus, Role};
 use crate::domain::factor::FactorKind;
 use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
@@ -121,10 +121,10 @@ pub async fn console(
         .map(|a| {
             context! {
                 id => a.id, email => &a.email, name => &a.display_name, organization => &a.organization,
-                role => &a.role, status => &a.status, method => &a.mfa_method,
+                role => a.role.as_str(), status => a.status.as_str(), method => a.mfa_method.map(FactorKind::as_str),
                 last_sign_in => a.last_sign_in_at.map(human_time), link_expires => a.link_expires_at.map(human_time),
                 disabled => a.disabled, locked => a.locked,
-                unfinished => a.status == "invited" || a.status == "registering",
+                unfinished => matches!(a.status, AccountStatus::Invited | AccountStatus::Registering),
                 in_organization => a.organization.is_some(),
             }
         })
