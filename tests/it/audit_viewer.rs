@@ -78,7 +78,7 @@ async fn account_id(app: &TestApp, email: &str) -> i64 {
 
 /// The table's body (the filter form lists every event name, so the whole page would not do).
 fn entries(page: &Page) -> String {
-    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.status, 200, "{page}");
     let start = page.body.find("<tbody>").expect("a table");
     let end = page.body.find("</tbody>").unwrap();
     page.body[start..end].to_string()
