@@ -612,6 +612,17 @@ impl Page {
             .and_then(|a| a.attr("href").map(str::to_string))
     }
 
+    /// The rows of the table body `css` names (`tbody` for the page's), each its cells' text.
+    pub fn table_rows(&self, css: &str) -> Vec<Vec<String>> {
+        let document = self.document();
+        let rows = scraper::Selector::parse(&format!("{css} > tr")).expect("a CSS selector");
+        let cells = scraper::Selector::parse("th, td").expect("a CSS selector");
+        document
+            .select(&rows)
+            .map(|row| row.select(&cells).map(visible_text).collect())
+            .collect()
+    }
+
     /// The addresses the page's forms post or get to, in document order.
     pub fn form_actions(&self) -> Vec<String> {
         self.select("form[action]")
