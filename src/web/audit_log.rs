@@ -11,10 +11,22 @@ use serde::Deserialize;
 use super::csrf::CsrfToken;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
-use crate::flows::admin::{self, AdminRefusal};
+use crate::audit::AuditRecord;
+use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::audit_log::{self, AuditQuery};
 
 const PER_PAGE: i64 = 100;
+
+/// The entries that match, for the administrator asking; or why not.
+async fn search(
+    app: &AppState,
+    current: &CurrentSession,
+    filter: AuditQuery,
+) -> Result<(Admin, Vec<AuditRecord>), AdminRefusal> {
+    let admin = admin::authorize(app, current.0.as_ref()).await?;
+    let records = audit_log::search(app, &admin, filter).await?;
+    Ok((admin, records))
+}
 
 /// The same answers as the console's (`web::admin`): nothing here reveals more to a
 /// non-administrator than a missing page would.
@@ -81,15 +93,11 @@ pub async fn viewer(
     current: CurrentSession,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
-    let admin = match admin::authorize(&app, current.0.as_ref()).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
     // One more than a page: whether it comes back tells if there is an older page.
     let filter = query.to_query(query.before, PER_PAGE + 1);
     let problem = audit_log::problem(&filter);
-    let mut records = match audit_log::search(&app, &admin, filter).await {
-        Ok(r) => r,
+    let (admin, mut records) = match search(&app, &current, filter).await {
+        Ok(found) => found,
         Err(e) => return refused(e),
     };
     let older = if records.len() as i64 > PER_PAGE {
@@ -137,14 +145,21 @@ pub async fn export(
     current: CurrentSession,
     Query(query): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
-    let admin = match admin::authorize(&app, current.0.as_ref()).await {
-        Ok(a) => a,
+    let format = match query.format.as_str() {
+        "csv" => Some(("text/csv; charset=utf-8", "csv")),
+        "jsonl" => Some(("application/x-ndjson", "jsonl")),
+        _ => None,
+    };
+    // An export is everything that matches, not the page on screen.
+    let filter = query.to_query(None, audit_log::EXPORT_LIMIT);
+    let records = match search(&app, &current, filter).await {
+        Ok((_, records)) => records,
         Err(e) => return refused(e),
     };
-    let (content_type, extension): (&'static str, &str) = match query.format.as_str() {
-        "csv" => ("text/csv; charset=utf-8", "csv"),
-        "jsonl" => ("application/x-ndjson", "jsonl"),
-        _ => {
+    // Only an administrator learns which formats there are.
+    let (content_type, extension) = match format {
+        Some(format) => format,
+        None => {
             return Err(WebError::Message {
                 status: StatusCode::BAD_REQUEST,
                 title: "Unknown export format",
@@ -153,12 +168,6 @@ pub async fn export(
                 next_label: "Back to the audit log",
             });
         }
-    };
-    // An export is everything that matches, not the page on screen.
-    let filter = query.to_query(None, audit_log::EXPORT_LIMIT);
-    let records = match audit_log::search(&app, &admin, filter).await {
-        Ok(r) => r,
-        Err(e) => return refused(e),
     };
     let body = if extension == "csv" {
         audit_log::to_csv(&records)

@@ -1,12 +1,55 @@
-//! Rendering a page with what every page needs (the CSRF token for its forms).
+//! Rendering a page with what every page needs (the CSRF token for its forms), and the page
+//! again when a flow reports a problem.
 
+use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::Value;
 
-use super::WebError;
 use super::csrf::CsrfToken;
+use super::gate::GuardedSession;
+use super::status::{Problem, Triage};
+use super::{AppState, WebError};
 use crate::flows::Internal;
+use crate::store::Session;
+
+/// A page of a session's journey, with what it works with: the app, the session the gate
+/// admitted (`GuardedSession`), and the CSRF token for its forms.
+pub struct Step {
+    pub app: AppState,
+    pub csrf: CsrfToken,
+    pub session: Session,
+}
+
+impl Step {
+    /// The same page with the session as it is now: a problem may have changed it (a
+    /// withdrawn code), or ended it (then as it was).
+    pub async fn reread(self) -> Result<Self, WebError> {
+        let session = super::session::reread(&self.app, &self.session).await?;
+        Ok(Self { session, ..self })
+    }
+}
+
+impl FromRequestParts<AppState> for Step {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, WebError> {
+        let GuardedSession(session) = GuardedSession::from_request_parts(parts, app).await?;
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .ok_or_else(|| {
+                WebError::internal(anyhow::anyhow!("a page outside the CSRF middleware"))
+            })?;
+        Ok(Self {
+            app: app.clone(),
+            csrf,
+            session,
+        })
+    }
+}
 
 pub fn render(
     status: StatusCode,
@@ -24,4 +67,24 @@ pub fn render(
 
 pub fn ok(template: &str, csrf: &CsrfToken, context: Value) -> Result<Response, WebError> {
     render(StatusCode::OK, template, csrf, context)
+}
+
+/// A flow's state for a template (`state.…`).
+pub fn state(state: &impl serde::Serialize) -> Value {
+    Value::from(minijinja::value::Serde(state))
+}
+
+/// A flow's problem on its page: the page again (`again`, given the problem's text and
+/// status) when the person can act on it; on to `ended` when the session is gone; the error
+/// page for a failure of ours.
+pub async fn on_problem<P: Problem>(
+    problem: P,
+    ended: &'static str,
+    again: impl AsyncFnOnce(String, StatusCode) -> Result<Response, WebError>,
+) -> Result<Response, WebError> {
+    match problem.triage() {
+        Triage::SessionEnded => Ok(Redirect::to(ended).into_response()),
+        Triage::Internal(e) => Err(e.into()),
+        Triage::Shown(problem) => again(problem.to_string(), problem.status()).await,
+    }
 }

@@ -1,7 +1,6 @@
 //! The phone factor pages (guide: "Phone Verification", "Login With Phone") and the
 //! provider's webhooks for calls.
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
@@ -10,56 +9,42 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::client::ClientAddress;
-use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
+use super::page::{self, Step};
 use super::session;
-use super::status::Status;
-use super::{AppState, WebError, page};
+use super::{AppState, WebError};
+use crate::domain::session::SessionStage;
 use crate::flows;
-use crate::flows::email_code::{Factor, VerifyProblem};
-use crate::flows::phone_code::{CallState, Channel, PhoneSendProblem};
-use crate::store::Session;
+use crate::flows::email_code::Factor;
+use crate::flows::phone_code::{CallState, Channel};
 
-fn timed_out() -> Response {
-    Redirect::to("/login/phone?notice=timed-out").into_response()
+const TIMED_OUT: &str = "/login/phone?notice=timed-out";
+
+/// The country code typed, or the United States' when none was.
+pub fn country_code(typed: &str) -> &str {
+    if typed.is_empty() { "+1" } else { typed }
 }
 
-pub async fn page(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    render(
-        &app,
-        &csrf,
-        &session,
-        &PhoneForm::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+pub async fn page(step: Step) -> Result<Response, WebError> {
+    render(&step, &PhoneForm::default(), None, StatusCode::OK).await
 }
 
 async fn render(
-    app: &AppState,
-    csrf: &CsrfToken,
-    session: &Session,
+    step: &Step,
     form: &PhoneForm,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let state = flows::phone_code::page(app, session).await?;
-    let country_code = if form.country_code.is_empty() {
-        "+1"
-    } else {
-        form.country_code.as_str()
-    };
+    let state = flows::phone_code::page(&step.app, &step.session).await?;
     page::render(
         status,
         "pages/verify_phone.html",
-        csrf,
-        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), country_code, phone => form.phone.as_str(), error },
+        &step.csrf,
+        context! {
+            state => page::state(&state), country_code => country_code(&form.country_code),
+            phone => form.phone.as_str(), error,
+        },
     )
 }
 
@@ -75,9 +60,7 @@ pub struct PhoneForm {
 }
 
 pub async fn send(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     ClientAddress(client): ClientAddress,
     Form(form): Form<PhoneForm>,
 ) -> Result<Response, WebError> {
@@ -86,12 +69,13 @@ pub async fn send(
     } else {
         Channel::Sms
     };
+    let (country_code, phone) = (&form.country_code, &form.phone);
     match flows::phone_code::send(
-        &app,
-        &session,
+        &step.app,
+        &step.session,
         channel,
-        &form.country_code,
-        &form.phone,
+        country_code,
+        phone,
         &client,
     )
     .await
@@ -100,21 +84,10 @@ pub async fn send(
             Ok(Redirect::to("/verify/phone/call").into_response())
         }
         Ok(()) => Ok(Redirect::to("/verify/phone").into_response()),
-        Err(PhoneSendProblem::SessionEnded) => Ok(timed_out()),
-        Err(PhoneSendProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let status = problem.status();
-            let session = flows::session::current_by_hash(&app, &session.id_hash)
-                .await?
-                .unwrap_or(session);
-            render(
-                &app,
-                &csrf,
-                &session,
-                &form,
-                Some(problem.to_string()),
-                status,
-            )
+            page::on_problem(problem, TIMED_OUT, async |error, status| {
+                render(&step.reread().await?, &form, Some(error), status).await
+            })
             .await
         }
     }
@@ -126,33 +99,24 @@ pub struct CodeForm {
     code: String,
 }
 
+/// The phone factor passed: home, or on to the new password in a recovery.
+fn signed_in(app: &AppState, jar: CookieJar, token: String, stage: SessionStage) -> Response {
+    session::go_on(app, jar, token, session::after_factor(stage, "/"))
+}
+
 /// A right code leads straight home (guide: "The page will automatically refresh to the
 /// home page"), through the Terms of Use when a version is pending.
 pub async fn check(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    match flows::email_code::verify(&app, &session, &form.code, Factor::Sms).await {
-        Ok((token, stage)) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to(session::after_factor(stage, "/")),
-        )
-            .into_response()),
-        Err(VerifyProblem::SessionEnded) => Ok(timed_out()),
-        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+    match flows::email_code::verify(&step.app, &step.session, &form.code, Factor::Sms).await {
+        Ok((token, stage)) => Ok(signed_in(&step.app, jar, token, stage)),
         Err(problem) => {
-            let status = problem.status();
-            render(
-                &app,
-                &csrf,
-                &session,
-                &PhoneForm::default(),
-                Some(problem.to_string()),
-                status,
-            )
+            page::on_problem(problem, TIMED_OUT, async |error, status| {
+                render(&step, &PhoneForm::default(), Some(error), status).await
+            })
             .await
         }
     }
@@ -161,20 +125,16 @@ pub async fn check(
 /// The page shown while the phone rings: a script asks for the call's state every two
 /// seconds and, once # was pressed, submits the form that completes the sign-in. Without
 /// script, the page reloads itself and shows a Continue button.
-pub async fn calling(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    let state = flows::phone_code::call_state(&app, &session).await?;
+pub async fn calling(step: Step) -> Result<Response, WebError> {
+    let state = flows::phone_code::call_state(&step.app, &step.session).await?;
     if state == CallState::None {
         return Ok(Redirect::to("/verify/phone").into_response());
     }
-    let on_file = flows::phone_code::page(&app, &session).await?;
+    let on_file = flows::phone_code::page(&step.app, &step.session).await?;
     page::ok(
         "pages/calling.html",
-        &csrf,
-        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), registering => on_file.registering },
+        &step.csrf,
+        context! { state => page::state(&state), registering => on_file.registering },
     )
 }
 
@@ -192,11 +152,7 @@ pub async fn complete_call(
     jar: CookieJar,
 ) -> Result<Response, WebError> {
     match flows::phone_code::complete_call(&app, &session).await? {
-        Some((token, stage)) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to(session::after_factor(stage, "/")),
-        )
-            .into_response()),
+        Some((token, stage)) => Ok(signed_in(&app, jar, token, stage)),
         None => Ok(Redirect::to("/verify/phone/call").into_response()),
     }
 }

@@ -12,18 +12,21 @@ use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::gate::GuardedSession;
+use super::page::{self, Step};
 use super::session::{self, CurrentSession};
 use super::status::Status;
-use super::{AppState, WebError, page};
+use super::{AppState, WebError};
 use crate::domain::session::SessionStage;
 use crate::flows;
-use crate::flows::email_code::{Factor, VerifyProblem};
-use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
+use crate::flows::email_code::Factor;
+use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, RecoveryProblem};
 use crate::flows::registration::Resume;
-use crate::store::Session;
+
+/// A recovery whose session ended: Forgot your password again, saying why.
+const START_OVER: &str = "/password/forgot?expired=1";
 
 fn start_over() -> Response {
-    Redirect::to("/password/forgot?expired=1").into_response()
+    Redirect::to(START_OVER).into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -59,11 +62,7 @@ pub async fn forgot_submit(
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
     match flows::recovery::start(&app, &form.email, &client, current.as_ref()).await {
-        Ok(token) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to("/password/forgot/code"),
-        )
-            .into_response()),
+        Ok(token) => Ok(session::go_on(&app, jar, token, "/password/forgot/code")),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
             problem.status(),
@@ -75,51 +74,32 @@ pub async fn forgot_submit(
 }
 
 async fn render_code_page(
-    app: &AppState,
-    csrf: &CsrfToken,
-    session: &Session,
+    step: &Step,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let Some(state) = flows::recovery::page(app, session).await? else {
+    let Some(state) = flows::recovery::page(&step.app, &step.session).await? else {
         return Ok(start_over());
     };
     page::render(
         status,
         "pages/forgot_code.html",
-        csrf,
-        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), error },
+        &step.csrf,
+        context! { state => page::state(&state), error },
     )
 }
 
-pub async fn code_page(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    render_code_page(&app, &csrf, &session, None, StatusCode::OK).await
+pub async fn code_page(step: Step) -> Result<Response, WebError> {
+    render_code_page(&step, None, StatusCode::OK).await
 }
 
-pub async fn resend(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    match flows::recovery::resend(&app, &session).await {
+pub async fn resend(step: Step) -> Result<Response, WebError> {
+    match flows::recovery::resend(&step.app, &step.session).await {
         Ok(()) => Ok(Redirect::to("/password/forgot/code").into_response()),
-        Err(RecoveryProblem::SessionEnded) => Ok(start_over()),
-        Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let session = flows::session::current_by_hash(&app, &session.id_hash)
-                .await?
-                .unwrap_or(session);
-            render_code_page(
-                &app,
-                &csrf,
-                &session,
-                Some(problem.to_string()),
-                problem.status(),
-            )
+            page::on_problem(problem, START_OVER, async |error, status| {
+                render_code_page(&step.reread().await?, Some(error), status).await
+            })
             .await
         }
     }
@@ -133,23 +113,23 @@ pub struct CodeForm {
 
 /// "Enter the 6-digit code received via email and click the Verify code button."
 pub async fn check(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    match flows::email_code::verify(&app, &session, &form.code, Factor::RecoveryEmail).await {
-        Ok((token, _)) => Ok((
-            jar.add(session::cookie(&app, token)),
-            Redirect::to("/password/forgot/verified"),
-        )
-            .into_response()),
-        Err(VerifyProblem::SessionEnded) => Ok(start_over()),
-        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+    let factor = Factor::RecoveryEmail;
+    match flows::email_code::verify(&step.app, &step.session, &form.code, factor).await {
+        Ok((token, _)) => Ok(session::go_on(
+            &step.app,
+            jar,
+            token,
+            "/password/forgot/verified",
+        )),
         Err(problem) => {
-            let status = problem.status();
-            render_code_page(&app, &csrf, &session, Some(problem.to_string()), status).await
+            page::on_problem(problem, START_OVER, async |error, status| {
+                render_code_page(&step, Some(error), status).await
+            })
+            .await
         }
     }
 }
@@ -188,28 +168,24 @@ pub struct NewPasswordForm {
 /// "Enter a new password and confirm the password. Click Continue. The home page will display."
 /// (or, for a registration not finished, the factor to verify and then the Terms of Use).
 pub async fn new_password(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     jar: CookieJar,
     Form(form): Form<NewPasswordForm>,
 ) -> Result<Response, WebError> {
-    match flows::recovery::set_password(&app, &session, &form.password, &form.password_confirmation)
-        .await
-    {
+    let (password, confirmation) = (&form.password, &form.password_confirmation);
+    match flows::recovery::set_password(&step.app, &step.session, password, confirmation).await {
         Ok((token, factor)) => {
             // An unfinished registration goes on at its factor; everyone else is home.
             let next = factor.map_or("/", |m| super::register::resume_page(Resume::Factor(m)));
-            Ok((jar.add(session::cookie(&app, token)), Redirect::to(next)).into_response())
+            Ok(session::go_on(&step.app, jar, token, next))
         }
-        Err(NewPasswordProblem::SessionEnded) => Ok(start_over()),
-        Err(NewPasswordProblem::Internal(e)) => Err(e.into()),
-        Err(problem) => page::render(
-            problem.status(),
-            "pages/new_password.html",
-            &csrf,
-            context! { error => problem.to_string() },
-        ),
+        Err(problem) => {
+            page::on_problem(problem, START_OVER, async |error, status| {
+                let csrf = &step.csrf;
+                page::render(status, "pages/new_password.html", csrf, context! { error })
+            })
+            .await
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::{AppState, WebError};
@@ -26,6 +27,19 @@ pub fn cookie(app: &AppState, value: String) -> Cookie<'static> {
         .secure(app.config.is_https())
         .same_site(SameSite::Lax)
         .build()
+}
+
+/// A step passed: the browser's new session, and on to `to`.
+pub fn go_on(app: &AppState, jar: CookieJar, token: String, to: &str) -> Response {
+    (jar.add(cookie(app, token)), Redirect::to(to)).into_response()
+}
+
+/// The session as it is now (a problem may have changed it: a withdrawn code), or as it
+/// was when it has ended since.
+pub async fn reread(app: &AppState, session: &Session) -> Result<Session, WebError> {
+    Ok(flows::session::current_by_hash(app, &session.id_hash)
+        .await?
+        .unwrap_or_else(|| session.clone()))
 }
 
 pub fn removal(app: &AppState) -> Cookie<'static> {

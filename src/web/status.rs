@@ -1,7 +1,10 @@
 //! The HTTP status of every problem a flow reports, in one place: flows know no HTTP, and
-//! each page answers a problem of one type with the same status.
+//! each page answers a problem of one type with the same status. `Problem` sorts the problems
+//! a page shows from those that leave it (the session ended, a failure of ours).
 
 use axum::http::StatusCode;
+
+use crate::flows::Internal;
 
 use crate::flows::account::ChangeProblem;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
@@ -13,6 +16,75 @@ use crate::flows::step_up::CodeSendProblem;
 /// A problem's status on the page that shows it.
 pub trait Status {
     fn status(&self) -> StatusCode;
+}
+
+/// What a page does with a flow's problem.
+pub enum Triage<P> {
+    /// The session is gone: the person starts again elsewhere.
+    SessionEnded,
+    /// A failure of ours: the error page with an operation id.
+    Internal(Internal),
+    /// Something the person can act on: the page again, saying it.
+    Shown(P),
+}
+
+/// A problem a page either shows (its text, with its status) or leaves for.
+pub trait Problem: Status + std::fmt::Display + Sized {
+    fn triage(self) -> Triage<Self>;
+}
+
+/// The problems whose `SessionEnded` and `Internal` leave the page; every other one is shown.
+macro_rules! leaves_when_ended_or_internal {
+    ($($problem:ty),+) => {$(
+        impl Problem for $problem {
+            fn triage(self) -> Triage<Self> {
+                match self {
+                    Self::SessionEnded => Triage::SessionEnded,
+                    Self::Internal(e) => Triage::Internal(e),
+                    problem => Triage::Shown(problem),
+                }
+            }
+        }
+    )+};
+}
+
+leaves_when_ended_or_internal!(
+    SendProblem,
+    PhoneSendProblem,
+    VerifyProblem,
+    RecoveryProblem,
+    NewPasswordProblem
+);
+
+impl Problem for CodeSendProblem {
+    fn triage(self) -> Triage<Self> {
+        match self {
+            Self::Email(p) => p.triage().map(Self::Email),
+            Self::Phone(p) => p.triage().map(Self::Phone),
+            problem => Triage::Shown(problem),
+        }
+    }
+}
+
+impl Problem for ChangeProblem {
+    fn triage(self) -> Triage<Self> {
+        match self {
+            Self::Internal(e) => Triage::Internal(e),
+            Self::Send(p) => p.triage().map(Self::Send),
+            Self::Code(p) => p.triage().map(Self::Code),
+            problem => Triage::Shown(problem),
+        }
+    }
+}
+
+impl<P> Triage<P> {
+    fn map<Q>(self, shown: impl FnOnce(P) -> Q) -> Triage<Q> {
+        match self {
+            Self::SessionEnded => Triage::SessionEnded,
+            Self::Internal(e) => Triage::Internal(e),
+            Self::Shown(p) => Triage::Shown(shown(p)),
+        }
+    }
 }
 
 impl Status for SignInProblem {

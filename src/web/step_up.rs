@@ -1,8 +1,7 @@
 //! Confirm it is you (`/verify/again`): a signed-in person passes their second factor again,
 //! in place, and goes on to `next`, a page of this portal.
 
-use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -10,16 +9,11 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::client::ClientAddress;
-use super::csrf::CsrfToken;
 use super::form::Form;
-use super::gate::GuardedSession;
-use super::session;
-use super::status::Status;
-use super::{AppState, WebError, page};
+use super::page::{self, Step};
+use super::{WebError, session};
 use crate::domain::session::local_path;
 use crate::flows;
-use crate::flows::email_code::VerifyProblem;
-use crate::store::Session;
 
 /// The re-verification page's address that leads on to `next` afterwards.
 pub fn again_then(next: &str) -> String {
@@ -44,9 +38,8 @@ fn next_of(raw: &str) -> Result<String, WebError> {
     })
 }
 
-fn not_signed_in() -> Response {
-    Redirect::to("/login?notice=timed-out").into_response()
-}
+/// Without a signed-in session: back to sign in, saying why.
+pub const NOT_SIGNED_IN: &str = "/login?notice=timed-out";
 
 #[derive(Deserialize, Default)]
 pub struct NextForm {
@@ -56,90 +49,56 @@ pub struct NextForm {
     code: String,
 }
 
-pub async fn page(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-    Query(query): Query<NextForm>,
-) -> Result<Response, WebError> {
+pub async fn page(step: Step, Query(query): Query<NextForm>) -> Result<Response, WebError> {
     let next = next_of(&query.next)?;
-    render(&app, &csrf, &session, &next, None, StatusCode::OK).await
+    render(&step, &next, None, StatusCode::OK).await
 }
 
 async fn render(
-    app: &AppState,
-    csrf: &CsrfToken,
-    session: &Session,
+    step: &Step,
     next: &str,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let state = flows::step_up::page(app, session).await?;
+    let state = flows::step_up::page(&step.app, &step.session).await?;
     page::render(
         status,
         "pages/verify_again.html",
-        csrf,
-        context! { state => minijinja::Value::from(minijinja::value::Serde(&state)), next, error },
+        &step.csrf,
+        context! { state => page::state(&state), next, error },
     )
 }
 
 pub async fn send(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     ClientAddress(client): ClientAddress,
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
-    let problem = match flows::step_up::send(&app, &session, &client).await {
-        Ok(()) => return Ok(Redirect::to(&again_then(&next)).into_response()),
-        Err(problem) if problem.session_ended() => return Ok(not_signed_in()),
-        Err(problem) => match problem.internal() {
-            Ok(e) => return Err(e.into()),
-            Err(problem) => problem,
-        },
-    };
-    let status = problem.status();
-    // The session may have changed (a withdrawn code): read it again.
-    let session = flows::session::current_by_hash(&app, &session.id_hash)
-        .await?
-        .unwrap_or(session);
-    render(
-        &app,
-        &csrf,
-        &session,
-        &next,
-        Some(problem.to_string()),
-        status,
-    )
-    .await
+    match flows::step_up::send(&step.app, &step.session, &client).await {
+        Ok(()) => Ok(Redirect::to(&again_then(&next)).into_response()),
+        Err(problem) => {
+            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
+                render(&step.reread().await?, &next, Some(error), status).await
+            })
+            .await
+        }
+    }
 }
 
 /// Verify Code: a right code gives the browser a new session (fresh factor) and goes on.
 pub async fn check(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     jar: CookieJar,
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
-    match flows::step_up::verify(&app, &session, &form.code).await {
-        Ok(token) => {
-            Ok((jar.add(session::cookie(&app, token)), Redirect::to(&next)).into_response())
-        }
-        Err(VerifyProblem::SessionEnded) => Ok(not_signed_in()),
-        Err(VerifyProblem::Internal(e)) => Err(e.into()),
+    match flows::step_up::verify(&step.app, &step.session, &form.code).await {
+        Ok(token) => Ok(session::go_on(&step.app, jar, token, &next)),
         Err(problem) => {
-            let status = problem.status();
-            render(
-                &app,
-                &csrf,
-                &session,
-                &next,
-                Some(problem.to_string()),
-                status,
-            )
+            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
+                render(&step, &next, Some(error), status).await
+            })
             .await
         }
     }

@@ -145,10 +145,8 @@ async fn finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgo
             .post("/password/forgot/check", &[("code", &early_code)])
             .await;
         assert!(
-            !page.url.ends_with("/password/new") && !page.has("new password"),
-            "{flag:?}: the early recovery's code opened nothing: {} {}",
-            page.url,
-            page.body
+            !page.url.ends_with("/password/new") && page.lacks("new password"),
+            "{flag:?}: the early recovery's code opened nothing: {page}",
         );
         app.clock.advance(61);
         let late = app.new_browser();
@@ -157,12 +155,8 @@ async fn finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgo
         let page = late
             .post("/password/forgot/check", &[("code", &code)])
             .await;
-        assert_eq!(page.status, 403, "{flag:?}: {}", page.body);
-        assert!(
-            page.has("disabled or locked"),
-            "{flag:?}: says why: {}",
-            page.body
-        );
+        assert_eq!(page.status, 403, "{flag:?}: {page}");
+        assert!(page.has("disabled or locked"), "{flag:?}: says why: {page}",);
         let page = late
             .post(
                 "/password/new",
@@ -173,7 +167,7 @@ async fn finding_2_disabled_and_locked_accounts_do_not_get_back_in_through_forgo
             )
             .await;
         assert!(page.url.contains("/password/forgot"), "{}", page.url);
-        assert!(!late.get("/").await.has("Welcome"));
+        assert!(late.get("/").await.lacks("Welcome"));
         assert_eq!(
             app.count(&format!(
                 "SELECT COUNT(*) FROM sessions WHERE account_id = {id} AND stage <> 'recovery' AND revoked_at IS NULL"
@@ -291,8 +285,8 @@ async fn finding_6_an_organization_administrator_cannot_touch_another_organizati
                 &[("display_name", "Mallory"), ("email", email)],
             )
             .await;
-        assert!(!page.has("Invitation sent"), "{}", page.body);
-        assert!(page.has("already exists"), "{}", page.body);
+        assert!(page.lacks("Invitation sent"), "{page}");
+        page.assert_shows("already exists");
         answers.push((page.status, page.body_without_csrf().replace(email, "X")));
     }
     assert_eq!(
@@ -334,7 +328,7 @@ async fn finding_8_behind_a_proxy_there_is_no_outbox_page(backend: Backend) {
         let page = Browser::forwarded_for(&app.url, "203.0.113.5")
             .get("/dev/outbox")
             .await;
-        assert_eq!(page.status, 404, "{}", page.body);
+        assert_eq!(page.status, 404, "{page}");
         let press = Browser::forwarded_for(&app.url, "203.0.113.5")
             .post_raw("/dev/press/anything", &[])
             .await;

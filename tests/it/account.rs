@@ -44,12 +44,12 @@ async fn asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_c
         "{}",
         page.url
     );
-    assert!(page.has("Send Verification Code"), "{}", page.body);
+    page.assert_shows("Send Verification Code");
 
     let page = admin
         .post("/verify/again/send", &[("next", "/admin")])
         .await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
     let code = app.latest_code("boss@north.example.org").await;
 
     // A wrong code does not stamp the session: the console still asks for the factor.
@@ -61,7 +61,7 @@ async fn asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_c
         )
         .await;
     assert_eq!(page.status, 422);
-    assert!(page.has("not right"), "{}", page.body);
+    page.assert_shows("not right");
     assert!(admin.get("/admin").await.url.contains("/verify/again"));
 
     let cookie_before = admin.cookie("tessera_session").unwrap();
@@ -71,9 +71,9 @@ async fn asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_c
             &[("code", &code), ("next", "/admin")],
         )
         .await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.status, 200, "{page}");
     assert!(page.url.ends_with("/admin"), "{}", page.url);
-    assert!(page.has("Send invitation"), "{}", page.body);
+    page.assert_shows("Send invitation");
     // ASVS 7.2.4: a new session identifier at re-authentication too.
     assert_ne!(admin.cookie("tessera_session").unwrap(), cookie_before);
 
@@ -119,7 +119,7 @@ async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session
         )
         .await;
     assert_eq!(page.status, 422);
-    assert!(page.has("expired"), "{}", page.body);
+    page.assert_shows("expired");
     let page = user
         .post(
             "/account/email/send",
@@ -139,7 +139,7 @@ async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session
     let page = user
         .post("/verify/again/send", &[("next", "/account")])
         .await;
-    assert!(page.has("We sent"), "{}", page.body);
+    page.assert_shows("We sent");
     app.clock.advance(20);
     let code = app.latest_code("olga@example.org").await;
     user.post(
@@ -162,7 +162,7 @@ async fn an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session
             &[("code", &foreign), ("next", "/account")],
         )
         .await;
-    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(page.status, 422, "{page}");
     assert_eq!(user.cookie("tessera_session").unwrap(), cookie);
     let refused = events_of(&audit(&app).await, "code-refused");
     assert!(
@@ -254,11 +254,7 @@ async fn asvs_7_5_3_an_email_change_without_a_fresh_factor_is_sent_to_verify_aga
             &[("password", PASSWORD), ("email", "pia.new@example.org")],
         )
         .await;
-    assert!(
-        page.has("We sent a verification code to p***@example.org"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("We sent a verification code to p***@example.org");
 }
 
 async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(backend: Backend) {
@@ -277,7 +273,7 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
 
     let page = user.get("/").await;
     assert!(
-        page.has("href=\"/account\""),
+        page.has_element("[href=\"/account\"]"),
         "the home page links the account page"
     );
     let page = user
@@ -287,11 +283,7 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
         )
         .await;
     assert!(page.url.ends_with("/account"), "{}", page.url);
-    assert!(
-        page.has("We sent a verification code to r***@example.org"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("We sent a verification code to r***@example.org");
     // Nothing changes before the new address answers.
     assert!(user.get("/account").await.has("ruth@example.org"));
     let code = app.latest_code("ruth.new@example.org").await;
@@ -307,7 +299,7 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
     assert!(!asked[0].text.contains("If you did not try to sign in"));
     let page = user.post("/account/email/check", &[("code", &code)]).await;
     assert!(page.url.ends_with("/account?done=email"), "{}", page.url);
-    assert!(page.has("Your email address is changed"), "{}", page.body);
+    page.assert_shows("Your email address is changed");
     assert!(page.has("ruth.new@example.org"));
 
     // Both addresses are told.
@@ -334,7 +326,7 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
         .new_browser()
         .sign_in("ruth@example.org", PASSWORD)
         .await;
-    assert!(page.has("not right"), "{}", page.body);
+    page.assert_shows("not right");
     let browser = app.new_browser();
     let page = browser.sign_in("ruth.new@example.org", PASSWORD).await;
     assert!(page.url.ends_with("/verify/email"), "{}", page.url);
@@ -383,7 +375,7 @@ async fn a_taken_address_is_refused_with_a_clear_message_and_nothing_changes(bac
         )
         .await;
     assert_eq!(page.status, 409);
-    assert!(page.has("belongs to another account"), "{}", page.body);
+    page.assert_shows("belongs to another account");
     assert_eq!(
         app.mail.messages_to("sara@example.org").await.len(),
         mails_to_sara,
@@ -400,7 +392,7 @@ async fn a_taken_address_is_refused_with_a_clear_message_and_nothing_changes(bac
     app.invite("ulla@example.org", "Ulla Falk").await;
     let page = user.post("/account/email/check", &[("code", &code)]).await;
     assert_eq!(page.status, 409);
-    assert!(page.has("belongs to another account"), "{}", page.body);
+    page.assert_shows("belongs to another account");
     assert!(user.get("/account").await.has("tove@example.org"));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts WHERE email = 'tove@example.org'")
@@ -423,7 +415,7 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
         .active_phone_user("vera@example.org", "Vera Ek", PASSWORD, "415 555 0161")
         .await;
     let page = user.get("/account").await;
-    assert!(page.has("Send Code"), "{}", page.body);
+    page.assert_shows("Send Code");
 
     // Numbers are checked as at registration.
     let page = user
@@ -436,7 +428,7 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
             ],
         )
         .await;
-    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(page.status, 422, "{page}");
 
     let page = user
         .post(
@@ -448,17 +440,13 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
             ],
         )
         .await;
-    assert!(
-        page.has("We sent a verification code by text message"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("We sent a verification code by text message");
     let sms = app.twilio().wait_for_message_to("+14155550172", 0).await;
     let page = user
         .post("/account/phone/check", &[("code", &sms_code(&sms.body))])
         .await;
     assert!(page.url.ends_with("/account?done=phone"), "{}", page.url);
-    assert!(page.has("Your phone number is changed"), "{}", page.body);
+    page.assert_shows("Your phone number is changed");
 
     let notices: Vec<_> = app
         .mail
@@ -482,7 +470,7 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
     // The next step-up texts the new number.
     let_the_factor_go_stale(&app, &user).await;
     let page = user.get("/verify/again?next=/account").await;
-    assert!(page.has("Send Code"), "{}", page.body);
+    page.assert_shows("Send Code");
     user.post("/verify/again/send", &[("next", "/account")])
         .await;
     let sms = app.twilio().wait_for_message_to("+14155550172", 1).await;
@@ -521,7 +509,7 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
 
     // Phone turned off: an email user cannot move to it.
     set(true, false).await.unwrap();
-    assert!(!user.get("/account").await.has("Send Code"));
+    assert!(user.get("/account").await.lacks("Send Code"));
     let page = user
         .post(
             "/account/phone/send",
@@ -532,8 +520,8 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
             ],
         )
         .await;
-    assert_eq!(page.status, 403, "{} {}", page.url, page.body);
-    assert!(page.has("does not allow the phone"), "{}", page.body);
+    assert_eq!(page.status, 403, "{page}");
+    page.assert_shows("does not allow the phone");
     assert!(app.twilio().messages().is_empty());
 
     // Allowed: the email user moves to the phone once the number answers.
@@ -567,7 +555,7 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
         .post("/account/method/email", &[("password", PASSWORD)])
         .await;
     assert_eq!(page.status, 403);
-    assert!(page.has("does not allow email"), "{}", page.body);
+    page.assert_shows("does not allow email");
 
     // Allowed again: back to email; the number is forgotten and the person told.
     set(true, true).await.unwrap();
@@ -608,7 +596,7 @@ async fn asvs_7_5_1_a_change_needs_the_current_password_too(backend: Backend) {
         .active_user("kai@example.org", "Kai Moss", PASSWORD)
         .await;
     let page = user.get("/account").await;
-    assert!(page.has("Current password"), "{}", page.body);
+    page.assert_shows("Current password");
     let page = user
         .post(
             "/account/email/send",
@@ -618,12 +606,8 @@ async fn asvs_7_5_1_a_change_needs_the_current_password_too(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(page.status, 401, "{}", page.body);
-    assert!(
-        page.has("That is not your current password"),
-        "{}",
-        page.body
-    );
+    assert_eq!(page.status, 401, "{page}");
+    page.assert_shows("That is not your current password");
     assert!(app.mail.messages_to("kai.new@example.org").await.is_empty());
     assert_eq!(
         events_of(&audit(&app).await, "reauthentication-failed").len(),
@@ -646,10 +630,10 @@ async fn asvs_7_5_1_a_change_needs_the_current_password_too(backend: Backend) {
             &[("password", PASSWORD), ("email", "kai.new@example.org")],
         )
         .await;
-    assert_eq!(page.status, 429, "{}", page.body);
-    assert!(page.has("Try again after"), "{}", page.body);
+    assert_eq!(page.status, 429, "{page}");
+    page.assert_shows("Try again after");
     let page = app.new_browser().sign_in("kai@example.org", PASSWORD).await;
-    assert_eq!(page.status, 429, "{}", page.body);
+    assert_eq!(page.status, 429, "{page}");
     assert!(app.mail.messages_to("kai.new@example.org").await.is_empty());
     assert!(user.get("/account").await.has("kai@example.org"));
 }

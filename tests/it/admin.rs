@@ -50,7 +50,7 @@ async fn an_organization_administrator_invites_and_the_person_registers(backend:
             ],
         )
         .await;
-    assert!(page.has("Invitation sent"), "{}", page.body);
+    page.assert_shows("Invitation sent");
     assert!(page.has("nora@north.example.org") && page.has("invited"));
     let link = app
         .mail
@@ -69,11 +69,7 @@ async fn an_organization_administrator_invites_and_the_person_registers(backend:
     // Resend: the old link stops working.
     let id = account_id(&page, "nora@north.example.org");
     let page = admin.post(&format!("/admin/users/{id}/resend"), &[]).await;
-    assert!(
-        page.has("A new registration link was sent"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("A new registration link was sent");
     let events = app.app.store.recent_audit(50).await.unwrap();
     assert!(events.iter().any(|(event, actor, _, _)| event == "account-invited" && actor.starts_with("account:")), "the actor is recorded");
 }
@@ -94,9 +90,9 @@ async fn nothing_of_another_organization_is_visible_or_changeable(backend: Backe
     let sam = account_id(&page, "sam@south.example.org");
 
     let list = north.get("/admin").await;
-    assert!(!list.has("sam@south.example.org") && !list.has("boss@south.example.org"));
+    assert!(list.lacks("sam@south.example.org") && list.lacks("boss@south.example.org"));
     let search = north.get("/admin?q=south").await;
-    assert!(!search.has("sam@south.example.org"));
+    assert!(search.lacks("sam@south.example.org"));
     for action in ["resend", "disable", "enable", "lock", "unlock"] {
         let page = north
             .post(&format!("/admin/users/{sam}/{action}"), &[])
@@ -187,11 +183,7 @@ async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backe
     let page = admin
         .post(&format!("/admin/users/{id}/end-sessions"), &[])
         .await;
-    assert!(
-        page.has("Every session of the account was ended"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Every session of the account was ended");
     assert!(
         wes.get("/").await.url.ends_with("/login"),
         "an administrator ended the session"
@@ -203,8 +195,7 @@ async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backe
     let page = admin.post(&format!("/admin/users/{id}/disable"), &[]).await;
     assert!(
         page.has("The account was updated") && page.has("(disabled)"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert!(
         wes.get("/").await.url.ends_with("/login"),
@@ -214,11 +205,7 @@ async fn disabling_an_account_ends_its_sessions_and_stops_sign_in(backend: Backe
         .new_browser()
         .sign_in("wes@west.example.org", PASSWORD)
         .await;
-    assert!(
-        refused.has("disabled or locked by your Portal Administrator"),
-        "{}",
-        refused.body
-    );
+    refused.assert_shows("disabled or locked by your Portal Administrator");
     admin.post(&format!("/admin/users/{id}/enable"), &[]).await;
     assert!(
         app.new_browser()
@@ -255,7 +242,7 @@ async fn reset_mfa_makes_the_person_register_a_factor_again(backend: Backend) {
     let page = root
         .post(&format!("/admin/users/{id}/reset-mfa"), &[])
         .await;
-    assert!(page.has("MFA was reset"), "{}", page.body);
+    page.assert_shows("MFA was reset");
     assert!(
         phone_user.get("/").await.url.ends_with("/login"),
         "sessions ended"
@@ -274,8 +261,7 @@ async fn reset_mfa_makes_the_person_register_a_factor_again(backend: Backend) {
     let page = browser.get("/verify/phone").await;
     assert!(
         page.has("Country code") && page.has("Phone number"),
-        "a number is registered again: {}",
-        page.body
+        "a number is registered again: {page}",
     );
     assert!(app.audit_events().await.iter().any(|e| e == "mfa-reset"));
 }
@@ -296,11 +282,7 @@ async fn a_new_terms_version_is_accepted_at_next_sign_in(backend: Backend) {
             ],
         )
         .await;
-    assert!(
-        page.has("The new Terms of Use are published"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("The new Terms of Use are published");
     let page = user.get("/").await;
     assert!(
         page.url.ends_with("/terms") && page.has("Version two"),
@@ -465,8 +447,7 @@ async fn bulk_create_from_the_console(backend: Backend) {
     assert_eq!(page.status, 422);
     assert!(
         page.has("Nobody was created") && page.has("line 2: email:"),
-        "{}",
-        page.body
+        "{page}"
     );
     let page = admin
         .post(
@@ -477,7 +458,7 @@ async fn bulk_create_from_the_console(backend: Backend) {
             )],
         )
         .await;
-    assert!(page.has("2 people were invited"), "{}", page.body);
+    page.assert_shows("2 people were invited");
     let list = admin.get("/admin").await;
     assert!(list.has("uno@bay.example.org") && list.has("dos@bay.example.org"));
 }
@@ -528,11 +509,7 @@ async fn an_organization_can_turn_the_email_factor_off(backend: Backend) {
         .new_browser()
         .sign_in("boss@strict.example.org", PASSWORD)
         .await;
-    assert!(
-        page.has("no longer allows the verification method you registered"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("no longer allows the verification method you registered");
     assert_eq!(
         app.new_browser()
             .sign_in("boss@strict.example.org", "wrong password!")
@@ -559,25 +536,19 @@ async fn an_organization_can_turn_the_email_factor_off(backend: Backend) {
     let browser = app.new_browser();
     let page = browser.get_absolute(&link).await;
     assert!(
-        page.has("value=\"phone\"") && !page.has("value=\"email\""),
-        "{}",
-        page.body
+        page.has_element("[value=\"phone\"]") && !page.has_element("[value=\"email\"]"),
+        "{page}"
     );
     let page = browser
         .register("New Strict", PASSWORD, PASSWORD, "email")
         .await;
-    assert!(
-        page.has("Your organization does not allow that method"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your organization does not allow that method");
     let page = browser
         .register("New Strict", PASSWORD, PASSWORD, "phone")
         .await;
     assert!(
         page.url.ends_with("/login/email?notice=registered"),
-        "{}",
-        page.body
+        "{page}"
     );
 }
 
@@ -604,14 +575,13 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
         .await;
     assert!(
         page.has("The organization was created") && page.has("Harbor Clinic"),
-        "{}",
-        page.body
+        "{page}"
     );
     let page = root
         .post("/admin/organizations", &[("name", "Harbor Clinic")])
         .await;
     assert_eq!(page.status, 422);
-    assert!(page.has("already exists"), "{}", page.body);
+    page.assert_shows("already exists");
 
     let page = root
         .post(
@@ -624,7 +594,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
             ],
         )
         .await;
-    assert!(page.has("Invitation sent"), "{}", page.body);
+    page.assert_shows("Invitation sent");
     let refused = root
         .post(
             "/admin/users",
@@ -670,7 +640,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
     let page = root
         .post(&format!("/admin/users/{hal}/make-org-admin"), &[])
         .await;
-    assert!(page.has("The account's role was changed"), "{}", page.body);
+    page.assert_shows("The account's role was changed");
     assert_eq!(role_of("hal@harbor.example.org").await, Role::OrgAdmin);
     root.post(&format!("/admin/users/{hal}/make-user"), &[])
         .await;
@@ -684,7 +654,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
             &[("phone", "on")],
         )
         .await;
-    assert!(page.has("factor policy was saved"), "{}", page.body);
+    page.assert_shows("factor policy was saved");
     assert_eq!(
         app.app.store.organization_factors(harbor).await.unwrap(),
         allowed(false, true)
@@ -698,9 +668,9 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
     let boss = org_admin(&app, "Bay Clinic", "boss@bay.example.org").await;
     let page = boss.get("/admin").await;
     assert!(
-        !page.has("Create organization")
-            && !page.has("Make organization administrator")
-            && !page.has("Save factors")
+        page.lacks("Create organization")
+            && page.lacks("Make organization administrator")
+            && page.lacks("Save factors")
     );
     let bay_user = {
         boss.post(
@@ -827,7 +797,8 @@ async fn a_large_csv_upload_creates_everyone_or_names_the_bad_line(backend: Back
     let admin = org_admin_by_outbox(&app, "Bay Clinic", "boss@bay.example.org").await;
     let page = admin.get("/admin").await;
     assert!(
-        page.has("enctype=\"multipart/form-data\"") && page.has("src=\"/static/upload.js\""),
+        page.has_element("[enctype=\"multipart/form-data\"]")
+            && page.has_element("[src=\"/static/upload.js\"]"),
         "the form posts without script; the script adds progress"
     );
     let script = admin.get("/static/upload.js").await;
@@ -857,11 +828,10 @@ async fn a_large_csv_upload_creates_everyone_or_names_the_bad_line(backend: Back
     assert!(bad.len() > 64 * 1024);
     let token = admin.csrf().await;
     let page = upload(&admin, Some(&token), &bad).await;
-    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(page.status, 422, "{page}");
     assert!(
         page.has("Nobody was created") && page.has("line 1500: email:"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts").await,
@@ -885,8 +855,8 @@ async fn a_large_csv_upload_creates_everyone_or_names_the_bad_line(backend: Back
     let started = std::time::Instant::now();
     let page = upload(&admin, Some(&token), &good).await;
     eprintln!("{backend:?}: 2,000-row upload in {:?}", started.elapsed());
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.has("2000 people were invited"), "{}", page.body);
+    assert_eq!(page.status, 200, "{page}");
+    page.assert_shows("2000 people were invited");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts").await,
         before + 2000
@@ -960,10 +930,9 @@ async fn a_file_of_many_bad_lines_gets_a_short_answer(backend: Backend) {
     assert!(
         page.has("line 2: email:")
             && page.has("line 51: email:")
-            && !page.has("line 52:")
+            && page.lacks("line 52:")
             && page.has("and 59,950 more lines with problems"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts").await,

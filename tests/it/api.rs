@@ -1020,7 +1020,7 @@ async fn terms_published_through_the_api_are_accepted_at_next_sign_in(backend: B
     let page = fresh
         .post("/terms", &[("agree", "yes"), ("version", "2")])
         .await;
-    assert!(page.has("Welcome, Tess Ura"), "{}", page.body);
+    page.assert_shows("Welcome, Tess Ura");
 }
 
 async fn a_factor_policy_set_through_the_api_is_honoured_at_registration(backend: Backend) {
@@ -1093,25 +1093,19 @@ async fn a_factor_policy_set_through_the_api_is_honoured_at_registration(backend
     let browser = app.new_browser();
     let page = browser.get_absolute(&link).await;
     assert!(
-        page.has("value=\"phone\"") && !page.has("value=\"email\""),
-        "{}",
-        page.body
+        page.has_element("[value=\"phone\"]") && !page.has_element("[value=\"email\"]"),
+        "{page}"
     );
     let page = browser
         .register("New Strict", PASSWORD, PASSWORD, "email")
         .await;
-    assert!(
-        page.has("Your organization does not allow that method"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your organization does not allow that method");
     let page = browser
         .register("New Strict", PASSWORD, PASSWORD, "phone")
         .await;
     assert!(
         page.url.ends_with("/login/email?notice=registered"),
-        "{}",
-        page.body
+        "{page}"
     );
 }
 

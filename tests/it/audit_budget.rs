@@ -58,9 +58,9 @@ async fn forged_webhooks_write_at_most_the_audit_budget(backend: Backend) {
 
     assert_eq!(app.twilio().press_key(&call, "#").await, 200);
     let state = browser.get("/verify/phone/call/state").await;
-    assert!(state.body.contains("\"pressed\""), "{}", state.body);
+    assert!(state.body.contains("\"pressed\""), "{state}");
     let page = browser.post("/verify/phone/call/complete", &[]).await;
-    assert!(page.has("Welcome, Fox Mulder"), "{}", page.body);
+    page.assert_shows("Welcome, Fox Mulder");
     assert!(
         app.audit_events()
             .await
@@ -90,11 +90,7 @@ async fn failed_sign_ins_for_unknown_addresses_write_at_most_the_budget(backend:
         let page = browser
             .sign_in(&format!("nobody{n}@example.org"), "not the password")
             .await;
-        assert!(
-            page.has("The email address or password is not right"),
-            "{}",
-            page.body
-        );
+        page.assert_shows("The email address or password is not right");
     }
     assert_eq!(app.count(failed).await, 5);
 

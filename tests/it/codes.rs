@@ -33,8 +33,7 @@ async fn the_login_code_expires_thirty_seconds_after_it_is_sent(backend: Backend
     assert_eq!(page.status, 422);
     assert!(
         page.has("This code has expired") && page.has("Send"),
-        "{}",
-        page.body
+        "{page}"
     );
     // A new code works.
     let page = browser.post("/verify/email/send", &[]).await;
@@ -43,11 +42,7 @@ async fn the_login_code_expires_thirty_seconds_after_it_is_sent(backend: Backend
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
         .await;
-    assert!(
-        page.has("Your email address has been verified."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your email address has been verified.");
 }
 
 async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend: Backend) {
@@ -61,8 +56,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
             .await;
         assert!(
             page.has("That code is not right") && page.has(&format!("{left} tries left")),
-            "{}",
-            page.body
+            "{page}"
         );
     }
     // Resending after the cool-down gives a new code but not new tries.
@@ -70,8 +64,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
     assert_eq!(page.status, 429);
     assert!(
         page.has("Wait") && page.has("seconds"),
-        "the page says how long to wait: {}",
-        page.body
+        "the page says how long to wait: {page}",
     );
     app.clock.advance(20);
     browser.post("/verify/email/send", &[]).await;
@@ -81,13 +74,12 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
         .await;
     assert!(
         page.has("1 try left"),
-        "the old code died with the resend, and tries carried over: {}",
-        page.body
+        "the old code died with the resend, and tries carried over: {page}",
     );
     let page = browser
         .post("/verify/email/check", &[("code", &wrong(&fresh))])
         .await;
-    assert!(page.has("Too many wrong codes"), "{}", page.body);
+    page.assert_shows("Too many wrong codes");
     let page = browser
         .post("/verify/email/check", &[("code", &fresh)])
         .await;
@@ -97,7 +89,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
     );
     app.clock.advance(20);
     let page = browser.post("/verify/email/send", &[]).await;
-    assert!(page.has("Sign in again to get a new code"), "{}", page.body);
+    page.assert_shows("Sign in again to get a new code");
     assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
@@ -115,17 +107,13 @@ async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
     let other = app.new_browser();
     other.sign_in("bound@example.org", PASSWORD).await;
     let page = other.post("/verify/email/check", &[("code", &code)]).await;
-    assert!(
-        page.has("There is no code waiting for this sign-in"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("There is no code waiting for this sign-in");
     let page = asker.post("/verify/email/check", &[("code", &code)]).await;
     assert!(page.has("Your email address has been verified."));
     // Replayed from the signed-in browser: no second verification, no second session.
     let page = asker.post("/verify/email/check", &[("code", &code)]).await;
     assert!(
-        !page.has("Your email address has been verified.") && !page.url.contains("/verify/"),
+        page.lacks("Your email address has been verified.") && !page.url.contains("/verify/"),
         "a used code cannot be replayed: {}",
         page.url
     );
@@ -186,17 +174,13 @@ async fn typed_codes_are_checked_for_form_before_anything_else(backend: Backend)
     let page = browser
         .post("/verify/email/check", &[("code", "12ab")])
         .await;
-    assert!(page.has("Enter the 6-digit code"), "{}", page.body);
+    page.assert_shows("Enter the 6-digit code");
     // A pasted code with a space in the middle is fine, and a malformed one cost no try.
     let spaced = format!("{} {}", &code[..3], &code[3..]);
     let page = browser
         .post("/verify/email/check", &[("code", &spaced)])
         .await;
-    assert!(
-        page.has("Your email address has been verified."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your email address has been verified.");
 }
 
 on_both_backends!(

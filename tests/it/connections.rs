@@ -146,7 +146,7 @@ async fn a_trickled_body_gets_408(backend: Backend) {
     let page = browser
         .post("/password/forgot", &[("email", "nobody@example.org")])
         .await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.status, 200, "{page}");
 }
 
 /// With `max_connections` open, the next connection waits unserved (in the listen backlog)

@@ -227,8 +227,7 @@ async fn killed_at_any_point_the_server_keeps_each_committed_step(backend: Backe
     let page = browser.get("/register").await;
     assert!(
         page.input_value("password_confirmation").is_none(),
-        "{}",
-        page.body
+        "{page}"
     );
 
     // Signing in, killed mid-request until it went through; the same browser is then at
@@ -252,7 +251,7 @@ async fn killed_at_any_point_the_server_keeps_each_committed_step(backend: Backe
     if sent == sent_before {
         tokio::time::sleep(Duration::from_millis(1100)).await; // the resend cool-down
         let page = browser.post("/verify/email/send", &[]).await;
-        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(page.status, 200, "{page}");
         sent += 1;
     }
     // The newest code is the one that counts.

@@ -207,7 +207,7 @@ async fn no_get_route_changes_the_database(backend: Backend) {
     let before = snapshot(&outbox.db.url).await;
     let page = outbox.new_browser().get("/dev/outbox").await;
     assert_eq!(page.status, 200);
-    assert!(page.has("oz@example.org"), "{}", page.body);
+    page.assert_shows("oz@example.org");
     let changed = differences(&before, &snapshot(&outbox.db.url).await);
     assert!(changed.is_empty(), "GET /dev/outbox changed: {changed:#?}");
 }

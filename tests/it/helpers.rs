@@ -470,44 +470,202 @@ pub struct Page {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// An element of a page: its attributes and visible text.
+#[derive(Debug, Clone)]
+pub struct Element {
+    pub attrs: Vec<(String, String)>,
+    /// The text inside it, white space folded as a browser shows it.
+    pub text: String,
+}
+
+impl Element {
+    fn of(element: scraper::ElementRef<'_>) -> Self {
+        Self {
+            attrs: element
+                .value()
+                .attrs()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            text: visible_text(element),
+        }
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Elements whose text a browser does not show.
+const HIDDEN: [&str; 4] = ["script", "style", "template", "noscript"];
+
+/// The text a browser shows inside `element`, white space folded.
+fn visible_text(element: scraper::ElementRef<'_>) -> String {
+    let mut text = String::new();
+    for node in element.descendants() {
+        let Some(t) = node.value().as_text() else {
+            continue;
+        };
+        let hidden = node.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| HIDDEN.contains(&e.name()))
+        });
+        if !hidden {
+            text.push_str(t);
+        }
+    }
+    fold(&text)
+}
+
+/// White space folded to single spaces and trimmed, as a browser shows text.
+fn fold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 impl Page {
+    /// The page parsed as a browser parses it. (Parsed on each call: the parsed document
+    /// is not `Send`, and a page is held across awaits.)
+    pub fn document(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    /// The elements the CSS selector matches, in document order.
+    pub fn select(&self, css: &str) -> Vec<Element> {
+        let selector =
+            scraper::Selector::parse(css).unwrap_or_else(|e| panic!("CSS selector {css}: {e:?}"));
+        self.document().select(&selector).map(Element::of).collect()
+    }
+
+    /// The first element the CSS selector matches.
+    pub fn first(&self, css: &str) -> Option<Element> {
+        self.select(css).into_iter().next()
+    }
+
+    /// Whether any element matches the CSS selector.
+    pub fn has_element(&self, css: &str) -> bool {
+        !self.select(css).is_empty()
+    }
+
+    /// The first element the CSS selector matches whose whole text is `text`.
+    pub fn element_with_text(&self, css: &str, text: &str) -> Option<Element> {
+        let text = fold(text);
+        self.select(css).into_iter().find(|e| e.text == text)
+    }
+
+    /// The text a browser shows (scripts and styles left out, white space folded).
+    pub fn text(&self) -> String {
+        visible_text(self.document().root_element())
+    }
+
+    /// Whether the page shows the text (white space folded, as a browser shows it).
+    pub fn has(&self, text: &str) -> bool {
+        self.text().contains(&fold(text))
+    }
+
+    /// Whether the text is nowhere in the page: not shown, and not in any attribute,
+    /// script or comment either (for what must not leak).
+    pub fn lacks(&self, text: &str) -> bool {
+        let document = self.document();
+        let folded = fold(text);
+        let anywhere = document.tree.nodes().any(|node| match node.value() {
+            scraper::Node::Text(t) => fold(t).contains(&folded),
+            scraper::Node::Comment(c) => fold(c).contains(&folded),
+            scraper::Node::Element(e) => e.attrs().any(|(_, v)| v.contains(text)),
+            _ => false,
+        });
+        !anywhere && !self.text().contains(&folded)
+    }
+
+    /// Panics, saying what the page showed instead, unless it shows the text.
+    #[track_caller]
+    pub fn assert_shows(&self, text: &str) {
+        assert!(self.has(text), "expected the page to show “{text}”; {self}");
+    }
+
     /// The value attribute of the input with this id.
     pub fn input_value(&self, id: &str) -> Option<String> {
-        let start = self.body.find(&format!("id=\"{id}\""))?;
-        let tag_start = self.body[..start].rfind('<')?;
-        let tag_end = start + self.body[start..].find('>')?;
-        let tag = &self.body[tag_start..tag_end];
-        let v = tag.split("value=\"").nth(1)?;
-        Some(unescape(&v[..v.find('"')?]))
+        self.first(&format!("input[id=\"{id}\"]"))?
+            .attr("value")
+            .map(str::to_string)
+    }
+
+    /// The CSRF token the page's forms carry.
+    pub fn csrf(&self) -> Option<String> {
+        self.first("input[name=\"csrf_token\"]")?
+            .attr("value")
+            .map(str::to_string)
+    }
+
+    /// The main heading's text.
+    pub fn heading(&self) -> Option<String> {
+        self.first("h1").map(|h| h.text)
+    }
+
+    /// What the page says went wrong (its alerts), one entry a message.
+    pub fn errors(&self) -> Vec<String> {
+        self.select("[role=\"alert\"]")
+            .into_iter()
+            .map(|e| e.text)
+            .collect()
+    }
+
+    /// The address of the first link whose text is `text`.
+    pub fn link_named(&self, text: &str) -> Option<String> {
+        self.select("a[href]")
+            .into_iter()
+            .find(|a| a.text == fold(text))
+            .and_then(|a| a.attr("href").map(str::to_string))
+    }
+
+    /// The rows of the table body `css` names (`tbody` for the page's), each its cells' text.
+    pub fn table_rows(&self, css: &str) -> Vec<Vec<String>> {
+        let document = self.document();
+        let rows = scraper::Selector::parse(&format!("{css} > tr")).expect("a CSS selector");
+        let cells = scraper::Selector::parse("th, td").expect("a CSS selector");
+        document
+            .select(&rows)
+            .map(|row| row.select(&cells).map(visible_text).collect())
+            .collect()
+    }
+
+    /// The addresses the page's forms post or get to, in document order.
+    pub fn form_actions(&self) -> Vec<String> {
+        self.select("form[action]")
+            .into_iter()
+            .filter_map(|f| f.attr("action").map(str::to_string))
+            .collect()
     }
 
     /// The body with the per-browser CSRF token blanked, to compare two browsers' pages.
     pub fn body_without_csrf(&self) -> String {
-        let marker = "name=\"csrf_token\" value=\"";
-        let mut out = String::new();
-        let mut rest = self.body.as_str();
-        while let Some(i) = rest.find(marker) {
-            out.push_str(&rest[..i + marker.len()]);
-            rest = &rest[i + marker.len()..];
-            rest = &rest[rest.find('"').unwrap_or(0)..];
+        match self.csrf() {
+            Some(token) if !token.is_empty() => self.body.replace(&token, ""),
+            _ => self.body.clone(),
         }
-        out.push_str(rest);
-        out
-    }
-
-    /// Whether the page shows the text (entities decoded, as a browser would).
-    pub fn has(&self, text: &str) -> bool {
-        unescape(&self.body).contains(text)
     }
 }
 
-fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#x2f;", "/")
-        .replace("&amp;", "&")
+/// What an assertion message says of a page: its status and address, its heading, what it
+/// says went wrong and what it reports, or the start of a body that is not a page.
+impl std::fmt::Display for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the page (status {}, {}) ", self.status, self.url)?;
+        let Some(heading) = self.heading() else {
+            let start: String = self.body.chars().take(300).collect();
+            return write!(f, "has no heading; it begins: {start}");
+        };
+        write!(f, "is headed “{heading}”")?;
+        for error in self.errors() {
+            write!(f, "; says: “{error}”")?;
+        }
+        for notice in self.select("[role=\"status\"]") {
+            write!(f, "; reports: “{}”", notice.text)?;
+        }
+        Ok(())
+    }
 }
 
 /// An HTTP client that behaves like a browser: cookies, redirects, CSRF tokens from pages.
@@ -596,9 +754,8 @@ impl Browser {
     /// The CSRF token of this browser, read from a page as a form would carry it.
     pub async fn csrf(&self) -> String {
         let page = self.get("/login/email").await;
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page.body.find(marker).expect("a CSRF field") + marker.len();
-        page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
+        page.csrf()
+            .unwrap_or_else(|| panic!("expected a CSRF field in the sign-in form; {page}"))
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
@@ -701,8 +858,7 @@ impl TestApp {
         let page = browser.register(name, password, password, "phone").await;
         assert!(
             page.url.ends_with("/login/email?notice=registered"),
-            "{}",
-            page.body
+            "{page}"
         );
         let page = browser.sign_in(email, password).await;
         assert!(page.url.ends_with("/verify/phone"), "{}", page.url);

@@ -157,8 +157,7 @@ async fn first_login_with_the_old_password(
         .await;
     assert!(
         page.url.ends_with("/register"),
-        "{email} with {password}: {}",
-        page.body
+        "{email} with {password}: {page}",
     );
     assert_eq!(page.input_value("display_name").as_deref(), Some(name));
     let page = browser
@@ -171,8 +170,7 @@ async fn first_login_with_the_old_password(
         .await;
     assert!(
         page.url.ends_with("/login/email?notice=registered"),
-        "{}",
-        page.body
+        "{page}"
     );
     let hash: String = {
         use sqlx::Row;
@@ -314,7 +312,7 @@ async fn system_administrators_import_through_the_api_and_nobody_else(backend: B
             ],
         )
         .await;
-    assert!(page.url.ends_with("/register"), "{}", page.body);
+    assert!(page.url.ends_with("/register"), "{page}");
 }
 
 on_both_backends!(system_administrators_import_through_the_api_and_nobody_else);
@@ -330,8 +328,9 @@ async fn an_administrator_uploads_current_portal_users_on_the_page_and_they_sign
     create_org(&app, "North Clinic").await;
     let page = root.get("/admin").await;
     assert!(
-        page.has("<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\"")
-            && page.has("src=\"/static/upload.js\"")
+        page.has_element(
+            "form[method=\"post\"][action=\"/admin/import\"][enctype=\"multipart/form-data\"]"
+        ) && page.has_element("[src=\"/static/upload.js\"]")
             && page.has("Upload and import"),
         "the form posts a file without script; the script adds progress"
     );
@@ -353,19 +352,14 @@ async fn an_administrator_uploads_current_portal_users_on_the_page_and_they_sign
     assert_eq!(page.status, 403, "without the form's CSRF token");
     let page = upload_to(&root, "/admin/import", Some(&token), "").await;
     assert_eq!(page.status, 422);
-    assert!(
-        page.has("Choose the CSV file of current portal users, then Upload and import."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Choose the CSV file of current portal users, then Upload and import.");
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
 
     let page = upload_to(&root, "/admin/import", Some(&token), &csv).await;
-    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.status, 200, "{page}");
     assert!(
         page.has("Import done") && page.has("1200 current portal users were imported"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts WHERE status = 'imported'")
@@ -408,28 +402,28 @@ async fn a_bad_file_uploaded_on_the_page_names_each_line_and_imports_nothing(bac
     let before = app.count("SELECT COUNT(*) FROM accounts").await;
     let token = root.csrf().await;
     let page = upload_to(&root, "/admin/import", Some(&token), &csv).await;
-    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(page.status, 422, "{page}");
     assert!(
         page.has("Nobody was imported")
             && page.has("These rows are not valid. Fix them and send the whole file again.")
             && page.has("Back to administration"),
-        "{}",
-        page.body
+        "{page}"
     );
     for line in EVERY_BAD_LINE {
-        assert!(page.has(line), "{line} in {}", page.body);
+        assert!(page.has(line), "{line} in {page}");
     }
     assert_eq!(
         page.body.matches("<li>").count(),
         EVERY_BAD_LINE.len(),
-        "the good lines are not named: {}",
-        page.body
+        "the good lines are not named: {page}",
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
 
     let boss = org_admin(&app, "South Clinic", "boss@south.example.org").await;
     assert!(
-        !boss.get("/admin").await.has("Import current portal users"),
+        boss.get("/admin")
+            .await
+            .lacks("Import current portal users"),
         "not offered to an organization administrator"
     );
     let before = app.count("SELECT COUNT(*) FROM accounts").await;
@@ -439,7 +433,7 @@ async fn a_bad_file_uploaded_on_the_page_names_each_line_and_imports_nothing(bac
     );
     let token = boss.csrf().await;
     let page = upload_to(&boss, "/admin/import", Some(&token), &own).await;
-    assert_eq!(page.status, 404, "{}", page.body);
+    assert_eq!(page.status, 404, "{page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, before);
 }
 

@@ -116,9 +116,7 @@ async fn finding_4_a_stranger_cannot_lock_the_owner_out(backend: Backend) {
         let page = owner.sign_in(email, PASSWORD).await;
         assert!(
             page.url.ends_with("/verify/email"),
-            "round {round}: the owner signs in: {} {}",
-            page.status,
-            page.body
+            "round {round}: the owner signs in: {page}",
         );
         app.clock.advance(policy.lockout_secs * 2);
     }
@@ -130,7 +128,7 @@ async fn finding_4_a_stranger_cannot_lock_the_owner_out(backend: Backend) {
     }
     let owner = Browser::forwarded_for(&app.url, "198.51.100.7");
     let page = owner.sign_in(email, PASSWORD).await;
-    assert_eq!(page.status, 429, "the ceiling holds: {}", page.body);
+    assert_eq!(page.status, 429, "the ceiling holds: {page}");
     assert!(page.has("Forgot your password"), "says the way out");
     // ... through which Forgot your password still works, and signs the owner in.
     let recovering = Browser::forwarded_for(&app.url, "198.51.100.7");
@@ -160,9 +158,7 @@ async fn finding_4_a_stranger_cannot_lock_the_owner_out(backend: Backend) {
         .await;
     assert!(
         page.url.ends_with("/verify/email"),
-        "after lockout_secs the owner is back: {} {}",
-        page.status,
-        page.body
+        "after lockout_secs the owner is back: {page}",
     );
 }
 
@@ -194,7 +190,7 @@ async fn a_strangers_wrong_recovery_codes_lock_neither_sign_in_nor_recovery_for_
     // The owner signs in with the password meanwhile.
     let owner = app.new_browser();
     let page = owner.sign_in(email, PASSWORD).await;
-    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    assert!(page.url.ends_with("/verify/email"), "{page}");
     // Recovery waits at most lockout_secs, then works.
     app.clock.advance(policy.lockout_secs);
     recover(&app, &app.new_browser(), email).await;
@@ -209,8 +205,6 @@ async fn recover(app: &crate::helpers::TestApp, browser: &Browser, email: &str) 
         .await;
     assert!(
         page.url.ends_with("/password/forgot/verified"),
-        "the recovery code is not refused: {} {}",
-        page.url,
-        page.body
+        "the recovery code is not refused: {page}",
     );
 }

@@ -69,14 +69,10 @@ async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
         } else {
             format!("{left} tries left")
         };
-        assert!(page.has(&tries), "{}", page.body);
+        page.assert_shows(&tries);
     }
     let page = on_a.post("/verify/email/check", &[("code", &code)]).await;
-    assert!(
-        page.has("Your email address has been verified."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your email address has been verified.");
     on_b.post("/terms", &[("agree", "yes"), ("version", "1")])
         .await;
     assert!(on_a.get("/").await.has("Welcome, Ana Lima"));
@@ -86,7 +82,7 @@ async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
     on_b.post("/logout", &[]).await;
     let page = on_a.get("/").await;
     assert!(
-        page.url.ends_with("/login") && !page.has("Welcome, Ana Lima"),
+        page.url.ends_with("/login") && page.lacks("Welcome, Ana Lima"),
         "{}",
         page.url
     );
@@ -97,17 +93,13 @@ async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
     for i in 0..9 {
         let node = if i % 2 == 0 { &stranger_a } else { &stranger_b };
         let page = node.sign_in("ana@example.org", "not her password").await;
-        assert_eq!(page.status, 401, "{}", page.body);
+        assert_eq!(page.status, 401, "{page}");
     }
     let page = stranger_b
         .sign_in("ana@example.org", "not her password")
         .await;
-    assert_eq!(page.status, 429, "{}", page.body);
+    assert_eq!(page.status, 429, "{page}");
     let page = stranger_a.sign_in("ana@example.org", PASSWORD).await;
-    assert_eq!(
-        page.status, 429,
-        "the other node keeps the lock: {}",
-        page.body
-    );
-    assert!(page.has("Try again after"), "{}", page.body);
+    assert_eq!(page.status, 429, "the other node keeps the lock: {page}",);
+    page.assert_shows("Try again after");
 }

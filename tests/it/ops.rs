@@ -25,7 +25,7 @@ async fn ops_health_and_readiness(backend: Backend) {
     assert_eq!(id.len(), 16, "{id}");
 
     let ready = browser.get("/readyz").await;
-    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.status, 200, "{ready}");
     let body: serde_json::Value = serde_json::from_str(&ready.body).unwrap();
     assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], "ok");

@@ -29,12 +29,8 @@ async fn registration_by_text_message_verifies_the_number(backend: Backend) {
             ],
         )
         .await;
-    assert!(
-        page.has("We sent a verification code by text message to +1 (***) ***-0132"),
-        "{}",
-        page.body
-    );
-    assert!(page.has("Verify Code") && page.has("autocomplete=\"one-time-code\""));
+    page.assert_shows("We sent a verification code by text message to +1 (***) ***-0132");
+    assert!(page.has("Verify Code") && page.has_element("[autocomplete=\"one-time-code\"]"));
     let sms = app.twilio().wait_for_message_to("+14155550132", 0).await;
     assert_eq!(sms.from, crate::twilio_double::TwilioDouble::FROM);
     let code = sms_code(&sms.body);
@@ -105,8 +101,7 @@ async fn login_with_phone_by_call_me_moves_on_when_pound_is_pressed(backend: Bac
     assert!(page.url.ends_with("/verify/phone"));
     assert!(
         page.has("+1 (***) ***-0177"),
-        "the number on file, masked: {}",
-        page.body
+        "the number on file, masked: {page}",
     );
 
     let page = browser
@@ -114,8 +109,7 @@ async fn login_with_phone_by_call_me_moves_on_when_pound_is_pressed(backend: Bac
         .await;
     assert!(
         page.url.ends_with("/verify/phone/call") && page.has("press the # key"),
-        "{}",
-        page.body
+        "{page}"
     );
     let call = app.twilio().wait_for_call_to("+14155550177", 0).await;
     assert!(
@@ -130,16 +124,15 @@ async fn login_with_phone_by_call_me_moves_on_when_pound_is_pressed(backend: Bac
         call.twiml
     );
     let state = browser.get("/verify/phone/call/state").await;
-    assert!(state.body.contains("\"waiting\""), "{}", state.body);
+    assert!(state.body.contains("\"waiting\""), "{state}");
 
     assert_eq!(app.twilio().press_key(&call, "#").await, 200);
     let state = browser.get("/verify/phone/call/state").await;
-    assert!(state.body.contains("\"pressed\""), "{}", state.body);
+    assert!(state.body.contains("\"pressed\""), "{state}");
     let page = browser.post("/verify/phone/call/complete", &[]).await;
     assert!(
         page.has("Welcome, Cal Ruiz"),
-        "straight to the home page: {}",
-        page.body
+        "straight to the home page: {page}",
     );
     let events = app.audit_events().await;
     assert!(
@@ -264,8 +257,7 @@ async fn a_call_that_is_not_answered_says_so_and_offers_another_way(backend: Bac
     let page = browser.get("/verify/phone/call").await;
     assert!(
         page.has("The call did not complete") && page.has("Send Code"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert!(
         browser
@@ -300,7 +292,7 @@ async fn numbers_with_extensions_and_other_countries_are_refused_and_nothing_is_
             )
             .await;
         assert_eq!(page.status, 422, "{number}");
-        assert!(page.has(message), "{number}: {}", page.body);
+        assert!(page.has(message), "{number}: {page}");
         assert_eq!(
             page.input_value("phone").as_deref(),
             Some(number),
@@ -329,10 +321,9 @@ async fn provider_errors_become_a_clear_message_and_nothing_is_retried(backend: 
     assert_eq!(page.status, 502);
     assert!(
         page.has("We could not send the text message just now") && page.has("Call Me"),
-        "{}",
-        page.body
+        "{page}"
     );
-    assert!(!page.has("500"), "no provider internals on the page");
+    assert!(page.lacks("500"), "no provider internals on the page");
     assert!(app.twilio().messages().is_empty());
     assert_eq!(app.twilio().requests(), 1, "one click, one attempt");
     assert!(
@@ -352,7 +343,7 @@ async fn provider_errors_become_a_clear_message_and_nothing_is_retried(backend: 
             ],
         )
         .await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
 }
 
 async fn daily_caps_stop_sms_pumping(backend: Backend) {
@@ -371,7 +362,7 @@ async fn daily_caps_stop_sms_pumping(backend: Backend) {
                 ],
             )
             .await;
-        assert!(page.has("We sent a verification code"), "{}", page.body);
+        page.assert_shows("We sent a verification code");
         app.clock.advance(20);
     }
     let page = browser
@@ -387,8 +378,7 @@ async fn daily_caps_stop_sms_pumping(backend: Backend) {
     assert_eq!(page.status, 429);
     assert!(
         page.has("limit of texts and calls") && page.has("Try again after"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(app.twilio().messages().len(), 10);
 }
@@ -435,7 +425,7 @@ async fn a_text_code_for_another_account_is_refused(backend: Backend) {
         let page = two
             .post("/verify/phone/check", &[("code", &code_one)])
             .await;
-        assert!(page.has("That code is not right"), "{}", page.body);
+        page.assert_shows("That code is not right");
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
@@ -469,26 +459,15 @@ async fn without_twilio_calls_go_to_the_outbox_where_pound_can_be_pressed(backen
     let outbox = browser.get("/dev/outbox").await;
     assert!(
         outbox.has("Voice call") && outbox.has("Press # on this call"),
-        "{}",
-        outbox.body
+        "{outbox}"
     );
-    let marker = "action=\"/dev/press/";
-    let start = outbox
-        .body
-        .find(marker)
-        .or_else(|| outbox.body.find("action=\"&#x2f;dev&#x2f;press&#x2f;"))
-        .expect("a press form");
-    let rest = &outbox.body[start..];
-    let token: String = rest
-        .split("press")
-        .nth(1)
-        .unwrap()
-        .trim_start_matches("/")
-        .trim_start_matches("&#x2f;")
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    browser.post(&format!("/dev/press/{token}"), &[]).await;
+    let press = outbox
+        .form_actions()
+        .into_iter()
+        .find(|action| action.starts_with("/dev/press/"))
+        .unwrap_or_else(|| panic!("expected a form that presses # on the call; {outbox}"));
+    let token = press.trim_start_matches("/dev/press/").to_string();
+    browser.post(&press, &[]).await;
     assert!(
         browser
             .get("/verify/phone/call/state")
@@ -535,7 +514,7 @@ async fn login_with_phone_by_send_code_uses_the_number_on_file(backend: Backend)
             ],
         )
         .await;
-    assert!(page.has("+1 (***) ***-0133"), "{}", page.body);
+    page.assert_shows("+1 (***) ***-0133");
     let sms = app.twilio().wait_for_message_to("+14155550133", 1).await;
     assert!(
         app.twilio()
@@ -546,7 +525,7 @@ async fn login_with_phone_by_send_code_uses_the_number_on_file(backend: Backend)
     let page = browser
         .post("/verify/phone/check", &[("code", &sms_code(&sms.body))])
         .await;
-    assert!(page.has("Welcome, Sol Park"), "{}", page.body);
+    page.assert_shows("Welcome, Sol Park");
 }
 
 async fn an_unanswered_call_times_out_with_a_way_forward(backend: Backend) {
@@ -576,8 +555,7 @@ async fn an_unanswered_call_times_out_with_a_way_forward(backend: Backend) {
     let page = browser.get("/verify/phone/call").await;
     assert!(
         page.has("We did not hear a key press in time") && page.has("Send Code"),
-        "{}",
-        page.body
+        "{page}"
     );
     // A key press after the time-out confirms nothing.
     app.twilio().press_key(&call, "#").await;
@@ -695,7 +673,7 @@ async fn the_cool_down_holds_per_account_across_sign_in_sessions(backend: Backen
     first.post("/logout", &[]).await;
     let one = sign_in_for_phone(&app, "coo@example.org").await;
     let page = send(&one, "", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
     let requests = app.twilio().requests();
 
     let two = sign_in_for_phone(&app, "coo@example.org").await;
@@ -704,15 +682,14 @@ async fn the_cool_down_holds_per_account_across_sign_in_sessions(backend: Backen
         assert_eq!(page.status, 429, "{action}");
         assert!(
             page.has("Wait 20 seconds before asking again"),
-            "{action}: {}",
-            page.body
+            "{action}: {page}",
         );
     }
     assert_eq!(app.twilio().requests(), requests, "nothing sent");
 
     app.clock.advance(20);
     let page = send(&two, "", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
 }
 
 /// Toll fraud: the cool-down holds per phone number, whichever account asks.
@@ -727,15 +704,11 @@ async fn two_accounts_texting_one_number_inside_the_cool_down_the_second_is_refu
         .registered_for_phone("dos@example.org", "Dos Ang", PASSWORD)
         .await;
     let page = send(&one, "415 555 0172", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
     app.clock.advance(5);
     let page = send(&two, "(415) 555-0172", "call").await;
     assert_eq!(page.status, 429);
-    assert!(
-        page.has("Wait 15 seconds before asking again"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Wait 15 seconds before asking again");
     assert_eq!(app.twilio().requests(), 1, "nothing sent to the provider");
     assert!(app.twilio().calls().is_empty());
     let refused = app.app.store.recent_audit(10).await.unwrap();
@@ -764,7 +737,7 @@ async fn the_daily_cap_per_number_holds_across_accounts(backend: Backend) {
     for (email, name) in [("a@example.org", "Ann A"), ("b@example.org", "Ben B")] {
         let browser = app.registered_for_phone(email, name, PASSWORD).await;
         let page = send(&browser, "415 555 0173", "sms").await;
-        assert!(page.has("We sent a verification code"), "{}", page.body);
+        page.assert_shows("We sent a verification code");
         app.clock.advance(20);
     }
     let third = app
@@ -774,16 +747,10 @@ async fn the_daily_cap_per_number_holds_across_accounts(backend: Backend) {
         let page = send(&third, "415 555 0173", action).await;
         assert_eq!(page.status, 429, "{action}");
         assert!(
-            page.has("Today&#x27;s limit of texts and calls for this phone number is reached")
-                || page.has("Today's limit of texts and calls for this phone number is reached"),
-            "{action}: {}",
-            page.body
+            page.has("Today's limit of texts and calls for this phone number is reached"),
+            "{action}: {page}",
         );
-        assert!(
-            page.has("Try again after") && page.has("UTC"),
-            "{}",
-            page.body
-        );
+        assert!(page.has("Try again after") && page.has("UTC"), "{page}");
     }
     assert_eq!(
         app.twilio().requests(),
@@ -792,7 +759,7 @@ async fn the_daily_cap_per_number_holds_across_accounts(backend: Backend) {
     );
     // Another number is not capped by this one.
     let page = send(&third, "415 555 0174", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
 }
 
 fn two_sends_per_client_behind_a_proxy(config: &mut tessera::config::Config) {
@@ -831,15 +798,14 @@ async fn the_daily_cap_per_client_address_holds_and_forwarded_clients_are_apart(
     }
     for (browser, (_, _, number)) in browsers.iter().zip(people).take(2) {
         let page = send(browser, number, "sms").await;
-        assert!(page.has("We sent a verification code"), "{}", page.body);
+        page.assert_shows("We sent a verification code");
     }
     let page = send(&browsers[2], people[2].2, "sms").await;
     assert_eq!(page.status, 429);
     assert!(
         page.has("limit of texts and calls for this network address is reached")
             && page.has("Try again after"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(
         app.twilio().requests(),
@@ -853,7 +819,7 @@ async fn the_daily_cap_per_client_address_holds_and_forwarded_clients_are_apart(
         .registered_for_phone_in(elsewhere, "q@example.org", "Quin Else", PASSWORD)
         .await;
     let page = send(&elsewhere, "415 555 0184", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
 }
 
 /// Without `TESSERA_TRUSTED_PROXIES`, `X-Forwarded-For` is the client's own claim and is
@@ -883,7 +849,7 @@ async fn without_trusted_proxies_a_forwarded_header_buys_no_allowance(backend: B
     assert!(
         pages[0].has("We sent a verification code") && pages[1].has("We sent a verification code")
     );
-    assert_eq!(pages[2].status, 429, "{}", pages[2].body);
+    assert_eq!(pages[2].status, 429, "{}", pages[2]);
     assert!(
         pages[2].has("for this network address"),
         "{}",
@@ -909,11 +875,10 @@ async fn a_number_the_provider_refuses_gets_a_clear_message_and_one_request(back
     assert!(
         page.has("The phone service would not accept this number")
             && page.has("Check that it is right and can receive text messages, or choose Call Me"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert!(
-        !page.has("21211") && !page.has("not a valid phone number"),
+        page.lacks("21211") && page.lacks("not a valid phone number"),
         "no provider internals"
     );
     assert_eq!(app.twilio().requests(), 1, "one click, one request");
@@ -929,7 +894,7 @@ async fn a_number_the_provider_refuses_gets_a_clear_message_and_one_request(back
     );
     // A corrected number may be tried at once.
     let page = send(&browser, "415 555 0192", "sms").await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
 }
 
 fn a_one_second_provider_timeout(config: &mut tessera::config::Config) {
@@ -958,8 +923,7 @@ async fn a_provider_that_does_not_answer_in_time_gets_a_clear_message_and_one_re
     assert!(
         page.has("We could not place the call: the phone service did not answer in time")
             && page.has("choose Send Code"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert!(
         app.twilio().calls().is_empty(),
@@ -1007,7 +971,7 @@ async fn every_phone_event_is_audited_with_the_number_masked(backend: Backend) {
     app.twilio().press_key(&call, "1").await;
     app.twilio().press_key(&call, "#").await;
     let page = browser.post("/verify/phone/call/complete", &[]).await;
-    assert!(page.has("Welcome, Aud It"), "{}", page.body);
+    page.assert_shows("Welcome, Aud It");
     app.twilio().press_key(&call, "#").await; // replayed: ignored
     app.twilio()
         .post_unsigned(&call.action_url(), &[("Digits", "#")])

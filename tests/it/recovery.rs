@@ -23,7 +23,7 @@ async fn an_email_user_resets_a_forgotten_password_and_other_sessions_end(backen
         .post("/password/forgot", &[("email", "amy@example.org")])
         .await;
     assert!(page.url.ends_with("/password/forgot/code"), "{}", page.url);
-    assert!(page.has("Verify code") && page.has("autocomplete=\"one-time-code\""));
+    assert!(page.has("Verify code") && page.has_element("[autocomplete=\"one-time-code\"]"));
     let mail = app.mail.message_to("amy@example.org", 2).await;
     assert!(
         mail.subject.contains("reset your password")
@@ -41,8 +41,7 @@ async fn an_email_user_resets_a_forgotten_password_and_other_sessions_end(backen
         .await;
     assert!(
         page.has("Your email address has been verified.") && page.has("Continue"),
-        "{}",
-        page.body
+        "{page}"
     );
     // Email-only users go straight to the new password.
     let page = browser.get("/password/new").await;
@@ -56,7 +55,7 @@ async fn an_email_user_resets_a_forgotten_password_and_other_sessions_end(backen
             ],
         )
         .await;
-    assert!(page.has("The passwords do not match"), "{}", page.body);
+    page.assert_shows("The passwords do not match");
     let page = browser
         .post(
             "/password/new",
@@ -68,8 +67,7 @@ async fn an_email_user_resets_a_forgotten_password_and_other_sessions_end(backen
         .await;
     assert!(
         page.has("Welcome, Amy Pond"),
-        "the home page once the password is set: {}",
-        page.body
+        "the home page once the password is set: {page}",
     );
 
     assert!(
@@ -141,7 +139,7 @@ async fn a_phone_user_confirms_by_phone_before_the_new_password(backend: Backend
             ],
         )
         .await;
-    assert!(page.has("Welcome, Ray Diaz"), "{}", page.body);
+    page.assert_shows("Welcome, Ray Diaz");
 }
 
 async fn known_and_unknown_addresses_get_identical_answers(backend: Backend) {
@@ -234,10 +232,9 @@ async fn reset_from_the_error_page(
     assert_eq!(page.status, 410);
     assert!(
         page.has("Registration error")
-            && page.has("<form method=\"get\" action=\"/register/reset\">")
-            && page.has(">Reset<"),
-        "{}",
-        page.body
+            && page.has_element("form[method=\"get\"][action=\"/register/reset\"]")
+            && page.element_with_text("*", "Reset").is_some(),
+        "{page}"
     );
     let before = app.mail.messages_to(email).await.len();
     let browser = app.new_browser();
@@ -246,11 +243,7 @@ async fn reset_from_the_error_page(
     let page = browser
         .post("/register/reset", &[("username", email)])
         .await;
-    assert!(
-        page.has("we have emailed it a new registration link"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("we have emailed it a new registration link");
     let mail = app.mail.message_to(email, before).await;
     assert!(
         mail.text
@@ -318,7 +311,7 @@ async fn a_voided_registration_link_offers_reset_which_emails_a_fresh_link(backe
 /// Verifies the emailed code on the email factor's page, accepts the Terms: home.
 async fn verify_email_and_accept_terms(app: &TestApp, browser: &Browser, email: &str, name: &str) {
     let page = browser.post("/verify/email/send", &[]).await;
-    assert!(page.has("We sent a verification code"), "{}", page.body);
+    page.assert_shows("We sent a verification code");
     let code = app.latest_code(email).await;
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
@@ -329,7 +322,7 @@ async fn verify_email_and_accept_terms(app: &TestApp, browser: &Browser, email: 
     let page = browser
         .post("/terms", &[("agree", "yes"), ("version", "1")])
         .await;
-    assert!(page.has(&format!("Welcome, {name}")), "{}", page.body);
+    page.assert_shows(&format!("Welcome, {name}"));
 }
 
 async fn reset_for_an_unfinished_registration_resumes_at_the_factor_and_reaches_home(
@@ -344,7 +337,10 @@ async fn reset_for_an_unfinished_registration_resumes_at_the_factor_and_reaches_
         .await;
     // Password set and factor chosen, never verified: the link is used, so Reset.
     let page = app.new_browser().get_absolute(&link).await;
-    assert!(page.has(">Reset<"), "{}", page.body);
+    assert!(
+        page.element_with_text("*", "Reset").is_some(),
+        "expected a Reset button; {page}"
+    );
     let browser = app.new_browser();
     browser
         .post("/register/reset", &[("username", "una@example.org")])
@@ -353,9 +349,7 @@ async fn reset_for_an_unfinished_registration_resumes_at_the_factor_and_reaches_
     let page = browser.get_absolute(&fresh).await;
     assert!(
         page.url.ends_with("/verify/email") && page.has("Send Verification Code"),
-        "the registration resumes at the factor, not a new password: {} {}",
-        page.url,
-        page.body
+        "the registration resumes at the factor, not a new password: {page}",
     );
     // Reopened in the browser that opened it, it carries on; anywhere else it is spent.
     assert!(
@@ -431,9 +425,11 @@ async fn having_trouble_takes_a_phone_user_on_to_the_phone_and_home(backend: Bac
         .await;
     let page = app.new_browser().get("/register/trouble").await;
     assert!(
-        page.has("<h1>Having Trouble Logging In?</h1>") && page.has(">Click here to send a link<"),
-        "the guide's labels: {}",
-        page.body
+        page.heading().as_deref() == Some("Having Trouble Logging In?")
+            && page
+                .element_with_text("*", "Click here to send a link")
+                .is_some(),
+        "the guide's labels: {page}",
     );
     app.new_browser()
         .post(
@@ -446,9 +442,7 @@ async fn having_trouble_takes_a_phone_user_on_to_the_phone_and_home(backend: Bac
     let page = browser.get_absolute(&link).await;
     assert!(
         page.url.ends_with("/verify/phone") && page.has("Send Code"),
-        "{} {}",
-        page.url,
-        page.body
+        "{page}",
     );
     browser
         .post(
@@ -469,7 +463,7 @@ async fn having_trouble_takes_a_phone_user_on_to_the_phone_and_home(backend: Bac
     let page = browser
         .post("/terms", &[("agree", "yes"), ("version", "1")])
         .await;
-    assert!(page.has("Welcome, Pia Lund"), "{}", page.body);
+    page.assert_shows("Welcome, Pia Lund");
 }
 
 async fn a_registering_phone_user_without_a_number_registers_it_after_a_new_password(
@@ -496,14 +490,12 @@ async fn a_registering_phone_user_without_a_number_registers_it_after_a_new_pass
         )
         .await;
     assert!(
-        page.url.ends_with("/verify/phone") && !page.has("Welcome"),
-        "no phone verified yet: the registration goes on at the phone, not home: {} {}",
-        page.url,
-        page.body
+        page.url.ends_with("/verify/phone") && page.lacks("Welcome"),
+        "no phone verified yet: the registration goes on at the phone, not home: {page}",
     );
     let page = browser.get("/").await;
     assert!(
-        page.url.ends_with("/verify/phone") && !page.has("Welcome, Rio Vance"),
+        page.url.ends_with("/verify/phone") && page.lacks("Welcome, Rio Vance"),
         "home stays closed until the factor is verified: {}",
         page.url
     );
@@ -529,7 +521,7 @@ async fn a_registering_phone_user_without_a_number_registers_it_after_a_new_pass
     let page = browser
         .post("/terms", &[("agree", "yes"), ("version", "1")])
         .await;
-    assert!(page.has("Welcome, Rio Vance"), "{}", page.body);
+    page.assert_shows("Welcome, Rio Vance");
     // The new password is the one now.
     let other = app.new_browser();
     assert_eq!(other.sign_in("rio@example.org", PASSWORD).await.status, 401);
@@ -564,19 +556,14 @@ async fn an_imported_user_who_forgot_the_old_password_registers_after_the_emaile
     let page = browser
         .post("/password/forgot/check", &[("code", &mail.code())])
         .await;
+    page.assert_shows("Your email address has been verified.");
     assert!(
-        page.has("Your email address has been verified."),
-        "{}",
-        page.body
-    );
-    assert!(
-        page.has("action=\"/register\""),
-        "Continue leads to registration: {}",
-        page.body
+        page.has_element("[action=\"/register\"]"),
+        "Continue leads to registration: {page}",
     );
     // As at a first login after the old password: a new password and a factor.
     let page = browser.get("/register").await;
-    assert!(page.has("Create a New Account"), "{}", page.body);
+    page.assert_shows("Create a New Account");
     assert_eq!(
         page.input_value("display_name").as_deref(),
         Some("Olga Dale")
@@ -609,7 +596,7 @@ async fn too_many_wrong_recovery_codes_kill_the_code_and_say_to_start_again(back
             .post("/password/forgot/check", &[("code", wrong)])
             .await;
         assert_eq!(page.status, 422);
-        assert!(page.has(&format!("({left} tr")), "{left}: {}", page.body);
+        assert!(page.has(&format!("({left} tr")), "{left}: {page}");
     }
     // The fifth wrong code kills it: even the right one is refused after.
     for typed in [wrong, code.as_str()] {
@@ -619,22 +606,20 @@ async fn too_many_wrong_recovery_codes_kill_the_code_and_say_to_start_again(back
         assert_eq!(page.status, 422);
         assert!(
             page.has("Too many wrong codes were entered, so this code no longer works. Start again with Forgot your password")
-                && page.has("href=\"/password/forgot\""),
-            "{}",
-            page.body
+                && page.has_element("[href=\"/password/forgot\"]"),
+            "{page}"
         );
-        assert!(!page.has("Sign in again"));
+        assert!(page.lacks("Sign in again"));
     }
     let page = browser
         .post("/password/forgot/check", &[("code", &code)])
         .await;
     assert!(
         page.has("Too many wrong codes were entered, so this code no longer works. Start again with Forgot your password")
-            && page.has("href=\"/password/forgot\""),
-        "{}",
-        page.body
+            && page.has_element("[href=\"/password/forgot\"]"),
+        "{page}"
     );
-    assert!(!page.has("Sign in again"));
+    assert!(page.lacks("Sign in again"));
     assert!(
         browser
             .get("/password/new")
@@ -645,11 +630,7 @@ async fn too_many_wrong_recovery_codes_kill_the_code_and_say_to_start_again(back
     // Another code for this reset is refused too; starting again works.
     app.clock.advance(60);
     let page = browser.post("/password/forgot/resend", &[]).await;
-    assert!(
-        page.has("Start again with Forgot your password"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Start again with Forgot your password");
     browser
         .post("/password/forgot", &[("email", "tia@example.org")])
         .await;
@@ -657,11 +638,7 @@ async fn too_many_wrong_recovery_codes_kill_the_code_and_say_to_start_again(back
     let page = browser
         .post("/password/forgot/check", &[("code", &code)])
         .await;
-    assert!(
-        page.has("Your email address has been verified."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Your email address has been verified.");
 }
 
 /// ASVS 6.3.8 (no user enumeration): Reset for an invited account and for an unknown one, and
@@ -843,11 +820,7 @@ async fn recovery_requests_are_limited_per_address(backend: Backend) {
         .post("/password/forgot", &[("email", "flood@example.org")])
         .await;
     assert_eq!(page.status, 429);
-    assert!(
-        page.has("Too many requests. Try again after"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("Too many requests. Try again after");
     // Reset and Having trouble too, each browser (client) new, the address the same.
     app.invite("lim@example.org", "Lim Ray").await;
     for (path, fields) in [
@@ -884,8 +857,8 @@ async fn the_login_page_links_every_help_journey(backend: Backend) {
         "if this is your first login with multi-factor authentication, click here to complete your registration",
     ] {
         assert!(
-            page.body.to_lowercase().contains(&text.to_lowercase()),
-            "{text}"
+            page.text().to_lowercase().contains(&text.to_lowercase()),
+            "expected “{text}”; {page}"
         );
     }
     let help = app.new_browser().get("/help").await;
@@ -895,7 +868,10 @@ async fn the_login_page_links_every_help_journey(backend: Backend) {
         "/password/forgot",
         "/register/first-login",
     ] {
-        assert!(help.has(&format!("href=\"{href}\"")), "{href}");
+        assert!(
+            help.has_element(&format!("a[href=\"{href}\"]")),
+            "expected a link to {href}; {help}"
+        );
     }
     assert!(
         app.new_browser()

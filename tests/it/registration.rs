@@ -68,15 +68,11 @@ async fn invited_user_registers_verifies_email_accepts_terms_and_reaches_home(ba
     );
 
     let page = browser.post("/verify/email/send", &[]).await;
-    assert!(
-        page.has("We sent a verification code to j***@example.org"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("We sent a verification code to j***@example.org");
     assert!(
         page.has("Verify Code")
-            && page.has("autocomplete=\"one-time-code\"")
-            && page.has("inputmode=\"numeric\"")
+            && page.has_element("[autocomplete=\"one-time-code\"]")
+            && page.has_element("[inputmode=\"numeric\"]")
     );
     let mail = app.mail.message_to("jane.doe@example.org", 1).await;
     assert!(
@@ -96,7 +92,7 @@ async fn invited_user_registers_verifies_email_accepts_terms_and_reaches_home(ba
     // Continue leads to the Terms of Use; checking the box and Continue leads home.
     let page = browser.get("/").await;
     assert!(page.url.ends_with("/terms"), "{}", page.url);
-    assert!(page.has("Terms of Use") && page.has("type=\"checkbox\""));
+    assert!(page.has("Terms of Use") && page.has_element("[type=\"checkbox\"]"));
     let page = browser.post("/terms", &[("version", "1")]).await;
     assert_eq!(page.status, 422);
     assert!(page.has("Check the box to agree"));
@@ -164,11 +160,7 @@ async fn a_registration_link_works_once_and_a_newer_one_voids_it(backend: Backen
 
     let page = app.new_browser().get_absolute(&first).await;
     assert_eq!(page.status, 410);
-    assert!(
-        page.has("A newer registration link was sent to you"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("A newer registration link was sent to you");
 
     let browser = app.new_browser();
     let page = browser.get_absolute(&second).await;
@@ -195,11 +187,7 @@ async fn a_registration_link_expires_after_48_hours(backend: Backend) {
     app.clock.advance(48 * 3600);
     let page = app.new_browser().get_absolute(&link).await;
     assert_eq!(page.status, 410);
-    assert!(
-        page.has("This registration link has expired"),
-        "{}",
-        page.body
-    );
+    page.assert_shows("This registration link has expired");
 }
 
 async fn bad_registration_input_is_explained_and_changes_nothing(backend: Backend) {
@@ -243,7 +231,7 @@ async fn bad_registration_input_is_explained_and_changes_nothing(backend: Backen
     for (name, password, confirmation, method, message) in cases {
         let page = browser.register(name, password, confirmation, method).await;
         assert_eq!(page.status, 422, "{message}");
-        assert!(page.has(message), "expected {message:?} in {}", page.body);
+        assert!(page.has(message), "expected {message:?} in {page}");
         assert!(page.url.ends_with("/register"));
         assert_eq!(
             page.input_value("email").as_deref(),
@@ -266,8 +254,7 @@ async fn bad_registration_input_is_explained_and_changes_nothing(backend: Backen
         .await;
     assert!(
         page.url.ends_with("/login/email?notice=registered"),
-        "{}",
-        page.body
+        "{page}"
     );
     // The registration session ended with the submission: a replayed form is refused.
     let page = browser
@@ -306,8 +293,7 @@ async fn the_first_administrator_registers_through_the_same_journey(backend: Bac
         .await;
     assert!(
         page.url.ends_with("/login/email?notice=registered"),
-        "{}",
-        page.body
+        "{page}"
     );
     let (account, _) = app
         .app
@@ -436,9 +422,8 @@ async fn registration_not_started_or_timed_out_offers_reset(backend: Backend) {
     assert!(
         page.has("Registration has not started")
             && page.has("click Reset to have a new one emailed to you")
-            && page.has("href=\"/register/reset\">Reset</a>"),
-        "{}",
-        page.body
+            && page.link_named("Reset").as_deref() == Some("/register/reset"),
+        "{page}"
     );
 
     let link = app.invite("tom@example.org", "Tom Hale").await;
@@ -450,9 +435,8 @@ async fn registration_not_started_or_timed_out_offers_reset(backend: Backend) {
         .await;
     assert_eq!(page.status, 403);
     assert!(
-        page.has("Registration has not started") && page.has(">Reset</a>"),
-        "{}",
-        page.body
+        page.has("Registration has not started") && page.element_with_text("a", "Reset").is_some(),
+        "{page}"
     );
     assert_eq!(
         app.count(

@@ -41,8 +41,7 @@ async fn forms_without_a_valid_csrf_token_are_refused(backend: Backend) {
     assert_eq!(missing.status, 403);
     assert!(
         missing.has("This form has expired") && missing.has("reload the page"),
-        "{}",
-        missing.body
+        "{missing}"
     );
 
     let forged = browser
@@ -332,13 +331,12 @@ async fn unreadable_forms_get_a_page_that_says_what_to_do(backend: Backend) {
             &[("agree", "yes"), ("version", "one"), ("csrf_token", &token)],
         )
         .await;
-    assert_eq!(page.status, 422, "{}", page.body);
+    assert_eq!(page.status, 422, "{page}");
     assert!(
         page.has("We could not read this form")
             && page.has("version: invalid digit")
             && page.has("reload the page"),
-        "{}",
-        page.body
+        "{page}"
     );
     let response = browser
         .http

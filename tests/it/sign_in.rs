@@ -28,7 +28,7 @@ async fn login_with_email_signs_a_registered_user_back_in(backend: Backend) {
             && page.has("Login With Email")
     );
     let page = browser.get("/login/email").await;
-    assert!(page.has("Sign in") && page.has("autocomplete=\"current-password\""));
+    assert!(page.has("Sign in") && page.has_element("[autocomplete=\"current-password\"]"));
 
     let page = browser.sign_in("rio@example.org", PASSWORD).await;
     assert_eq!(
@@ -37,7 +37,7 @@ async fn login_with_email_signs_a_registered_user_back_in(backend: Backend) {
         "the email is filled in"
     );
     let page = browser.post("/verify/email/send", &[]).await;
-    assert!(page.has("It expires in 30 seconds"), "{}", page.body);
+    page.assert_shows("It expires in 30 seconds");
     let mail = app.mail.messages_to("rio@example.org").await.pop().unwrap();
     assert!(mail.text.contains("expires in 30 seconds"), "{}", mail.text);
     let page = browser
@@ -65,11 +65,7 @@ async fn wrong_password_and_unknown_address_get_the_same_answer(backend: Backend
     let invited = browser.sign_in("new@example.org", "anything at all").await;
     for page in [&wrong, &unknown, &invited] {
         assert_eq!(page.status, 401);
-        assert!(
-            page.has("The email address or password is not right."),
-            "{}",
-            page.body
-        );
+        page.assert_shows("The email address or password is not right.");
     }
     // No enumeration: the pages differ only in the echoed address.
     assert_eq!(
@@ -96,8 +92,7 @@ async fn ten_failed_sign_ins_lock_the_address_for_a_while(backend: Backend) {
     assert_eq!(page.status, 429);
     assert!(
         page.has("Too many failed sign-ins") && page.has("Try again after"),
-        "{}",
-        page.body
+        "{page}"
     );
     // Even the right password waits out the lock (NIST SP 800-63B 5.2.2) ...
     assert_eq!(
@@ -120,7 +115,7 @@ async fn ten_failed_sign_ins_lock_the_address_for_a_while(backend: Backend) {
     // ... and the lock lifts by itself.
     app.clock.advance(15 * 60);
     let page = browser.sign_in("lou@example.org", PASSWORD).await;
-    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    assert!(page.url.ends_with("/verify/email"), "{page}");
     assert!(
         app.audit_events()
             .await
@@ -311,7 +306,7 @@ async fn sign_out_revokes_the_session_so_a_copied_cookie_opens_nothing(backend: 
     assert!(before.text().await.unwrap().contains("Welcome, Ray Out"));
 
     let page = browser.post("/logout", &[]).await;
-    assert!(page.has("You have signed out."), "{}", page.body);
+    page.assert_shows("You have signed out.");
     let after = replay().await;
     assert_eq!(after.status(), 303);
     assert_eq!(after.headers()["location"], "/login");
@@ -370,24 +365,19 @@ async fn a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly(backend:
 
     let browser = app.new_browser();
     let page = browser.sign_in("bo@example.org", PASSWORD).await;
-    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.status, 503, "{page}");
     assert_eq!(page.headers["retry-after"], "5");
-    assert!(
-        page.has("The portal is busy. Wait a few seconds and try again."),
-        "{}",
-        page.body
-    );
+    page.assert_shows("The portal is busy. Wait a few seconds and try again.");
     assert_eq!(page.input_value("email").as_deref(), Some("bo@example.org"));
     // Setting a password at registration gets the same answer, and nothing half-made.
     let page = registering
         .register("Nia Busy", PASSWORD, PASSWORD, "email")
         .await;
-    assert_eq!(page.status, 503, "{}", page.body);
+    assert_eq!(page.status, 503, "{page}");
     assert_eq!(page.headers["retry-after"], "5");
     assert!(
         page.has("The portal is busy") && page.has("wait a few seconds"),
-        "{}",
-        page.body
+        "{page}"
     );
     assert_eq!(
         app.count(sessions).await,
@@ -404,7 +394,7 @@ async fn a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly(backend:
     burst.release().await;
     assert_eq!(app.app.hasher.queue_depth(), 0);
     let page = browser.sign_in("bo@example.org", PASSWORD).await;
-    assert!(page.url.ends_with("/verify/email"), "{}", page.body);
+    assert!(page.url.ends_with("/verify/email"), "{page}");
     let page = registering
         .register("Nia Busy", PASSWORD, PASSWORD, "email")
         .await;
@@ -498,12 +488,11 @@ async fn every_page_of_the_email_journey_links_help(backend: Backend) {
         );
     }
     for (what, page) in &seen {
-        assert!(
-            page.body
-                .contains("<a href=\"/help\">Multi-Factor Authentication Help</a>"),
-            "{what} ({}) has no link to help: {}",
-            page.url,
-            page.body
+        assert_eq!(
+            page.link_named("Multi-Factor Authentication Help")
+                .as_deref(),
+            Some("/help"),
+            "{what}: a link to help on {page}"
         );
     }
 }
