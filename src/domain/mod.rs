@@ -5,6 +5,7 @@ pub mod account;
 pub mod code;
 pub mod email;
 pub mod import;
+pub mod mail_queue;
 pub mod mask;
 pub mod name;
 pub mod password;

@@ -13,6 +13,7 @@ mod audit_budget;
 mod audit_query;
 mod codes;
 mod import;
+mod mail_queue;
 pub mod ops;
 mod outbox;
 mod reseal;
@@ -28,6 +29,7 @@ pub use api_tokens::{ApiToken, ApiTokenInfo};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
+pub use mail_queue::{Letter, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{PasswordSignIn, Session, SessionInfo, SessionStanding};
@@ -242,6 +244,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "retention",
                 include_str!("../../migrations/sqlite/0008_retention.sql"),
             ),
+            (
+                9,
+                "mail_queue",
+                include_str!("../../migrations/sqlite/0009_mail_queue.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -283,6 +290,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 8,
                 "retention",
                 include_str!("../../migrations/postgres/0008_retention.sql"),
+            ),
+            (
+                9,
+                "mail_queue",
+                include_str!("../../migrations/postgres/0009_mail_queue.sql"),
             ),
         ],
     }

@@ -326,6 +326,8 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let app = App::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("app starts");
+    // The mail worker, as `tessera serve` runs it (queued invitations, reminders, notices).
+    tokio::spawn(tessera::flows::mail_queue::deliver_continuously(app.clone()));
     let router = tessera::web::router(app.clone());
     let limits = tessera::web::ConnectionLimits::from_config(&app.config);
     tokio::spawn(async move {
