@@ -652,7 +652,8 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// Invites with no SMTP server configured (the development outbox).
+    /// Invites with no SMTP server configured (the development outbox), and waits until the
+    /// mail worker put the queued invitation there.
     pub async fn invite_to_outbox(&self, email: &str, name: &str) {
         invitation::invite(
             &self.app,
@@ -666,6 +667,21 @@ impl TestApp {
         )
         .await
         .expect("invitation");
+        let sql = format!("SELECT COUNT(*) FROM dev_outbox WHERE recipient = '{email}'");
+        self.wait_for_count(&sql, 1).await;
+    }
+
+    /// Waits up to 60 s until `sql` counts `at_least` (queued mail is sent in the background).
+    pub async fn wait_for_count(&self, sql: &str, at_least: i64) {
+        let mut n = 0;
+        for _ in 0..600 {
+            n = self.count(sql).await;
+            if n >= at_least {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{sql}: {n}, waited for {at_least}");
     }
 }
 
