@@ -185,14 +185,15 @@ impl Config {
         if !(1..=3_600).contains(&self.mail_poll_secs) {
             anyhow::bail!("TESSERA_MAIL_POLL_SECS must be between 1 and 3600");
         }
-        if self.mail_retry_first_secs < 1 || self.mail_retry_max_secs < self.mail_retry_first_secs
-        {
+        if self.mail_retry_first_secs < 1 || self.mail_retry_max_secs < self.mail_retry_first_secs {
             anyhow::bail!(
                 "TESSERA_MAIL_RETRY_FIRST_SECS must be at least 1, and TESSERA_MAIL_RETRY_MAX_SECS at least as long"
             );
         }
         if self.mail_max_attempts < 1 || self.mail_max_age_secs < 1 {
-            anyhow::bail!("TESSERA_MAIL_MAX_ATTEMPTS and TESSERA_MAIL_MAX_AGE_SECS must be at least 1");
+            anyhow::bail!(
+                "TESSERA_MAIL_MAX_ATTEMPTS and TESSERA_MAIL_MAX_AGE_SECS must be at least 1"
+            );
         }
         self.policy.validate()
     }

@@ -133,7 +133,12 @@ impl RetrySchedule {
     }
 
     /// After attempt number `attempts` failed at `now`, for a letter queued at `created_at`.
-    pub fn after_failure(&self, attempts: i64, created_at: UnixTime, now: UnixTime) -> AfterFailure {
+    pub fn after_failure(
+        &self,
+        attempts: i64,
+        created_at: UnixTime,
+        now: UnixTime,
+    ) -> AfterFailure {
         let next = now + self.delay_after(attempts);
         if attempts >= self.max_attempts || next - created_at > self.max_age_secs {
             AfterFailure::Dead
@@ -186,7 +191,10 @@ mod tests {
             schedule.after_failure(2, NOW, NOW + 60),
             AfterFailure::RetryAt(NOW + 180)
         );
-        assert_eq!(schedule.after_failure(3, NOW, NOW + 180), AfterFailure::Dead);
+        assert_eq!(
+            schedule.after_failure(3, NOW, NOW + 180),
+            AfterFailure::Dead
+        );
         let old = NOW - schedule.max_age_secs;
         assert_eq!(
             schedule.after_failure(1, old, NOW),
@@ -197,7 +205,10 @@ mod tests {
 
     #[test]
     fn the_state_follows_the_times() {
-        assert_eq!(LetterState::of(None, None, None, None, NOW), LetterState::Queued);
+        assert_eq!(
+            LetterState::of(None, None, None, None, NOW),
+            LetterState::Queued
+        );
         assert_eq!(
             LetterState::of(None, None, None, Some(NOW + 1), NOW),
             LetterState::Sending
@@ -207,12 +218,18 @@ mod tests {
             LetterState::Queued,
             "a lease run out"
         );
-        assert_eq!(LetterState::of(None, None, Some(NOW), None, NOW), LetterState::Dead);
+        assert_eq!(
+            LetterState::of(None, None, Some(NOW), None, NOW),
+            LetterState::Dead
+        );
         assert_eq!(
             LetterState::of(None, Some(NOW), Some(NOW), None, NOW),
             LetterState::Discarded
         );
-        assert_eq!(LetterState::of(Some(NOW), None, None, None, NOW), LetterState::Sent);
+        assert_eq!(
+            LetterState::of(Some(NOW), None, None, None, NOW),
+            LetterState::Sent
+        );
     }
 
     #[test]

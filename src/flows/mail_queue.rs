@@ -188,7 +188,10 @@ async fn deliver_one(app: &App, letter: &Letter) -> Result<Outcome, Internal> {
                 .letter_dead(letter.id, &app.node, &error, now, event)
                 .await?;
             crate::metrics::mail_letter("dead");
-            tracing::error!(letter = letter.id, "queued mail is a dead letter: see /admin/mail");
+            tracing::error!(
+                letter = letter.id,
+                "queued mail is a dead letter: see /admin/mail"
+            );
             Ok(Outcome::Dead(error))
         }
     }
