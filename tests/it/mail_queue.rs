@@ -347,6 +347,20 @@ async fn two_nodes_deliver_each_letter_once(backend: Backend) {
 /// people, with a mail server that accepts connections and never answers. Every account has
 /// its queued letter; none was sent.
 async fn a_bulk_invitation_returns_without_waiting_for_the_mail_server(backend: Backend) {
+    bulk_invitation_with_a_silent_mail_server(backend, 2_000).await;
+}
+
+/// The 50,000-person case, measured by hand (no timed assertion):
+/// `cargo nextest run --locked --run-ignored only -E 'test(bulk_of_50000)' --no-capture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run by hand"]
+async fn bulk_of_50000_by_hand() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        bulk_invitation_with_a_silent_mail_server(backend, 50_000).await;
+    }
+}
+
+async fn bulk_invitation_with_a_silent_mail_server(backend: Backend, people: usize) {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
     let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -368,13 +382,13 @@ async fn a_bulk_invitation_returns_without_waiting_for_the_mail_server(backend: 
         app.clone(),
     ));
     let mut csv = String::from("email,display_name\n");
-    for n in 0..2_000 {
+    for n in 0..people {
         csv.push_str(&format!("person{n}@example.org,Person {n}\n"));
     }
     let admin = tessera::flows::admin::Admin::cli();
     let started = Instant::now();
     let done = tokio::time::timeout(
-        Duration::from_secs(120),
+        Duration::from_secs(if people > 10_000 { 3_600 } else { 120 }),
         tessera::flows::admin::bulk_invite(&app, &admin, std::io::Cursor::new(csv.into_bytes())),
     )
     .await
@@ -392,7 +406,7 @@ async fn a_bulk_invitation_returns_without_waiting_for_the_mail_server(backend: 
              WHERE m.kind = 'invitation' AND m.sent_at IS NULL"
         )
         .await,
-        2_000,
+        people as i64,
         "each account with its queued, unsent letter"
     );
 }
