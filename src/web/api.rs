@@ -464,7 +464,7 @@ async fn user_action(
 pub struct BulkResult {
     pub created: usize,
     /// Registration emails queued, one per account: sent by the mail worker, retried while
-    /// the mail server cannot take them (dead letters: `GET /api/v1/mail`).
+    /// the mail server cannot take them (dead letters: the console's `/admin/mail`).
     pub queued: usize,
     /// Always empty: emails are queued rather than sent during the request. Kept for clients
     /// written before the queue.
