@@ -22,6 +22,9 @@ pub struct App {
     pub sealer: crate::sealing::Sealer,
     pub hasher: PasswordHasher,
     pub clock: Arc<dyn Clock>,
+    /// Wakes this node's mail worker (`flows::mail_queue`) when a letter is queued, so a
+    /// queued letter normally goes within milliseconds.
+    pub mail_wakeup: tokio::sync::Notify,
     /// This process among the nodes sharing the database (the holder of a job's lease):
     /// its process id and a random part, different at every start.
     pub node: String,
@@ -73,6 +76,7 @@ impl App {
             config,
             store,
             mailer,
+            mail_wakeup: tokio::sync::Notify::new(),
             keys,
             clock,
             node: format!(

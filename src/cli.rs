@@ -187,11 +187,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let heads = tokio::spawn(crate::flows::audit_log::log_head_periodically(app.clone()));
     let retention = tokio::spawn(crate::flows::retention::prune_periodically(app.clone()));
+    let mail = tokio::spawn(crate::flows::mail_queue::deliver_continuously(app.clone()));
     let router = crate::web::router(app.clone());
     let limits = crate::web::ConnectionLimits::from_config(&app.config);
     crate::web::serve(listener, router, limits, shutdown_signal()).await?;
     heads.abort();
     retention.abort();
+    mail.abort();
     crate::flows::audit_log::log_head(&app).await;
     app.store.close().await;
     Ok(())
@@ -233,6 +235,10 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             let invited = flows::admin::invite(&app, &cli, &email, &name, org.as_deref(), role)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The email is queued with the account; the command has no worker, so it sends
+            // its own letter now. One the mail server cannot take stays queued for
+            // `tessera serve`, which retries it.
+            let delivery = flows::mail_queue::deliver_for(&app, invited.account_id).await?;
             println!(
                 "{} {} (account {}). The registration link works once, until {}.",
                 if invited.resent {
@@ -250,6 +256,11 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 invited.account_id,
                 human_time(invited.expires_at)
             );
+            if let Some(error) = delivery.last_error {
+                println!(
+                    "The registration email could not be sent now ({error}). It stays queued: `tessera serve` retries it, and one that still cannot be sent is listed for administrators at /admin/mail."
+                );
+            }
             Ok(())
         }
         AdminCommand::Import { file } => import(&app, &file).await,

@@ -49,6 +49,18 @@ pub struct Config {
     /// `TESSERA_RETENTION_INTERVAL_SECS`: how often a node prunes what the retention
     /// settings no longer keep (one node of several at a time; 60 to 86400).
     pub retention_interval_secs: u64,
+    /// `TESSERA_MAIL_POLL_SECS`: how often a node's mail worker looks for queued letters
+    /// that are due when nothing woke it (a letter queued on another node, a retry's time);
+    /// 1 to 3600. A letter queued on this node wakes it at once.
+    pub mail_poll_secs: u64,
+    /// `TESSERA_MAIL_RETRY_FIRST_SECS`: the wait after a letter's first failed attempt; each
+    /// further failure doubles it, up to `TESSERA_MAIL_RETRY_MAX_SECS`.
+    pub mail_retry_first_secs: i64,
+    pub mail_retry_max_secs: i64,
+    /// `TESSERA_MAIL_MAX_ATTEMPTS`: attempts before a letter is dead (shown to administrators).
+    pub mail_max_attempts: i64,
+    /// `TESSERA_MAIL_MAX_AGE_SECS`: a letter that could not be sent for this long is dead.
+    pub mail_max_age_secs: i64,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -74,6 +86,11 @@ impl Default for Config {
             request_body_timeout_secs: 60,
             max_connections: 1024,
             retention_interval_secs: 600,
+            mail_poll_secs: 30,
+            mail_retry_first_secs: 60,
+            mail_retry_max_secs: 3_600,
+            mail_max_attempts: 20,
+            mail_max_age_secs: 172_800,
             policy: Default::default(),
         }
     }
@@ -165,7 +182,30 @@ impl Config {
         if !(60..=86_400).contains(&self.retention_interval_secs) {
             anyhow::bail!("TESSERA_RETENTION_INTERVAL_SECS must be between 60 and 86400");
         }
+        if !(1..=3_600).contains(&self.mail_poll_secs) {
+            anyhow::bail!("TESSERA_MAIL_POLL_SECS must be between 1 and 3600");
+        }
+        if self.mail_retry_first_secs < 1 || self.mail_retry_max_secs < self.mail_retry_first_secs {
+            anyhow::bail!(
+                "TESSERA_MAIL_RETRY_FIRST_SECS must be at least 1, and TESSERA_MAIL_RETRY_MAX_SECS at least as long"
+            );
+        }
+        if self.mail_max_attempts < 1 || self.mail_max_age_secs < 1 {
+            anyhow::bail!(
+                "TESSERA_MAIL_MAX_ATTEMPTS and TESSERA_MAIL_MAX_AGE_SECS must be at least 1"
+            );
+        }
         self.policy.validate()
+    }
+
+    /// When the mail queue tries a letter again, and when it gives up (`domain::mail_queue`).
+    pub fn mail_retry_schedule(&self) -> crate::domain::mail_queue::RetrySchedule {
+        crate::domain::mail_queue::RetrySchedule {
+            first_delay_secs: self.mail_retry_first_secs,
+            max_delay_secs: self.mail_retry_max_secs,
+            max_attempts: self.mail_max_attempts,
+            max_age_secs: self.mail_max_age_secs,
+        }
     }
 
     /// The public URL without a trailing slash.
@@ -262,6 +302,8 @@ impl fmt::Debug for Config {
             .field("request_body_timeout_secs", &self.request_body_timeout_secs)
             .field("max_connections", &self.max_connections)
             .field("retention_interval_secs", &self.retention_interval_secs)
+            .field("mail_poll_secs", &self.mail_poll_secs)
+            .field("mail_retry", &self.mail_retry_schedule())
             .field("policy", &self.policy)
             .finish()
     }

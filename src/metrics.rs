@@ -107,6 +107,11 @@ pub fn retention_run(outcome: &'static str) {
     metrics::counter!("tessera_retention_runs_total", "outcome" => outcome).increment(1);
 }
 
+/// Queued letters the mail worker sent, put back for a retry, or gave up (`flows::mail_queue`).
+pub fn mail_letter(outcome: &'static str) {
+    metrics::counter!("tessera_mail_letters_total", "outcome" => outcome).increment(1);
+}
+
 /// Rows the retention job deleted from `table`.
 pub fn retention_deleted(table: &'static str, rows: u64) {
     metrics::counter!("tessera_retention_deleted_rows_total", "table" => table).increment(rows);

@@ -1,4 +1,5 @@
-//! Encryption at rest for personal data the portal must read back (phone numbers):
+//! Encryption at rest for personal data the portal must read back (phone numbers, the bodies
+//! of queued mail):
 //! AES-256-GCM with a random 96-bit nonce per value, the kind of value as associated data,
 //! and the key's id in the stored text, so keys can be rotated (`tessera keys rotate`).
 //! Stored form: `enc:{key id}:{base64(nonce ‖ ciphertext ‖ tag)}`.
@@ -18,12 +19,15 @@ const PREFIX: &str = "enc:";
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     PhoneNumber,
+    /// The text and HTML bodies of a queued letter (they hold one-time registration links).
+    MailBody,
 }
 
 impl Kind {
     fn aad(self) -> &'static [u8] {
         match self {
             Self::PhoneNumber => b"tessera/phone-number",
+            Self::MailBody => b"tessera/mail-body",
         }
     }
 }

@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/verify_again.html",
     "pages/account.html",
     "pages/admin_terms.html",
+    "pages/admin_mail.html",
     "pages/audit.html",
     "pages/terms.html",
     "pages/home.html",

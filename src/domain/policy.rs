@@ -63,6 +63,10 @@ pub struct Policy {
     pub retention_counters_secs: i64,
     /// Development outbox messages, after they were put there.
     pub retention_outbox_secs: i64,
+    /// Queued mail, after it was sent or discarded (`flows::mail_queue`).
+    pub retention_mail_secs: i64,
+    /// Dead letters nobody retried or discarded, after they died.
+    pub retention_dead_mail_secs: i64,
 }
 
 impl Default for Policy {
@@ -93,6 +97,8 @@ impl Default for Policy {
             retention_throttle_secs: 86_400,
             retention_counters_secs: 86_400,
             retention_outbox_secs: 7 * 86_400,
+            retention_mail_secs: 7 * 86_400,
+            retention_dead_mail_secs: 30 * 86_400,
         }
     }
 }
@@ -152,6 +158,8 @@ impl Policy {
             ("retention_links_secs", self.retention_links_secs),
             ("retention_counters_secs", self.retention_counters_secs),
             ("retention_outbox_secs", self.retention_outbox_secs),
+            ("retention_mail_secs", self.retention_mail_secs),
+            ("retention_dead_mail_secs", self.retention_dead_mail_secs),
         ];
         for (name, value) in kept {
             if value < 0 {

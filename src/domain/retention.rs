@@ -31,6 +31,10 @@ pub struct Cutoffs {
     /// Cool-downs whose last send is before this: they have passed.
     pub cool_downs_sent_before: UnixTime,
     pub outbox_before: UnixTime,
+    /// Queued mail sent or discarded before this.
+    pub mail_done_before: UnixTime,
+    /// Dead letters that died before this (and were neither retried nor discarded).
+    pub mail_dead_before: UnixTime,
 }
 
 impl Cutoffs {
@@ -49,6 +53,8 @@ impl Cutoffs {
             counter_hours_before: periods_before(HOUR),
             cool_downs_sent_before: now - policy.code_resend_cooldown_secs,
             outbox_before: now - policy.retention_outbox_secs,
+            mail_done_before: now - policy.retention_mail_secs,
+            mail_dead_before: now - policy.retention_dead_mail_secs,
         }
     }
 }

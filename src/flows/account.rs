@@ -382,7 +382,8 @@ fn confirmed(
     }
 }
 
-/// Tells the person of a change; a notice that cannot be sent is logged and the change stands.
+/// Tells the person of a change by a queued notice; one that cannot be queued is logged and
+/// the change stands.
 async fn notify(
     app: &App,
     account: &Account,
@@ -405,8 +406,16 @@ async fn notify(
         html: crate::templates::render("email/account_changed.html", &context)
             .map_err(Internal::from)?,
     };
-    if let Err(e) = app.mailer.send(&message, now).await {
-        tracing::warn!(error = %e, account_id = account.id, "account-changed notice not sent");
+    // Queued (issue 12): retried while the mail server cannot take it; the change stands.
+    let queued = crate::flows::mail_queue::queue(
+        app,
+        crate::domain::mail_queue::LetterKind::Notice,
+        Some(account.id),
+        &message,
+    )
+    .await;
+    if let Err(e) = queued {
+        tracing::warn!(error = %e, account_id = account.id, "account-changed notice not queued");
     }
     Ok(())
 }

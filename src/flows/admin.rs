@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::domain::account::{AccountStatus, Role};
 use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::mail_queue::LetterKind;
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
@@ -529,8 +530,9 @@ pub async fn authorize_token(app: &App, bearer: &str) -> Result<Admin, AdminRefu
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BulkInvited {
     pub created: usize,
-    /// Addresses whose registration email could not be sent (the accounts exist: resend later).
-    pub not_emailed: Vec<String>,
+    /// Registration emails queued (one per account): the mail worker sends them, retrying
+    /// while the mail server cannot take them.
+    pub queued: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -635,20 +637,34 @@ pub async fn bulk_invite(
     }
     let now = app.now();
     let expires_at = now + app.config.policy.registration_link_ttl_secs;
-    let with_hashes: Vec<(NewAccount, Vec<u8>)> = accounts
-        .iter()
-        .map(|(a, token)| {
-            (
-                a.clone(),
-                app.keys
-                    .hash(crate::crypto::Purpose::Link, token.as_bytes()),
-            )
-        })
-        .collect();
+    // Each account with its link's hash and its queued letter (issue 12): the file's
+    // invitations are written together, and the request returns without waiting for the
+    // mail server; the worker sends them.
+    let mut with_letters = Vec::with_capacity(accounts.len());
+    for (account, token) in &accounts {
+        let link = app.url(&format!("/register/{token}"));
+        let message = invitation::registration_email(
+            app,
+            invitation::LinkEmail::Invitation,
+            &account.email,
+            &account.display_name,
+            &link,
+            expires_at - now,
+            expires_at,
+        )
+        .map_err(AdminRefusal::Internal)?;
+        with_letters.push((
+            account.clone(),
+            app.keys
+                .hash(crate::crypto::Purpose::Link, token.as_bytes()),
+            crate::flows::mail_queue::letter(app, LetterKind::Invitation, &message),
+        ));
+    }
+    drop(accounts);
     let audit = AuditEvent::new("accounts-invited-in-bulk", admin.actor(), "bulk");
     match app
         .store
-        .invite_many(&with_hashes, expires_at, now, audit)
+        .invite_many(&with_letters, expires_at, now, audit)
         .await
     {
         Ok(_) => {}
@@ -662,53 +678,11 @@ pub async fn bulk_invite(
         }
         Err(e) => return Err(AdminRefusal::from(e).into()),
     }
-    // A few at once: lettre writes a message's final "." apart from its body, so each send
-    // waits out the SMTP server's delayed ACK (~40 ms); one after another, a large file
-    // would take minutes.
-    use futures_util::stream::{self, StreamExt};
-    // (The futures are made first: a closure inside the stream trips the handler's `Send`.)
-    let sends: Vec<_> = accounts
-        .iter()
-        .map(|(account, token)| send_invitation(app, account, token, expires_at, now))
-        .collect();
-    let mut not_emailed: Vec<String> = stream::iter(sends)
-        .buffer_unordered(BULK_MAIL_CONCURRENCY)
-        .filter_map(std::future::ready)
-        .collect()
-        .await;
-    not_emailed.sort();
+    crate::flows::mail_queue::wake(app);
     Ok(BulkInvited {
-        created: accounts.len(),
-        not_emailed,
+        created: with_letters.len(),
+        queued: with_letters.len(),
     })
-}
-
-/// Registration emails of a bulk create in flight at once (each on its own pooled SMTP
-/// connection; lettre's pool holds up to 10).
-const BULK_MAIL_CONCURRENCY: usize = 4;
-
-/// Emails one bulk-created account its registration link; the address if that failed.
-async fn send_invitation(
-    app: &App,
-    account: &crate::domain::account::NewAccount,
-    token: &str,
-    expires_at: i64,
-    now: i64,
-) -> Option<String> {
-    let link = app.url(&format!("/register/{token}"));
-    let sent = match invitation::registration_email(
-        app,
-        invitation::LinkEmail::Invitation,
-        &account.email,
-        &account.display_name,
-        &link,
-        expires_at - now,
-        expires_at,
-    ) {
-        Ok(message) => app.mailer.send(&message, now).await.is_ok(),
-        Err(_) => false,
-    };
-    (!sent).then(|| account.email.to_string())
 }
 
 /// Current portal users through the administrator pages or the API: system administrators

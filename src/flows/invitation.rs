@@ -1,5 +1,7 @@
 //! Invitation (guide: "New Portal User MFA Registration"): an administrator creates the
-//! account and the system emails a registration link that works once, for 48 hours.
+//! account and the system emails a registration link that works once, for 48 hours. The
+//! email is queued with the account (`flows::mail_queue`) and retried until the mail server
+//! takes it.
 
 use crate::app::App;
 use crate::audit::AuditEvent;
@@ -7,9 +9,10 @@ use crate::crypto::{Purpose, random_token};
 use crate::delivery::EmailMessage;
 use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::{Email, EmailProblem};
+use crate::domain::mail_queue::LetterKind;
 use crate::domain::mask;
 use crate::domain::name::{DisplayName, NameProblem};
-use crate::flows::{Internal, human_duration, human_time};
+use crate::flows::{Internal, human_duration, human_time, mail_queue};
 use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
@@ -44,9 +47,9 @@ pub enum InvitationProblem {
         "An account with this email address already exists. If it should belong to this organization, ask a system administrator."
     )]
     AlreadyRegistered,
-    #[error(
-        "The registration email could not be sent ({0}); nothing was created. Check the mail settings and try again."
-    )]
+    /// A link the person asked for (Reset, "Having trouble logging in?") could not be sent
+    /// while they waited. (An administrator's invitations are queued instead, and retried.)
+    #[error("The registration email could not be sent ({0}). Try again in a few minutes.")]
     NotSent(String),
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -58,7 +61,7 @@ impl From<StoreError> for InvitationProblem {
     }
 }
 
-/// Creates the invited account and emails its registration link. Inviting an address that
+/// Creates the invited account and queues the email with its registration link. Inviting an address that
 /// is invited to the same organization but not yet registered sends a new link, and the old
 /// one stops working; any other existing account is refused, and nothing about it changes.
 pub async fn invite(
@@ -105,10 +108,23 @@ pub async fn invite(
                 org_id,
                 role: request.role,
             };
+            // The email is queued with the account (issue 12): an invitation never exists
+            // without its letter, and the administrator does not wait for the mail server.
+            let link = app.url(&format!("/register/{token}"));
+            let message = registration_email(
+                app,
+                LinkEmail::Invitation,
+                &email,
+                &display_name,
+                &link,
+                expires_at - now,
+                expires_at,
+            )?;
+            let letter = mail_queue::letter(app, LetterKind::Invitation, &message);
             let audit = event("account-invited").with("role", request.role.as_str());
             match app
                 .store
-                .invite(&account, &link_hash, expires_at, now, audit)
+                .invite(&account, &link_hash, expires_at, now, audit, &letter)
                 .await
             {
                 Ok(id) => id,
@@ -117,25 +133,7 @@ pub async fn invite(
             }
         }
     };
-
-    let link = app.url(&format!("/register/{token}"));
-    let message = registration_email(
-        app,
-        LinkEmail::Invitation,
-        &email,
-        &display_name,
-        &link,
-        expires_at - now,
-        expires_at,
-    )?;
-    if let Err(e) = app.mailer.send(&message, now).await {
-        tracing::warn!(error = %e, account_id, "registration email not sent");
-        let audit = event("invitation-withdrawn").with("reason", "email not sent");
-        app.store
-            .withdraw_invitation(account_id, app.now(), audit)
-            .await?;
-        return Err(InvitationProblem::NotSent(e.to_string()));
-    }
+    mail_queue::wake(app);
     Ok(Invited {
         account_id,
         expires_at,
@@ -153,8 +151,8 @@ pub enum LinkEmail {
 }
 
 /// Emails an existing account a fresh registration link (older ones stop working), in the
-/// words of `kind`: an administrator's resend, the registration Reset, and "Having trouble
-/// logging in?".
+/// words of `kind`: an administrator's resend (queued with the new link, in its transaction),
+/// the registration Reset and "Having trouble logging in?" (sent while the person waits).
 pub async fn send_fresh_link(
     app: &App,
     account: &Account,
@@ -164,21 +162,6 @@ pub async fn send_fresh_link(
     let now = app.now();
     let expires_at = now + app.config.policy.registration_link_ttl_secs;
     let token = random_token().map_err(Internal::from)?;
-    let audit = AuditEvent::new(
-        "registration-link-sent",
-        actor,
-        crate::audit::account(account.id),
-    )
-    .with("resent", true);
-    app.store
-        .reissue_link(
-            Some(account.id),
-            &app.keys.hash(Purpose::Link, token.as_bytes()),
-            expires_at,
-            now,
-            audit,
-        )
-        .await?;
     let link = app.url(&format!("/register/{token}"));
     let message = registration_email(
         app,
@@ -189,6 +172,31 @@ pub async fn send_fresh_link(
         expires_at - now,
         expires_at,
     )?;
+    let letter = match kind {
+        LinkEmail::Invitation => Some(mail_queue::letter(app, LetterKind::Reminder, &message)),
+        LinkEmail::Requested => None,
+    };
+    let audit = AuditEvent::new(
+        "registration-link-sent",
+        actor,
+        crate::audit::account(account.id),
+    )
+    .with("resent", true)
+    .with("queued", letter.is_some());
+    app.store
+        .reissue_link(
+            Some(account.id),
+            &app.keys.hash(Purpose::Link, token.as_bytes()),
+            expires_at,
+            now,
+            audit,
+            letter.as_ref(),
+        )
+        .await?;
+    if letter.is_some() {
+        mail_queue::wake(app);
+        return Ok(expires_at);
+    }
     app.mailer.send(&message, now).await.map_err(|e| {
         tracing::warn!(error = %e, account_id = account.id, "registration email not sent");
         InvitationProblem::NotSent(e.to_string())
@@ -244,7 +252,7 @@ pub async fn first_administrator_link(app: &App) -> Result<Option<(String, i64)>
         "first-administrator",
     );
     app.store
-        .reissue_link(None, &link_hash, expires_at, now, audit)
+        .reissue_link(None, &link_hash, expires_at, now, audit, None)
         .await?;
     Ok(Some((app.url(&format!("/register/{token}")), expires_at)))
 }

@@ -9,6 +9,7 @@ pub mod email_code;
 pub mod import;
 pub mod invitation;
 pub mod lockout;
+pub mod mail_queue;
 pub mod phone_code;
 pub mod recovery;
 pub mod registration;

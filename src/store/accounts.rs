@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
+use super::mail_queue::{NewLetter, insert_letter};
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
@@ -91,7 +92,8 @@ impl Store {
         Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
 
-    /// Creates an invited account and its registration link, together or not at all.
+    /// Creates an invited account, its registration link and the queued letter that carries
+    /// it, together or not at all.
     pub async fn invite(
         &self,
         account: &NewAccount,
@@ -99,28 +101,32 @@ impl Store {
         expires_at: UnixTime,
         now: UnixTime,
         audit: AuditEvent,
+        letter: &NewLetter,
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
         let id = insert_invited(&mut tx, account, now).await?;
         insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
+        insert_letter(&mut tx, letter, Some(id), now).await?;
         append(&mut tx, &self.chain, now, &audit.with("account_id", id)).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    /// Creates many invited accounts with their links in one transaction (bulk create).
+    /// Creates many invited accounts with their links and queued letters in one transaction
+    /// (bulk create).
     pub async fn invite_many(
         &self,
-        accounts: &[(NewAccount, Vec<u8>)],
+        accounts: &[(NewAccount, Vec<u8>, NewLetter)],
         expires_at: UnixTime,
         now: UnixTime,
         audit: AuditEvent,
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(accounts.len());
-        for (account, link_hash) in accounts {
+        for (account, link_hash, letter) in accounts {
             let id = insert_invited(&mut tx, account, now).await?;
             insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
+            insert_letter(&mut tx, letter, Some(id), now).await?;
             ids.push(id);
         }
         append(
@@ -134,26 +140,9 @@ impl Store {
         Ok(ids)
     }
 
-    /// Removes an invitation whose email could not be sent, so no half-made account stays.
-    pub async fn withdraw_invitation(
-        &self,
-        account_id: i64,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = $2")
-            .bind(account_id)
-            .bind(AccountStatus::Invited.as_str())
-            .execute(&mut *tx)
-            .await?;
-        append(&mut tx, &self.chain, now, &audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Issues a new link for an account (or the first-run link when `account_id` is None);
-    /// every older unused link of the same account stops working.
+    /// every older unused link of the same account stops working. `letter`, the queued mail
+    /// that carries it (None: the caller sends it while the person waits).
     pub async fn reissue_link(
         &self,
         account_id: Option<i64>,
@@ -161,6 +150,7 @@ impl Store {
         expires_at: UnixTime,
         now: UnixTime,
         audit: AuditEvent,
+        letter: Option<&NewLetter>,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let voided = match account_id {
@@ -185,6 +175,9 @@ impl Store {
             "first-administrator"
         };
         insert_link(&mut tx, link_hash, account_id, purpose, now, expires_at).await?;
+        if let Some(letter) = letter {
+            insert_letter(&mut tx, letter, account_id, now).await?;
+        }
         append(
             &mut tx,
             &self.chain,

@@ -10,6 +10,7 @@ use crate::domain::account::{AccountStatus, Role};
 use crate::domain::code::CodePurpose;
 use crate::domain::email::Email;
 use crate::domain::factor::FactorKind;
+use crate::domain::mail_queue::LetterKind;
 use crate::domain::name::DisplayName;
 use crate::domain::session::SessionStage;
 
@@ -40,7 +41,14 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Role, AccountStatus, FactorKind, SessionStage, CodePurpose);
+text_column!(
+    Role,
+    AccountStatus,
+    FactorKind,
+    SessionStage,
+    CodePurpose,
+    LetterKind
+);
 
 /// Values checked when they are made (an address, a name): read through the same check.
 macro_rules! checked_column {

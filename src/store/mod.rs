@@ -15,6 +15,7 @@ mod codes;
 mod columns;
 mod factors;
 mod import;
+mod mail_queue;
 pub mod ops;
 mod outbox;
 mod reseal;
@@ -30,6 +31,7 @@ pub use api_tokens::{ApiToken, ApiTokenInfo};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
+pub use mail_queue::{Letter, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
@@ -272,6 +274,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 include_str!("../../migrations/sqlite/0008_retention.sql"),
             ),
             (
+                9,
+                "mail_queue",
+                include_str!("../../migrations/sqlite/0009_mail_queue.sql"),
+            ),
+            (
                 10,
                 "factors",
                 include_str!("../../migrations/sqlite/0010_factors.sql"),
@@ -317,6 +324,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 8,
                 "retention",
                 include_str!("../../migrations/postgres/0008_retention.sql"),
+            ),
+            (
+                9,
+                "mail_queue",
+                include_str!("../../migrations/postgres/0009_mail_queue.sql"),
             ),
             (
                 10,

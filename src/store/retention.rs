@@ -19,10 +19,14 @@ pub enum Prunable {
     DeliveryCounters,
     SendCoolDowns,
     DevOutbox,
+    /// Queued mail sent or discarded (`mail_queue`).
+    MailDone,
+    /// Dead letters nobody handled.
+    MailDead,
 }
 
 impl Prunable {
-    pub const ALL: [Prunable; 7] = [
+    pub const ALL: [Prunable; 9] = [
         Prunable::VerificationCodes,
         Prunable::Sessions,
         Prunable::RegistrationLinks,
@@ -30,6 +34,8 @@ impl Prunable {
         Prunable::DeliveryCounters,
         Prunable::SendCoolDowns,
         Prunable::DevOutbox,
+        Prunable::MailDone,
+        Prunable::MailDead,
     ];
 
     pub fn table(self) -> &'static str {
@@ -41,6 +47,8 @@ impl Prunable {
             Prunable::DeliveryCounters => "delivery_counters",
             Prunable::SendCoolDowns => "send_cool_downs",
             Prunable::DevOutbox => "dev_outbox",
+            Prunable::MailDone => "mail_queue",
+            Prunable::MailDead => "mail_queue_dead",
         }
     }
 
@@ -85,6 +93,18 @@ impl Prunable {
                 "DELETE FROM dev_outbox WHERE id IN
                  (SELECT id FROM dev_outbox WHERE created_at < $2 LIMIT $1)"
             }
+            // Sent letters, and discarded ones (never a letter still to send).
+            Prunable::MailDone => {
+                "DELETE FROM mail_queue WHERE id IN
+                 (SELECT id FROM mail_queue WHERE sent_at < $2 LIMIT $1)
+                 OR id IN (SELECT id FROM mail_queue WHERE discarded_at < $2 AND sent_at IS NULL LIMIT $1)"
+            }
+            // Re-checked on the row deleted: a letter retried meanwhile is no longer dead.
+            Prunable::MailDead => {
+                "DELETE FROM mail_queue WHERE id IN
+                 (SELECT id FROM mail_queue WHERE dead_at < $2 AND discarded_at IS NULL LIMIT $1)
+                 AND dead_at < $2 AND discarded_at IS NULL"
+            }
         }
     }
 
@@ -99,6 +119,8 @@ impl Prunable {
             Prunable::DeliveryCounters => (cut.counter_days_before, Some(cut.counter_hours_before)),
             Prunable::SendCoolDowns => (cut.cool_downs_sent_before, None),
             Prunable::DevOutbox => (cut.outbox_before, None),
+            Prunable::MailDone => (cut.mail_done_before, None),
+            Prunable::MailDead => (cut.mail_dead_before, None),
         }
     }
 }

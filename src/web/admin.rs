@@ -76,7 +76,9 @@ fn done_code(action: admin::AccountAction) -> &'static str {
 /// Fixed texts for the outcome of the last action (no text from the query string is shown).
 fn done_text(code: &str) -> Option<&'static str> {
     match code {
-        "invited" => Some("Invitation sent: the registration link works once, for 2 days."),
+        "invited" => Some(
+            "Invitation sent: the registration link works once, for 2 days. An email the mail server cannot take now is retried (see Mail queue).",
+        ),
         "resent" => Some("A new registration link was sent; the old one no longer works."),
         "changed" => Some("The account was updated."),
         "revoked" => Some("The invitation was revoked: its link no longer works."),
@@ -375,19 +377,11 @@ async fn bulk_create(
     csv: Bytes,
 ) -> Result<Response, WebError> {
     let outcome = match admin::bulk_invite(app, admin, std::io::Cursor::new(csv)).await {
-        Ok(done) if done.not_emailed.is_empty() => Ok((
-            "Bulk create done",
-            format!(
-                "{} people were invited; each was emailed a registration link.",
-                done.created
-            ),
-        )),
         Ok(done) => Ok((
             "Bulk create done",
             format!(
-                "{} people were invited. The email to {} could not be sent: use Resend link for them.",
-                done.created,
-                done.not_emailed.join(", ")
+                "{} people were invited; each registration email is queued and sent in the background (Mail queue shows any that could not be delivered).",
+                done.created
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),

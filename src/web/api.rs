@@ -464,7 +464,11 @@ async fn user_action(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BulkResult {
     pub created: usize,
-    /// Addresses whose registration email could not be sent (resend later).
+    /// Registration emails queued, one per account: sent by the mail worker, retried while
+    /// the mail server cannot take them (dead letters: the console's `/admin/mail`).
+    pub queued: usize,
+    /// Always empty: emails are queued rather than sent during the request. Kept for clients
+    /// written before the queue.
     pub not_emailed: Vec<String>,
 }
 
@@ -482,7 +486,8 @@ async fn bulk_invite(
             StatusCode::CREATED,
             Json(BulkResult {
                 created: done.created,
-                not_emailed: done.not_emailed,
+                queued: done.queued,
+                not_emailed: Vec::new(),
             }),
         )
             .into_response()),

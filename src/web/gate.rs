@@ -88,6 +88,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/terms", SignedIn),
     ("GET", "/admin/audit", SignedIn),
     ("GET", "/admin/audit/export", SignedIn),
+    ("GET", "/admin/mail", SignedIn),
+    ("POST", "/admin/mail/{id}/{action}", SignedIn),
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
     ("GET", "/static/upload.js", Public),

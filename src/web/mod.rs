@@ -14,6 +14,7 @@ mod gate;
 mod headers;
 mod home;
 mod login;
+mod mail;
 mod multipart;
 mod ops;
 mod page;
@@ -128,6 +129,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
+        .merge(mail::routes())
         .merge(ops::routes())
         .merge(api::routes());
     if app.config.dev_outbox_page() {

@@ -302,6 +302,12 @@ async fn asvs_7_5_1_an_email_change_confirms_the_new_address_and_tells_both(back
     page.assert_shows("Your email address is changed");
     assert!(page.has("ruth.new@example.org"));
 
+    // Notices are queued and sent in the background (issue 12).
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM mail_queue WHERE kind = 'notice' AND sent_at IS NOT NULL",
+        2,
+    )
+    .await;
     // Both addresses are told.
     for address in ["ruth@example.org", "ruth.new@example.org"] {
         let notices: Vec<_> = app
@@ -448,6 +454,12 @@ async fn nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number(ba
     assert!(page.url.ends_with("/account?done=phone"), "{}", page.url);
     page.assert_shows("Your phone number is changed");
 
+    // Notices are queued and sent in the background (issue 12).
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM mail_queue WHERE kind = 'notice' AND sent_at IS NOT NULL",
+        1,
+    )
+    .await;
     let notices: Vec<_> = app
         .mail
         .messages_to("vera@example.org")
@@ -572,6 +584,12 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
         1
     );
     assert_eq!(events_of(&audit(&app).await, "mfa-method-changed").len(), 2);
+    // Notices are queued and sent in the background (issue 12).
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM mail_queue WHERE kind = 'notice' AND sent_at IS NOT NULL",
+        2,
+    )
+    .await;
     let notices = app
         .mail
         .messages_to("wim@mixed.example.org")

@@ -38,6 +38,8 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/terms"),
     ("GET", "/admin/audit"),
     ("GET", "/admin/audit/export"),
+    ("GET", "/admin/mail"),
+    ("POST", "/admin/mail/{id}/{action}"),
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/users/bulk"),
@@ -99,6 +101,8 @@ struct Targets {
     web_invitation: i64,
     api_invitation: i64,
     token_id: i64,
+    /// Two dead letters of the organization's member: one to retry, one to discard.
+    dead_letters: (i64, i64),
 }
 
 const MISSING: Targets = Targets {
@@ -109,6 +113,7 @@ const MISSING: Targets = Targets {
     web_invitation: 999_003,
     api_invitation: 999_004,
     token_id: 999_005,
+    dead_letters: (999_006, 999_007),
 };
 
 enum Payload {
@@ -144,7 +149,8 @@ fn system_only(call: &Call) -> bool {
     if call.method == Method::GET {
         call.path == "/admin/terms" || call.path == "/api/v1/tokens"
     } else {
-        !(["resend", "revoke"].contains(&action) || ACCOUNT_ACTIONS.contains(&action))
+        !(["resend", "revoke", "retry", "discard"].contains(&action)
+            || ACCOUNT_ACTIONS.contains(&action))
     }
 }
 
@@ -244,6 +250,19 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
                 ("body", "Be kind to patients."),
             ]),
         ),
+        ("GET", "/admin/mail") => one(None, Payload::None),
+        ("POST", "/admin/mail/{id}/{action}") => vec![
+            call(
+                Method::POST,
+                format!("/admin/mail/{}/retry", t.dead_letters.0),
+                Payload::None,
+            ),
+            call(
+                Method::POST,
+                format!("/admin/mail/{}/discard", t.dead_letters.1),
+                Payload::None,
+            ),
+        ],
         ("GET", "/admin/audit") => one(Some(format!("/admin/audit?{audit_filter}")), Payload::None),
         ("GET", "/admin/audit/export") => one(
             Some(format!("/admin/audit/export?format=csv&{audit_filter}")),
@@ -421,6 +440,44 @@ async fn invitation_in(app: &TestApp, org: &str, email: &str) -> i64 {
         .account_id
 }
 
+/// A notice to `email` the mail server would not take: a dead letter of its organization.
+async fn dead_letter(app: &TestApp, email: &str) -> i64 {
+    let account = id_of(
+        app,
+        &format!("SELECT id FROM accounts WHERE email = '{email}'"),
+    )
+    .await;
+    let message = tessera::delivery::EmailMessage {
+        to: email.into(),
+        subject: "A notice".into(),
+        text: "A notice.".into(),
+        html: "<p>A notice.</p>".into(),
+    };
+    let letter = tessera::flows::mail_queue::letter(
+        &app.app,
+        tessera::domain::mail_queue::LetterKind::Notice,
+        &message,
+    );
+    let now = app.clock_now();
+    let id = app
+        .app
+        .store
+        .queue_letter(&letter, Some(account), now + 3_600)
+        .await
+        .unwrap();
+    // Queued for an hour later (nothing sends it), then given up.
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query(&format!(
+        "UPDATE mail_queue SET attempts = 20, dead_at = {now}, last_error = '550 Mailbox unavailable' WHERE id = {id}"
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    id
+}
+
 async fn no_administrator_call_reaches_another_organization_or_a_plain_user(backend: Backend) {
     let started = std::time::Instant::now();
     let app = spawn_app(backend).await;
@@ -448,6 +505,10 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
             create_token(&app, &["--name", "beta sync", "--org", "Beta Clinic"]);
             id_of(&app, "SELECT id FROM api_tokens WHERE name = 'beta sync'").await
         },
+        dead_letters: (
+            dead_letter(&app, "b1@beta.example.org").await,
+            dead_letter(&app, "b1@beta.example.org").await,
+        ),
     };
     let alpha_token = create_token(&app, &["--name", "alpha sync", "--org", "Alpha Clinic"]);
     let plain = app

@@ -99,7 +99,10 @@ async fn admin_create_user_emails_a_link_that_the_running_portal_accepts(backend
     );
 }
 
-async fn an_unreachable_mail_server_leaves_no_account_behind(backend: Backend) {
+/// Issue 12: the invitation is queued with the account. The command cannot send it while the
+/// mail server is unreachable, says so, and leaves it queued; the running server's worker
+/// delivers it, once, when its retry is due.
+async fn an_unreachable_mail_server_keeps_the_invitation_queued_for_the_server(backend: Backend) {
     let app = spawn_app(backend).await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -120,13 +123,32 @@ async fn an_unreachable_mail_server_leaves_no_account_behind(backend: Backend) {
         .env("TESSERA_SECRET_KEY", SECRET_KEY)
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("could not be sent") && text(&out).contains("nothing was created"),
+        text(&out).contains("could not be sent now") && text(&out).contains("stays queued"),
         "{}",
         text(&out)
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM mail_queue WHERE recipient = 'lost@example.org'
+             AND attempts = 1 AND sent_at IS NULL AND dead_at IS NULL AND last_error IS NOT NULL"
+        )
+        .await,
+        1,
+        "queued, one attempt failed"
+    );
+    assert!(app.mail.messages_to("lost@example.org").await.is_empty());
+    // The server (whose mail server answers) sends it once its retry is due.
+    app.clock.advance(app.app.config.mail_retry_first_secs + 1);
+    tessera::flows::mail_queue::deliver_due(&app.app)
+        .await
+        .unwrap();
+    let mail = app.mail.message_to("lost@example.org", 0).await;
+    assert!(mail.link().contains("/register/"), "{}", mail.text);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.mail.messages_to("lost@example.org").await.len(), 1);
 }
 
 async fn audit_verify_proves_the_chain_and_names_the_altered_entry(backend: Backend) {
@@ -484,7 +506,7 @@ on_both_backends!(
     an_older_unkeyed_chain_is_sealed_once_under_the_key_and_recorded,
     an_older_chain_that_does_not_verify_is_not_sealed,
     admin_create_user_emails_a_link_that_the_running_portal_accepts,
-    an_unreachable_mail_server_leaves_no_account_behind,
+    an_unreachable_mail_server_keeps_the_invitation_queued_for_the_server,
     audit_verify_proves_the_chain_and_names_the_altered_entry,
     asvs_16_4_2_an_entry_edited_and_rehashed_without_the_key_is_named,
     asvs_16_4_2_a_chain_resealed_under_another_key_is_refused,

@@ -48,6 +48,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/admin/terms", "/admin/terms"),
     ("/admin/audit", "/admin/audit?event=signed-in"),
     ("/admin/audit/export", "/admin/audit/export?format=csv"),
+    ("/admin/mail", "/admin/mail"),
     ("/static/style.css", "/static/style.css"),
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),

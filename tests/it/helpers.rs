@@ -127,15 +127,33 @@ impl Drop for TestDatabase {
 pub struct MailSink {
     pub port: u16,
     messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    refused: Arc<Mutex<Vec<String>>>,
 }
 
 #[derive(Clone)]
 struct SinkHandler {
     messages: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// Recipients answered "550 mailbox unavailable" (a mail server that will not take them).
+    refused: Arc<Mutex<Vec<String>>>,
     current: Vec<u8>,
 }
 
 impl mailin_embedded::Handler for SinkHandler {
+    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
+        let to = to.trim_matches(|c| c == '<' || c == '>');
+        if self
+            .refused
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(to))
+        {
+            mailin_embedded::response::NO_MAILBOX
+        } else {
+            mailin_embedded::response::OK
+        }
+    }
+
     fn data_start(
         &mut self,
         _domain: &str,
@@ -163,11 +181,18 @@ impl mailin_embedded::Handler for SinkHandler {
 
 impl MailSink {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP sink");
+        Self::start_on(0)
+    }
+
+    /// A sink on `port` (0: any free one), e.g. where the portal's mail server was down.
+    pub fn start_on(port: u16) -> Self {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind SMTP sink");
         let port = listener.local_addr().unwrap().port();
         let messages = Arc::new(Mutex::new(Vec::new()));
+        let refused = Arc::new(Mutex::new(Vec::new()));
         let mut server = mailin_embedded::Server::new(SinkHandler {
             messages: messages.clone(),
+            refused: refused.clone(),
             current: Vec::new(),
         });
         server
@@ -177,7 +202,23 @@ impl MailSink {
         std::thread::spawn(move || {
             let _ = server.serve();
         });
-        Self { port, messages }
+        Self {
+            port,
+            messages,
+            refused,
+        }
+    }
+
+    /// From now on the sink refuses mail to `to` (550), until `accept`.
+    pub fn refuse(&self, to: &str) {
+        self.refused.lock().unwrap().push(to.to_string());
+    }
+
+    pub fn accept(&self, to: &str) {
+        self.refused
+            .lock()
+            .unwrap()
+            .retain(|r| !r.eq_ignore_ascii_case(to));
     }
 
     /// The newest message to `to`, waiting up to 5 s for it; after `skip` earlier ones.
@@ -334,6 +375,10 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let app = App::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("app starts");
+    // The mail worker, as `tessera serve` runs it (queued invitations, reminders, notices).
+    tokio::spawn(tessera::flows::mail_queue::deliver_continuously(
+        app.clone(),
+    ));
     let router = tessera::web::router(app.clone());
     let limits = tessera::web::ConnectionLimits::from_config(&app.config);
     tokio::spawn(async move {
@@ -815,7 +860,8 @@ impl TestApp {
         self.clock.now()
     }
 
-    /// Invites with no SMTP server configured (the development outbox).
+    /// Invites with no SMTP server configured (the development outbox), and waits until the
+    /// mail worker put the queued invitation there.
     pub async fn invite_to_outbox(&self, email: &str, name: &str) {
         invitation::invite(
             &self.app,
@@ -829,6 +875,21 @@ impl TestApp {
         )
         .await
         .expect("invitation");
+        let sql = format!("SELECT COUNT(*) FROM dev_outbox WHERE recipient = '{email}'");
+        self.wait_for_count(&sql, 1).await;
+    }
+
+    /// Waits up to 60 s until `sql` counts `at_least` (queued mail is sent in the background).
+    pub async fn wait_for_count(&self, sql: &str, at_least: i64) {
+        let mut n = 0;
+        for _ in 0..600 {
+            n = self.count(sql).await;
+            if n >= at_least {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{sql}: {n}, waited for {at_least}");
     }
 }
 

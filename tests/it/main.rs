@@ -19,6 +19,7 @@ mod get_routes;
 mod helpers;
 mod import;
 mod lockout;
+mod mail_queue;
 mod nodes;
 mod ops;
 mod phone;

@@ -27,6 +27,7 @@ async fn rows_around(app: &TestApp, at: i64) -> Vec<(&'static str, i64, i64)> {
         ("sign_in_throttle", "updated_at"),
         ("send_cool_downs", "last_sent_at"),
         ("dev_outbox", "created_at"),
+        ("mail_queue", "created_at"),
     ];
     let mut rows = Vec::new();
     for (table, column) in tables {
@@ -155,7 +156,7 @@ async fn the_tables_stay_bounded(backend: Backend) {
     }
 
     // Two days on: codes, counters, idle failure counters, cool-downs go; sessions and
-    // links are kept a month, outbox messages a week.
+    // links are kept a month, outbox messages and sent mail a week.
     app.clock.advance(2 * DAY);
     let entries = audit_entries(&app).await;
     let report = prune_once(&app.app).await.unwrap();
@@ -163,7 +164,7 @@ async fn the_tables_stay_bounded(backend: Backend) {
     let now = rows_around(&app, history).await;
     for ((table, before, _), (_, left, _)) in old.iter().zip(&now) {
         let expected = match *table {
-            "sessions" | "registration_links" | "dev_outbox" => *before,
+            "sessions" | "registration_links" | "dev_outbox" | "mail_queue" => *before,
             _ => 0,
         };
         assert_eq!(*left, expected, "{table} after two days");

@@ -1,0 +1,116 @@
+//! The mail queue's console page (issue 12): dead letters, each with Retry and Discard, and
+//! the letters still waiting. A system administrator sees every letter, an organization
+//! administrator only those to their organization's accounts; recipients are masked.
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::CurrentSession;
+use super::{AppState, WebError, page};
+use crate::domain::mask;
+use crate::flows::admin::{self, AdminRefusal};
+use crate::flows::human_time;
+use crate::flows::mail_queue::{self, DeadLetterAction};
+use crate::store::LetterSummary;
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/admin/mail", get(page))
+        .route("/admin/mail/{id}/{action}", post(act))
+}
+
+/// The console's answers (`web::admin`): nothing here tells a non-administrator more than a
+/// missing page would.
+fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
+    match problem {
+        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
+        AdminRefusal::StepUp => {
+            Ok(Redirect::to(&super::step_up::again_then("/admin/mail")).into_response())
+        }
+        AdminRefusal::Internal(e) => Err(e.into()),
+        AdminRefusal::Invalid(message) => Err(WebError::Message {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "That did not work",
+            message,
+            next_href: "/admin/mail",
+            next_label: "Back to the mail queue",
+        }),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// Fixed texts for the last action's outcome (no text from the query string is shown).
+fn done_text(code: &str) -> Option<&'static str> {
+    match code {
+        "retried" => Some("The letter is queued again and is being sent."),
+        "discarded" => Some("The letter was discarded: it will not be sent."),
+        _ => None,
+    }
+}
+
+fn shown(l: &LetterSummary) -> minijinja::Value {
+    context! {
+        id => l.id, kind => l.kind.as_str(), recipient => mask::email(&l.recipient),
+        subject => &l.subject, organization => &l.organization, attempts => l.attempts,
+        created => human_time(l.created_at), next => human_time(l.next_attempt_at),
+        dead => l.dead_at.map(human_time), error => l.last_error.as_deref().unwrap_or("none"),
+    }
+}
+
+async fn page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let admin = match admin::authorize(&app, current.0.as_ref()).await {
+        Ok(a) => a,
+        Err(e) => return refused(e),
+    };
+    let view = match mail_queue::view(&app, &admin).await {
+        Ok(v) => v,
+        Err(e) => return refused(e),
+    };
+    page::ok(
+        "pages/admin_mail.html",
+        &csrf,
+        context! {
+            dead => view.dead.iter().map(shown).collect::<Vec<_>>(),
+            waiting => view.waiting.iter().map(shown).collect::<Vec<_>>(),
+            done => done_text(&query.done),
+        },
+    )
+}
+
+async fn act(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    let result = async {
+        let admin = admin::authorize(&app, current.0.as_ref()).await?;
+        let action = DeadLetterAction::parse(&action).ok_or(AdminRefusal::NotFound)?;
+        mail_queue::handle_dead_letter(&app, &admin, id, action).await?;
+        Ok(match action {
+            DeadLetterAction::Retry => "retried",
+            DeadLetterAction::Discard => "discarded",
+        })
+    }
+    .await;
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/admin/mail?done={done}")).into_response()),
+        Err(e) => refused(e),
+    }
+}
