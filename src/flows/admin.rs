@@ -12,7 +12,8 @@ use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
 use crate::store::{
-    AccountFlag, AccountList, ApiTokenInfo, ListFilter, Organization, Session, StoreError,
+    AccountFlag, AccountList, ApiTokenInfo, ListFilter, NewApiToken, Organization, Session,
+    StoreError,
 };
 
 /// Administrative actions need a second factor passed within this long (step-up).
@@ -471,13 +472,16 @@ async fn issue_api_token(
     let id = app
         .store
         .create_api_token(
-            &app.keys
-                .hash(crate::crypto::Purpose::Session, token.as_bytes()),
-            name,
-            org_id,
-            actor,
+            NewApiToken {
+                token_hash: &app
+                    .keys
+                    .hash(crate::crypto::Purpose::Session, token.as_bytes()),
+                name,
+                org_id,
+                created_by: actor,
+                expires_at,
+            },
             now,
-            expires_at,
             audit,
         )
         .await?;

@@ -12,7 +12,7 @@ use crate::domain::name::{DisplayName, NameProblem};
 use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
-use crate::store::{InvitationTarget, LinkRefusal, Session, StoreError};
+use crate::store::{InvitationTarget, LinkRefusal, Registrant, Registration, Session, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkProblem {
@@ -221,14 +221,14 @@ pub async fn complete(
 ) -> Result<Email, RegistrationProblem> {
     // Who registers is the session's: an invited account, or (the first-run link's own
     // stage) the first system administrator; never a session that merely has no account.
-    let first_administrator = match (session.stage, session.account_id) {
-        (SessionStage::Registration, Some(_)) => false,
-        (SessionStage::FirstAdministrator, None) => true,
+    let invited_id = match (session.stage, session.account_id) {
+        (SessionStage::Registration, Some(id)) => Some(id),
+        (SessionStage::FirstAdministrator, None) => None,
         _ => return Err(RegistrationProblem::SessionEnded),
     };
     let display_name =
         DisplayName::parse(&input.display_name).map_err(RegistrationProblem::Name)?;
-    let invited = match session.account_id {
+    let invited = match invited_id {
         Some(id) => Some(app.store.account_by_id(id).await.map_err(Internal::from)?),
         None => None,
     };
@@ -239,7 +239,7 @@ pub async fn complete(
     let Some(method) = FactorKind::parse(input.mfa_method.as_str()) else {
         return Err(RegistrationProblem::NoMethod);
     };
-    if let Some(id) = session.account_id {
+    if let Some(id) = invited_id {
         let allowed = app
             .store
             .allowed_factors(id)
@@ -270,12 +270,16 @@ pub async fn complete(
     let result = app
         .store
         .complete_registration(
-            &session.id_hash,
-            first_administrator.then_some(&new_admin),
-            session.account_id,
-            &hash,
-            &display_name,
-            method,
+            Registration {
+                session_hash: &session.id_hash,
+                registrant: match invited_id {
+                    Some(id) => Registrant::Invited(id),
+                    None => Registrant::FirstAdministrator(&new_admin),
+                },
+                password_hash: &hash,
+                display_name: &display_name,
+                method,
+            },
             app.now(),
             |id| {
                 AuditEvent::new("password-set", audit::account(id), audit::account(id))

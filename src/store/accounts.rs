@@ -21,6 +21,23 @@ pub enum InvitationTarget {
     FirstAdministrator,
 }
 
+/// Who completes a registration: an invited (or imported) account, or the first system
+/// administrator, whose account the registration creates.
+#[derive(Debug, Clone, Copy)]
+pub enum Registrant<'a> {
+    Invited(i64),
+    FirstAdministrator(&'a NewAccount),
+}
+
+/// What the registration page gives.
+pub struct Registration<'a> {
+    pub session_hash: &'a [u8],
+    pub registrant: Registrant<'a>,
+    pub password_hash: &'a str,
+    pub display_name: &'a DisplayName,
+    pub method: FactorKind,
+}
+
 /// Why a registration link did not open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkRefusal {
@@ -317,28 +334,28 @@ impl Store {
     }
 
     /// Sets the password and factor chosen on the registration page and ends the
-    /// registration session. For the first-run link it creates the administrator's account.
-    /// Returns the account's id.
-    #[allow(clippy::too_many_arguments)]
+    /// registration session. For the first administrator it creates the account. Returns the
+    /// account's id.
     pub async fn complete_registration(
         &self,
-        session_hash: &[u8],
-        account: Option<&NewAccount>,
-        account_id: Option<i64>,
-        password_hash: &str,
-        display_name: &DisplayName,
-        method: FactorKind,
+        registration: Registration<'_>,
         now: UnixTime,
         audit: impl FnOnce(i64) -> AuditEvent,
     ) -> StoreResult<i64> {
+        let Registration {
+            session_hash,
+            registrant,
+            password_hash,
+            display_name,
+            method,
+        } = registration;
         let mut tx = self.begin().await?;
         // The session must still be a live registration session of this registrant (an
         // invited account's, or the first-run link's for a new administrator): a replayed
         // form, or any other session without an account, fails here.
-        let stage = if account.is_some() {
-            SessionStage::FirstAdministrator
-        } else {
-            SessionStage::Registration
+        let stage = match registrant {
+            Registrant::FirstAdministrator(_) => SessionStage::FirstAdministrator,
+            Registrant::Invited(_) => SessionStage::Registration,
         };
         let ended = sqlx::query(
             "UPDATE sessions SET revoked_at = $1
@@ -353,8 +370,8 @@ impl Store {
         if ended != 1 {
             return Err(StoreError::NotFound);
         }
-        let id = match (account_id, account) {
-            (Some(id), _) => {
+        let id = match registrant {
+            Registrant::Invited(id) => {
                 let updated = sqlx::query(
                     "UPDATE accounts SET password_hash = $1, display_name = $2, mfa_method = $3, status = $4
                      WHERE id = $5 AND status IN ($6, $4, 'imported')",
@@ -375,7 +392,7 @@ impl Store {
             }
             // Only while no system administrator exists: a first-run link left over after the
             // first one registered makes nobody.
-            (None, Some(new)) => sqlx::query(
+            Registrant::FirstAdministrator(new) => sqlx::query(
                 "INSERT INTO accounts (email, display_name, org_id, role, status, password_hash, mfa_method, created_at)
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8
                  WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE role = 'system-admin')
@@ -394,7 +411,6 @@ impl Store {
             .map_err(StoreError::from_write)?
             .ok_or(StoreError::NotFound)?
             .try_get("id")?,
-            (None, None) => return Err(StoreError::NotFound),
         };
         append(&mut tx, &self.chain, now, &audit(id)).await?;
         tx.commit().await?;

@@ -28,6 +28,17 @@ pub struct ApiTokenInfo {
     pub revoked_at: Option<UnixTime>,
 }
 
+/// A token to issue: only its keyed hash is kept.
+pub struct NewApiToken<'a> {
+    pub token_hash: &'a [u8],
+    pub name: &'a str,
+    /// The organization it administers; None: a system administrator's token.
+    pub org_id: Option<i64>,
+    /// Who issued it (the audit actor).
+    pub created_by: &'a str,
+    pub expires_at: UnixTime,
+}
+
 impl Store {
     /// Every token ever issued, newest first (revoked and expired ones too, for the record).
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiTokenInfo>> {
@@ -53,17 +64,19 @@ impl Store {
             .collect()
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
-        token_hash: &[u8],
-        name: &str,
-        org_id: Option<i64>,
-        created_by: &str,
+        token: NewApiToken<'_>,
         now: UnixTime,
-        expires_at: UnixTime,
         audit: AuditEvent,
     ) -> StoreResult<i64> {
+        let NewApiToken {
+            token_hash,
+            name,
+            org_id,
+            created_by,
+            expires_at,
+        } = token;
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO api_tokens (token_hash, name, org_id, created_by, created_at, expires_at)

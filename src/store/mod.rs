@@ -25,9 +25,9 @@ mod terms;
 mod throttle;
 
 pub use account_changes::{SignedInCheck, SignedInOutcome};
-pub use accounts::{InvitationTarget, LinkRefusal};
+pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
-pub use api_tokens::{ApiToken, ApiTokenInfo};
+pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
