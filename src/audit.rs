@@ -67,6 +67,7 @@ pub const EVENTS: &[&str] = &[
     "sign-in-refused",
     "signed-in",
     "signed-out",
+    "signing-key-created",
     "step-up-passed",
     "terms-accepted",
     "terms-published",

@@ -114,6 +114,9 @@ pub enum KeysCommand {
     /// TESSERA_ENCRYPTION_KEYS). Keep the older keys listed until this has run; it can run
     /// while the portal serves.
     Rotate,
+    /// Make a new ID-token signing key of each algorithm: published at once, signing an hour
+    /// later; the keys it replaces stay published until their last tokens expire.
+    RotateSigning,
 }
 
 #[derive(Subcommand, Debug)]
@@ -142,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             audit_verify(config, expect_head).await
         }
         Command::Keys(KeysCommand::Rotate) => rotate_keys(config).await,
+        Command::Keys(KeysCommand::RotateSigning) => rotate_signing_keys(config).await,
     }
 }
 
@@ -171,6 +175,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             );
         }
     }
+    // Before the first request: an RSA key takes a moment to make.
+    flows::signing_keys::ensure(&app).await?;
     let listener = tokio::net::TcpListener::bind(app.config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.listen))?;
@@ -452,6 +458,21 @@ async fn list_users(
             break;
         }
         page += 1;
+    }
+    Ok(())
+}
+
+async fn rotate_signing_keys(config: Config) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let made = flows::signing_keys::rotate(&app, "cli").await;
+    app.store.close().await;
+    for key in made? {
+        println!(
+            "{} key {}: published now, signs from {}",
+            key.alg.as_str(),
+            key.kid,
+            human_time(key.signs_from)
+        );
     }
     Ok(())
 }

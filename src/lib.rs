@@ -13,6 +13,7 @@ pub mod legacy;
 pub mod logging;
 pub mod metrics;
 pub mod sealing;
+pub mod signing;
 pub mod store;
 pub mod templates;
 pub mod web;

@@ -1,5 +1,5 @@
 //! Encryption at rest for personal data the portal must read back (phone numbers, the bodies
-//! of queued mail):
+//! of queued mail) and for the ID-token signing keys:
 //! AES-256-GCM with a random 96-bit nonce per value, the kind of value as associated data,
 //! and the key's id in the stored text, so keys can be rotated (`tessera keys rotate`).
 //! Stored form: `enc:{key id}:{base64(nonce ‖ ciphertext ‖ tag)}`.
@@ -21,6 +21,8 @@ pub enum Kind {
     PhoneNumber,
     /// The text and HTML bodies of a queued letter (they hold one-time registration links).
     MailBody,
+    /// An ID-token signing key's private half (PKCS#8, base64).
+    SigningKey,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
         match self {
             Self::PhoneNumber => b"tessera/phone-number",
             Self::MailBody => b"tessera/mail-body",
+            Self::SigningKey => b"tessera/signing-key",
         }
     }
 }

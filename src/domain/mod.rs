@@ -36,6 +36,7 @@ pub mod code;
 pub mod email;
 pub mod factor;
 pub mod import;
+pub mod jose;
 pub mod mail_queue;
 pub mod mask;
 pub mod name;

@@ -16,6 +16,7 @@ pub mod registration;
 pub mod retention;
 pub mod session;
 pub mod sign_in;
+pub mod signing_keys;
 pub mod step_up;
 pub mod terms;
 

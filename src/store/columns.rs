@@ -10,6 +10,7 @@ use crate::domain::account::{AccountStatus, Role};
 use crate::domain::code::CodePurpose;
 use crate::domain::email::Email;
 use crate::domain::factor::FactorKind;
+use crate::domain::jose::SigningAlg;
 use crate::domain::mail_queue::LetterKind;
 use crate::domain::name::DisplayName;
 use crate::domain::session::SessionStage;
@@ -47,7 +48,8 @@ text_column!(
     FactorKind,
     SessionStage,
     CodePurpose,
-    LetterKind
+    LetterKind,
+    SigningAlg
 );
 
 /// Values checked when they are made (an address, a name): read through the same check.

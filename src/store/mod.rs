@@ -21,6 +21,7 @@ mod outbox;
 mod reseal;
 mod retention;
 mod sessions;
+mod signing_keys;
 mod terms;
 mod throttle;
 
@@ -35,6 +36,7 @@ pub use mail_queue::{Letter, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
+pub use signing_keys::StoredKey;
 pub use terms::TermsVersion;
 pub use throttle::Claim;
 
@@ -283,6 +285,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "factors",
                 include_str!("../../migrations/sqlite/0010_factors.sql"),
             ),
+            (
+                12,
+                "signing_keys",
+                include_str!("../../migrations/sqlite/0012_signing_keys.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -334,6 +341,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 10,
                 "factors",
                 include_str!("../../migrations/postgres/0010_factors.sql"),
+            ),
+            (
+                12,
+                "signing_keys",
+                include_str!("../../migrations/postgres/0012_signing_keys.sql"),
             ),
         ],
     }

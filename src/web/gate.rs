@@ -96,6 +96,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
+    ("GET", "/oidc/jwks", Public),
     // The development outbox exists only in development (`Config::dev_outbox_page`).
     ("GET", "/dev/outbox", Public),
     ("POST", "/dev/press/{token}", Public),

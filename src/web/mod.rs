@@ -16,6 +16,7 @@ mod home;
 mod login;
 mod mail;
 mod multipart;
+mod oidc;
 mod ops;
 mod page;
 mod phone;
@@ -130,6 +131,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
         .merge(mail::routes())
+        .merge(oidc::routes())
         .merge(ops::routes())
         .merge(api::routes());
     if app.config.dev_outbox_page() {

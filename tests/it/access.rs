@@ -414,6 +414,7 @@ fn public(method: &str, template: &str) -> bool {
             | ("GET", "/healthz")
             | ("GET", "/readyz")
             | ("GET", "/metrics")
+            | ("GET", "/oidc/jwks")
             | ("GET", "/api/v1/openapi.json")
     ) || template.starts_with("/static/")
         || template.starts_with("/dev/")

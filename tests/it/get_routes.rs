@@ -61,6 +61,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/healthz", "/healthz"),
     ("/readyz", "/readyz"),
     ("/metrics", "/metrics"),
+    ("/oidc/jwks", "/oidc/jwks"),
     ("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ("/api/v1/users", "/api/v1/users?q=a"),
     ("/api/v1/audit", "/api/v1/audit"),

@@ -21,6 +21,7 @@ mod import;
 mod lockout;
 mod mail_queue;
 mod nodes;
+mod oidc;
 mod ops;
 mod phone;
 mod recovery;

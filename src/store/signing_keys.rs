@@ -1,0 +1,129 @@
+//! ID-token signing keys, shared by every node (the private half sealed by the flow).
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::{Store, StoreError, StoreResult, audit::append};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::jose::{KeyLife, SigningAlg};
+
+/// A signing key as stored.
+#[derive(Clone)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: SigningAlg,
+    /// Sealed (`sealing::Kind::SigningKey`) PKCS#8, base64.
+    pub private_key: String,
+    /// The public JWK, as JSON.
+    pub public_jwk: String,
+    pub life: KeyLife,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("life", &self.life)
+            .finish()
+    }
+}
+
+impl<'r> FromRow<'r, AnyRow> for StoredKey {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            kid: row.try_get("kid")?,
+            alg: row.try_get("alg")?,
+            private_key: row.try_get("private_key")?,
+            public_jwk: row.try_get("public_jwk")?,
+            life: KeyLife {
+                created_at: row.try_get("created_at")?,
+                signs_from: row.try_get("signs_from")?,
+                published_until: row.try_get("published_until")?,
+            },
+        })
+    }
+}
+
+impl Store {
+    /// Every signing key, oldest first.
+    pub async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        Ok(sqlx::query_as::<_, StoredKey>(
+            "SELECT kid, alg, private_key, public_jwk, created_at, signs_from, published_until
+             FROM signing_keys ORDER BY signs_from, kid",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds a newest key of its algorithm; the one it follows (if any) stays published until
+    /// `predecessor_until`. Conflict when another key became the newest meanwhile (two nodes
+    /// making the first key at once): nothing changes.
+    pub async fn add_signing_key(
+        &self,
+        key: &StoredKey,
+        predecessor_until: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE signing_keys SET published_until = $1 WHERE alg = $2 AND published_until IS NULL",
+        )
+        .bind(predecessor_until)
+        .bind(key.alg)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, signs_from, published_until)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+        )
+        .bind(&key.kid)
+        .bind(key.alg)
+        .bind(&key.private_key)
+        .bind(&key.public_jwk)
+        .bind(key.life.created_at)
+        .bind(key.life.signs_from)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?;
+        append(&mut tx, &self.chain, key.life.created_at, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds the first key of its algorithm, unless one exists: false when one did.
+    pub async fn add_first_signing_key(
+        &self,
+        key: &StoredKey,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, signs_from, published_until)
+             SELECT $1, $2, $3, $4, $5, $6, NULL
+             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $2)",
+        )
+        .bind(&key.kid)
+        .bind(key.alg)
+        .bind(&key.private_key)
+        .bind(&key.public_jwk)
+        .bind(key.life.created_at)
+        .bind(key.life.signs_from)
+        .execute(&mut *tx)
+        .await;
+        match inserted.map_err(StoreError::from_write) {
+            Ok(done) if done.rows_affected() == 1 => {
+                append(&mut tx, &self.chain, key.life.created_at, &audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            // One exists, or another node's first key won the unique index just now.
+            Ok(_) | Err(StoreError::Conflict) => {
+                tx.rollback().await?;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
