@@ -33,6 +33,7 @@ pub const EVENTS: &[&str] = &[
     "call-placed",
     "call-webhook-forged",
     "call-webhook-ignored",
+    "client-created",
     "code-not-delivered",
     "code-refused",
     "code-sent",

@@ -87,6 +87,28 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 90)]
         days: i64,
     },
+    /// Register an application that signs people in through Tessera (an OpenID Connect
+    /// client). Prints `client_id: VALUE` and, unless --public, `client_secret: VALUE` (shown
+    /// only now).
+    CreateClient {
+        #[arg(long)]
+        name: String,
+        /// Where the sign-in returns (matched exactly); give one or more.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        #[arg(long = "backchannel-logout-uri")]
+        backchannel_logout_uri: Option<String>,
+        /// A client that cannot keep a secret (it must use PKCE).
+        #[arg(long)]
+        public: bool,
+        /// Only this organization's people may use it.
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long = "id-token-alg", value_parser = ["RS256", "ES256"])]
+        id_token_alg: Option<String>,
+    },
     /// Revoke an API token at once.
     RevokeToken {
         #[arg(long)]
@@ -299,6 +321,36 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 on(FactorKind::Email),
                 on(FactorKind::Phone)
             );
+            Ok(())
+        }
+        AdminCommand::CreateClient {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            backchannel_logout_uri,
+            public,
+            org,
+            id_token_alg,
+        } => {
+            let request = flows::clients::ClientRequest {
+                name,
+                public,
+                organization: org,
+                id_token_alg,
+                redirect_uris,
+                post_logout_redirect_uris,
+                backchannel_logout_uri,
+            };
+            let created = flows::clients::create(&app, &cli, request)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("client_id: {}", created.client_id);
+            if let Some(secret) = created.client_secret {
+                println!("client_secret: {secret}");
+                eprintln!(
+                    "The client secret is shown only now; Tessera keeps only a keyed hash of it."
+                );
+            }
             Ok(())
         }
         AdminCommand::CreateToken { name, org, days } => {

@@ -37,6 +37,8 @@ pub enum Purpose {
     Encryption,
     /// Derives the key that seals the audit chain (`audit::ChainKey`).
     AuditChain,
+    /// OpenID Connect client secrets.
+    ClientSecret,
 }
 
 impl Purpose {
@@ -49,6 +51,7 @@ impl Purpose {
             Self::Throttle => b"tessera/throttle",
             Self::Encryption => b"tessera/encryption",
             Self::AuditChain => b"tessera/audit-chain",
+            Self::ClientSecret => b"tessera/client-secret",
         }
     }
 }

@@ -11,6 +11,7 @@ mod api_tokens;
 mod audit;
 mod audit_budget;
 mod audit_query;
+mod clients;
 mod codes;
 mod columns;
 mod factors;
@@ -30,6 +31,7 @@ pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;
+pub use clients::{ClientSummary, NewClientRow};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use mail_queue::{Letter, LetterSummary, NewLetter};
@@ -290,6 +292,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "signing_keys",
                 include_str!("../../migrations/sqlite/0012_signing_keys.sql"),
             ),
+            (
+                13,
+                "clients",
+                include_str!("../../migrations/sqlite/0013_clients.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -346,6 +353,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 12,
                 "signing_keys",
                 include_str!("../../migrations/postgres/0012_signing_keys.sql"),
+            ),
+            (
+                13,
+                "clients",
+                include_str!("../../migrations/postgres/0013_clients.sql"),
             ),
         ],
     }

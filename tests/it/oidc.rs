@@ -204,3 +204,180 @@ on_both_backends!(
     a_rotation_publishes_before_it_signs_and_keeps_the_old_keys_while_their_tokens_live,
     two_nodes_making_the_first_keys_at_once_keep_one_per_algorithm,
 );
+
+fn tessera(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .env("TESSERA_DATABASE_URL", &app.db.url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .env("TESSERA_PUBLIC_URL", "https://sign-in.example.org")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// The value printed on a line of its own as `NAME: VALUE`.
+fn printed(stdout: &str, name: &str) -> Option<String> {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::to_string)
+}
+
+/// `tessera admin create-client` (PRODUCT.md): `client_id: VALUE` and `client_secret: VALUE`,
+/// each alone on a line; the secret is stored only as a keyed hash (ASVS 13.3.1), a public
+/// client gets none; the registration is audited.
+async fn create_client_prints_its_id_and_a_secret_kept_only_as_a_hash(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (ok, _, err) = tessera(&app, &["admin", "create-org", "--name", "Northside Clinic"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = tessera(
+        &app,
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "Patient portal",
+            "--redirect-uri",
+            "https://portal.example.org/callback",
+            "--redirect-uri",
+            "http://127.0.0.1:9000/callback",
+            "--post-logout-redirect-uri",
+            "https://portal.example.org/",
+            "--backchannel-logout-uri",
+            "https://portal.example.org/logout/backchannel",
+            "--org",
+            "Northside Clinic",
+            "--id-token-alg",
+            "ES256",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    let client_id = printed(&out, "client_id").expect(&out);
+    let secret = printed(&out, "client_secret").expect(&out);
+    assert!(client_id.len() >= 20 && secret.len() >= 40, "{out}");
+    assert_ne!(client_id, secret);
+
+    let clients = app.app.store.clients_in_scope(None).await.unwrap();
+    assert_eq!(clients.len(), 1);
+    let client = &clients[0];
+    assert_eq!(client.client_id, client_id);
+    assert_eq!(client.organization.as_deref(), Some("Northside Clinic"));
+    assert_eq!(client.id_token_alg, SigningAlg::Es256);
+    assert!(!client.public);
+    assert_eq!(
+        client.redirect_uris,
+        vec![
+            "http://127.0.0.1:9000/callback".to_string(),
+            "https://portal.example.org/callback".to_string()
+        ]
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM oidc_client_uris").await,
+        4,
+        "two redirect URIs, a post-logout and a back-channel URI"
+    );
+    let stored = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM oidc_clients WHERE secret_hash IS NOT NULL AND client_id = '{client_id}'"
+        ))
+        .await;
+    assert_eq!(stored, 1, "a keyed hash is kept");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM oidc_clients WHERE name LIKE '%{secret}%' OR client_id = '{secret}'"
+        ))
+        .await,
+        0,
+        "the secret itself is nowhere"
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .contains(&"client-created".to_string())
+    );
+
+    let (ok, out, err) = tessera(
+        &app,
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "Mobile app",
+            "--redirect-uri",
+            "http://localhost:7000/cb",
+            "--public",
+        ],
+    );
+    assert!(ok, "{out}{err}");
+    assert!(printed(&out, "client_id").is_some(), "{out}");
+    assert!(
+        printed(&out, "client_secret").is_none(),
+        "a public client has no secret: {out}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM oidc_clients WHERE secret_hash IS NULL")
+            .await,
+        1
+    );
+}
+
+/// A registration that would let codes leak is refused with what to change, and stores
+/// nothing: a fragment, plain http to a host that is not loopback (Tessera itself on https),
+/// no redirect URI, an unknown organization (RFC 6749 §3.1.2; OAuth 2.0 Security BCP).
+async fn a_client_with_a_bad_redirect_uri_is_refused_and_nothing_is_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (uri, says) in [
+        ("https://portal.example.org/cb#frag", "fragment"),
+        ("http://portal.example.org/cb", "is not https"),
+        ("/callback", "not an absolute URL"),
+    ] {
+        let (ok, out, err) = tessera(
+            &app,
+            &[
+                "admin",
+                "create-client",
+                "--name",
+                "Portal",
+                "--redirect-uri",
+                uri,
+            ],
+        );
+        assert!(!ok, "{uri} accepted: {out}");
+        assert!(err.contains(says), "{uri}: {err}");
+        assert!(printed(&out, "client_id").is_none(), "{out}");
+    }
+    let (ok, _, err) = tessera(
+        &app,
+        &[
+            "admin",
+            "create-client",
+            "--name",
+            "Portal",
+            "--redirect-uri",
+            "https://portal.example.org/cb",
+            "--org",
+            "Nowhere Clinic",
+        ],
+    );
+    assert!(
+        !ok && err.contains("There is no organization named"),
+        "{err}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM oidc_clients").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM oidc_client_uris").await, 0);
+    assert!(
+        !app.audit_events()
+            .await
+            .contains(&"client-created".to_string())
+    );
+}
+
+on_both_backends!(
+    create_client_prints_its_id_and_a_secret_kept_only_as_a_hash,
+    a_client_with_a_bad_redirect_uri_is_refused_and_nothing_is_stored,
+);

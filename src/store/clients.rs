@@ -1,0 +1,112 @@
+//! OpenID Connect clients and their URIs.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+use super::{Store, StoreError, StoreResult, audit::append};
+use crate::audit::AuditEvent;
+use crate::domain::UnixTime;
+use crate::domain::client::{NewClient, UriPurpose};
+use crate::domain::jose::SigningAlg;
+
+/// A client to store: its registration, its public identifier and its secret's keyed hash.
+pub struct NewClientRow<'a> {
+    pub client_id: &'a str,
+    pub secret_hash: Option<&'a [u8]>,
+    pub client: &'a NewClient,
+}
+
+/// A client as the console lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientSummary {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub public: bool,
+    pub organization: Option<String>,
+    pub id_token_alg: SigningAlg,
+    pub redirect_uris: Vec<String>,
+    pub created_at: UnixTime,
+    pub disabled: bool,
+}
+
+impl<'r> FromRow<'r, AnyRow> for ClientSummary {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            client_id: row.try_get("client_id")?,
+            name: row.try_get("name")?,
+            public: row.try_get::<Option<Vec<u8>>, _>("secret_hash")?.is_none(),
+            organization: row.try_get("organization")?,
+            id_token_alg: row.try_get("id_token_alg")?,
+            redirect_uris: Vec::new(),
+            created_at: row.try_get("created_at")?,
+            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        })
+    }
+}
+
+impl Store {
+    /// Registers a client with its URIs and audit entry; returns its row id.
+    pub async fn create_client(
+        &self,
+        row: NewClientRow<'_>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO oidc_clients (client_id, name, secret_hash, org_id, id_token_alg, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(row.client_id)
+        .bind(&row.client.name)
+        .bind(row.secret_hash)
+        .bind(row.client.org_id)
+        .bind(row.client.id_token_alg)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .try_get("id")?;
+        for (purpose, uri) in &row.client.uris {
+            sqlx::query("INSERT INTO oidc_client_uris (client, purpose, uri) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(purpose.as_str())
+                .bind(uri.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The clients within a scope (None: all), by name, with their redirect URIs.
+    pub async fn clients_in_scope(&self, org_id: Option<i64>) -> StoreResult<Vec<ClientSummary>> {
+        let mut clients = sqlx::query_as::<_, ClientSummary>(
+            "SELECT c.id, c.client_id, c.name, c.secret_hash, o.name AS organization,
+                    c.id_token_alg, c.created_at, c.disabled_at
+             FROM oidc_clients c LEFT JOIN organizations o ON o.id = c.org_id
+             WHERE ($1 IS NULL OR c.org_id = $1) ORDER BY c.name, c.id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let uris = sqlx::query(
+            "SELECT u.client, u.uri FROM oidc_client_uris u JOIN oidc_clients c ON c.id = u.client
+             WHERE u.purpose = $1 AND ($2 IS NULL OR c.org_id = $2) ORDER BY u.uri",
+        )
+        .bind(UriPurpose::Redirect.as_str())
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &uris {
+            let client: i64 = row.try_get("client")?;
+            if let Some(c) = clients.iter_mut().find(|c| c.id == client) {
+                c.redirect_uris.push(row.try_get("uri")?);
+            }
+        }
+        Ok(clients)
+    }
+}
