@@ -1,7 +1,5 @@
 //! API tokens, found by the keyed hash of the bearer value.
 
-use sqlx::Row;
-
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
@@ -39,29 +37,33 @@ pub struct NewApiToken<'a> {
     pub expires_at: UnixTime,
 }
 
+from_columns!(ApiTokenInfo {
+    id,
+    name,
+    organization,
+    created_by,
+    created_at,
+    expires_at,
+    revoked_at,
+});
+
+from_columns!(ApiToken {
+    id,
+    name,
+    org_id,
+    expires_at,
+});
+
 impl Store {
     /// Every token ever issued, newest first (revoked and expired ones too, for the record).
     pub async fn api_tokens(&self) -> StoreResult<Vec<ApiTokenInfo>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, ApiTokenInfo>(
             "SELECT t.id, t.name, o.name AS organization, t.created_by, t.created_at, t.expires_at, t.revoked_at
              FROM api_tokens t LEFT JOIN organizations o ON o.id = t.org_id
              ORDER BY t.id DESC",
         )
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiTokenInfo {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    organization: r.try_get("organization")?,
-                    created_by: r.try_get("created_by")?,
-                    created_at: r.try_get("created_at")?,
-                    expires_at: r.try_get("expires_at")?,
-                    revoked_at: r.try_get("revoked_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     pub async fn create_api_token(
@@ -78,7 +80,7 @@ impl Store {
             expires_at,
         } = token;
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (token_hash, name, org_id, created_by, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -89,8 +91,7 @@ impl Store {
         .bind(now)
         .bind(expires_at)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .await?;
         append(&mut tx, &self.chain, now, &audit.with("token_id", id)).await?;
         tx.commit().await?;
         Ok(id)
@@ -102,23 +103,14 @@ impl Store {
         token_hash: &[u8],
         now: UnixTime,
     ) -> StoreResult<Option<ApiToken>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as::<_, ApiToken>(
             "SELECT id, name, org_id, expires_at FROM api_tokens
              WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(ApiToken {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                org_id: r.try_get("org_id")?,
-                expires_at: r.try_get("expires_at")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     pub async fn revoke_api_token(

@@ -51,6 +51,14 @@ pub struct LiveCode {
     pub attempts: i64,
 }
 
+from_columns!(LiveCode {
+    purpose,
+    channel,
+    destination,
+    expires_at,
+    attempts,
+});
+
 #[derive(Debug, Clone)]
 pub enum CodeOutcome {
     /// The code was right: the session is replaced by one at the next stage (authenticated,
@@ -147,7 +155,7 @@ impl Store {
         }
         let day = now.div_euclid(86_400);
         for cap in caps {
-            let sends: i64 = sqlx::query(
+            let sends: i64 = sqlx::query_scalar(
                 "INSERT INTO delivery_counters (scope, key_hash, day, sends) VALUES ($1, $2, $3, 1)
                  ON CONFLICT (scope, key_hash, day) DO UPDATE SET sends = delivery_counters.sends + 1
                  RETURNING sends",
@@ -156,15 +164,14 @@ impl Store {
             .bind(&cap.key)
             .bind(day)
             .fetch_one(&mut *tx)
-            .await?
-            .try_get("sends")?;
+            .await?;
             if sends > cap.per_day {
                 tx.rollback().await?;
                 return Ok(CodeIssue::CapReached { scope: cap.scope });
             }
         }
         let expires_at = now + ttl;
-        let code_id: i64 = sqlx::query(
+        let code_id: i64 = sqlx::query_scalar(
             "INSERT INTO verification_codes (session_hash, channel, destination, code_hash, attempts, created_at, expires_at, purpose)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -177,8 +184,7 @@ impl Store {
         .bind(expires_at)
         .bind(purpose.as_str())
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .await?;
         append(
             &mut tx,
             &self.chain,
@@ -208,14 +214,13 @@ impl Store {
         audit: AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        let issued_at: i64 = sqlx::query(
+        let issued_at: i64 = sqlx::query_scalar(
             "UPDATE verification_codes SET superseded_at = $1 WHERE id = $2 RETURNING created_at",
         )
         .bind(now)
         .bind(code_id)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("created_at")?;
+        .await?;
         for cap in caps {
             // Only if no later send has claimed it since.
             sqlx::query(
@@ -238,24 +243,14 @@ impl Store {
     }
 
     pub async fn live_code(&self, session_hash: &[u8]) -> StoreResult<Option<LiveCode>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as::<_, LiveCode>(
             "SELECT purpose, channel, destination, expires_at, attempts FROM verification_codes
              WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
              ORDER BY id DESC LIMIT 1",
         )
         .bind(session_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(LiveCode {
-                purpose: r.try_get("purpose")?,
-                channel: r.try_get("channel")?,
-                destination: r.try_get("destination")?,
-                expires_at: r.try_get("expires_at")?,
-                attempts: r.try_get("attempts")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     /// Checks a code in one transaction: a try is claimed first (so no more than the allowed
@@ -532,13 +527,13 @@ async fn claim_cool_down(
     if claimed.is_some() {
         return Ok(None);
     }
-    let last: i64 =
-        sqlx::query("SELECT last_sent_at FROM send_cool_downs WHERE scope = $1 AND key_hash = $2")
-            .bind(cap.scope)
-            .bind(&cap.key)
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("last_sent_at")?;
+    let last: i64 = sqlx::query_scalar(
+        "SELECT last_sent_at FROM send_cool_downs WHERE scope = $1 AND key_hash = $2",
+    )
+    .bind(cap.scope)
+    .bind(&cap.key)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(Some(last + policy.code_resend_cooldown_secs))
 }
 

@@ -4,6 +4,19 @@
 //! migrations. Every method is one transaction and names a domain operation, so the flows
 //! never see SQL. Methods that change state append their audit entry in the same transaction.
 
+/// `FromRow` for a struct whose fields are the columns of the same names, so a row type is
+/// read by its field list instead of one `try_get("…")` per column.
+macro_rules! from_columns {
+    ($ty:ident { $($field:ident),+ $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $ty {
+            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok(Self { $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+    };
+}
+
 mod account_changes;
 mod accounts;
 mod admin;
