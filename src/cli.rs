@@ -533,20 +533,19 @@ async fn rotate_keys(config: Config) -> anyhow::Result<()> {
     use crate::sealing::Kind;
     let app = App::build(config).await?;
     let sealer = app.sealer.clone();
-    let reseal = move |stored: &str| -> anyhow::Result<Option<String>> {
+    let reseal = move |kind: Kind, stored: &str| -> anyhow::Result<Option<String>> {
         if !sealer.needs_resealing(stored) {
             return Ok(None);
         }
-        let plain = sealer.open(Kind::PhoneNumber, stored)?;
-        Ok(Some(sealer.seal(Kind::PhoneNumber, &plain)))
+        let plain = sealer.open(kind, stored)?;
+        Ok(Some(sealer.seal(kind, &plain)))
     };
     let event = crate::audit::AuditEvent::new("keys-rotated", "cli", "encryption");
-    let changed = app
-        .store
-        .reseal_phone_numbers(reseal, app.now(), event)
-        .await;
+    let changed = app.store.reseal_values(reseal, app.now(), event).await;
     app.store.close().await;
     let changed = changed?;
-    println!("Re-encrypted {changed} stored phone numbers under the current key.");
+    println!(
+        "Re-encrypted {changed} stored values (phone numbers, signing keys) under the current key."
+    );
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::Store;
 use super::audit::{append, audit_record};
 use crate::audit::{AuditEvent, ChainHead, ChainProblem, legacy_hash};
 use crate::domain::UnixTime;
+use crate::sealing::Kind;
 
 /// Entries read at a time when the audit chain is sealed.
 const PAGE: i64 = 1000;
@@ -21,36 +22,45 @@ const PAGE: i64 = 1000;
 pub struct LegacyChainBroken(pub ChainProblem);
 
 impl Store {
-    /// Passes every stored phone number (phone factors and the codes sent to phones) through
-    /// `reseal`, which returns the new stored form when the value needs one; each table is
-    /// rewritten in one transaction, so readers see old or new values, never a mix within a row.
-    pub async fn reseal_phone_numbers(
+    /// Passes every sealed value (phone factors, the codes sent to phones, the ID-token
+    /// signing keys) through `reseal`, which returns the new stored form when the value needs
+    /// one; everything is rewritten in one transaction, so readers see old or new values,
+    /// never a mix within a row.
+    pub async fn reseal_values(
         &self,
-        reseal: impl Fn(&str) -> anyhow::Result<Option<String>>,
+        reseal: impl Fn(Kind, &str) -> anyhow::Result<Option<String>>,
         now: UnixTime,
         audit: AuditEvent,
     ) -> anyhow::Result<usize> {
+        // (what the values are, their rows as (key, value), how one is rewritten)
         let tables = [
             (
-                "SELECT id, secret AS value FROM account_factors WHERE kind = 'phone' AND secret IS NOT NULL",
-                "UPDATE account_factors SET secret = $1 WHERE id = $2",
+                Kind::PhoneNumber,
+                "SELECT CAST(id AS TEXT) AS k, secret AS value FROM account_factors WHERE kind = 'phone' AND secret IS NOT NULL",
+                "UPDATE account_factors SET secret = $1 WHERE id = CAST($2 AS BIGINT)",
             ),
             (
-                "SELECT id, destination AS value FROM verification_codes WHERE channel <> 'email'",
-                "UPDATE verification_codes SET destination = $1 WHERE id = $2",
+                Kind::PhoneNumber,
+                "SELECT CAST(id AS TEXT) AS k, destination AS value FROM verification_codes WHERE channel <> 'email'",
+                "UPDATE verification_codes SET destination = $1 WHERE id = CAST($2 AS BIGINT)",
+            ),
+            (
+                Kind::SigningKey,
+                "SELECT kid AS k, private_key AS value FROM signing_keys",
+                "UPDATE signing_keys SET private_key = $1 WHERE kid = $2",
             ),
         ];
         let mut changed = 0;
         let mut tx = self.begin().await?;
-        for (select, update) in tables {
+        for (kind, select, update) in tables {
             let rows = sqlx::query(select).fetch_all(&mut *tx).await?;
             for row in rows {
-                let id: i64 = row.try_get("id")?;
+                let key: String = row.try_get("k")?;
                 let value: String = row.try_get("value")?;
-                if let Some(new) = reseal(&value)? {
+                if let Some(new) = reseal(kind, &value)? {
                     sqlx::query(update)
                         .bind(new)
-                        .bind(id)
+                        .bind(key)
                         .execute(&mut *tx)
                         .await?;
                     changed += 1;

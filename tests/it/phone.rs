@@ -575,6 +575,13 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
         .active_phone_user("rot@example.org", "Rot Ate", PASSWORD, "415 555 0175")
         .await;
     first.post("/logout", &[]).await;
+    // The ID-token signing keys are sealed under the same keys.
+    let claims = serde_json::json!({ "sub": "a1" });
+    for alg in tessera::domain::jose::SigningAlg::ALL {
+        tessera::flows::signing_keys::sign(&app.app, *alg, &claims)
+            .await
+            .unwrap();
+    }
     let new_key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(["keys", "rotate"])
@@ -602,7 +609,10 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
     // A portal running with the new key list serves the same user.
     let mut config = crate::helpers::test_config(&app.db.url, Some(app.mail.port));
     config.encryption_keys = Some(format!("k2:{new_key}"));
-    let rotated = tessera::app::App::build(config).await.unwrap();
+    let rotated =
+        tessera::app::App::build_with_clock(config, std::sync::Arc::new(app.clock.clone()))
+            .await
+            .unwrap();
     let (account, _) = rotated
         .store
         .account_by_email(&tessera::domain::email::Email::parse("rot@example.org").unwrap())
@@ -617,6 +627,17 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
         )
         .unwrap();
     assert_eq!(opened, "+14155550175");
+    // Without the old key, the signing keys still sign: they were re-sealed too.
+    for alg in tessera::domain::jose::SigningAlg::ALL {
+        tessera::flows::signing_keys::sign(&rotated, *alg, &claims)
+            .await
+            .unwrap_or_else(|e| panic!("{alg:?} after the rotation: {e}"));
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM signing_keys WHERE private_key NOT LIKE 'enc:k2:%'")
+            .await,
+        0
+    );
     assert!(app.audit_events().await.iter().any(|e| e == "keys-rotated"));
 }
 
