@@ -232,11 +232,7 @@ pub async fn terms_form(
         Ok(_) => return Err(WebError::NotFound),
         Err(e) => return refused(e),
     }
-    let terms = app
-        .store
-        .current_terms()
-        .await
-        .map_err(crate::flows::Internal::from)?;
+    let terms = crate::flows::terms::current(&app).await?;
     page::ok(
         "pages/admin_terms.html",
         &csrf,
@@ -267,11 +263,7 @@ pub async fn publish_terms(
         Err(admin::TermsProblem::NotSystemAdministrator) => Err(WebError::NotFound),
         Err(admin::TermsProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let terms = app
-                .store
-                .current_terms()
-                .await
-                .map_err(crate::flows::Internal::from)?;
+            let terms = crate::flows::terms::current(&app).await?;
             page::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "pages/admin_terms.html",
