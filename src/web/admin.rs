@@ -159,7 +159,7 @@ pub async fn console(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, WebError> {
     for_admin(&app, &current, async |admin| {
-        Ok(console_page(&app, &csrf, &admin, &query).await?)
+        console_page(&app, &csrf, &admin, &query).await
     })
     .await
 }
