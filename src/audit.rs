@@ -154,22 +154,18 @@ impl ChainKey {
         subject: &str,
         detail: &str,
     ) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(encode(prev_hash, seq, at, event, actor, subject, detail).as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        self.mac(&encode(prev_hash, seq, at, event, actor, subject, detail))
     }
 
     pub fn hash_record(&self, r: &AuditRecord) -> String {
-        self.hash(
-            &r.prev_hash,
-            r.seq,
-            r.at,
-            &r.event,
-            &r.actor,
-            &r.subject,
-            &r.detail,
-        )
+        self.mac(&encode_record(r))
+    }
+
+    fn mac(&self, encoded: &str) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(encoded.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 
@@ -191,20 +187,16 @@ fn encode(
     json!([prev_hash, seq, at, event, actor, subject, detail]).to_string()
 }
 
+fn encode_record(r: &AuditRecord) -> String {
+    let (prev_hash, event, actor) = (&r.prev_hash, &r.event, &r.actor);
+    encode(prev_hash, r.seq, r.at, event, actor, &r.subject, &r.detail)
+}
+
 /// How entries were hashed before they were keyed (plain SHA-256, which anyone can recompute).
 /// Used only to check an older database's chain once, before it is sealed under the key
 /// (`Store::seal_legacy_audit_chain`).
 pub fn legacy_hash(r: &AuditRecord) -> String {
-    let encoded = encode(
-        &r.prev_hash,
-        r.seq,
-        r.at,
-        &r.event,
-        &r.actor,
-        &r.subject,
-        &r.detail,
-    );
-    hex::encode(Sha256::digest(encoded.as_bytes()))
+    hex::encode(Sha256::digest(encode_record(r).as_bytes()))
 }
 
 /// The chain's last entry, as `SEQ:HASH`: what the server writes to its log and `tessera audit

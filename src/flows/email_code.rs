@@ -75,17 +75,10 @@ pub enum SendProblem {
 }
 
 pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
-    let Some(account_id) = session
-        .account_id
-        .filter(|_| session.stage == SessionStage::SecondFactor)
-    else {
+    let stage = SessionStage::SecondFactor;
+    let Some(account) = super::session::account_at(app, session, stage).await? else {
         return Err(SendProblem::SessionEnded);
     };
-    let account = app
-        .store
-        .account_by_id(account_id)
-        .await
-        .map_err(Internal::from)?;
     let registering = account.status == AccountStatus::Registering;
     let ttl = code_lifetime(app, registering);
     let to = account.email.to_string();

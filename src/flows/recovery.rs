@@ -288,17 +288,11 @@ pub async fn set_password(
     password: &str,
     confirmation: &str,
 ) -> Result<(String, Option<FactorKind>), NewPasswordProblem> {
-    let Some(account_id) = session
-        .account_id
-        .filter(|_| session.stage == SessionStage::PasswordReset)
-    else {
+    let stage = SessionStage::PasswordReset;
+    let Some(account) = super::session::account_at(app, session, stage).await? else {
         return Err(NewPasswordProblem::SessionEnded);
     };
-    let account = app
-        .store
-        .account_by_id(account_id)
-        .await
-        .map_err(Internal::from)?;
+    let account_id = account.id;
     let context = PasswordContext {
         email: account.email.as_str(),
         display_name: account.display_name.as_str(),

@@ -4,6 +4,8 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::Purpose;
 use crate::domain::access::{AccountStanding, Standing};
+use crate::domain::account::Account;
+use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::store::{Session, SessionStanding};
 
@@ -66,6 +68,18 @@ async fn live(app: &App, session: Session) -> Result<Option<Session>, Internal> 
         app.store.touch_session(&session.id_hash, now).await?;
     }
     Ok(Some(session))
+}
+
+/// The session's account while the session is at `stage`; none at any other stage.
+pub async fn account_at(
+    app: &App,
+    session: &Session,
+    stage: SessionStage,
+) -> Result<Option<Account>, Internal> {
+    match session.account_id.filter(|_| session.stage == stage) {
+        Some(id) => Ok(Some(app.store.account_by_id(id).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Sign out: the session ends on the server, not just in the browser.

@@ -41,11 +41,8 @@ pub struct StepUpPage {
 
 /// The account behind a signed-in session.
 pub(crate) async fn signed_in_account(app: &App, session: &Session) -> Result<Account, Internal> {
-    let id = session
-        .account_id
-        .filter(|_| session.stage == SessionStage::Authenticated)
-        .ok_or_else(|| anyhow::anyhow!("not a signed-in session"))?;
-    Ok(app.store.account_by_id(id).await?)
+    let account = super::session::account_at(app, session, SessionStage::Authenticated).await?;
+    Ok(account.ok_or_else(|| anyhow::anyhow!("not a signed-in session"))?)
 }
 
 /// The factor the account registered: email unless it is the phone.

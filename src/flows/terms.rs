@@ -18,9 +18,14 @@ pub enum TermsProblem {
     Internal(#[from] Internal),
 }
 
+/// The version in force: the one everyone accepts.
+pub async fn current(app: &App) -> Result<TermsVersion, Internal> {
+    Ok(app.store.current_terms().await?)
+}
+
 /// The version the account still has to accept, if any.
 pub async fn pending(app: &App, account_id: i64) -> Result<Option<TermsVersion>, Internal> {
-    let current = app.store.current_terms().await?;
+    let current = current(app).await?;
     Ok((!app.store.has_accepted(account_id, current.version).await?).then_some(current))
 }
 
@@ -33,7 +38,7 @@ pub async fn accept(
     if !agreed {
         return Err(TermsProblem::NotAgreed);
     }
-    let current = app.store.current_terms().await.map_err(Internal::from)?;
+    let current = current(app).await?;
     if current.version != version {
         return Err(TermsProblem::Outdated);
     }

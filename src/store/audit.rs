@@ -1,7 +1,7 @@
 //! Appending to and reading the hash-chained audit log.
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::{Store, StoreResult};
 use crate::audit::{AuditEvent, AuditRecord, ChainHead, ChainKey};
@@ -83,7 +83,7 @@ impl Store {
         through: i64,
         limit: i64,
     ) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT seq, at, event, actor, subject, detail, prev_hash, hash FROM audit_log
              WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
         )
@@ -91,11 +91,7 @@ impl Store {
         .bind(through)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(audit_record)
-            .collect::<Result<Vec<_>, sqlx::Error>>()?)
+        .await?)
     }
 
     /// The most recent entries, newest first (for tests and, later, the audit viewer).
@@ -123,15 +119,17 @@ impl Store {
     }
 }
 
-pub(super) fn audit_record(r: &AnyRow) -> Result<AuditRecord, sqlx::Error> {
-    Ok(AuditRecord {
-        seq: r.try_get("seq")?,
-        at: r.try_get("at")?,
-        event: r.try_get("event")?,
-        actor: r.try_get("actor")?,
-        subject: r.try_get("subject")?,
-        detail: r.try_get("detail")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
-    })
+impl<'r> FromRow<'r, AnyRow> for AuditRecord {
+    fn from_row(r: &'r AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(AuditRecord {
+            seq: r.try_get("seq")?,
+            at: r.try_get("at")?,
+            event: r.try_get("event")?,
+            actor: r.try_get("actor")?,
+            subject: r.try_get("subject")?,
+            detail: r.try_get("detail")?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
+        })
+    }
 }

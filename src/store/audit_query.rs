@@ -1,7 +1,5 @@
 //! Searching the audit log for the administrators' viewer.
 
-use sqlx::Row;
-
 use super::{Store, StoreResult};
 use crate::audit::{AuditRecord, account};
 use crate::domain::UnixTime;
@@ -30,7 +28,7 @@ impl Store {
     pub async fn search_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         // The subject is compared as recorded text, so it is built here, not in SQL.
         let subject = filter.subject_account.map(account);
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT l.seq, l.at, l.event, l.actor, l.subject, l.detail, l.prev_hash, l.hash
              FROM audit_log l
              WHERE ($1 IS NULL
@@ -54,21 +52,6 @@ impl Store {
         .bind(filter.before_seq)
         .bind(filter.limit.max(0))
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    actor: r.try_get("actor")?,
-                    subject: r.try_get("subject")?,
-                    detail: r.try_get("detail")?,
-                    prev_hash: r.try_get("prev_hash")?,
-                    hash: r.try_get("hash")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .map_err(Into::into)
+        .await?)
     }
 }

@@ -1,11 +1,11 @@
 //! Re-encrypting sealed values under the current key (`tessera keys rotate`), and sealing an
 //! older database's audit chain under the server's key.
 
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 use super::Store;
-use super::audit::{append, audit_record};
-use crate::audit::{AuditEvent, ChainHead, ChainProblem, legacy_hash};
+use super::audit::append;
+use crate::audit::{AuditEvent, AuditRecord, ChainHead, ChainProblem, legacy_hash};
 use crate::domain::UnixTime;
 use crate::sealing::Kind;
 
@@ -106,7 +106,7 @@ impl Store {
         .await?;
         let unkeyed = ends
             .iter()
-            .map(audit_record)
+            .map(AuditRecord::from_row)
             .collect::<Result<Vec<_>, _>>()?
             .iter()
             .filter(|r| r.hash == legacy_hash(r))
@@ -135,7 +135,7 @@ impl Store {
                 break;
             }
             for row in &rows {
-                let mut r = audit_record(row)?;
+                let mut r = AuditRecord::from_row(row)?;
                 if r.seq != next_seq || r.prev_hash != old_prev {
                     return Err(LegacyChainBroken(ChainProblem::Broken { seq: r.seq }).into());
                 }

@@ -28,14 +28,7 @@ impl Store {
     }
 
     pub async fn has_accepted(&self, account_id: i64, version: i64) -> StoreResult<bool> {
-        let row = sqlx::query(
-            "SELECT accepted_at FROM terms_acceptances WHERE account_id = $1 AND version = $2",
-        )
-        .bind(account_id)
-        .bind(version)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
+        Ok(self.terms_accepted_at(account_id, version).await?.is_some())
     }
 
     /// The accepted version and the time are recorded; accepting twice keeps the first time,

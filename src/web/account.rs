@@ -57,12 +57,12 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let state = flows::account::page(&step.app, &step.session).await?;
-    page::render(
+    step.render(
         status,
         "pages/account.html",
-        &step.csrf,
+        &state,
         context! {
-            state => page::state(&state), done, error, new_email => form.email.as_str(),
+            done, error, new_email => form.email.as_str(),
             country_code => super::phone::country_code(&form.country_code),
             phone => form.phone.as_str(),
         },

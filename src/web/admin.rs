@@ -19,26 +19,82 @@ use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
 
-fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
-    match problem {
-        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
-        // Step-up in place: the second factor again, then back to the console.
-        AdminRefusal::StepUp => {
-            Ok(Redirect::to(&super::step_up::again_then("/admin")).into_response())
+/// An administration page, for the answers to a refused request: nothing tells a
+/// non-administrator more than a missing page would.
+pub(super) struct ConsolePage {
+    /// Where the page is: back to it after a step-up, and from a refusal's page.
+    pub path: &'static str,
+    pub back_label: &'static str,
+    /// The refusals whose text the page shows; the others are the missing page.
+    pub shows: fn(&AdminRefusal) -> bool,
+}
+
+impl ConsolePage {
+    pub fn refused(&self, problem: AdminRefusal) -> Result<Response, WebError> {
+        match problem {
+            AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
+            // Step-up in place: the second factor again, then back to the page.
+            AdminRefusal::StepUp => {
+                Ok(Redirect::to(&super::step_up::again_then(self.path)).into_response())
+            }
+            AdminRefusal::Internal(e) => Err(e.into()),
+            shown if (self.shows)(&shown) => Err(WebError::Message {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                title: "That did not work",
+                message: shown.to_string(),
+                next_href: self.path,
+                next_label: self.back_label,
+            }),
+            _ => Err(WebError::NotFound),
         }
-        AdminRefusal::Internal(e) => Err(e.into()),
-        AdminRefusal::NotAdministrator
-        | AdminRefusal::NotFound
-        | AdminRefusal::SystemAdministratorsOnly
-        | AdminRefusal::PeopleOnly => Err(WebError::NotFound),
-        other => Err(WebError::Message {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            title: "That did not work",
-            message: other.to_string(),
-            next_href: "/admin",
-            next_label: "Back to administration",
-        }),
     }
+}
+
+const CONSOLE: ConsolePage = ConsolePage {
+    path: "/admin",
+    back_label: "Back to administration",
+    shows: |problem| {
+        !matches!(
+            problem,
+            AdminRefusal::NotAdministrator
+                | AdminRefusal::NotFound
+                | AdminRefusal::SystemAdministratorsOnly
+                | AdminRefusal::PeopleOnly
+        )
+    },
+};
+
+fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
+    CONSOLE.refused(problem)
+}
+
+/// A console request for the administrator asking: `answer`'s response, or the answer to a
+/// refusal (of the session, or of what `answer` asked the flows).
+async fn for_admin(
+    app: &AppState,
+    current: &CurrentSession,
+    answer: impl AsyncFnOnce(Admin) -> Result<Result<Response, WebError>, AdminRefusal>,
+) -> Result<Response, WebError> {
+    match async { answer(admin_of(app, current).await?).await }.await {
+        Ok(response) => response,
+        Err(e) => refused(e),
+    }
+}
+
+/// A change made from the console: authorized, made, and back to the console saying what
+/// was done (`done_text`), or why not.
+async fn change(
+    app: &AppState,
+    current: &CurrentSession,
+    make: impl AsyncFnOnce(Admin) -> Result<&'static str, AdminRefusal>,
+) -> Result<Response, WebError> {
+    for_admin(app, current, async |admin| {
+        let done = make(admin).await?;
+        Ok(Ok(
+            Redirect::to(&format!("/admin?done={done}")).into_response()
+        ))
+    })
+    .await
 }
 
 async fn admin_of(app: &AppState, current: &CurrentSession) -> Result<Admin, AdminRefusal> {
@@ -102,10 +158,18 @@ pub async fn console(
     current: CurrentSession,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let admin = match admin_of(&app, &current).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
+    for_admin(&app, &current, async |admin| {
+        console_page(&app, &csrf, &admin, &query).await
+    })
+    .await
+}
+
+async fn console_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    query: &ListQuery,
+) -> Result<Result<Response, WebError>, AdminRefusal> {
     let request = admin::ListRequest {
         search: query.q.clone(),
         status: query.status.clone(),
@@ -113,10 +177,7 @@ pub async fn console(
         sort: query.sort.clone(),
         page: query.page,
     };
-    let list = match admin::list(&app, &admin, &request).await {
-        Ok(l) => l,
-        Err(e) => return refused(e),
-    };
+    let list = admin::list(app, admin, &request).await?;
     let rows: Vec<_> = list
         .accounts
         .iter()
@@ -132,25 +193,22 @@ pub async fn console(
         })
         .collect();
     let organizations = if admin.org_id().is_none() {
-        match admin::organizations(&app, &admin).await {
-            Ok(o) => o,
-            Err(e) => return refused(e),
-        }
+        admin::organizations(app, admin).await?
     } else {
         Vec::new()
     };
     let page_count = (list.total + 49) / 50;
-    page::ok(
+    Ok(page::ok(
         "pages/admin.html",
-        &csrf,
+        csrf,
         context! {
-            rows, total => list.total, q => query.q.trim(), status => query.status, org => query.org.trim(), sort => query.sort, page => query.page.max(0), page_count,
+            rows, total => list.total, q => query.q.trim(), status => query.status.as_str(), org => query.org.trim(), sort => query.sort.as_str(), page => query.page.max(0), page_count,
             done => done_text(&query.done), system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
                 id => o.id, name => &o.name, email_factor => o.allowed.allows(FactorKind::Email), phone_factor => o.allowed.allows(FactorKind::Phone),
             }).collect::<Vec<_>>(),
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -171,26 +229,16 @@ pub async fn invite(
     current: CurrentSession,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
-    let result = async {
-        let admin = admin_of(&app, &current).await?;
+    change(&app, &current, async |admin| {
         let role = Some(form.role.as_str())
             .filter(|r| !r.trim().is_empty())
             .map_or(Ok(Role::User), admin::assignable_role)?;
-        admin::invite(
-            &app,
-            &admin,
-            &form.email,
-            &form.display_name,
-            Some(form.organization.as_str()),
-            role,
-        )
-        .await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/admin?done=invited").into_response()),
-        Err(e) => refused(e),
-    }
+        let organization = Some(form.organization.as_str());
+        let (email, name) = (&form.email, &form.display_name);
+        admin::invite(&app, &admin, email, name, organization, role).await?;
+        Ok("invited")
+    })
+    .await
 }
 
 pub async fn act(
@@ -198,8 +246,7 @@ pub async fn act(
     current: CurrentSession,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
-    let result = async {
-        let admin = admin_of(&app, &current).await?;
+    change(&app, &current, async |admin| {
         if let Some(action) = admin::AccountAction::parse(&action) {
             return admin::act(&app, &admin, id, action)
                 .await
@@ -214,12 +261,8 @@ pub async fn act(
                 .map(|_| "role-changed"),
             _ => Err(AdminRefusal::NotFound),
         }
-    }
-    .await;
-    match result {
-        Ok(done) => Ok(Redirect::to(&format!("/admin?done={done}")).into_response()),
-        Err(e) => refused(e),
-    }
+    })
+    .await
 }
 
 pub async fn terms_form(
@@ -227,21 +270,18 @@ pub async fn terms_form(
     Extension(csrf): Extension<CsrfToken>,
     current: CurrentSession,
 ) -> Result<Response, WebError> {
-    match admin_of(&app, &current).await {
-        Ok(a) if a.is_system() => {}
-        Ok(_) => return Err(WebError::NotFound),
-        Err(e) => return refused(e),
-    }
-    let terms = app
-        .store
-        .current_terms()
-        .await
-        .map_err(crate::flows::Internal::from)?;
-    page::ok(
-        "pages/admin_terms.html",
-        &csrf,
-        context! { version => terms.version, title => terms.title, body => terms.body },
-    )
+    for_admin(&app, &current, async |admin| {
+        if !admin.is_system() {
+            return Ok(Err(WebError::NotFound));
+        }
+        let terms = crate::flows::terms::current(&app).await?;
+        Ok(page::ok(
+            "pages/admin_terms.html",
+            &csrf,
+            context! { version => terms.version, title => terms.title, body => terms.body },
+        ))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -258,28 +298,23 @@ pub async fn publish_terms(
     current: CurrentSession,
     Form(form): Form<TermsForm>,
 ) -> Result<Response, WebError> {
-    let admin = match admin_of(&app, &current).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
-    match admin::publish_terms(&app, &admin, &form.title, &form.body).await {
-        Ok(_) => Ok(Redirect::to("/admin?done=terms").into_response()),
-        Err(admin::TermsProblem::NotSystemAdministrator) => Err(WebError::NotFound),
-        Err(admin::TermsProblem::Internal(e)) => Err(e.into()),
-        Err(problem) => {
-            let terms = app
-                .store
-                .current_terms()
-                .await
-                .map_err(crate::flows::Internal::from)?;
-            page::render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "pages/admin_terms.html",
-                &csrf,
-                context! { version => terms.version, title => form.title, body => form.body, error => problem.to_string() },
-            )
-        }
-    }
+    for_admin(&app, &current, async |admin| {
+        Ok(match admin::publish_terms(&app, &admin, &form.title, &form.body).await {
+            Ok(_) => Ok(Redirect::to("/admin?done=terms").into_response()),
+            Err(admin::TermsProblem::NotSystemAdministrator) => Err(WebError::NotFound),
+            Err(admin::TermsProblem::Internal(e)) => Err(e.into()),
+            Err(problem) => {
+                let terms = crate::flows::terms::current(&app).await?;
+                page::render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "pages/admin_terms.html",
+                    &csrf,
+                    context! { version => terms.version, title => form.title, body => form.body, error => problem.to_string() },
+                )
+            }
+        })
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -326,11 +361,10 @@ pub async fn bulk(
     current: CurrentSession,
     Form(form): Form<BulkForm>,
 ) -> Result<Response, WebError> {
-    let admin = match admin_of(&app, &current).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
-    bulk_create(&app, &csrf, &admin, form.csv.into_bytes().into()).await
+    for_admin(&app, &current, async |admin| {
+        bulk_create(&app, &csrf, &admin, form.csv.into_bytes().into()).await
+    })
+    .await
 }
 
 /// Bulk create from an uploaded CSV file (`multipart/form-data`, up to `UPLOAD_LIMIT`): the
@@ -342,16 +376,13 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let admin = match admin_of(&app, &current).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
-    match uploaded_file(&headers, &body) {
-        Some(csv) => bulk_create(&app, &csrf, &admin, csv).await,
-        None => refused(AdminRefusal::Invalid(
-            "Choose a CSV file to upload, then Upload and create.".into(),
-        )),
-    }
+    for_admin(&app, &current, async |admin| {
+        let csv = uploaded_file(&headers, &body).ok_or_else(|| {
+            AdminRefusal::Invalid("Choose a CSV file to upload, then Upload and create.".into())
+        })?;
+        bulk_create(&app, &csrf, &admin, csv).await
+    })
+    .await
 }
 
 /// The non-empty file of a `multipart/form-data` form's `file` field.
@@ -375,7 +406,7 @@ async fn bulk_create(
     csrf: &CsrfToken,
     admin: &Admin,
     csv: Bytes,
-) -> Result<Response, WebError> {
+) -> Result<Result<Response, WebError>, AdminRefusal> {
     let outcome = match admin::bulk_invite(app, admin, std::io::Cursor::new(csv)).await {
         Ok(done) => Ok((
             "Bulk create done",
@@ -385,9 +416,9 @@ async fn bulk_create(
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),
-        Err(admin::BulkProblem::Refused(e)) => return refused(e),
+        Err(admin::BulkProblem::Refused(e)) => return Err(e),
     };
-    file_outcome(csrf, outcome, "Nobody was created")
+    Ok(file_outcome(csrf, outcome, "Nobody was created"))
 }
 
 #[derive(Deserialize)]
@@ -402,15 +433,11 @@ pub async fn create_organization(
     current: CurrentSession,
     Form(form): Form<OrganizationForm>,
 ) -> Result<Response, WebError> {
-    let result = async {
-        let admin = admin_of(&app, &current).await?;
-        admin::create_organization(&app, &admin, &form.name).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/admin?done=organization-created").into_response()),
-        Err(e) => refused(e),
-    }
+    change(&app, &current, async |admin| {
+        admin::create_organization(&app, &admin, &form.name).await?;
+        Ok("organization-created")
+    })
+    .await
 }
 
 /// The factor policy form: a checked box allows the factor, an unchecked one sends nothing.
@@ -428,19 +455,15 @@ pub async fn set_factors(
     Path(id): Path<i64>,
     Form(form): Form<FactorsForm>,
 ) -> Result<Response, WebError> {
-    let result = async {
-        let admin = admin_of(&app, &current).await?;
+    change(&app, &current, async |admin| {
         let changes = [
             (FactorKind::Email, Some(!form.email.is_empty())),
             (FactorKind::Phone, Some(!form.phone.is_empty())),
         ];
-        admin::set_factor_policy(&app, &admin, id, &changes).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to("/admin?done=factors").into_response()),
-        Err(e) => refused(e),
-    }
+        admin::set_factor_policy(&app, &admin, id, &changes).await?;
+        Ok("factors")
+    })
+    .await
 }
 
 /// Import current portal users (system administrators): an uploaded CSV file
@@ -454,18 +477,28 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let admin = match admin_of(&app, &current).await {
+    for_admin(&app, &current, async |admin| {
         // Before the file is looked at: others are answered as if the page did not exist.
-        Ok(a) if a.is_system() => a,
-        Ok(_) => return refused(AdminRefusal::NotAdministrator),
-        Err(e) => return refused(e),
-    };
-    let Some(csv) = uploaded_file(&headers, &body) else {
-        return refused(AdminRefusal::Invalid(
-            "Choose the CSV file of current portal users, then Upload and import.".into(),
-        ));
-    };
-    let outcome = match admin::import_users(&app, &admin, std::io::Cursor::new(csv)).await {
+        if !admin.is_system() {
+            return Err(AdminRefusal::NotAdministrator);
+        }
+        let csv = uploaded_file(&headers, &body).ok_or_else(|| {
+            AdminRefusal::Invalid(
+                "Choose the CSV file of current portal users, then Upload and import.".into(),
+            )
+        })?;
+        import_file(&app, &csrf, &admin, csv).await
+    })
+    .await
+}
+
+async fn import_file(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    csv: Bytes,
+) -> Result<Result<Response, WebError>, AdminRefusal> {
+    let outcome = match admin::import_users(app, admin, std::io::Cursor::new(csv)).await {
         Ok(n) => Ok((
             "Import done",
             format!(
@@ -473,7 +506,7 @@ pub async fn import(
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),
-        Err(admin::BulkProblem::Refused(e)) => return refused(e),
+        Err(admin::BulkProblem::Refused(e)) => return Err(e),
     };
-    file_outcome(&csrf, outcome, "Nobody was imported")
+    Ok(file_outcome(csrf, outcome, "Nobody was imported"))
 }

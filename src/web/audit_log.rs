@@ -4,7 +4,7 @@
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -28,17 +28,16 @@ async fn search(
     Ok((admin, records))
 }
 
-/// The same answers as the console's (`web::admin`): nothing here reveals more to a
-/// non-administrator than a missing page would.
+/// The same answers as the console's (`web::admin`), and no refusal's text: a search only
+/// fails for who is asking.
+const AUDIT_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
+    path: "/admin/audit",
+    back_label: "Back to the audit log",
+    shows: |_| false,
+};
+
 fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
-    match problem {
-        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
-        AdminRefusal::StepUp => {
-            Ok(Redirect::to(&super::step_up::again_then("/admin/audit")).into_response())
-        }
-        AdminRefusal::Internal(e) => Err(e.into()),
-        _ => Err(WebError::NotFound),
-    }
+    AUDIT_PAGE.refused(problem)
 }
 
 #[derive(Deserialize, Default)]

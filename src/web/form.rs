@@ -10,6 +10,13 @@ use super::WebError;
 
 pub struct Form<T>(pub T);
 
+/// A one-time code typed into a factor's page.
+#[derive(serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub code: String,
+}
+
 impl<T, S> FromRequest<S> for Form<T>
 where
     T: DeserializeOwned,

@@ -66,14 +66,7 @@ pub async fn email_form(
     Extension(csrf): Extension<CsrfToken>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
-    sign_in_form(
-        &csrf,
-        "email",
-        notice_text(&notice.notice),
-        "",
-        None,
-        StatusCode::OK,
-    )
+    empty_form(&csrf, "email", &notice)
 }
 
 /// Current portal users: "You must first sign in with your existing account."
@@ -85,14 +78,13 @@ pub async fn phone_form(
     Extension(csrf): Extension<CsrfToken>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
-    sign_in_form(
-        &csrf,
-        "phone",
-        notice_text(&notice.notice),
-        "",
-        None,
-        StatusCode::OK,
-    )
+    empty_form(&csrf, "phone", &notice)
+}
+
+/// The sign-in form before anything was typed, with the notice the address asks for.
+fn empty_form(csrf: &CsrfToken, method: &str, notice: &Notice) -> Result<Response, WebError> {
+    let notice = notice_text(&notice.notice);
+    sign_in_form(csrf, method, notice, "", None, StatusCode::OK)
 }
 
 fn sign_in_form(

@@ -4,7 +4,6 @@
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
@@ -25,24 +24,15 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/admin/mail/{id}/{action}", post(act))
 }
 
-/// The console's answers (`web::admin`): nothing here tells a non-administrator more than a
-/// missing page would.
+/// The console's answers (`web::admin`): only an invalid request is said.
+const MAIL_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
+    path: "/admin/mail",
+    back_label: "Back to the mail queue",
+    shows: |problem| matches!(problem, AdminRefusal::Invalid(_)),
+};
+
 fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
-    match problem {
-        AdminRefusal::NotSignedIn => Ok(Redirect::to("/login").into_response()),
-        AdminRefusal::StepUp => {
-            Ok(Redirect::to(&super::step_up::again_then("/admin/mail")).into_response())
-        }
-        AdminRefusal::Internal(e) => Err(e.into()),
-        AdminRefusal::Invalid(message) => Err(WebError::Message {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            title: "That did not work",
-            message,
-            next_href: "/admin/mail",
-            next_label: "Back to the mail queue",
-        }),
-        _ => Err(WebError::NotFound),
-    }
+    MAIL_PAGE.refused(problem)
 }
 
 #[derive(Deserialize, Default)]

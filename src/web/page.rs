@@ -29,6 +29,18 @@ impl Step {
         let session = super::session::reread(&self.app, &self.session).await?;
         Ok(Self { session, ..self })
     }
+
+    /// This step's page: the flow's `state` (`state.…`) and what else the page shows.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        flow_state: &impl serde::Serialize,
+        more: Value,
+    ) -> Result<Response, WebError> {
+        let context = minijinja::context! { state => state(flow_state), ..more };
+        render(status, template, &self.csrf, context)
+    }
 }
 
 impl FromRequestParts<AppState> for Step {

@@ -9,7 +9,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::client::ClientAddress;
-use super::form::Form;
+use super::form::{CodeForm, Form};
 use super::gate::GuardedSession;
 use super::page::{self, Step};
 use super::session;
@@ -37,14 +37,13 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let state = flows::phone_code::page(&step.app, &step.session).await?;
-    page::render(
+    let country_code = country_code(&form.country_code);
+    let phone = form.phone.as_str();
+    step.render(
         status,
         "pages/verify_phone.html",
-        &step.csrf,
-        context! {
-            state => page::state(&state), country_code => country_code(&form.country_code),
-            phone => form.phone.as_str(), error,
-        },
+        &state,
+        context! { country_code, phone, error },
     )
 }
 
@@ -93,12 +92,6 @@ pub async fn send(
     }
 }
 
-#[derive(Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
-}
-
 /// The phone factor passed: home, or on to the new password in a recovery.
 fn signed_in(app: &AppState, jar: CookieJar, token: String, stage: SessionStage) -> Response {
     session::go_on(app, jar, token, session::after_factor(stage, "/"))
@@ -131,10 +124,12 @@ pub async fn calling(step: Step) -> Result<Response, WebError> {
         return Ok(Redirect::to("/verify/phone").into_response());
     }
     let on_file = flows::phone_code::page(&step.app, &step.session).await?;
-    page::ok(
+    let registering = on_file.registering;
+    step.render(
+        StatusCode::OK,
         "pages/calling.html",
-        &step.csrf,
-        context! { state => page::state(&state), registering => on_file.registering },
+        &state,
+        context! { registering },
     )
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
-use super::form::Form;
+use super::form::{CodeForm, Form};
 use super::gate::GuardedSession;
 use super::page::{self, Step};
 use super::session::{self, CurrentSession};
@@ -81,12 +81,7 @@ async fn render_code_page(
     let Some(state) = flows::recovery::page(&step.app, &step.session).await? else {
         return Ok(start_over());
     };
-    page::render(
-        status,
-        "pages/forgot_code.html",
-        &step.csrf,
-        context! { state => page::state(&state), error },
-    )
+    step.render(status, "pages/forgot_code.html", &state, context! { error })
 }
 
 pub async fn code_page(step: Step) -> Result<Response, WebError> {
@@ -103,12 +98,6 @@ pub async fn resend(step: Step) -> Result<Response, WebError> {
             .await
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
 }
 
 /// "Enter the 6-digit code received via email and click the Verify code button."

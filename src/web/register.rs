@@ -1,6 +1,5 @@
 //! Registration (guide: "Create a New Account").
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -9,9 +8,9 @@ use minijinja::context;
 
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::gate::GuardedSession;
+use super::page::{self, Step};
 use super::session::{self, CurrentSession};
-use super::{AppState, WebError, page};
+use super::{AppState, WebError};
 use crate::domain::factor::FactorKind;
 use crate::flows;
 use crate::flows::registration::{
@@ -57,13 +56,9 @@ pub(super) fn resume_page(resume: Resume) -> &'static str {
     }
 }
 
-pub async fn form(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    let form = flows::registration::form(&app, &session).await?;
-    render(&csrf, &form, None, StatusCode::OK)
+pub async fn form(step: Step) -> Result<Response, WebError> {
+    let form = flows::registration::form(&step.app, &step.session).await?;
+    render(&step.csrf, &form, None, StatusCode::OK)
 }
 
 fn render(
@@ -86,24 +81,22 @@ fn render(
 }
 
 pub async fn submit(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    step: Step,
     Form(input): Form<RegistrationInput>,
 ) -> Result<Response, WebError> {
-    match flows::registration::complete(&app, &session, &input).await {
+    match flows::registration::complete(&step.app, &step.session, &input).await {
         Ok(_) => Ok(Redirect::to("/login/email?notice=registered").into_response()),
         Err(RegistrationProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
             // What was typed stays on the page, except the passwords.
-            let mut form = flows::registration::form(&app, &session).await?;
+            let mut form = flows::registration::form(&step.app, &step.session).await?;
             form.display_name = input.display_name.clone();
             if form.email_editable {
                 form.email = input.email.clone();
             }
             form.method = input.mfa_method.clone();
             render(
-                &csrf,
+                &step.csrf,
                 &form,
                 Some(&problem),
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -61,11 +61,11 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let state = flows::step_up::page(&step.app, &step.session).await?;
-    page::render(
+    step.render(
         status,
         "pages/verify_again.html",
-        &step.csrf,
-        context! { state => page::state(&state), next, error },
+        &state,
+        context! { next, error },
     )
 }
 

@@ -1,29 +1,23 @@
 //! Terms of Use (guide: check the box, Continue).
 
-use axum::Extension;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
+use super::WebError;
 use super::csrf::CsrfToken;
 use super::form::Form;
-use super::gate::GuardedSession;
-use super::{AppState, WebError, page};
+use super::page::{self, Step};
 use crate::flows;
 use crate::flows::terms::TermsProblem;
 
-pub async fn page(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-) -> Result<Response, WebError> {
-    let Some(account_id) = session.account_id else {
+pub async fn page(step: Step) -> Result<Response, WebError> {
+    let Some(account_id) = step.session.account_id else {
         return Ok(Redirect::to("/login").into_response());
     };
-    match flows::terms::pending(&app, account_id).await? {
-        Some(terms) => render(&csrf, &terms, None, StatusCode::OK),
+    match flows::terms::pending(&step.app, account_id).await? {
+        Some(terms) => render(&step.csrf, &terms, None, StatusCode::OK),
         None => Ok(Redirect::to("/").into_response()),
     }
 }
@@ -50,30 +44,17 @@ pub struct TermsForm {
     version: i64,
 }
 
-pub async fn accept(
-    State(app): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
-    Form(form): Form<TermsForm>,
-) -> Result<Response, WebError> {
-    let Some(account_id) = session.account_id else {
+pub async fn accept(step: Step, Form(form): Form<TermsForm>) -> Result<Response, WebError> {
+    let Some(account_id) = step.session.account_id else {
         return Ok(Redirect::to("/login").into_response());
     };
-    match flows::terms::accept(&app, account_id, form.version, form.agree.is_some()).await {
+    match flows::terms::accept(&step.app, account_id, form.version, form.agree.is_some()).await {
         Ok(()) => Ok(Redirect::to("/").into_response()),
         Err(TermsProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
-            let terms = app
-                .store
-                .current_terms()
-                .await
-                .map_err(crate::flows::Internal::from)?;
-            render(
-                &csrf,
-                &terms,
-                Some(problem.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
+            let terms = flows::terms::current(&step.app).await?;
+            let error = Some(problem.to_string());
+            render(&step.csrf, &terms, error, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
 }

@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
-use serde::Deserialize;
 
 use super::csrf::CsrfToken;
-use super::form::Form;
+use super::form::{CodeForm, Form};
 use super::page::{self, Step};
 use super::{WebError, session};
 use crate::flows;
@@ -26,11 +25,11 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let state = flows::email_code::page(&step.app, &step.session).await?;
-    page::render(
+    step.render(
         status,
         "pages/verify_email.html",
-        &step.csrf,
-        context! { state => page::state(&state), error },
+        &state,
+        context! { error },
     )
 }
 
@@ -44,12 +43,6 @@ pub async fn send(step: Step) -> Result<Response, WebError> {
             .await
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    code: String,
 }
 
 pub async fn check(
