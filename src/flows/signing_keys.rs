@@ -35,7 +35,7 @@ pub async fn ensure(app: &App) -> Result<Vec<MadeKey>, Internal> {
         }
         let key = new_key(app, alg, KeyLife::first(app.now())).await?;
         let audit = event(&key, "system");
-        if app.store.add_first_signing_key(&key, audit).await? {
+        if app.store.add_signing_key(&key, None, audit).await? {
             made.push(made_key(&key));
         }
     }
@@ -49,9 +49,17 @@ pub async fn rotate(app: &App, actor: &str) -> Result<Vec<MadeKey>, Internal> {
     for &alg in SigningAlg::ALL {
         let key = new_key(app, alg, KeyLife::rotated(app.now())).await?;
         let predecessor_until = KeyLife::retired_by(key.life.signs_from);
-        app.store
-            .add_signing_key(&key, predecessor_until, event(&key, actor))
+        let added = app
+            .store
+            .add_signing_key(&key, Some(predecessor_until), event(&key, actor))
             .await?;
+        if !added {
+            return Err(anyhow::anyhow!(
+                "another {} key was made at the same moment; run the rotation again",
+                alg.as_str()
+            )
+            .into());
+        }
         made.push(made_key(&key));
     }
     Ok(made)

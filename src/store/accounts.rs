@@ -1,6 +1,5 @@
 //! Organizations, accounts and their registration links.
 
-use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::mail_queue::{NewLetter, insert_letter};
@@ -54,23 +53,19 @@ pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.org_i
      (SELECT f.secret FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone' LIMIT 1) AS phone_secret, \
      a.created_at, a.disabled_at, a.locked_at";
 
-impl<'r> FromRow<'r, AnyRow> for Account {
-    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Account {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            display_name: row.try_get("display_name")?,
-            org_id: row.try_get("org_id")?,
-            role: row.try_get("role")?,
-            status: row.try_get("status")?,
-            mfa_method: row.try_get("mfa_method")?,
-            phone: row.try_get("phone_secret")?,
-            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-            locked: row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
+from_columns!(Account(row) {
+    id,
+    email,
+    display_name,
+    org_id,
+    role,
+    status,
+    mfa_method,
+    phone = row.try_get("phone_secret")?,
+    disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+    locked = row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+    created_at,
+});
 
 impl Store {
     pub async fn create_org(

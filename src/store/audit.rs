@@ -1,7 +1,6 @@
 //! Appending to and reading the hash-chained audit log.
 
-use sqlx::any::AnyRow;
-use sqlx::{Any, FromRow, Row, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreResult};
 use crate::audit::{AuditEvent, AuditRecord, ChainHead, ChainKey};
@@ -119,17 +118,13 @@ impl Store {
     }
 }
 
-impl<'r> FromRow<'r, AnyRow> for AuditRecord {
-    fn from_row(r: &'r AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(AuditRecord {
-            seq: r.try_get("seq")?,
-            at: r.try_get("at")?,
-            event: r.try_get("event")?,
-            actor: r.try_get("actor")?,
-            subject: r.try_get("subject")?,
-            detail: r.try_get("detail")?,
-            prev_hash: r.try_get("prev_hash")?,
-            hash: r.try_get("hash")?,
-        })
-    }
-}
+from_columns!(AuditRecord {
+    seq,
+    at,
+    event,
+    actor,
+    subject,
+    detail,
+    prev_hash,
+    hash,
+});

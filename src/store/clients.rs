@@ -1,7 +1,6 @@
 //! OpenID Connect clients and their URIs.
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
+use sqlx::Row;
 
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
@@ -30,21 +29,17 @@ pub struct ClientSummary {
     pub disabled: bool,
 }
 
-impl<'r> FromRow<'r, AnyRow> for ClientSummary {
-    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            client_id: row.try_get("client_id")?,
-            name: row.try_get("name")?,
-            public: row.try_get::<Option<Vec<u8>>, _>("secret_hash")?.is_none(),
-            organization: row.try_get("organization")?,
-            id_token_alg: row.try_get("id_token_alg")?,
-            redirect_uris: Vec::new(),
-            created_at: row.try_get("created_at")?,
-            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-        })
-    }
-}
+from_columns!(ClientSummary(row) {
+    id,
+    client_id,
+    name,
+    public = row.try_get::<Option<Vec<u8>>, _>("secret_hash")?.is_none(),
+    organization,
+    id_token_alg,
+    redirect_uris = Vec::new(),
+    created_at,
+    disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+});
 
 impl Store {
     /// Registers a client with its URIs and audit entry; returns its row id.

@@ -5,15 +5,27 @@
 //! never see SQL. Methods that change state append their audit entry in the same transaction.
 
 /// `FromRow` for a struct whose fields are the columns of the same names, so a row type is
-/// read by its field list instead of one `try_get("…")` per column.
+/// read by its field list instead of one `try_get("…")` per column. A field whose value is
+/// computed says how after `=`, from the row named in parentheses:
+/// `from_columns!(Account(row) { id, locked = row.try_get::<Option<i64>, _>("locked_at")?.is_some() })`.
 macro_rules! from_columns {
     ($ty:ident { $($field:ident),+ $(,)? }) => {
+        from_columns!($ty(row) { $($field),+ });
+    };
+    ($ty:ident($row:ident) { $($field:ident $(= $value:expr)?),+ $(,)? }) => {
         impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $ty {
-            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+            fn from_row($row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                #[allow(unused_imports)]
                 use sqlx::Row;
-                Ok(Self { $($field: row.try_get(stringify!($field))?),+ })
+                Ok(Self { $($field: from_columns!(@value $row, $field $(, $value)?)),+ })
             }
         }
+    };
+    (@value $row:ident, $field:ident) => {
+        $row.try_get(stringify!($field))?
+    };
+    (@value $row:ident, $field:ident, $value:expr) => {
+        $value
     };
 }
 

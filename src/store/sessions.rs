@@ -2,7 +2,6 @@
 
 use std::sync::LazyLock;
 
-use sqlx::any::AnyRow;
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::accounts::ACCOUNT_COLUMNS;
@@ -123,22 +122,18 @@ pub(super) async fn revoke(
 const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.stage, s.created_at AS session_created_at, \
      s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at";
 
-impl<'r> FromRow<'r, AnyRow> for Session {
-    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Session {
-            id_hash: row.try_get("id_hash")?,
-            account_id: row.try_get("account_id")?,
-            stage: row.try_get("stage")?,
-            times: SessionTimes {
-                created_at: row.try_get("session_created_at")?,
-                last_seen_at: row.try_get("last_seen_at")?,
-                expires_at: row.try_get("expires_at")?,
-            },
-            code_sent_at: row.try_get("code_sent_at")?,
-            factor_verified_at: row.try_get("factor_verified_at")?,
-        })
-    }
-}
+from_columns!(Session(row) {
+    id_hash,
+    account_id,
+    stage,
+    times = SessionTimes {
+        created_at: row.try_get("session_created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+    },
+    code_sent_at,
+    factor_verified_at,
+});
 
 impl Store {
     /// The session with this identifier hash, unless revoked. Whether it is still live by

@@ -1,15 +1,12 @@
 //! ID-token signing keys, shared by every node (the private half sealed by the flow).
 
-use sqlx::any::AnyRow;
-use sqlx::{FromRow, Row};
-
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::jose::{KeyLife, SigningAlg};
 
-/// A signing key as stored.
-#[derive(Clone)]
+/// A signing key as stored (its private half sealed, so it may be shown in a log).
+#[derive(Debug, Clone)]
 pub struct StoredKey {
     pub kid: String,
     pub alg: SigningAlg,
@@ -20,31 +17,17 @@ pub struct StoredKey {
     pub life: KeyLife,
 }
 
-impl std::fmt::Debug for StoredKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredKey")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .field("life", &self.life)
-            .finish()
-    }
-}
-
-impl<'r> FromRow<'r, AnyRow> for StoredKey {
-    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            kid: row.try_get("kid")?,
-            alg: row.try_get("alg")?,
-            private_key: row.try_get("private_key")?,
-            public_jwk: row.try_get("public_jwk")?,
-            life: KeyLife {
-                created_at: row.try_get("created_at")?,
-                signs_from: row.try_get("signs_from")?,
-                published_until: row.try_get("published_until")?,
-            },
-        })
-    }
-}
+from_columns!(StoredKey(row) {
+    kid,
+    alg,
+    private_key,
+    public_jwk,
+    life = KeyLife {
+        created_at: row.try_get("created_at")?,
+        signs_from: row.try_get("signs_from")?,
+        published_until: row.try_get("published_until")?,
+    },
+});
 
 impl Store {
     /// Every signing key, oldest first.
@@ -57,52 +40,29 @@ impl Store {
         .await?)
     }
 
-    /// Adds a newest key of its algorithm; the one it follows (if any) stays published until
-    /// `predecessor_until`. Conflict when another key became the newest meanwhile (two nodes
-    /// making the first key at once): nothing changes.
+    /// Adds the newest key of its algorithm. A rotation names until when the key it follows
+    /// stays published; the first key of an algorithm follows none. False, changing nothing,
+    /// when another key became the newest meanwhile (two nodes making the first key at once).
     pub async fn add_signing_key(
         &self,
         key: &StoredKey,
-        predecessor_until: UnixTime,
-        audit: AuditEvent,
-    ) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE signing_keys SET published_until = $1 WHERE alg = $2 AND published_until IS NULL",
-        )
-        .bind(predecessor_until)
-        .bind(key.alg)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, signs_from, published_until)
-             VALUES ($1, $2, $3, $4, $5, $6, NULL)",
-        )
-        .bind(&key.kid)
-        .bind(key.alg)
-        .bind(&key.private_key)
-        .bind(&key.public_jwk)
-        .bind(key.life.created_at)
-        .bind(key.life.signs_from)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_write)?;
-        append(&mut tx, &self.chain, key.life.created_at, &audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Adds the first key of its algorithm, unless one exists: false when one did.
-    pub async fn add_first_signing_key(
-        &self,
-        key: &StoredKey,
+        predecessor_until: Option<UnixTime>,
         audit: AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
+        if let Some(until) = predecessor_until {
+            sqlx::query(
+                "UPDATE signing_keys SET published_until = $1 WHERE alg = $2 AND published_until IS NULL",
+            )
+            .bind(until)
+            .bind(key.alg)
+            .execute(&mut *tx)
+            .await?;
+        }
         let inserted = sqlx::query(
             "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, signs_from, published_until)
              SELECT $1, $2, $3, $4, $5, $6, NULL
-             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $2)",
+             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE alg = $2 AND published_until IS NULL)",
         )
         .bind(&key.kid)
         .bind(key.alg)
@@ -118,7 +78,7 @@ impl Store {
                 tx.commit().await?;
                 Ok(true)
             }
-            // One exists, or another node's first key won the unique index just now.
+            // A newest key exists, or another node's won the unique index just now.
             Ok(_) | Err(StoreError::Conflict) => {
                 tx.rollback().await?;
                 Ok(false)
