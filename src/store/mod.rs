@@ -31,7 +31,7 @@ pub use api_tokens::{ApiToken, ApiTokenInfo};
 pub use audit_query::AuditFilter;
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
-pub use mail_queue::{Letter, LetterSummary, NewLetter};
+pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
@@ -283,6 +283,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "factors",
                 include_str!("../../migrations/sqlite/0010_factors.sql"),
             ),
+            (
+                11,
+                "mail_links",
+                include_str!("../../migrations/sqlite/0011_mail_links.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -334,6 +339,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 10,
                 "factors",
                 include_str!("../../migrations/postgres/0010_factors.sql"),
+            ),
+            (
+                11,
+                "mail_links",
+                include_str!("../../migrations/postgres/0011_mail_links.sql"),
             ),
         ],
     }
