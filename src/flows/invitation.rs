@@ -226,15 +226,29 @@ pub async fn send_fresh_link(
     let token = random_token().map_err(Internal::from)?;
     // An administrator's resend is queued as the link and rendered when sent; the link a
     // person asked for is rendered now and sent while they wait.
-    let letter = match kind {
-        LinkEmail::Invitation => Some(mail_queue::link_letter(
-            &app.sealer,
-            LetterKind::Reminder,
-            &account.email,
-            &token,
-            expires_at,
-        )),
-        LinkEmail::Requested => None,
+    let (letter, message) = match kind {
+        LinkEmail::Invitation => (
+            Some(mail_queue::link_letter(
+                &app.sealer,
+                LetterKind::Reminder,
+                &account.email,
+                &token,
+                expires_at,
+            )),
+            None,
+        ),
+        LinkEmail::Requested => (
+            None,
+            Some(registration_email(
+                app,
+                kind,
+                &account.email,
+                &account.display_name,
+                &app.url(&format!("/register/{token}")),
+                expires_at - now,
+                expires_at,
+            )?),
+        ),
     };
     let audit = AuditEvent::new(
         "registration-link-sent",
@@ -253,19 +267,10 @@ pub async fn send_fresh_link(
             letter.as_ref(),
         )
         .await?;
-    if letter.is_some() {
+    let Some(message) = message else {
         mail_queue::wake(app);
         return Ok(expires_at);
-    }
-    let message = registration_email(
-        app,
-        kind,
-        &account.email,
-        &account.display_name,
-        &app.url(&format!("/register/{token}")),
-        expires_at - now,
-        expires_at,
-    )?;
+    };
     app.mailer.send(&message, now).await.map_err(|e| {
         tracing::warn!(error = %e, account_id = account.id, "registration email not sent");
         InvitationProblem::NotSent(e.to_string())

@@ -666,6 +666,104 @@ async fn queued_bodies_hold_no_link_in_plaintext(backend: Backend) {
     pool.close().await;
 }
 
+/// Letters queued before migration 0011 (both bodies sealed, an invitation's link inside)
+/// are kept, ids and all, and delivered as they were written; the letters queued after it
+/// keep a link's token instead and are rendered when sent.
+async fn letters_queued_before_the_upgrade_are_delivered_after_it(backend: Backend) {
+    use tessera::sealing::{Kind, Sealer};
+    let db = TestDatabase::new(backend).await;
+    let keys = tessera::crypto::Keys::from_base64(crate::helpers::SECRET_KEY).unwrap();
+    let older = tessera::store::Store::open_migrated_to(
+        &db.url,
+        tessera::audit::ChainKey::derive(&keys),
+        10,
+    )
+    .await
+    .unwrap();
+    older.close().await;
+    let sealer = Sealer::new(None, &keys).unwrap();
+    let now = ManualClock::starting_now();
+    let queued_at = {
+        use tessera::clock::Clock;
+        now.now()
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    use sqlx::Row;
+    let account: i64 = sqlx::query(
+        "INSERT INTO accounts (email, display_name, role, status, created_at)
+         VALUES ('old@example.org', 'Old Queue', 'user', 'invited', $1) RETURNING id",
+    )
+    .bind(queued_at)
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    let letter: i64 = sqlx::query(
+        "INSERT INTO mail_queue (kind, account_id, recipient, subject, body_text, body_html,
+                                 attempts, created_at, next_attempt_at)
+         VALUES ('invitation', $1, 'old@example.org', 'Complete your Tessera registration',
+                 $2, $3, 0, $4, $4) RETURNING id",
+    )
+    .bind(account)
+    .bind(sealer.seal(
+        Kind::MailBody,
+        "Dear Old Queue: https://portal.test/register/older",
+    ))
+    .bind(sealer.seal(Kind::MailBody, "<p>Dear Old Queue</p>"))
+    .bind(queued_at)
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    pool.close().await;
+
+    let sink = MailSink::start();
+    let app = App::build_with_clock(
+        test_config(&db.url, Some(sink.port)),
+        std::sync::Arc::new(now.clone()),
+    )
+    .await
+    .unwrap();
+    invite(&app, request("new@example.org", "New Queue", None), "test")
+        .await
+        .unwrap();
+    let report = deliver_due(&app).await.unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    let old = sink.message_to("old@example.org", 0).await;
+    assert!(
+        old.text.contains("https://portal.test/register/older") && old.html.contains("Old Queue"),
+        "{}",
+        old.text
+    );
+    let new = sink.message_to("new@example.org", 0).await;
+    assert!(
+        new.link().contains("/register/") && new.text.contains("New Queue"),
+        "{}",
+        new.text
+    );
+    assert_eq!(
+        count(
+            &db.url,
+            &format!("SELECT COUNT(*) FROM mail_queue WHERE id = {letter} AND sent_at IS NOT NULL")
+        )
+        .await,
+        1,
+        "the older letter kept its id"
+    );
+    // Ids go on after the older ones.
+    assert!(
+        count(
+            &db.url,
+            "SELECT MIN(id) FROM mail_queue WHERE recipient = 'new@example.org'"
+        )
+        .await
+            > letter
+    );
+}
+
 on_both_backends!(
     a_queued_invitation_survives_an_smtp_outage_and_a_restart,
     a_failed_letter_waits_its_back_off_before_the_next_attempt,
@@ -673,4 +771,5 @@ on_both_backends!(
     two_nodes_deliver_each_letter_once,
     a_bulk_invitation_returns_without_waiting_for_the_mail_server,
     queued_bodies_hold_no_link_in_plaintext,
+    letters_queued_before_the_upgrade_are_delivered_after_it,
 );
