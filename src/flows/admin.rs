@@ -7,7 +7,6 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::domain::account::{AccountStatus, Role};
 use crate::domain::factor::{AllowedFactors, FactorKind};
-use crate::domain::mail_queue::LetterKind;
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
@@ -570,11 +569,13 @@ pub async fn bulk_invite(
     let mut problems = Vec::new();
     let mut accounts = Vec::new();
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    let taken = app
+    let taken: std::collections::HashSet<String> = app
         .store
         .existing_emails(&emails)
         .await
-        .map_err(AdminRefusal::from)?;
+        .map_err(AdminRefusal::from)?
+        .into_iter()
+        .collect();
     for row in &rows {
         let org_id = match (admin.org_id(), row.organization.as_deref()) {
             (Some(own), None) => Some(own),
@@ -617,62 +618,30 @@ pub async fn bulk_invite(
             });
             continue;
         }
-        if taken.iter().any(|t| t == row.email.as_str()) {
+        if taken.contains(row.email.as_str()) {
             problems.push(RowProblem {
                 line: row.line,
                 message: format!("email: an account with {} already exists", row.email),
             });
             continue;
         }
-        let token = crate::crypto::random_token().map_err(|e| AdminRefusal::Internal(e.into()))?;
-        accounts.push((
-            NewAccount {
-                email: row.email.clone(),
-                display_name: row.display_name.clone(),
-                org_id,
-                role: row.role,
-            },
-            token,
-        ));
+        accounts.push(NewAccount {
+            email: row.email.clone(),
+            display_name: row.display_name.clone(),
+            org_id,
+            role: row.role,
+        });
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         return Err(BulkProblem::Rows(problems));
     }
-    let now = app.now();
-    let expires_at = now + app.config.policy.registration_link_ttl_secs;
-    // Each account with its link's hash and its queued letter (issue 12): the file's
-    // invitations are written together, and the request returns without waiting for the
-    // mail server; the worker sends them.
-    let mut with_letters = Vec::with_capacity(accounts.len());
-    for (account, token) in &accounts {
-        let link = app.url(&format!("/register/{token}"));
-        let message = invitation::registration_email(
-            app,
-            invitation::LinkEmail::Invitation,
-            &account.email,
-            &account.display_name,
-            &link,
-            expires_at - now,
-            expires_at,
-        )
-        .map_err(AdminRefusal::Internal)?;
-        with_letters.push((
-            account.clone(),
-            app.keys
-                .hash(crate::crypto::Purpose::Link, token.as_bytes()),
-            crate::flows::mail_queue::letter(app, LetterKind::Invitation, &message),
-        ));
-    }
-    drop(accounts);
+    // Each account with its link and its queued letter, written together (issue 12); the
+    // request returns without waiting for the mail server: the worker sends them.
     let audit = AuditEvent::new("accounts-invited-in-bulk", admin.actor(), "bulk");
-    match app
-        .store
-        .invite_many(&with_letters, expires_at, now, audit)
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict) => {
+    let created = match invitation::invite_many(app, accounts, audit).await {
+        Ok(created) => created,
+        Err(InvitationProblem::AlreadyRegistered) => {
             return Err(BulkProblem::Rows(vec![RowProblem {
             line: 1,
             message:
@@ -680,12 +649,12 @@ pub async fn bulk_invite(
                     .into(),
         }]));
         }
-        Err(e) => return Err(AdminRefusal::from(e).into()),
-    }
-    crate::flows::mail_queue::wake(app);
+        Err(InvitationProblem::Internal(e)) => return Err(AdminRefusal::Internal(e).into()),
+        Err(other) => return Err(AdminRefusal::Invitation(other).into()),
+    };
     Ok(BulkInvited {
-        created: with_letters.len(),
-        queued: with_letters.len(),
+        created,
+        queued: created,
     })
 }
 

@@ -110,17 +110,13 @@ pub async fn invite(
             };
             // The email is queued with the account (issue 12): an invitation never exists
             // without its letter, and the administrator does not wait for the mail server.
-            let link = app.url(&format!("/register/{token}"));
-            let message = registration_email(
-                app,
-                LinkEmail::Invitation,
+            let letter = mail_queue::link_letter(
+                &app.sealer,
+                LetterKind::Invitation,
                 &email,
-                &display_name,
-                &link,
-                expires_at - now,
+                &token,
                 expires_at,
-            )?;
-            let letter = mail_queue::letter(app, LetterKind::Invitation, &message);
+            );
             let audit = event("account-invited").with("role", request.role.as_str());
             match app
                 .store
@@ -139,6 +135,72 @@ pub async fn invite(
         expires_at,
         resent: false,
     })
+}
+
+/// Bulk create's writing half (the file already checked): every account with its
+/// registration link and its queued letter, in one transaction (`Store::invite_many`), then
+/// the worker is woken. The links' tokens are drawn, hashed and sealed before the
+/// transaction begins, off the async runtime and in a few chunks side by side; nothing is
+/// rendered (the worker renders each letter when it sends it), so the request returns
+/// without waiting for the mail server or for 50,000 emails to be written. An address
+/// registered meanwhile: `AlreadyRegistered`, and nobody is created.
+pub async fn invite_many(
+    app: &App,
+    accounts: Vec<NewAccount>,
+    audit: AuditEvent,
+) -> Result<usize, InvitationProblem> {
+    let now = app.now();
+    let expires_at = now + app.config.policy.registration_link_ttl_secs;
+    let total = accounts.len();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_chunk = total.div_ceil(workers).max(1_000);
+    let mut accounts = accounts.into_iter();
+    let mut chunks = Vec::new();
+    loop {
+        let chunk: Vec<NewAccount> = accounts.by_ref().take(per_chunk).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let (keys, sealer) = (app.keys.clone(), app.sealer.clone());
+        chunks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|account| {
+                    let token = random_token()?;
+                    let link_hash = keys.hash(Purpose::Link, token.as_bytes());
+                    let letter = mail_queue::link_letter(
+                        &sealer,
+                        LetterKind::Invitation,
+                        &account.email,
+                        &token,
+                        expires_at,
+                    );
+                    Ok((account, link_hash, letter))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        }));
+    }
+    let mut invitations = Vec::with_capacity(total);
+    for chunk in chunks {
+        invitations.extend(
+            chunk
+                .await
+                .map_err(|e| Internal::Other(e.into()))?
+                .map_err(Internal::from)?,
+        );
+    }
+    match app
+        .store
+        .invite_many(&invitations, expires_at, now, audit)
+        .await
+    {
+        Ok(ids) => {
+            mail_queue::wake(app);
+            Ok(ids.len())
+        }
+        Err(StoreError::Conflict) => Err(InvitationProblem::AlreadyRegistered),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Which words the email with a registration link has.
@@ -162,19 +224,31 @@ pub async fn send_fresh_link(
     let now = app.now();
     let expires_at = now + app.config.policy.registration_link_ttl_secs;
     let token = random_token().map_err(Internal::from)?;
-    let link = app.url(&format!("/register/{token}"));
-    let message = registration_email(
-        app,
-        kind,
-        &account.email,
-        &account.display_name,
-        &link,
-        expires_at - now,
-        expires_at,
-    )?;
-    let letter = match kind {
-        LinkEmail::Invitation => Some(mail_queue::letter(app, LetterKind::Reminder, &message)),
-        LinkEmail::Requested => None,
+    // An administrator's resend is queued as the link and rendered when sent; the link a
+    // person asked for is rendered now and sent while they wait.
+    let (letter, message) = match kind {
+        LinkEmail::Invitation => (
+            Some(mail_queue::link_letter(
+                &app.sealer,
+                LetterKind::Reminder,
+                &account.email,
+                &token,
+                expires_at,
+            )),
+            None,
+        ),
+        LinkEmail::Requested => (
+            None,
+            Some(registration_email(
+                app,
+                kind,
+                &account.email,
+                &account.display_name,
+                &app.url(&format!("/register/{token}")),
+                expires_at - now,
+                expires_at,
+            )?),
+        ),
     };
     let audit = AuditEvent::new(
         "registration-link-sent",
@@ -193,16 +267,19 @@ pub async fn send_fresh_link(
             letter.as_ref(),
         )
         .await?;
-    if letter.is_some() {
+    let Some(message) = message else {
         mail_queue::wake(app);
         return Ok(expires_at);
-    }
+    };
     app.mailer.send(&message, now).await.map_err(|e| {
         tracing::warn!(error = %e, account_id = account.id, "registration email not sent");
         InvitationProblem::NotSent(e.to_string())
     })?;
     Ok(expires_at)
 }
+
+/// The subject of every email with a registration link.
+pub(crate) const REGISTRATION_SUBJECT: &str = "Complete your Tessera registration";
 
 /// The email with a registration link, in the words of `kind`.
 pub(crate) fn registration_email(
@@ -214,8 +291,30 @@ pub(crate) fn registration_email(
     lifetime: i64,
     expires_at: i64,
 ) -> Result<EmailMessage, Internal> {
+    render_link_email(
+        app,
+        kind,
+        email.as_str(),
+        name.as_str(),
+        link,
+        lifetime,
+        expires_at,
+    )
+}
+
+/// `registration_email` from stored text (the mail queue renders a queued link's letter
+/// when it sends it, with the account's name then).
+pub(crate) fn render_link_email(
+    app: &App,
+    kind: LinkEmail,
+    to: &str,
+    name: &str,
+    link: &str,
+    lifetime: i64,
+    expires_at: i64,
+) -> Result<EmailMessage, Internal> {
     let context = minijinja::context! {
-        name => name.as_str(),
+        name => name,
         link => link,
         lifetime => human_duration(lifetime),
         expires => human_time(expires_at),
@@ -228,8 +327,8 @@ pub(crate) fn registration_email(
         LinkEmail::Requested => "registration_link",
     };
     Ok(EmailMessage {
-        to: email.as_str().to_string(),
-        subject: "Complete your Tessera registration".into(),
+        to: to.to_string(),
+        subject: REGISTRATION_SUBJECT.into(),
         text: crate::templates::render(&format!("email/{template}.txt"), &context)?,
         html: crate::templates::render(&format!("email/{template}.html"), &context)?,
     })

@@ -22,11 +22,13 @@ use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::delivery::EmailMessage;
 use crate::domain::UnixTime;
+use crate::domain::email::Email;
 use crate::domain::mail_queue::{AfterFailure, LetterKind, error_summary};
 use crate::domain::mask;
 use crate::flows::admin::{Admin, AdminRefusal};
-use crate::sealing::Kind;
-use crate::store::{Letter, LetterSummary, NewLetter};
+use crate::flows::invitation;
+use crate::sealing::{Kind, Sealer};
+use crate::store::{Letter, LetterBody, LetterSummary, NewLetter};
 
 /// Letters one claim takes at most.
 const BATCH: i64 = 32;
@@ -45,8 +47,33 @@ pub fn letter(app: &App, kind: LetterKind, message: &EmailMessage) -> NewLetter 
         kind,
         recipient: message.to.clone(),
         subject: message.subject.clone(),
-        body_text: app.sealer.seal(Kind::MailBody, &message.text),
-        body_html: app.sealer.seal(Kind::MailBody, &message.html),
+        body: LetterBody::Sealed {
+            text: app.sealer.seal(Kind::MailBody, &message.text),
+            html: app.sealer.seal(Kind::MailBody, &message.html),
+        },
+    }
+}
+
+/// An administrator's letter with a registration link (an invitation or a reminder), to
+/// `to`: queued as the link's token, sealed, and its expiry, and rendered in the words of
+/// `LinkEmail::Invitation` with the account's name when it is sent. Nothing is rendered
+/// now, so queuing many (a bulk invitation) is cheap. Needs only the sealer, so it can be
+/// made off the async runtime.
+pub fn link_letter(
+    sealer: &Sealer,
+    kind: LetterKind,
+    to: &Email,
+    token: &str,
+    expires_at: UnixTime,
+) -> NewLetter {
+    NewLetter {
+        kind,
+        recipient: to.as_str().to_string(),
+        subject: invitation::REGISTRATION_SUBJECT.to_string(),
+        body: LetterBody::Link {
+            token: sealer.seal(Kind::MailBody, token),
+            expires_at,
+        },
     }
 }
 
@@ -197,19 +224,42 @@ async fn deliver_one(app: &App, letter: &Letter) -> Result<Outcome, Internal> {
     }
 }
 
-/// The letter with its bodies opened.
+/// The letter with its bodies opened, or (a letter with a registration link) rendered now
+/// from its link's token and its account's name, in the words it had when it was queued:
+/// the link's lifetime counted from the letter's queuing.
 fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
     let open = |sealed: &str| {
         app.sealer
             .open(Kind::MailBody, sealed)
             .map_err(|e| format!("the letter cannot be opened: {e}"))
     };
-    Ok(EmailMessage {
-        to: letter.recipient.clone(),
-        subject: letter.subject.clone(),
-        text: open(&letter.body_text)?,
-        html: open(&letter.body_html)?,
-    })
+    match &letter.body {
+        LetterBody::Sealed { text, html } => Ok(EmailMessage {
+            to: letter.recipient.clone(),
+            subject: letter.subject.clone(),
+            text: open(text)?,
+            html: open(html)?,
+        }),
+        LetterBody::Link { token, expires_at } => {
+            let name = letter
+                .display_name
+                .as_deref()
+                .ok_or("the letter's account no longer exists")?;
+            let link = app.url(&format!("/register/{}", open(token)?));
+            let mut message = invitation::render_link_email(
+                app,
+                invitation::LinkEmail::Invitation,
+                &letter.recipient,
+                name,
+                &link,
+                expires_at - letter.created_at,
+                *expires_at,
+            )
+            .map_err(|e| format!("the letter cannot be rendered: {e}"))?;
+            message.subject = letter.subject.clone();
+            Ok(message)
+        }
+    }
 }
 
 /// The worker in `tessera serve`: delivers what is due, then waits until woken by a letter

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, FromRow, Row, Transaction};
 
-use super::mail_queue::{NewLetter, insert_letter};
+use super::mail_queue::{INSERT_BATCH, NewLetter, insert_letter, insert_letters_of_new_accounts};
 use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
@@ -125,7 +125,10 @@ impl Store {
     }
 
     /// Creates many invited accounts with their links and queued letters in one transaction
-    /// (bulk create).
+    /// (bulk create): all or nothing. The rows go in multi-row INSERTs of `INSERT_BATCH`
+    /// (accounts, then their links, then their letters); the accounts' ids come back with
+    /// their addresses (`RETURNING id, email`), which are unique. Returns the ids in the
+    /// order of `accounts`.
     pub async fn invite_many(
         &self,
         accounts: &[(NewAccount, Vec<u8>, NewLetter)],
@@ -135,11 +138,16 @@ impl Store {
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin().await?;
         let mut ids = Vec::with_capacity(accounts.len());
-        for (account, link_hash, letter) in accounts {
-            let id = insert_invited(&mut tx, account, now).await?;
-            insert_link(&mut tx, link_hash, Some(id), "invitation", now, expires_at).await?;
-            insert_letter(&mut tx, letter, Some(id), now).await?;
-            ids.push(id);
+        for chunk in accounts.chunks(INSERT_BATCH) {
+            let chunk_ids = insert_invited_batch(&mut tx, chunk, now).await?;
+            insert_links_batch(&mut tx, chunk, &chunk_ids, now, expires_at).await?;
+            let letters: Vec<(&NewLetter, i64)> = chunk
+                .iter()
+                .zip(&chunk_ids)
+                .map(|((_, _, letter), id)| (letter, *id))
+                .collect();
+            insert_letters_of_new_accounts(&mut tx, &letters, now).await?;
+            ids.extend(chunk_ids);
         }
         append(
             &mut tx,
@@ -432,6 +440,82 @@ async fn insert_invited(
     .await
     .map_err(StoreError::from_write)?
     .try_get("id")?)
+}
+
+/// Inserts invited accounts in one statement; their ids in the order given.
+async fn insert_invited_batch(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[(NewAccount, Vec<u8>, NewLetter)],
+    now: UnixTime,
+) -> StoreResult<Vec<i64>> {
+    let rows: Vec<String> = (0..chunk.len())
+        .map(|i| {
+            let b = i * 4;
+            format!(
+                "(${}, ${}, ${}, ${}, '{}', $1)",
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                AccountStatus::Invited.as_str()
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO accounts (email, display_name, org_id, role, status, created_at) VALUES {} RETURNING id, email",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    for (account, _, _) in chunk {
+        query = query
+            .bind(account.email.as_str())
+            .bind(account.display_name.as_str())
+            .bind(account.org_id)
+            .bind(account.role.as_str());
+    }
+    let returned = query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(StoreError::from_write)?;
+    let mut by_email = std::collections::HashMap::with_capacity(returned.len());
+    for row in &returned {
+        by_email.insert(
+            row.try_get::<String, _>("email")?,
+            row.try_get::<i64, _>("id")?,
+        );
+    }
+    chunk
+        .iter()
+        .map(|(account, _, _)| {
+            by_email
+                .get(account.email.as_str())
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt("an invited account was not returned".into()))
+        })
+        .collect()
+}
+
+/// Inserts the registration links of `ids` (the accounts of `chunk`) in one statement.
+async fn insert_links_batch(
+    tx: &mut Transaction<'static, Any>,
+    chunk: &[(NewAccount, Vec<u8>, NewLetter)],
+    ids: &[i64],
+    now: UnixTime,
+    expires_at: UnixTime,
+) -> StoreResult<()> {
+    let rows: Vec<String> = (0..chunk.len())
+        .map(|i| format!("(${}, ${}, 'invitation', $1, $2)", i * 2 + 3, i * 2 + 4))
+        .collect();
+    let sql = format!(
+        "INSERT INTO registration_links (token_hash, account_id, purpose, created_at, expires_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(now).bind(expires_at);
+    for ((_, link_hash, _), id) in chunk.iter().zip(ids) {
+        query = query.bind(link_hash.as_slice()).bind(*id);
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 async fn insert_link(

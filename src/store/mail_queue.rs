@@ -1,7 +1,9 @@
 //! The durable mail queue (`mail_queue`): letters written in the transaction of the change
-//! that causes them, claimed by a node with a lease, marked sent, retried or dead. The
-//! bodies arrive sealed (`sealing::Kind::MailBody`) and are stored as they came: this module
-//! never sees a registration link.
+//! that causes them, claimed by a node with a lease, marked sent, retried or dead. A letter
+//! holds either its two bodies or, for a letter with a registration link (rendered when it is
+//! sent), the link's token and expiry; bodies and tokens arrive sealed
+//! (`sealing::Kind::MailBody`) and are stored as they came: this module never sees a
+//! registration link.
 //!
 //! A claim is one conditional `UPDATE … RETURNING`: on PostgreSQL its batch is picked
 //! `FOR UPDATE SKIP LOCKED` (nodes claiming at once take different letters instead of queuing
@@ -17,16 +19,34 @@ use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::mail_queue::{LetterKind, LetterState};
 
-/// A letter to queue: its bodies already sealed.
+/// What a letter says, as stored: sealed, never a registration link in the clear.
+#[derive(Clone, PartialEq, Eq)]
+pub enum LetterBody {
+    /// Rendered when it was queued: the text and HTML bodies, each sealed.
+    Sealed { text: String, html: String },
+    /// A registration link's letter, rendered when it is sent (from its account): the link's
+    /// token, sealed, and when the link expires. Queuing one costs no rendering, so a bulk
+    /// invitation of many people returns at once.
+    Link { token: String, expires_at: UnixTime },
+}
+
+impl LetterBody {
+    /// The columns (body_text, body_html, link_token, link_expires_at).
+    fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>, Option<UnixTime>) {
+        match self {
+            Self::Sealed { text, html } => (Some(text), Some(html), None, None),
+            Self::Link { token, expires_at } => (None, None, Some(token), Some(*expires_at)),
+        }
+    }
+}
+
+/// A letter to queue: its body already sealed.
 #[derive(Clone)]
 pub struct NewLetter {
     pub kind: LetterKind,
     pub recipient: String,
     pub subject: String,
-    /// Sealed text body.
-    pub body_text: String,
-    /// Sealed HTML body.
-    pub body_html: String,
+    pub body: LetterBody,
 }
 
 impl std::fmt::Debug for NewLetter {
@@ -46,8 +66,9 @@ pub struct Letter {
     pub account_id: Option<i64>,
     pub recipient: String,
     pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    pub body: LetterBody,
+    /// The account's display name now (a letter with a link is rendered with it).
+    pub display_name: Option<String>,
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub created_at: UnixTime,
@@ -85,17 +106,33 @@ pub struct LetterSummary {
 /// Letters still to send: neither sent, dead nor discarded.
 const PENDING: &str = "sent_at IS NULL AND dead_at IS NULL AND discarded_at IS NULL";
 
-const LETTER_COLUMNS: &str = "id, kind, account_id, recipient, subject, body_text, body_html, attempts, created_at, COALESCE(retried_at, created_at) AS schedule_start";
+const LETTER_COLUMNS: &str = "id, kind, account_id, recipient, subject, body_text, body_html, link_token, link_expires_at, \
+     (SELECT a.display_name FROM accounts a WHERE a.id = mail_queue.account_id) AS display_name, \
+     attempts, created_at, COALESCE(retried_at, created_at) AS schedule_start";
 
 fn letter_from_row(row: &AnyRow) -> StoreResult<Letter> {
+    let body = match (
+        row.try_get::<Option<String>, _>("body_text")?,
+        row.try_get::<Option<String>, _>("body_html")?,
+        row.try_get::<Option<String>, _>("link_token")?,
+        row.try_get::<Option<UnixTime>, _>("link_expires_at")?,
+    ) {
+        (Some(text), Some(html), None, _) => LetterBody::Sealed { text, html },
+        (None, None, Some(token), Some(expires_at)) => LetterBody::Link { token, expires_at },
+        _ => {
+            return Err(StoreError::Corrupt(
+                "a queued letter has neither its bodies nor its link".into(),
+            ));
+        }
+    };
     Ok(Letter {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
         account_id: row.try_get("account_id")?,
         recipient: row.try_get("recipient")?,
         subject: row.try_get("subject")?,
-        body_text: row.try_get("body_text")?,
-        body_html: row.try_get("body_html")?,
+        body,
+        display_name: row.try_get("display_name")?,
         attempts: row.try_get("attempts")?,
         created_at: row.try_get("created_at")?,
         schedule_start: row.try_get("schedule_start")?,
@@ -122,21 +159,68 @@ pub(super) async fn insert_letter(
         .execute(&mut **tx)
         .await?;
     }
+    let (text, html, token, expires_at) = letter.body.columns();
     Ok(sqlx::query(
         "INSERT INTO mail_queue (kind, account_id, recipient, subject, body_text, body_html,
-                                 attempts, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
+                                 link_token, link_expires_at, attempts, created_at, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) RETURNING id",
     )
     .bind(letter.kind.as_str())
     .bind(account_id)
     .bind(&letter.recipient)
     .bind(&letter.subject)
-    .bind(&letter.body_text)
-    .bind(&letter.body_html)
+    .bind(text)
+    .bind(html)
+    .bind(token)
+    .bind(expires_at)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?)
+}
+
+/// Letters one multi-row INSERT writes: 9 bound values each, well under both backends'
+/// limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+pub(super) const INSERT_BATCH: usize = 500;
+
+/// Queues the letters of accounts created in this transaction, `INSERT_BATCH` to a
+/// statement (a bulk invitation). Brand-new accounts have no older letters to supersede.
+pub(super) async fn insert_letters_of_new_accounts(
+    tx: &mut Transaction<'static, Any>,
+    letters: &[(&NewLetter, i64)],
+    now: UnixTime,
+) -> StoreResult<()> {
+    for chunk in letters.chunks(INSERT_BATCH) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
+                format!("({}, 0, {})", p.join(", "), p[8])
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO mail_queue (kind, account_id, recipient, subject, body_text, body_html,
+                                     link_token, link_expires_at, created_at,
+                                     attempts, next_attempt_at)
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (letter, account_id) in chunk {
+            let (text, html, token, expires_at) = letter.body.columns();
+            query = query
+                .bind(letter.kind.as_str())
+                .bind(*account_id)
+                .bind(&letter.recipient)
+                .bind(&letter.subject)
+                .bind(text)
+                .bind(html)
+                .bind(token)
+                .bind(expires_at)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 impl Store {

@@ -59,7 +59,7 @@ pub use audit_query::AuditFilter;
 pub use clients::{ClientSummary, NewClientRow};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
 pub use import::ImportedAccount;
-pub use mail_queue::{Letter, LetterSummary, NewLetter};
+pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
@@ -313,6 +313,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 include_str!("../../migrations/sqlite/0010_factors.sql"),
             ),
             (
+                11,
+                "mail_links",
+                include_str!("../../migrations/sqlite/0011_mail_links.sql"),
+            ),
+            (
                 12,
                 "signing_keys",
                 include_str!("../../migrations/sqlite/0012_signing_keys.sql"),
@@ -373,6 +378,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 10,
                 "factors",
                 include_str!("../../migrations/postgres/0010_factors.sql"),
+            ),
+            (
+                11,
+                "mail_links",
+                include_str!("../../migrations/postgres/0011_mail_links.sql"),
             ),
             (
                 12,

@@ -240,6 +240,16 @@ impl MailSink {
         panic!("no message number {nth} to {to} arrived");
     }
 
+    /// Every message received so far, in the order they came.
+    pub fn all_messages(&self) -> Vec<Mail> {
+        self.messages
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|raw| Mail::parse(raw))
+            .collect()
+    }
+
     pub async fn messages_to(&self, to: &str) -> Vec<Mail> {
         self.messages
             .lock()
