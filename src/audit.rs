@@ -142,21 +142,7 @@ impl ChainKey {
     }
 
     /// HMAC-SHA-256 over an unambiguous encoding (a JSON array) of the entry and the hash
-    /// before it.
-    #[allow(clippy::too_many_arguments)]
-    pub fn hash(
-        &self,
-        prev_hash: &str,
-        seq: i64,
-        at: UnixTime,
-        event: &str,
-        actor: &str,
-        subject: &str,
-        detail: &str,
-    ) -> String {
-        self.mac(&encode(prev_hash, seq, at, event, actor, subject, detail))
-    }
-
+    /// before it (the record's own `hash` is not part of it).
     pub fn hash_record(&self, r: &AuditRecord) -> String {
         self.mac(&encode_record(r))
     }
@@ -175,21 +161,17 @@ impl std::fmt::Debug for ChainKey {
     }
 }
 
-fn encode(
-    prev_hash: &str,
-    seq: i64,
-    at: UnixTime,
-    event: &str,
-    actor: &str,
-    subject: &str,
-    detail: &str,
-) -> String {
-    json!([prev_hash, seq, at, event, actor, subject, detail]).to_string()
-}
-
 fn encode_record(r: &AuditRecord) -> String {
-    let (prev_hash, event, actor) = (&r.prev_hash, &r.event, &r.actor);
-    encode(prev_hash, r.seq, r.at, event, actor, &r.subject, &r.detail)
+    json!([
+        r.prev_hash,
+        r.seq,
+        r.at,
+        r.event,
+        r.actor,
+        r.subject,
+        r.detail
+    ])
+    .to_string()
 }
 
 /// How entries were hashed before they were keyed (plain SHA-256, which anyone can recompute).
@@ -407,16 +389,7 @@ mod tests {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|seq| {
-                let hash = key.hash(
-                    &prev,
-                    seq,
-                    100 + seq,
-                    "sign-in",
-                    "account:1",
-                    "account:1",
-                    "{}",
-                );
-                let r = AuditRecord {
+                let mut r = AuditRecord {
                     seq,
                     at: 100 + seq,
                     event: "sign-in".into(),
@@ -424,9 +397,10 @@ mod tests {
                     subject: "account:1".into(),
                     detail: "{}".into(),
                     prev_hash: prev.clone(),
-                    hash: hash.clone(),
+                    hash: String::new(),
                 };
-                prev = hash;
+                r.hash = key.hash_record(&r);
+                prev = r.hash.clone();
                 r
             })
             .collect()

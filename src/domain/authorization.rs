@@ -349,30 +349,20 @@ mod tests {
             }
             pairs
         };
-        assert_eq!(
-            error_of(run(&with("response_type", "token"), false)),
-            "unsupported_response_type"
-        );
-        assert_eq!(
-            error_of(run(&with("response_type", ""), false)),
-            "invalid_request"
-        );
-        assert_eq!(
-            error_of(run(&with("scope", "profile email"), false)),
-            "invalid_scope"
-        );
-        assert_eq!(
-            error_of(run(&with("prompt", "sometimes"), false)),
-            "invalid_request"
-        );
-        assert_eq!(
-            error_of(run(&with("max_age", "-1"), false)),
-            "invalid_request"
-        );
-        assert_eq!(
-            error_of(run(&with("request", "eyJ..."), false)),
-            "request_not_supported"
-        );
+        for (name, value, error) in [
+            ("response_type", "token", "unsupported_response_type"),
+            ("response_type", "", "invalid_request"),
+            ("scope", "profile email", "invalid_scope"),
+            ("prompt", "sometimes", "invalid_request"),
+            ("max_age", "-1", "invalid_request"),
+            ("request", "eyJ...", "request_not_supported"),
+        ] {
+            assert_eq!(
+                error_of(run(&with(name, value), false)),
+                error,
+                "{name}={value}"
+            );
+        }
         let mut plain = good();
         plain.push(("code_challenge", VERIFIER));
         plain.push(("code_challenge_method", "plain"));

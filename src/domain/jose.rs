@@ -50,36 +50,42 @@ impl Jwk {
     /// An RSA public key from its modulus and exponent (big-endian, no leading zeros); its
     /// `kid` is its RFC 7638 thumbprint.
     pub fn rsa(n: &[u8], e: &[u8]) -> Self {
-        let mut jwk = Self {
-            kty: "RSA".into(),
-            kid: String::new(),
-            use_: "sig".into(),
-            alg: SigningAlg::Rs256.as_str().into(),
+        Self {
             n: Some(b64(strip_zeros(n))),
             e: Some(b64(strip_zeros(e))),
-            crv: None,
-            x: None,
-            y: None,
-        };
-        jwk.kid = jwk.thumbprint();
-        jwk
+            ..Self::empty("RSA", SigningAlg::Rs256)
+        }
+        .named()
     }
 
     /// A P-256 public key from its coordinates; its `kid` is its RFC 7638 thumbprint.
     pub fn p256(x: &[u8], y: &[u8]) -> Self {
-        let mut jwk = Self {
-            kty: "EC".into(),
-            kid: String::new(),
-            use_: "sig".into(),
-            alg: SigningAlg::Es256.as_str().into(),
-            n: None,
-            e: None,
+        Self {
             crv: Some("P-256".into()),
             x: Some(b64(x)),
             y: Some(b64(y)),
-        };
-        jwk.kid = jwk.thumbprint();
-        jwk
+            ..Self::empty("EC", SigningAlg::Es256)
+        }
+        .named()
+    }
+
+    fn empty(kty: &str, alg: SigningAlg) -> Self {
+        Self {
+            kty: kty.into(),
+            kid: String::new(),
+            use_: "sig".into(),
+            alg: alg.as_str().into(),
+            n: None,
+            e: None,
+            crv: None,
+            x: None,
+            y: None,
+        }
+    }
+
+    fn named(mut self) -> Self {
+        self.kid = self.thumbprint();
+        self
     }
 
     /// RFC 7638: SHA-256 over the required members, in lexicographic order, no white space.
@@ -180,15 +186,9 @@ mod tests {
     fn the_rfc_7638_example_thumbprint() {
         let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
         let jwk = Jwk {
-            kty: "RSA".into(),
-            kid: String::new(),
-            use_: "sig".into(),
-            alg: "RS256".into(),
             n: Some(n.into()),
             e: Some("AQAB".into()),
-            crv: None,
-            x: None,
-            y: None,
+            ..Jwk::empty("RSA", SigningAlg::Rs256)
         };
         assert_eq!(
             jwk.thumbprint(),

@@ -10,7 +10,7 @@ use crate::domain::code::{CodeFormatProblem, CodePurpose, CodeRefusal, OneTimeCo
 use crate::domain::mask;
 use crate::domain::session::SessionStage;
 use crate::flows::{Internal, human_duration, human_time, lockout};
-use crate::store::{CodeCheck, CodeIssue, CodeOutcome, Session};
+use crate::store::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, Session};
 
 /// What the verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -115,20 +115,7 @@ pub(crate) async fn send_code_email(
     )
     .with("channel", "email")
     .with("destination", mask::email(destination));
-    let issued = app
-        .store
-        .issue_code(
-            session_hash,
-            purpose,
-            "email",
-            destination,
-            &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
-            now,
-            ttl,
-            &app.config.policy,
-            &[],
-            event,
-        )
+    let issued = issue_email_code(app, session_hash, purpose, destination, &code, ttl, event)
         .await
         .map_err(Internal::from)?;
     let code_id = match issued {
@@ -327,4 +314,29 @@ pub async fn verify(
             None => Err(VerifyProblem::Refused(refusal, factor)),
         },
     }
+}
+
+/// Stores an emailed code for the session (its earlier code dies), unless the resend
+/// cool-down holds; the second factor, a change of address and password recovery alike.
+pub(crate) async fn issue_email_code(
+    app: &App,
+    session_hash: &[u8],
+    purpose: CodePurpose,
+    to: &str,
+    code: &OneTimeCode,
+    ttl: i64,
+    event: AuditEvent,
+) -> Result<CodeIssue, crate::store::StoreError> {
+    let code = CodeToSend {
+        session_hash,
+        purpose,
+        channel: "email",
+        destination: to,
+        code_hash: &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
+        ttl,
+        caps: &[],
+    };
+    app.store
+        .issue_code(code, app.now(), &app.config.policy, event)
+        .await
 }

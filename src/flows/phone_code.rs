@@ -13,7 +13,7 @@ use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
 use crate::flows::{Internal, human_duration, human_time, lockout};
 use crate::sealing::Kind;
-use crate::store::{CodeIssue, SendCap, Session};
+use crate::store::{CodeIssue, CodeToSend, SendCap, Session};
 
 /// What the phone verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -272,21 +272,19 @@ pub(crate) async fn send_to(
             .with("destination", phone.masked())
             .with("reason", reason)
     };
+    let code = CodeToSend {
+        session_hash,
+        purpose,
+        channel: channel_name,
+        // Stored sealed; the account keeps this value once the number is verified.
+        destination: &app.sealer.seal(Kind::PhoneNumber, phone.e164()),
+        code_hash: &app.keys.hash(Purpose::Code, secret.as_bytes()),
+        ttl,
+        caps: &caps,
+    };
     let issued = app
         .store
-        .issue_code(
-            session_hash,
-            purpose,
-            channel_name,
-            // Stored sealed; the account keeps this value once the number is verified.
-            &app.sealer.seal(Kind::PhoneNumber, phone.e164()),
-            &app.keys.hash(Purpose::Code, secret.as_bytes()),
-            now,
-            ttl,
-            policy,
-            &caps,
-            event,
-        )
+        .issue_code(code, now, policy, event)
         .await
         .map_err(Internal::from)?;
     let code_id = match issued {

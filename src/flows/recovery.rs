@@ -186,21 +186,16 @@ async fn send_code(
         .with("purpose", "password-reset")
         .with("destination", mask::email(email.as_str()))
         .with("delivered", account.is_some());
-    let issued = app
-        .store
-        .issue_code(
-            &session.id_hash,
-            CodePurpose::SignIn,
-            "email",
-            email.as_str(),
-            &app.keys.hash(Purpose::Code, code.expose().as_bytes()),
-            now,
-            ttl,
-            &app.config.policy,
-            &[],
-            event,
-        )
-        .await?;
+    let issued = crate::flows::email_code::issue_email_code(
+        app,
+        &session.id_hash,
+        CodePurpose::SignIn,
+        email.as_str(),
+        &code,
+        ttl,
+        event,
+    )
+    .await?;
     match issued {
         CodeIssue::Issued { .. } => {}
         CodeIssue::CoolingDown { retry_at } => {

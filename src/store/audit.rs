@@ -18,36 +18,35 @@ pub(super) async fn append(
     let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut **tx)
         .await?;
-    let seq: i64 = row.try_get("seq")?;
-    let prev_hash: String = row.try_get("hash")?;
-    let detail = event.detail.to_string();
-    let hash = chain.hash(
-        &prev_hash,
-        seq,
-        now,
-        event.event,
-        &event.actor,
-        &event.subject,
-        &detail,
-    );
+    let mut record = AuditRecord {
+        seq: row.try_get("seq")?,
+        at: now,
+        event: event.event.to_string(),
+        actor: event.actor.clone(),
+        subject: event.subject.clone(),
+        detail: event.detail.to_string(),
+        prev_hash: row.try_get("hash")?,
+        hash: String::new(),
+    };
+    record.hash = chain.hash_record(&record);
     sqlx::query(
         "INSERT INTO audit_log (seq, at, event, actor, subject, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(seq)
-    .bind(now)
-    .bind(event.event)
-    .bind(&event.actor)
-    .bind(&event.subject)
-    .bind(&detail)
-    .bind(&prev_hash)
-    .bind(&hash)
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(&record.event)
+    .bind(&record.actor)
+    .bind(&record.subject)
+    .bind(&record.detail)
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
     .execute(&mut **tx)
     .await?;
     // Counted at the insert; a transaction rolled back later still counts (rare: errors only).
     crate::metrics::audit_event(event);
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
+        .bind(&record.hash)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -80,25 +80,39 @@ pub struct CodeCheck<'a> {
     pub policy: &'a Policy,
 }
 
+/// A code to send: for which session and purpose, by which channel to where, its keyed hash,
+/// how long it lives, and the send caps it counts against.
+pub struct CodeToSend<'a> {
+    pub session_hash: &'a [u8],
+    pub purpose: CodePurpose,
+    pub channel: &'a str,
+    pub destination: &'a str,
+    pub code_hash: &'a [u8],
+    pub ttl: i64,
+    pub caps: &'a [SendCap],
+}
+
 impl Store {
     /// Issues a new code for the session. The previous one dies and its wrong tries carry
     /// over, so resending never buys more guesses. The cool-down is claimed by an atomic
     /// update, so two clicks at once send one code. The session must be at a stage the
     /// purpose belongs to (waiting for a second factor, or signed in).
-    #[allow(clippy::too_many_arguments)]
     pub async fn issue_code(
         &self,
-        session_hash: &[u8],
-        purpose: CodePurpose,
-        channel: &str,
-        destination: &str,
-        code_hash: &[u8],
+        code: CodeToSend<'_>,
         now: UnixTime,
-        ttl: i64,
         policy: &Policy,
-        caps: &[SendCap],
         audit: AuditEvent,
     ) -> StoreResult<CodeIssue> {
+        let CodeToSend {
+            session_hash,
+            purpose,
+            channel,
+            destination,
+            code_hash,
+            ttl,
+            caps,
+        } = code;
         let mut tx = self.begin().await?;
         let claimed = sqlx::query(&format!(
             "UPDATE sessions SET code_sent_at = $1

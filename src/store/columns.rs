@@ -15,11 +15,36 @@ use crate::domain::mail_queue::LetterKind;
 use crate::domain::name::DisplayName;
 use crate::domain::session::SessionStage;
 
+/// How a column's text becomes the value (an unknown enum value, a malformed address: an
+/// error where the row is read).
+trait FromColumn: Sized {
+    fn from_column(text: &str) -> Result<Self, String>;
+}
+
+/// Text columns read through `FromColumn`.
 macro_rules! text_column {
     ($($ty:ident),+ $(,)?) => {$(
         impl Type<Any> for $ty {
             fn type_info() -> AnyTypeInfo {
                 <str as Type<Any>>::type_info()
+            }
+        }
+
+        impl<'r> Decode<'r, Any> for $ty {
+            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                let text = <String as Decode<'r, Any>>::decode(value)?;
+                Ok($ty::from_column(&text)?)
+            }
+        }
+    )+};
+}
+
+/// The domain's text enums: read by `parse`, bound by `as_str`.
+macro_rules! enum_column {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl FromColumn for $ty {
+            fn from_column(text: &str) -> Result<Self, String> {
+                $ty::parse(text).ok_or_else(|| format!("{text:?} is not a {}", stringify!($ty)))
             }
         }
 
@@ -32,17 +57,11 @@ macro_rules! text_column {
             }
         }
 
-        impl<'r> Decode<'r, Any> for $ty {
-            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                let text = <String as Decode<'r, Any>>::decode(value)?;
-                $ty::parse(&text)
-                    .ok_or_else(|| format!("{text:?} is not a {}", stringify!($ty)).into())
-            }
-        }
+        text_column!($ty);
     )+};
 }
 
-text_column!(
+enum_column!(
     Role,
     AccountStatus,
     FactorKind,
@@ -52,22 +71,17 @@ text_column!(
     SigningAlg
 );
 
-/// Values checked when they are made (an address, a name): read through the same check.
-macro_rules! checked_column {
-    ($($ty:ident),+ $(,)?) => {$(
-        impl Type<Any> for $ty {
-            fn type_info() -> AnyTypeInfo {
-                <str as Type<Any>>::type_info()
-            }
-        }
-
-        impl<'r> Decode<'r, Any> for $ty {
-            fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-                let text = <String as Decode<'r, Any>>::decode(value)?;
-                $ty::parse(&text).map_err(|e| format!("{text:?}: {e}").into())
-            }
-        }
-    )+};
+/// Values checked when they are made (an address, a name) are read through the same check.
+impl FromColumn for Email {
+    fn from_column(text: &str) -> Result<Self, String> {
+        Email::parse(text).map_err(|e| format!("{text:?}: {e}"))
+    }
 }
 
-checked_column!(Email, DisplayName);
+impl FromColumn for DisplayName {
+    fn from_column(text: &str) -> Result<Self, String> {
+        DisplayName::parse(text).map_err(|e| format!("{text:?}: {e}"))
+    }
+}
+
+text_column!(Email, DisplayName);

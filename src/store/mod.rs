@@ -57,7 +57,7 @@ pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organizati
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;
 pub use clients::{ClientSummary, NewClientRow};
-pub use codes::{CodeCheck, CodeIssue, CodeOutcome, LiveCode, SendCap};
+pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter};
 pub use outbox::OutboxMessage;

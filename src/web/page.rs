@@ -86,6 +86,21 @@ pub fn state(state: &impl serde::Serialize) -> Value {
     Value::from(minijinja::value::Serde(state))
 }
 
+/// A step that sends something and stays on its journey: on to `next` when it went; else
+/// the page again (`again`) or on to `ended` (see `on_problem`).
+pub async fn next_or_again<P: Problem>(
+    step: Step,
+    result: Result<(), P>,
+    next: &str,
+    ended: &'static str,
+    again: impl AsyncFnOnce(Step, String, StatusCode) -> Result<Response, WebError>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(next).into_response()),
+        Err(problem) => on_problem(problem, ended, async |e, s| again(step, e, s).await).await,
+    }
+}
+
 /// A flow's problem on its page: the page again (`again`, given the problem's text and
 /// status) when the person can act on it; on to `ended` when the session is gone; the error
 /// page for a failure of ours.

@@ -2,7 +2,7 @@
 //! provider's webhooks for calls.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use minijinja::context;
@@ -69,7 +69,7 @@ pub async fn send(
         Channel::Sms
     };
     let (country_code, phone) = (&form.country_code, &form.phone);
-    match flows::phone_code::send(
+    let sent = flows::phone_code::send(
         &step.app,
         &step.session,
         channel,
@@ -77,19 +77,15 @@ pub async fn send(
         phone,
         &client,
     )
+    .await;
+    let next = match channel {
+        Channel::Call => "/verify/phone/call",
+        Channel::Sms => "/verify/phone",
+    };
+    page::next_or_again(step, sent, next, TIMED_OUT, async |step, error, status| {
+        render(&step.reread().await?, &form, Some(error), status).await
+    })
     .await
-    {
-        Ok(()) if channel == Channel::Call => {
-            Ok(Redirect::to("/verify/phone/call").into_response())
-        }
-        Ok(()) => Ok(Redirect::to("/verify/phone").into_response()),
-        Err(problem) => {
-            page::on_problem(problem, TIMED_OUT, async |error, status| {
-                render(&step.reread().await?, &form, Some(error), status).await
-            })
-            .await
-        }
-    }
 }
 
 /// The phone factor passed: home, or on to the new password in a recovery.
@@ -181,69 +177,84 @@ async fn forged(
     Ok((StatusCode::FORBIDDEN, "invalid X-Twilio-Signature").into_response())
 }
 
-/// The webhook's form parameters, when its `X-Twilio-Signature` is genuine for `path`.
-fn genuine_webhook(
-    app: &AppState,
-    path: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Option<Vec<(String, String)>> {
-    let params = webhook_params(body);
-    let signature = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok());
-    flows::phone_code::webhook_is_genuine(app, path, &params, signature).then_some(params)
-}
-
-fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
-    params
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default()
-}
-
 /// Twilio's Gather action: `Digits=#` confirms the call named by the token in the path.
 pub async fn voice_key(
     State(app): State<AppState>,
-    Path(token): Path<String>,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    webhook: GenuineWebhook,
 ) -> Result<Response, WebError> {
-    let Some(params) = genuine_webhook(&app, &format!("/twilio/voice/{token}"), &headers, &body)
-    else {
-        return forged(&app, &token, "key-press", &client).await;
-    };
-    Ok(
-        if flows::phone_code::key_pressed(&app, &token, param(&params, "Digits")).await? {
-            twiml(
-                r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. You are signed in. Goodbye.</Say></Response>"#,
-            )
-        } else {
-            twiml(
-                r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>That did not confirm the sign-in. Goodbye.</Say></Response>"#,
-            )
-        },
-    )
+    let pressed = flows::phone_code::key_pressed(&app, &webhook.token, webhook.param("Digits"));
+    Ok(if pressed.await? {
+        twiml(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. You are signed in. Goodbye.</Say></Response>"#,
+        )
+    } else {
+        twiml(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>That did not confirm the sign-in. Goodbye.</Say></Response>"#,
+        )
+    })
 }
 
 /// Twilio's status callback for the call.
 pub async fn voice_status(
     State(app): State<AppState>,
-    Path(token): Path<String>,
-    ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    webhook: GenuineWebhook,
 ) -> Result<Response, WebError> {
-    let Some(params) = genuine_webhook(
-        &app,
-        &format!("/twilio/voice/{token}/status"),
-        &headers,
-        &body,
-    ) else {
-        return forged(&app, &token, "call-status", &client).await;
-    };
-    flows::phone_code::call_status(&app, &token, param(&params, "CallStatus")).await?;
+    flows::phone_code::call_status(&app, &webhook.token, webhook.param("CallStatus")).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A provider webhook whose `X-Twilio-Signature` is genuine for its path: the call's token
+/// and the form parameters. Any other request is audited as forged and refused (403) before
+/// its handler runs, so no webhook handler can forget the check.
+pub struct GenuineWebhook {
+    token: String,
+    params: Vec<(String, String)>,
+}
+
+impl GenuineWebhook {
+    fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+impl axum::extract::FromRequest<AppState> for GenuineWebhook {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = request.into_parts();
+        let path = parts.uri.path().to_string();
+        let Ok(Path(token)) = Path::<String>::from_request_parts(&mut parts, app).await else {
+            return Err(StatusCode::NOT_FOUND.into_response());
+        };
+        let Ok(ClientAddress(client)) = ClientAddress::from_request_parts(&mut parts, app).await;
+        let headers = parts.headers.clone();
+        let request = axum::extract::Request::from_parts(parts, body);
+        let body = axum::body::Bytes::from_request(request, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let params = webhook_params(&body);
+        let signature = headers
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok());
+        if flows::phone_code::webhook_is_genuine(app, &path, &params, signature) {
+            return Ok(Self { token, params });
+        }
+        let webhook = if path.ends_with("/status") {
+            "call-status"
+        } else {
+            "key-press"
+        };
+        Err(match forged(app, &token, webhook, &client).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        })
+    }
 }

@@ -89,15 +89,13 @@ pub async fn code_page(step: Step) -> Result<Response, WebError> {
 }
 
 pub async fn resend(step: Step) -> Result<Response, WebError> {
-    match flows::recovery::resend(&step.app, &step.session).await {
-        Ok(()) => Ok(Redirect::to("/password/forgot/code").into_response()),
-        Err(problem) => {
-            page::on_problem(problem, START_OVER, async |error, status| {
-                render_code_page(&step.reread().await?, Some(error), status).await
-            })
-            .await
-        }
-    }
+    let sent = flows::recovery::resend(&step.app, &step.session).await;
+    page::next_or_again(step, sent, "/password/forgot/code", START_OVER, again).await
+}
+
+/// The code page again with a problem, the session read afresh.
+async fn again(step: Step, error: String, status: StatusCode) -> Result<Response, WebError> {
+    render_code_page(&step.reread().await?, Some(error), status).await
 }
 
 /// "Enter the 6-digit code received via email and click the Verify code button."
@@ -108,17 +106,12 @@ pub async fn check(
 ) -> Result<Response, WebError> {
     let factor = Factor::RecoveryEmail;
     match flows::email_code::verify(&step.app, &step.session, &form.code, factor).await {
-        Ok((token, _)) => Ok(session::go_on(
-            &step.app,
-            jar,
-            token,
-            "/password/forgot/verified",
-        )),
+        Ok((token, _)) => {
+            let next = "/password/forgot/verified";
+            Ok(session::go_on(&step.app, jar, token, next))
+        }
         Err(problem) => {
-            page::on_problem(problem, START_OVER, async |error, status| {
-                render_code_page(&step, Some(error), status).await
-            })
-            .await
+            page::on_problem(problem, START_OVER, async |e, s| again(step, e, s).await).await
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 use serde::Deserialize;
@@ -75,15 +75,16 @@ pub async fn send(
     Form(form): Form<NextForm>,
 ) -> Result<Response, WebError> {
     let next = next_of(&form.next)?;
-    match flows::step_up::send(&step.app, &step.session, &client).await {
-        Ok(()) => Ok(Redirect::to(&again_then(&next)).into_response()),
-        Err(problem) => {
-            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
-                render(&step.reread().await?, &next, Some(error), status).await
-            })
-            .await
-        }
-    }
+    let sent = flows::step_up::send(&step.app, &step.session, &client).await;
+    let then = again_then(&next);
+    page::next_or_again(
+        step,
+        sent,
+        &then,
+        NOT_SIGNED_IN,
+        async |step, error, status| render(&step.reread().await?, &next, Some(error), status).await,
+    )
+    .await
 }
 
 /// Verify Code: a right code gives the browser a new session (fresh factor) and goes on.

@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use minijinja::context;
 
@@ -34,15 +34,13 @@ async fn render(
 }
 
 pub async fn send(step: Step) -> Result<Response, WebError> {
-    match flows::email_code::send(&step.app, &step.session).await {
-        Ok(()) => Ok(Redirect::to("/verify/email").into_response()),
-        Err(problem) => {
-            page::on_problem(problem, TIMED_OUT, async |error, status| {
-                render(&step.reread().await?, Some(error), status).await
-            })
-            .await
-        }
-    }
+    let sent = flows::email_code::send(&step.app, &step.session).await;
+    page::next_or_again(step, sent, "/verify/email", TIMED_OUT, again).await
+}
+
+/// The page again with a problem, the session read afresh (the problem may have changed it).
+async fn again(step: Step, error: String, status: StatusCode) -> Result<Response, WebError> {
+    render(&step.reread().await?, Some(error), status).await
 }
 
 pub async fn check(
@@ -57,10 +55,7 @@ pub async fn check(
             Ok(session::go_on(&step.app, jar, token, to))
         }
         Err(problem) => {
-            page::on_problem(problem, TIMED_OUT, async |error, status| {
-                render(&step, Some(error), status).await
-            })
-            .await
+            page::on_problem(problem, TIMED_OUT, async |e, s| again(step, e, s).await).await
         }
     }
 }
