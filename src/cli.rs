@@ -545,7 +545,7 @@ async fn rotate_keys(config: Config) -> anyhow::Result<()> {
     app.store.close().await;
     let changed = changed?;
     println!(
-        "Re-encrypted {changed} stored values (phone numbers, signing keys) under the current key."
+        "Re-encrypted {changed} stored values (phone numbers, signing keys, queued mail) under the current key."
     );
     Ok(())
 }

@@ -23,7 +23,7 @@ pub struct LegacyChainBroken(pub ChainProblem);
 
 impl Store {
     /// Passes every sealed value (phone factors, the codes sent to phones, the ID-token
-    /// signing keys) through `reseal`, which returns the new stored form when the value needs
+    /// signing keys, queued mail) through `reseal`, which returns the new stored form when the value needs
     /// one; everything is rewritten in one transaction, so readers see old or new values,
     /// never a mix within a row.
     pub async fn reseal_values(
@@ -48,6 +48,21 @@ impl Store {
                 Kind::SigningKey,
                 "SELECT kid AS k, private_key AS value FROM signing_keys",
                 "UPDATE signing_keys SET private_key = $1 WHERE kid = $2",
+            ),
+            (
+                Kind::MailBody,
+                "SELECT CAST(id AS TEXT) AS k, body_text AS value FROM mail_queue WHERE body_text LIKE 'enc:%'",
+                "UPDATE mail_queue SET body_text = $1 WHERE id = CAST($2 AS BIGINT)",
+            ),
+            (
+                Kind::MailBody,
+                "SELECT CAST(id AS TEXT) AS k, body_html AS value FROM mail_queue WHERE body_html LIKE 'enc:%'",
+                "UPDATE mail_queue SET body_html = $1 WHERE id = CAST($2 AS BIGINT)",
+            ),
+            (
+                Kind::MailBody,
+                "SELECT CAST(id AS TEXT) AS k, link_token AS value FROM mail_queue WHERE link_token LIKE 'enc:%'",
+                "UPDATE mail_queue SET link_token = $1 WHERE id = CAST($2 AS BIGINT)",
             ),
         ];
         let mut changed = 0;

@@ -638,6 +638,17 @@ async fn keys_rotate_re_encrypts_phone_numbers_and_sign_in_still_works(backend: 
             .await,
         0
     );
+    // And so were the invitation letters (their sealed registration links).
+    assert!(app.count("SELECT COUNT(*) FROM mail_queue").await > 0);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM mail_queue
+             WHERE (link_token IS NOT NULL AND link_token NOT LIKE 'enc:k2:%')
+                OR (body_text IS NOT NULL AND body_text NOT LIKE 'enc:k2:%')"
+        )
+        .await,
+        0
+    );
     assert!(app.audit_events().await.iter().any(|e| e == "keys-rotated"));
 }
 
