@@ -647,7 +647,7 @@ async fn create_users(
     let mut users = Vec::new();
     for i in 0..args.users {
         let email = format!("bench{i}@example.org");
-        invitation::invite(
+        let invited = invitation::invite(
             app,
             InvitationRequest {
                 email: email.clone(),
@@ -659,6 +659,10 @@ async fn create_users(
         )
         .await
         .map_err(|e| anyhow::anyhow!("invite: {e}"))?;
+        // Queued; sent now, as `tessera admin create-user` does (this App runs no worker).
+        tessera::flows::mail_queue::deliver_for(app, invited.account_id)
+            .await
+            .map_err(|e| anyhow::anyhow!("deliver: {e}"))?;
         let (id, body) = mailbox.wait(&email, 0).await?;
         let link = body
             .split_whitespace()
