@@ -28,7 +28,7 @@ use crate::domain::mask;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation;
 use crate::sealing::{Kind, Sealer};
-use crate::store::{Letter, LetterBody, LetterSummary, NewLetter};
+use crate::store::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
 
 /// Letters one claim takes at most.
 const BATCH: i64 = 32;
@@ -195,7 +195,7 @@ async fn deliver_one(app: &App, letter: &Letter) -> Result<Outcome, Internal> {
     match after {
         AfterFailure::RetryAt(at) => {
             app.store
-                .letter_failed(letter.id, &app.node, &error, at)
+                .letter_not_sent(letter.id, &app.node, &error, now, NotSent::RetryAt(at))
                 .await?;
             crate::metrics::mail_letter("retrying");
             Ok(Outcome::Retrying(error))
@@ -212,7 +212,7 @@ async fn deliver_one(app: &App, letter: &Letter) -> Result<Outcome, Internal> {
                 .with("attempts", letter.attempts)
                 .with("error", error.as_str());
             app.store
-                .letter_dead(letter.id, &app.node, &error, now, event)
+                .letter_not_sent(letter.id, &app.node, &error, now, NotSent::Dead(event))
                 .await?;
             crate::metrics::mail_letter("dead");
             tracing::error!(

@@ -103,6 +103,14 @@ pub struct LetterSummary {
     pub state: LetterState,
 }
 
+/// What follows an attempt that failed.
+pub enum NotSent {
+    /// Tried again then.
+    RetryAt(UnixTime),
+    /// Given up: a dead letter, with this audit entry.
+    Dead(AuditEvent),
+}
+
 /// Letters still to send: neither sent, dead nor discarded.
 const PENDING: &str = "sent_at IS NULL AND dead_at IS NULL AND discarded_at IS NULL";
 
@@ -293,54 +301,38 @@ impl Store {
         Ok(())
     }
 
-    /// The attempt failed: tried again at `next_attempt_at`, if `node` still holds the letter.
-    pub async fn letter_failed(
-        &self,
-        id: i64,
-        node: &str,
-        error: &str,
-        next_attempt_at: UnixTime,
-    ) -> StoreResult<()> {
-        sqlx::query(&format!(
-            "UPDATE mail_queue SET lease_until = NULL, last_error = $1, next_attempt_at = $2
-             WHERE id = $3 AND leased_by = $4 AND {PENDING}"
-        ))
-        .bind(error)
-        .bind(next_attempt_at)
-        .bind(id)
-        .bind(node)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The attempt failed and was the last: a dead letter, with its audit entry.
-    pub async fn letter_dead(
+    /// The attempt failed, if `node` still holds the letter: tried again later, or (the last
+    /// attempt) a dead letter with its audit entry. False when the letter was not `node`'s.
+    pub async fn letter_not_sent(
         &self,
         id: i64,
         node: &str,
         error: &str,
         now: UnixTime,
-        audit: AuditEvent,
+        next: NotSent,
     ) -> StoreResult<bool> {
+        let (column, at, audit) = match next {
+            NotSent::RetryAt(at) => ("next_attempt_at", at, None),
+            NotSent::Dead(audit) => ("dead_at", now, Some(audit)),
+        };
         let mut tx = self.begin().await?;
-        let died = sqlx::query(&format!(
-            "UPDATE mail_queue SET lease_until = NULL, last_error = $1, dead_at = $2
+        let changed = sqlx::query(&format!(
+            "UPDATE mail_queue SET lease_until = NULL, last_error = $1, {column} = $2
              WHERE id = $3 AND leased_by = $4 AND {PENDING}"
         ))
         .bind(error)
-        .bind(now)
+        .bind(at)
         .bind(id)
         .bind(node)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             > 0;
-        if died {
+        if let (true, Some(audit)) = (changed, audit) {
             append(&mut tx, &self.chain, now, &audit).await?;
         }
         tx.commit().await?;
-        Ok(died)
+        Ok(changed)
     }
 
     /// When the next letter is due (None: nothing to send).

@@ -59,7 +59,7 @@ pub use audit_query::AuditFilter;
 pub use clients::{ClientSummary, NewClientRow};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use import::ImportedAccount;
-pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter};
+pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
