@@ -9,7 +9,8 @@ use crate::domain::client::{NewClient, UriPurpose};
 use crate::domain::jose::SigningAlg;
 use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
-use crate::store::{ClientSummary, NewClientRow, StoreError};
+use crate::flows::invitation::InvitationProblem;
+use crate::store::{NewClientRow, StoreError};
 
 /// A registration as an administrator types it.
 #[derive(Debug, Clone, Default)]
@@ -57,9 +58,8 @@ pub async fn create(
         (None, None) if admin.is_system() => None,
         (Some((_, Some(id))), None) if admin.is_system() => Some(id),
         (Some((name, None)), None) if admin.is_system() => {
-            return Err(AdminRefusal::Invalid(format!(
-                "There is no organization named {name:?}. Create it first with `tessera admin create-org --name NAME`."
-            )));
+            let unknown = InvitationProblem::UnknownOrganization(name.to_string());
+            return Err(AdminRefusal::Invalid(unknown.to_string()));
         }
         (None, Some(own)) => Some(own),
         (Some((_, Some(id))), Some(own)) if id == own => Some(own),
@@ -138,14 +138,4 @@ pub async fn create(
         )),
         Err(e) => Err(Internal::from(e).into()),
     }
-}
-
-/// The clients an administrator may see: every one for a system administrator, their own
-/// organization's for an organization administrator.
-pub async fn list(app: &App, admin: &Admin) -> Result<Vec<ClientSummary>, AdminRefusal> {
-    Ok(app
-        .store
-        .clients_in_scope(admin.org_id())
-        .await
-        .map_err(Internal::from)?)
 }

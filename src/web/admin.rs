@@ -48,6 +48,36 @@ impl ConsolePage {
             _ => Err(WebError::NotFound),
         }
     }
+
+    /// A request for the administrator asking: `answer`'s response, or the answer to a
+    /// refusal (of the session, or of what `answer` asked the flows).
+    pub async fn for_admin(
+        &self,
+        app: &AppState,
+        current: &CurrentSession,
+        answer: impl AsyncFnOnce(Admin) -> Result<Result<Response, WebError>, AdminRefusal>,
+    ) -> Result<Response, WebError> {
+        match async { answer(admin_of(app, current).await?).await }.await {
+            Ok(response) => response,
+            Err(e) => self.refused(e),
+        }
+    }
+
+    /// A change made from this page: authorized, made, and back to the page saying what was
+    /// done (its `done` code), or why not.
+    pub async fn change(
+        &self,
+        app: &AppState,
+        current: &CurrentSession,
+        make: impl AsyncFnOnce(Admin) -> Result<&'static str, AdminRefusal>,
+    ) -> Result<Response, WebError> {
+        self.for_admin(app, current, async |admin| {
+            let done = make(admin).await?;
+            let to = format!("{}?done={done}", self.path);
+            Ok(Ok(Redirect::to(&to).into_response()))
+        })
+        .await
+    }
 }
 
 const CONSOLE: ConsolePage = ConsolePage {
@@ -63,39 +93,6 @@ const CONSOLE: ConsolePage = ConsolePage {
         )
     },
 };
-
-fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
-    CONSOLE.refused(problem)
-}
-
-/// A console request for the administrator asking: `answer`'s response, or the answer to a
-/// refusal (of the session, or of what `answer` asked the flows).
-async fn for_admin(
-    app: &AppState,
-    current: &CurrentSession,
-    answer: impl AsyncFnOnce(Admin) -> Result<Result<Response, WebError>, AdminRefusal>,
-) -> Result<Response, WebError> {
-    match async { answer(admin_of(app, current).await?).await }.await {
-        Ok(response) => response,
-        Err(e) => refused(e),
-    }
-}
-
-/// A change made from the console: authorized, made, and back to the console saying what
-/// was done (`done_text`), or why not.
-async fn change(
-    app: &AppState,
-    current: &CurrentSession,
-    make: impl AsyncFnOnce(Admin) -> Result<&'static str, AdminRefusal>,
-) -> Result<Response, WebError> {
-    for_admin(app, current, async |admin| {
-        let done = make(admin).await?;
-        Ok(Ok(
-            Redirect::to(&format!("/admin?done={done}")).into_response()
-        ))
-    })
-    .await
-}
 
 async fn admin_of(app: &AppState, current: &CurrentSession) -> Result<Admin, AdminRefusal> {
     admin::authorize(app, current.0.as_ref()).await
@@ -158,10 +155,11 @@ pub async fn console(
     current: CurrentSession,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
-        console_page(&app, &csrf, &admin, &query).await
-    })
-    .await
+    CONSOLE
+        .for_admin(&app, &current, async |admin| {
+            console_page(&app, &csrf, &admin, &query).await
+        })
+        .await
 }
 
 async fn console_page(
@@ -229,16 +227,17 @@ pub async fn invite(
     current: CurrentSession,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
-    change(&app, &current, async |admin| {
-        let role = Some(form.role.as_str())
-            .filter(|r| !r.trim().is_empty())
-            .map_or(Ok(Role::User), admin::assignable_role)?;
-        let organization = Some(form.organization.as_str());
-        let (email, name) = (&form.email, &form.display_name);
-        admin::invite(&app, &admin, email, name, organization, role).await?;
-        Ok("invited")
-    })
-    .await
+    CONSOLE
+        .change(&app, &current, async |admin| {
+            let role = Some(form.role.as_str())
+                .filter(|r| !r.trim().is_empty())
+                .map_or(Ok(Role::User), admin::assignable_role)?;
+            let organization = Some(form.organization.as_str());
+            let (email, name) = (&form.email, &form.display_name);
+            admin::invite(&app, &admin, email, name, organization, role).await?;
+            Ok("invited")
+        })
+        .await
 }
 
 pub async fn act(
@@ -246,23 +245,24 @@ pub async fn act(
     current: CurrentSession,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
-    change(&app, &current, async |admin| {
-        if let Some(action) = admin::AccountAction::parse(&action) {
-            return admin::act(&app, &admin, id, action)
-                .await
-                .map(|()| done_code(action));
-        }
-        match action.as_str() {
-            "make-org-admin" => admin::set_role(&app, &admin, id, "org-admin")
-                .await
-                .map(|_| "role-changed"),
-            "make-user" => admin::set_role(&app, &admin, id, "user")
-                .await
-                .map(|_| "role-changed"),
-            _ => Err(AdminRefusal::NotFound),
-        }
-    })
-    .await
+    CONSOLE
+        .change(&app, &current, async |admin| {
+            if let Some(action) = admin::AccountAction::parse(&action) {
+                return admin::act(&app, &admin, id, action)
+                    .await
+                    .map(|()| done_code(action));
+            }
+            match action.as_str() {
+                "make-org-admin" => admin::set_role(&app, &admin, id, "org-admin")
+                    .await
+                    .map(|_| "role-changed"),
+                "make-user" => admin::set_role(&app, &admin, id, "user")
+                    .await
+                    .map(|_| "role-changed"),
+                _ => Err(AdminRefusal::NotFound),
+            }
+        })
+        .await
 }
 
 pub async fn terms_form(
@@ -270,18 +270,19 @@ pub async fn terms_form(
     Extension(csrf): Extension<CsrfToken>,
     current: CurrentSession,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
-        if !admin.is_system() {
-            return Ok(Err(WebError::NotFound));
-        }
-        let terms = crate::flows::terms::current(&app).await?;
-        Ok(page::ok(
-            "pages/admin_terms.html",
-            &csrf,
-            context! { version => terms.version, title => terms.title, body => terms.body },
-        ))
-    })
-    .await
+    CONSOLE
+        .for_admin(&app, &current, async |admin| {
+            if !admin.is_system() {
+                return Ok(Err(WebError::NotFound));
+            }
+            let terms = crate::flows::terms::current(&app).await?;
+            Ok(page::ok(
+                "pages/admin_terms.html",
+                &csrf,
+                context! { version => terms.version, title => terms.title, body => terms.body },
+            ))
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -298,7 +299,7 @@ pub async fn publish_terms(
     current: CurrentSession,
     Form(form): Form<TermsForm>,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
+    CONSOLE.for_admin(&app, &current, async |admin| {
         Ok(match admin::publish_terms(&app, &admin, &form.title, &form.body).await {
             Ok(_) => Ok(Redirect::to("/admin?done=terms").into_response()),
             Err(admin::TermsProblem::NotSystemAdministrator) => Err(WebError::NotFound),
@@ -361,10 +362,11 @@ pub async fn bulk(
     current: CurrentSession,
     Form(form): Form<BulkForm>,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
-        bulk_create(&app, &csrf, &admin, form.csv.into_bytes().into()).await
-    })
-    .await
+    CONSOLE
+        .for_admin(&app, &current, async |admin| {
+            bulk_create(&app, &csrf, &admin, form.csv.into_bytes().into()).await
+        })
+        .await
 }
 
 /// Bulk create from an uploaded CSV file (`multipart/form-data`, up to `UPLOAD_LIMIT`): the
@@ -376,13 +378,14 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
-        let csv = uploaded_file(&headers, &body).ok_or_else(|| {
-            AdminRefusal::Invalid("Choose a CSV file to upload, then Upload and create.".into())
-        })?;
-        bulk_create(&app, &csrf, &admin, csv).await
-    })
-    .await
+    CONSOLE
+        .for_admin(&app, &current, async |admin| {
+            let csv = uploaded_file(&headers, &body).ok_or_else(|| {
+                AdminRefusal::Invalid("Choose a CSV file to upload, then Upload and create.".into())
+            })?;
+            bulk_create(&app, &csrf, &admin, csv).await
+        })
+        .await
 }
 
 /// The non-empty file of a `multipart/form-data` form's `file` field.
@@ -433,11 +436,12 @@ pub async fn create_organization(
     current: CurrentSession,
     Form(form): Form<OrganizationForm>,
 ) -> Result<Response, WebError> {
-    change(&app, &current, async |admin| {
-        admin::create_organization(&app, &admin, &form.name).await?;
-        Ok("organization-created")
-    })
-    .await
+    CONSOLE
+        .change(&app, &current, async |admin| {
+            admin::create_organization(&app, &admin, &form.name).await?;
+            Ok("organization-created")
+        })
+        .await
 }
 
 /// The factor policy form: a checked box allows the factor, an unchecked one sends nothing.
@@ -455,15 +459,16 @@ pub async fn set_factors(
     Path(id): Path<i64>,
     Form(form): Form<FactorsForm>,
 ) -> Result<Response, WebError> {
-    change(&app, &current, async |admin| {
-        let changes = [
-            (FactorKind::Email, Some(!form.email.is_empty())),
-            (FactorKind::Phone, Some(!form.phone.is_empty())),
-        ];
-        admin::set_factor_policy(&app, &admin, id, &changes).await?;
-        Ok("factors")
-    })
-    .await
+    CONSOLE
+        .change(&app, &current, async |admin| {
+            let changes = [
+                (FactorKind::Email, Some(!form.email.is_empty())),
+                (FactorKind::Phone, Some(!form.phone.is_empty())),
+            ];
+            admin::set_factor_policy(&app, &admin, id, &changes).await?;
+            Ok("factors")
+        })
+        .await
 }
 
 /// Import current portal users (system administrators): an uploaded CSV file
@@ -477,19 +482,20 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    for_admin(&app, &current, async |admin| {
-        // Before the file is looked at: others are answered as if the page did not exist.
-        if !admin.is_system() {
-            return Err(AdminRefusal::NotAdministrator);
-        }
-        let csv = uploaded_file(&headers, &body).ok_or_else(|| {
-            AdminRefusal::Invalid(
-                "Choose the CSV file of current portal users, then Upload and import.".into(),
-            )
-        })?;
-        import_file(&app, &csrf, &admin, csv).await
-    })
-    .await
+    CONSOLE
+        .for_admin(&app, &current, async |admin| {
+            // Before the file is looked at: others are answered as if the page did not exist.
+            if !admin.is_system() {
+                return Err(AdminRefusal::NotAdministrator);
+            }
+            let csv = uploaded_file(&headers, &body).ok_or_else(|| {
+                AdminRefusal::Invalid(
+                    "Choose the CSV file of current portal users, then Upload and import.".into(),
+                )
+            })?;
+            import_file(&app, &csrf, &admin, csv).await
+        })
+        .await
 }
 
 async fn import_file(

@@ -4,7 +4,7 @@
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use super::csrf::CsrfToken;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::domain::mask;
-use crate::flows::admin::{self, AdminRefusal};
+use crate::flows::admin::AdminRefusal;
 use crate::flows::human_time;
 use crate::flows::mail_queue::{self, DeadLetterAction};
 use crate::store::LetterSummary;
@@ -30,10 +30,6 @@ const MAIL_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
     back_label: "Back to the mail queue",
     shows: |problem| matches!(problem, AdminRefusal::Invalid(_)),
 };
-
-fn refused(problem: AdminRefusal) -> Result<Response, WebError> {
-    MAIL_PAGE.refused(problem)
-}
 
 #[derive(Deserialize, Default)]
 pub struct PageQuery {
@@ -65,23 +61,20 @@ async fn page(
     current: CurrentSession,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let admin = match admin::authorize(&app, current.0.as_ref()).await {
-        Ok(a) => a,
-        Err(e) => return refused(e),
-    };
-    let view = match mail_queue::view(&app, &admin).await {
-        Ok(v) => v,
-        Err(e) => return refused(e),
-    };
-    page::ok(
-        "pages/admin_mail.html",
-        &csrf,
-        context! {
-            dead => view.dead.iter().map(shown).collect::<Vec<_>>(),
-            waiting => view.waiting.iter().map(shown).collect::<Vec<_>>(),
-            done => done_text(&query.done),
-        },
-    )
+    MAIL_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let view = mail_queue::view(&app, &admin).await?;
+            Ok(page::ok(
+                "pages/admin_mail.html",
+                &csrf,
+                context! {
+                    dead => view.dead.iter().map(shown).collect::<Vec<_>>(),
+                    waiting => view.waiting.iter().map(shown).collect::<Vec<_>>(),
+                    done => done_text(&query.done),
+                },
+            ))
+        })
+        .await
 }
 
 async fn act(
@@ -89,18 +82,14 @@ async fn act(
     current: CurrentSession,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
-    let result = async {
-        let admin = admin::authorize(&app, current.0.as_ref()).await?;
-        let action = DeadLetterAction::parse(&action).ok_or(AdminRefusal::NotFound)?;
-        mail_queue::handle_dead_letter(&app, &admin, id, action).await?;
-        Ok(match action {
-            DeadLetterAction::Retry => "retried",
-            DeadLetterAction::Discard => "discarded",
+    MAIL_PAGE
+        .change(&app, &current, async |admin| {
+            let action = DeadLetterAction::parse(&action).ok_or(AdminRefusal::NotFound)?;
+            mail_queue::handle_dead_letter(&app, &admin, id, action).await?;
+            Ok(match action {
+                DeadLetterAction::Retry => "retried",
+                DeadLetterAction::Discard => "discarded",
+            })
         })
-    }
-    .await;
-    match result {
-        Ok(done) => Ok(Redirect::to(&format!("/admin/mail?done={done}")).into_response()),
-        Err(e) => refused(e),
-    }
+        .await
 }
