@@ -105,3 +105,68 @@ impl Store {
         Ok(clients)
     }
 }
+
+/// A client as the protocol endpoints need it: its registration, its secret's keyed hash
+/// and every URI it registered.
+#[derive(Debug, Clone)]
+pub struct RegisteredClient {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<Vec<u8>>,
+    pub org_id: Option<i64>,
+    pub id_token_alg: SigningAlg,
+    pub disabled: bool,
+    pub uris: Vec<(UriPurpose, String)>,
+}
+
+from_columns!(RegisteredClient(row) {
+    id,
+    client_id,
+    name,
+    secret_hash,
+    org_id,
+    id_token_alg,
+    disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+    uris = Vec::new(),
+});
+
+impl RegisteredClient {
+    /// Its URIs of one purpose, as registered.
+    pub fn uris(&self, purpose: UriPurpose) -> Vec<String> {
+        self.uris
+            .iter()
+            .filter(|(p, _)| *p == purpose)
+            .map(|(_, u)| u.clone())
+            .collect()
+    }
+
+    /// Public clients hold no secret (and must use PKCE).
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+}
+
+impl Store {
+    /// The client registered under this public identifier, with its URIs.
+    pub async fn registered_client(&self, client_id: &str) -> StoreResult<Option<RegisteredClient>> {
+        let Some(mut client) = sqlx::query_as::<_, RegisteredClient>(
+            "SELECT id, client_id, name, secret_hash, org_id, id_token_alg, disabled_at
+             FROM oidc_clients WHERE client_id = $1",
+        )
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let rows = sqlx::query("SELECT purpose, uri FROM oidc_client_uris WHERE client = $1")
+            .bind(client.id)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            client.uris.push((row.try_get("purpose")?, row.try_get("uri")?));
+        }
+        Ok(Some(client))
+    }
+}

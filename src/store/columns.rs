@@ -7,6 +7,7 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
 use crate::domain::account::{AccountStatus, Role};
+use crate::domain::client::UriPurpose;
 use crate::domain::code::CodePurpose;
 use crate::domain::email::Email;
 use crate::domain::factor::FactorKind;
@@ -68,7 +69,8 @@ enum_column!(
     SessionStage,
     CodePurpose,
     LetterKind,
-    SigningAlg
+    SigningAlg,
+    UriPurpose
 );
 
 /// Values checked when they are made (an address, a name) are read through the same check.
