@@ -33,7 +33,9 @@ pub const EVENTS: &[&str] = &[
     "call-placed",
     "call-webhook-forged",
     "call-webhook-ignored",
+    "client-authentication-failed",
     "client-created",
+    "client-sign-in",
     "code-not-delivered",
     "code-refused",
     "code-sent",
@@ -72,6 +74,8 @@ pub const EVENTS: &[&str] = &[
     "step-up-passed",
     "terms-accepted",
     "terms-published",
+    "token-reuse-detected",
+    "token-revoked",
 ];
 
 /// An event as the flows describe it. `actor` is who did it (`account:7`, `cli`,

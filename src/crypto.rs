@@ -39,6 +39,12 @@ pub enum Purpose {
     AuditChain,
     /// OpenID Connect client secrets.
     ClientSecret,
+    /// Authorization codes, access and refresh tokens.
+    OidcToken,
+    /// The handle of an authorization request waiting for its person.
+    OidcRequest,
+    /// The account identifier applications see (`sub`).
+    Subject,
 }
 
 impl Purpose {
@@ -52,6 +58,9 @@ impl Purpose {
             Self::Encryption => b"tessera/encryption",
             Self::AuditChain => b"tessera/audit-chain",
             Self::ClientSecret => b"tessera/client-secret",
+            Self::OidcToken => b"tessera/oidc-token",
+            Self::OidcRequest => b"tessera/oidc-request",
+            Self::Subject => b"tessera/subject",
         }
     }
 }

@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/register.html",
     "pages/verify_email.html",
     "pages/verified.html",
+    "pages/oidc_continue.html",
     "pages/verify_phone.html",
     "pages/calling.html",
     "pages/forgot.html",

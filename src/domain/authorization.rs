@@ -9,8 +9,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::factor::FactorKind;
-
 /// The scopes Tessera knows (PRODUCT.md); others are ignored, as OIDC Core §3.1.2.1 allows.
 pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
@@ -60,6 +58,18 @@ pub enum Refusal {
         state: Option<String>,
     },
 }
+
+text_enum!(
+    /// What a stored token is.
+    TokenKind {
+        /// An authorization code: exchanged once, within a minute.
+        Code => "code",
+        /// An access token: read by userinfo and introspection.
+        Access => "access",
+        /// A refresh token: used once, replaced by the next.
+        Refresh => "refresh",
+    }
+);
 
 /// Checks an authorization request's parameters (already decoded; a parameter given twice is
 /// refused by the caller, RFC 6749 §3.1) against the client's registration.
@@ -205,42 +215,6 @@ fn is_s256_challenge(challenge: &str) -> bool {
         && challenge
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// How a sign-in was proved, for the ID token's `amr` (RFC 8176) and `acr`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecondStep {
-    EmailCode,
-    TextCode,
-    VoiceCall,
-}
-
-impl SecondStep {
-    pub fn factor(self) -> FactorKind {
-        match self {
-            Self::EmailCode => FactorKind::Email,
-            Self::TextCode | Self::VoiceCall => FactorKind::Phone,
-        }
-    }
-}
-
-/// `amr` after the password and this second step: `pwd`, the factor's values, and `mfa`
-/// (PRODUCT.md: `otp` for an emailed or texted code, `sms` as well for a text, `tel` for a
-/// call).
-pub fn amr(second: SecondStep) -> Vec<&'static str> {
-    let mut amr = vec!["pwd"];
-    amr.extend_from_slice(match second {
-        SecondStep::EmailCode => &["otp"][..],
-        SecondStep::TextCode => &["otp", "sms"][..],
-        SecondStep::VoiceCall => &["tel"][..],
-    });
-    amr.push("mfa");
-    amr
-}
-
-/// `acr`: `mfa` after a password and a second factor (`phr` comes with passkeys).
-pub fn acr(_second: SecondStep) -> &'static str {
-    "mfa"
 }
 
 #[cfg(test)]
@@ -399,14 +373,5 @@ mod tests {
             (request.prompt, request.max_age),
             (Prompt::Login, Some(300))
         );
-    }
-
-    #[test]
-    fn amr_names_the_password_the_factor_and_mfa() {
-        assert_eq!(amr(SecondStep::EmailCode), vec!["pwd", "otp", "mfa"]);
-        assert_eq!(amr(SecondStep::TextCode), vec!["pwd", "otp", "sms", "mfa"]);
-        assert_eq!(amr(SecondStep::VoiceCall), vec!["pwd", "tel", "mfa"]);
-        assert_eq!(acr(SecondStep::VoiceCall), "mfa");
-        assert_eq!(SecondStep::TextCode.factor(), FactorKind::Phone);
     }
 }

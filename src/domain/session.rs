@@ -119,6 +119,96 @@ pub fn local_path(next: &str) -> Option<&str> {
     local.then_some(next)
 }
 
+/// How a session proved its person, carried from stage to stage of one sign-in (or one
+/// recovery) and stated to applications as the ID token's `amr` (RFC 8176) and `acr`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Proofs {
+    /// The password: typed at sign-in, or set after a recovery proved the person.
+    pub password: bool,
+    /// A one-time code: emailed or texted.
+    pub code: bool,
+    /// The code came by text message.
+    pub text: bool,
+    /// A voice call answered with the pound key.
+    pub call: bool,
+}
+
+impl Proofs {
+    /// The password alone (a right password at sign-in).
+    pub const PASSWORD: Self = Self {
+        password: true,
+        code: false,
+        text: false,
+        call: false,
+    };
+
+    /// These proofs and the password.
+    pub fn and_password(self) -> Self {
+        Self {
+            password: true,
+            ..self
+        }
+    }
+
+    /// These proofs and a code or call over a channel (`email`, `sms`, `voice`).
+    pub fn and_channel(self, channel: &str) -> Self {
+        match channel {
+            "email" => Self { code: true, ..self },
+            "sms" => Self {
+                code: true,
+                text: true,
+                ..self
+            },
+            "voice" => Self { call: true, ..self },
+            _ => self,
+        }
+    }
+
+    /// Two factors: something known and something held.
+    pub fn is_multi_factor(self) -> bool {
+        self.password && (self.code || self.call)
+    }
+
+    /// RFC 8176 values: `pwd`, `otp` (a code), `sms` (by text), `tel` (a call), and `mfa`
+    /// when two factors were used.
+    pub fn amr(self) -> Vec<&'static str> {
+        let flags = [
+            (self.password, "pwd"),
+            (self.code, "otp"),
+            (self.text, "sms"),
+            (self.call, "tel"),
+            (self.is_multi_factor(), "mfa"),
+        ];
+        flags
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| name)
+            .collect()
+    }
+
+    /// `acr`: `mfa` after two factors (passkeys will add `phr`); none otherwise, rather than
+    /// claim a level that was not reached.
+    pub fn acr(self) -> Option<&'static str> {
+        self.is_multi_factor().then_some("mfa")
+    }
+
+    /// As stored: the `amr` values, space-separated.
+    pub fn to_text(self) -> String {
+        self.amr().join(" ")
+    }
+
+    /// Reads the stored text (unknown words, and `mfa`, which is derived, are ignored).
+    pub fn parse(text: &str) -> Self {
+        text.split(' ').fold(Self::default(), |p, word| match word {
+            "pwd" => p.and_password(),
+            "otp" => Self { code: true, ..p },
+            "sms" => Self { text: true, ..p },
+            "tel" => Self { call: true, ..p },
+            _ => p,
+        })
+    }
+}
+
 /// A session's clock readings, as stored.
 #[derive(Debug, Clone, Copy)]
 pub struct SessionTimes {
@@ -255,6 +345,27 @@ mod tests {
     fn stages_round_trip() {
         for &stage in SessionStage::ALL {
             assert_eq!(SessionStage::parse(stage.as_str()), Some(stage));
+        }
+    }
+
+    #[test]
+    fn proofs_name_each_factor_and_mfa_only_for_two() {
+        let email = Proofs::PASSWORD.and_channel("email");
+        assert_eq!(email.amr(), vec!["pwd", "otp", "mfa"]);
+        assert_eq!(
+            Proofs::PASSWORD.and_channel("sms").amr(),
+            vec!["pwd", "otp", "sms", "mfa"]
+        );
+        assert_eq!(
+            Proofs::PASSWORD.and_channel("voice").amr(),
+            vec!["pwd", "tel", "mfa"]
+        );
+        assert_eq!(email.acr(), Some("mfa"));
+        // A registration link resumed at the code proves the email address only.
+        let code_only = Proofs::default().and_channel("email");
+        assert_eq!((code_only.amr(), code_only.acr()), (vec!["otp"], None));
+        for proofs in [email, code_only, Proofs::PASSWORD.and_channel("sms")] {
+            assert_eq!(Proofs::parse(&proofs.to_text()), proofs);
         }
     }
 }

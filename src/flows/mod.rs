@@ -11,6 +11,7 @@ pub mod import;
 pub mod invitation;
 pub mod lockout;
 pub mod mail_queue;
+pub mod oidc;
 pub mod phone_code;
 pub mod recovery;
 pub mod registration;

@@ -83,9 +83,17 @@ impl Store {
         let Some(times) = session else {
             return Err(StoreError::NotFound);
         };
-        let RightCode { destination, .. } = right;
+        let RightCode {
+            destination,
+            channel,
+        } = right;
         let keep = match (purpose, new_session_hash) {
             (CodePurpose::StepUp, Some(new_hash)) => {
+                let carried = sessions::carried_from(&mut tx, session_hash).await?;
+                let carried = sessions::Carried {
+                    proofs: carried.proofs.and_channel(&channel),
+                    ..carried
+                };
                 sessions::revoke(&mut tx, session_hash, now).await?;
                 let times = SessionTimes {
                     last_seen_at: now,
@@ -98,6 +106,7 @@ impl Store {
                     Some(account_id),
                     SessionStage::Authenticated,
                     times,
+                    carried,
                 )
                 .await?;
                 super::throttle::clear_in(&mut tx, throttle_key).await?;

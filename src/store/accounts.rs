@@ -260,6 +260,7 @@ impl Store {
             account_id,
             SessionStage::after_registration_link(status),
             times,
+            super::sessions::Carried::default(),
         )
         .await?;
         append(&mut tx, &self.chain, now, &audit(&target)).await?;

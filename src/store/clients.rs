@@ -149,7 +149,10 @@ impl RegisteredClient {
 
 impl Store {
     /// The client registered under this public identifier, with its URIs.
-    pub async fn registered_client(&self, client_id: &str) -> StoreResult<Option<RegisteredClient>> {
+    pub async fn registered_client(
+        &self,
+        client_id: &str,
+    ) -> StoreResult<Option<RegisteredClient>> {
         let Some(mut client) = sqlx::query_as::<_, RegisteredClient>(
             "SELECT id, client_id, name, secret_hash, org_id, id_token_alg, disabled_at
              FROM oidc_clients WHERE client_id = $1",
@@ -165,7 +168,9 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         for row in &rows {
-            client.uris.push((row.try_get("purpose")?, row.try_get("uri")?));
+            client
+                .uris
+                .push((row.try_get("purpose")?, row.try_get("uri")?));
         }
         Ok(Some(client))
     }

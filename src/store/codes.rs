@@ -716,6 +716,10 @@ async fn finish_second_factor(
     let proved = FactorKind::of_channel(done.channel)
         .ok_or_else(|| StoreError::Corrupt(format!("channel = {:?}", done.channel)))?;
     let step = after_second_step(done.stage, factor_facts(tx, done.account_id).await?, proved);
+    let proofs = sessions::carried_from(tx, done.session_hash)
+        .await?
+        .proofs
+        .and_channel(done.channel);
     sessions::revoke(tx, done.session_hash, now).await?;
     let times = SessionTimes::new(now, policy, None);
     sessions::insert(
@@ -724,6 +728,7 @@ async fn finish_second_factor(
         Some(done.account_id),
         step.next,
         times,
+        sessions::Carried::proved(proofs),
     )
     .await?;
     let Some(signed_in) = step.signs_in else {

@@ -7,6 +7,7 @@ use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
 use crate::domain::account::{AccountStatus, Role};
+use crate::domain::authorization::TokenKind;
 use crate::domain::client::UriPurpose;
 use crate::domain::code::CodePurpose;
 use crate::domain::email::Email;
@@ -70,6 +71,7 @@ enum_column!(
     CodePurpose,
     LetterKind,
     SigningAlg,
+    TokenKind,
     UriPurpose
 );
 

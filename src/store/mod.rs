@@ -42,6 +42,7 @@ mod columns;
 mod factors;
 mod import;
 mod mail_queue;
+mod oidc;
 pub mod ops;
 mod outbox;
 mod reseal;
@@ -60,6 +61,7 @@ pub use clients::{ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
+pub use oidc::{Grant, Liveness, NewGrant, NewToken, Presented, Redeemed};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
@@ -327,6 +329,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "clients",
                 include_str!("../../migrations/sqlite/0013_clients.sql"),
             ),
+            (
+                14,
+                "oidc_grants",
+                include_str!("../../migrations/sqlite/0014_oidc_grants.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -393,6 +400,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 13,
                 "clients",
                 include_str!("../../migrations/postgres/0013_clients.sql"),
+            ),
+            (
+                14,
+                "oidc_grants",
+                include_str!("../../migrations/postgres/0014_oidc_grants.sql"),
             ),
         ],
     }

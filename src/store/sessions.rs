@@ -2,6 +2,9 @@
 
 use std::sync::LazyLock;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::accounts::ACCOUNT_COLUMNS;
@@ -10,7 +13,7 @@ use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::factor::{AllowedFactors, FactorKind};
-use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -21,6 +24,10 @@ pub struct Session {
     pub code_sent_at: Option<UnixTime>,
     /// When the second factor last passed in this session (sign-in or step-up).
     pub factor_verified_at: Option<UnixTime>,
+    /// How it proved its person so far.
+    pub proofs: Proofs,
+    /// A signed-in session's stable identifier (kept through step-up), as applications see it.
+    pub sid: Option<String>,
 }
 
 /// A sign-in whose password proved right (`Store::accept_password`).
@@ -65,6 +72,7 @@ pub(super) async fn insert(
     account_id: Option<i64>,
     stage: SessionStage,
     times: SessionTimes,
+    carried: Carried,
 ) -> StoreResult<()> {
     // Every transition that makes a session passes here: none is made for an account an
     // administrator disabled or locked, whatever the journey (sign-in, a registration link,
@@ -82,10 +90,16 @@ pub(super) async fn insert(
         }
     }
     // An authenticated session exists only once the second factor passed: it starts fresh.
-    let verified_at = (stage == SessionStage::Authenticated).then_some(times.last_seen_at);
+    let signed_in = stage == SessionStage::Authenticated;
+    let verified_at = signed_in.then_some(times.last_seen_at);
+    // A new sign-in's identifier for applications, derived from (never revealing) the
+    // cookie's keyed hash; a step-up keeps the one it had.
+    let sid = carried
+        .sid
+        .or_else(|| signed_in.then(|| URL_SAFE_NO_PAD.encode(&Sha256::digest(id_hash)[..16])));
     sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at, amr, sid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id_hash)
     .bind(account_id)
@@ -94,9 +108,44 @@ pub(super) async fn insert(
     .bind(times.last_seen_at)
     .bind(times.expires_at)
     .bind(verified_at)
+    .bind(carried.proofs.to_text())
+    .bind(sid)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// What a new session takes over from the one it follows: the proofs so far and, at a
+/// step-up, the signed-in session's identifier.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Carried {
+    pub proofs: Proofs,
+    pub sid: Option<String>,
+}
+
+impl Carried {
+    /// A fresh start that has proved these.
+    pub fn proved(proofs: Proofs) -> Self {
+        Self { proofs, sid: None }
+    }
+}
+
+/// What the session `id_hash` has proved, and its identifier, to carry to the next.
+pub(super) async fn carried_from(
+    tx: &mut Transaction<'static, Any>,
+    id_hash: &[u8],
+) -> StoreResult<Carried> {
+    let row = sqlx::query("SELECT amr, sid FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        Some(row) => Carried {
+            proofs: Proofs::parse(&row.try_get::<String, _>("amr")?),
+            sid: row.try_get("sid")?,
+        },
+        None => Carried::default(),
+    })
 }
 
 /// Ends a session (if the browser had one) as a new one replaces it.
@@ -120,7 +169,7 @@ pub(super) async fn revoke(
 /// The session's columns, read by `Session::from_row` (its `created_at` renamed, so a
 /// query may join the account's own).
 const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.stage, s.created_at AS session_created_at, \
-     s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at";
+     s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at, s.amr, s.sid";
 
 from_columns!(Session(row) {
     id_hash,
@@ -133,6 +182,8 @@ from_columns!(Session(row) {
     },
     code_sent_at,
     factor_verified_at,
+    proofs = Proofs::parse(&row.try_get::<String, _>("amr")?),
+    sid,
 });
 
 impl Store {
@@ -235,7 +286,15 @@ impl Store {
         if let Some(previous) = previous {
             revoke(&mut tx, previous, times.created_at).await?;
         }
-        insert(&mut tx, id_hash, account_id, stage, times).await?;
+        insert(
+            &mut tx,
+            id_hash,
+            account_id,
+            stage,
+            times,
+            Carried::default(),
+        )
+        .await?;
         append(&mut tx, &self.chain, times.created_at, &audit).await?;
         tx.commit().await?;
         Ok(())
@@ -264,6 +323,7 @@ impl Store {
             Some(sign_in.account_id),
             sign_in.stage,
             sign_in.times,
+            Carried::proved(Proofs::PASSWORD),
         )
         .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
@@ -292,6 +352,11 @@ impl Store {
             status,
         } = change;
         let mut tx = self.begin().await?;
+        // The recovery's codes, and now the new password.
+        let proofs = carried_from(&mut tx, session_hash)
+            .await?
+            .proofs
+            .and_password();
         let ended = sqlx::query(
             "UPDATE sessions SET revoked_at = $1
              WHERE id_hash = $2 AND account_id = $3 AND stage = $4 AND revoked_at IS NULL",
@@ -339,6 +404,7 @@ impl Store {
             Some(account.id),
             next,
             SessionTimes::new(now, policy, None),
+            Carried::proved(proofs),
         )
         .await?;
         append(

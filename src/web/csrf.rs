@@ -36,7 +36,12 @@ pub async fn protect(State(app): State<AppState>, request: Request, next: Next) 
     // The provider's webhooks are not browser forms: each is authenticated by its signature.
     // Nor is the API: it authenticates with bearer tokens and never reads cookies.
     let path = request.uri().path();
-    let webhook = path.starts_with("/twilio/") || path.starts_with("/api/");
+    // Nor are the OpenID Connect endpoints applications' servers call, nor the authorization
+    // request an application may post from its own site (it changes nothing of the person's).
+    let webhook = path.starts_with("/twilio/")
+        || path.starts_with("/api/")
+        || super::oidc::CLIENT_ENDPOINTS.contains(&path)
+        || path == "/oidc/authorize";
     if request.method() == Method::POST && !webhook {
         match check(&app, existing.as_deref(), request).await {
             Ok(checked) => request = checked,

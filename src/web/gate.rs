@@ -96,7 +96,18 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
+    // OpenID Connect: the applications' servers authenticate themselves (flows::oidc); the
+    // return after the guide is for the signed-in person only.
+    ("GET", "/.well-known/openid-configuration", Public),
     ("GET", "/oidc/jwks", Public),
+    ("GET", "/oidc/authorize", Public),
+    ("POST", "/oidc/authorize", Public),
+    ("GET", super::oidc::CONTINUE_PATH, SignedIn),
+    ("POST", "/oidc/token", Public),
+    ("GET", "/oidc/userinfo", Public),
+    ("POST", "/oidc/userinfo", Public),
+    ("POST", "/oidc/revoke", Public),
+    ("POST", "/oidc/introspect", Public),
     // The development outbox exists only in development (`Config::dev_outbox_page`).
     ("GET", "/dev/outbox", Public),
     ("POST", "/dev/press/{token}", Public),

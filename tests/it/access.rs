@@ -414,7 +414,13 @@ fn public(method: &str, template: &str) -> bool {
             | ("GET", "/healthz")
             | ("GET", "/readyz")
             | ("GET", "/metrics")
+            | ("GET", "/.well-known/openid-configuration")
             | ("GET", "/oidc/jwks")
+            | (_, "/oidc/authorize")
+            | ("POST", "/oidc/token")
+            | (_, "/oidc/userinfo")
+            | ("POST", "/oidc/revoke")
+            | ("POST", "/oidc/introspect")
             | ("GET", "/api/v1/openapi.json")
     ) || template.starts_with("/static/")
         || template.starts_with("/dev/")
@@ -431,6 +437,7 @@ fn signed_in(method: &str, template: &str) -> bool {
             "/verify/again",
             "/terms",
             "/verify/done",
+            "/oidc/continue",
         ]
         .iter()
         .any(|p| template.starts_with(p))

@@ -62,6 +62,14 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/readyz", "/readyz"),
     ("/metrics", "/metrics"),
     ("/oidc/jwks", "/oidc/jwks"),
+    (
+        "/.well-known/openid-configuration",
+        "/.well-known/openid-configuration",
+    ),
+    // Without a registered client: the error page, nothing kept.
+    ("/oidc/authorize", "/oidc/authorize?client_id=walker"),
+    ("/oidc/continue", "/oidc/continue"),
+    ("/oidc/userinfo", "/oidc/userinfo"),
     ("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ("/api/v1/users", "/api/v1/users?q=a"),
     ("/api/v1/audit", "/api/v1/audit"),
