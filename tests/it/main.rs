@@ -22,6 +22,7 @@ mod lockout;
 mod mail_queue;
 mod nodes;
 mod oidc;
+mod oidc_clients;
 mod ops;
 mod phone;
 mod recovery;
