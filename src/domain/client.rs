@@ -106,28 +106,37 @@ impl NewClient {
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(ClientProblem::Name);
         }
-        let mut parsed: Vec<(UriPurpose, ClientUri)> = Vec::new();
-        for (purpose, text) in uris {
-            let uri = ClientUri::parse(text, portal_is_http)?;
-            if !parsed.iter().any(|(p, u)| p == purpose && *u == uri) {
-                parsed.push((*purpose, uri));
-            }
-        }
-        let count = |purpose| parsed.iter().filter(|(p, _)| *p == purpose).count();
-        if count(UriPurpose::Redirect) == 0 {
-            return Err(ClientProblem::NoRedirect);
-        }
-        if count(UriPurpose::BackchannelLogout) > 1 {
-            return Err(ClientProblem::SeveralBackchannel);
-        }
         Ok(Self {
             name: name.to_string(),
             public,
             org_id,
             id_token_alg,
-            uris: parsed,
+            uris: parse_uris(uris, portal_is_http)?,
         })
     }
+}
+
+/// A client's whole set of URIs, as registered or as replaced later: every URI valid, at
+/// least one redirect URI, at most one back-channel logout URI. Duplicates are kept once.
+pub fn parse_uris(
+    uris: &[(UriPurpose, &str)],
+    portal_is_http: bool,
+) -> Result<Vec<(UriPurpose, ClientUri)>, ClientProblem> {
+    let mut parsed: Vec<(UriPurpose, ClientUri)> = Vec::new();
+    for (purpose, text) in uris {
+        let uri = ClientUri::parse(text, portal_is_http)?;
+        if !parsed.iter().any(|(p, u)| p == purpose && *u == uri) {
+            parsed.push((*purpose, uri));
+        }
+    }
+    let count = |purpose| parsed.iter().filter(|(p, _)| *p == purpose).count();
+    if count(UriPurpose::Redirect) == 0 {
+        return Err(ClientProblem::NoRedirect);
+    }
+    if count(UriPurpose::BackchannelLogout) > 1 {
+        return Err(ClientProblem::SeveralBackchannel);
+    }
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -204,5 +213,23 @@ mod tests {
         );
         let client = parse("Portal", &[redirect, redirect]).unwrap();
         assert_eq!(client.uris.len(), 1, "a URI given twice is kept once");
+    }
+
+    #[test]
+    fn a_replaced_set_of_uris_follows_the_registrations_rules() {
+        let post_logout = (UriPurpose::PostLogout, "https://p.example.org/");
+        assert_eq!(
+            parse_uris(&[post_logout], false).unwrap_err(),
+            ClientProblem::NoRedirect
+        );
+        assert!(matches!(
+            parse_uris(&[(UriPurpose::Redirect, "https://p.example.org/#x")], false),
+            Err(ClientProblem::Uri(ClientUriProblem::Fragment(_)))
+        ));
+        let set = parse_uris(
+            &[(UriPurpose::Redirect, " https://p.example.org/cb ")],
+            false,
+        );
+        assert_eq!(set.unwrap()[0].1.as_str(), "https://p.example.org/cb");
     }
 }

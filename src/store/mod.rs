@@ -57,7 +57,7 @@ pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;
-pub use clients::{ClientSummary, NewClientRow, RegisteredClient};
+pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use import::ImportedAccount;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};

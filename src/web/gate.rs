@@ -90,6 +90,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/audit/export", SignedIn),
     ("GET", "/admin/mail", SignedIn),
     ("POST", "/admin/mail/{id}/{action}", SignedIn),
+    ("GET", "/admin/clients", SignedIn),
+    ("POST", "/admin/clients", SignedIn),
+    ("GET", "/admin/clients/{id}", SignedIn),
+    ("POST", "/admin/clients/{id}/uris", SignedIn),
+    ("POST", "/admin/clients/{id}/secret", SignedIn),
+    ("POST", "/admin/clients/{id}/{action}", SignedIn),
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
     ("GET", "/static/upload.js", Public),
@@ -128,6 +134,13 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/tokens", Api),
     ("POST", "/api/v1/tokens", Api),
     ("DELETE", "/api/v1/tokens/{id}", Api),
+    ("GET", "/api/v1/clients", Api),
+    ("POST", "/api/v1/clients", Api),
+    ("GET", "/api/v1/clients/{id}", Api),
+    ("DELETE", "/api/v1/clients/{id}", Api),
+    ("PUT", "/api/v1/clients/{id}/uris", Api),
+    ("POST", "/api/v1/clients/{id}/secret", Api),
+    ("POST", "/api/v1/clients/{id}/{action}", Api),
 ];
 
 /// The call page's script asks this for the call's state: a refusal answers in JSON too.

@@ -4,8 +4,10 @@
 mod account;
 mod admin;
 mod api;
+mod api_clients;
 mod audit_log;
 mod client;
+mod clients;
 mod csrf;
 mod dev;
 mod error;
@@ -131,6 +133,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
         .merge(mail::routes())
+        .merge(clients::routes())
         .merge(oidc::routes())
         .merge(ops::routes())
         .merge(api::routes());

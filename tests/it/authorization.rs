@@ -40,6 +40,12 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/audit/export"),
     ("GET", "/admin/mail"),
     ("POST", "/admin/mail/{id}/{action}"),
+    ("GET", "/admin/clients"),
+    ("POST", "/admin/clients"),
+    ("GET", "/admin/clients/{id}"),
+    ("POST", "/admin/clients/{id}/uris"),
+    ("POST", "/admin/clients/{id}/secret"),
+    ("POST", "/admin/clients/{id}/{action}"),
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/users/bulk"),
@@ -55,6 +61,14 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/tokens"),
     ("POST", "/api/v1/tokens"),
     ("DELETE", "/api/v1/tokens/{id}"),
+    ("GET", "/api/v1/clients"),
+    ("POST", "/api/v1/clients"),
+    ("GET", "/api/v1/clients/{id}"),
+    ("PUT", "/api/v1/clients/{id}/uris"),
+    ("POST", "/api/v1/clients/{id}/secret"),
+    ("POST", "/api/v1/clients/{id}/{action}"),
+    // Last: the client is gone afterwards.
+    ("DELETE", "/api/v1/clients/{id}"),
 ];
 
 /// The administrative routes the sources declare (`helpers::declared_routes`).
@@ -103,6 +117,10 @@ struct Targets {
     token_id: i64,
     /// Two dead letters of the organization's member: one to retry, one to discard.
     dead_letters: (i64, i64),
+    /// OpenID Connect clients of the organization: one for the pages, one for the API (a
+    /// system administrator deletes each at the end).
+    web_client: i64,
+    api_client: i64,
 }
 
 const MISSING: Targets = Targets {
@@ -114,6 +132,8 @@ const MISSING: Targets = Targets {
     api_invitation: 999_004,
     token_id: 999_005,
     dead_letters: (999_006, 999_007),
+    web_client: 999_008,
+    api_client: 999_009,
 };
 
 enum Payload {
@@ -146,6 +166,10 @@ fn call(method: Method, path: String, payload: Payload) -> Call {
 /// form and the tokens.
 fn system_only(call: &Call) -> bool {
     let action = call.path.rsplit('/').next().unwrap_or_default();
+    // Organization administrators manage their own organization's clients.
+    if call.path.starts_with("/admin/clients") || call.path.starts_with("/api/v1/clients") {
+        return false;
+    }
     if call.method == Method::GET {
         call.path == "/admin/terms" || call.path == "/api/v1/tokens"
     } else {
@@ -263,6 +287,62 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
                 Payload::None,
             ),
         ],
+        ("GET", "/admin/clients" | "/api/v1/clients") => one(None, Payload::None),
+        ("POST", "/admin/clients") => one(
+            None,
+            form(&[
+                ("name", "Beta web portal"),
+                ("redirect_uris", "https://web.beta.example.org/cb"),
+                ("organization", org),
+                ("id_token_alg", "RS256"),
+            ]),
+        ),
+        ("GET", "/admin/clients/{id}") => one(
+            Some(format!("/admin/clients/{}", t.web_client)),
+            Payload::None,
+        ),
+        ("POST", "/admin/clients/{id}/uris") => one(
+            Some(format!("/admin/clients/{}/uris", t.web_client)),
+            form(&[("redirect_uris", "https://evil.example.net/cb")]),
+        ),
+        ("POST", "/admin/clients/{id}/secret") => one(
+            Some(format!("/admin/clients/{}/secret", t.web_client)),
+            Payload::None,
+        ),
+        // Delete last: the client is gone afterwards.
+        ("POST", "/admin/clients/{id}/{action}") => ["disable", "enable", "delete"]
+            .iter()
+            .map(|a| {
+                let path = format!("/admin/clients/{}/{a}", t.web_client);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
+        ("POST", "/api/v1/clients") => one(
+            None,
+            Payload::Json(json!({
+                "name": "Beta api portal", "redirect_uris": ["https://api.beta.example.org/cb"],
+                "organization": org,
+            })),
+        ),
+        ("GET" | "DELETE", "/api/v1/clients/{id}") => one(
+            Some(format!("/api/v1/clients/{}", t.api_client)),
+            Payload::None,
+        ),
+        ("PUT", "/api/v1/clients/{id}/uris") => one(
+            Some(format!("/api/v1/clients/{}/uris", t.api_client)),
+            Payload::Json(json!({"redirect_uris": ["https://evil.example.net/cb"]})),
+        ),
+        ("POST", "/api/v1/clients/{id}/secret") => one(
+            Some(format!("/api/v1/clients/{}/secret", t.api_client)),
+            Payload::None,
+        ),
+        ("POST", "/api/v1/clients/{id}/{action}") => ["disable", "enable"]
+            .iter()
+            .map(|a| {
+                let path = format!("/api/v1/clients/{}/{a}", t.api_client);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
         ("GET", "/admin/audit") => one(Some(format!("/admin/audit?{audit_filter}")), Payload::None),
         ("GET", "/admin/audit/export") => one(
             Some(format!("/admin/audit/export?format=csv&{audit_filter}")),
@@ -478,6 +558,20 @@ async fn dead_letter(app: &TestApp, email: &str) -> i64 {
     id
 }
 
+/// A confidential client of the organization, registered from the command line.
+async fn client_of(app: &TestApp, org: &str, name: &str) -> i64 {
+    let request = tessera::flows::clients::ClientRequest {
+        name: name.into(),
+        organization: Some(org.into()),
+        redirect_uris: vec!["https://portal.beta.example.org/cb".into()],
+        ..Default::default()
+    };
+    tessera::flows::clients::create(&app.app, &tessera::flows::admin::Admin::cli(), request)
+        .await
+        .unwrap()
+        .id
+}
+
 async fn no_administrator_call_reaches_another_organization_or_a_plain_user(backend: Backend) {
     let started = std::time::Instant::now();
     let app = spawn_app(backend).await;
@@ -509,6 +603,8 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
             dead_letter(&app, "b1@beta.example.org").await,
             dead_letter(&app, "b1@beta.example.org").await,
         ),
+        web_client: client_of(&app, "Beta Clinic", "Beta web").await,
+        api_client: client_of(&app, "Beta Clinic", "Beta api").await,
     };
     let alpha_token = create_token(&app, &["--name", "alpha sync", "--org", "Alpha Clinic"]);
     let plain = app

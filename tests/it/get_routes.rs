@@ -49,6 +49,10 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/admin/audit", "/admin/audit?event=signed-in"),
     ("/admin/audit/export", "/admin/audit/export?format=csv"),
     ("/admin/mail", "/admin/mail"),
+    ("/admin/clients", "/admin/clients?done=deleted"),
+    ("/admin/clients/{id}", "/admin/clients/1?done=uris"),
+    ("/api/v1/clients", "/api/v1/clients"),
+    ("/api/v1/clients/{id}", "/api/v1/clients/1"),
     ("/static/style.css", "/static/style.css"),
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),
@@ -174,6 +178,17 @@ async fn no_get_route_changes_the_database(backend: Backend) {
         "a call under way"
     );
     let token = create_token(&app);
+    // A client (id 1), so its console page and API entry are read, not just missing.
+    let client = tessera::flows::clients::ClientRequest {
+        name: "Walker portal".into(),
+        redirect_uris: vec!["https://walker.example.org/cb".into()],
+        ..Default::default()
+    };
+    let admin = tessera::flows::admin::Admin::cli();
+    let created = tessera::flows::clients::create(&app.app, &admin, client)
+        .await
+        .unwrap();
+    assert_eq!(created.id, 1);
     let tables = Tables::connect(&app.db.url).await;
     let before = tables.snapshot().await;
     let mut answered = 0;

@@ -22,6 +22,7 @@ mod lockout;
 mod mail_queue;
 mod nodes;
 mod oidc;
+mod oidc_clients;
 mod oidc_flow;
 mod ops;
 mod phone;

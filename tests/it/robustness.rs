@@ -60,6 +60,28 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/admin/import", &["csv"]),
     ("/admin/users/{}/{}", &[]),
     ("/admin/terms", &["title", "body"]),
+    (
+        "/admin/clients",
+        &[
+            "name",
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "backchannel_logout_uri",
+            "public",
+            "organization",
+            "id_token_alg",
+        ],
+    ),
+    (
+        "/admin/clients/{}/uris",
+        &[
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "backchannel_logout_uri",
+        ],
+    ),
+    ("/admin/clients/{}/secret", &[]),
+    ("/admin/clients/{}/{}", &[]),
 ];
 
 /// Forms that end the browser's own session: sent only by the signed-out browser, so the
@@ -330,7 +352,7 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
 
 fn api_case() -> impl Strategy<Value = ApiCase> {
     (
-        0usize..6,
+        0usize..8,
         (segment(), segment()),
         json_body(),
         0usize..3,
@@ -373,6 +395,8 @@ async fn proptest_arbitrary_api_requests_get_problems_not_server_errors(backend:
             ("POST", "/api/v1/users/{}/{}"),
             ("GET", "/api/v1/users?q={}&status={}&page={}"),
             ("GET", "/api/v1/audit?user={}&from={}&before={}"),
+            ("POST", "/api/v1/clients"),
+            ("POST", "/api/v1/clients/{}/{}"),
         ][case.target];
         let path = fill(path, &case.segments).replacen("{}", &case.segments.0, 1);
         let url = format!("{}{path}", app.url);
