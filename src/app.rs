@@ -25,6 +25,12 @@ pub struct App {
     /// Wakes this node's mail worker (`flows::mail_queue`) when a letter is queued, so a
     /// queued letter normally goes within milliseconds.
     pub mail_wakeup: tokio::sync::Notify,
+    /// Wakes this node's back-channel logout worker (`flows::backchannel`) when a session
+    /// is ended here, so applications hear of it at once.
+    pub logout_wakeup: tokio::sync::Notify,
+    /// Calls to applications' back-channel logout URIs: short time-outs, no redirects (a
+    /// redirect would carry the logout token elsewhere), no retries (the queue retries).
+    pub http: reqwest::Client,
     /// This process among the nodes sharing the database (the holder of a job's lease):
     /// its process id and a random part, different at every start.
     pub node: String,
@@ -77,6 +83,13 @@ impl App {
             store,
             mailer,
             mail_wakeup: tokio::sync::Notify::new(),
+            logout_wakeup: tokio::sync::Notify::new(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .retry(reqwest::retry::never())
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("tessera/", env!("CARGO_PKG_VERSION")))
+                .build()?,
             keys,
             clock,
             node: format!(

@@ -27,6 +27,7 @@ pub const EVENTS: &[&str] = &[
     "api-token-issued",
     "api-token-revoked",
     "audit-chain-sealed",
+    "backchannel-logout-failed",
     "call-ended",
     "call-key-pressed",
     "call-key-refused",

@@ -101,9 +101,9 @@ impl SigningKey {
         }
     }
 
-    /// A compact JWS of `claims`, naming this key.
-    pub fn sign(&self, kid: &str, claims: &serde_json::Value) -> anyhow::Result<String> {
-        let input = jose::signing_input(self.alg, kid, claims);
+    /// A compact JWS of `claims` of type `typ`, naming this key.
+    pub fn sign(&self, kid: &str, typ: &str, claims: &serde_json::Value) -> anyhow::Result<String> {
+        let input = jose::signing_input(self.alg, kid, typ, claims);
         let rng = SystemRandom::new();
         let signature = match &self.pair {
             Pair::Rsa(pair) => {
@@ -122,41 +122,57 @@ impl SigningKey {
     }
 }
 
+/// The claims of a compact JWS whose signature `jwk` verifies (RS256 or ES256 as the key
+/// says), else None.
+pub fn verify(jwk: &Jwk, token: &str) -> Option<serde_json::Value> {
+    let (header, claims, input, signature) = jose::parts(token)?;
+    if header["kid"].as_str() != Some(jwk.kid.as_str())
+        || header["alg"].as_str() != Some(jwk.alg.as_str())
+    {
+        return None;
+    }
+    let b64 = |v: &Option<String>| {
+        base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            v.as_deref()?,
+        )
+        .ok()
+    };
+    let verified = match jwk.kty.as_str() {
+        "RSA" => ring::signature::RsaPublicKeyComponents {
+            n: b64(&jwk.n)?,
+            e: b64(&jwk.e)?,
+        }
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            input.as_bytes(),
+            &signature,
+        )
+        .is_ok(),
+        "EC" => {
+            let mut point = vec![4];
+            point.extend(b64(&jwk.x)?);
+            point.extend(b64(&jwk.y)?);
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                point,
+            )
+            .verify(input.as_bytes(), &signature)
+            .is_ok()
+        }
+        _ => false,
+    };
+    verified.then_some(claims)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use ring::signature::{
-        ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents,
-        UnparsedPublicKey,
-    };
 
     fn decode(text: &Option<String>) -> Vec<u8> {
         URL_SAFE_NO_PAD.decode(text.as_deref().unwrap()).unwrap()
-    }
-
-    /// A token verifies against the published JWK alone (what a relying party has), and
-    /// not once altered.
-    fn verifies(jwk: &Jwk, token: &str) -> bool {
-        let (input, signature) = token.rsplit_once('.').unwrap();
-        let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
-        match jwk.kty.as_str() {
-            "RSA" => RsaPublicKeyComponents {
-                n: decode(&jwk.n),
-                e: decode(&jwk.e),
-            }
-            .verify(&RSA_PKCS1_2048_8192_SHA256, input.as_bytes(), &signature)
-            .is_ok(),
-            _ => {
-                let mut point = vec![4];
-                point.extend(decode(&jwk.x));
-                point.extend(decode(&jwk.y));
-                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point)
-                    .verify(input.as_bytes(), &signature)
-                    .is_ok()
-            }
-        }
     }
 
     #[test]
@@ -168,16 +184,20 @@ mod tests {
             let token = key
                 .sign(
                     &new.jwk.kid,
+                    "JWT",
                     &serde_json::json!({ "sub": "a1", "aud": "portal" }),
                 )
                 .unwrap();
-            assert!(verifies(&new.jwk, &token), "{alg:?}");
+            assert!(verify(&new.jwk, &token).is_some(), "{alg:?}");
             let parts: Vec<&str> = token.split('.').collect();
             let other_claims = jose::b64(br#"{"aud":"portal","sub":"a2"}"#);
             let forged = format!("{}.{other_claims}.{}", parts[0], parts[2]);
-            assert!(!verifies(&new.jwk, &forged), "{alg:?}: an altered token");
+            assert!(
+                verify(&new.jwk, &forged).is_none(),
+                "{alg:?}: an altered token"
+            );
             let other = generate(alg).unwrap().jwk;
-            assert!(!verifies(&other, &token), "{alg:?}: another key");
+            assert!(verify(&other, &token).is_none(), "{alg:?}: another key");
             assert_ne!(other.kid, new.jwk.kid);
         }
     }

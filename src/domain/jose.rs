@@ -153,9 +153,10 @@ impl KeyLife {
     }
 }
 
-/// The `header.payload` part of a compact JWS.
-pub fn signing_input(alg: SigningAlg, kid: &str, claims: &serde_json::Value) -> String {
-    let header = serde_json::json!({ "alg": alg.as_str(), "typ": "JWT", "kid": kid });
+/// The `header.payload` part of a compact JWS of type `typ` (`JWT`, or `logout+jwt` for a
+/// back-channel logout token, whose type keeps it from passing for an ID token).
+pub fn signing_input(alg: SigningAlg, kid: &str, typ: &str, claims: &serde_json::Value) -> String {
+    let header = serde_json::json!({ "alg": alg.as_str(), "typ": typ, "kid": kid });
     format!(
         "{}.{}",
         b64(header.to_string().as_bytes()),
@@ -166,6 +167,22 @@ pub fn signing_input(alg: SigningAlg, kid: &str, claims: &serde_json::Value) -> 
 /// The compact JWS: the signing input and its signature.
 pub fn compact(signing_input: &str, signature: &[u8]) -> String {
     format!("{signing_input}.{}", b64(signature))
+}
+
+/// The parts of a compact JWS: its header and claims (decoded, unverified), the signing
+/// input and the signature; None when it is not one.
+pub fn parts(token: &str) -> Option<(serde_json::Value, serde_json::Value, &str, Vec<u8>)> {
+    let (input, signature) = token.rsplit_once('.')?;
+    let (header, claims) = input.split_once('.')?;
+    let decode = |part: &str| -> Option<serde_json::Value> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).ok()?).ok()
+    };
+    Some((
+        decode(header)?,
+        decode(claims)?,
+        input,
+        URL_SAFE_NO_PAD.decode(signature).ok()?,
+    ))
 }
 
 pub fn b64(bytes: &[u8]) -> String {
@@ -221,7 +238,12 @@ mod tests {
 
     #[test]
     fn the_signing_input_names_the_algorithm_and_key() {
-        let input = signing_input(SigningAlg::Es256, "k1", &serde_json::json!({"sub": "x"}));
+        let input = signing_input(
+            SigningAlg::Es256,
+            "k1",
+            "JWT",
+            &serde_json::json!({"sub": "x"}),
+        );
         let header = input.split('.').next().unwrap();
         let header: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit_budget;
 pub mod audit_log;
+pub mod backchannel;
 pub mod clients;
 pub mod email_code;
 pub mod import;

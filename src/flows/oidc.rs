@@ -708,3 +708,134 @@ pub async fn revoke(app: &App, client: &RegisteredClient, token: &str) -> Result
         .await?;
     Ok(())
 }
+
+// ---------------------------------------------------------------------------------------
+// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
+
+/// What the end-session endpoint answers.
+#[derive(Debug)]
+pub enum EndSession {
+    /// Signed out (or nobody was signed in): on to `to`.
+    Done {
+        to: String,
+    },
+    /// The request did not prove it comes for this person's session (no `id_token_hint`, or
+    /// one of someone else): the person is asked, with a Sign out button (ASVS 10.6.2: no
+    /// forced logout by a crafted link).
+    Confirm(LogoutReturn),
+    NotRedirectable(&'static str),
+}
+
+/// Where the person goes after signing out, as the confirmation form carries it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LogoutReturn {
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+/// The end-session endpoint: `params` as sent, `browser` the live session, if any.
+pub async fn end_session(
+    app: &App,
+    params: &[(String, String)],
+    browser: Option<&SessionStanding>,
+) -> Result<EndSession, Internal> {
+    let once = |name: &str| {
+        let mut values = params.iter().filter(|(n, _)| n == name);
+        match (values.next(), values.next()) {
+            (Some((_, v)), None) if !v.is_empty() => Some(v.clone()),
+            _ => None,
+        }
+    };
+    let hint = match once("id_token_hint") {
+        // An expired hint still names the session (the specification allows it).
+        Some(token) => match signing_keys::verify(app, &token).await? {
+            Some(claims) if claims["iss"].as_str() == Some(app.config.public_url().as_str()) => {
+                Some(claims)
+            }
+            _ => {
+                return Ok(EndSession::NotRedirectable(
+                    "The application's sign-out request carries a token this service did not issue.",
+                ));
+            }
+        },
+        None => None,
+    };
+    let hinted_client = hint.as_ref().and_then(|h| match &h["aud"] {
+        Value::String(aud) => Some(aud.clone()),
+        Value::Array(auds) => auds.first().and_then(|a| a.as_str()).map(str::to_string),
+        _ => None,
+    });
+    let client_id = match (hinted_client, once("client_id")) {
+        (Some(a), Some(b)) if a != b => {
+            return Ok(EndSession::NotRedirectable(
+                "The application's sign-out request names two different applications.",
+            ));
+        }
+        (a, b) => a.or(b),
+    };
+    let back = LogoutReturn {
+        client_id,
+        post_logout_redirect_uri: once("post_logout_redirect_uri"),
+        state: once("state"),
+    };
+    let to = match logout_destination(app, &back).await? {
+        Ok(to) => to,
+        Err(why) => return Ok(EndSession::NotRedirectable(why)),
+    };
+    let Some((person, account)) = browser.and_then(|b| b.account.as_ref().map(|a| (b, a))) else {
+        return Ok(EndSession::Done { to });
+    };
+    let same_person = hint
+        .as_ref()
+        .is_some_and(|h| h["sub"].as_str() == Some(subject(app, account.id).as_str()));
+    if !same_person {
+        return Ok(EndSession::Confirm(back));
+    }
+    session::sign_out(app, &person.session).await?;
+    Ok(EndSession::Done { to })
+}
+
+/// The person pressed Sign out on the confirmation page: their session ends and they go
+/// where the (checked again) return says.
+pub async fn confirm_end_session(
+    app: &App,
+    back: &LogoutReturn,
+    browser: Option<&crate::store::Session>,
+) -> Result<Result<String, &'static str>, Internal> {
+    let to = logout_destination(app, back).await?;
+    if to.is_ok()
+        && let Some(session) = browser
+    {
+        session::sign_out(app, session).await?;
+    }
+    Ok(to)
+}
+
+/// Tessera's own signed-out page, or the client's registered post-logout URI with `state`;
+/// a URI the client did not register (or no client to check it against) is refused.
+async fn logout_destination(
+    app: &App,
+    back: &LogoutReturn,
+) -> Result<Result<String, &'static str>, Internal> {
+    let Some(uri) = &back.post_logout_redirect_uri else {
+        return Ok(Ok("/login?notice=signed-out".to_string()));
+    };
+    let client = match &back.client_id {
+        Some(id) => app.store.registered_client(id).await?,
+        None => None,
+    };
+    let registered = client
+        .as_ref()
+        .is_some_and(|c| c.uris(UriPurpose::PostLogout).contains(uri));
+    if !registered {
+        return Ok(Err(
+            "The address the application asked to return to after signing out is not registered for it.",
+        ));
+    }
+    let mut url = url::Url::parse(uri).map_err(anyhow::Error::from)?;
+    if let Some(state) = &back.state {
+        url.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(Ok(url.into()))
+}

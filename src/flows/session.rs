@@ -93,7 +93,12 @@ pub async fn sign_out(app: &App, session: &Session) -> Result<(), Internal> {
         .end_session(&session.id_hash, app.now(), event)
         .await
     {
-        Ok(()) | Err(crate::store::StoreError::NotFound) => Ok(()),
+        Ok(()) => {
+            // Applications this session signed into hear of it now (`flows::backchannel`).
+            app.logout_wakeup.notify_one();
+            Ok(())
+        }
+        Err(crate::store::StoreError::NotFound) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

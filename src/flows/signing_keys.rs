@@ -88,6 +88,16 @@ pub async fn sign(
     alg: SigningAlg,
     claims: &serde_json::Value,
 ) -> Result<String, Internal> {
+    sign_typed(app, alg, "JWT", claims).await
+}
+
+/// As `sign`, with the JWS header's `typ` (`logout+jwt` for a back-channel logout token).
+pub async fn sign_typed(
+    app: &App,
+    alg: SigningAlg,
+    typ: &str,
+    claims: &serde_json::Value,
+) -> Result<String, Internal> {
     let now = app.now();
     let keys = stored(app).await?;
     let current = keys
@@ -102,7 +112,21 @@ pub async fn sign(
                 .map_err(anyhow::Error::from)?,
         )
         .map_err(anyhow::Error::from)?;
-    Ok(SigningKey::from_pkcs8(alg, &pkcs8)?.sign(&current.kid, claims)?)
+    Ok(SigningKey::from_pkcs8(alg, &pkcs8)?.sign(&current.kid, typ, claims)?)
+}
+
+/// The claims of a token Tessera signed with a key it still publishes (an `id_token_hint`),
+/// else None.
+pub async fn verify(app: &App, token: &str) -> Result<Option<serde_json::Value>, Internal> {
+    let published = published(app).await?;
+    let Some((header, ..)) = crate::domain::jose::parts(token) else {
+        return Ok(None);
+    };
+    Ok(published
+        .keys
+        .iter()
+        .find(|k| header["kid"].as_str() == Some(k.kid.as_str()))
+        .and_then(|key| crate::signing::verify(key, token)))
 }
 
 /// The stored keys, the first of each algorithm made if missing (a portal that has not

@@ -41,6 +41,7 @@ mod codes;
 mod columns;
 mod factors;
 mod import;
+mod logouts;
 mod mail_queue;
 mod oidc;
 pub mod ops;
@@ -60,6 +61,7 @@ pub use audit_query::AuditFilter;
 pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use import::ImportedAccount;
+pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
 pub use oidc::{Grant, Liveness, NewGrant, NewToken, Presented, Redeemed};
 pub use outbox::OutboxMessage;
@@ -334,6 +336,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "oidc_grants",
                 include_str!("../../migrations/sqlite/0014_oidc_grants.sql"),
             ),
+            (
+                15,
+                "backchannel_logout",
+                include_str!("../../migrations/sqlite/0015_backchannel_logout.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -405,6 +412,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 14,
                 "oidc_grants",
                 include_str!("../../migrations/postgres/0014_oidc_grants.sql"),
+            ),
+            (
+                15,
+                "backchannel_logout",
+                include_str!("../../migrations/postgres/0015_backchannel_logout.sql"),
             ),
         ],
     }

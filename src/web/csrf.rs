@@ -37,11 +37,14 @@ pub async fn protect(State(app): State<AppState>, request: Request, next: Next) 
     // Nor is the API: it authenticates with bearer tokens and never reads cookies.
     let path = request.uri().path();
     // Nor are the OpenID Connect endpoints applications' servers call, nor the authorization
-    // request an application may post from its own site (it changes nothing of the person's).
+    // request and the logout request an application may post from its own site (the first
+    // changes nothing of the person's; the second signs out only with a valid id_token_hint
+    // of that person, else asks with a form of Tessera's own, which is checked).
     let webhook = path.starts_with("/twilio/")
         || path.starts_with("/api/")
         || super::oidc::CLIENT_ENDPOINTS.contains(&path)
-        || path == "/oidc/authorize";
+        || path == "/oidc/authorize"
+        || path == "/oidc/logout";
     if request.method() == Method::POST && !webhook {
         match check(&app, existing.as_deref(), request).await {
             Ok(checked) => request = checked,

@@ -114,6 +114,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/oidc/userinfo", Public),
     ("POST", "/oidc/revoke", Public),
     ("POST", "/oidc/introspect", Public),
+    ("GET", "/oidc/logout", Public),
+    ("POST", "/oidc/logout", Public),
+    ("POST", super::oidc::LOGOUT_CONFIRM_PATH, Public),
     // The development outbox exists only in development (`Config::dev_outbox_page`).
     ("GET", "/dev/outbox", Public),
     ("POST", "/dev/press/{token}", Public),

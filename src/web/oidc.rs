@@ -21,7 +21,9 @@ use super::error::WebError;
 use super::gate::Admitted;
 use super::session::SessionCookie;
 use super::{AppState, page};
-use crate::flows::oidc::{self, Authorize, ClientCredentials, Resume, TokenFailure};
+use crate::flows::oidc::{
+    self, Authorize, ClientCredentials, EndSession, LogoutReturn, Resume, TokenFailure,
+};
 use crate::flows::signing_keys;
 
 /// Where the browser returns after the guide while an application waits.
@@ -46,7 +48,12 @@ pub fn routes() -> Router<AppState> {
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/revoke", post(revoke))
         .route("/oidc/introspect", post(introspect))
+        .route("/oidc/logout", get(logout_get).post(logout_post))
+        .route(LOGOUT_CONFIRM_PATH, post(logout_confirmed))
 }
+
+/// The confirmation form's target (a browser form of Tessera's own: CSRF-checked).
+pub const LOGOUT_CONFIRM_PATH: &str = "/oidc/logout/confirm";
 
 /// OpenID Connect Discovery 1.0 §3; the issuer is the public URL exactly.
 async fn discovery(State(app): State<AppState>) -> Response {
@@ -60,6 +67,9 @@ async fn discovery(State(app): State<AppState>) -> Response {
         "jwks_uri": at("/oidc/jwks"),
         "revocation_endpoint": at("/oidc/revoke"),
         "introspection_endpoint": at("/oidc/introspect"),
+        "end_session_endpoint": at("/oidc/logout"),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -341,4 +351,75 @@ async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes
         Ok(answer) => no_store(Json(answer).into_response()),
         Err(failure) => token_refusal(failure),
     }
+}
+
+async fn logout_get(
+    State(app): State<AppState>,
+    axum::Extension(csrf): axum::Extension<CsrfToken>,
+    SessionCookie(session): SessionCookie,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let params = pairs(query.unwrap_or_default().as_bytes());
+    logout(app, csrf, session, jar, params).await
+}
+
+/// RP-Initiated Logout 1.0 §2: the endpoint answers POST as GET.
+async fn logout_post(
+    State(app): State<AppState>,
+    axum::Extension(csrf): axum::Extension<CsrfToken>,
+    SessionCookie(session): SessionCookie,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    logout(app, csrf, session, jar, pairs(&body)).await
+}
+
+async fn logout(
+    app: AppState,
+    csrf: CsrfToken,
+    session: Option<String>,
+    jar: CookieJar,
+    params: Vec<(String, String)>,
+) -> Result<Response, WebError> {
+    let browser = crate::flows::session::standing(&app, session.as_deref()).await?;
+    match oidc::end_session(&app, &params, browser.as_ref()).await? {
+        EndSession::Done { to } => {
+            let jar = jar.add(super::session::removal(&app));
+            Ok((jar, Redirect::to(&to)).into_response())
+        }
+        EndSession::Confirm(back) => page::ok(
+            "pages/oidc_logout.html",
+            &csrf,
+            context! {
+                client_id => back.client_id,
+                post_logout_redirect_uri => back.post_logout_redirect_uri,
+                state => back.state,
+                action => LOGOUT_CONFIRM_PATH,
+            },
+        ),
+        EndSession::NotRedirectable(why) => Err(not_redirectable(why)),
+    }
+}
+
+/// Sign out pressed: signed out, then on to the application's page. Like the return after
+/// sign-in, this is a page of Tessera's own: a redirect after this form's POST would be held
+/// to the CSP's `form-action 'self'`.
+async fn logout_confirmed(
+    State(app): State<AppState>,
+    axum::Extension(csrf): axum::Extension<CsrfToken>,
+    super::session::CurrentSession(current): super::session::CurrentSession,
+    jar: CookieJar,
+    super::form::Form(back): super::form::Form<LogoutReturn>,
+) -> Result<Response, WebError> {
+    let to = match oidc::confirm_end_session(&app, &back, current.as_ref()).await? {
+        Ok(to) => to,
+        Err(why) => return Err(not_redirectable(why)),
+    };
+    let jar = jar.add(super::session::removal(&app));
+    if to.starts_with('/') {
+        return Ok((jar, Redirect::to(&to)).into_response());
+    }
+    let page = page::ok("pages/oidc_signed_out.html", &csrf, context! { url => to })?;
+    Ok((jar, page).into_response())
 }

@@ -421,6 +421,8 @@ fn public(method: &str, template: &str) -> bool {
             | (_, "/oidc/userinfo")
             | ("POST", "/oidc/revoke")
             | ("POST", "/oidc/introspect")
+            | (_, "/oidc/logout")
+            | ("POST", "/oidc/logout/confirm")
             | ("GET", "/api/v1/openapi.json")
     ) || template.starts_with("/static/")
         || template.starts_with("/dev/")

@@ -74,6 +74,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/oidc/authorize", "/oidc/authorize?client_id=walker"),
     ("/oidc/continue", "/oidc/continue"),
     ("/oidc/userinfo", "/oidc/userinfo"),
+    // Without a hint: the question, nothing ended.
+    ("/oidc/logout", "/oidc/logout"),
     ("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ("/api/v1/users", "/api/v1/users?q=a"),
     ("/api/v1/audit", "/api/v1/audit"),

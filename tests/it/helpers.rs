@@ -389,6 +389,10 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     tokio::spawn(tessera::flows::mail_queue::deliver_continuously(
         app.clone(),
     ));
+    // And the back-channel logout worker.
+    tokio::spawn(tessera::flows::backchannel::deliver_continuously(
+        app.clone(),
+    ));
     let router = tessera::web::router(app.clone());
     let limits = tessera::web::ConnectionLimits::from_config(&app.config);
     tokio::spawn(async move {

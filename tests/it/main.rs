@@ -24,6 +24,7 @@ mod nodes;
 mod oidc;
 mod oidc_clients;
 mod oidc_flow;
+mod oidc_logout;
 mod ops;
 mod phone;
 mod recovery;

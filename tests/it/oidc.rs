@@ -15,7 +15,7 @@ use tessera::flows::signing_keys;
 use crate::helpers::{Backend, SECRET_KEY, TestApp, spawn_app};
 use crate::on_both_backends;
 
-async fn key_set(app: &TestApp) -> Vec<Value> {
+pub async fn key_set(app: &TestApp) -> Vec<Value> {
     let page = app.new_browser().get("/oidc/jwks").await;
     assert_eq!(page.status, 200, "{}", page.body);
     let set: Value = serde_json::from_str(&page.body).unwrap();
@@ -34,7 +34,7 @@ fn b64(value: &Value) -> Vec<u8> {
 
 /// What a relying party does: find the token's key in the published set by `kid`, check the
 /// signature with it.
-fn verifies_with(keys: &[Value], token: &str) -> bool {
+pub fn verifies_with(keys: &[Value], token: &str) -> bool {
     let Some(jwk) = keys.iter().find(|k| k["kid"] == kid_of(token).as_str()) else {
         return false;
     };
