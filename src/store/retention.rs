@@ -23,10 +23,21 @@ pub enum Prunable {
     MailDone,
     /// Dead letters nobody handled.
     MailDead,
+    /// OpenID Connect authorization requests nobody came back for.
+    OidcRequests,
+    /// Expired codes, access and refresh tokens (before their grants, which would take
+    /// them along uncounted).
+    OidcTokens,
+    /// Grants whose session ended long ago.
+    OidcGrants,
+    /// Back-channel logouts delivered, or given up, long ago.
+    OidcLogouts,
+    /// ID-token signing keys no longer published (every token they signed has expired).
+    SigningKeys,
 }
 
 impl Prunable {
-    pub const ALL: [Prunable; 9] = [
+    pub const ALL: [Prunable; 14] = [
         Prunable::VerificationCodes,
         Prunable::Sessions,
         Prunable::RegistrationLinks,
@@ -36,6 +47,11 @@ impl Prunable {
         Prunable::DevOutbox,
         Prunable::MailDone,
         Prunable::MailDead,
+        Prunable::OidcRequests,
+        Prunable::OidcTokens,
+        Prunable::OidcGrants,
+        Prunable::OidcLogouts,
+        Prunable::SigningKeys,
     ];
 
     pub fn table(self) -> &'static str {
@@ -49,6 +65,11 @@ impl Prunable {
             Prunable::DevOutbox => "dev_outbox",
             Prunable::MailDone => "mail_queue",
             Prunable::MailDead => "mail_queue_dead",
+            Prunable::OidcRequests => "oidc_requests",
+            Prunable::OidcTokens => "oidc_tokens",
+            Prunable::OidcGrants => "oidc_grants",
+            Prunable::OidcLogouts => "oidc_logouts",
+            Prunable::SigningKeys => "signing_keys",
         }
     }
 
@@ -105,6 +126,27 @@ impl Prunable {
                  (SELECT id FROM mail_queue WHERE dead_at < $2 AND discarded_at IS NULL LIMIT $1)
                  AND dead_at < $2 AND discarded_at IS NULL"
             }
+            Prunable::OidcRequests => {
+                "DELETE FROM oidc_requests WHERE id_hash IN
+                 (SELECT id_hash FROM oidc_requests WHERE expires_at < $2 LIMIT $1)"
+            }
+            Prunable::OidcTokens => {
+                "DELETE FROM oidc_tokens WHERE token_hash IN
+                 (SELECT token_hash FROM oidc_tokens WHERE expires_at < $2 LIMIT $1)"
+            }
+            Prunable::OidcGrants => {
+                "DELETE FROM oidc_grants WHERE id IN
+                 (SELECT id FROM oidc_grants WHERE ended_at < $2 LIMIT $1)"
+            }
+            Prunable::OidcLogouts => {
+                "DELETE FROM oidc_logouts WHERE id IN
+                 (SELECT id FROM oidc_logouts WHERE sent_at < $2 OR dead_at < $3 LIMIT $1)"
+            }
+            // Never the newest key of an algorithm (it has no `published_until`).
+            Prunable::SigningKeys => {
+                "DELETE FROM signing_keys WHERE kid IN
+                 (SELECT kid FROM signing_keys WHERE published_until < $2 LIMIT $1)"
+            }
         }
     }
 
@@ -121,6 +163,10 @@ impl Prunable {
             Prunable::DevOutbox => (cut.outbox_before, None),
             Prunable::MailDone => (cut.mail_done_before, None),
             Prunable::MailDead => (cut.mail_dead_before, None),
+            Prunable::OidcRequests | Prunable::OidcTokens => (cut.codes_expired_before, None),
+            Prunable::OidcGrants => (cut.sessions_expired_before, None),
+            Prunable::OidcLogouts => (cut.mail_done_before, Some(cut.mail_dead_before)),
+            Prunable::SigningKeys => (cut.codes_expired_before, None),
         }
     }
 }

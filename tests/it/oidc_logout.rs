@@ -339,3 +339,87 @@ on_both_backends!(
     a_timed_out_session_logs_out_its_applications_with_retries,
     disabling_an_account_logs_it_out_of_its_applications,
 );
+
+/// Retention keeps the provider's tables bounded: requests nobody came back for, expired
+/// tokens, the grants of sessions that ended long ago, delivered logouts and retired signing
+/// keys go; a live sign-in's grant and tokens stay and keep working.
+async fn retention_prunes_what_the_provider_no_longer_needs(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (rp, inbox) = application(&app, "Patient portal").await;
+    let old = app
+        .active_user("old@clinic.test", "Old Timer", PASSWORD)
+        .await;
+    signed_in_to(&app, &old, &rp).await;
+    app.new_browser().get_absolute(&rp.start(&[]).url).await;
+    old.post("/logout", &[]).await;
+    inbox.wait_for(1).await;
+    tessera::flows::signing_keys::rotate(&app.app, "test")
+        .await
+        .unwrap();
+    for table in [
+        "oidc_requests",
+        "oidc_grants",
+        "oidc_tokens",
+        "oidc_logouts",
+    ] {
+        let rows = app.count(&format!("SELECT COUNT(*) FROM {table}")).await;
+        assert!(rows > 0, "{table} has history");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM signing_keys").await, 4);
+
+    app.clock.advance(40 * 86_400);
+    let live = app
+        .active_user("new@clinic.test", "New Comer", PASSWORD)
+        .await;
+    let started = rp.start(&[]);
+    let to = live
+        .not_following_redirects()
+        .get(&started.url)
+        .send()
+        .await
+        .unwrap()
+        .headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let code = rp.code_from(&app, &started, &to);
+    let tokens = rp.exchange(&code, started.verifier).await.unwrap();
+    tessera::flows::backchannel::run_once(&app.app)
+        .await
+        .unwrap();
+
+    let report = tessera::flows::retention::prune_once(&app.app)
+        .await
+        .unwrap();
+    assert!(report.total() > 0, "{report:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM oidc_requests").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM oidc_logouts").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM oidc_grants").await,
+        1,
+        "only the live sign-in's grant"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM oidc_tokens WHERE kind <> 'code'")
+            .await,
+        2,
+        "its access and refresh tokens"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM signing_keys").await,
+        2,
+        "the retired keys go, the current ones stay"
+    );
+    assert!(
+        rp.userinfo(openidconnect::OAuth2TokenResponse::access_token(&tokens))
+            .await
+            .is_ok()
+    );
+    assert!(
+        rp.refresh(openidconnect::OAuth2TokenResponse::refresh_token(&tokens).unwrap())
+            .await
+            .is_ok()
+    );
+}
+
+on_both_backends!(retention_prunes_what_the_provider_no_longer_needs);
