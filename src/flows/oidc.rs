@@ -34,8 +34,12 @@ pub const ACCESS_TOKEN_TTL_SECS: i64 = 10 * 60;
 pub enum Authorize {
     /// Back to the application (a code or an error), by redirect.
     Respond(String),
-    /// The person signs in first; the handle is kept in the browser's cookie.
-    SignIn { handle: String },
+    /// The person signs in first; the handle is kept in the browser's cookie. The sign-in
+    /// form starts with the application's `login_hint`, if it gave one.
+    SignIn {
+        handle: String,
+        login_hint: Option<String>,
+    },
     /// Shown at Tessera: the application or its return address cannot be trusted.
     NotRedirectable(&'static str),
 }
@@ -162,7 +166,10 @@ pub async fn authorize(
             now + REQUEST_TTL_SECS,
         )
         .await?;
-    Ok(Authorize::SignIn { handle })
+    Ok(Authorize::SignIn {
+        handle,
+        login_hint: request.login_hint,
+    })
 }
 
 /// After the guide: the kept request (if the browser holds one) is answered for the person

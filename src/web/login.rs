@@ -23,6 +23,21 @@ use crate::flows::sign_in::SignInProblem;
 pub struct Notice {
     #[serde(default)]
     notice: String,
+    /// An application's `login_hint` (OpenID Connect): the address the form starts with.
+    #[serde(default)]
+    login_hint: String,
+}
+
+impl Notice {
+    /// The hint, if it could be an address (it only fills in the form's field).
+    fn hint(&self) -> &str {
+        let hint = self.login_hint.trim();
+        if hint.len() <= 254 && !hint.chars().any(char::is_control) {
+            hint
+        } else {
+            ""
+        }
+    }
 }
 
 /// Fixed texts only: a query string never puts words of its own on the page.
@@ -58,7 +73,11 @@ pub async fn choose(
     page::ok(
         "pages/login.html",
         &csrf,
-        context! { notice => notice_text(&notice.notice), dev_outbox => app.config.dev_outbox_page() },
+        context! {
+            notice => notice_text(&notice.notice),
+            login_hint => notice.hint(),
+            dev_outbox => app.config.dev_outbox_page(),
+        },
     )
 }
 
@@ -83,8 +102,8 @@ pub async fn phone_form(
 
 /// The sign-in form before anything was typed, with the notice the address asks for.
 fn empty_form(csrf: &CsrfToken, method: &str, notice: &Notice) -> Result<Response, WebError> {
-    let notice = notice_text(&notice.notice);
-    sign_in_form(csrf, method, notice, "", None, StatusCode::OK)
+    let text = notice_text(&notice.notice);
+    sign_in_form(csrf, method, text, notice.hint(), None, StatusCode::OK)
 }
 
 fn sign_in_form(

@@ -558,3 +558,30 @@ on_both_backends!(
     prompt_login_asks_for_a_new_sign_in,
     revocation_and_introspection_work_for_the_clients_own_tokens,
 );
+
+/// `login_hint` fills in the sign-in form's address, through either way of signing in.
+async fn login_hint_fills_in_the_address(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let rp = relying_party(&app, "RS256").await;
+    let started = rp.start(&[]);
+    let browser = app.new_browser();
+    let page = browser
+        .get_absolute(&format!("{}&login_hint=kai%40clinic.test", started.url))
+        .await;
+    assert!(page.url.contains("/login?login_hint="), "{}", page.url);
+    for form in ["/login/email", "/login/phone"] {
+        let hidden = page
+            .first(&format!("form[action='{form}'] input[name=login_hint]"))
+            .and_then(|i| i.attr("value").map(str::to_string));
+        assert_eq!(hidden.as_deref(), Some("kai@clinic.test"), "{form}");
+        let page = browser
+            .get(&format!("{form}?login_hint=kai%40clinic.test"))
+            .await;
+        assert_eq!(
+            page.input_value("email").as_deref(),
+            Some("kai@clinic.test")
+        );
+    }
+}
+
+on_both_backends!(login_hint_fills_in_the_address);
