@@ -1,7 +1,8 @@
 //! `tessera-bench`: the load harness of issue 7. It starts a real `tessera serve` on a fresh
 //! database, creates active users through the real pages, and measures complete sign-ins,
 //! the Argon2id limit of this machine, code checks, authenticated page views beside
-//! `/healthz`, and resident memory. It writes a Markdown table to BENCHMARKS.md.
+//! `/healthz`, resident memory, and (issue 13) complete OpenID Connect sign-ins of an
+//! application with its token refreshes. It writes a Markdown table to BENCHMARKS.md.
 //!
 //! Mail goes to the development outbox (no SMTP server), and the harness reads codes and links
 //! from the `dev_outbox` table, as a person reads their mailbox.
@@ -9,14 +10,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a harness: failing loudly is right
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clap::Parser;
+use sha2::{Digest, Sha256};
 use sqlx::Row;
 use tessera::domain::account::Role;
 use tessera::flows::invitation::{self, InvitationRequest};
@@ -123,6 +128,13 @@ struct BackendResult {
     checks: Rate,
     pages: Rate,
     healthz: Rate,
+    /// Complete OIDC sign-ins of an application, compared with the same Argon2id limit.
+    oidc_sign_ins: Rate,
+    /// Token refreshes of that application, each family used by one client.
+    refreshes: Rate,
+    /// The servers' CPU time per OIDC sign-in and per refresh.
+    cpu_per_oidc_sign_in_ms: f64,
+    cpu_per_refresh_ms: f64,
     /// Resident memory, summed over the nodes.
     rss_rest_kib: u64,
     rss_after_kib: u64,
@@ -292,20 +304,25 @@ struct Agent {
     csrf: Option<String>,
 }
 
+/// One HTTP client for every browser (and the application's server): its connections are kept
+/// and reused, as a real browser keeps its own, and no sign-in pays for building a client (TLS
+/// roots and all). Redirects are followed by hand.
+fn shared_http() -> reqwest::Client {
+    static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    });
+    HTTP.clone()
+}
+
 impl Agent {
     fn new(bases: &Arc<[String]>) -> Self {
-        // One HTTP client for every browser: its connections are kept and reused, as a real
-        // browser keeps its own, and no sign-in pays for building a client (TLS roots and all).
-        static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client")
-        });
         Self {
             bases: bases.clone(),
             turn: 0,
-            http: HTTP.clone(),
+            http: shared_http(),
             cookies: HashMap::new(),
             csrf: None,
         }
@@ -382,14 +399,20 @@ impl Agent {
         self.send(request).await
     }
 
+    /// "Login With Email": the sign-in form, and its CSRF token for this browser's forms.
+    async fn open_email_form(&mut self) -> anyhow::Result<()> {
+        let (_, _, body) = self.get("/login/email").await?;
+        self.csrf = Some(csrf_field(&body).context("no CSRF field")?);
+        Ok(())
+    }
+
     async fn post(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
     ) -> anyhow::Result<(u16, String, String)> {
         if self.csrf.is_none() {
-            let (_, _, body) = self.get("/login/email").await?;
-            self.csrf = Some(csrf_field(&body).context("no CSRF field")?);
+            self.open_email_form().await?;
         }
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         let token = self.csrf.clone().unwrap_or_default();
@@ -447,13 +470,23 @@ struct User {
     last_mail: i64,
 }
 
-/// Password and emailed code up to the point before the code is typed.
+/// Password and emailed code up to the point before the code is typed, in a fresh browser.
 async fn to_code_stage(
     bases: &Arc<[String]>,
     mailbox: &Mailbox,
     user: &mut User,
 ) -> anyhow::Result<(Agent, String)> {
     let mut agent = Agent::new(bases);
+    let code = password_and_emailed_code(&mut agent, mailbox, user).await?;
+    Ok((agent, code))
+}
+
+/// The password, then Send Verification Code; the code read from the mailbox.
+async fn password_and_emailed_code(
+    agent: &mut Agent,
+    mailbox: &Mailbox,
+    user: &mut User,
+) -> anyhow::Result<String> {
     let (_, url, _) = agent
         .post(
             "/login",
@@ -470,7 +503,7 @@ async fn to_code_stage(
     agent.post("/verify/email/send", &[]).await?;
     let (id, code) = mailbox.code(&user.email, user.last_mail).await?;
     user.last_mail = id;
-    Ok((agent, code))
+    Ok(code)
 }
 
 /// Types the code; for the email factor a confirmation page, then Continue to the home page.
@@ -568,6 +601,22 @@ async fn run_backend(
     let clients_cpu_per_sign_in_ms = per_sign_in(others.0 - others_before.0);
     let database_cpu_per_sign_in_ms = per_sign_in(others.1 - others_before.1);
     eprintln!("sign-ins: {:.1}/s", sign_ins.per_sec);
+    // 6. Complete OIDC sign-ins right after item 1, against the same Argon2id limit; then
+    // token refreshes with the refresh tokens they ended with.
+    let (client_id, secret) = register_client(tessera, &servers[0].db_url)?;
+    let rp = RelyingParty::new(&bases, client_id, &secret);
+    let cpu_before = cpu(&servers);
+    let (oidc_sign_ins, refresh_tokens) =
+        measure_oidc_sign_ins(&bases, &mailbox, &rp, &mut slices, duration).await?;
+    let cpu_per_oidc_sign_in_ms = (cpu(&servers) - cpu_before) / oidc_sign_ins.count.max(1) as f64;
+    eprintln!("OIDC sign-ins: {:.1}/s", oidc_sign_ins.per_sec);
+    let cpu_before = cpu(&servers);
+    let refreshes = measure_refreshes(&rp, refresh_tokens, duration).await?;
+    let cpu_per_refresh_ms = (cpu(&servers) - cpu_before) / refreshes.count.max(1) as f64;
+    eprintln!(
+        "refreshes: {:.1}/s over {}",
+        refreshes.per_sec, refreshes.count
+    );
     // 3. Code checks with a warm session.
     let checks = code_checks(&bases, &mailbox, &mut slices, duration).await?;
     eprintln!("code checks: {:.1}/s over {}", checks.per_sec, checks.count);
@@ -630,6 +679,10 @@ async fn run_backend(
         checks,
         pages,
         healthz,
+        oidc_sign_ins,
+        refreshes,
+        cpu_per_oidc_sign_in_ms,
+        cpu_per_refresh_ms,
         rss_rest_kib,
         rss_after_kib,
         users,
@@ -944,7 +997,7 @@ async fn live_sessions(
 /// Returns how long the import took.
 async fn add_accounts(
     args: &Args,
-    tessera: &PathBuf,
+    tessera: &Path,
     db_url: &str,
     app: &tessera::app::App,
 ) -> anyhow::Result<Duration> {
@@ -974,25 +1027,352 @@ async fn add_accounts(
     ));
     std::fs::write(&path, csv)?;
     let started = Instant::now();
+    let imported = tessera_admin(
+        tessera,
+        db_url,
+        [OsStr::new("import"), OsStr::new("--file"), path.as_os_str()],
+    );
+    let took = started.elapsed();
+    let _ = std::fs::remove_file(&path);
+    imported?;
+    Ok(took)
+}
+
+/// `tessera admin …` against the bench's database, as an operator runs it; what it printed.
+fn tessera_admin<I, S>(tessera: &Path, db_url: &str, args: I) -> anyhow::Result<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<S> = args.into_iter().collect();
+    let command = args
+        .first()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .unwrap_or_default();
     let out = Command::new(tessera)
-        .args(["admin", "import", "--file"])
-        .arg(&path)
+        .arg("admin")
+        .args(&args)
         .env_remove("TESSERA_CONFIG")
         .env("TESSERA_DATABASE_URL", db_url)
         .env("TESSERA_SECRET_KEY", SECRET_KEY)
         .env("TESSERA_LOG", "warn")
         .output()
-        .context("running tessera admin import")?;
-    let took = started.elapsed();
-    let _ = std::fs::remove_file(&path);
+        .with_context(|| format!("running tessera admin {command}"))?;
     if !out.status.success() {
         bail!(
-            "tessera admin import failed: {}{}",
+            "tessera admin {command} failed: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    Ok(took)
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+// ---------------------------------------------------------------------------------------
+// 6. Complete OpenID Connect sign-ins of an application, and its token refreshes (issue 13).
+
+/// Where the bench's application says it receives its codes. Nothing listens there: the
+/// browser stops at Tessera's continue page and the code is read from its link.
+const REDIRECT_URI: &str = "http://127.0.0.1:9/cb";
+const SCOPES: &str = "openid profile email offline_access";
+
+/// Registers the bench's application, a confidential client, with the CLI as an
+/// administrator does; its `client_id` and `client_secret`.
+fn register_client(tessera: &Path, db_url: &str) -> anyhow::Result<(String, String)> {
+    let printed = tessera_admin(
+        tessera,
+        db_url,
+        [
+            "create-client",
+            "--name",
+            "bench",
+            "--redirect-uri",
+            REDIRECT_URI,
+        ],
+    )?;
+    let line = |name: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .with_context(|| format!("create-client printed no {name} line: {printed}"))
+    };
+    Ok((line("client_id:")?, line("client_secret:")?))
+}
+
+/// A PKCE pair (RFC 7636, S256): the verifier the application keeps, the challenge it sends.
+struct Pkce {
+    verifier: String,
+    challenge: String,
+}
+
+impl Pkce {
+    fn new() -> anyhow::Result<Self> {
+        // 43 characters of base64url: within the verifier's alphabet and length.
+        let verifier = tessera::crypto::random_token()?;
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        Ok(Self {
+            verifier,
+            challenge,
+        })
+    }
+}
+
+/// What the application keeps from the token endpoint's answer.
+#[derive(serde::Deserialize)]
+struct Tokens {
+    access_token: String,
+    refresh_token: String,
+}
+
+/// The application behind Tessera (the relying party), as its server acts: it sends browsers
+/// to the authorization endpoint, exchanges codes and refresh tokens (`client_secret_basic`)
+/// and reads userinfo. With two nodes each of its calls goes to the next node.
+#[derive(Clone)]
+struct RelyingParty {
+    bases: Arc<[String]>,
+    turn: usize,
+    http: reqwest::Client,
+    client_id: String,
+    /// The `Authorization` header: RFC 6749 §2.3.1, the form-encoded identifier and secret.
+    basic: String,
+}
+
+impl RelyingParty {
+    fn new(bases: &Arc<[String]>, client_id: String, secret: &str) -> Self {
+        let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let pair = format!("{}:{}", encode(&client_id), encode(secret));
+        Self {
+            bases: bases.clone(),
+            turn: 0,
+            http: shared_http(),
+            client_id,
+            basic: format!("Basic {}", STANDARD.encode(pair)),
+        }
+    }
+
+    fn url(&mut self, path: &str) -> String {
+        self.turn += 1;
+        format!("{}{path}", self.bases[self.turn % self.bases.len()])
+    }
+
+    /// Where the application sends the browser (a path: the browser picks its node).
+    fn authorize_path(&self, pkce: &Pkce, state: &str, nonce: &str) -> String {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("redirect_uri", REDIRECT_URI)
+            .append_pair("scope", SCOPES)
+            .append_pair("state", state)
+            .append_pair("nonce", nonce)
+            .append_pair("code_challenge", &pkce.challenge)
+            .append_pair("code_challenge_method", "S256")
+            .finish();
+        format!("/oidc/authorize?{query}")
+    }
+
+    async fn exchange(&mut self, code: &str, verifier: &str) -> anyhow::Result<Tokens> {
+        let fields = [
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", verifier),
+        ];
+        self.token("authorization_code", &fields).await
+    }
+
+    /// Each refresh token is used once: the answer carries its successor.
+    async fn refresh(&mut self, refresh_token: &str) -> anyhow::Result<Tokens> {
+        let tokens = self
+            .token("refresh_token", &[("refresh_token", refresh_token)])
+            .await?;
+        if tokens.refresh_token == refresh_token {
+            bail!("a refresh returned the refresh token it was given");
+        }
+        Ok(tokens)
+    }
+
+    /// The token endpoint, authenticated with `client_secret_basic`.
+    async fn token(&mut self, grant_type: &str, fields: &[(&str, &str)]) -> anyhow::Result<Tokens> {
+        let mut form = vec![("grant_type", grant_type)];
+        form.extend_from_slice(fields);
+        let url = self.url("/oidc/token");
+        let response = self
+            .http
+            .post(url)
+            .header(reqwest::header::AUTHORIZATION, &self.basic)
+            .form(&form)
+            .send()
+            .await?;
+        let status = response.status();
+        let body = response.text().await?;
+        if status != 200 {
+            bail!("POST /oidc/token ({grant_type}): {status} {body}");
+        }
+        serde_json::from_str(&body).with_context(|| format!("POST /oidc/token: {body}"))
+    }
+
+    async fn userinfo(&mut self, access_token: &str) -> anyhow::Result<serde_json::Value> {
+        let url = self.url("/oidc/userinfo");
+        let response = self.http.get(url).bearer_auth(access_token).send().await?;
+        let status = response.status();
+        let body = response.text().await?;
+        if status != 200 {
+            bail!("GET /oidc/userinfo: {status} {body}");
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+}
+
+/// One complete OIDC sign-in of `user` in a fresh browser: the authorization request, the
+/// login form, password and emailed code, the home page that sends the browser on to the
+/// continue page, the code from its link exchanged with the PKCE verifier, and userinfo.
+async fn oidc_sign_in(
+    bases: &Arc<[String]>,
+    mailbox: &Mailbox,
+    rp: &mut RelyingParty,
+    user: &mut User,
+) -> anyhow::Result<Tokens> {
+    let pkce = Pkce::new()?;
+    let (state, nonce) = (
+        tessera::crypto::random_token()?,
+        tessera::crypto::random_token()?,
+    );
+    let mut agent = Agent::new(bases);
+    let (status, url, _) = agent.get(&rp.authorize_path(&pkce, &state, &nonce)).await?;
+    if status != 200 || !url.ends_with("/login") {
+        bail!("the authorization request ended at {url} ({status})");
+    }
+    agent.open_email_form().await?;
+    let code = password_and_emailed_code(&mut agent, mailbox, user).await?;
+    check_code(&mut agent, &code).await?;
+    let (status, url, page) = agent.get("/").await?;
+    if status != 200 || !url.ends_with("/oidc/continue") {
+        bail!("the home page did not send the browser on to the application ({status}, {url})");
+    }
+    let code = code_from_continue_page(&page, &state)?;
+    let tokens = rp.exchange(&code, &pkce.verifier).await?;
+    let claims = rp.userinfo(&tokens.access_token).await?;
+    if claims["email"] != user.email.as_str() {
+        bail!("userinfo names someone else: {claims}");
+    }
+    Ok(tokens)
+}
+
+/// The code in the continue page's "Continue to the application" link, whose state must be
+/// the application's own.
+fn code_from_continue_page(page: &str, state: &str) -> anyhow::Result<String> {
+    let link = continue_link(page).context("no link on to the application")?;
+    if !link.starts_with(REDIRECT_URI) {
+        bail!("the continue page leads elsewhere: {link}");
+    }
+    let url = url::Url::parse(&link)?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    if let Some(error) = param("error") {
+        bail!(
+            "the application got {error}: {}",
+            param("error_description").unwrap_or_default()
+        );
+    }
+    if param("state").as_deref() != Some(state) {
+        bail!("the application's state came back changed: {link}");
+    }
+    param("code").context("no code in the link")
+}
+
+/// The href of the page's "Continue to the application" link, as the browser reads it.
+fn continue_link(page: &str) -> Option<String> {
+    let before = &page[..page.find(">Continue to the application<")?];
+    let start = before.rfind("href=\"")? + "href=\"".len();
+    let end = start + before[start..].find('"')?;
+    Some(html_unescape(&before[start..end]))
+}
+
+/// Undoes the templates' HTML escaping (`&amp;` last, so nothing is unescaped twice).
+fn html_unescape(text: &str) -> String {
+    [
+        ("&#x2f;", "/"),
+        ("&quot;", "\""),
+        ("&#x27;", "'"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(text.to_string(), |t, (escaped, c)| t.replace(escaped, c))
+}
+
+/// Complete OIDC sign-ins for `duration`, one client per slice; the newest refresh token of
+/// each client.
+async fn measure_oidc_sign_ins(
+    bases: &Arc<[String]>,
+    mailbox: &Arc<Mailbox>,
+    rp: &RelyingParty,
+    slices: &mut Vec<Vec<User>>,
+    duration: Duration,
+) -> anyhow::Result<(Rate, Vec<String>)> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, mut mine) in std::mem::take(slices).into_iter().enumerate() {
+        let (bases, mailbox, mut rp) = (bases.clone(), mailbox.clone(), rp.clone());
+        rp.turn = k;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut newest = None;
+            let mut i = 0;
+            while started.elapsed() < duration {
+                let n = mine.len();
+                let user = &mut mine[i % n];
+                i += 1;
+                let t = Instant::now();
+                let tokens = oidc_sign_in(&bases, &mailbox, &mut rp, user).await?;
+                latencies.push(t.elapsed());
+                newest = Some(tokens.refresh_token);
+            }
+            anyhow::Ok((mine, latencies, newest))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut refresh_tokens = Vec::new();
+    for t in tasks {
+        let (mine, l, newest) = t.await??;
+        slices.push(mine);
+        latencies.extend(l);
+        refresh_tokens.extend(newest);
+    }
+    Ok((Rate::from(latencies, started.elapsed()), refresh_tokens))
+}
+
+/// Each client refreshes its own token family for `duration`, always with the refresh token
+/// the previous refresh returned (an old one would revoke the family).
+async fn measure_refreshes(
+    rp: &RelyingParty,
+    refresh_tokens: Vec<String>,
+    duration: Duration,
+) -> anyhow::Result<Rate> {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, mut refresh_token) in refresh_tokens.into_iter().enumerate() {
+        let mut rp = rp.clone();
+        rp.turn = k;
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                refresh_token = rp.refresh(&refresh_token).await?.refresh_token;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut latencies = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    Ok(Rate::from(latencies, started.elapsed()))
 }
 
 fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> String {
@@ -1117,7 +1497,7 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
     );
     let mib = |kib: u64| kib as f64 / 1024.0;
     out += &row(
-        "5. resident memory at rest / after items 1–4 (all nodes)",
+        "5. resident memory at rest / after items 1–4 and 6 (all nodes)",
         &|r| {
             format!(
                 "{:.1} MiB / {:.1} MiB ({} accounts)",
@@ -1165,6 +1545,46 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
             )
         }),
     );
+    out += &row(
+        "6. complete OIDC sign-ins/s (authorize + password + emailed code + home + code for tokens with PKCE + userinfo)",
+        &|r| {
+            format!(
+                "{:.1}/s (n = {})",
+                r.oidc_sign_ins.per_sec, r.oidc_sign_ins.count
+            )
+        },
+    );
+    out += &row("   OIDC sign-in p50 / p99", &|r| {
+        format!(
+            "{:.0} ms / {:.0} ms",
+            r.oidc_sign_ins.p50_ms, r.oidc_sign_ins.p99_ms
+        )
+    });
+    out += &row(
+        "   ratio of OIDC sign-ins to item 2's Argon2id limit (goal ≥ 0.75)",
+        &|r| format!("{:.2}", r.oidc_sign_ins.per_sec / r.argon2),
+    );
+    out += &row(
+        "   server CPU per OIDC sign-in (per sign-in of item 1)",
+        &|r| {
+            format!(
+                "{:.1} ms ({:.1} ms)",
+                r.cpu_per_oidc_sign_in_ms, r.cpu_per_sign_in_ms
+            )
+        },
+    );
+    out += &row(
+        "   token refreshes/s, one token family per client (p50 / p99)",
+        &|r| {
+            format!(
+                "{:.0}/s over {} refreshes ({:.1} / {:.1} ms)",
+                r.refreshes.per_sec, r.refreshes.count, r.refreshes.p50_ms, r.refreshes.p99_ms
+            )
+        },
+    );
+    out += &row("   server CPU per refresh", &|r| {
+        format!("{:.1} ms", r.cpu_per_refresh_ms)
+    });
     out += "\nHow: item 1 signs in through the real pages (password, Send Verification Code, the \
             code read from the outbox, Verify Code, Continue, home). Item 5's sessions are made in \
             the database as a sign-in makes them (thousands of real sign-ins would be minutes of \
@@ -1176,6 +1596,15 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
             one before; its memory is the sum of both. The load clients run on the same cores as \
             the server, so item 2's ratio counts their work too; the server-side ratio (one \
             hash's CPU time ÷ the server's CPU time per sign-in, read from /proc) is what the \
-            portal itself spends beyond Argon2id.\n";
+            portal itself spends beyond Argon2id. Item 6 is an application registered with \
+            `tessera admin create-client` (confidential): each sign-in starts in a fresh browser \
+            at the authorization endpoint (PKCE S256, state, nonce), is sent to the login page, \
+            signs in as item 1 does, and the home page sends it on to the continue page, whose \
+            \"Continue to the application\" link carries the code; the application's server \
+            exchanges it (`client_secret_basic` and the verifier) and reads userinfo (the ID \
+            token is not verified: that is the application's own work). It runs just after \
+            item 1, so both compare with the same Argon2id limit. Its refreshes then use each \
+            client's newest refresh token, one token family per client, each refresh with the \
+            token the one before returned; with two nodes the application's calls alternate too.\n";
     out
 }
