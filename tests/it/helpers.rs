@@ -1144,7 +1144,10 @@ impl ServerProcess {
             .port();
         let base = format!("http://127.0.0.1:{port}");
         envs.push(("TESSERA_LISTEN", format!("127.0.0.1:{port}")));
-        envs.push(("TESSERA_PUBLIC_URL", base.clone()));
+        // Nodes behind one load balancer share the public URL they are given; else their own.
+        if !envs.iter().any(|(name, _)| *name == "TESSERA_PUBLIC_URL") {
+            envs.push(("TESSERA_PUBLIC_URL", base.clone()));
+        }
         let mut server = Self {
             child: None,
             envs,

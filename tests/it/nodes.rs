@@ -103,3 +103,161 @@ async fn two_nodes_started_together_migrate_once_and_share_one_journey() {
     assert_eq!(page.status, 429, "the other node keeps the lock: {page}",);
     page.assert_shows("Try again after");
 }
+
+/// An OpenID Connect sign-in (issue 13) whose every step lands on the other node: the
+/// request kept on one is resumed on the other, a code issued by one is exchanged at the
+/// other, and the tokens and signing keys are the same on both (two nodes behind one public
+/// URL, as behind a load balancer).
+#[tokio::test]
+async fn an_oidc_sign_in_crosses_nodes_and_its_tokens_work_on_both() {
+    use base64::Engine;
+    use sha2::Digest;
+
+    const ISSUER: &str = "http://portal.test";
+    const REDIRECT: &str = "http://127.0.0.1:9/cb";
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let mail = MailSink::start();
+    let mut env = server_environment(&db, &mail);
+    env.push(("TESSERA_PUBLIC_URL", ISSUER.to_string()));
+    let (mut a, mut b) = (ServerProcess::spawn(env.clone()), ServerProcess::spawn(env));
+    a.ready().await;
+    b.ready().await;
+
+    let made = a.cli(&[
+        "admin",
+        "create-client",
+        "--name",
+        "Portal",
+        "--redirect-uri",
+        REDIRECT,
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    let out = String::from_utf8(made.stdout).unwrap();
+    let printed = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap()
+            .to_string()
+    };
+    let (client_id, secret) = (printed("client_id"), printed("client_secret"));
+    let invited = a.cli(&[
+        "admin",
+        "create-user",
+        "--email",
+        "oda@example.org",
+        "--name",
+        "Oda Berg",
+    ]);
+    assert!(invited.status.success(), "{invited:?}");
+    let link = mail
+        .message_to("oda@example.org", 0)
+        .await
+        .link()
+        .replace(ISSUER, &a.base);
+
+    let on_a = Browser::new(&a.base);
+    let on_b = through(&on_a, &b);
+    on_a.get_absolute(&link).await;
+    on_b.register("Oda Berg", PASSWORD, PASSWORD, "email").await;
+
+    let verifier = "v".repeat(50);
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let authorize = format!(
+        "{}/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid%20email&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256",
+        a.base,
+        form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+    );
+    let page = on_a.get_absolute(&authorize).await;
+    assert!(page.url.ends_with("/login"), "{}", page.url);
+    on_b.sign_in("oda@example.org", PASSWORD).await;
+    on_a.post("/verify/email/send", &[]).await;
+    let code = mail.message_to("oda@example.org", 1).await.code();
+    on_b.post("/verify/email/check", &[("code", &code)]).await;
+    let page = on_a
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    let back = page
+        .link_named("Continue to the application")
+        .unwrap_or_else(|| panic!("the request kept on one node is resumed: {page}"));
+    let back = url::Url::parse(&back).unwrap();
+    let param = |name: &str| {
+        back.query_pairs()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    assert_eq!(
+        (param("state"), param("iss")),
+        ("s1".to_string(), ISSUER.to_string())
+    );
+
+    let http = reqwest::Client::new();
+    let token = |node: &ServerProcess, form: Vec<(&'static str, String)>| {
+        http.post(format!("{}/oidc/token", node.base))
+            .basic_auth(&client_id, Some(&secret))
+            .form(&form)
+            .send()
+    };
+    let response = token(
+        &b,
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", param("code")),
+            ("redirect_uri", REDIRECT.into()),
+            ("code_verifier", verifier.clone()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let tokens: serde_json::Value = response.json().await.unwrap();
+    let keys: serde_json::Value = http
+        .get(format!("{}/oidc/jwks", a.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    assert!(
+        crate::oidc::verifies_with(keys["keys"].as_array().unwrap(), id_token),
+        "signed by B with a key A publishes"
+    );
+    let userinfo: serde_json::Value = http
+        .get(format!("{}/oidc/userinfo", a.base))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(userinfo["email"], "oda@example.org");
+
+    let old = tokens["refresh_token"].as_str().unwrap().to_string();
+    let response = token_request(&http, &a, &client_id, &secret, &old).await;
+    assert_eq!(response.status(), 200, "refreshed on A");
+    let response = token_request(&http, &b, &client_id, &secret, &old).await;
+    assert_eq!(
+        response.status(),
+        400,
+        "the old one, replayed on B, is refused"
+    );
+}
+
+async fn token_request(
+    http: &reqwest::Client,
+    node: &ServerProcess,
+    client_id: &str,
+    secret: &str,
+    refresh: &str,
+) -> reqwest::Response {
+    http.post(format!("{}/oidc/token", node.base))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .send()
+        .await
+        .unwrap()
+}
