@@ -34,12 +34,8 @@ pub const ACCESS_TOKEN_TTL_SECS: i64 = 10 * 60;
 pub enum Authorize {
     /// Back to the application (a code or an error), by redirect.
     Respond(String),
-    /// The person signs in first; the handle is kept in the browser's cookie. The sign-in
-    /// form starts with the application's `login_hint`, if it gave one.
-    SignIn {
-        handle: String,
-        login_hint: Option<String>,
-    },
+    /// The person signs in first, going to `to`; the handle is kept in the browser's cookie.
+    SignIn { handle: String, to: String },
     /// Shown at Tessera: the application or its return address cannot be trusted.
     NotRedirectable(&'static str),
 }
@@ -117,6 +113,7 @@ pub async fn authorize(
     }
     let now = app.now();
     let ready = browser.filter(|b| signed_in(b));
+    let mut signed_out = false;
     let stale = |b: &SessionStanding| {
         request.prompt == Prompt::Login
             || request
@@ -151,6 +148,7 @@ pub async fn authorize(
         Some(b) => {
             // `prompt=login` or `max_age` passed: this sign-in ends and a new one begins.
             session::sign_out(app, &b.session).await?;
+            signed_out = true;
         }
         None => {}
     }
@@ -166,10 +164,19 @@ pub async fn authorize(
             now + REQUEST_TTL_SECS,
         )
         .await?;
-    Ok(Authorize::SignIn {
-        handle,
-        login_hint: request.login_hint,
-    })
+    // A person part-way through a journey goes on where they are (the gate knows where:
+    // the factor page, the Terms); anyone else starts at the sign-in page, with the
+    // application's `login_hint` as the address.
+    let midway = browser.is_some_and(|b| b.account.is_some()) && !signed_out;
+    let to = match (&request.login_hint, midway) {
+        (_, true) => "/".to_string(),
+        (Some(hint), false) => format!(
+            "/login?login_hint={}",
+            form_urlencoded::byte_serialize(hint.as_bytes()).collect::<String>()
+        ),
+        (None, false) => "/login".to_string(),
+    };
+    Ok(Authorize::SignIn { handle, to })
 }
 
 /// After the guide: the kept request (if the browser holds one) is answered for the person

@@ -160,15 +160,8 @@ async fn authorize(
     let browser = crate::flows::session::standing(&app, session.as_deref()).await?;
     match oidc::authorize(&app, &params, browser.as_ref()).await? {
         Authorize::Respond(url) => Ok(Redirect::to(&url).into_response()),
-        Authorize::SignIn { handle, login_hint } => {
+        Authorize::SignIn { handle, to } => {
             let jar = jar.add(request_cookie(&app, handle));
-            let to = match login_hint {
-                Some(hint) => format!(
-                    "/login?login_hint={}",
-                    form_urlencoded::byte_serialize(hint.as_bytes()).collect::<String>()
-                ),
-                None => "/login".to_string(),
-            };
             Ok((jar, Redirect::to(&to)).into_response())
         }
         Authorize::NotRedirectable(why) => Err(not_redirectable(why)),

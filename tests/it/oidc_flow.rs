@@ -585,3 +585,90 @@ async fn login_hint_fills_in_the_address(backend: Backend) {
 }
 
 on_both_backends!(login_hint_fills_in_the_address);
+
+/// A person who answers the voice call: the application learns it was a call (`amr` has
+/// `tel`, no `otp`), and the request survived the call page.
+async fn a_voice_call_sign_in_is_named_in_amr(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let rp = relying_party(&app, "ES256").await;
+    let started = rp.start(&[]);
+    let (browser, call) = app
+        .phone_user_being_called("cal@clinic.test", "Cal Ruiz", PASSWORD, "415 555 0178")
+        .await;
+    // The request arrives while the phone rings; the call goes on.
+    let page = browser.get_absolute(&started.url).await;
+    assert!(page.url.contains("/verify/phone"), "{}", page.url);
+    assert_eq!(app.twilio().press_key(&call, "#").await, 200);
+    let page = browser.post("/verify/phone/call/complete", &[]).await;
+    let code = rp.code_from(&app, &started, &continue_link(&page));
+    let Started {
+        nonce, verifier, ..
+    } = started;
+    let tokens = rp.exchange(&code, verifier).await.unwrap();
+    let claims = rp.verified_claims(&tokens, &nonce);
+    let amr: Vec<String> = claims
+        .auth_method_refs()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect();
+    assert_eq!(amr, vec!["pwd", "tel", "mfa"]);
+}
+
+/// `max_age`: a sign-in older than asked is made again, a recent one answers at once;
+/// `prompt=none` answers a signed-in person at once, and one who must first accept new
+/// Terms with `interaction_required` (OIDC Core §3.1.2.1, §3.1.2.6).
+async fn max_age_and_prompt_none_follow_the_sign_in_as_it_stands(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let rp = relying_party(&app, "RS256").await;
+    let email = "mo@clinic.test";
+    let browser = app.active_user(email, "Mo Farah", PASSWORD).await;
+
+    let started = rp.start(&[]);
+    let (status, to) = location_of(&browser, &format!("{}&prompt=none", started.url)).await;
+    assert_eq!(status, 303);
+    rp.code_from(&app, &started, &to.unwrap());
+
+    app.clock.advance(600);
+    let recent = rp.start(&[]);
+    let (_, to) = location_of(&browser, &format!("{}&max_age=3600", recent.url)).await;
+    rp.code_from(&app, &recent, &to.unwrap());
+    let stale = rp.start(&[]);
+    let page = browser
+        .get_absolute(&format!("{}&max_age=300", stale.url))
+        .await;
+    assert!(page.url.ends_with("/login"), "signs in again: {}", page.url);
+    let page = email_code_sign_in(&app, &browser, email).await;
+    let code = rp.code_from(&app, &stale, &continue_link(&page));
+    let Started {
+        nonce, verifier, ..
+    } = stale;
+    let tokens = rp.exchange(&code, verifier).await.unwrap();
+    let auth_time = rp
+        .verified_claims(&tokens, &nonce)
+        .auth_time()
+        .unwrap()
+        .timestamp();
+    assert!(app.clock_now() - auth_time <= 300, "{auth_time}");
+
+    app.app
+        .store
+        .publish_terms(
+            "Terms of Use",
+            "Version two.",
+            None,
+            app.clock_now(),
+            AuditEvent::new("terms-published", "test", "test"),
+        )
+        .await
+        .unwrap();
+    let waiting = rp.start(&[]);
+    let (_, to) = location_of(&browser, &format!("{}&prompt=none", waiting.url)).await;
+    let to = to.unwrap();
+    assert!(to.contains("error=interaction_required"), "{to}");
+}
+
+on_both_backends!(
+    a_voice_call_sign_in_is_named_in_amr,
+    max_age_and_prompt_none_follow_the_sign_in_as_it_stands,
+);
