@@ -387,6 +387,9 @@ pub struct ClientCredentials {
     /// From the form (`client_secret_post`, or a public client's `client_id` alone).
     pub form_id: Option<String>,
     pub form_secret: Option<String>,
+    /// The caller's address: a failure's audit entry counts against its hourly budget, so
+    /// a flood of wrong secrets cannot flood the audit log.
+    pub address: String,
 }
 
 /// A refusal of the token endpoint, as RFC 6749 §5.2 names it.
@@ -478,7 +481,8 @@ pub async fn authenticate_client(
                 "anonymous",
                 format!("client:{id}"),
             );
-            app.store.record(app.now(), event).await?;
+            crate::flows::audit_budget::record_unauthenticated(app, &credentials.address, event)
+                .await?;
             Err(refuse(
                 "the client is unknown, disabled, or its secret is wrong",
             ))

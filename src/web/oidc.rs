@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use minijinja::context;
 use serde_json::json;
 
+use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::error::WebError;
 use super::gate::Admitted;
@@ -209,7 +210,11 @@ fn pairs(bytes: &[u8]) -> Vec<(String, String)> {
 }
 
 /// RFC 6749 §2.3.1: HTTP Basic with the form-encoded identifier and secret.
-fn credentials(headers: &HeaderMap, form: &[(String, String)]) -> ClientCredentials {
+fn credentials(
+    headers: &HeaderMap,
+    form: &[(String, String)],
+    address: String,
+) -> ClientCredentials {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -230,6 +235,7 @@ fn credentials(headers: &HeaderMap, form: &[(String, String)]) -> ClientCredenti
         basic,
         form_id: field("client_id"),
         form_secret: field("client_secret"),
+        address,
     }
 }
 
@@ -265,10 +271,16 @@ fn token_refusal(failure: TokenFailure) -> Response {
     }
 }
 
-async fn token(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(app): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = pairs(&body);
     let result = async {
-        let client = oidc::authenticate_client(&app, &credentials(&headers, &form)).await?;
+        let client =
+            oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
         oidc::token(&app, &client, &form).await
     }
     .await;
@@ -318,10 +330,16 @@ async fn userinfo(
     })
 }
 
-async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(
+    State(app): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = pairs(&body);
     let result = async {
-        let client = oidc::authenticate_client(&app, &credentials(&headers, &form)).await?;
+        let client =
+            oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
         if let Some((_, token)) = form.iter().find(|(n, _)| n == "token") {
             oidc::revoke(&app, &client, token).await?;
         }
@@ -335,10 +353,16 @@ async fn revoke(State(app): State<AppState>, headers: HeaderMap, body: Bytes) ->
     }
 }
 
-async fn introspect(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn introspect(
+    State(app): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = pairs(&body);
     let result = async {
-        let client = oidc::authenticate_client(&app, &credentials(&headers, &form)).await?;
+        let client =
+            oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
         let token = form
             .iter()
             .find(|(n, _)| n == "token")

@@ -120,7 +120,35 @@ async fn failed_sign_ins_for_unknown_addresses_write_at_most_the_budget(backend:
     assert_eq!(app.count(failed).await, 6);
 }
 
+/// Wrong client secrets at the token endpoint (an OpenID Connect client's, issue 13) are
+/// each refused with 401 `invalid_client`, and write at most the budget of audit entries.
+async fn wrong_client_secrets_write_at_most_the_budget(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        Options {
+            configure: |c| c.policy.unauthenticated_audit_entries_per_hour_per_client = 5,
+            ..Options::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for n in 0..12 {
+        let response = http
+            .post(format!("{}/oidc/token", app.url))
+            .basic_auth(format!("client-{n}"), Some("guess"))
+            .form(&[("grant_type", "authorization_code"), ("code", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        assert!(response.text().await.unwrap().contains("invalid_client"));
+    }
+    let failed = "SELECT COUNT(*) FROM audit_log WHERE event = 'client-authentication-failed'";
+    assert_eq!(app.count(failed).await, 5);
+}
+
 on_both_backends!(
     forged_webhooks_write_at_most_the_audit_budget,
     failed_sign_ins_for_unknown_addresses_write_at_most_the_budget,
+    wrong_client_secrets_write_at_most_the_budget,
 );
