@@ -469,6 +469,9 @@ pub struct SessionInfo {
     pub created_at: UnixTime,
     pub last_seen_at: UnixTime,
     pub expires_at: UnixTime,
+    /// The applications (OpenID Connect clients) it signed into whose tokens still stand:
+    /// ending the session ends them.
+    pub applications: Vec<String>,
 }
 
 impl Store {
@@ -478,7 +481,7 @@ impl Store {
         account_id: i64,
     ) -> StoreResult<Vec<(Vec<u8>, SessionInfo)>> {
         let rows = sqlx::query(
-            "SELECT id_hash, created_at, last_seen_at, expires_at FROM sessions
+            "SELECT id_hash, sid, created_at, last_seen_at, expires_at FROM sessions
              WHERE account_id = $1 AND stage = $2 AND revoked_at IS NULL
              ORDER BY created_at DESC",
         )
@@ -486,14 +489,30 @@ impl Store {
         .bind(SessionStage::Authenticated.as_str())
         .fetch_all(&self.pool)
         .await?;
+        let granted = sqlx::query(
+            "SELECT DISTINCT g.sid, c.name FROM oidc_grants g JOIN oidc_clients c ON c.id = g.client
+             WHERE g.account_id = $1 AND g.revoked_at IS NULL AND g.ended_at IS NULL
+             ORDER BY c.name",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 let hash: Vec<u8> = r.try_get("id_hash")?;
+                let sid: Option<String> = r.try_get("sid")?;
+                let mut applications = Vec::new();
+                for g in &granted {
+                    if sid.as_deref() == Some(g.try_get::<String, _>("sid")?.as_str()) {
+                        applications.push(g.try_get("name")?);
+                    }
+                }
                 let info = SessionInfo {
                     reference: hex::encode(&hash[..hash.len().min(8)]),
                     created_at: r.try_get("created_at")?,
                     last_seen_at: r.try_get("last_seen_at")?,
                     expires_at: r.try_get("expires_at")?,
+                    applications,
                 };
                 Ok((hash, info))
             })

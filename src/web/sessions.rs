@@ -20,7 +20,7 @@ pub async fn list(
         .into_iter()
         .map(|(info, this)| {
             context! {
-                reference => info.reference, this,
+                reference => info.reference, this, applications => info.applications,
                 started => human_time(info.created_at), last_seen => human_time(info.last_seen_at), ends => human_time(info.expires_at),
             }
         })

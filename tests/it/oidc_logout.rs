@@ -422,4 +422,55 @@ async fn retention_prunes_what_the_provider_no_longer_needs(backend: Backend) {
     );
 }
 
-on_both_backends!(retention_prunes_what_the_provider_no_longer_needs);
+/// The person sees which applications each of their sessions signed into, and ending one of
+/// them there ends those applications' tokens and logs them out (ASVS 10.4.9).
+async fn a_person_ends_an_applications_access_from_their_sessions_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (rp, inbox) = application(&app, "Patient portal").await;
+    let email = "yan@clinic.test";
+    let here = app.active_user(email, "Yan Li", PASSWORD).await;
+    let elsewhere = app.new_browser();
+    elsewhere.sign_in(email, PASSWORD).await;
+    elsewhere.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    elsewhere
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    let started = rp.start(&[]);
+    let to = elsewhere
+        .not_following_redirects()
+        .get(&started.url)
+        .send()
+        .await
+        .unwrap()
+        .headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let code = rp.code_from(&app, &started, &to);
+    let tokens = rp.exchange(&code, started.verifier).await.unwrap();
+
+    let page = here.get("/sessions").await;
+    let rows = page.table_rows("table tbody");
+    let other = rows
+        .iter()
+        .find(|r| !r[0].contains("this browser"))
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(other[3], "Patient portal", "{rows:?}");
+    let own = rows.iter().find(|r| r[0].contains("this browser")).unwrap();
+    assert_eq!(own[3], "None");
+    let start = page.body.find("/sessions/").unwrap();
+    let reference = page.body[start..].split('/').nth(2).unwrap().to_string();
+    here.post(&format!("/sessions/{reference}/end"), &[]).await;
+    assert!(
+        rp.userinfo(openidconnect::OAuth2TokenResponse::access_token(&tokens))
+            .await
+            .is_err()
+    );
+    inbox.wait_for(1).await;
+}
+
+on_both_backends!(
+    retention_prunes_what_the_provider_no_longer_needs,
+    a_person_ends_an_applications_access_from_their_sessions_page,
+);
