@@ -53,6 +53,16 @@ async fn location_of(browser: &Browser, url: &str) -> (u16, Option<String>) {
     (response.status().as_u16(), location)
 }
 
+/// The ID token's `amr` values, in order.
+fn amr_of(claims: &openidconnect::core::CoreIdTokenClaims) -> Vec<String> {
+    claims
+        .auth_method_refs()
+        .expect("amr")
+        .iter()
+        .map(|a| a.as_str().to_string())
+        .collect()
+}
+
 /// The page that ends the guide for an application: its way on to the application.
 fn continue_link(page: &Page) -> String {
     assert_eq!(page.status, 200, "{page}");
@@ -142,12 +152,7 @@ async fn a_portal_signs_in_a_person_who_registers_on_the_way(backend: Backend) {
     let claims = rp.verified_claims(&tokens, &nonce);
     let sub = claims.subject().as_str().to_string();
     assert!(!sub.contains('@') && sub.len() >= 16, "opaque: {sub}");
-    let amr: Vec<String> = claims
-        .auth_method_refs()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().to_string())
-        .collect();
+    let amr = amr_of(&claims);
     assert_eq!(amr, vec!["pwd", "otp", "mfa"]);
     assert_eq!(claims.auth_context_ref().unwrap().as_str(), "mfa");
     assert!(claims.auth_time().is_some());
@@ -229,12 +234,7 @@ async fn a_phone_sign_in_is_named_in_amr(backend: Backend) {
     } = started;
     let tokens = rp.exchange(&code, verifier).await.unwrap();
     let claims = rp.verified_claims(&tokens, &nonce);
-    let amr: Vec<String> = claims
-        .auth_method_refs()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().to_string())
-        .collect();
+    let amr = amr_of(&claims);
     assert_eq!(amr, vec!["pwd", "otp", "sms", "mfa"]);
     assert!(claims.email().is_none(), "no email scope, no email");
 }
@@ -432,16 +432,14 @@ async fn a_client_of_one_organization_refuses_other_people(backend: Backend) {
     )
     .await;
     let rp = RelyingParty::discover(&app, &id, secret.as_deref(), REDIRECT).await;
+    let member = |email: &str, name: &str, organization: &str| InvitationRequest {
+        email: email.into(),
+        display_name: name.into(),
+        organization: Some(organization.into()),
+        role: Role::User,
+    };
     let south = app
-        .active_account(
-            InvitationRequest {
-                email: "sam@south.test".into(),
-                display_name: "Sam South".into(),
-                organization: Some("Southside".into()),
-                role: Role::User,
-            },
-            PASSWORD,
-        )
+        .active_account(member("sam@south.test", "Sam South", "Southside"), PASSWORD)
         .await;
     let started = rp.start(&[]);
     let (_, to) = location_of(&south, &started.url).await;
@@ -449,15 +447,7 @@ async fn a_client_of_one_organization_refuses_other_people(backend: Backend) {
     assert!(to.contains("error=access_denied"), "{to}");
     assert!(!to.contains("code="), "{to}");
     let north = app
-        .active_account(
-            InvitationRequest {
-                email: "nia@north.test".into(),
-                display_name: "Nia North".into(),
-                organization: Some("Northside".into()),
-                role: Role::User,
-            },
-            PASSWORD,
-        )
+        .active_account(member("nia@north.test", "Nia North", "Northside"), PASSWORD)
         .await;
     let started = rp.start(&[]);
     let (_, to) = location_of(&north, &started.url).await;
@@ -606,12 +596,7 @@ async fn a_voice_call_sign_in_is_named_in_amr(backend: Backend) {
     } = started;
     let tokens = rp.exchange(&code, verifier).await.unwrap();
     let claims = rp.verified_claims(&tokens, &nonce);
-    let amr: Vec<String> = claims
-        .auth_method_refs()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().to_string())
-        .collect();
+    let amr = amr_of(&claims);
     assert_eq!(amr, vec!["pwd", "tel", "mfa"]);
 }
 

@@ -107,6 +107,16 @@ async fn application(app: &TestApp, name: &str) -> (RelyingParty, Receiver) {
 
 /// Signs the browser's person in to `rp`: the ID token's claims and the raw ID token.
 async fn signed_in_to(app: &TestApp, browser: &Browser, rp: &RelyingParty) -> (Value, String) {
+    let (claims, id_token, _) = tokens_for(app, browser, rp).await;
+    (claims, id_token)
+}
+
+/// As `signed_in_to`, with every token the application got.
+async fn tokens_for(
+    app: &TestApp,
+    browser: &Browser,
+    rp: &RelyingParty,
+) -> (Value, String, openidconnect::core::CoreTokenResponse) {
     let started = rp.start(&[]);
     let response = browser
         .not_following_redirects()
@@ -118,7 +128,7 @@ async fn signed_in_to(app: &TestApp, browser: &Browser, rp: &RelyingParty) -> (V
     let code = rp.code_from(app, &started, &to);
     let tokens = rp.exchange(&code, started.verifier).await.unwrap();
     let id_token = tokens.id_token().unwrap().to_string();
-    (claims_of(&id_token), id_token)
+    (claims_of(&id_token), id_token, tokens)
 }
 
 fn claims_of(token: &str) -> Value {
@@ -371,19 +381,7 @@ async fn retention_prunes_what_the_provider_no_longer_needs(backend: Backend) {
     let live = app
         .active_user("new@clinic.test", "New Comer", PASSWORD)
         .await;
-    let started = rp.start(&[]);
-    let to = live
-        .not_following_redirects()
-        .get(&started.url)
-        .send()
-        .await
-        .unwrap()
-        .headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let code = rp.code_from(&app, &started, &to);
-    let tokens = rp.exchange(&code, started.verifier).await.unwrap();
+    let (_, _, tokens) = tokens_for(&app, &live, &rp).await;
     tessera::flows::backchannel::run_once(&app.app)
         .await
         .unwrap();
@@ -436,19 +434,7 @@ async fn a_person_ends_an_applications_access_from_their_sessions_page(backend: 
     elsewhere
         .post("/verify/email/check", &[("code", &code)])
         .await;
-    let started = rp.start(&[]);
-    let to = elsewhere
-        .not_following_redirects()
-        .get(&started.url)
-        .send()
-        .await
-        .unwrap()
-        .headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_string();
-    let code = rp.code_from(&app, &started, &to);
-    let tokens = rp.exchange(&code, started.verifier).await.unwrap();
+    let (_, _, tokens) = tokens_for(&app, &elsewhere, &rp).await;
 
     let page = here.get("/sessions").await;
     let rows = page.table_rows("table tbody");
