@@ -1,6 +1,7 @@
 //! End to end in Debian's headless Chromium, driven by the guide's labels: registration by
 //! the email factor, Terms of Use, home, Sign out, and back in with Login With Email.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -9,20 +10,25 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
-struct Chrome {
+pub(crate) struct Chrome {
     driver: Child,
-    client: Client,
+    pub(crate) client: Client,
     _profile: tempfile::TempDir,
 }
 
 impl Drop for Chrome {
     fn drop(&mut self) {
+        // The whole process group: chromedriver and the Chromium it started, which a test that
+        // panicked before closing its session would otherwise leave running.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 }
 
-async fn chrome() -> Chrome {
+pub(crate) async fn chrome() -> Chrome {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -30,6 +36,7 @@ async fn chrome() -> Chrome {
         .port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -68,7 +75,7 @@ async fn chrome() -> Chrome {
 }
 
 /// The input whose <label> reads `label`.
-fn field(label: &str) -> String {
+pub(crate) fn field(label: &str) -> String {
     format!("//input[@id=//label[normalize-space()='{label}']/@for]")
 }
 
@@ -76,7 +83,7 @@ fn button(text: &str) -> String {
     format!("//button[normalize-space()='{text}']")
 }
 
-async fn type_into(c: &Client, label: &str, text: &str) {
+pub(crate) async fn type_into(c: &Client, label: &str, text: &str) {
     c.find(Locator::XPath(&field(label)))
         .await
         .unwrap_or_else(|e| panic!("no field labelled {label}: {e}"))
@@ -85,7 +92,7 @@ async fn type_into(c: &Client, label: &str, text: &str) {
         .unwrap();
 }
 
-async fn click(c: &Client, text: &str) {
+pub(crate) async fn click(c: &Client, text: &str) {
     c.find(Locator::XPath(&button(text)))
         .await
         .unwrap_or_else(|e| panic!("no button {text}: {e}"))
@@ -95,7 +102,7 @@ async fn click(c: &Client, text: &str) {
 }
 
 /// Waits (up to 10 s) for the page that shows `text`: clicks navigate asynchronously.
-async fn wait_for_text(c: &Client, text: &str) {
+pub(crate) async fn wait_for_text(c: &Client, text: &str) {
     let mut seen = String::new();
     for _ in 0..100 {
         if let Ok(body) = c.find(Locator::Css("body")).await

@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod admin;
+mod apache_rp;
 mod api;
 mod audit_budget;
 mod audit_viewer;
