@@ -25,6 +25,12 @@ pub struct DueLogout {
     pub created_at: UnixTime,
 }
 
+/// A grant whose session is no longer live, not yet marked ended ($1 now, $2 the idle
+/// cut-off).
+const ENDED: &str = "ended_at IS NULL AND NOT EXISTS (
+     SELECT 1 FROM sessions s WHERE s.sid = oidc_grants.sid AND s.revoked_at IS NULL
+       AND s.expires_at > $1 AND s.last_seen_at > $2)";
+
 /// While a node sends a logout, no other takes it.
 const LEASE_SECS: i64 = 60;
 
@@ -33,14 +39,20 @@ impl Store {
     /// logout per client and session for the clients that registered a back-channel URI;
     /// returns how many were queued.
     pub async fn queue_ended_sessions(&self, live: Liveness) -> StoreResult<u64> {
+        // Read first: the sweep runs every few seconds on every node, and a write transaction
+        // that finds nothing would still take SQLite's write lock from the sign-ins.
+        let any = sqlx::query(&format!("SELECT 1 FROM oidc_grants WHERE {ENDED} LIMIT 1"))
+            .bind(live.now)
+            .bind(live.idle_since)
+            .fetch_optional(&self.pool)
+            .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
         let mut tx = self.begin().await?;
-        let ended = sqlx::query(
-            "UPDATE oidc_grants SET ended_at = $1
-             WHERE ended_at IS NULL AND NOT EXISTS (
-                 SELECT 1 FROM sessions s WHERE s.sid = oidc_grants.sid AND s.revoked_at IS NULL
-                   AND s.expires_at > $1 AND s.last_seen_at > $2)
-             RETURNING client, account_id, sid",
-        )
+        let ended = sqlx::query(&format!(
+            "UPDATE oidc_grants SET ended_at = $1 WHERE {ENDED} RETURNING client, account_id, sid"
+        ))
         .bind(live.now)
         .bind(live.idle_since)
         .fetch_all(&mut *tx)
