@@ -1,5 +1,6 @@
-//! Your account: a signed-in person changes their email address, their phone number or their
-//! verification method (OWASP ASVS 5.0 7.5.1 and 7.5.3; NIST SP 800-63B 4.2.3 and 6.1.2).
+//! Your account: a signed-in person changes their email address, their phone number, their
+//! verification method or their password (OWASP ASVS 5.0 6.2.2, 6.2.3, 7.5.1 and 7.5.3; NIST
+//! SP 800-63B 4.2.3 and 6.1.2).
 //! Every change needs the current password and the second factor passed within 15 minutes
 //! (step-up; together, ASVS 7.5.1's full re-authentication), a new address or
 //! number is confirmed by a code sent to it before it replaces the old one, the person is told
@@ -14,13 +15,16 @@ use crate::domain::account::Account;
 use crate::domain::code::CodePurpose;
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::factor::FactorKind;
+use crate::domain::mail_queue::LetterKind;
 use crate::domain::mask;
+use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
 use crate::domain::phone::{PhoneNumber, PhoneProblem};
 use crate::flows::email_code::{Factor, VerifyProblem, send_code_email};
+use crate::flows::mail_queue;
 use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
 use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
 use crate::flows::{Internal, human_time};
-use crate::store::{Session, StoreError};
+use crate::store::{OwnPasswordChange, Session, StoreError};
 
 /// What the account page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -69,6 +73,13 @@ pub enum ChangeProblem {
     MethodNotAllowed(&'static str),
     #[error("Email is already your verification method.")]
     AlreadyEmail,
+    /// The new password breaks the policy of registration and recovery.
+    #[error("{0}")]
+    NewPassword(PasswordProblem),
+    #[error(
+        "That is already your password. Choose a new one that you have not used here; nothing was changed."
+    )]
+    SamePassword,
     #[error(transparent)]
     Send(CodeSendProblem),
     #[error(transparent)]
@@ -100,6 +111,16 @@ async fn reauthenticated(
     password: &str,
     client: &str,
 ) -> Result<Account, ChangeProblem> {
+    Ok(password_checked(app, session, password, client).await?.0)
+}
+
+/// `reauthenticated`, with the stored hash the password was checked against.
+async fn password_checked(
+    app: &App,
+    session: &Session,
+    password: &str,
+    client: &str,
+) -> Result<(Account, String), ChangeProblem> {
     let account = fresh_account(app, session).await?;
     let now = app.now();
     let counters = crate::flows::lockout::password_counters(app, account.email.as_str(), client);
@@ -120,10 +141,10 @@ async fn reauthenticated(
             HashError::Busy => ChangeProblem::Busy,
             other => ChangeProblem::Internal(other.into()),
         })?;
-    if matches {
+    if let (true, Some(stored)) = (matches, stored) {
         return match app.store.release_tries(&claims, now).await? {
             Some(until) => Err(ChangeProblem::Locked { until }),
-            None => Ok(account),
+            None => Ok((account, stored)),
         };
     }
     let who = audit::account(account.id);
@@ -368,6 +389,78 @@ pub async fn switch_to_email(
     .await
 }
 
+/// Change password (ASVS 6.2.2, 6.2.3): with a fresh factor and the current password (a
+/// wrong one counts toward the sign-in lock-out), a new one that passes the policy of
+/// registration and recovery and is not the current one. The new hash, the end of every other
+/// session (ASVS 7.4.3; their applications are logged out by back-channel), the audit entry
+/// and the notice are one transaction; on any problem nothing changes.
+pub async fn change_password(
+    app: &App,
+    session: &Session,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+    client: &str,
+) -> Result<(), ChangeProblem> {
+    let (account, checked_hash) = password_checked(app, session, current, client).await?;
+    let context = PasswordContext {
+        email: account.email.as_str(),
+        display_name: account.display_name.as_str(),
+    };
+    let password =
+        NewPassword::parse(new, confirmation, &context).map_err(ChangeProblem::NewPassword)?;
+    // The current one was just checked against the stored hash: the same text is the same.
+    if password.expose() == current {
+        return Err(ChangeProblem::SamePassword);
+    }
+    let new_hash = app
+        .hasher
+        .hash(password.expose())
+        .await
+        .map_err(|e| match e {
+            HashError::Busy => ChangeProblem::Busy,
+            other => ChangeProblem::Internal(other.into()),
+        })?;
+    let now = app.now();
+    let message = notice(
+        app,
+        &account,
+        account.email.as_str(),
+        "Your portal password was changed",
+        "The password of your portal account was changed",
+    )?;
+    let who = audit::account(account.id);
+    let changed = app
+        .store
+        .change_own_password(
+            OwnPasswordChange {
+                account_id: account.id,
+                session_hash: &session.id_hash,
+                checked_hash: &checked_hash,
+                new_hash: &new_hash,
+                notice: &mail_queue::letter(app, LetterKind::Notice, &message),
+                now,
+            },
+            |ended| {
+                AuditEvent::new("password-changed", who.clone(), who.clone())
+                    .with("via", "account")
+                    .with("other_sessions_ended", ended as i64)
+            },
+        )
+        .await;
+    match changed {
+        Ok(true) => {
+            mail_queue::wake(app);
+            Ok(())
+        }
+        // Changed meanwhile (another browser of theirs): the typed one is no longer current.
+        Ok(false) => Err(ChangeProblem::WrongPassword),
+        // This session ended meanwhile: step-up sends the person on to sign in again.
+        Err(StoreError::NotFound) => Err(ChangeProblem::NotFresh),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A checked code's outcome as the account page's problem: an address taken meanwhile is
 /// said plainly (the transaction changed nothing).
 fn confirmed(
@@ -391,31 +484,33 @@ async fn notify(
     subject: &str,
     change: &str,
 ) -> Result<(), ChangeProblem> {
-    let now = app.now();
-    let context = minijinja::context! {
-        name => account.display_name.as_str(),
-        change,
-        when => human_time(now),
-        login => app.url("/login"),
-    };
-    let message = EmailMessage {
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text: crate::templates::render("email/account_changed.txt", &context)
-            .map_err(Internal::from)?,
-        html: crate::templates::render("email/account_changed.html", &context)
-            .map_err(Internal::from)?,
-    };
+    let message = notice(app, account, to, subject, change)?;
     // Queued (issue 12): retried while the mail server cannot take it; the change stands.
-    let queued = crate::flows::mail_queue::queue(
-        app,
-        crate::domain::mail_queue::LetterKind::Notice,
-        Some(account.id),
-        &message,
-    )
-    .await;
+    let queued = mail_queue::queue(app, LetterKind::Notice, Some(account.id), &message).await;
     if let Err(e) = queued {
         tracing::warn!(error = %e, account_id = account.id, "account-changed notice not queued");
     }
     Ok(())
+}
+
+/// The notice of a change to the account, in the words of every account-change notice.
+fn notice(
+    app: &App,
+    account: &Account,
+    to: &str,
+    subject: &str,
+    change: &str,
+) -> Result<EmailMessage, Internal> {
+    let context = minijinja::context! {
+        name => account.display_name.as_str(),
+        change,
+        when => human_time(app.now()),
+        login => app.url("/login"),
+    };
+    Ok(EmailMessage {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: crate::templates::render("email/account_changed.txt", &context)?,
+        html: crate::templates::render("email/account_changed.html", &context)?,
+    })
 }

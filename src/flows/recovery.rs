@@ -327,7 +327,9 @@ pub async fn set_password(
                 account.status
             },
         };
-        let audit = AuditEvent::new("password-changed", who.clone(), who.clone());
+        // One meaning with Your account's change: the person set a new password (`via` says how).
+        let audit =
+            AuditEvent::new("password-changed", who.clone(), who.clone()).with("via", "recovery");
         match app
             .store
             .reset_password(change, now, &app.config.policy, audit)

@@ -1,12 +1,13 @@
 //! A signed-in person's own changes: the second factor again in place (step-up), a new email
-//! address, a new phone number, another factor. Each is one transaction: the code is checked
+//! address, a new phone number, another factor, a new password. Each is one transaction: the code is checked
 //! and consumed, the account changed, the account's other sessions ended and the audit entry
 //! appended together, or nothing at all.
 
 use sqlx::{Any, Row, Transaction};
 
 use super::codes::{CodeAttempt, RightCode, try_code};
-use super::{Store, StoreError, StoreResult, audit::append, factors, sessions};
+use super::mail_queue::insert_letter;
+use super::{NewLetter, Store, StoreError, StoreResult, audit::append, factors, sessions};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
@@ -39,7 +40,65 @@ pub enum SignedInOutcome {
     Refused(CodeRefusal, Throttle),
 }
 
+/// A signed-in person's new password (ASVS 6.2.2), after the current one was checked.
+pub struct OwnPasswordChange<'a> {
+    pub account_id: i64,
+    /// The session that asked: it stays; every other session of the account ends.
+    pub session_hash: &'a [u8],
+    /// The hash the current password was checked against: the change is made only if it is
+    /// still the account's (a concurrent change meanwhile makes the typed one not current).
+    pub checked_hash: &'a str,
+    pub new_hash: &'a str,
+    /// The notice to the account's address, queued with the change.
+    pub notice: &'a NewLetter,
+    pub now: UnixTime,
+}
+
 impl Store {
+    /// Replaces the password of a signed-in person, ends every other session of the account,
+    /// appends the audit entry and queues the notice, in one transaction. False (nothing
+    /// changed) when the password changed meanwhile; `NotFound` when the session ended.
+    pub async fn change_own_password(
+        &self,
+        change: OwnPasswordChange<'_>,
+        audit: impl FnOnce(u64) -> AuditEvent,
+    ) -> StoreResult<bool> {
+        let OwnPasswordChange {
+            account_id,
+            session_hash,
+            checked_hash,
+            new_hash,
+            notice,
+            now,
+        } = change;
+        let mut tx = self.begin().await?;
+        if signed_in(&mut tx, session_hash, account_id)
+            .await?
+            .is_none()
+        {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        }
+        let changed = sqlx::query(
+            "UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3",
+        )
+        .bind(new_hash)
+        .bind(account_id)
+        .bind(checked_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let ended = end_others(&mut tx, account_id, session_hash, now).await?;
+        append(&mut tx, &self.chain, now, &audit(ended)).await?;
+        insert_letter(&mut tx, notice, Some(account_id), now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Checks a code of a signed-in session and, when it is right, does what it was sent
     /// for: step-up replaces the session by one whose factor is fresh (same start, same
     /// absolute end); a new email address or phone number replaces the old one (a new number

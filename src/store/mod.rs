@@ -53,7 +53,7 @@ mod signing_keys;
 mod terms;
 mod throttle;
 
-pub use account_changes::{SignedInCheck, SignedInOutcome};
+pub use account_changes::{OwnPasswordChange, SignedInCheck, SignedInOutcome};
 pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};

@@ -1,5 +1,5 @@
-//! Your account (`/account`): change the email address, the phone number or the verification
-//! method. Every change passes through `/verify/again` first when the factor is not fresh.
+//! Your account (`/account`): change the email address, the phone number, the verification
+//! method or the password. Every change passes through `/verify/again` first when the factor is not fresh.
 
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -23,6 +23,9 @@ fn done_text(code: &str) -> Option<&'static str> {
         ),
         "phone" => Some("Your phone number is changed and is now your verification method."),
         "method" => Some("Email is now your verification method."),
+        "password" => Some(
+            "Your password is changed. Use the new one next time you sign in; you were signed out everywhere else.",
+        ),
         _ => None,
     }
 }
@@ -42,6 +45,11 @@ pub struct AccountForm {
     /// The current password (ASVS 7.5.1); never shown again.
     #[serde(default)]
     password: String,
+    /// Change password: the new one, twice (never shown again).
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    password_confirmation: String,
 }
 
 pub async fn page(step: Step, Query(query): Query<AccountForm>) -> Result<Response, WebError> {
@@ -136,4 +144,21 @@ pub async fn use_email(
     let result =
         flows::account::switch_to_email(&step.app, &step.session, &form.password, &client).await;
     outcome(step, &form, result, "/account?done=method").await
+}
+
+pub async fn change_password(
+    step: Step,
+    ClientAddress(client): ClientAddress,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let result = flows::account::change_password(
+        &step.app,
+        &step.session,
+        &form.password,
+        &form.new_password,
+        &form.password_confirmation,
+        &client,
+    )
+    .await;
+    outcome(step, &form, result, "/account?done=password").await
 }

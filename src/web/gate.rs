@@ -72,6 +72,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/account/phone/send", SignedIn),
     ("POST", "/account/phone/check", SignedIn),
     ("POST", "/account/method/email", SignedIn),
+    ("POST", "/account/password", SignedIn),
     ("GET", "/sessions", SignedIn),
     ("POST", "/sessions/end-others", SignedIn),
     ("POST", "/sessions/{reference}/end", SignedIn),

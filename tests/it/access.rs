@@ -576,6 +576,11 @@ fn fields(template: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "/terms" => vec![("agree", "yes"), ("version", "2")],
         "/account/email/send" => vec![("email", "mallory@example.net"), ("password", PASSWORD)],
+        "/account/password" => vec![
+            ("password", PASSWORD),
+            ("new_password", "an attacker's passphrase"),
+            ("password_confirmation", "an attacker's passphrase"),
+        ],
         _ => vec![
             ("code", "123456"),
             ("email", "mallory@example.net"),

@@ -656,7 +656,240 @@ async fn asvs_7_5_1_a_change_needs_the_current_password_too(backend: Backend) {
     assert!(user.get("/account").await.has("kai@example.org"));
 }
 
+const NEW_PASSWORD: &str = "lantern fjord pebble";
+
+/// A second browser of the same person, through both factors.
+async fn signed_in_elsewhere(app: &TestApp, email: &str, password: &str) -> Browser {
+    let elsewhere = app.new_browser();
+    elsewhere.sign_in(email, password).await;
+    elsewhere.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    elsewhere
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    elsewhere
+}
+
+/// Whether `password` gets `email` past the password step of a new sign-in.
+async fn password_signs_in(app: &TestApp, email: &str, password: &str) -> bool {
+    let page = app.new_browser().sign_in(email, password).await;
+    page.url.ends_with("/verify/email")
+}
+
+async fn change_password(
+    browser: &Browser,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+) -> crate::helpers::Page {
+    browser
+        .post(
+            "/account/password",
+            &[
+                ("password", current),
+                ("new_password", new),
+                ("password_confirmation", confirmation),
+            ],
+        )
+        .await
+}
+
+/// ASVS 5.0 6.2.2 and 6.2.3: a signed-in person changes their password on Your account with
+/// the current one, a fresh factor and the new one twice. ASVS 7.4.3: every other session of
+/// theirs ends, this one goes on; they are told by a queued notice and the change is audited.
+async fn asvs_6_2_2_a_person_changes_the_password_and_other_sessions_end(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("ines@example.org", "Ines Berg", PASSWORD)
+        .await;
+    let elsewhere = signed_in_elsewhere(&app, "ines@example.org", PASSWORD).await;
+    assert!(elsewhere.get("/").await.has("Welcome, Ines Berg"));
+
+    let page = user.get("/account").await;
+    page.assert_shows("Change password");
+    let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(page.url.ends_with("/account?done=password"), "{}", page.url);
+    page.assert_shows("Your password is changed");
+
+    // ASVS 7.4.3: the other session ended; this one goes on.
+    assert!(elsewhere.get("/").await.url.ends_with("/login"));
+    assert!(user.get("/").await.has("Welcome, Ines Berg"));
+
+    // The new password signs in, the old one no longer does.
+    assert!(password_signs_in(&app, "ines@example.org", NEW_PASSWORD).await);
+    let page = app
+        .new_browser()
+        .sign_in("ines@example.org", PASSWORD)
+        .await;
+    page.assert_shows("not right");
+
+    // The notice is queued and sent in the background (issue 12).
+    app.wait_for_count(
+        "SELECT COUNT(*) FROM mail_queue WHERE kind = 'notice' AND sent_at IS NOT NULL",
+        1,
+    )
+    .await;
+    let notices: Vec<_> = app
+        .mail
+        .messages_to("ines@example.org")
+        .await
+        .into_iter()
+        .filter(|m| m.subject == "Your portal password was changed")
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].text.contains("password"), "{}", notices[0].text);
+    assert!(notices[0].text.contains("every other session"));
+    assert!(notices[0].text.contains("If you did not"));
+    assert!(!notices[0].text.contains(NEW_PASSWORD));
+    assert!(!notices[0].html.is_empty());
+
+    // Audited once, by the person, with the sessions it ended.
+    let changed: Vec<_> = audit(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.0 == "password-changed")
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].1, changed[0].2, "the actor is the person");
+    assert!(
+        changed[0].3.contains("\"via\":\"account\""),
+        "{:?}",
+        changed[0]
+    );
+    assert!(
+        changed[0].3.contains("\"other_sessions_ended\":1"),
+        "{:?}",
+        changed[0]
+    );
+    assert!(!changed[0].3.contains(NEW_PASSWORD));
+}
+
+/// ASVS 5.0 6.2.3 and 7.5.3: without a fresh factor the change is sent to `/verify/again`
+/// first, and goes ahead after it.
+async fn asvs_6_2_3_a_password_change_without_a_fresh_factor_is_sent_to_verify_again(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("jon@example.org", "Jon Vik", PASSWORD)
+        .await;
+    let_the_factor_go_stale(&app, &user).await;
+    let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(
+        page.url.ends_with("/verify/again?next=%2Faccount"),
+        "{}",
+        page.url
+    );
+    assert!(password_signs_in(&app, "jon@example.org", PASSWORD).await);
+    assert!(events_of(&audit(&app).await, "password-changed").is_empty());
+
+    user.post("/verify/again/send", &[("next", "/account")])
+        .await;
+    let code = app.latest_code("jon@example.org").await;
+    let page = user
+        .post(
+            "/verify/again/check",
+            &[("code", &code), ("next", "/account")],
+        )
+        .await;
+    assert!(page.url.ends_with("/account"), "{}", page.url);
+    let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(page.url.ends_with("/account?done=password"), "{}", page.url);
+    assert!(password_signs_in(&app, "jon@example.org", NEW_PASSWORD).await);
+}
+
+/// ASVS 5.0 6.2.3 (the current and the new password) and 6.2.4/6.2.5 (the policy of
+/// registration and recovery, with the person's name and address as context words): each
+/// refusal says what to do next, and nothing changes: the old password still signs in, the
+/// other session goes on, no notice, no audit entry of a change.
+async fn asvs_6_2_3_a_refused_password_change_says_why_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("lena@example.org", "Lena Strand", PASSWORD)
+        .await;
+    let elsewhere = signed_in_elsewhere(&app, "lena@example.org", PASSWORD).await;
+    let cases: [(&str, &str, &str, u16, &str); 6] = [
+        (
+            "not my password",
+            NEW_PASSWORD,
+            NEW_PASSWORD,
+            401,
+            "That is not your current password",
+        ),
+        (PASSWORD, "short1", "short1", 422, "too short"),
+        (PASSWORD, "password1", "password1", 422, "too common"),
+        (
+            PASSWORD,
+            "lena strand forever",
+            "lena strand forever",
+            422,
+            "must not contain your name",
+        ),
+        (
+            PASSWORD,
+            NEW_PASSWORD,
+            "lantern fjord pebbles",
+            422,
+            "do not match",
+        ),
+        (PASSWORD, PASSWORD, PASSWORD, 422, "already your password"),
+    ];
+    for (current, new, confirmation, status, says) in cases {
+        let page = change_password(&user, current, new, confirmation).await;
+        assert_eq!(page.status, status, "{says}: {page}");
+        page.assert_shows(says);
+        // Your account again, its form ready for another try.
+        page.assert_shows("Confirm new password");
+    }
+    assert!(events_of(&audit(&app).await, "password-changed").is_empty());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mail_queue WHERE kind = 'notice'")
+            .await,
+        0
+    );
+    assert!(elsewhere.get("/").await.has("Welcome, Lena Strand"));
+    assert!(user.get("/").await.has("Welcome, Lena Strand"));
+    assert!(password_signs_in(&app, "lena@example.org", PASSWORD).await);
+    for new in [NEW_PASSWORD, "short1", "password1"] {
+        assert!(
+            !password_signs_in(&app, "lena@example.org", new).await,
+            "{new}"
+        );
+    }
+}
+
+/// ASVS 5.0 6.2.3 with 6.3.1: wrong current passwords on the change form count towards the
+/// same lock-out as failed sign-ins, so a taken-over session cannot guess the password.
+async fn asvs_6_2_3_wrong_current_passwords_count_towards_the_lock_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("mona@example.org", "Mona Sund", PASSWORD)
+        .await;
+    for _ in 0..10 {
+        let page = change_password(&user, "still not it", NEW_PASSWORD, NEW_PASSWORD).await;
+        assert!(matches!(page.status, 401 | 429), "{page}");
+    }
+    assert_eq!(
+        events_of(&audit(&app).await, "reauthentication-failed").len(),
+        10
+    );
+    // Locked now, even with the right password, here and at the sign-in page.
+    let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(page.status, 429, "{page}");
+    page.assert_shows("Try again after");
+    let page = app
+        .new_browser()
+        .sign_in("mona@example.org", PASSWORD)
+        .await;
+    assert_eq!(page.status, 429, "{page}");
+    assert!(events_of(&audit(&app).await, "password-changed").is_empty());
+}
+
 on_both_backends!(
+    asvs_6_2_2_a_person_changes_the_password_and_other_sessions_end,
+    asvs_6_2_3_a_password_change_without_a_fresh_factor_is_sent_to_verify_again,
+    asvs_6_2_3_a_refused_password_change_says_why_and_changes_nothing,
+    asvs_6_2_3_wrong_current_passwords_count_towards_the_lock_out,
     asvs_7_5_1_a_change_needs_the_current_password_too,
     asvs_7_5_3_a_stale_administrator_re_verifies_in_place_and_reaches_the_console,
     an_expired_code_or_one_sent_to_a_new_address_does_not_stamp_the_session,

@@ -50,6 +50,10 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/password/new", &["password", "password_confirmation"]),
     ("/register/reset", &["username"]),
     ("/register/trouble", &["email", "password"]),
+    (
+        "/account/password",
+        &["password", "new_password", "password_confirmation"],
+    ),
     ("/sessions/end-others", &[]),
     ("/sessions/{}/end", &[]),
     (
