@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/verify_email.html",
     "pages/verified.html",
     "pages/oidc_continue.html",
+    "pages/change_password.html",
     "pages/oidc_logout.html",
     "pages/oidc_signed_out.html",
     "pages/verify_phone.html",

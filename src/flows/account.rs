@@ -402,6 +402,9 @@ pub async fn change_password(
     confirmation: &str,
     client: &str,
 ) -> Result<(), ChangeProblem> {
+    if !crate::flows::step_up::is_reverified(app, session) {
+        return Err(ChangeProblem::NotFresh);
+    }
     let (account, checked_hash) = password_checked(app, session, current, client).await?;
     let context = PasswordContext {
         email: account.email.as_str(),

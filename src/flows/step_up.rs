@@ -24,6 +24,12 @@ pub fn is_fresh(app: &App, session: &Session) -> bool {
         && factor_is_fresh(session.factor_verified_at, app.now())
 }
 
+/// Whether a step-up passed in this session recently: what Change password asks for, even
+/// right after sign-in (PRODUCT.md), where the sign-in's own factor would count as fresh.
+pub fn is_reverified(app: &App, session: &Session) -> bool {
+    is_fresh(app, session) && factor_is_fresh(session.reverified_at, app.now())
+}
+
 /// What the re-verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepUpPage {

@@ -151,6 +151,7 @@ impl Store {
                 let carried = sessions::carried_from(&mut tx, session_hash).await?;
                 let carried = sessions::Carried {
                     proofs: carried.proofs.and_channel(&channel),
+                    reverified_at: Some(now),
                     ..carried
                 };
                 sessions::revoke(&mut tx, session_hash, now).await?;

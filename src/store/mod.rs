@@ -341,6 +341,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "backchannel_logout",
                 include_str!("../../migrations/sqlite/0015_backchannel_logout.sql"),
             ),
+            (
+                16,
+                "reverified",
+                include_str!("../../migrations/sqlite/0016_reverified.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -417,6 +422,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 15,
                 "backchannel_logout",
                 include_str!("../../migrations/postgres/0015_backchannel_logout.sql"),
+            ),
+            (
+                16,
+                "reverified",
+                include_str!("../../migrations/postgres/0016_reverified.sql"),
             ),
         ],
     }

@@ -28,6 +28,8 @@ pub struct Session {
     pub proofs: Proofs,
     /// A signed-in session's stable identifier (kept through step-up), as applications see it.
     pub sid: Option<String>,
+    /// When a step-up last passed in it (not the sign-in's factor).
+    pub reverified_at: Option<UnixTime>,
 }
 
 /// A sign-in whose password proved right (`Store::accept_password`).
@@ -98,8 +100,8 @@ pub(super) async fn insert(
         .sid
         .or_else(|| signed_in.then(|| URL_SAFE_NO_PAD.encode(&Sha256::digest(id_hash)[..16])));
     sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at, amr, sid)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at, amr, sid, reverified_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id_hash)
     .bind(account_id)
@@ -110,6 +112,7 @@ pub(super) async fn insert(
     .bind(verified_at)
     .bind(carried.proofs.to_text())
     .bind(sid)
+    .bind(carried.reverified_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -121,12 +124,17 @@ pub(super) async fn insert(
 pub(super) struct Carried {
     pub proofs: Proofs,
     pub sid: Option<String>,
+    /// Set by a step-up only: never carried further.
+    pub reverified_at: Option<UnixTime>,
 }
 
 impl Carried {
     /// A fresh start that has proved these.
     pub fn proved(proofs: Proofs) -> Self {
-        Self { proofs, sid: None }
+        Self {
+            proofs,
+            ..Self::default()
+        }
     }
 }
 
@@ -143,6 +151,7 @@ pub(super) async fn carried_from(
         Some(row) => Carried {
             proofs: Proofs::parse(&row.try_get::<String, _>("amr")?),
             sid: row.try_get("sid")?,
+            reverified_at: None,
         },
         None => Carried::default(),
     })
@@ -169,7 +178,7 @@ pub(super) async fn revoke(
 /// The session's columns, read by `Session::from_row` (its `created_at` renamed, so a
 /// query may join the account's own).
 const SESSION_COLUMNS: &str = "s.id_hash, s.account_id, s.stage, s.created_at AS session_created_at, \
-     s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at, s.amr, s.sid";
+     s.last_seen_at, s.expires_at, s.code_sent_at, s.factor_verified_at, s.amr, s.sid, s.reverified_at";
 
 from_columns!(Session(row) {
     id_hash,
@@ -184,6 +193,7 @@ from_columns!(Session(row) {
     factor_verified_at,
     proofs = Proofs::parse(&row.try_get::<String, _>("amr")?),
     sid,
+    reverified_at,
 });
 
 impl Store {

@@ -146,6 +146,30 @@ pub async fn use_email(
     outcome(step, &form, result, "/account?done=method").await
 }
 
+/// Change password has pages of its own, and asks for the second factor on them even right
+/// after sign-in (PRODUCT.md): first `/verify/again`, then the passwords.
+pub const PASSWORD_PATH: &str = "/account/password";
+
+pub async fn password_page(step: Step) -> Result<Response, WebError> {
+    if !flows::step_up::is_reverified(&step.app, &step.session) {
+        return Ok(Redirect::to(&again_then(PASSWORD_PATH)).into_response());
+    }
+    password_form(&step, None, StatusCode::OK)
+}
+
+fn password_form(
+    step: &Step,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    page::render(
+        status,
+        "pages/change_password.html",
+        &step.csrf,
+        context! { error },
+    )
+}
+
 pub async fn change_password(
     step: Step,
     ClientAddress(client): ClientAddress,
@@ -160,5 +184,16 @@ pub async fn change_password(
         &client,
     )
     .await;
-    outcome(step, &form, result, "/account?done=password").await
+    match result {
+        Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
+        Err(ChangeProblem::NotFresh) => {
+            Ok(Redirect::to(&again_then(PASSWORD_PATH)).into_response())
+        }
+        Err(problem) => {
+            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
+                password_form(&step.reread().await?, Some(error), status)
+            })
+            .await
+        }
+    }
 }

@@ -103,7 +103,10 @@ pub fn router(app: AppState) -> Router {
         .route("/account/phone/send", post(account::send_phone))
         .route("/account/phone/check", post(account::check_phone))
         .route("/account/method/email", post(account::use_email))
-        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::change_password),
+        )
         .route("/sessions", get(sessions::list))
         .route("/sessions/end-others", post(sessions::end_others))
         .route("/sessions/{reference}/end", post(sessions::end))

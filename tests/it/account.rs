@@ -676,6 +676,31 @@ async fn password_signs_in(app: &TestApp, email: &str, password: &str) -> bool {
     page.url.ends_with("/verify/email")
 }
 
+/// Change password's own pages ask for the second factor first, even right after sign-in
+/// (PRODUCT.md): `/account/password` leads to `/verify/again`, whose code leads back.
+async fn confirm_it_is_me(app: &TestApp, browser: &Browser, email: &str) {
+    let page = browser.get("/account/password").await;
+    assert!(
+        page.url
+            .ends_with("/verify/again?next=%2Faccount%2Fpassword"),
+        "{}",
+        page.url
+    );
+    page.assert_shows("Confirm it is you");
+    browser
+        .post("/verify/again/send", &[("next", "/account/password")])
+        .await;
+    let code = app.latest_code(email).await;
+    let page = browser
+        .post(
+            "/verify/again/check",
+            &[("code", &code), ("next", "/account/password")],
+        )
+        .await;
+    assert!(page.url.ends_with("/account/password"), "{}", page.url);
+    page.assert_shows("Current password");
+}
+
 async fn change_password(
     browser: &Browser,
     current: &str,
@@ -706,7 +731,12 @@ async fn asvs_6_2_2_a_person_changes_the_password_and_other_sessions_end(backend
     assert!(elsewhere.get("/").await.has("Welcome, Ines Berg"));
 
     let page = user.get("/account").await;
-    page.assert_shows("Change password");
+    assert_eq!(
+        page.link_named("Change password").as_deref(),
+        Some("/account/password")
+    );
+    // Right after sign-in, the factor is asked for all the same.
+    confirm_it_is_me(&app, &user, "ines@example.org").await;
     let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert!(page.url.ends_with("/account?done=password"), "{}", page.url);
     page.assert_shows("Your password is changed");
@@ -764,8 +794,9 @@ async fn asvs_6_2_2_a_person_changes_the_password_and_other_sessions_end(backend
     assert!(!changed[0].3.contains(NEW_PASSWORD));
 }
 
-/// ASVS 5.0 6.2.3 and 7.5.3: without a fresh factor the change is sent to `/verify/again`
-/// first, and goes ahead after it.
+/// ASVS 5.0 6.2.3 and 7.5.3: a change without a second factor passed for it (the sign-in's
+/// does not count, nor one that went stale) is sent to `/verify/again` first, changes
+/// nothing, and goes ahead after it.
 async fn asvs_6_2_3_a_password_change_without_a_fresh_factor_is_sent_to_verify_again(
     backend: Backend,
 ) {
@@ -773,26 +804,26 @@ async fn asvs_6_2_3_a_password_change_without_a_fresh_factor_is_sent_to_verify_a
     let user = app
         .active_user("jon@example.org", "Jon Vik", PASSWORD)
         .await;
+    let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert!(
+        page.url
+            .ends_with("/verify/again?next=%2Faccount%2Fpassword"),
+        "right after sign-in: {}",
+        page.url
+    );
+    confirm_it_is_me(&app, &user, "jon@example.org").await;
     let_the_factor_go_stale(&app, &user).await;
     let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert!(
-        page.url.ends_with("/verify/again?next=%2Faccount"),
-        "{}",
+        page.url
+            .ends_with("/verify/again?next=%2Faccount%2Fpassword"),
+        "stale: {}",
         page.url
     );
     assert!(password_signs_in(&app, "jon@example.org", PASSWORD).await);
     assert!(events_of(&audit(&app).await, "password-changed").is_empty());
 
-    user.post("/verify/again/send", &[("next", "/account")])
-        .await;
-    let code = app.latest_code("jon@example.org").await;
-    let page = user
-        .post(
-            "/verify/again/check",
-            &[("code", &code), ("next", "/account")],
-        )
-        .await;
-    assert!(page.url.ends_with("/account"), "{}", page.url);
+    confirm_it_is_me(&app, &user, "jon@example.org").await;
     let page = change_password(&user, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert!(page.url.ends_with("/account?done=password"), "{}", page.url);
     assert!(password_signs_in(&app, "jon@example.org", NEW_PASSWORD).await);
@@ -808,6 +839,7 @@ async fn asvs_6_2_3_a_refused_password_change_says_why_and_changes_nothing(backe
         .active_user("lena@example.org", "Lena Strand", PASSWORD)
         .await;
     let elsewhere = signed_in_elsewhere(&app, "lena@example.org", PASSWORD).await;
+    confirm_it_is_me(&app, &user, "lena@example.org").await;
     let cases: [(&str, &str, &str, u16, &str); 6] = [
         (
             "not my password",
@@ -838,7 +870,7 @@ async fn asvs_6_2_3_a_refused_password_change_says_why_and_changes_nothing(backe
         let page = change_password(&user, current, new, confirmation).await;
         assert_eq!(page.status, status, "{says}: {page}");
         page.assert_shows(says);
-        // Your account again, its form ready for another try.
+        // The form again, ready for another try.
         page.assert_shows("Confirm new password");
     }
     assert!(events_of(&audit(&app).await, "password-changed").is_empty());
@@ -865,6 +897,7 @@ async fn asvs_6_2_3_wrong_current_passwords_count_towards_the_lock_out(backend: 
     let user = app
         .active_user("mona@example.org", "Mona Sund", PASSWORD)
         .await;
+    confirm_it_is_me(&app, &user, "mona@example.org").await;
     for _ in 0..10 {
         let page = change_password(&user, "still not it", NEW_PASSWORD, NEW_PASSWORD).await;
         assert!(matches!(page.status, 401 | 429), "{page}");

@@ -43,6 +43,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/help", "/help"),
     ("/sessions", "/sessions"),
     ("/account", "/account"),
+    ("/account/password", "/account/password"),
     ("/verify/again", "/verify/again?next=/account"),
     ("/admin", "/admin?q=a&status=active&page=0&sort=email"),
     ("/admin/terms", "/admin/terms"),
