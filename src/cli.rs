@@ -11,6 +11,7 @@ use crate::domain::account::Role;
 use crate::domain::factor::FactorKind;
 use crate::flows::invitation;
 use crate::flows::{self, human_time};
+use crate::store::AccountFlag;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -128,6 +129,26 @@ pub enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Disable an account: it cannot sign in, and its sessions end.
+    DisableUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again.
+    EnableUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Lock an account: it cannot sign in until unlocked, and its sessions end.
+    LockUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Unlock a locked account.
+    UnlockUser {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -229,6 +250,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Disable, enable, lock or unlock the account of `email`, as the console does.
+async fn set_flag(
+    app: &App,
+    cli: &flows::admin::Admin,
+    email: &str,
+    flag: AccountFlag,
+    on: bool,
+) -> anyhow::Result<()> {
+    let unknown = || anyhow::anyhow!("there is no account with the email address {email:?}");
+    let address = crate::domain::email::Email::parse(email).map_err(|_| unknown())?;
+    let Some((account, _)) = app.store.account_by_email(&address).await? else {
+        return Err(unknown());
+    };
+    flows::admin::set_flag(app, cli, account.id, flag, on)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let done = match (flag, on) {
+        (AccountFlag::Disabled, true) => "disabled; its sessions ended",
+        (AccountFlag::Disabled, false) => "enabled",
+        (AccountFlag::Locked, true) => "locked; its sessions ended",
+        (AccountFlag::Locked, false) => "unlocked",
+    };
+    println!("{} {done}.", address.as_str());
+    Ok(())
+}
+
 /// SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, then exit.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -305,6 +352,18 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 }
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
+        }
+        AdminCommand::DisableUser { email } => {
+            set_flag(&app, &cli, &email, AccountFlag::Disabled, true).await
+        }
+        AdminCommand::EnableUser { email } => {
+            set_flag(&app, &cli, &email, AccountFlag::Disabled, false).await
+        }
+        AdminCommand::LockUser { email } => {
+            set_flag(&app, &cli, &email, AccountFlag::Locked, true).await
+        }
+        AdminCommand::UnlockUser { email } => {
+            set_flag(&app, &cli, &email, AccountFlag::Locked, false).await
         }
         AdminCommand::SetFactors { org, email, phone } => {
             let Some(org_id) = app.store.org_by_name(&org).await? else {

@@ -784,3 +784,72 @@ async fn an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before(
 }
 
 on_both_backends!(an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before);
+
+/// Account lifecycle from the command line (PRODUCT.md): `disable-user`, `enable-user`,
+/// `lock-user`, `unlock-user` by email, through the console's flow (sessions end when a flag
+/// goes on; audited as `cli`); an unknown address is an error that changes nothing.
+async fn the_command_line_disables_enables_locks_and_unlocks_people(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let password = "Three-Lighthouses-One-Harbour-58";
+    let browser = app
+        .active_user("vera@example.org", "Vera Ek", password)
+        .await;
+    let signed_in = || async { browser.get("/").await.has("Welcome, Vera Ek") };
+    assert!(signed_in().await);
+
+    for (command, says, column, on) in [
+        ("disable-user", "disabled", "disabled_at", true),
+        ("enable-user", "enabled", "disabled_at", false),
+        ("lock-user", "locked", "locked_at", true),
+        ("unlock-user", "unlocked", "locked_at", false),
+    ] {
+        let out = tessera(&app, &["admin", command, "--email", "vera@example.org"]);
+        assert!(out.status.success(), "{command}: {}", text(&out));
+        assert!(text(&out).contains(says), "{command}: {}", text(&out));
+        let set = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM accounts WHERE email = 'vera@example.org' AND {column} IS NOT NULL"
+            ))
+            .await;
+        assert_eq!(set == 1, on, "{command}");
+        if on {
+            assert!(!signed_in().await, "{command} ends the sessions");
+            let page = app
+                .new_browser()
+                .sign_in("vera@example.org", password)
+                .await;
+            assert!(
+                !page.url.ends_with("/verify/email"),
+                "{command}: {}",
+                page.url
+            );
+        } else {
+            let page = app
+                .new_browser()
+                .sign_in("vera@example.org", password)
+                .await;
+            assert!(
+                page.url.ends_with("/verify/email"),
+                "{command}: {}",
+                page.url
+            );
+        }
+    }
+    let events = app.audit_events().await;
+    for event in [
+        "account-disabled",
+        "account-enabled",
+        "account-locked-by-admin",
+        "account-unlocked",
+    ] {
+        assert!(events.contains(&event.to_string()), "{event}: {events:?}");
+    }
+    let out = tessera(
+        &app,
+        &["admin", "disable-user", "--email", "nobody@example.org"],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no account"), "{}", text(&out));
+}
+
+on_both_backends!(the_command_line_disables_enables_locks_and_unlocks_people);
