@@ -515,6 +515,16 @@ pub async fn token(
     let refuse = |error: &'static str, description: &str| {
         TokenFailure::Refused(TokenError::new(error, description))
     };
+    // RFC 6749 §3.2: a parameter sent twice is refused, not read one way or the other.
+    if let Some((name, _)) = form
+        .iter()
+        .find(|(name, _)| form.iter().filter(|(n, _)| n == name).count() > 1)
+    {
+        return Err(refuse(
+            "invalid_request",
+            &format!("{name} is given more than once"),
+        ));
+    }
     let (presented, kind) = match field("grant_type") {
         Some("authorization_code") => (field("code"), TokenKind::Code),
         Some("refresh_token") => (field("refresh_token"), TokenKind::Refresh),

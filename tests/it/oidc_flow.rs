@@ -364,6 +364,25 @@ async fn the_token_endpoint_refuses_stolen_and_replayed_grants(backend: Backend)
     assert!(rp.exchange(&code, again).await.is_err());
     assert!(rp.userinfo(tokens.access_token()).await.is_err(), "revoked");
 
+    // A parameter given twice (RFC 6749 §3.2): refused, and the code is not used up.
+    let (code, started) = issue(&app, &browser, &rp).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/oidc/token", app.url))
+        .basic_auth(&rp.client_id, rp.secret.as_deref())
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("code", "another"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", started.verifier.secret().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("invalid_request"));
+    assert!(rp.exchange(&code, started.verifier).await.is_ok());
+
     // An expired code (a minute).
     let (code, started) = issue(&app, &browser, &rp).await;
     app.clock.advance(61);
