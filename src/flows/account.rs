@@ -42,6 +42,32 @@ pub struct AccountPage {
     pub sent_to: Option<String>,
     pub expires_in: Option<i64>,
     pub retry_in: i64,
+    /// The factors the person holds: what, since when, last used.
+    pub factors: Vec<FactorRow>,
+}
+
+/// A factor as Your account lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FactorRow {
+    /// The guide's name for it: "Email", "Phone".
+    pub name: &'static str,
+    pub added: String,
+    pub last_used: String,
+}
+
+impl FactorRow {
+    fn of(factor: &crate::store::FactorUse) -> Self {
+        Self {
+            name: match factor.kind {
+                FactorKind::Email => "Email",
+                FactorKind::Phone => "Phone",
+            },
+            added: human_time(factor.created_at),
+            last_used: factor
+                .last_used_at
+                .map_or_else(|| "Never".into(), human_time),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +207,13 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         retry_in: session.code_sent_at.map_or(0, |sent| {
             (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
         }),
+        factors: app
+            .store
+            .factors_of(account.id)
+            .await?
+            .iter()
+            .map(FactorRow::of)
+            .collect(),
     })
 }
 

@@ -35,6 +35,26 @@ impl Store {
     }
 
     /// The second factors one organization allows.
+    /// The account's factors, each with when it was first proved and last used.
+    pub async fn factors_of(&self, account_id: i64) -> StoreResult<Vec<FactorUse>> {
+        let rows = sqlx::query(
+            "SELECT kind, created_at, last_used_at FROM account_factors
+             WHERE account_id = $1 ORDER BY created_at, id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FactorUse {
+                    kind: r.try_get("kind")?,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn organization_factors(&self, org_id: i64) -> StoreResult<AllowedFactors> {
         let rows = sqlx::query("SELECT kind FROM organization_factors WHERE org_id = $1")
             .bind(org_id)
@@ -158,4 +178,12 @@ pub(super) async fn forget(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A factor an account holds, as Your account lists it.
+#[derive(Debug, Clone)]
+pub struct FactorUse {
+    pub kind: FactorKind,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
 }

@@ -933,3 +933,36 @@ on_both_backends!(
     nist_800_63b_a_phone_change_is_confirmed_by_a_text_to_the_new_number,
     a_method_change_honours_the_organization_factor_policy,
 );
+
+/// Your account lists the verification methods the person holds, with when each was added
+/// and last used (issue 14: factors with their last use), moving at each sign-in.
+async fn your_account_lists_the_methods_with_their_last_use(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app
+        .active_user("noa@example.org", "Noa Dahl", PASSWORD)
+        .await;
+    let rows = user.get("/account").await.table_rows("#factors tbody");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "Email");
+    assert_eq!(
+        rows[0][1], rows[0][2],
+        "added and last used at the first sign-in"
+    );
+
+    app.clock.advance(2 * 86_400);
+    let again = signed_in_elsewhere(&app, "noa@example.org", PASSWORD).await;
+    let rows = again.get("/account").await.table_rows("#factors tbody");
+    assert_eq!(rows[0][0], "Email");
+    assert_ne!(rows[0][1], rows[0][2], "the last use moved: {rows:?}");
+
+    let phone = app
+        .active_phone_user("oli@example.org", "Oli Sand", PASSWORD, "415 555 0119")
+        .await;
+    let rows = phone.get("/account").await.table_rows("#factors tbody");
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["Phone"]
+    );
+}
+
+on_both_backends!(your_account_lists_the_methods_with_their_last_use);
