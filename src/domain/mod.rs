@@ -48,6 +48,7 @@ pub mod policy;
 pub mod retention;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 
 /// Seconds since the Unix epoch. Every rule takes the current time as an argument.
 pub type UnixTime = i64;
