@@ -51,11 +51,9 @@ pub async fn deliver_continuously(app: Arc<App>) {
 /// One round: queue the logouts of sessions that ended, then send those due.
 pub async fn run_once(app: &App) -> Result<(), Internal> {
     let now = app.now();
-    let live = Liveness {
-        now,
-        idle_since: now - app.config.policy.session_idle_secs,
-    };
-    app.store.queue_ended_sessions(live).await?;
+    app.store
+        .queue_ended_sessions(Liveness::at(now, &app.config.policy))
+        .await?;
     for logout in app.store.claim_due_logouts(now, 50).await? {
         deliver(app, &logout).await?;
     }

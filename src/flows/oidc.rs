@@ -69,13 +69,7 @@ pub async fn authorize(
     params: &[(String, String)],
     browser: Option<&SessionStanding>,
 ) -> Result<Authorize, Internal> {
-    let once = |name: &str| {
-        let mut values = params.iter().filter(|(n, _)| n == name);
-        match (values.next(), values.next()) {
-            (Some((_, v)), None) => Some(v.clone()),
-            _ => None,
-        }
-    };
+    let once = |name: &str| once(params, name);
     let given_twice = |name: &str| params.iter().filter(|(n, _)| n == name).count() > 1;
     // RFC 6749 §3.1: a parameter given twice is refused; the two that decide where to
     // answer cannot be trusted to answer there.
@@ -179,6 +173,15 @@ pub async fn authorize(
     Ok(Authorize::SignIn { handle, to })
 }
 
+/// The value of a parameter sent exactly once (RFC 6749 §3.1: never one of two).
+fn once(params: &[(String, String)], name: &str) -> Option<String> {
+    let mut values = params.iter().filter(|(n, _)| n == name);
+    match (values.next(), values.next()) {
+        (Some((_, v)), None) => Some(v.clone()),
+        _ => None,
+    }
+}
+
 /// After the guide: the kept request (if the browser holds one) is answered for the person
 /// now signed in.
 pub async fn resume(
@@ -190,8 +193,7 @@ pub async fn resume(
         return Ok(Resume::Nothing);
     };
     let hash = request_hash(app, handle);
-    let Some((client_id, text, _)) = app.store.authorization_request(&hash, app.now()).await?
-    else {
+    let Some((client_id, text)) = app.store.authorization_request(&hash, app.now()).await? else {
         return Ok(Resume::Nothing);
     };
     let kept: Kept = serde_json::from_str(&text).map_err(anyhow::Error::from)?;
@@ -204,20 +206,10 @@ pub async fn resume(
             ));
         }
     };
-    if !signed_in(person) {
-        return Ok(Resume::Nothing);
-    }
+    // The gate admitted only a signed-in person who accepted the Terms (`Access::SignedIn`).
     Ok(Resume::Respond(
         answer(app, &client, &kept, person, Some(&hash)).await?,
     ))
-}
-
-/// Forgets the kept request of this handle (the person signed out or gave up).
-pub async fn forget(app: &App, handle: &str) -> Result<(), Internal> {
-    Ok(app
-        .store
-        .forget_authorization_request(&request_hash(app, handle))
-        .await?)
 }
 
 /// The application's answer for a signed-in person: a code, or `access_denied` for a
@@ -587,7 +579,7 @@ pub async fn token(
     let redeemed = app.store.redeem(presented, bound, reused).await?;
     let grant = match redeemed {
         Redeemed::Good(grant) => *grant,
-        Redeemed::Reused { .. } => {
+        Redeemed::Reused => {
             return Err(refuse(
                 "invalid_grant",
                 "this grant was used before; every token from it is revoked",
@@ -612,11 +604,7 @@ pub async fn token(
 }
 
 fn liveness(app: &App) -> Liveness {
-    let now = app.now();
-    Liveness {
-        now,
-        idle_since: now - app.config.policy.session_idle_secs,
-    }
+    Liveness::at(app.now(), &app.config.policy)
 }
 
 /// The ID token (OIDC Core §2), signed with the client's algorithm.
@@ -637,7 +625,7 @@ async fn id_token(
         "auth_time": grant.auth_time,
         "sid": grant.sid,
         "amr": proofs.amr(),
-        "at_hash": at_hash(client.id_token_alg, access_token),
+        "at_hash": at_hash(access_token),
     });
     if let Some(acr) = proofs.acr() {
         claims["acr"] = json!(acr);
@@ -651,7 +639,7 @@ async fn id_token(
 
 /// OIDC Core §3.1.3.6: the left half of the access token's SHA-256 (both RS256 and ES256
 /// use SHA-256).
-fn at_hash(_alg: crate::domain::jose::SigningAlg, access_token: &str) -> String {
+fn at_hash(access_token: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(access_token.as_bytes());
     crate::domain::jose::b64(&digest[..16])
@@ -768,13 +756,7 @@ pub async fn end_session(
     params: &[(String, String)],
     browser: Option<&SessionStanding>,
 ) -> Result<EndSession, Internal> {
-    let once = |name: &str| {
-        let mut values = params.iter().filter(|(n, _)| n == name);
-        match (values.next(), values.next()) {
-            (Some((_, v)), None) if !v.is_empty() => Some(v.clone()),
-            _ => None,
-        }
-    };
+    let once = |name: &str| once(params, name).filter(|v| !v.is_empty());
     let hint = match once("id_token_hint") {
         // An expired hint still names the session (the specification allows it).
         Some(token) => match signing_keys::verify(app, &token).await? {

@@ -81,7 +81,7 @@ pub enum Redeemed {
     Good(Box<Grant>),
     /// Used before: the grant is revoked now, with every token of it (RFC 6749 §4.1.2,
     /// OAuth 2.0 Security BCP §4.14.2).
-    Reused { grant_id: i64 },
+    Reused,
     /// Unknown, expired, of another client, or its grant or session has ended.
     Invalid,
 }
@@ -107,11 +107,21 @@ const LIVE_TOKEN: &str = "SELECT g.id AS grant_id, g.client, g.account_id, g.sid
      WHERE t.token_hash = $1 AND t.kind = $4 AND t.expires_at > $2 AND g.revoked_at IS NULL
        AND c.disabled_at IS NULL AND a.disabled_at IS NULL AND a.locked_at IS NULL";
 
-/// The moment that decides liveness: now, and the idle cut-off of sessions.
+/// The moment that decides liveness: now, and the idle cut-off of sessions (the SQL form of
+/// `SessionTimes::is_live`).
 #[derive(Debug, Clone, Copy)]
 pub struct Liveness {
     pub now: UnixTime,
     pub idle_since: UnixTime,
+}
+
+impl Liveness {
+    pub fn at(now: UnixTime, policy: &crate::domain::policy::Policy) -> Self {
+        Self {
+            now,
+            idle_since: now - policy.session_idle_secs,
+        }
+    }
 }
 
 impl Store {
@@ -138,14 +148,14 @@ impl Store {
         Ok(())
     }
 
-    /// A waiting request: its client's public identifier, the request, and when it was made.
+    /// A waiting request: its client's public identifier and the request.
     pub async fn authorization_request(
         &self,
         id_hash: &[u8],
         now: UnixTime,
-    ) -> StoreResult<Option<(String, String, UnixTime)>> {
+    ) -> StoreResult<Option<(String, String)>> {
         let row = sqlx::query(
-            "SELECT c.client_id, r.request, r.created_at FROM oidc_requests r
+            "SELECT c.client_id, r.request FROM oidc_requests r
              JOIN oidc_clients c ON c.id = r.client
              WHERE r.id_hash = $1 AND r.expires_at > $2",
         )
@@ -153,14 +163,8 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok((
-                r.try_get("client_id")?,
-                r.try_get("request")?,
-                r.try_get("created_at")?,
-            ))
-        })
-        .transpose()
+        row.map(|r| Ok((r.try_get("client_id")?, r.try_get("request")?)))
+            .transpose()
     }
 
     pub async fn forget_authorization_request(&self, id_hash: &[u8]) -> StoreResult<()> {
@@ -255,7 +259,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
-            return Ok(Redeemed::Reused { grant_id: grant.id });
+            return Ok(Redeemed::Reused);
         }
         let redirect_uri: Option<String> = row.try_get("redirect_uri")?;
         let challenge: Option<String> = row.try_get("code_challenge")?;

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -43,13 +43,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/oidc/jwks", get(jwks))
-        .route("/oidc/authorize", get(authorize_get).post(authorize_post))
+        .route("/oidc/authorize", get(authorize).post(authorize))
         .route(CONTINUE_PATH, get(resume))
         .route("/oidc/token", post(token))
         .route("/oidc/userinfo", get(userinfo).post(userinfo))
         .route("/oidc/revoke", post(revoke))
         .route("/oidc/introspect", post(introspect))
-        .route("/oidc/logout", get(logout_get).post(logout_post))
+        .route("/oidc/logout", get(logout).post(logout))
         .route(LOGOUT_CONFIRM_PATH, post(logout_confirmed))
 }
 
@@ -132,31 +132,12 @@ pub fn waits(app: &AppState, jar: &CookieJar) -> bool {
     jar.get(request_cookie_name(app)).is_some()
 }
 
-async fn authorize_get(
-    State(app): State<AppState>,
-    SessionCookie(session): SessionCookie,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-) -> Result<Response, WebError> {
-    let params = pairs(query.unwrap_or_default().as_bytes());
-    authorize(app, session, jar, params).await
-}
-
-/// OIDC Core §3.1.2.1: the endpoint answers POST as GET (a form the application posts).
-async fn authorize_post(
-    State(app): State<AppState>,
-    SessionCookie(session): SessionCookie,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    authorize(app, session, jar, pairs(&body)).await
-}
-
+/// OIDC Core §3.1.2.1: the endpoint answers GET and POST alike (a form the application posts).
 async fn authorize(
-    app: AppState,
-    session: Option<String>,
+    State(app): State<AppState>,
+    SessionCookie(session): SessionCookie,
     jar: CookieJar,
-    params: Vec<(String, String)>,
+    Params(params): Params,
 ) -> Result<Response, WebError> {
     let browser = crate::flows::session::standing(&app, session.as_deref()).await?;
     match oidc::authorize(&app, &params, browser.as_ref()).await? {
@@ -205,8 +186,25 @@ async fn resume(
     }
 }
 
-fn pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).into_owned().collect()
+/// A protocol request's parameters as sent, repeats kept (the flows refuse them): the query
+/// string of a GET, the form body of any other method.
+struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for Params {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let pairs = |bytes: &[u8]| form_urlencoded::parse(bytes).into_owned().collect();
+        if matches!(*request.method(), Method::GET | Method::HEAD) {
+            return Ok(Self(pairs(
+                request.uri().query().unwrap_or_default().as_bytes(),
+            )));
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(pairs(&body)))
+    }
 }
 
 /// RFC 6749 §2.3.1: HTTP Basic with the form-encoded identifier and secret.
@@ -275,9 +273,8 @@ async fn token(
     State(app): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    body: Bytes,
+    Params(form): Params,
 ) -> Response {
-    let form = pairs(&body);
     let result = async {
         let client =
             oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
@@ -296,17 +293,17 @@ async fn userinfo(
     State(app): State<AppState>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    Params(form): Params,
 ) -> Result<Response, WebError> {
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| v.trim().to_string());
+    // Only a POST's form: a token in a URL would end up in logs (RFC 6750 §2.3).
     let from_form = (method == Method::POST)
         .then(|| {
-            pairs(&body)
-                .into_iter()
+            form.into_iter()
                 .find(|(n, _)| n == "access_token")
                 .map(|(_, v)| v)
         })
@@ -334,9 +331,8 @@ async fn revoke(
     State(app): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    body: Bytes,
+    Params(form): Params,
 ) -> Response {
-    let form = pairs(&body);
     let result = async {
         let client =
             oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
@@ -357,9 +353,8 @@ async fn introspect(
     State(app): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    body: Bytes,
+    Params(form): Params,
 ) -> Response {
-    let form = pairs(&body);
     let result = async {
         let client =
             oidc::authenticate_client(&app, &credentials(&headers, &form, address)).await?;
@@ -377,34 +372,13 @@ async fn introspect(
     }
 }
 
-async fn logout_get(
-    State(app): State<AppState>,
-    axum::Extension(csrf): axum::Extension<CsrfToken>,
-    SessionCookie(session): SessionCookie,
-    jar: CookieJar,
-    RawQuery(query): RawQuery,
-) -> Result<Response, WebError> {
-    let params = pairs(query.unwrap_or_default().as_bytes());
-    logout(app, csrf, session, jar, params).await
-}
-
-/// RP-Initiated Logout 1.0 §2: the endpoint answers POST as GET.
-async fn logout_post(
-    State(app): State<AppState>,
-    axum::Extension(csrf): axum::Extension<CsrfToken>,
-    SessionCookie(session): SessionCookie,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response, WebError> {
-    logout(app, csrf, session, jar, pairs(&body)).await
-}
-
+/// RP-Initiated Logout 1.0 §2: the endpoint answers GET and POST alike.
 async fn logout(
-    app: AppState,
-    csrf: CsrfToken,
-    session: Option<String>,
+    State(app): State<AppState>,
+    axum::Extension(csrf): axum::Extension<CsrfToken>,
+    SessionCookie(session): SessionCookie,
     jar: CookieJar,
-    params: Vec<(String, String)>,
+    Params(params): Params,
 ) -> Result<Response, WebError> {
     let browser = crate::flows::session::standing(&app, session.as_deref()).await?;
     match oidc::end_session(&app, &params, browser.as_ref()).await? {

@@ -32,21 +32,6 @@ async fn account_id(app: &TestApp, email: &str) -> i64 {
         .await
 }
 
-/// Version 2 of the Terms of Use, published by nobody who signs in.
-async fn publish_second_terms(app: &TestApp) {
-    app.app
-        .store
-        .publish_terms(
-            "Terms of Use",
-            "Version two.",
-            None,
-            app.clock_now(),
-            AuditEvent::new("terms-published", "test", "test"),
-        )
-        .await
-        .unwrap();
-}
-
 /// Signed-in sessions of an account (both factors passed).
 async fn signed_in_sessions(app: &TestApp, email: &str) -> i64 {
     let id = account_id(app, email).await;
@@ -214,7 +199,7 @@ async fn finding_5_a_phone_user_cannot_pass_with_the_email_code(backend: Backend
 async fn finding_7_new_terms_close_every_signed_in_route_until_accepted(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = crate::admin::system_admin(&app, "root@example.org").await;
-    publish_second_terms(&app).await;
+    app.publish_new_terms().await;
     let csrf = admin.csrf().await;
     let http = admin.not_following_redirects();
     for path in [
@@ -537,7 +522,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
     let pending = app
         .active_user("ted@example.org", "Ted Pend", PASSWORD)
         .await;
-    publish_second_terms(app).await;
+    app.publish_new_terms().await;
     people.push(Person {
         who: "terms pending",
         browser: pending,

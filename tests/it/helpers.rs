@@ -881,6 +881,22 @@ impl Browser {
 }
 
 impl TestApp {
+    /// A new version of the Terms of Use, published by nobody who signs in: everyone must
+    /// accept it at their next sign-in.
+    pub async fn publish_new_terms(&self) {
+        self.app
+            .store
+            .publish_terms(
+                "Terms of Use",
+                "Version two.",
+                None,
+                self.clock_now(),
+                tessera::audit::AuditEvent::new("terms-published", "test", "test"),
+            )
+            .await
+            .unwrap();
+    }
+
     pub fn clock_now(&self) -> i64 {
         use tessera::clock::Clock;
         self.clock.now()

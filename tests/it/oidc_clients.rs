@@ -316,17 +316,7 @@ async fn a_system_administrator_manages_a_client_from_the_console(backend: Backe
     assert_eq!(root.get(&detail_path).await.status, 404);
 
     // Every action, in order, with its actor (ASVS 16.2.1); refusals wrote nothing.
-    let expected: Vec<(String, String)> = [
-        "client-created",
-        "client-uris-changed",
-        "client-secret-rotated",
-        "client-disabled",
-        "client-enabled",
-        "client-deleted",
-    ]
-    .iter()
-    .map(|e| (e.to_string(), actor.clone()))
-    .collect();
+    let expected = every_action_by(&actor);
     assert_eq!(client_audit(&app, &client_id).await, expected);
 
     // A public client: no secret to rotate, said so.
@@ -588,17 +578,7 @@ async fn an_organization_administrator_manages_only_their_organizations_clients(
         .await;
     assert_eq!(status, 204, "{body}");
     assert!(registered(&app, &alpha_client).await.is_none());
-    let events: Vec<(String, String)> = [
-        "client-created",
-        "client-uris-changed",
-        "client-secret-rotated",
-        "client-disabled",
-        "client-enabled",
-        "client-deleted",
-    ]
-    .iter()
-    .map(|e| (e.to_string(), actor.clone()))
-    .collect();
+    let events = every_action_by(&actor);
     assert_eq!(client_audit(&app, &alpha_client).await, events);
 }
 
@@ -887,4 +867,19 @@ async fn the_api_manages_clients_with_a_token_and_refuses_everyone_else(backend:
     .map(|e| (e.to_string(), actor.clone()))
     .collect();
     assert_eq!(client_audit(&app, &client_id).await, events);
+}
+
+/// A client's whole life, each step audited with its actor, in order.
+fn every_action_by(actor: &str) -> Vec<(String, String)> {
+    [
+        "client-created",
+        "client-uris-changed",
+        "client-secret-rotated",
+        "client-disabled",
+        "client-enabled",
+        "client-deleted",
+    ]
+    .iter()
+    .map(|e| (e.to_string(), actor.to_string()))
+    .collect()
 }

@@ -4,7 +4,6 @@
 //! attacker would try it. OWASP ASVS 5.0 chapter 10 items are named where they apply.
 
 use openidconnect::{OAuth2TokenResponse, TokenResponse};
-use tessera::audit::AuditEvent;
 use tessera::domain::account::Role;
 use tessera::flows::admin::Admin;
 use tessera::flows::clients::{self, ClientRequest};
@@ -122,17 +121,7 @@ async fn a_portal_signs_in_a_person_who_registers_on_the_way(backend: Backend) {
         "{}",
         page.url
     );
-    app.app
-        .store
-        .publish_terms(
-            "Terms of Use",
-            "Version two.",
-            None,
-            app.clock_now(),
-            AuditEvent::new("terms-published", "test", "test"),
-        )
-        .await
-        .unwrap();
+    app.publish_new_terms().await;
     let page = email_code_sign_in(&app, &browser, email).await;
     assert!(
         page.url.ends_with("/terms"),
@@ -145,11 +134,7 @@ async fn a_portal_signs_in_a_person_who_registers_on_the_way(backend: Backend) {
     let code = rp.code_from(&app, &started, &continue_link(&page));
     assert_eq!(app.count("SELECT COUNT(*) FROM oidc_requests").await, 0);
 
-    let Started {
-        nonce, verifier, ..
-    } = started;
-    let tokens = rp.exchange(&code, verifier).await.expect("tokens");
-    let claims = rp.verified_claims(&tokens, &nonce);
+    let (tokens, claims) = rp.claims_for(&code, started).await;
     let sub = claims.subject().as_str().to_string();
     assert!(!sub.contains('@') && sub.len() >= 16, "opaque: {sub}");
     let amr = amr_of(&claims);
@@ -182,11 +167,7 @@ async fn a_portal_signs_in_a_person_who_registers_on_the_way(backend: Backend) {
     let (status, to) = location_of(&browser, &second.url).await;
     assert_eq!(status, 303);
     let code = other.code_from(&app, &second, &to.unwrap());
-    let Started {
-        nonce, verifier, ..
-    } = second;
-    let tokens = other.exchange(&code, verifier).await.unwrap();
-    let es256 = other.verified_claims(&tokens, &nonce);
+    let (_, es256) = other.claims_for(&code, second).await;
     assert_eq!(
         es256.subject().as_str(),
         sub,
@@ -229,11 +210,7 @@ async fn a_phone_sign_in_is_named_in_amr(backend: Backend) {
         .post("/verify/phone/check", &[("code", &sms_code(&sms.body))])
         .await;
     let code = rp.code_from(&app, &started, &continue_link(&page));
-    let Started {
-        nonce, verifier, ..
-    } = started;
-    let tokens = rp.exchange(&code, verifier).await.unwrap();
-    let claims = rp.verified_claims(&tokens, &nonce);
+    let (_, claims) = rp.claims_for(&code, started).await;
     let amr = amr_of(&claims);
     assert_eq!(amr, vec!["pwd", "otp", "sms", "mfa"]);
     assert!(claims.email().is_none(), "no email scope, no email");
@@ -488,11 +465,7 @@ async fn prompt_login_asks_for_a_new_sign_in(backend: Backend) {
     assert!(page.url.ends_with("/login"), "{}", page.url);
     let page = email_code_sign_in(&app, &browser, email).await;
     let code = rp.code_from(&app, &started, &continue_link(&page));
-    let Started {
-        nonce, verifier, ..
-    } = started;
-    let tokens = rp.exchange(&code, verifier).await.unwrap();
-    let claims = rp.verified_claims(&tokens, &nonce);
+    let (_, claims) = rp.claims_for(&code, started).await;
     let auth_time = claims.auth_time().unwrap().timestamp();
     assert!(
         auth_time >= app.clock_now() - 5,
@@ -610,11 +583,7 @@ async fn a_voice_call_sign_in_is_named_in_amr(backend: Backend) {
     assert_eq!(app.twilio().press_key(&call, "#").await, 200);
     let page = browser.post("/verify/phone/call/complete", &[]).await;
     let code = rp.code_from(&app, &started, &continue_link(&page));
-    let Started {
-        nonce, verifier, ..
-    } = started;
-    let tokens = rp.exchange(&code, verifier).await.unwrap();
-    let claims = rp.verified_claims(&tokens, &nonce);
+    let (_, claims) = rp.claims_for(&code, started).await;
     let amr = amr_of(&claims);
     assert_eq!(amr, vec!["pwd", "tel", "mfa"]);
 }
@@ -633,6 +602,21 @@ async fn max_age_and_prompt_none_follow_the_sign_in_as_it_stands(backend: Backen
     assert_eq!(status, 303);
     rp.code_from(&app, &started, &to.unwrap());
 
+    // The same request posted as a form (OIDC Core §3.1.2.1) is answered alike.
+    let posted = rp.start(&[]);
+    let (endpoint, query) = posted.url.split_once('?').unwrap();
+    let response = browser
+        .not_following_redirects()
+        .post(endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("{query}&prompt=none"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let to = response.headers()["location"].to_str().unwrap().to_string();
+    rp.code_from(&app, &posted, &to);
+
     app.clock.advance(600);
     let recent = rp.start(&[]);
     let (_, to) = location_of(&browser, &format!("{}&max_age=3600", recent.url)).await;
@@ -644,28 +628,11 @@ async fn max_age_and_prompt_none_follow_the_sign_in_as_it_stands(backend: Backen
     assert!(page.url.ends_with("/login"), "signs in again: {}", page.url);
     let page = email_code_sign_in(&app, &browser, email).await;
     let code = rp.code_from(&app, &stale, &continue_link(&page));
-    let Started {
-        nonce, verifier, ..
-    } = stale;
-    let tokens = rp.exchange(&code, verifier).await.unwrap();
-    let auth_time = rp
-        .verified_claims(&tokens, &nonce)
-        .auth_time()
-        .unwrap()
-        .timestamp();
+    let (_, claims) = rp.claims_for(&code, stale).await;
+    let auth_time = claims.auth_time().unwrap().timestamp();
     assert!(app.clock_now() - auth_time <= 300, "{auth_time}");
 
-    app.app
-        .store
-        .publish_terms(
-            "Terms of Use",
-            "Version two.",
-            None,
-            app.clock_now(),
-            AuditEvent::new("terms-published", "test", "test"),
-        )
-        .await
-        .unwrap();
+    app.publish_new_terms().await;
     let waiting = rp.start(&[]);
     let (_, to) = location_of(&browser, &format!("{}&prompt=none", waiting.url)).await;
     let to = to.unwrap();

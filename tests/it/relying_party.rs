@@ -174,6 +174,17 @@ impl RelyingParty {
         claims.clone()
     }
 
+    /// The code exchanged with the request's verifier, and the ID token's claims as checked.
+    pub async fn claims_for(
+        &self,
+        code: &str,
+        started: Started,
+    ) -> (CoreTokenResponse, CoreIdTokenClaims) {
+        let tokens = self.exchange(code, started.verifier).await.expect("tokens");
+        let claims = self.verified_claims(&tokens, &started.nonce);
+        (tokens, claims)
+    }
+
     pub async fn userinfo(&self, access: &AccessToken) -> Result<CoreUserInfoClaims, String> {
         self.client
             .user_info(access.clone(), None)
