@@ -23,6 +23,8 @@ pub enum Kind {
     MailBody,
     /// An ID-token signing key's private half (PKCS#8, base64).
     SigningKey,
+    /// An authenticator app's TOTP secret (base32), and a pending enrolment's state.
+    FactorSecret,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Self::PhoneNumber => b"tessera/phone-number",
             Self::MailBody => b"tessera/mail-body",
             Self::SigningKey => b"tessera/signing-key",
+            Self::FactorSecret => b"tessera/factor-secret",
         }
     }
 }

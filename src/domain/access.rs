@@ -4,7 +4,7 @@
 //! policy or the Terms of Use let it through: forgetting a check cannot open a route.
 
 use super::account::AccountStatus;
-use super::factor::{AllowedFactors, FactorKind};
+use super::factor::{AllowedFactors, FactorKind, FactorSet};
 use super::session::SessionStage;
 
 /// What a route asks of the person using it.
@@ -47,7 +47,8 @@ pub struct Standing {
 pub struct AccountStanding {
     pub status: AccountStatus,
     pub method: Option<FactorKind>,
-    pub has_phone: bool,
+    /// The kinds of factor the account holds (proved, or enrolled).
+    pub held: FactorSet,
     pub disabled: bool,
     pub locked: bool,
     /// The kinds the account's organization allows.
@@ -64,22 +65,36 @@ impl AccountStanding {
         self.allowed.allows(factor)
     }
 
-    /// The factor this account proves at its second step: the one it chose or, with none
-    /// chosen yet (after an MFA reset), the first its organization allows. None when the
-    /// organization no longer allows the chosen one.
+    /// The factor this account is asked for first at its second step
+    /// (`FactorKind::to_verify`). None when nothing it has is allowed any more.
     pub fn second_factor(&self) -> Option<FactorKind> {
-        FactorKind::to_verify(self.method, self.allowed)
+        FactorKind::to_verify(self.method, self.held, self.allowed)
     }
 
-    /// Whether this factor may pass the second step: the chosen one, or while none is chosen
-    /// (a registration after an MFA reset), any the organization allows. None when the
-    /// account's factor is one the organization no longer allows.
+    /// Whether this factor may pass the second step: the one asked for first, or any other
+    /// the account holds, or while none is chosen (a registration after an MFA reset) any
+    /// the organization allows that a code proves; always one the organization allows.
+    /// None when nothing the account has is allowed any more.
     pub fn may_use(&self, factor: FactorKind) -> Option<bool> {
-        let chosen = self.second_factor()?;
-        Some(match self.method {
-            Some(_) => chosen == factor,
-            None => self.allows(factor),
-        })
+        let first = self.second_factor()?;
+        let held = self.held.allows(factor);
+        let unchosen = self.method.is_none() && !factor.is_enrolled();
+        Some(self.allows(factor) && (factor == first || held || unchosen))
+    }
+
+    /// The factors a recovery may ask for after the emailed code: any held besides the
+    /// address just proved, as the organization allows.
+    fn recovery_factors(&self) -> FactorSet {
+        self.held.and(self.allowed).with(FactorKind::Email, false)
+    }
+
+    /// The factor a recovery asks for after the emailed code, the phone first (the guide).
+    fn recovery_factor(&self) -> Option<FactorKind> {
+        let factors = self.recovery_factors();
+        if factors.allows(FactorKind::Phone) {
+            return Some(FactorKind::Phone);
+        }
+        factors.first()
     }
 }
 
@@ -143,9 +158,7 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
         Access::Factor(factor) => {
             let usable = match (standing.stage, account) {
                 (SessionStage::SecondFactor, Some(a)) => a.may_use(factor),
-                (SessionStage::RecoveryPhone, Some(a)) if factor == FactorKind::Phone => {
-                    Some(a.has_phone && a.allows(FactorKind::Phone))
-                }
+                (SessionStage::RecoveryPhone, Some(a)) => Some(a.recovery_factors().allows(factor)),
                 _ => Some(false),
             };
             match usable {
@@ -180,12 +193,7 @@ pub fn place_of(standing: &Standing) -> Option<Place> {
         SessionStage::Registration | SessionStage::FirstAdministrator => Place::Register,
         SessionStage::SecondFactor => Place::Factor(account?.second_factor()?),
         SessionStage::Recovery => Place::RecoveryCode,
-        SessionStage::RecoveryPhone => {
-            if !account.is_some_and(|a| a.allows(FactorKind::Phone)) {
-                return None;
-            }
-            Place::Factor(FactorKind::Phone)
-        }
+        SessionStage::RecoveryPhone => Place::Factor(account?.recovery_factor()?),
         SessionStage::PasswordReset => Place::NewPassword,
         SessionStage::Authenticated => Place::Home,
     })
@@ -199,7 +207,7 @@ mod tests {
         AccountStanding {
             status: AccountStatus::Active,
             method,
-            has_phone: method == Some(FactorKind::Phone),
+            held: FactorSet::from_kinds(method),
             disabled: false,
             locked: false,
             allowed: AllowedFactors::all(),
@@ -233,6 +241,46 @@ mod tests {
         for access in [Access::SignedIn, Access::AcceptingTerms, Access::Api] {
             assert_ne!(decide(access, Some(&email_user)), Decision::Allow);
         }
+    }
+
+    #[test]
+    fn several_factors_each_open_their_own_page_and_no_other() {
+        let mut holder = account(Some(FactorKind::Email));
+        holder.held = FactorSet::from_kinds([FactorKind::Email, FactorKind::App]);
+        let standing = at(SessionStage::SecondFactor, holder);
+        for factor in [FactorKind::Email, FactorKind::App] {
+            assert_eq!(
+                decide(Access::Factor(factor), Some(&standing)),
+                Decision::Allow
+            );
+        }
+        // Never a factor the person does not hold (a password alone reaches no enrolment).
+        for factor in [FactorKind::Phone, FactorKind::Passkey] {
+            assert_eq!(
+                decide(Access::Factor(factor), Some(&standing)),
+                Decision::Elsewhere(Place::Factor(FactorKind::Email))
+            );
+        }
+        // A recovery asks for a held factor besides the address it just proved.
+        let recovering = at(SessionStage::RecoveryPhone, holder);
+        assert_eq!(place_of(&recovering), Some(Place::Factor(FactorKind::App)));
+        assert_eq!(
+            decide(Access::Factor(FactorKind::Email), Some(&recovering)),
+            Decision::Elsewhere(Place::Factor(FactorKind::App))
+        );
+        // The organization turning the app off closes its page too.
+        holder.allowed = AllowedFactors::all().with(FactorKind::App, false);
+        let standing = at(SessionStage::SecondFactor, holder);
+        assert_eq!(
+            decide(Access::Factor(FactorKind::App), Some(&standing)),
+            Decision::Elsewhere(Place::Factor(FactorKind::Email))
+        );
+        // After an MFA reset (nothing chosen, nothing held) only a sent code registers.
+        let reset = at(SessionStage::SecondFactor, account(None));
+        assert_eq!(
+            decide(Access::Factor(FactorKind::App), Some(&reset)),
+            Decision::Elsewhere(Place::Factor(FactorKind::Email))
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Second factors: the kinds there are, the ones an organization allows, and what passing
 //! a second step changes. The email and phone factors of the user guide are kinds like the
-//! ones to come (authenticator app, passkey, recovery codes): adding one is a new variant,
-//! a row in an organization's policy and a row per account, not a new column.
+//! stronger ones (authenticator app, passkey): each is a variant, a row in an organization's
+//! policy and a row per account, not a column. Recovery codes are not a kind: they stand in
+//! for a lost factor and never count as one.
 
 use super::account::AccountStatus;
 use super::session::SessionStage;
@@ -9,7 +10,7 @@ use super::session::SessionStage;
 text_enum!(
     /// A kind of second factor. The text form is stored (`account_factors.kind`,
     /// `organization_factors.kind`, `accounts.mfa_method`) and shown in the audit log.
-    FactorKind { Email => "email", Phone => "phone" }
+    FactorKind { Email => "email", Phone => "phone", App => "app", Passkey => "passkey" }
 );
 
 impl FactorKind {
@@ -23,13 +24,35 @@ impl FactorKind {
         }
     }
 
-    /// The factor an account proves at its second step: the one it chose or, with none
-    /// chosen yet (after an MFA reset), the first its organization allows. None when the
-    /// organization no longer allows the chosen one.
-    pub fn to_verify(chosen: Option<Self>, allowed: AllowedFactors) -> Option<Self> {
+    /// The factor an account is asked for first at its second step: the one it chose while
+    /// its organization allows it, else the first allowed one it holds, or (none chosen yet,
+    /// after an MFA reset) the first allowed one it can be sent. None when nothing the account
+    /// has is allowed any more.
+    pub fn to_verify(
+        chosen: Option<Self>,
+        held: FactorSet,
+        allowed: AllowedFactors,
+    ) -> Option<Self> {
         match chosen {
-            Some(kind) => allowed.allows(kind).then_some(kind),
-            None => allowed.first(),
+            Some(kind) if allowed.allows(kind) => Some(kind),
+            Some(_) => held.and(allowed).first(),
+            None => allowed.kinds().find(|k| !k.is_enrolled()),
+        }
+    }
+
+    /// Kinds that exist only once enrolled (a secret or a key made with the person), as
+    /// opposed to the channels of the guide, which a first code proves.
+    pub fn is_enrolled(self) -> bool {
+        matches!(self, Self::App | Self::Passkey)
+    }
+
+    /// The name people see: the guide's "Email" and "Phone", and the contract's labels.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Email => "Email",
+            Self::Phone => "Phone",
+            Self::App => "Authenticator app",
+            Self::Passkey => "Passkey",
         }
     }
 
@@ -38,12 +61,15 @@ impl FactorKind {
     }
 }
 
+/// A set of factor kinds: the ones an organization allows, or the ones an account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactorSet(u8);
+
 /// The kinds of second factor an organization allows (an operator may turn off the email
 /// factor, or SMS and voice: NIST SP 800-63B 5.1.3.3). Stored as one row per allowed kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AllowedFactors(u8);
+pub type AllowedFactors = FactorSet;
 
-impl AllowedFactors {
+impl FactorSet {
     /// Every kind: a new organization, and accounts of no organization (system
     /// administrators).
     pub fn all() -> Self {
@@ -86,10 +112,15 @@ impl AllowedFactors {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// The kinds in both sets.
+    pub fn and(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
 }
 
-/// Shown and sent as the list of allowed kinds, e.g. `["email", "phone"]`.
-impl serde::Serialize for AllowedFactors {
+/// Shown and sent as the list of kinds, e.g. `["email", "phone"]`.
+impl serde::Serialize for FactorSet {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.kinds().map(FactorKind::as_str))
     }
@@ -100,8 +131,8 @@ impl serde::Serialize for AllowedFactors {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FactorFacts {
     pub status: AccountStatus,
-    /// A phone number verified earlier is on file (the recovery asks for it too).
-    pub has_phone: bool,
+    /// The account holds a factor besides its email address (a recovery asks for it too).
+    pub has_other: bool,
 }
 
 /// What passing a second step leads to.
@@ -117,7 +148,8 @@ pub struct SecondStep {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignedInWith {
-    pub factor: FactorKind,
+    /// None for a recovery code, which stands in for a factor and is not one.
+    pub factor: Option<FactorKind>,
     /// The account's status afterwards: a registration completes with its first factor.
     pub status: AccountStatus,
 }
@@ -128,9 +160,9 @@ pub struct SignedInWith {
 pub fn after_second_step(
     stage: SessionStage,
     facts: FactorFacts,
-    proved: FactorKind,
+    proved: Option<FactorKind>,
 ) -> SecondStep {
-    let next = stage.after_code(facts.has_phone);
+    let next = stage.after_code(facts.has_other);
     let next = if facts.status == AccountStatus::Imported {
         next.for_imported_account()
     } else {
@@ -166,13 +198,16 @@ mod tests {
 
     #[test]
     fn an_organization_policy_is_a_set_of_kinds() {
-        let only_phone = AllowedFactors::all().with(Email, false);
+        let only_phone = AllowedFactors::all()
+            .with(Email, false)
+            .with(App, false)
+            .with(Passkey, false);
         assert!(!only_phone.allows(Email) && only_phone.allows(Phone));
         assert_eq!(only_phone.first(), Some(Phone));
         assert_eq!(only_phone.kinds().collect::<Vec<_>>(), vec![Phone]);
         assert!(AllowedFactors::none().is_empty());
         assert_eq!(
-            AllowedFactors::from_kinds([Phone, Email]),
+            AllowedFactors::from_kinds([Phone, Email, App, Passkey]),
             AllowedFactors::all()
         );
     }
@@ -180,43 +215,56 @@ mod tests {
     #[test]
     fn the_factor_to_verify_is_the_chosen_one_while_allowed() {
         let all = AllowedFactors::all();
-        assert_eq!(FactorKind::to_verify(Some(Phone), all), Some(Phone));
-        assert_eq!(FactorKind::to_verify(None, all), Some(Email));
+        let none = FactorSet::none();
+        assert_eq!(FactorKind::to_verify(Some(Phone), none, all), Some(Phone));
+        assert_eq!(FactorKind::to_verify(None, none, all), Some(Email));
         let no_email = all.with(Email, false);
-        assert_eq!(FactorKind::to_verify(Some(Email), no_email), None);
-        assert_eq!(FactorKind::to_verify(None, no_email), Some(Phone));
-        assert_eq!(FactorKind::to_verify(None, AllowedFactors::none()), None);
+        assert_eq!(FactorKind::to_verify(Some(Email), none, no_email), None);
+        assert_eq!(FactorKind::to_verify(None, none, no_email), Some(Phone));
+        assert_eq!(
+            FactorKind::to_verify(None, none, AllowedFactors::none()),
+            None
+        );
+        // The chosen factor turned off: another one held and allowed is asked for instead.
+        let holds_app = FactorSet::from_kinds([Email, App]);
+        assert_eq!(
+            FactorKind::to_verify(Some(Email), holds_app, no_email),
+            Some(App)
+        );
+        // Nobody is sent to an authenticator app or a passkey they never enrolled.
+        let only_enrolled = AllowedFactors::from_kinds([App, Passkey]);
+        assert_eq!(FactorKind::to_verify(None, none, only_enrolled), None);
     }
 
-    fn facts(status: AccountStatus, has_phone: bool) -> FactorFacts {
-        FactorFacts { status, has_phone }
+    fn facts(status: AccountStatus, has_other: bool) -> FactorFacts {
+        FactorFacts { status, has_other }
     }
 
     #[test]
     fn a_second_step_signs_in_and_completes_a_registration() {
-        let step = after_second_step(SecondFactor, facts(Registering, false), Phone);
+        let step = after_second_step(SecondFactor, facts(Registering, false), Some(Phone));
         assert_eq!(step.next, Authenticated);
         assert_eq!(
             step.signs_in,
             Some(SignedInWith {
-                factor: Phone,
+                factor: Some(Phone),
                 status: Active
             })
         );
-        let step = after_second_step(SecondFactor, facts(Active, false), Email);
+        let step = after_second_step(SecondFactor, facts(Active, false), Some(Email));
         assert_eq!(step.signs_in.map(|s| s.status), Some(Active));
     }
 
     #[test]
     fn a_recovery_changes_nothing_until_the_new_password() {
-        let step = after_second_step(Recovery, facts(Active, true), Email);
+        let step = after_second_step(Recovery, facts(Active, true), Some(Email));
         assert_eq!((step.next, step.signs_in), (RecoveryPhone, None));
-        let step = after_second_step(Recovery, facts(Active, false), Email);
+        let step = after_second_step(Recovery, facts(Active, false), Some(Email));
         assert_eq!((step.next, step.signs_in), (PasswordReset, None));
-        let step = after_second_step(RecoveryPhone, facts(Active, true), Phone);
+        let step = after_second_step(RecoveryPhone, facts(Active, true), Some(Phone));
         assert_eq!((step.next, step.signs_in), (PasswordReset, None));
         // A current portal user proves the address, then registers (a new password, a factor).
-        let step = after_second_step(Recovery, facts(Imported, false), Email);
+        let step = after_second_step(Recovery, facts(Imported, false), Some(Email));
         assert_eq!((step.next, step.signs_in), (Registration, None));
     }
 }

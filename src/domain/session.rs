@@ -125,12 +125,19 @@ pub fn local_path(next: &str) -> Option<&str> {
 pub struct Proofs {
     /// The password: typed at sign-in, or set after a recovery proved the person.
     pub password: bool,
-    /// A one-time code: emailed or texted.
+    /// A one-time code: emailed, texted, from an authenticator app, or a recovery code.
     pub code: bool,
     /// The code came by text message.
     pub text: bool,
     /// A voice call answered with the pound key.
     pub call: bool,
+    /// A passkey bound to one device (`hwk`: proof of possession of a hardware key).
+    pub hardware_key: bool,
+    /// A passkey that may be synced between devices (`swk`: a software key).
+    pub software_key: bool,
+    /// The authenticator verified its user (a PIN or biometric: `user`), which lets a passkey
+    /// count as both factors.
+    pub user_verified: bool,
 }
 
 impl Proofs {
@@ -140,6 +147,9 @@ impl Proofs {
         code: false,
         text: false,
         call: false,
+        hardware_key: false,
+        software_key: false,
+        user_verified: false,
     };
 
     /// These proofs and the password.
@@ -164,19 +174,65 @@ impl Proofs {
         }
     }
 
-    /// Two factors: something known and something held.
-    pub fn is_multi_factor(self) -> bool {
-        self.password && (self.code || self.call)
+    /// These proofs and a one-time code the person holds: an authenticator app's, or a
+    /// recovery code.
+    pub fn and_code(self) -> Self {
+        Self { code: true, ..self }
     }
 
-    /// RFC 8176 values: `pwd`, `otp` (a code), `sms` (by text), `tel` (a call), and `mfa`
-    /// when two factors were used.
+    /// These proofs and a passkey's assertion: a synced passkey is a software key, a
+    /// device-bound one a hardware key.
+    pub fn and_passkey(self, synced: bool, user_verified: bool) -> Self {
+        Self {
+            hardware_key: self.hardware_key || !synced,
+            software_key: self.software_key || synced,
+            user_verified: self.user_verified || user_verified,
+            ..self
+        }
+    }
+
+    /// Everything proved in either.
+    pub fn and(self, other: Self) -> Self {
+        Self {
+            password: self.password || other.password,
+            code: self.code || other.code,
+            text: self.text || other.text,
+            call: self.call || other.call,
+            hardware_key: self.hardware_key || other.hardware_key,
+            software_key: self.software_key || other.software_key,
+            user_verified: self.user_verified || other.user_verified,
+        }
+    }
+
+    fn key(self) -> bool {
+        self.hardware_key || self.software_key
+    }
+
+    /// Two factors: something known and something held, or a passkey that verified its
+    /// user (something held, unlocked by something known or something the person is).
+    pub fn is_multi_factor(self) -> bool {
+        (self.password && (self.code || self.call || self.key()))
+            || (self.key() && self.user_verified)
+    }
+
+    /// Whether a passkey was among the proofs: bound to this site's origin, it cannot be
+    /// phished (NIST SP 800-63B 5.2.5).
+    pub fn is_phishing_resistant(self) -> bool {
+        self.key() && self.is_multi_factor()
+    }
+
+    /// RFC 8176 values: `pwd`, `otp` (a code), `sms` (by text), `tel` (a call), `hwk` and
+    /// `swk` (a passkey), `user` (verified by the authenticator), and `mfa` when two factors
+    /// were used.
     pub fn amr(self) -> Vec<&'static str> {
         let flags = [
             (self.password, "pwd"),
             (self.code, "otp"),
             (self.text, "sms"),
             (self.call, "tel"),
+            (self.hardware_key, "hwk"),
+            (self.software_key, "swk"),
+            (self.user_verified, "user"),
             (self.is_multi_factor(), "mfa"),
         ];
         flags
@@ -186,10 +242,14 @@ impl Proofs {
             .collect()
     }
 
-    /// `acr`: `mfa` after two factors (passkeys will add `phr`); none otherwise, rather than
-    /// claim a level that was not reached.
+    /// `acr`: `phr` (phishing-resistant) after a passkey, `mfa` after two factors of other
+    /// kinds; none otherwise, rather than claim a level that was not reached.
     pub fn acr(self) -> Option<&'static str> {
-        self.is_multi_factor().then_some("mfa")
+        if self.is_phishing_resistant() {
+            Some(PHISHING_RESISTANT)
+        } else {
+            self.is_multi_factor().then_some("mfa")
+        }
     }
 
     /// As stored: the `amr` values, space-separated.
@@ -204,10 +264,25 @@ impl Proofs {
             "otp" => Self { code: true, ..p },
             "sms" => Self { text: true, ..p },
             "tel" => Self { call: true, ..p },
+            "hwk" => Self {
+                hardware_key: true,
+                ..p
+            },
+            "swk" => Self {
+                software_key: true,
+                ..p
+            },
+            "user" => Self {
+                user_verified: true,
+                ..p
+            },
             _ => p,
         })
     }
 }
+
+/// The `acr` value of a sign-in with a passkey, which a client may ask for (`acr_values`).
+pub const PHISHING_RESISTANT: &str = "phr";
 
 /// A session's clock readings, as stored.
 #[derive(Debug, Clone, Copy)]
@@ -365,6 +440,32 @@ mod tests {
         let code_only = Proofs::default().and_channel("email");
         assert_eq!((code_only.amr(), code_only.acr()), (vec!["otp"], None));
         for proofs in [email, code_only, Proofs::PASSWORD.and_channel("sms")] {
+            assert_eq!(Proofs::parse(&proofs.to_text()), proofs);
+        }
+    }
+
+    #[test]
+    fn a_passkey_with_user_verification_is_both_factors_and_phishing_resistant() {
+        let passwordless = Proofs::default().and_passkey(false, true);
+        assert_eq!(passwordless.amr(), vec!["hwk", "user", "mfa"]);
+        assert_eq!(passwordless.acr(), Some(PHISHING_RESISTANT));
+        // Without user verification a passkey alone is one factor: no level is claimed.
+        let presence_only = Proofs::default().and_passkey(true, false);
+        assert_eq!(
+            (presence_only.amr(), presence_only.acr()),
+            (vec!["swk"], None)
+        );
+        // After a password it is the second factor, still phishing-resistant.
+        let second = Proofs::PASSWORD.and_passkey(true, false);
+        assert_eq!(second.amr(), vec!["pwd", "swk", "mfa"]);
+        assert_eq!(second.acr(), Some(PHISHING_RESISTANT));
+        // An authenticator app's code is a one-time password: two factors, not phishing-resistant.
+        let app = Proofs::PASSWORD.and_code();
+        assert_eq!(
+            (app.amr(), app.acr()),
+            (vec!["pwd", "otp", "mfa"], Some("mfa"))
+        );
+        for proofs in [passwordless, presence_only, second, app] {
             assert_eq!(Proofs::parse(&proofs.to_text()), proofs);
         }
     }

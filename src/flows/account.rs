@@ -24,7 +24,7 @@ use crate::flows::mail_queue;
 use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
 use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
 use crate::flows::{Internal, human_time};
-use crate::store::{OwnPasswordChange, Session, StoreError};
+use crate::store::{KeepFactor, OwnPasswordChange, Session, StoreError};
 
 /// What the account page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -44,13 +44,18 @@ pub struct AccountPage {
     pub retry_in: i64,
     /// The factors the person holds: what, since when, last used.
     pub factors: Vec<FactorRow>,
+    /// Whether the organization allows an authenticator app, and whether the person has one.
+    pub app_allowed: bool,
+    pub has_app: bool,
 }
 
 /// A factor as Your account lists it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FactorRow {
-    /// The guide's name for it: "Email", "Phone".
-    pub name: &'static str,
+    /// For its Remove button.
+    pub id: i64,
+    /// The guide's name for it ("Email", "Phone") or the contract's, with a passkey's own name.
+    pub name: String,
     pub added: String,
     pub last_used: String,
 }
@@ -58,9 +63,10 @@ pub struct FactorRow {
 impl FactorRow {
     fn of(factor: &crate::store::FactorUse) -> Self {
         Self {
-            name: match factor.kind {
-                FactorKind::Email => "Email",
-                FactorKind::Phone => "Phone",
+            id: factor.id,
+            name: match &factor.label {
+                Some(label) => format!("{} ({label})", factor.kind.label()),
+                None => factor.kind.label().to_string(),
             },
             added: human_time(factor.created_at),
             last_used: factor
@@ -99,6 +105,20 @@ pub enum ChangeProblem {
     MethodNotAllowed(&'static str),
     #[error("Email is already your verification method.")]
     AlreadyEmail,
+    #[error("You already have {0}. Remove it first if you want to set up another.")]
+    AlreadyHeld(&'static str),
+    #[error("This setup has expired. Open it again from Your account to get a new code to scan.")]
+    EnrolmentExpired,
+    #[error(
+        "That code is not right. Check the time on your phone, then enter the code your app shows now; nothing was added."
+    )]
+    WrongAppCode,
+    #[error(
+        "That method is your last one, so it cannot be removed. Add another verification method first."
+    )]
+    LastFactor,
+    #[error("That verification method is no longer on your account.")]
+    NoSuchFactor,
     /// The new password breaks the policy of registration and recovery.
     #[error("{0}")]
     NewPassword(PasswordProblem),
@@ -121,7 +141,7 @@ impl From<StoreError> for ChangeProblem {
 }
 
 /// The account behind a session whose factor is fresh; otherwise `NotFresh`.
-async fn fresh_account(app: &App, session: &Session) -> Result<Account, ChangeProblem> {
+pub(crate) async fn fresh_account(app: &App, session: &Session) -> Result<Account, ChangeProblem> {
     if !is_fresh(app, session) {
         return Err(ChangeProblem::NotFresh);
     }
@@ -131,7 +151,7 @@ async fn fresh_account(app: &App, session: &Session) -> Result<Account, ChangePr
 /// Full re-authentication before a change to what signs the person in (OWASP ASVS 5.0
 /// 7.5.1): the fresh factor and the current password. A wrong password counts toward the
 /// same lock-out as a failed sign-in, so a taken-over session cannot guess it either.
-async fn reauthenticated(
+pub(crate) async fn reauthenticated(
     app: &App,
     session: &Session,
     password: &str,
@@ -188,6 +208,7 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
     let allowed = app.store.allowed_factors(account.id).await?;
     let now = app.now();
     let live = app.store.live_code(&session.id_hash).await?;
+    let factors = app.store.factors_of(account.id).await?;
     let pending = live.as_ref().and_then(|c| match c.purpose {
         CodePurpose::NewEmail => Some(("email", mask::email(&c.destination))),
         CodePurpose::NewPhone => Some(("phone", masked(app, &c.destination))),
@@ -207,13 +228,9 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         retry_in: session.code_sent_at.map_or(0, |sent| {
             (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
         }),
-        factors: app
-            .store
-            .factors_of(account.id)
-            .await?
-            .iter()
-            .map(FactorRow::of)
-            .collect(),
+        factors: factors.iter().map(FactorRow::of).collect(),
+        app_allowed: allowed.allows(FactorKind::App),
+        has_app: factors.iter().any(|f| f.kind == FactorKind::App),
     })
 }
 
@@ -497,6 +514,57 @@ pub async fn change_password(
     }
 }
 
+/// Removes one of the person's factors (Remove on Your account): the factor passed recently
+/// and the current password first; never the last one. The person's other sessions end, and
+/// they are told by email.
+pub async fn remove_factor(
+    app: &App,
+    session: &Session,
+    factor_id: i64,
+    password: &str,
+    client: &str,
+) -> Result<FactorKind, ChangeProblem> {
+    let account = reauthenticated(app, session, password, client).await?;
+    let held = app.store.factors_of(account.id).await?;
+    let Some(factor) = held.iter().find(|f| f.id == factor_id) else {
+        return Err(ChangeProblem::NoSuchFactor);
+    };
+    let what = factor.kind.label();
+    let message = notice(
+        app,
+        &account,
+        account.email.as_str(),
+        "A verification method was removed from your portal account",
+        &format!("A verification method ({what}) was removed from your portal account"),
+    )?;
+    let who = audit::account(account.id);
+    let removed = app
+        .store
+        .remove_factor(
+            account.id,
+            &session.id_hash,
+            factor_id,
+            &mail_queue::letter(app, LetterKind::Notice, &message),
+            app.now(),
+            |kind, ended| {
+                AuditEvent::new("factor-removed", who.clone(), who.clone())
+                    .with("factor", kind.as_str())
+                    .with("other_sessions_ended", ended as i64)
+            },
+        )
+        .await;
+    match removed {
+        Ok(Ok(kind)) => {
+            mail_queue::wake(app);
+            Ok(kind)
+        }
+        Ok(Err(KeepFactor::Last)) => Err(ChangeProblem::LastFactor),
+        Ok(Err(KeepFactor::NotFound)) => Err(ChangeProblem::NoSuchFactor),
+        Err(StoreError::NotFound) => Err(ChangeProblem::NotFresh),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A checked code's outcome as the account page's problem: an address taken meanwhile is
 /// said plainly (the transaction changed nothing).
 fn confirmed(
@@ -530,7 +598,7 @@ async fn notify(
 }
 
 /// The notice of a change to the account, in the words of every account-change notice.
-fn notice(
+pub(crate) fn notice(
     app: &App,
     account: &Account,
     to: &str,

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod app_factor;
 pub mod audit_budget;
 pub mod audit_log;
 pub mod backchannel;

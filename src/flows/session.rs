@@ -44,7 +44,7 @@ pub fn access_standing(found: &SessionStanding) -> Standing {
         account: found.account.as_ref().map(|a| AccountStanding {
             status: a.status,
             method: a.mfa_method,
-            has_phone: a.phone.is_some(),
+            held: found.held,
             disabled: a.disabled,
             locked: a.locked,
             allowed: found.allowed,

@@ -163,7 +163,8 @@ pub async fn factor_to_verify(
     account: &crate::domain::account::Account,
 ) -> Result<Option<FactorKind>, Internal> {
     let allowed = app.store.allowed_factors(account.id).await?;
-    Ok(FactorKind::to_verify(account.mfa_method, allowed))
+    let held = app.store.held_factors(account.id).await?;
+    Ok(FactorKind::to_verify(account.mfa_method, held, allowed))
 }
 
 /// Teaches the hasher how long the current portal users' imported hashes take to check (one

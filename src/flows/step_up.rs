@@ -52,16 +52,21 @@ pub(crate) async fn signed_in_account(app: &App, session: &Session) -> Result<Ac
 }
 
 /// The factor the account registered: email unless it is the phone.
+/// The channel a step-up code goes by: the phone for a person who chose it, the email
+/// address otherwise (an authenticator app or a passkey chosen at registration included).
 fn method_of(account: &Account) -> FactorKind {
-    account.mfa_method.unwrap_or(FactorKind::Email)
+    match account.mfa_method {
+        Some(FactorKind::Phone) => FactorKind::Phone,
+        _ => FactorKind::Email,
+    }
 }
 
 /// The emailed code lives as long as the login code (the guide's 30 seconds); a text as long
 /// as a text at sign-in.
 fn lifetime(app: &App, method: FactorKind) -> i64 {
     match method {
-        FactorKind::Email => app.config.policy.email_login_code_ttl_secs,
         FactorKind::Phone => app.config.policy.code_ttl_secs,
+        _ => app.config.policy.email_login_code_ttl_secs,
     }
 }
 
@@ -75,12 +80,12 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         .await?
         .filter(|c| c.purpose == CodePurpose::StepUp);
     let show = |stored: &str| match method {
-        FactorKind::Email => mask::email(stored),
         FactorKind::Phone => masked(app, stored),
+        _ => mask::email(stored),
     };
     let destination = match method {
-        FactorKind::Email => mask::email(account.email.as_str()),
         FactorKind::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
+        _ => mask::email(account.email.as_str()),
     };
     Ok(StepUpPage {
         method: method.as_str(),
@@ -146,7 +151,7 @@ pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), Code
     let method = method_of(&account);
     let ttl = lifetime(app, method);
     match method {
-        FactorKind::Email => {
+        FactorKind::Email | FactorKind::App | FactorKind::Passkey => {
             let to = account.email.to_string();
             crate::flows::email_code::send_code_email(
                 app,
@@ -183,8 +188,8 @@ pub async fn send(app: &App, session: &Session, client: &str) -> Result<(), Code
 pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String, VerifyProblem> {
     let account = signed_in_account(app, session).await?;
     let factor = match method_of(&account) {
-        FactorKind::Email => Factor::Email,
         FactorKind::Phone => Factor::Sms,
+        _ => Factor::Email,
     };
     let token = random_token().map_err(Internal::from)?;
     let new_hash = app.keys.hash(Purpose::Session, token.as_bytes());

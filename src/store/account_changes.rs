@@ -247,7 +247,7 @@ impl Store {
 }
 
 /// The times of the live, signed-in session of this account, read inside the transaction.
-async fn signed_in(
+pub(super) async fn signed_in(
     tx: &mut Transaction<'static, Any>,
     session_hash: &[u8],
     account_id: i64,
@@ -272,7 +272,7 @@ async fn signed_in(
 }
 
 /// Ends every session of the account but `keep` (ASVS 7.4.3: after a change of the factors).
-async fn end_others(
+pub(super) async fn end_others(
     tx: &mut Transaction<'static, Any>,
     account_id: i64,
     keep: &[u8],

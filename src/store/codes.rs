@@ -2,13 +2,14 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, StoreResult, Tx, audit::append, factors, sessions, throttle};
+use super::second_step::{self, SecondFactorPassed};
+use super::{Store, StoreError, StoreResult, Tx, audit::append, throttle};
 use crate::audit::{AuditEvent, ChainKey};
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
-use crate::domain::factor::{FactorFacts, FactorKind, after_second_step};
+use crate::domain::factor::FactorKind;
 use crate::domain::policy::Policy;
-use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::session::{Proofs, SessionStage};
 use crate::domain::throttle::{LockRule, Throttle};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,16 +321,21 @@ impl Store {
             channel,
             destination,
         } = claimed;
+        let proved = FactorKind::of_channel(&channel)
+            .ok_or_else(|| StoreError::Corrupt(format!("channel = {channel:?}")))?;
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
             throttle_key,
             account_id,
-            channel: &channel,
-            destination: &destination,
+            proved: Some(proved),
+            adds: Proofs::default().and_channel(&channel),
+            // The phone factor keeps the (sealed) number the code went to; the email factor
+            // is the address on file.
+            secret: (proved == FactorKind::Phone).then_some(destination.as_str()),
             stage,
         };
-        let next = finish_second_factor(&mut tx, done, now, policy).await?;
+        let next = second_step::finish(&mut tx, done, now, policy).await?;
         append(
             &mut tx,
             &self.chain,
@@ -505,11 +511,12 @@ impl Store {
             new_session_hash,
             throttle_key,
             account_id,
-            channel: "voice",
-            destination: &destination,
+            proved: Some(FactorKind::Phone),
+            adds: Proofs::default().and_channel("voice"),
+            secret: Some(&destination),
             stage,
         };
-        let next = finish_second_factor(&mut tx, done, now, policy).await?;
+        let next = second_step::finish(&mut tx, done, now, policy).await?;
         append(&mut tx, &self.chain, now, &audit(account_id, &destination)).await?;
         tx.commit().await?;
         Ok(Some((account_id, next)))
@@ -679,78 +686,6 @@ async fn awaiting_session(
     .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some((row.try_get("account_id")?, row.try_get("stage")?)))
-}
-
-/// What the account holds, read inside the transaction that records the second step.
-async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> {
-    let row = sqlx::query("SELECT status FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(FactorFacts {
-        status: row.try_get("status")?,
-        has_phone: factors::has_factor(tx, account_id, FactorKind::Phone).await?,
-    })
-}
-
-struct SecondFactorPassed<'a> {
-    session_hash: &'a [u8],
-    new_session_hash: &'a [u8],
-    throttle_key: &'a [u8],
-    account_id: i64,
-    channel: &'a str,
-    destination: &'a str,
-    /// The stage the session waited at.
-    stage: SessionStage,
-}
-
-/// Both factors passed: the second-factor session ends and the next begins, and what
-/// `domain::factor::after_second_step` decides is recorded (a sign-in records the factor
-/// and completes a registration; failures are forgotten). Returns the new session's stage.
-async fn finish_second_factor(
-    tx: &mut Tx,
-    done: SecondFactorPassed<'_>,
-    now: UnixTime,
-    policy: &Policy,
-) -> StoreResult<SessionStage> {
-    let proved = FactorKind::of_channel(done.channel)
-        .ok_or_else(|| StoreError::Corrupt(format!("channel = {:?}", done.channel)))?;
-    let step = after_second_step(done.stage, factor_facts(tx, done.account_id).await?, proved);
-    let proofs = sessions::carried_from(tx, done.session_hash)
-        .await?
-        .proofs
-        .and_channel(done.channel);
-    sessions::revoke(tx, done.session_hash, now).await?;
-    let times = SessionTimes::new(now, policy, None);
-    sessions::insert(
-        tx,
-        done.new_session_hash,
-        Some(done.account_id),
-        step.next,
-        times,
-        sessions::Carried::proved(proofs),
-    )
-    .await?;
-    let Some(signed_in) = step.signs_in else {
-        // Password recovery goes on; nothing about the account changes until the new password.
-        return Ok(step.next);
-    };
-    sqlx::query(
-        "UPDATE accounts SET last_sign_in_at = $1, status = $2, mfa_method = COALESCE(mfa_method, $3)
-         WHERE id = $4",
-    )
-    .bind(now)
-    .bind(signed_in.status.as_str())
-    .bind(signed_in.factor.as_str())
-    .bind(done.account_id)
-    .execute(&mut **tx)
-    .await?;
-    // The phone factor keeps the (sealed) number the code went to; the email factor is the
-    // address on file.
-    let secret = (signed_in.factor == FactorKind::Phone).then_some(done.destination);
-    factors::record_use(tx, done.account_id, signed_in.factor, secret, now).await?;
-    throttle::clear_in(tx, done.throttle_key).await?;
-    Ok(step.next)
 }
 
 async fn why_no_code(

@@ -3,12 +3,17 @@
 //! created, last used). The writes here run inside the transaction of the operation that
 //! causes them (a sign-in, a new number, an MFA reset), so a factor is never half-recorded.
 
-use sqlx::Row;
+use std::sync::LazyLock;
 
-use super::{Store, StoreResult, Tx, audit::append};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::account_changes::{end_others, signed_in};
+use super::mail_queue::insert_letter;
+use super::{NewLetter, Store, StoreError, StoreResult, Tx, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
 
 impl Store {
     /// The second factors an account's organization allows; an account of no organization
@@ -34,11 +39,30 @@ impl Store {
         kinds_of(rows.iter().map(|r| r.try_get("kind")))
     }
 
-    /// The second factors one organization allows.
+    /// The kinds of factor the account holds.
+    pub async fn held_factors(&self, account_id: i64) -> StoreResult<FactorSet> {
+        let mut tx = self.begin().await?;
+        let found = held(&mut tx, account_id).await?;
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// The account's authenticator-app secret (sealed), if it holds one.
+    pub async fn app_secret(&self, account_id: i64) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT secret FROM account_factors WHERE account_id = $1 AND kind = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(account_id)
+        .bind(FactorKind::App.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("secret")).transpose()?.flatten())
+    }
+
     /// The account's factors, each with when it was first proved and last used.
     pub async fn factors_of(&self, account_id: i64) -> StoreResult<Vec<FactorUse>> {
         let rows = sqlx::query(
-            "SELECT kind, created_at, last_used_at FROM account_factors
+            "SELECT id, kind, label, created_at, last_used_at FROM account_factors
              WHERE account_id = $1 ORDER BY created_at, id",
         )
         .bind(account_id)
@@ -47,7 +71,9 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(FactorUse {
+                    id: r.try_get("id")?,
                     kind: r.try_get("kind")?,
+                    label: r.try_get("label")?,
                     created_at: r.try_get("created_at")?,
                     last_used_at: r.try_get("last_used_at")?,
                 })
@@ -55,6 +81,7 @@ impl Store {
             .collect()
     }
 
+    /// The second factors one organization allows.
     pub async fn organization_factors(&self, org_id: i64) -> StoreResult<AllowedFactors> {
         let rows = sqlx::query("SELECT kind FROM organization_factors WHERE org_id = $1")
             .bind(org_id)
@@ -86,6 +113,132 @@ impl Store {
     }
 }
 
+/// A factor a signed-in person enrolled (an authenticator app, a passkey).
+pub struct NewFactor<'a> {
+    pub account_id: i64,
+    /// The session that enrolled it: it must still be signed in.
+    pub session_hash: &'a [u8],
+    pub kind: FactorKind,
+    pub label: Option<&'a str>,
+    /// Sealed where it is a secret (an app's); a passkey's public credential as stored.
+    pub secret: Option<&'a str>,
+    pub credential_id: Option<&'a [u8]>,
+    /// An app's time step of the code that confirmed it: never accepted again.
+    pub last_step: Option<i64>,
+    pub notice: &'a NewLetter,
+    pub now: UnixTime,
+}
+
+/// Why a factor was not removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepFactor {
+    /// It is the account's last factor (recovery codes do not count).
+    Last,
+    /// No such factor of this account.
+    NotFound,
+}
+
+impl Store {
+    /// Records an enrolled factor with its audit entry and the notice to the person, in one
+    /// transaction. `NotFound` when the session is no longer signed in; `Conflict` when the
+    /// account holds an authenticator app already, or the passkey is registered.
+    pub async fn add_factor(&self, factor: NewFactor<'_>, audit: AuditEvent) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        if signed_in(&mut tx, factor.session_hash, factor.account_id)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        if factor.kind == FactorKind::App
+            && has_factor(&mut tx, factor.account_id, FactorKind::App).await?
+        {
+            return Err(StoreError::Conflict);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO account_factors (account_id, kind, label, secret, credential_id, last_step, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(factor.account_id)
+        .bind(factor.kind.as_str())
+        .bind(factor.label)
+        .bind(factor.secret)
+        .bind(factor.credential_id)
+        .bind(factor.last_step)
+        .bind(factor.now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        append(&mut tx, &self.chain, factor.now, &audit).await?;
+        insert_letter(&mut tx, factor.notice, Some(factor.account_id), factor.now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Removes one of a signed-in person's factors, never the last: the account's other
+    /// sessions end (ASVS 7.4.3), and a removed chosen method gives way to one still held.
+    /// The account row is locked first, so two removals at once cannot both leave nothing.
+    /// Returns the kind removed and how many other sessions ended.
+    pub async fn remove_factor(
+        &self,
+        account_id: i64,
+        session_hash: &[u8],
+        factor_id: i64,
+        notice: &NewLetter,
+        now: UnixTime,
+        audit: impl FnOnce(FactorKind, u64) -> AuditEvent,
+    ) -> StoreResult<Result<FactorKind, KeepFactor>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE accounts SET mfa_method = mfa_method WHERE id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if signed_in(&mut tx, session_hash, account_id)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound);
+        }
+        let removed = sqlx::query(
+            "DELETE FROM account_factors WHERE id = $1 AND account_id = $2 RETURNING kind",
+        )
+        .bind(factor_id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(removed) = removed else {
+            return Ok(Err(KeepFactor::NotFound));
+        };
+        let kind: FactorKind = removed.try_get("kind")?;
+        let left = held(&mut tx, account_id).await?;
+        let Some(fallback) = [
+            FactorKind::Email,
+            FactorKind::Phone,
+            FactorKind::App,
+            FactorKind::Passkey,
+        ]
+        .into_iter()
+        .find(|k| left.allows(*k)) else {
+            tx.rollback().await?;
+            return Ok(Err(KeepFactor::Last));
+        };
+        // The chosen method, if no longer held (another passkey may remain), becomes one that is.
+        if !left.allows(kind) {
+            sqlx::query("UPDATE accounts SET mfa_method = $1 WHERE id = $2 AND mfa_method = $3")
+                .bind(fallback.as_str())
+                .bind(account_id)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ended = end_others(&mut tx, account_id, session_hash, now).await?;
+        append(&mut tx, &self.chain, now, &audit(kind, ended)).await?;
+        insert_letter(&mut tx, notice, Some(account_id), now).await?;
+        tx.commit().await?;
+        Ok(Ok(kind))
+    }
+}
+
 /// Reads a policy from its rows (a LEFT JOIN's NULL kind is no row).
 pub(super) fn kinds_of(
     kinds: impl Iterator<Item = Result<Option<FactorKind>, sqlx::Error>>,
@@ -113,6 +266,47 @@ pub(super) async fn allow_kinds(
             .await?;
     }
     Ok(())
+}
+
+/// Columns saying which kinds the account `a` holds (`holds_email`, …), one per kind, for a
+/// query that reads an account; [`held_from`] reads them.
+pub(super) static HELD_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    FactorKind::ALL
+        .iter()
+        .map(|kind| {
+            format!(
+                "CAST(CASE WHEN EXISTS (SELECT 1 FROM account_factors hf
+                 WHERE hf.account_id = a.id AND hf.kind = '{kind}') THEN 1 ELSE 0 END AS BIGINT) AS holds_{kind}",
+                kind = kind.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
+/// The kinds held, from a row with [`HELD_COLUMNS`].
+pub(super) fn held_from(row: &AnyRow) -> StoreResult<FactorSet> {
+    let mut held = FactorSet::none();
+    for kind in FactorKind::ALL {
+        let holds: Option<i64> = row.try_get(format!("holds_{}", kind.as_str()).as_str())?;
+        held = held.with(*kind, holds == Some(1));
+    }
+    Ok(held)
+}
+
+/// The kinds the account holds, read inside a transaction.
+pub(super) async fn held(tx: &mut Tx, account_id: i64) -> StoreResult<FactorSet> {
+    let rows = sqlx::query("SELECT DISTINCT kind FROM account_factors WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut held = FactorSet::none();
+    for row in &rows {
+        if let Some(kind) = row.try_get::<Option<FactorKind>, _>("kind")? {
+            held = held.with(kind, true);
+        }
+    }
+    Ok(held)
 }
 
 /// Whether the account holds a factor of this kind.
@@ -183,7 +377,10 @@ pub(super) async fn forget(
 /// A factor an account holds, as Your account lists it.
 #[derive(Debug, Clone)]
 pub struct FactorUse {
+    pub id: i64,
     pub kind: FactorKind,
+    /// A passkey's name.
+    pub label: Option<String>,
     pub created_at: UnixTime,
     pub last_used_at: Option<UnixTime>,
 }

@@ -36,6 +36,7 @@ mod api_tokens;
 mod audit;
 mod audit_budget;
 mod audit_query;
+mod ceremonies;
 mod clients;
 mod codes;
 mod columns;
@@ -48,6 +49,7 @@ pub mod ops;
 mod outbox;
 mod reseal;
 mod retention;
+mod second_step;
 mod sessions;
 mod signing_keys;
 mod terms;
@@ -58,15 +60,17 @@ pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;
+pub use ceremonies::NewCeremony;
 pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
-pub use factors::FactorUse;
+pub use factors::{FactorUse, KeepFactor, NewFactor};
 pub use import::ImportedAccount;
 pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
 pub use oidc::{Grant, Liveness, NewGrant, NewToken, Presented, Redeemed};
 pub use outbox::OutboxMessage;
 pub use retention::Prunable;
+pub use second_step::{Claim as FactorClaim, FactorProof, ProofRefusal};
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
 pub use signing_keys::StoredKey;
 pub use terms::TermsVersion;
@@ -347,6 +351,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "reverified",
                 include_str!("../../migrations/sqlite/0016_reverified.sql"),
             ),
+            (
+                17,
+                "stronger factors",
+                include_str!("../../migrations/sqlite/0017_stronger_factors.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -428,6 +437,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 16,
                 "reverified",
                 include_str!("../../migrations/postgres/0016_reverified.sql"),
+            ),
+            (
+                17,
+                "stronger factors",
+                include_str!("../../migrations/postgres/0017_stronger_factors.sql"),
             ),
         ],
     }

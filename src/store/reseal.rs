@@ -45,6 +45,11 @@ impl Store {
                 "UPDATE verification_codes SET destination = $1 WHERE id = CAST($2 AS BIGINT)",
             ),
             (
+                Kind::FactorSecret,
+                "SELECT CAST(id AS TEXT) AS k, secret AS value FROM account_factors WHERE kind = 'app' AND secret IS NOT NULL",
+                "UPDATE account_factors SET secret = $1 WHERE id = CAST($2 AS BIGINT)",
+            ),
+            (
                 Kind::SigningKey,
                 "SELECT kid AS k, private_key AS value FROM signing_keys",
                 "UPDATE signing_keys SET private_key = $1 WHERE kid = $2",

@@ -34,10 +34,12 @@ pub enum Prunable {
     OidcLogouts,
     /// ID-token signing keys no longer published (every token they signed has expired).
     SigningKeys,
+    /// Enrolments and WebAuthn ceremonies nobody finished.
+    Ceremonies,
 }
 
 impl Prunable {
-    pub const ALL: [Prunable; 14] = [
+    pub const ALL: [Prunable; 15] = [
         Prunable::VerificationCodes,
         Prunable::Sessions,
         Prunable::RegistrationLinks,
@@ -52,6 +54,7 @@ impl Prunable {
         Prunable::OidcGrants,
         Prunable::OidcLogouts,
         Prunable::SigningKeys,
+        Prunable::Ceremonies,
     ];
 
     pub fn table(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Prunable {
             Prunable::OidcGrants => "oidc_grants",
             Prunable::OidcLogouts => "oidc_logouts",
             Prunable::SigningKeys => "signing_keys",
+            Prunable::Ceremonies => "ceremonies",
         }
     }
 
@@ -147,6 +151,10 @@ impl Prunable {
                 "DELETE FROM signing_keys WHERE kid IN
                  (SELECT kid FROM signing_keys WHERE published_until < $2 LIMIT $1)"
             }
+            Prunable::Ceremonies => {
+                "DELETE FROM ceremonies WHERE (handle_hash, purpose) IN
+                 (SELECT handle_hash, purpose FROM ceremonies WHERE expires_at < $2 LIMIT $1)"
+            }
         }
     }
 
@@ -166,7 +174,7 @@ impl Prunable {
             Prunable::OidcRequests | Prunable::OidcTokens => (cut.codes_expired_before, None),
             Prunable::OidcGrants => (cut.sessions_expired_before, None),
             Prunable::OidcLogouts => (cut.mail_done_before, Some(cut.mail_dead_before)),
-            Prunable::SigningKeys => (cut.codes_expired_before, None),
+            Prunable::SigningKeys | Prunable::Ceremonies => (cut.codes_expired_before, None),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
@@ -51,6 +51,8 @@ pub struct SessionStanding {
     pub terms_accepted: bool,
     /// The second factors the account's organization allows.
     pub allowed: AllowedFactors,
+    /// The kinds of factor the account holds.
+    pub held: FactorSet,
 }
 
 /// A new password set by Forgot your password, with what the flow decided it leads to.
@@ -223,10 +225,11 @@ impl Store {
                 "SELECT {SESSION_COLUMNS}, {ACCOUNT_COLUMNS}, CAST(CASE WHEN EXISTS (
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
-                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind
+                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind, {held}
                  FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
                  LEFT JOIN organization_factors o ON o.org_id = a.org_id
-                 WHERE s.id_hash = $1 AND s.revoked_at IS NULL"
+                 WHERE s.id_hash = $1 AND s.revoked_at IS NULL",
+                held = super::factors::HELD_COLUMNS.as_str()
             )
         });
         let rows = sqlx::query(&SQL)
@@ -252,6 +255,7 @@ impl Store {
             account,
             terms_accepted: row.try_get::<i64, _>("terms_accepted")? == 1,
             allowed,
+            held: super::factors::held_from(row)?,
         }))
     }
 

@@ -26,6 +26,12 @@ fn done_text(code: &str) -> Option<&'static str> {
         "password" => Some(
             "Your password is changed. Use the new one next time you sign in; you were signed out everywhere else.",
         ),
+        "app" => Some(
+            "Your authenticator app is added. You can use it to confirm it is you at your next sign-in.",
+        ),
+        "removed" => Some(
+            "The verification method is removed, and you were signed out everywhere else. We told you by email.",
+        ),
         _ => None,
     }
 }
@@ -144,6 +150,19 @@ pub async fn use_email(
     let result =
         flows::account::switch_to_email(&step.app, &step.session, &form.password, &client).await;
     outcome(step, &form, result, "/account?done=method").await
+}
+
+pub async fn remove_factor(
+    step: Step,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    ClientAddress(client): ClientAddress,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, WebError> {
+    let result =
+        flows::account::remove_factor(&step.app, &step.session, id, &form.password, &client)
+            .await
+            .map(|_| ());
+    outcome(step, &form, result, "/account?done=removed").await
 }
 
 /// Change password has pages of its own, and asks for the second factor on them even right

@@ -13,7 +13,7 @@ use axum_extra::extract::CookieJar;
 
 use super::{AppState, WebError};
 use crate::domain::access::{Access, Decision, Place, decide};
-use crate::domain::factor::FactorKind::{Email, Phone};
+use crate::domain::factor::FactorKind::{self, App, Email, Passkey, Phone};
 use crate::domain::session::SessionStage::{PasswordReset, Recovery};
 use crate::flows;
 use crate::store::SessionStanding;
@@ -38,6 +38,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/verify/email/send", Factor(Email)),
     ("POST", "/verify/email/check", Factor(Email)),
     ("GET", "/verify/done", AcceptingTerms),
+    ("GET", super::app_factor::VERIFY_PATH, Factor(App)),
+    ("POST", super::app_factor::VERIFY_PATH, Factor(App)),
     ("GET", "/verify/phone", Factor(Phone)),
     ("POST", "/verify/phone/send", Factor(Phone)),
     ("POST", "/verify/phone/check", Factor(Phone)),
@@ -72,6 +74,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/account/phone/send", SignedIn),
     ("POST", "/account/phone/check", SignedIn),
     ("POST", "/account/method/email", SignedIn),
+    ("GET", super::app_factor::ENROL_PATH, SignedIn),
+    ("POST", super::app_factor::ENROL_PATH, SignedIn),
+    ("POST", "/account/factors/{id}/remove", SignedIn),
     ("GET", super::account::PASSWORD_PATH, SignedIn),
     ("POST", super::account::PASSWORD_PATH, SignedIn),
     ("GET", "/sessions", SignedIn),
@@ -232,6 +237,7 @@ fn signed_out(access: Access, method: &Method) -> Response {
     let to = match access {
         Factor(Email) => "/login/email?notice=timed-out",
         Factor(Phone) => "/login/phone?notice=timed-out",
+        Factor(_) => "/login?notice=timed-out",
         Stage(Recovery) | Stage(PasswordReset) | RecoveryVerified => "/password/forgot?expired=1",
         Register => return registration_not_started(),
         _ if method == Method::GET || method == Method::HEAD => "/login",
@@ -251,11 +257,20 @@ fn registration_not_started() -> Response {
     .into_response()
 }
 
+/// The page where a second step is passed with this factor.
+pub fn factor_path(kind: FactorKind) -> &'static str {
+    match kind {
+        Email => "/verify/email",
+        Phone => "/verify/phone",
+        App => super::app_factor::VERIFY_PATH,
+        Passkey => "/verify/passkey",
+    }
+}
+
 fn place_path(place: Place) -> &'static str {
     match place {
         Place::Register => "/register",
-        Place::Factor(Email) => "/verify/email",
-        Place::Factor(Phone) => "/verify/phone",
+        Place::Factor(kind) => factor_path(kind),
         Place::RecoveryCode => "/password/forgot/code",
         Place::NewPassword => "/password/new",
         Place::Home => "/",

@@ -14,7 +14,6 @@ use super::form::Form;
 use super::session::{self, CurrentSession};
 use super::status::Status;
 use super::{AppState, WebError, page};
-use crate::domain::factor::FactorKind;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::sign_in::SignInProblem;
@@ -155,10 +154,9 @@ pub async fn sign_in(
     {
         Ok(accepted) => {
             let jar = jar.add(session::cookie(&app, accepted.session_token));
-            let next = match (accepted.stage, accepted.method) {
-                (SessionStage::Registration, _) => "/register",
-                (_, FactorKind::Email) => "/verify/email",
-                (_, FactorKind::Phone) => "/verify/phone",
+            let next = match accepted.stage {
+                SessionStage::Registration => "/register",
+                _ => super::gate::factor_path(accepted.method),
             };
             Ok((jar, Redirect::to(next)).into_response())
         }

@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod api;
 mod api_clients;
+mod app_factor;
 mod audit_log;
 mod client;
 mod clients;
@@ -64,6 +65,7 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/email/send", post(verify::send))
         .route("/verify/email/check", post(verify::check))
         .route("/verify/done", get(verify::done))
+        .route("/verify/app", get(app_factor::page).post(app_factor::check))
         .route("/verify/phone", get(phone::page))
         .route("/verify/phone/send", post(phone::send))
         .route("/verify/phone/check", post(phone::check))
@@ -103,6 +105,11 @@ pub fn router(app: AppState) -> Router {
         .route("/account/phone/send", post(account::send_phone))
         .route("/account/phone/check", post(account::check_phone))
         .route("/account/method/email", post(account::use_email))
+        .route(
+            "/account/app",
+            get(app_factor::enrolment).post(app_factor::confirm),
+        )
+        .route("/account/factors/{id}/remove", post(account::remove_factor))
         .route(
             "/account/password",
             get(account::password_page).post(account::change_password),

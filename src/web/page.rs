@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::Value;
 
 use super::csrf::CsrfToken;
-use super::gate::GuardedSession;
+use super::gate::Admitted;
 use super::status::{Problem, Triage};
 use super::{AppState, WebError};
 use crate::flows::Internal;
@@ -20,6 +20,42 @@ pub struct Step {
     pub app: AppState,
     pub csrf: CsrfToken,
     pub session: Session,
+    /// At a second step: every factor the person may pass it with (`other_ways.html`).
+    pub ways: Vec<Way>,
+}
+
+/// A way to pass the second step, as its pages offer it: the factor's name and page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Way {
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+/// The factors the access rule lets this session pass its second step with, the one asked
+/// for first at the top (the guide's registered factor).
+fn ways_of(standing: &crate::store::SessionStanding) -> Vec<Way> {
+    use crate::domain::access::{Access, Decision, Place, decide, place_of};
+    use crate::domain::factor::FactorKind;
+    let access = crate::flows::session::access_standing(standing);
+    if !standing.session.stage.awaits_code() {
+        return Vec::new();
+    }
+    let first = match place_of(&access) {
+        Some(Place::Factor(kind)) => Some(kind),
+        _ => None,
+    };
+    let usable = FactorKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| decide(Access::Factor(*kind), Some(&access)) == Decision::Allow);
+    first
+        .into_iter()
+        .chain(usable.filter(|kind| Some(*kind) != first))
+        .map(|kind| Way {
+            label: kind.label(),
+            href: super::gate::factor_path(kind),
+        })
+        .collect()
 }
 
 impl Step {
@@ -38,7 +74,7 @@ impl Step {
         flow_state: &impl serde::Serialize,
         more: Value,
     ) -> Result<Response, WebError> {
-        let context = minijinja::context! { state => state(flow_state), ..more };
+        let context = minijinja::context! { state => state(flow_state), other_ways => state(&self.ways), ..more };
         render(status, template, &self.csrf, context)
     }
 }
@@ -47,7 +83,9 @@ impl FromRequestParts<AppState> for Step {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, WebError> {
-        let GuardedSession(session) = GuardedSession::from_request_parts(parts, app).await?;
+        let Admitted(standing) = Admitted::from_request_parts(parts, app).await?;
+        let ways = ways_of(&standing);
+        let session = standing.session;
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -59,6 +97,7 @@ impl FromRequestParts<AppState> for Step {
             app: app.clone(),
             csrf,
             session,
+            ways,
         })
     }
 }

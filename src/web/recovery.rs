@@ -11,11 +11,12 @@ use serde::Deserialize;
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::form::{CodeForm, Form};
-use super::gate::GuardedSession;
+use super::gate::Admitted;
 use super::page::{self, Step};
 use super::session::{self, CurrentSession};
 use super::status::Status;
 use super::{AppState, WebError};
+use crate::domain::access::Place;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::Factor;
@@ -121,10 +122,14 @@ pub async fn check(
 /// (imported) to the registration page, as after a first login.
 pub async fn verified(
     Extension(csrf): Extension<CsrfToken>,
-    GuardedSession(session): GuardedSession,
+    Admitted(standing): Admitted,
 ) -> Result<Response, WebError> {
-    let next = match session.stage {
-        SessionStage::RecoveryPhone => "/verify/phone",
+    let access = crate::flows::session::access_standing(&standing);
+    let next = match standing.session.stage {
+        SessionStage::RecoveryPhone => match crate::domain::access::place_of(&access) {
+            Some(Place::Factor(kind)) => super::gate::factor_path(kind),
+            _ => return Ok(start_over()),
+        },
         SessionStage::PasswordReset => "/password/new",
         SessionStage::Registration => "/register",
         _ => return Ok(start_over()),

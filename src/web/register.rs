@@ -11,7 +11,6 @@ use super::form::Form;
 use super::page::{self, Step};
 use super::session::{self, CurrentSession};
 use super::{AppState, WebError};
-use crate::domain::factor::FactorKind;
 use crate::flows;
 use crate::flows::registration::{
     LinkProblem, RegistrationForm, RegistrationInput, RegistrationProblem, Resume,
@@ -51,8 +50,7 @@ pub async fn open_link(
 pub(super) fn resume_page(resume: Resume) -> &'static str {
     match resume {
         Resume::Register => "/register",
-        Resume::Factor(FactorKind::Email) => "/verify/email",
-        Resume::Factor(FactorKind::Phone) => "/verify/phone",
+        Resume::Factor(kind) => super::gate::factor_path(kind),
     }
 }
 

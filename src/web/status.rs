@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use crate::flows::Internal;
 
 use crate::flows::account::ChangeProblem;
+use crate::flows::app_factor::AppCodeProblem;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
 use crate::flows::phone_code::{PhoneSendProblem, Undelivered};
 use crate::flows::recovery::{NewPasswordProblem, RecoveryProblem};
@@ -49,6 +50,7 @@ macro_rules! leaves_when_ended_or_internal {
 }
 
 leaves_when_ended_or_internal!(
+    AppCodeProblem,
     SendProblem,
     PhoneSendProblem,
     VerifyProblem,
@@ -133,6 +135,15 @@ impl Status for VerifyProblem {
     }
 }
 
+impl Status for AppCodeProblem {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
 impl Status for CodeSendProblem {
     fn status(&self) -> StatusCode {
         if self.too_many() {
@@ -174,6 +185,8 @@ impl Status for ChangeProblem {
             Self::Send(p) if p.too_many() => StatusCode::TOO_MANY_REQUESTS,
             Self::Code(p) => p.status(),
             Self::MethodNotAllowed(_) => StatusCode::FORBIDDEN,
+            Self::AlreadyHeld(_) | Self::LastFactor => StatusCode::CONFLICT,
+            Self::NoSuchFactor => StatusCode::NOT_FOUND,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
