@@ -811,9 +811,10 @@ pub async fn set_factor_policy(
     let policy = changes.iter().fold(org.allowed, |policy, (kind, allowed)| {
         allowed.map_or(policy, |allowed| policy.with(*kind, allowed))
     });
-    if policy.is_empty() {
+    // New people register with a code sent to them, so the email or the phone factor stays.
+    if !policy.kinds().any(|kind| !kind.is_enrolled()) {
         return Err(AdminRefusal::Invalid(
-            "An organization must allow at least one factor.".into(),
+            "An organization must allow at least one factor: the email or the phone factor, which new people register with.".into(),
         ));
     }
     let audit = AuditEvent::new("factor-policy-changed", admin.actor(), org.name);

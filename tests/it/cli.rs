@@ -722,9 +722,12 @@ async fn an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before(
     assert!(out.status.success(), "{}", text(&out));
     let written = factor_rows(&app).await;
     assert_eq!(written.0.len(), 2, "one factor each: {:?}", written.0);
+    // The stronger factors (issue 14) stay allowed, as for every organization.
     assert_eq!(
         written.1,
-        vec![("Strict Clinic".to_string(), "email".to_string())]
+        ["app", "email", "passkey"]
+            .map(|kind| ("Strict Clinic".to_string(), kind.to_string()))
+            .to_vec()
     );
 
     // Back to the older shape, with the values where that release kept them.
@@ -738,6 +741,11 @@ async fn an_upgrade_turns_factor_columns_into_rows_and_people_sign_in_as_before(
         "DROP TABLE account_factors",
         "DROP TABLE organization_factors",
         "DELETE FROM _sqlx_migrations WHERE version = 10",
+        // And before the stronger factors (issue 14), which build on those tables.
+        "DROP TABLE recovery_codes",
+        "DROP TABLE ceremonies",
+        "ALTER TABLE organizations DROP COLUMN require_passkey",
+        "DELETE FROM _sqlx_migrations WHERE version = 17",
     ] {
         sql(&app, statement).await;
     }

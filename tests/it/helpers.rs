@@ -45,9 +45,11 @@ pub fn postgres_admin_url() -> String {
 }
 
 /// An organization's factor policy: whether the email factor, and the phone factor, are allowed.
+/// An organization's policy with the email and phone factors as given, and the stronger
+/// factors (authenticator app, passkey) allowed, as every organization starts.
 pub fn allowed(email: bool, phone: bool) -> tessera::domain::factor::AllowedFactors {
     use tessera::domain::factor::{AllowedFactors, FactorKind};
-    AllowedFactors::none()
+    AllowedFactors::all()
         .with(FactorKind::Email, email)
         .with(FactorKind::Phone, phone)
 }

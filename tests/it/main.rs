@@ -7,6 +7,7 @@ mod access;
 mod account;
 mod admin;
 mod apache_rp;
+mod app_factor;
 mod api;
 mod audit_budget;
 mod audit_viewer;
