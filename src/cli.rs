@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::app::App;
 use crate::config::Config;
 use crate::domain::account::Role;
-use crate::domain::factor::FactorKind;
+use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::flows::invitation;
 use crate::flows::{self, human_time};
 use crate::store::AccountFlag;
@@ -123,6 +123,15 @@ pub enum AdminCommand {
         email: Option<String>,
         #[arg(long, value_parser = ["on", "off"])]
         phone: Option<String>,
+        /// Authenticator apps (TOTP).
+        #[arg(long, value_parser = ["on", "off"])]
+        app: Option<String>,
+        #[arg(long, value_parser = ["on", "off"])]
+        passkey: Option<String>,
+        /// Require a passkey of the organization's administrators, of everyone, or of nobody;
+        /// people without one are led to enrol one at their next sign-in.
+        #[arg(long = "require-passkey", value_parser = ["admins", "everyone", "off"])]
+        require_passkey: Option<String>,
     },
     /// Create an organization.
     CreateOrg {
@@ -365,22 +374,50 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::UnlockUser { email } => {
             set_flag(&app, &cli, &email, AccountFlag::Locked, false).await
         }
-        AdminCommand::SetFactors { org, email, phone } => {
+        AdminCommand::SetFactors {
+            org,
+            email,
+            phone,
+            app: app_factor,
+            passkey,
+            require_passkey,
+        } => {
             let Some(org_id) = app.store.org_by_name(&org).await? else {
                 return Err(anyhow::anyhow!("there is no organization named {org:?}"));
             };
-            let changes = [
-                (FactorKind::Email, email.map(|v| v == "on")),
-                (FactorKind::Phone, phone.map(|v| v == "on")),
-            ];
-            let policy = flows::admin::set_factor_policy(&app, &cli, org_id, &changes)
+            let on = |value: Option<String>| value.map(|v| v == "on");
+            let change = flows::admin::PolicyChange {
+                kinds: vec![
+                    (FactorKind::Email, on(email)),
+                    (FactorKind::Phone, on(phone)),
+                    (FactorKind::App, on(app_factor)),
+                    (FactorKind::Passkey, on(passkey)),
+                ],
+                require_passkey: require_passkey
+                    .as_deref()
+                    .and_then(PasskeyRequirement::parse),
+            };
+            let policy = flows::admin::set_factor_policy(&app, &cli, org_id, &change)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let on = |kind| if policy.allows(kind) { "on" } else { "off" };
+            let on = |kind| {
+                if policy.allowed.allows(kind) {
+                    "on"
+                } else {
+                    "off"
+                }
+            };
             println!(
-                "{org}: email factor {}, phone factor {}.",
+                "{org}: email factor {}, phone factor {}, authenticator app {}, passkey {}; passkey required of {}.",
                 on(FactorKind::Email),
-                on(FactorKind::Phone)
+                on(FactorKind::Phone),
+                on(FactorKind::App),
+                on(FactorKind::Passkey),
+                match policy.require_passkey {
+                    PasskeyRequirement::Off => "nobody",
+                    PasskeyRequirement::Admins => "administrators",
+                    PasskeyRequirement::Everyone => "everyone",
+                }
             );
             Ok(())
         }

@@ -27,6 +27,9 @@ pub enum Access {
     SignedIn,
     /// Both factors passed; the Terms may still be waiting (the Terms page itself).
     AcceptingTerms,
+    /// As `SignedIn`, but open while the person's organization requires a passkey they do
+    /// not hold yet: Your account, confirming it is you, and enrolling one.
+    Enrolling,
     /// The JSON API: a bearer token (checked by the API), or a session as for `SignedIn`.
     Api,
 }
@@ -53,6 +56,8 @@ pub struct AccountStanding {
     pub locked: bool,
     /// The kinds the account's organization allows.
     pub allowed: AllowedFactors,
+    /// The organization requires a passkey of this person, who holds none yet.
+    pub must_enrol_passkey: bool,
 }
 
 impl AccountStanding {
@@ -118,6 +123,8 @@ pub enum Decision {
     Elsewhere(Place),
     /// Signed in, but a newer version of the Terms of Use waits.
     AcceptTerms,
+    /// Signed in, but the organization requires a passkey the person must enrol first.
+    EnrolPasskey,
     /// The account is disabled or locked by an administrator.
     Barred,
     /// The account's factor is one its organization no longer allows.
@@ -167,13 +174,14 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
                 None => FactorNotAllowed,
             }
         }
-        Access::SignedIn | Access::Api
-            if standing.stage == SessionStage::Authenticated && account.is_some() =>
+        Access::SignedIn | Access::Api | Access::Enrolling
+            if standing.stage == SessionStage::Authenticated =>
         {
-            if standing.terms_accepted {
-                Allow
-            } else {
-                AcceptTerms
+            match account {
+                None => elsewhere(),
+                Some(_) if !standing.terms_accepted => AcceptTerms,
+                Some(a) if a.must_enrol_passkey && access != Access::Enrolling => EnrolPasskey,
+                Some(_) => Allow,
             }
         }
         Access::AcceptingTerms
@@ -182,7 +190,7 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
             Allow
         }
         Access::Api => SignedOut,
-        Access::SignedIn | Access::AcceptingTerms => elsewhere(),
+        Access::SignedIn | Access::AcceptingTerms | Access::Enrolling => elsewhere(),
     }
 }
 
@@ -211,6 +219,7 @@ mod tests {
             disabled: false,
             locked: false,
             allowed: AllowedFactors::all(),
+            must_enrol_passkey: false,
         }
     }
 
@@ -324,6 +333,20 @@ mod tests {
             }
             assert_eq!(decide(Access::Public, Some(&standing)), Decision::Allow);
         }
+    }
+
+    #[test]
+    fn a_required_passkey_opens_only_its_enrolment() {
+        let mut person = account(Some(FactorKind::Email));
+        person.must_enrol_passkey = true;
+        let standing = at(SessionStage::Authenticated, person);
+        for access in [Access::SignedIn, Access::Api] {
+            assert_eq!(decide(access, Some(&standing)), Decision::EnrolPasskey);
+        }
+        assert_eq!(decide(Access::Enrolling, Some(&standing)), Decision::Allow);
+        // Never before both factors.
+        let halfway = at(SessionStage::SecondFactor, person);
+        assert_ne!(decide(Access::Enrolling, Some(&halfway)), Decision::Allow);
     }
 
     #[test]

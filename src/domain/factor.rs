@@ -4,7 +4,7 @@
 //! policy and a row per account, not a column. Recovery codes are not a kind: they stand in
 //! for a lost factor and never count as one.
 
-use super::account::AccountStatus;
+use super::account::{AccountStatus, Role};
 use super::session::SessionStage;
 
 text_enum!(
@@ -12,6 +12,23 @@ text_enum!(
     /// `organization_factors.kind`, `accounts.mfa_method`) and shown in the audit log.
     FactorKind { Email => "email", Phone => "phone", App => "app", Passkey => "passkey" }
 );
+
+text_enum!(
+    /// Who in an organization must hold a passkey, the phishing-resistant factor (NIST SP
+    /// 800-63B 5.2.5): nobody, its administrators, or everyone. People it applies to who hold
+    /// none are led to enrol one at their next sign-in.
+    PasskeyRequirement { Off => "off", Admins => "admins", Everyone => "everyone" }
+);
+
+impl PasskeyRequirement {
+    pub fn applies_to(self, role: Role) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Admins => role != Role::User,
+            Self::Everyone => true,
+        }
+    }
+}
 
 impl FactorKind {
     /// The factor a code sent over this channel proves: an emailed code the email factor, a

@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::domain::account::{AccountStatus, Role};
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::flows::invitation::{self, InvitationProblem, InvitationRequest, Invited};
@@ -793,35 +793,59 @@ pub async fn factor_policy(
     app: &App,
     admin: &Admin,
     org_id: i64,
-) -> Result<AllowedFactors, AdminRefusal> {
-    Ok(organization_in_scope(app, admin, org_id).await?.allowed)
+) -> Result<Organization, AdminRefusal> {
+    organization_in_scope(app, admin, org_id).await
+}
+
+/// A change to an organization's factor policy: each kind allowed or not (None: unchanged),
+/// and whom it requires a passkey of (None: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct PolicyChange {
+    pub kinds: Vec<(FactorKind, Option<bool>)>,
+    pub require_passkey: Option<PasskeyRequirement>,
 }
 
 /// Allows or refuses kinds of second factor (the email factor, the phone factor: SMS and
-/// voice) for an organization, as `tessera admin set-factors` does: system administrators
-/// only, and at least one kind stays allowed. A kind left out (None) keeps its setting.
+/// voice, an authenticator app, a passkey) for an organization and says whom it requires a
+/// passkey of, as `tessera admin set-factors` does: system administrators only; the email or
+/// the phone factor stays allowed (new people register with one), and a passkey can be
+/// required only while passkeys are allowed.
 pub async fn set_factor_policy(
     app: &App,
     admin: &Admin,
     org_id: i64,
-    changes: &[(FactorKind, Option<bool>)],
-) -> Result<AllowedFactors, AdminRefusal> {
+    change: &PolicyChange,
+) -> Result<Organization, AdminRefusal> {
     let org = organization_in_scope(app, admin, org_id).await?;
     admin.as_system()?;
-    let policy = changes.iter().fold(org.allowed, |policy, (kind, allowed)| {
-        allowed.map_or(policy, |allowed| policy.with(*kind, allowed))
-    });
+    let policy = change
+        .kinds
+        .iter()
+        .fold(org.allowed, |policy, (kind, allowed)| {
+            allowed.map_or(policy, |allowed| policy.with(*kind, allowed))
+        });
+    let require_passkey = change.require_passkey.unwrap_or(org.require_passkey);
     // New people register with a code sent to them, so the email or the phone factor stays.
     if !policy.kinds().any(|kind| !kind.is_enrolled()) {
         return Err(AdminRefusal::Invalid(
             "An organization must allow at least one factor: the email or the phone factor, which new people register with.".into(),
         ));
     }
-    let audit = AuditEvent::new("factor-policy-changed", admin.actor(), org.name);
+    if require_passkey != PasskeyRequirement::Off && !policy.allows(FactorKind::Passkey) {
+        return Err(AdminRefusal::Invalid(
+            "A passkey can be required only while passkeys are allowed: allow them too, or turn the requirement off.".into(),
+        ));
+    }
+    let audit = AuditEvent::new("factor-policy-changed", admin.actor(), org.name.clone())
+        .with("require_passkey", require_passkey.as_str());
     app.store
-        .set_allowed_factors(org.id, policy, app.now(), audit)
+        .set_allowed_factors(org.id, policy, require_passkey, app.now(), audit)
         .await?;
-    Ok(policy)
+    Ok(Organization {
+        allowed: policy,
+        require_passkey,
+        ..org
+    })
 }
 
 /// API tokens are for signed-in system administrators to manage.

@@ -26,37 +26,54 @@ const ENROLMENT: &str = "app-enrolment";
 pub struct EnrolmentPage {
     /// The account holds an app already: remove it first to set up another.
     pub already: bool,
+    /// No secret waits yet: the page offers to make one (a POST: a GET changes nothing).
+    pub started: bool,
     /// The QR code (SVG markup made here, not from input) and the secret as text.
     pub qr_svg: String,
     pub secret: String,
 }
 
-/// The pending secret of this session's enrolment, or a new one kept for the next ten minutes.
+/// The pending secret of this session's enrolment, if one waits.
 async fn pending_secret(
     app: &App,
     session: &Session,
     account_id: i64,
-) -> Result<TotpSecret, Internal> {
-    let now = app.now();
-    if let Some((Some(owner), sealed)) =
-        app.store.ceremony(&session.id_hash, ENROLMENT, now).await?
+) -> Result<Option<TotpSecret>, Internal> {
+    match app
+        .store
+        .ceremony(&session.id_hash, ENROLMENT, app.now())
+        .await?
     {
-        if owner == account_id {
-            return open_secret(app, &sealed);
-        }
+        Some((Some(owner), sealed)) if owner == account_id => Ok(Some(open_secret(app, &sealed)?)),
+        _ => Ok(None),
     }
-    let secret = TotpSecret::generate().map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let sealed = seal_secret(app, &secret);
+}
+
+/// Starts an enrolment (Set up an authenticator app): a new secret from the CSPRNG, kept
+/// sealed for this session for ten minutes, replacing any earlier one.
+pub async fn start(app: &App, session: &Session) -> Result<(), ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    if !app
+        .store
+        .allowed_factors(account.id)
+        .await?
+        .allows(FactorKind::App)
+    {
+        return Err(ChangeProblem::MethodNotAllowed("an authenticator app"));
+    }
+    let secret = TotpSecret::generate()
+        .map_err(|e| anyhow::anyhow!("no randomness: {e}"))
+        .map_err(Internal::from)?;
     app.store
         .put_ceremony(NewCeremony {
             handle_hash: &session.id_hash,
             purpose: ENROLMENT,
-            account_id: Some(account_id),
-            state: &sealed,
-            expires_at: now + ENROLMENT_SECS,
+            account_id: Some(account.id),
+            state: &seal_secret(app, &secret),
+            expires_at: app.now() + ENROLMENT_SECS,
         })
         .await?;
-    Ok(secret)
+    Ok(())
 }
 
 fn seal_secret(app: &App, secret: &TotpSecret) -> String {
@@ -76,32 +93,29 @@ fn open_secret(app: &App, sealed: &str) -> Result<TotpSecret, Internal> {
 /// The enrolment page: a fresh factor first (`NotFresh` sends the person through step-up).
 pub async fn enrolment(app: &App, session: &Session) -> Result<EnrolmentPage, ChangeProblem> {
     let account = fresh_account(app, session).await?;
-    if app
-        .store
-        .held_factors(account.id)
-        .await?
-        .allows(FactorKind::App)
-    {
-        return Ok(EnrolmentPage {
-            already: true,
-            qr_svg: String::new(),
-            secret: String::new(),
-        });
+    let empty = |already, started| EnrolmentPage {
+        already,
+        started,
+        qr_svg: String::new(),
+        secret: String::new(),
+    };
+    let held = app.store.held_factors(account.id).await?;
+    if held.allows(FactorKind::App) {
+        return Ok(empty(true, false));
     }
-    if !app
-        .store
-        .allowed_factors(account.id)
-        .await?
-        .allows(FactorKind::App)
-    {
+    let allowed = app.store.allowed_factors(account.id).await?;
+    if !allowed.allows(FactorKind::App) {
         return Err(ChangeProblem::MethodNotAllowed("an authenticator app"));
     }
-    let secret = pending_secret(app, session, account.id).await?;
+    let Some(secret) = pending_secret(app, session, account.id).await? else {
+        return Ok(empty(false, false));
+    };
     let uri = secret
         .uri(account.email.as_str())
         .map_err(|e| Internal::from(anyhow::anyhow!("{e}")))?;
     Ok(EnrolmentPage {
         already: false,
+        started: true,
         qr_svg: qr_svg(&uri).map_err(|e| Internal::from(anyhow::anyhow!("{e}")))?,
         secret: secret.as_text(),
     })
@@ -118,14 +132,9 @@ pub async fn confirm(
 ) -> Result<(), ChangeProblem> {
     let account = reauthenticated(app, session, password, client).await?;
     let now = app.now();
-    let Some((Some(owner), sealed)) = app.store.ceremony(&session.id_hash, ENROLMENT, now).await?
-    else {
+    let Some(secret) = pending_secret(app, session, account.id).await? else {
         return Err(ChangeProblem::EnrolmentExpired);
     };
-    if owner != account.id {
-        return Err(ChangeProblem::EnrolmentExpired);
-    }
-    let secret = open_secret(app, &sealed)?;
     let Some(step) = secret.check(code, now, None) else {
         return Err(ChangeProblem::WrongAppCode);
     };

@@ -5,6 +5,7 @@ use crate::audit::{self, AuditEvent};
 use crate::crypto::Purpose;
 use crate::domain::access::{AccountStanding, Standing};
 use crate::domain::account::Account;
+use crate::domain::factor::FactorKind;
 use crate::domain::session::SessionStage;
 use crate::flows::Internal;
 use crate::store::{Session, SessionStanding};
@@ -45,6 +46,8 @@ pub fn access_standing(found: &SessionStanding) -> Standing {
             status: a.status,
             method: a.mfa_method,
             held: found.held,
+            must_enrol_passkey: found.require_passkey.applies_to(a.role)
+                && !found.held.allows(FactorKind::Passkey),
             disabled: a.disabled,
             locked: a.locked,
             allowed: found.allowed,

@@ -8,7 +8,7 @@ use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus, Role};
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet, PasskeyRequirement};
 
 /// An organization and the second factors it allows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -16,6 +16,7 @@ pub struct Organization {
     pub id: i64,
     pub name: String,
     pub allowed: AllowedFactors,
+    pub require_passkey: PasskeyRequirement,
     pub created_at: UnixTime,
 }
 
@@ -29,6 +30,8 @@ pub struct AccountSummary {
     pub role: Role,
     pub status: AccountStatus,
     pub mfa_method: Option<FactorKind>,
+    /// The kinds of factor the account holds.
+    pub factors: FactorSet,
     pub last_sign_in_at: Option<UnixTime>,
     /// When the newest unused registration link expires, if there is one.
     pub link_expires_at: Option<UnixTime>,
@@ -108,6 +111,7 @@ fn summary(row: &AnyRow) -> StoreResult<AccountSummary> {
         role: row.try_get("role")?,
         status: row.try_get("status")?,
         mfa_method: row.try_get("mfa_method")?,
+        factors: super::factors::held_from(row)?,
         last_sign_in_at: row.try_get("last_sign_in_at")?,
         link_expires_at: row.try_get("link_expires_at")?,
         disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
@@ -136,13 +140,14 @@ impl Store {
         .try_get("n")?;
         let rows = sqlx::query(&format!(
             "SELECT a.id, a.email, a.display_name, o.name AS organization, a.role, a.status, a.mfa_method,
-                    a.last_sign_in_at, a.disabled_at, a.locked_at,
+                    a.last_sign_in_at, a.disabled_at, a.locked_at, {held},
                     (SELECT MAX(l.expires_at) FROM registration_links l
                       WHERE l.account_id = a.id AND l.used_at IS NULL AND l.voided_at IS NULL) AS link_expires_at
              FROM accounts a LEFT JOIN organizations o ON o.id = a.org_id
              WHERE {conditions}
              ORDER BY {} LIMIT $5 OFFSET $6",
-            filter.sort.sql()
+            filter.sort.sql(),
+            held = super::factors::HELD_COLUMNS.as_str()
         ))
         .bind(filter.org_id)
         .bind(&filter.search)
@@ -259,7 +264,7 @@ impl Store {
     ) -> StoreResult<Vec<Organization>> {
         // One row per allowed kind (or one with none), gathered per organization.
         let rows = sqlx::query(
-            "SELECT o.id, o.name, o.created_at, f.kind FROM organizations o
+            "SELECT o.id, o.name, o.created_at, o.require_passkey, f.kind FROM organizations o
              LEFT JOIN organization_factors f ON f.org_id = o.id
              WHERE ($1 IS NULL OR o.id = $1) ORDER BY o.name, o.id",
         )
@@ -276,6 +281,7 @@ impl Store {
                     id,
                     name: r.try_get("name")?,
                     allowed: AllowedFactors::none(),
+                    require_passkey: r.try_get("require_passkey")?,
                     created_at: r.try_get("created_at")?,
                 }),
             }

@@ -11,7 +11,7 @@ use crate::domain::authorization::TokenKind;
 use crate::domain::client::UriPurpose;
 use crate::domain::code::CodePurpose;
 use crate::domain::email::Email;
-use crate::domain::factor::FactorKind;
+use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::domain::jose::SigningAlg;
 use crate::domain::mail_queue::LetterKind;
 use crate::domain::name::DisplayName;
@@ -67,6 +67,7 @@ enum_column!(
     Role,
     AccountStatus,
     FactorKind,
+    PasskeyRequirement,
     SessionStage,
     CodePurpose,
     LetterKind,

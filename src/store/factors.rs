@@ -13,7 +13,7 @@ use super::mail_queue::insert_letter;
 use super::{NewLetter, Store, StoreError, StoreResult, Tx, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet, PasskeyRequirement};
 
 impl Store {
     /// The second factors an account's organization allows; an account of no organization
@@ -90,16 +90,23 @@ impl Store {
         kinds_of(rows.iter().map(|r| r.try_get("kind")))
     }
 
-    /// Replaces an organization's factor policy, with its audit entry.
+    /// Replaces an organization's factor policy (the kinds it allows, whom it requires a
+    /// passkey of), with its audit entry.
     pub async fn set_allowed_factors(
         &self,
         org_id: i64,
         allowed: AllowedFactors,
+        require_passkey: PasskeyRequirement,
         now: UnixTime,
         audit: AuditEvent,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM organization_factors WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE organizations SET require_passkey = $1 WHERE id = $2")
+            .bind(require_passkey.as_str())
             .bind(org_id)
             .execute(&mut *tx)
             .await?;

@@ -12,7 +12,7 @@ use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet, PasskeyRequirement};
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
@@ -53,6 +53,8 @@ pub struct SessionStanding {
     pub allowed: AllowedFactors,
     /// The kinds of factor the account holds.
     pub held: FactorSet,
+    /// Whom the account's organization requires a passkey of.
+    pub require_passkey: PasskeyRequirement,
 }
 
 /// A new password set by Forgot your password, with what the flow decided it leads to.
@@ -225,7 +227,8 @@ impl Store {
                 "SELECT {SESSION_COLUMNS}, {ACCOUNT_COLUMNS}, CAST(CASE WHEN EXISTS (
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
-                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind, {held}
+                 ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind, {held},
+                 (SELECT r.require_passkey FROM organizations r WHERE r.id = a.org_id) AS require_passkey
                  FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
                  LEFT JOIN organization_factors o ON o.org_id = a.org_id
                  WHERE s.id_hash = $1 AND s.revoked_at IS NULL",
@@ -256,6 +259,9 @@ impl Store {
             terms_accepted: row.try_get::<i64, _>("terms_accepted")? == 1,
             allowed,
             held: super::factors::held_from(row)?,
+            require_passkey: row
+                .try_get::<Option<PasskeyRequirement>, _>("require_passkey")?
+                .unwrap_or(PasskeyRequirement::Off),
         }))
     }
 

@@ -41,6 +41,8 @@ pub struct AccountForm {
     #[serde(default)]
     done: String,
     #[serde(default)]
+    enrol: String,
+    #[serde(default)]
     email: String,
     #[serde(default)]
     country_code: String,
@@ -59,7 +61,13 @@ pub struct AccountForm {
 }
 
 pub async fn page(step: Step, Query(query): Query<AccountForm>) -> Result<Response, WebError> {
-    let done = done_text(&query.done);
+    let done = match query.enrol.as_str() {
+        // Sent here by the gate (`web::gate::ENROL_PASSKEY`).
+        "passkey" => Some(
+            "Your organization requires a passkey for your account. Add one below to continue; until then the portal's other pages wait.",
+        ),
+        _ => done_text(&query.done),
+    };
     render(&step, &query, done, None, StatusCode::OK).await
 }
 

@@ -14,7 +14,7 @@ use super::multipart;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::domain::account::{AccountStatus, Role};
-use crate::domain::factor::FactorKind;
+use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
@@ -183,6 +183,7 @@ async fn console_page(
             context! {
                 id => a.id, email => &a.email, name => &a.display_name, organization => &a.organization,
                 role => a.role.as_str(), status => a.status.as_str(), method => a.mfa_method.map(FactorKind::as_str),
+                factors => a.factors.kinds().map(FactorKind::label).collect::<Vec<_>>().join(", "),
                 last_sign_in => a.last_sign_in_at.map(human_time), link_expires => a.link_expires_at.map(human_time),
                 disabled => a.disabled, locked => a.locked,
                 unfinished => matches!(a.status, AccountStatus::Invited | AccountStatus::Registering),
@@ -204,6 +205,8 @@ async fn console_page(
             done => done_text(&query.done), system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
                 id => o.id, name => &o.name, email_factor => o.allowed.allows(FactorKind::Email), phone_factor => o.allowed.allows(FactorKind::Phone),
+                app_factor => o.allowed.allows(FactorKind::App), passkey_factor => o.allowed.allows(FactorKind::Passkey),
+                require_passkey => o.require_passkey.as_str(),
             }).collect::<Vec<_>>(),
         },
     ))
@@ -451,6 +454,13 @@ pub struct FactorsForm {
     email: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    app: String,
+    #[serde(default)]
+    passkey: String,
+    /// off, admins or everyone; left out: unchanged.
+    #[serde(default)]
+    require_passkey: String,
 }
 
 pub async fn set_factors(
@@ -461,11 +471,16 @@ pub async fn set_factors(
 ) -> Result<Response, WebError> {
     CONSOLE
         .change(&app, &current, async |admin| {
-            let changes = [
-                (FactorKind::Email, Some(!form.email.is_empty())),
-                (FactorKind::Phone, Some(!form.phone.is_empty())),
-            ];
-            admin::set_factor_policy(&app, &admin, id, &changes).await?;
+            let change = admin::PolicyChange {
+                kinds: vec![
+                    (FactorKind::Email, Some(!form.email.is_empty())),
+                    (FactorKind::Phone, Some(!form.phone.is_empty())),
+                    (FactorKind::App, Some(!form.app.is_empty())),
+                    (FactorKind::Passkey, Some(!form.passkey.is_empty())),
+                ],
+                require_passkey: PasskeyRequirement::parse(&form.require_passkey),
+            };
+            admin::set_factor_policy(&app, &admin, id, &change).await?;
             Ok("factors")
         })
         .await

@@ -19,7 +19,7 @@ use super::AppState;
 use super::csrf;
 use super::session::CurrentSession;
 use crate::domain::account::Role;
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::audit_log::{self, AuditQuery};
 
@@ -329,6 +329,8 @@ pub struct User {
     /// invited, registering, active or imported.
     pub status: String,
     pub mfa_method: Option<String>,
+    /// The kinds of factor the person holds: email, phone, app, passkey.
+    pub factors: Vec<String>,
     /// Unix seconds.
     pub last_sign_in_at: Option<i64>,
     /// Unix seconds: when the newest unused registration link expires.
@@ -385,6 +387,7 @@ async fn list_users(
             role: a.role.as_str().into(),
             status: a.status.as_str().into(),
             mfa_method: a.mfa_method.map(|m| m.as_str().into()),
+            factors: a.factors.kinds().map(|k| k.as_str().into()).collect(),
             last_sign_in_at: a.last_sign_in_at,
             link_expires_at: a.link_expires_at,
             disabled: a.disabled,
@@ -647,13 +650,23 @@ pub struct FactorPolicy {
     pub email: bool,
     /// Whether the phone factor (SMS and voice) is allowed.
     pub phone: bool,
+    /// Whether authenticator apps (TOTP) are allowed.
+    pub app: bool,
+    /// Whether passkeys are allowed.
+    pub passkey: bool,
+    /// Whom a passkey is required of: off, admins or everyone.
+    pub require_passkey: String,
 }
 
-impl From<AllowedFactors> for FactorPolicy {
-    fn from(allowed: AllowedFactors) -> Self {
+impl From<crate::store::Organization> for FactorPolicy {
+    fn from(org: crate::store::Organization) -> Self {
+        let allowed = org.allowed;
         Self {
             email: allowed.allows(FactorKind::Email),
             phone: allowed.allows(FactorKind::Phone),
+            app: allowed.allows(FactorKind::App),
+            passkey: allowed.allows(FactorKind::Passkey),
+            require_passkey: org.require_passkey.as_str().into(),
         }
     }
 }
@@ -664,6 +677,12 @@ pub struct FactorPolicyChange {
     pub email: Option<bool>,
     /// Allow the phone factor (SMS and voice); left out: unchanged.
     pub phone: Option<bool>,
+    /// Allow authenticator apps; left out: unchanged.
+    pub app: Option<bool>,
+    /// Allow passkeys; left out: unchanged.
+    pub passkey: Option<bool>,
+    /// Require a passkey of: off, admins or everyone; left out: unchanged.
+    pub require_passkey: Option<String>,
 }
 
 /// Which second factors an organization allows. Another organization than an organization
@@ -694,12 +713,23 @@ async fn set_factor_policy(
     Id(id): Id<i64>,
     Body(body): Body<FactorPolicyChange>,
 ) -> Result<Json<FactorPolicy>, AdminRefusal> {
-    let changes = [
-        (FactorKind::Email, body.email),
-        (FactorKind::Phone, body.phone),
-    ];
+    let require_passkey = match body.require_passkey.as_deref() {
+        None => None,
+        Some(text) => Some(PasskeyRequirement::parse(text).ok_or_else(|| {
+            AdminRefusal::Invalid("require_passkey is off, admins or everyone.".into())
+        })?),
+    };
+    let change = admin::PolicyChange {
+        kinds: vec![
+            (FactorKind::Email, body.email),
+            (FactorKind::Phone, body.phone),
+            (FactorKind::App, body.app),
+            (FactorKind::Passkey, body.passkey),
+        ],
+        require_passkey,
+    };
     Ok(Json(
-        admin::set_factor_policy(&app, &admin, id, &changes)
+        admin::set_factor_policy(&app, &admin, id, &change)
             .await?
             .into(),
     ))

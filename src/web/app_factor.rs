@@ -81,6 +81,20 @@ async fn enrolment_page(
     }
 }
 
+/// Set up an authenticator app: a new secret, then the page that shows it.
+pub async fn start(step: Step) -> Result<Response, WebError> {
+    match flows::app_factor::start(&step.app, &step.session).await {
+        Ok(()) => Ok(Redirect::to(ENROL_PATH).into_response()),
+        Err(ChangeProblem::NotFresh) => Ok(Redirect::to(&again_then(ENROL_PATH)).into_response()),
+        Err(problem) => {
+            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
+                enrolment_page(step.reread().await?, Some(error), status).await
+            })
+            .await
+        }
+    }
+}
+
 pub async fn confirm(
     step: Step,
     ClientAddress(client): ClientAddress,

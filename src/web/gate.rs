@@ -65,10 +65,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/register/trouble", Public),
     ("GET", "/help", Public),
     // Signed in, the current Terms accepted.
-    ("GET", "/verify/again", SignedIn),
-    ("POST", "/verify/again/send", SignedIn),
-    ("POST", "/verify/again/check", SignedIn),
-    ("GET", "/account", SignedIn),
+    ("GET", "/verify/again", Enrolling),
+    ("POST", "/verify/again/send", Enrolling),
+    ("POST", "/verify/again/check", Enrolling),
+    ("GET", "/account", Enrolling),
     ("POST", "/account/email/send", SignedIn),
     ("POST", "/account/email/check", SignedIn),
     ("POST", "/account/phone/send", SignedIn),
@@ -76,6 +76,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/account/method/email", SignedIn),
     ("GET", super::app_factor::ENROL_PATH, SignedIn),
     ("POST", super::app_factor::ENROL_PATH, SignedIn),
+    ("POST", "/account/app/start", SignedIn),
     ("POST", "/account/factors/{id}/remove", SignedIn),
     ("GET", super::account::PASSWORD_PATH, SignedIn),
     ("POST", super::account::PASSWORD_PATH, SignedIn),
@@ -153,6 +154,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/clients/{id}/{action}", Api),
 ];
 
+/// Where a person whose organization requires a passkey they do not hold is sent.
+pub const ENROL_PASSKEY: &str = "/account?enrol=passkey";
+
 /// The call page's script asks this for the call's state: a refusal answers in JSON too.
 pub const CALL_STATE_PATH: &str = "/verify/phone/call/state";
 
@@ -226,6 +230,7 @@ fn refusal(access: Access, method: &Method, template: &str, decision: Decision) 
         Decision::SignedOut => return signed_out(access, method),
         Decision::Elsewhere(place) => place_path(place),
         Decision::AcceptTerms => "/terms",
+        Decision::EnrolPasskey => ENROL_PASSKEY,
         Decision::Barred => "/login?notice=unavailable",
         Decision::FactorNotAllowed => "/login?notice=factor-not-allowed",
     };
@@ -283,6 +288,11 @@ fn api_refusal(decision: Decision) -> Response {
             StatusCode::FORBIDDEN,
             "terms",
             "A new version of the Terms of Use waits: accept it at /terms, then try again.".into(),
+        ),
+        Decision::EnrolPasskey => super::api::problem(
+            StatusCode::FORBIDDEN,
+            "passkey-required",
+            "Your organization requires a passkey: add one on Your account (/account), then try again.".into(),
         ),
         _ => crate::flows::admin::AdminRefusal::NotSignedIn.into_response(),
     }

@@ -109,6 +109,7 @@ pub fn router(app: AppState) -> Router {
             "/account/app",
             get(app_factor::enrolment).post(app_factor::confirm),
         )
+        .route("/account/app/start", post(app_factor::start))
         .route("/account/factors/{id}/remove", post(account::remove_factor))
         .route(
             "/account/password",

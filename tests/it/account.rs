@@ -507,9 +507,13 @@ async fn a_method_change_honours_the_organization_factor_policy(backend: Backend
     let set = |email: bool, phone: bool| {
         let event =
             tessera::audit::AuditEvent::new("factor-policy-changed", "test", "Mixed Clinic");
-        app.app
-            .store
-            .set_allowed_factors(org, allowed(email, phone), app.clock_now(), event)
+        app.app.store.set_allowed_factors(
+            org,
+            allowed(email, phone),
+            tessera::domain::factor::PasskeyRequirement::Off,
+            app.clock_now(),
+            event,
+        )
     };
     let request = InvitationRequest {
         email: "wim@mixed.example.org".into(),

@@ -659,7 +659,7 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
     let page = root
         .post(
             &format!("/admin/organizations/{harbor}/factors"),
-            &[("phone", "on")],
+            &[("phone", "on"), ("app", "on"), ("passkey", "on")],
         )
         .await;
     page.assert_shows("factor policy was saved");
@@ -667,6 +667,15 @@ async fn the_console_creates_organizations_and_changes_roles(backend: Backend) {
         app.app.store.organization_factors(harbor).await.unwrap(),
         allowed(false, true)
     );
+    // A passkey required of everyone is refused while passkeys are not allowed.
+    let page = root
+        .post(
+            &format!("/admin/organizations/{harbor}/factors"),
+            &[("phone", "on"), ("require_passkey", "everyone")],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{page}");
+    page.assert_shows("only while passkeys are allowed");
     let none = root
         .post(&format!("/admin/organizations/{harbor}/factors"), &[])
         .await;

@@ -1049,7 +1049,7 @@ async fn a_factor_policy_set_through_the_api_is_honoured_at_registration(backend
     assert_eq!(set.status(), 200);
     assert_eq!(
         set.json::<Value>().await.unwrap(),
-        serde_json::json!({"email": false, "phone": true})
+        serde_json::json!({"email": false, "phone": true, "app": true, "passkey": true, "require_passkey": "off"})
     );
     let none = api
         .call(
@@ -1069,7 +1069,10 @@ async fn a_factor_policy_set_through_the_api_is_honoured_at_registration(backend
         .json()
         .await
         .unwrap();
-    assert_eq!(read, serde_json::json!({"email": false, "phone": true}));
+    assert_eq!(
+        read,
+        serde_json::json!({"email": false, "phone": true, "app": true, "passkey": true, "require_passkey": "off"})
+    );
     assert!(
         app.audit_events()
             .await

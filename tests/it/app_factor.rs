@@ -30,6 +30,9 @@ async fn enrolled(app: &TestApp, email: &str) -> (Browser, String) {
         .link_named("Add an authenticator app")
         .expect("Your account offers an authenticator app");
     let page = browser.get(&add).await;
+    assert!(page.lacks("#secret"), "nothing made by a GET: {page}");
+    let page = browser.post("/account/app/start", &[]).await;
+    assert!(page.url.ends_with("/account/app"), "{}", page.url);
     assert!(page.has_element("figure.qr svg"), "a QR code: {page}");
     let secret = page.first("#secret").expect("the key as text").text;
     assert_eq!(secret.replace(' ', "").len(), 32, "160 bits in base32");
@@ -50,13 +53,15 @@ async fn enrolled(app: &TestApp, email: &str) -> (Browser, String) {
 /// nothing; the person is told by email and the addition is audited.
 async fn asvs_6_6_an_app_is_added_only_with_a_right_code_and_the_password(backend: Backend) {
     let app = spawn_app(backend).await;
-    let browser = app
-        .active_user("wren@example.org", "Wren", PASSWORD)
-        .await;
-    let page = browser.get("/account/app").await;
+    let browser = app.active_user("wren@example.org", "Wren", PASSWORD).await;
+    let page = browser.post("/account/app/start", &[]).await;
     let secret = page.first("#secret").unwrap().text;
     let right = app_code(&secret, app.clock_now());
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     let page = browser
         .post("/account/app", &[("code", wrong), ("password", PASSWORD)])
         .await;
@@ -66,7 +71,8 @@ async fn asvs_6_6_an_app_is_added_only_with_a_right_code_and_the_password(backen
         .await;
     page.assert_shows("That is not your current password");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'app'").await,
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'app'")
+            .await,
         0,
         "nothing was added"
     );
@@ -83,8 +89,10 @@ async fn asvs_6_6_an_app_is_added_only_with_a_right_code_and_the_password(backen
         "listed: {rows:?}"
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'app' AND secret LIKE 'enc:%'")
-            .await,
+        app.count(
+            "SELECT COUNT(*) FROM account_factors WHERE kind = 'app' AND secret LIKE 'enc:%'"
+        )
+        .await,
         1,
         "the secret is sealed at rest"
     );
@@ -147,7 +155,10 @@ async fn rfc_6238_an_app_code_signs_in_once(backend: Backend) {
     // The next step's code works.
     app.clock.advance(30);
     let page = replay
-        .post("/verify/app", &[("code", &app_code(&secret, app.clock_now()))])
+        .post(
+            "/verify/app",
+            &[("code", &app_code(&secret, app.clock_now()))],
+        )
         .await;
     assert!(page.url.ends_with("/verify/done"), "{}", page.url);
 }
@@ -209,7 +220,11 @@ async fn an_app_page_is_only_for_holders_and_wrong_codes_lock(backend: Backend) 
     let right = app_code(&secret, app.clock_now() + 90);
     let mut last = None;
     for _ in 0..10 {
-        let wrong = if right == "000000" { "111111" } else { "000000" };
+        let wrong = if right == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
         last = Some(browser.post("/verify/app", &[("code", wrong)]).await);
     }
     let last = last.unwrap();
@@ -233,11 +248,18 @@ async fn forgot_password_asks_for_the_app_after_the_emailed_code(backend: Backen
         .await;
     page.assert_shows("Your email address has been verified.");
     let next = page.form_actions();
-    assert_eq!(next, vec!["/verify/app".to_string()], "Continue leads to the app");
+    assert_eq!(
+        next,
+        vec!["/verify/app".to_string()],
+        "Continue leads to the app"
+    );
     let page = browser.get("/password/new").await;
     assert!(page.url.ends_with("/verify/app"), "not yet: {}", page.url);
     let page = browser
-        .post("/verify/app", &[("code", &app_code(&secret, app.clock_now()))])
+        .post(
+            "/verify/app",
+            &[("code", &app_code(&secret, app.clock_now()))],
+        )
         .await;
     assert!(page.url.ends_with("/password/new"), "{}", page.url);
 }
@@ -259,26 +281,42 @@ async fn an_app_is_removed_but_never_the_last_factor(backend: Backend) {
         .count("SELECT id FROM account_factors WHERE kind = 'email'")
         .await;
     let page = browser
-        .post(&format!("/account/factors/{app_id}/remove"), &[("password", "wrong")])
+        .post(
+            &format!("/account/factors/{app_id}/remove"),
+            &[("password", "wrong")],
+        )
         .await;
     page.assert_shows("That is not your current password");
     let page = browser
-        .post(&format!("/account/factors/{app_id}/remove"), &[("password", PASSWORD)])
+        .post(
+            &format!("/account/factors/{app_id}/remove"),
+            &[("password", PASSWORD)],
+        )
         .await;
     page.assert_shows("The verification method is removed");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'app'").await,
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'app'")
+            .await,
         0
     );
-    assert!(app.audit_events().await.iter().any(|e| e == "factor-removed"));
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e == "factor-removed")
+    );
     let page = browser.get("/account").await;
     assert!(page.has("Your only method"), "{page}");
     let page = browser
-        .post(&format!("/account/factors/{email_id}/remove"), &[("password", PASSWORD)])
+        .post(
+            &format!("/account/factors/{email_id}/remove"),
+            &[("password", PASSWORD)],
+        )
         .await;
     page.assert_shows("cannot be removed");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'email'").await,
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'email'")
+            .await,
         1
     );
 }

@@ -6,7 +6,7 @@ use std::process::{Command, Output};
 use crate::helpers::{Backend, SECRET_KEY, spawn_app};
 use crate::on_both_backends;
 
-fn tessera(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
+pub(crate) fn tessera(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tessera"))
         .args(args)
         .env("TESSERA_DATABASE_URL", &app.db.url)
@@ -21,7 +21,7 @@ fn tessera(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
         .expect("run tessera")
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

@@ -44,6 +44,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/sessions", "/sessions"),
     ("/account", "/account"),
     ("/account/password", "/account/password"),
+    ("/account/app", "/account/app"),
+    ("/verify/app", "/verify/app"),
     ("/verify/again", "/verify/again?next=/account"),
     ("/admin", "/admin?q=a&status=active&page=0&sort=email"),
     ("/admin/terms", "/admin/terms"),
