@@ -32,6 +32,9 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// `acr_values` names `phr`: the client asks for a phishing-resistant sign-in (a
+    /// passkey). Other values are voluntary and ignored (OIDC Core §3.1.2.1).
+    pub phishing_resistant: bool,
 }
 
 /// What `prompt` asks for.
@@ -194,6 +197,11 @@ pub fn check(
         prompt,
         max_age,
         login_hint: bounded("login_hint"),
+        phishing_resistant: param("acr_values").is_some_and(|values| {
+            values
+                .split(' ')
+                .any(|v| v == super::session::PHISHING_RESISTANT)
+        }),
     })
 }
 

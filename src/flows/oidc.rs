@@ -60,6 +60,9 @@ struct Kept {
     code_challenge: Option<String>,
     /// The sign-in must be newer than this (`prompt=login`, `max_age`).
     signed_in_after: Option<UnixTime>,
+    /// The sign-in must be phishing-resistant (`acr_values=phr`).
+    #[serde(default)]
+    phishing_resistant: bool,
 }
 
 /// The authorization endpoint. `params` are the request's query parameters as sent;
@@ -108,11 +111,14 @@ pub async fn authorize(
     let now = app.now();
     let ready = browser.filter(|b| signed_in(b));
     let mut signed_out = false;
+    // A sign-in that does not meet the request is made again: `prompt=login`, older than
+    // `max_age`, or not phishing-resistant when `acr_values` asks for it.
     let stale = |b: &SessionStanding| {
         request.prompt == Prompt::Login
             || request
                 .max_age
                 .is_some_and(|max| auth_time(b).is_none_or(|at| now - at > max))
+            || (request.phishing_resistant && !b.session.proofs.is_phishing_resistant())
     };
     match ready {
         Some(b) if !stale(b) => {
@@ -228,8 +234,9 @@ async fn answer(
     let auth_time = auth_time(person).unwrap_or(person.session.times.created_at);
     let stale = kept.signed_in_after.is_some_and(|after| auth_time < after);
     let other_org = client.org_id.is_some() && client.org_id != account.org_id;
+    let unmet = kept.phishing_resistant && !person.session.proofs.is_phishing_resistant();
     let sid = person.session.sid.as_deref();
-    let (Some(sid), false, false) = (sid, stale, other_org) else {
+    let (Some(sid), false, false, false) = (sid, stale, other_org, unmet) else {
         if let Some(hash) = request_hash {
             app.store.forget_authorization_request(hash).await?;
         }
@@ -237,6 +244,12 @@ async fn answer(
             (
                 "access_denied",
                 "this application is not for your organization",
+            )
+        } else if unmet {
+            // OpenID Connect Core errata: the sign-in happened, but not as asked.
+            (
+                "unmet_authentication_requirements",
+                "this application asks for a sign-in with a passkey",
             )
         } else {
             ("login_required", "the sign-in did not complete")
@@ -297,6 +310,7 @@ impl Kept {
             code_challenge: request.code_challenge.clone(),
             signed_in_after: signed_in_after
                 .filter(|_| request.prompt == Prompt::Login || request.max_age.is_some()),
+            phishing_resistant: request.phishing_resistant,
         }
     }
 }

@@ -82,6 +82,7 @@ async fn discovery(State(app): State<AppState>) -> Response {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": [crate::domain::session::PHISHING_RESISTANT, "mfa"],
         "prompt_values_supported": ["none", "login"],
         "authorization_response_iss_parameter_supported": true,
         "claims_parameter_supported": false,

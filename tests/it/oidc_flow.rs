@@ -639,7 +639,52 @@ async fn max_age_and_prompt_none_follow_the_sign_in_as_it_stands(backend: Backen
     assert!(to.contains("error=interaction_required"), "{to}");
 }
 
+/// `acr_values=phr` (issue 14; NIST SP 800-63B AAL2's phishing-resistant option): a person
+/// signed in with an emailed code is asked to sign in again, and a sign-in that still is not
+/// phishing-resistant is answered with `unmet_authentication_requirements`, never a code;
+/// discovery names the values.
+async fn a_client_asking_for_a_phishing_resistant_sign_in_gets_no_code_for_an_emailed_one(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let rp = relying_party(&app, "RS256").await;
+    let config: serde_json::Value = app
+        .new_browser()
+        .get("/.well-known/openid-configuration")
+        .await
+        .body
+        .parse()
+        .unwrap();
+    assert_eq!(
+        config["acr_values_supported"],
+        serde_json::json!(["phr", "mfa"])
+    );
+    let email = "pat@clinic.test";
+    let browser = app.active_user(email, "Pat Key", PASSWORD).await;
+    let started = rp.start(&[]);
+    let page = browser
+        .get_absolute(&format!("{}&acr_values=phr", started.url))
+        .await;
+    assert!(page.url.ends_with("/login"), "signs in again: {}", page.url);
+    let page = email_code_sign_in(&app, &browser, email).await;
+    let to = continue_link(&page);
+    assert!(
+        to.contains("error=unmet_authentication_requirements") && !to.contains("code="),
+        "{to}"
+    );
+    // Without the request, the same sign-in answers with a code whose acr says mfa.
+    let plain = rp.start(&[]);
+    let (_, to) = location_of(&browser, &plain.url).await;
+    let code = rp.code_from(&app, &plain, &to.unwrap());
+    let (_, claims) = rp.claims_for(&code, plain).await;
+    assert_eq!(
+        claims.auth_context_ref().map(|a| a.as_str().to_string()),
+        Some("mfa".to_string())
+    );
+}
+
 on_both_backends!(
+    a_client_asking_for_a_phishing_resistant_sign_in_gets_no_code_for_an_emailed_one,
     a_voice_call_sign_in_is_named_in_amr,
     max_age_and_prompt_none_follow_the_sign_in_as_it_stands,
 );
