@@ -2,7 +2,7 @@
 //! SHA-1, 6 digits, 30-second steps and one step of clock skew, a secret of 160 bits, each
 //! time step accepted once, and the enrolment's `otpauth://` URI as a QR code in SVG. The
 //! HOTP arithmetic is `totp-rs`'s; this module fixes the parameters and the once-only rule.
-//! Not yet wired to pages: enrolment and the second-factor page come next.
+//! Enrolment and the second step are `flows::app_factor`.
 
 use qrcode::QrCode;
 use qrcode::render::svg;

@@ -321,7 +321,36 @@ async fn an_app_is_removed_but_never_the_last_factor(backend: Backend) {
     );
 }
 
+/// Reset MFA (an administrator) clears every factor, the authenticator app too: the person
+/// registers one again at the next sign-in, and the app's old codes open nothing.
+async fn reset_mfa_clears_the_app_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, secret) = enrolled(&app, "zoe@example.org").await;
+    let id = app
+        .count("SELECT id FROM accounts WHERE email = 'zoe@example.org'")
+        .await;
+    tessera::flows::admin::reset_mfa(&app.app, &tessera::flows::admin::Admin::cli(), id)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_factors WHERE account_id = (SELECT id FROM accounts WHERE email = 'zoe@example.org')")
+            .await,
+        0
+    );
+    app.clock.advance(30);
+    let browser = app.new_browser();
+    browser.sign_in("zoe@example.org", PASSWORD).await;
+    let page = browser
+        .post(
+            "/verify/app",
+            &[("code", &app_code(&secret, app.clock_now()))],
+        )
+        .await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+}
+
 on_both_backends!(
+    reset_mfa_clears_the_app_too,
     asvs_6_6_an_app_is_added_only_with_a_right_code_and_the_password,
     rfc_6238_an_app_code_signs_in_once,
     fifty_simultaneous_submissions_of_one_app_code_make_one_session,
