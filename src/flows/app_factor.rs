@@ -214,6 +214,34 @@ pub async fn verify(
     session: &Session,
     typed: &str,
 ) -> Result<(String, SessionStage), AppCodeProblem> {
+    prove(app, session, typed, &STAGES, "signed-in").await
+}
+
+/// Confirm it is you with the app (step-up): a right code replaces the signed-in session by
+/// one whose factor is fresh; its cookie value is returned.
+pub async fn step_up(app: &App, session: &Session, typed: &str) -> Result<String, AppCodeProblem> {
+    let account_id = session.account_id.ok_or(AppCodeProblem::SessionEnded)?;
+    if !app
+        .store
+        .held_factors(account_id)
+        .await?
+        .allows(FactorKind::App)
+    {
+        return Err(AppCodeProblem::Wrong);
+    }
+    let stages = [SessionStage::Authenticated];
+    Ok(prove(app, session, typed, &stages, "step-up-passed")
+        .await?
+        .0)
+}
+
+async fn prove(
+    app: &App,
+    session: &Session,
+    typed: &str,
+    stages: &[SessionStage],
+    passed_event: &'static str,
+) -> Result<(String, SessionStage), AppCodeProblem> {
     let code: String = typed
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -246,14 +274,14 @@ pub async fn verify(
         new_session_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
         throttle_key: &key,
         account_id,
-        stages: &STAGES,
+        stages,
         claim,
         proved: Some(FactorKind::App),
         adds: Proofs::default().and_code(),
         now,
         policy: &app.config.policy,
     };
-    let passed = AuditEvent::new("signed-in", who.clone(), who.clone())
+    let passed = AuditEvent::new(passed_event, who.clone(), who.clone())
         .with("factor", FactorKind::App.as_str());
     let refused = |reason: &'static str| {
         AuditEvent::new("code-refused", who.clone(), who.clone())

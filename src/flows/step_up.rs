@@ -33,6 +33,8 @@ pub fn is_reverified(app: &App, session: &Session) -> bool {
 /// What the re-verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepUpPage {
+    /// The person holds an authenticator app (allowed): its code serves too.
+    pub app: bool,
     /// `email` or `phone`: which factor is asked for again.
     pub method: &'static str,
     /// Where the code goes, masked.
@@ -87,7 +89,10 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         FactorKind::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
         _ => mask::email(account.email.as_str()),
     };
+    let held = app.store.held_factors(account.id).await?;
+    let allowed = app.store.allowed_factors(account.id).await?;
     Ok(StepUpPage {
+        app: held.and(allowed).allows(FactorKind::App),
         method: method.as_str(),
         destination,
         sent_to: live.as_ref().map(|c| show(&c.destination)),

@@ -13,7 +13,7 @@ use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::factor::FactorKind;
 use crate::domain::policy::Policy;
-use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::throttle::Throttle;
 
 /// What checking a signed-in session's code needs besides the code.
@@ -148,27 +148,15 @@ impl Store {
         } = right;
         let keep = match (purpose, new_session_hash) {
             (CodePurpose::StepUp, Some(new_hash)) => {
-                let carried = sessions::carried_from(&mut tx, session_hash).await?;
-                let carried = sessions::Carried {
-                    proofs: carried.proofs.and_channel(&channel),
-                    reverified_at: Some(now),
-                    ..carried
-                };
-                sessions::revoke(&mut tx, session_hash, now).await?;
-                let times = SessionTimes {
-                    last_seen_at: now,
-                    ..times
-                };
-                // `insert` stamps an authenticated session's factor as passed at `last_seen_at`.
-                sessions::insert(
-                    &mut tx,
-                    new_hash,
-                    Some(account_id),
-                    SessionStage::Authenticated,
+                let adds = Proofs::default().and_channel(&channel);
+                let step_up = StepUp {
+                    session_hash,
+                    new_session_hash: new_hash,
+                    account_id,
                     times,
-                    carried,
-                )
-                .await?;
+                    adds,
+                };
+                stepped_up(&mut tx, step_up, now).await?;
                 super::throttle::clear_in(&mut tx, throttle_key).await?;
                 append(&mut tx, &self.chain, now, &done(0)).await?;
                 tx.commit().await?;
@@ -244,6 +232,48 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A signed-in session whose factor passed again (step-up), to replace.
+pub(super) struct StepUp<'a> {
+    pub session_hash: &'a [u8],
+    pub new_session_hash: &'a [u8],
+    pub account_id: i64,
+    /// The session's times as read in the transaction.
+    pub times: SessionTimes,
+    /// What the factor passed again adds to the session's proofs.
+    pub adds: Proofs,
+}
+
+/// Replaces a signed-in session whose factor passed again by one whose factor is fresh: a
+/// new identifier (ASVS 7.2.4), the same start and absolute end, the proofs and identifier for
+/// applications carried, and the step-up's time recorded (`sessions.reverified_at`).
+pub(super) async fn stepped_up(
+    tx: &mut Transaction<'static, Any>,
+    step_up: StepUp<'_>,
+    now: UnixTime,
+) -> StoreResult<()> {
+    let carried = sessions::carried_from(tx, step_up.session_hash).await?;
+    let carried = sessions::Carried {
+        proofs: carried.proofs.and(step_up.adds),
+        reverified_at: Some(now),
+        ..carried
+    };
+    sessions::revoke(tx, step_up.session_hash, now).await?;
+    let times = SessionTimes {
+        last_seen_at: now,
+        ..step_up.times
+    };
+    // `insert` stamps an authenticated session's factor as passed at `last_seen_at`.
+    sessions::insert(
+        tx,
+        step_up.new_session_hash,
+        Some(step_up.account_id),
+        SessionStage::Authenticated,
+        times,
+        carried,
+    )
+    .await
 }
 
 /// The times of the live, signed-in session of this account, read inside the transaction.

@@ -5,6 +5,7 @@
 
 use sqlx::Row;
 
+use super::account_changes::{StepUp, signed_in, stepped_up};
 use super::{Store, StoreResult, Tx, audit::append, factors, sessions, throttle};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
@@ -159,6 +160,13 @@ impl Store {
         if !proof.stages.contains(&stage) {
             return Ok(Err(ProofRefusal::SessionEnded));
         }
+        // A step-up keeps the signed-in session's times: read before the claim revokes it.
+        let signed_in_times = match stage {
+            SessionStage::Authenticated => {
+                signed_in(&mut tx, proof.session_hash, proof.account_id).await?
+            }
+            _ => None,
+        };
         let outcome = claim(&mut tx, &proof).await?;
         if let Err(refusal) = outcome {
             let (reason, refusal) = match refusal {
@@ -176,6 +184,24 @@ impl Store {
             append(&mut tx, &self.chain, proof.now, &refused(reason)).await?;
             tx.commit().await?;
             return Ok(Err(refusal));
+        }
+        if stage == SessionStage::Authenticated {
+            // A step-up: the signed-in session is replaced by one whose factor is fresh.
+            let Some(times) = signed_in_times else {
+                return Ok(Err(ProofRefusal::SessionEnded));
+            };
+            let step_up = StepUp {
+                session_hash: proof.session_hash,
+                new_session_hash: proof.new_session_hash,
+                account_id: proof.account_id,
+                times,
+                adds: proof.adds,
+            };
+            stepped_up(&mut tx, step_up, proof.now).await?;
+            throttle::clear_in(&mut tx, proof.throttle_key).await?;
+            append(&mut tx, &self.chain, proof.now, &passed).await?;
+            tx.commit().await?;
+            return Ok(Ok(stage));
         }
         // The session is claimed too: only one of several simultaneous passes revokes it.
         let done = SecondFactorPassed {

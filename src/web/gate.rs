@@ -68,6 +68,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/verify/again", Enrolling),
     ("POST", "/verify/again/send", Enrolling),
     ("POST", "/verify/again/check", Enrolling),
+    ("POST", "/verify/again/app", Enrolling),
     ("GET", "/account", Enrolling),
     ("POST", "/account/email/send", SignedIn),
     ("POST", "/account/email/check", SignedIn),

@@ -99,6 +99,7 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/again", get(step_up::page))
         .route("/verify/again/send", post(step_up::send))
         .route("/verify/again/check", post(step_up::check))
+        .route("/verify/again/app", post(step_up::check_app))
         .route("/account", get(account::page))
         .route("/account/email/send", post(account::send_email))
         .route("/account/email/check", post(account::check_email))

@@ -104,3 +104,21 @@ pub async fn check(
         }
     }
 }
+
+/// Verify Code with the authenticator app: as `check`, with the app's code.
+pub async fn check_app(
+    step: Step,
+    jar: CookieJar,
+    Form(form): Form<NextForm>,
+) -> Result<Response, WebError> {
+    let next = next_of(&form.next)?;
+    match flows::app_factor::step_up(&step.app, &step.session, &form.code).await {
+        Ok(token) => Ok(session::go_on(&step.app, jar, token, &next)),
+        Err(problem) => {
+            page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
+                render(&step, &next, Some(error), status).await
+            })
+            .await
+        }
+    }
+}

@@ -349,7 +349,55 @@ async fn reset_mfa_clears_the_app_too(backend: Backend) {
     assert!(page.url.ends_with("/verify/email"), "{}", page.url);
 }
 
+/// Confirm it is you (step-up) with the app: Change password asks a factor even right after
+/// sign-in, and the app's code serves, once per step, with a new session identifier.
+async fn an_app_code_confirms_it_is_you(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (browser, secret) = enrolled(&app, "sam@example.org").await;
+    app.clock.advance(30);
+    let page = browser.get("/account/password").await;
+    assert!(page.url.contains("/verify/again"), "{}", page.url);
+    assert!(page.has("Code from your authenticator app"), "{page}");
+    let before = browser.cookie("tessera_session");
+    let code = app_code(&secret, app.clock_now());
+    let page = browser
+        .post(
+            "/verify/again/app",
+            &[("code", &code), ("next", "/account/password")],
+        )
+        .await;
+    assert!(
+        page.url.ends_with("/account/password"),
+        "{}: {page}",
+        page.url
+    );
+    assert!(
+        page.has("New password") || page.has("Current password"),
+        "{page}"
+    );
+    assert_ne!(
+        browser.cookie("tessera_session"),
+        before,
+        "a new session identifier"
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e == "step-up-passed")
+    );
+    // The same step again: refused.
+    let page = browser
+        .post(
+            "/verify/again/app",
+            &[("code", &code), ("next", "/account")],
+        )
+        .await;
+    page.assert_shows("That code was used already");
+}
+
 on_both_backends!(
+    an_app_code_confirms_it_is_you,
     reset_mfa_clears_the_app_too,
     asvs_6_6_an_app_is_added_only_with_a_right_code_and_the_password,
     rfc_6238_an_app_code_signs_in_once,
