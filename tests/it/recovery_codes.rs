@@ -20,6 +20,13 @@ on_both_backends!(
     the_recovery_code_page_serves_only_a_waiting_second_step,
 );
 
+/// In Chromium, under the portal's CSP: the download link saves the codes (SQLite only: the
+/// download is the browser's, whatever the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recovery_codes_download_in_chromium() {
+    the_codes_download_in_chromium(Backend::Sqlite).await
+}
+
 const PASSWORD: &str = "correct horse battery staple";
 const USED_NOTICE: &str = "A recovery code was used on your portal account";
 
@@ -530,4 +537,77 @@ async fn the_recovery_code_page_serves_only_a_waiting_second_step(backend: Backe
         .await,
         10
     );
+}
+
+/// Chromium with downloads going to `dir` (chromedriver allows them in headless mode when
+/// the directory is set).
+async fn chrome_downloading_to(dir: &std::path::Path) -> crate::browser::Chrome {
+    crate::browser::chrome_with_prefs(serde_json::json!({
+        "download.default_directory": dir.display().to_string(),
+        "download.prompt_for_download": false,
+    }))
+    .await
+}
+
+async fn the_codes_download_in_chromium(backend: Backend) {
+    use fantoccini::Locator;
+    let app = spawn_app(backend).await;
+    let email = "dora@example.org";
+    app.active_user(email, "Dora Load", PASSWORD).await;
+    app.clock
+        .advance(app.app.config.policy.code_resend_cooldown_secs + 1);
+    let downloads = tempfile::tempdir().unwrap();
+    let chrome = chrome_downloading_to(downloads.path()).await;
+    let c = &chrome.client;
+    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    crate::browser::type_into(c, "Email address", email).await;
+    crate::browser::type_into(c, "Password", PASSWORD).await;
+    crate::browser::click(c, "Sign in").await;
+    crate::browser::wait_for_text(c, "Email Verification").await;
+    crate::browser::click(c, "Send Verification Code").await;
+    crate::browser::wait_for_text(c, "We sent a verification code").await;
+    let code = app.latest_code(email).await;
+    crate::browser::type_into(c, "Verification code", &code).await;
+    crate::browser::click(c, "Verify Code").await;
+    crate::browser::wait_for_text(c, "Your email address has been verified.").await;
+    c.goto(&format!("{}/account", app.url)).await.unwrap();
+    c.find(Locator::Id("recovery_password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    crate::browser::click(c, "Generate recovery codes").await;
+    crate::browser::wait_for_text(c, "Your recovery codes").await;
+    let mut codes = Vec::new();
+    for element in c
+        .find_all(Locator::Css("#recovery-codes code"))
+        .await
+        .unwrap()
+    {
+        codes.push(element.text().await.unwrap());
+    }
+    assert_eq!(codes.len(), 10);
+    c.find(Locator::LinkText("Download the codes"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let file = downloads.path().join("tessera-recovery-codes.txt");
+    let mut saved = String::new();
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && codes.iter().all(|c| text.contains(c.as_str()))
+        {
+            saved = text;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        codes.iter().all(|c| saved.contains(c.as_str())),
+        "the download holds the ten codes: {saved:?}"
+    );
+    chrome.client.clone().close().await.unwrap();
 }
