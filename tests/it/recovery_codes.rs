@@ -18,6 +18,7 @@ on_both_backends!(
     reset_mfa_forgets_the_recovery_codes,
     a_recovery_code_is_the_second_proof_of_forgot_your_password,
     the_recovery_code_page_serves_only_a_waiting_second_step,
+    recovery_codes_never_count_as_the_last_factor,
 );
 
 /// In Chromium, under the portal's CSP: the download link saves the codes (SQLite only: the
@@ -610,4 +611,35 @@ async fn the_codes_download_in_chromium(backend: Backend) {
         "the download holds the ten codes: {saved:?}"
     );
     chrome.client.clone().close().await.unwrap();
+}
+
+/// PRODUCT.md: recovery codes do not count as the last factor. A person holding only the
+/// email factor and a set of codes still cannot remove the email factor.
+async fn recovery_codes_never_count_as_the_last_factor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "last@example.org";
+    let browser = app.active_user(email, "Last Factor", PASSWORD).await;
+    generate(&browser).await;
+    let id = account_id(&app, email).await;
+    let factor = app
+        .count(&format!(
+            "SELECT id FROM account_factors WHERE account_id = {id} AND kind = 'email'"
+        ))
+        .await;
+    let page = browser
+        .post(
+            &format!("/account/factors/{factor}/remove"),
+            &[("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 409, "{page}");
+    page.assert_shows("your last one");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM account_factors WHERE account_id = {id}"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(left_on_account(&browser).await, "10");
 }
