@@ -67,6 +67,7 @@ pub const EVENTS: &[&str] = &[
     "phone-changed",
     "reauthentication-failed",
     "records-pruned",
+    "recovery-codes-generated",
     "registration-link-opened",
     "registration-link-requested",
     "registration-link-sent",

@@ -45,6 +45,8 @@ pub enum Purpose {
     OidcRequest,
     /// The account identifier applications see (`sub`).
     Subject,
+    /// Recovery codes (`domain::recovery_code`), looked up by this hash alone.
+    RecoveryCode,
 }
 
 impl Purpose {
@@ -61,6 +63,7 @@ impl Purpose {
             Self::OidcToken => b"tessera/oidc-token",
             Self::OidcRequest => b"tessera/oidc-request",
             Self::Subject => b"tessera/subject",
+            Self::RecoveryCode => b"tessera/recovery-code",
         }
     }
 }

@@ -57,6 +57,11 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "email/password_changed.html",
     "email/account_changed.txt",
     "email/account_changed.html",
+    "pages/account_recovery_codes.html",
+    "pages/recovery_codes.html",
+    "pages/verify_recovery_code.html",
+    "email/recovery_codes.txt",
+    "email/recovery_codes.html",
 );
 
 /// The templates are compiled into the binary, so they are loaded once, on first use; a

@@ -23,6 +23,10 @@ pub enum Access {
     /// A second-factor step by this factor: the session waits for a factor, and this is the
     /// factor of *this* account that *its organization* allows.
     Factor(FactorKind),
+    /// The second step by a recovery code, which stands in for whichever factor is lost: a
+    /// session waiting for a factor (sign-in, or a recovery's second proof) of an active
+    /// account whose factors its organization still allows.
+    SecondStep,
     /// Both factors passed, the account in good standing, the current Terms accepted.
     SignedIn,
     /// Both factors passed; the Terms may still be waiting (the Terms page itself).
@@ -174,6 +178,18 @@ pub fn decide(access: Access, standing: Option<&Standing>) -> Decision {
                 None => FactorNotAllowed,
             }
         }
+        Access::SecondStep => match (standing.stage, account) {
+            (SessionStage::SecondFactor | SessionStage::RecoveryPhone, Some(a))
+                if a.status == AccountStatus::Active =>
+            {
+                // Where its factors' pages are refused, a recovery code is refused too.
+                match place_of(standing) {
+                    Some(_) => Allow,
+                    None => FactorNotAllowed,
+                }
+            }
+            _ => elsewhere(),
+        },
         Access::SignedIn | Access::Api | Access::Enrolling
             if standing.stage == SessionStage::Authenticated =>
         {
@@ -347,6 +363,68 @@ mod tests {
         // Never before both factors.
         let halfway = at(SessionStage::SecondFactor, person);
         assert_ne!(decide(Access::Enrolling, Some(&halfway)), Decision::Allow);
+    }
+
+    #[test]
+    fn nist_5_1_2_a_recovery_code_serves_only_a_waiting_second_step() {
+        let holder = account(Some(FactorKind::Phone));
+        for stage in [SessionStage::SecondFactor, SessionStage::RecoveryPhone] {
+            assert_eq!(
+                decide(Access::SecondStep, Some(&at(stage, holder))),
+                Decision::Allow,
+                "{stage:?}"
+            );
+        }
+        // Not before the password or the emailed code, nor after the second step.
+        for (stage, place) in [
+            (SessionStage::Recovery, Place::RecoveryCode),
+            (SessionStage::PasswordReset, Place::NewPassword),
+            (SessionStage::Registration, Place::Register),
+            (SessionStage::Authenticated, Place::Home),
+        ] {
+            assert_eq!(
+                decide(Access::SecondStep, Some(&at(stage, holder))),
+                Decision::Elsewhere(place),
+                "{stage:?}"
+            );
+        }
+        assert_eq!(decide(Access::SecondStep, None), Decision::SignedOut);
+        // An account still registering has no codes to stand in for its factor.
+        let mut registering = holder;
+        registering.status = AccountStatus::Registering;
+        assert_eq!(
+            decide(
+                Access::SecondStep,
+                Some(&at(SessionStage::SecondFactor, registering))
+            ),
+            Decision::Elsewhere(Place::Factor(FactorKind::Phone))
+        );
+        // Barred accounts and factors turned off stay closed.
+        let mut barred = holder;
+        barred.disabled = true;
+        assert_eq!(
+            decide(
+                Access::SecondStep,
+                Some(&at(SessionStage::SecondFactor, barred))
+            ),
+            Decision::Barred
+        );
+        let mut phone_off = holder;
+        phone_off.allowed = AllowedFactors::all().with(FactorKind::Phone, false);
+        assert_eq!(
+            decide(
+                Access::SecondStep,
+                Some(&at(SessionStage::SecondFactor, phone_off))
+            ),
+            Decision::FactorNotAllowed
+        );
+        // A session without an account (a recovery for an unknown address) never.
+        let nobody = Standing {
+            stage: SessionStage::RecoveryPhone,
+            account: None,
+            terms_accepted: true,
+        };
+        assert_ne!(decide(Access::SecondStep, Some(&nobody)), Decision::Allow);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub mod name;
 pub mod password;
 pub mod phone;
 pub mod policy;
+pub mod recovery_code;
 pub mod retention;
 pub mod session;
 pub mod throttle;

@@ -47,6 +47,8 @@ pub struct AccountPage {
     /// Whether the organization allows an authenticator app, and whether the person has one.
     pub app_allowed: bool,
     pub has_app: bool,
+    /// Unused recovery codes (`flows::recovery_codes`).
+    pub recovery_codes_left: i64,
 }
 
 /// A factor as Your account lists it.
@@ -231,6 +233,7 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         factors: factors.iter().map(FactorRow::of).collect(),
         app_allowed: allowed.allows(FactorKind::App),
         has_app: factors.iter().any(|f| f.kind == FactorKind::App),
+        recovery_codes_left: app.store.recovery_codes_left(account.id).await?,
     })
 }
 

@@ -16,6 +16,7 @@ pub mod mail_queue;
 pub mod oidc;
 pub mod phone_code;
 pub mod recovery;
+pub mod recovery_codes;
 pub mod registration;
 pub mod retention;
 pub mod session;

@@ -232,8 +232,8 @@ impl Store {
         Ok(())
     }
 
-    /// Reset MFA: the verified phone number is forgotten and the account registers its factor
-    /// again at next sign-in; its sessions end.
+    /// Reset MFA: the verified phone number and every factor and recovery code are forgotten,
+    /// and the account registers its factor again at next sign-in; its sessions end.
     pub async fn reset_mfa(&self, id: i64, now: UnixTime, audit: AuditEvent) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
@@ -245,6 +245,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         super::factors::forget(&mut tx, id, None).await?;
+        super::recovery_codes::forget(&mut tx, id).await?;
         sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
         )

@@ -24,6 +24,7 @@ mod ops;
 mod page;
 mod phone;
 mod recovery;
+mod recovery_codes;
 mod register;
 mod server;
 mod session;
@@ -66,6 +67,10 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/email/check", post(verify::check))
         .route("/verify/done", get(verify::done))
         .route("/verify/app", get(app_factor::page).post(app_factor::check))
+        .route(
+            "/verify/recovery-code",
+            get(recovery_codes::page).post(recovery_codes::check),
+        )
         .route("/verify/phone", get(phone::page))
         .route("/verify/phone/send", post(phone::send))
         .route("/verify/phone/check", post(phone::check))
@@ -111,6 +116,7 @@ pub fn router(app: AppState) -> Router {
             get(app_factor::enrolment).post(app_factor::confirm),
         )
         .route("/account/app/start", post(app_factor::start))
+        .route("/account/recovery-codes", post(recovery_codes::generate))
         .route("/account/factors/{id}/remove", post(account::remove_factor))
         .route(
             "/account/password",

@@ -11,6 +11,7 @@ use crate::flows::app_factor::AppCodeProblem;
 use crate::flows::email_code::{SendProblem, VerifyProblem};
 use crate::flows::phone_code::{PhoneSendProblem, Undelivered};
 use crate::flows::recovery::{NewPasswordProblem, RecoveryProblem};
+use crate::flows::recovery_codes::RecoveryCodeUseProblem;
 use crate::flows::sign_in::SignInProblem;
 use crate::flows::step_up::CodeSendProblem;
 
@@ -55,7 +56,8 @@ leaves_when_ended_or_internal!(
     PhoneSendProblem,
     VerifyProblem,
     RecoveryProblem,
-    NewPasswordProblem
+    NewPasswordProblem,
+    RecoveryCodeUseProblem
 );
 
 impl Problem for CodeSendProblem {
@@ -136,6 +138,15 @@ impl Status for VerifyProblem {
 }
 
 impl Status for AppCodeProblem {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+impl Status for RecoveryCodeUseProblem {
     fn status(&self) -> StatusCode {
         match self {
             Self::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -375,6 +375,9 @@ async fn finding_10_a_wrong_password_takes_as_long_for_an_imported_account(backe
     }
 }
 
+/// Use a recovery code: any session waiting at a second step (sign-in, or a recovery's).
+const RECOVERY_CODE: &str = "/verify/recovery-code";
+
 /// A person at one stage of a journey, and the routes that stage may use.
 struct Person {
     who: &'static str,
@@ -457,7 +460,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
     people.push(Person {
         who: "email second factor",
         browser: email_factor,
-        may: |m, t| public(m, t) || t.starts_with("/verify/email"),
+        may: |m, t| public(m, t) || t.starts_with("/verify/email") || t == RECOVERY_CODE,
     });
     let pia = app
         .active_phone_user("pia@example.org", "Pia Lund", PASSWORD, "415 555 0161")
@@ -467,7 +470,7 @@ async fn people(app: &TestApp) -> Vec<Person> {
     people.push(Person {
         who: "phone second factor",
         browser: pia,
-        may: |m, t| public(m, t) || t.starts_with("/verify/phone"),
+        may: |m, t| public(m, t) || t.starts_with("/verify/phone") || t == RECOVERY_CODE,
     });
     let recovering = app.new_browser();
     recovering
@@ -515,7 +518,10 @@ async fn people(app: &TestApp) -> Vec<Person> {
         who: "recovery phone step",
         browser: phone_recovery,
         may: |m, t| {
-            public(m, t) || t.starts_with("/verify/phone") || t == "/password/forgot/verified"
+            public(m, t)
+                || t.starts_with("/verify/phone")
+                || t == "/password/forgot/verified"
+                || t == RECOVERY_CODE
         },
     });
     // Terms: a new version, accepted by the signed-in person below, pending for another.

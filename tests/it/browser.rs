@@ -29,6 +29,11 @@ impl Drop for Chrome {
 }
 
 pub(crate) async fn chrome() -> Chrome {
+    chrome_with_prefs(serde_json::json!({})).await
+}
+
+/// Chromium with these preferences (a download directory, say).
+pub(crate) async fn chrome_with_prefs(prefs: serde_json::Value) -> Chrome {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -50,6 +55,7 @@ pub(crate) async fn chrome() -> Chrome {
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
                      "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())],
+            "prefs": prefs,
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();

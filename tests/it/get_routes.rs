@@ -31,6 +31,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/verify/email", "/verify/email"),
     ("/verify/done", "/verify/done"),
     ("/verify/phone", "/verify/phone"),
+    ("/verify/recovery-code", "/verify/recovery-code"),
     ("/verify/phone/call", "/verify/phone/call"),
     ("/verify/phone/call/state", "/verify/phone/call/state"),
     ("/terms", "/terms"),

@@ -31,6 +31,7 @@ mod oidc_logout;
 mod ops;
 mod phone;
 mod recovery;
+mod recovery_codes;
 mod registration;
 mod relying_party;
 mod retention;

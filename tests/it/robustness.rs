@@ -42,6 +42,7 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/verify/email/check", &["code"]),
     ("/verify/phone/send", &["country_code", "phone", "action"]),
     ("/verify/phone/check", &["code"]),
+    ("/verify/recovery-code", &["code"]),
     ("/verify/phone/call/complete", &[]),
     ("/terms", &["agree", "version"]),
     ("/password/forgot", &["email"]),
@@ -54,6 +55,7 @@ const FORMS: &[(&str, &[&str])] = &[
         "/account/password",
         &["password", "new_password", "password_confirmation"],
     ),
+    ("/account/recovery-codes", &["password"]),
     ("/sessions/end-others", &[]),
     ("/sessions/{}/end", &[]),
     (
