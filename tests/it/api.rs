@@ -696,7 +696,10 @@ async fn organization_administrators_cannot_escalate_or_reach_another_organizati
         .json()
         .await
         .unwrap();
-    assert_eq!(own, serde_json::json!({"email": true, "phone": true}));
+    assert_eq!(
+        own,
+        serde_json::json!({"email": true, "phone": true, "app": true, "passkey": true, "require_passkey": "off"})
+    );
 
     // An organization's token is held to the same rules.
     let token = create_token(&app, &["--name", "north sync", "--org", "North"]);
