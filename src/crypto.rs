@@ -45,6 +45,10 @@ pub enum Purpose {
     OidcRequest,
     /// The account identifier applications see (`sub`).
     Subject,
+    /// The handle of a ceremony kept server-side without a session (a passkey sign-in).
+    Ceremony,
+    /// The user handle a passkey stores for its account (WebAuthn `user.id`).
+    PasskeyUser,
 }
 
 impl Purpose {
@@ -61,6 +65,8 @@ impl Purpose {
             Self::OidcToken => b"tessera/oidc-token",
             Self::OidcRequest => b"tessera/oidc-request",
             Self::Subject => b"tessera/subject",
+            Self::Ceremony => b"tessera/ceremony",
+            Self::PasskeyUser => b"tessera/passkey-user",
         }
     }
 }

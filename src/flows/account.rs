@@ -47,6 +47,9 @@ pub struct AccountPage {
     /// Whether the organization allows an authenticator app, and whether the person has one.
     pub app_allowed: bool,
     pub has_app: bool,
+    /// Whether the organization allows passkeys, and the person's, by id and name (to rename).
+    pub passkey_allowed: bool,
+    pub passkeys: Vec<(i64, String)>,
 }
 
 /// A factor as Your account lists it.
@@ -231,6 +234,12 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         factors: factors.iter().map(FactorRow::of).collect(),
         app_allowed: allowed.allows(FactorKind::App),
         has_app: factors.iter().any(|f| f.kind == FactorKind::App),
+        passkey_allowed: allowed.allows(FactorKind::Passkey),
+        passkeys: factors
+            .iter()
+            .filter(|f| f.kind == FactorKind::Passkey)
+            .map(|f| (f.id, f.label.clone().unwrap_or_default()))
+            .collect(),
     })
 }
 
