@@ -148,6 +148,14 @@ async fn passkey_options_require_a_discoverable_key_and_user_verification(backen
     let requested = json_of(&signing_in.post("/login/passkey/options", &[]).await.body);
     let key = &requested["options"]["publicKey"];
     assert_eq!(key["userVerification"], "required", "{requested}");
+    // A fresh random challenge of 256 bits (ASVS 6.7.2 asks for at least 64).
+    let challenge = key["challenge"].as_str().unwrap();
+    assert!(challenge.len() >= 43, "{challenge}");
+    let again = json_of(&signing_in.post("/login/passkey/options", &[]).await.body);
+    assert_ne!(
+        again["options"]["publicKey"]["challenge"].as_str(),
+        Some(challenge)
+    );
     assert_eq!(key["rpId"], json!(rp_id));
     // Discoverable: no credentials named, the authenticator offers its own.
     assert!(
