@@ -585,6 +585,7 @@ pub async fn finish_sign_in(
                 id_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
                 account_id: account.id,
                 credential_id: &stored.credential_id,
+                read: &stored.stored,
                 stored: &to_json(&passkey)?,
                 proofs,
                 times: SessionTimes::new(now, &app.config.policy, None),
@@ -599,8 +600,8 @@ pub async fn finish_sign_in(
             app.store.record(now, failed("disabled or locked")).await?;
             Err(PasskeyProblem::Unavailable)
         }
-        // Removed, or the account changed, since the lookup.
-        Err(StoreError::NotFound) => Err(PasskeyProblem::UnknownPasskey),
+        // Removed or used by another sign-in, or the account changed, since the lookup.
+        Err(StoreError::NotFound) => Err(PasskeyProblem::NotAccepted),
         Err(e) => Err(e.into()),
     }
 }

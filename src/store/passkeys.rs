@@ -29,6 +29,8 @@ pub struct PasskeySignIn<'a> {
     pub id_hash: &'a [u8],
     pub account_id: i64,
     pub credential_id: &'a [u8],
+    /// The credential as it was read before the assertion was checked against it.
+    pub read: &'a str,
     /// The credential with its new counter and backup flags.
     pub stored: &'a str,
     pub proofs: Proofs,
@@ -78,8 +80,10 @@ impl Store {
 
     /// Signs in with a passkey alone, in one transaction: the credential's counter and backup
     /// flags, the earlier session ended, an authenticated session, the sign-in time and the
-    /// audit entry. `NotFound` when the passkey was removed or the account is not active
-    /// meanwhile; `Barred` when an administrator disabled or locked it.
+    /// audit entry. The credential is updated only if it is still as it was read, so of two
+    /// assertions checked against one sign counter only one passes. `NotFound` when the
+    /// passkey was removed or used meanwhile, or the account is not active; `Barred` when an
+    /// administrator disabled or locked it.
     pub async fn sign_in_with_passkey(
         &self,
         sign_in: PasskeySignIn<'_>,
@@ -89,7 +93,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let claimed = sqlx::query(
             "UPDATE account_factors SET secret = $1, last_used_at = $2
-             WHERE account_id = $3 AND kind = $4 AND credential_id = $5
+             WHERE account_id = $3 AND kind = $4 AND credential_id = $5 AND secret = $7
              AND EXISTS (SELECT 1 FROM accounts WHERE id = $3 AND status = $6)",
         )
         .bind(sign_in.stored)
@@ -98,6 +102,7 @@ impl Store {
         .bind(FactorKind::Passkey.as_str())
         .bind(sign_in.credential_id)
         .bind(AccountStatus::Active.as_str())
+        .bind(sign_in.read)
         .execute(&mut *tx)
         .await?
         .rows_affected();
