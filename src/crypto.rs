@@ -47,6 +47,10 @@ pub enum Purpose {
     Subject,
     /// Recovery codes (`domain::recovery_code`), looked up by this hash alone.
     RecoveryCode,
+    /// The handle of a ceremony kept server-side without a session (a passkey sign-in).
+    Ceremony,
+    /// The user handle a passkey stores for its account (WebAuthn `user.id`).
+    PasskeyUser,
 }
 
 impl Purpose {
@@ -64,6 +68,8 @@ impl Purpose {
             Self::OidcRequest => b"tessera/oidc-request",
             Self::Subject => b"tessera/subject",
             Self::RecoveryCode => b"tessera/recovery-code",
+            Self::Ceremony => b"tessera/ceremony",
+            Self::PasskeyUser => b"tessera/passkey-user",
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct AccountPage {
     pub has_app: bool,
     /// Unused recovery codes (`flows::recovery_codes`).
     pub recovery_codes_left: i64,
+    /// Whether the organization allows passkeys, and the person's, by id and name (to rename).
+    pub passkey_allowed: bool,
+    pub passkeys: Vec<(i64, String)>,
 }
 
 /// A factor as Your account lists it.
@@ -234,6 +237,12 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
         app_allowed: allowed.allows(FactorKind::App),
         has_app: factors.iter().any(|f| f.kind == FactorKind::App),
         recovery_codes_left: app.store.recovery_codes_left(account.id).await?,
+        passkey_allowed: allowed.allows(FactorKind::Passkey),
+        passkeys: factors
+            .iter()
+            .filter(|f| f.kind == FactorKind::Passkey)
+            .map(|f| (f.id, f.label.clone().unwrap_or_default()))
+            .collect(),
     })
 }
 

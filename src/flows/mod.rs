@@ -14,6 +14,7 @@ pub mod invitation;
 pub mod lockout;
 pub mod mail_queue;
 pub mod oidc;
+pub mod passkey;
 pub mod phone_code;
 pub mod recovery;
 pub mod recovery_codes;

@@ -29,6 +29,10 @@ fn done_text(code: &str) -> Option<&'static str> {
         "app" => Some(
             "Your authenticator app is added. You can use it to confirm it is you at your next sign-in.",
         ),
+        "passkey" => Some(
+            "Your passkey is added. Use Sign in with a passkey on the login page, or as your second step.",
+        ),
+        "passkey-renamed" => Some("Your passkey is renamed."),
         "removed" => Some(
             "The verification method is removed, and you were signed out everywhere else. We told you by email.",
         ),

@@ -111,6 +111,17 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
     ("GET", "/static/upload.js", Public),
+    // Passkeys: the sign-in without a password is for anyone (the assertion decides); the
+    // second step only for a holder of a passkey; adding and renaming for the signed-in.
+    ("GET", super::passkey::SCRIPT_PATH, Public),
+    ("POST", super::passkey::SIGN_IN_OPTIONS_PATH, Public),
+    ("POST", super::passkey::SIGN_IN_PATH, Public),
+    ("GET", super::passkey::VERIFY_PATH, Factor(Passkey)),
+    ("POST", super::passkey::VERIFY_PATH, Factor(Passkey)),
+    ("POST", super::passkey::VERIFY_OPTIONS_PATH, Factor(Passkey)),
+    ("POST", super::passkey::ADD_OPTIONS_PATH, Enrolling),
+    ("POST", super::passkey::ADD_PATH, Enrolling),
+    ("POST", super::passkey::RENAME_PATH, SignedIn),
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),
@@ -272,7 +283,7 @@ pub fn factor_path(kind: FactorKind) -> &'static str {
         Email => "/verify/email",
         Phone => "/verify/phone",
         App => super::app_factor::VERIFY_PATH,
-        Passkey => "/verify/passkey",
+        Passkey => super::passkey::VERIFY_PATH,
     }
 }
 

@@ -22,6 +22,7 @@ mod multipart;
 mod oidc;
 mod ops;
 mod page;
+mod passkey;
 mod phone;
 mod recovery;
 mod recovery_codes;
@@ -152,6 +153,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
         .merge(mail::routes())
+        .merge(passkey::routes())
         .merge(clients::routes())
         .merge(oidc::routes())
         .merge(ops::routes())

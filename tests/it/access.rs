@@ -393,6 +393,8 @@ fn public(method: &str, template: &str) -> bool {
             | ("GET", "/login/phone")
             | ("GET", "/register/first-login")
             | ("POST", "/login")
+            | ("POST", "/login/passkey/options")
+            | ("POST", "/login/passkey")
             | ("POST", "/logout")
             | ("GET", "/register/{token}")
             | (_, "/password/forgot")

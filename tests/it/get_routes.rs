@@ -60,6 +60,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/static/style.css", "/static/style.css"),
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),
+    ("/static/passkey.js", "/static/passkey.js"),
+    ("/verify/passkey", "/verify/passkey"),
     ("/api/v1/organizations", "/api/v1/organizations"),
     (
         "/api/v1/organizations/{id}/factors",

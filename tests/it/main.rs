@@ -29,6 +29,7 @@ mod oidc_clients;
 mod oidc_flow;
 mod oidc_logout;
 mod ops;
+mod passkeys;
 mod phone;
 mod recovery;
 mod recovery_codes;
