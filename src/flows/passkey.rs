@@ -6,7 +6,7 @@
 //! relying party is the host of `TESSERA_PUBLIC_URL`, and only its origin is accepted.
 
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    CredentialID, DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
     WebauthnError,
 };
@@ -14,7 +14,7 @@ use webauthn_rs::prelude::{
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, random_token};
-use crate::domain::account::AccountStatus;
+use crate::domain::account::{Account, AccountStatus};
 use crate::domain::factor::FactorKind;
 use crate::domain::mail_queue::LetterKind;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
@@ -30,6 +30,8 @@ const CEREMONY_SECS: i64 = 5 * 60;
 const REGISTRATION: &str = "passkey-registration";
 const SECOND_STEP: &str = "passkey-second-step";
 const SIGN_IN: &str = "passkey-sign-in";
+/// A passkey registered as the second step of a registration that chose one.
+const FIRST_PASSKEY: &str = "passkey-first";
 /// The name a passkey gets when the person gives none.
 pub const DEFAULT_NAME: &str = "Passkey";
 const NAME_MAX: usize = 64;
@@ -69,6 +71,8 @@ pub enum PasskeyProblem {
     BadName,
     #[error("That passkey is registered already.")]
     AlreadyRegistered,
+    #[error("You have no passkey yet. Use another way to verify your identity.")]
+    NoPasskeyYet,
     #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
     Locked { until: i64 },
     #[error("Your sign-in has timed out. Sign in again.")]
@@ -170,6 +174,19 @@ pub async fn start_registration(
         .iter()
         .map(|p| credential(p).map(|c| c.cred_id().clone()))
         .collect::<Result<Vec<_>, _>>()?;
+    creation_options(app, session, &account, exclude, REGISTRATION).await
+}
+
+/// A registration ceremony for `account`, kept for this session under `purpose`: the
+/// options for `navigator.credentials.create`, requiring a discoverable key and user
+/// verification.
+async fn creation_options(
+    app: &App,
+    session: &Session,
+    account: &Account,
+    exclude: Vec<CredentialID>,
+    purpose: &'static str,
+) -> Result<serde_json::Value, PasskeyProblem> {
     let (options, state) = relying_party(app)?
         .start_passkey_registration(
             user_handle(app, account.id),
@@ -182,7 +199,7 @@ pub async fn start_registration(
     app.store
         .put_ceremony(NewCeremony {
             handle_hash: &session.id_hash,
-            purpose: REGISTRATION,
+            purpose,
             account_id: Some(account.id),
             state: &to_json(&state)?,
             expires_at: now + CEREMONY_SECS,
@@ -318,6 +335,135 @@ pub async fn rename(
     }
 }
 
+/// The account of a session at the second step of a registration that chose a passkey and
+/// holds none yet: the one session that registers a passkey at `/verify/passkey` instead of
+/// using one. Only an account still registering, whose chosen method is a passkey, not
+/// barred, whose organization allows passkeys; never an active account (a password alone
+/// must never add a factor). The store checks the same again when it records the passkey.
+pub async fn enrolling(app: &App, session: &Session) -> Result<Option<Account>, PasskeyProblem> {
+    let Some(account_id) = session.account_id else {
+        return Ok(None);
+    };
+    if session.stage != SessionStage::SecondFactor {
+        return Ok(None);
+    }
+    let account = app.store.account_by_id(account_id).await?;
+    if account.status != AccountStatus::Registering
+        || account.mfa_method != Some(FactorKind::Passkey)
+        || account.disabled
+        || account.locked
+        || !app
+            .store
+            .allowed_factors(account_id)
+            .await?
+            .allows(FactorKind::Passkey)
+        || !app.store.passkeys_of(account_id).await?.is_empty()
+    {
+        return Ok(None);
+    }
+    Ok(Some(account))
+}
+
+/// The second step of a registration that chose a passkey: the answer to this session's
+/// registration challenge (taken once), a discoverable key with user verification, recorded
+/// with the person's name for it in the transaction that passes the step (`signed-in` and
+/// `factor-added` audited there). Returns the next session's cookie value and stage.
+pub async fn finish_first_passkey(
+    app: &App,
+    session: &Session,
+    account: &Account,
+    answer: &str,
+    name: &str,
+) -> Result<(String, SessionStage), PasskeyProblem> {
+    let name = passkey_name(name)?;
+    let now = app.now();
+    let Some((Some(owner), state)) = app
+        .store
+        .take_ceremony(&session.id_hash, FIRST_PASSKEY, now)
+        .await?
+    else {
+        return Err(PasskeyProblem::NoCeremony);
+    };
+    if owner != account.id {
+        return Err(PasskeyProblem::NoCeremony);
+    }
+    let state: PasskeyRegistration = serde_json::from_str(&state).map_err(internal)?;
+    let who = audit::account(account.id);
+    let refused = |reason: &str| {
+        AuditEvent::new("factor-refused", who.clone(), who.clone())
+            .with("factor", FactorKind::Passkey.as_str())
+            .with("reason", reason.to_string())
+    };
+    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(answer) else {
+        app.store.record(now, refused("malformed")).await?;
+        return Err(PasskeyProblem::NotAccepted);
+    };
+    if answer
+        .extensions
+        .cred_props
+        .as_ref()
+        .and_then(|p| p.rk)
+        .is_some_and(|rk| !rk)
+    {
+        app.store.record(now, refused("not-discoverable")).await?;
+        return Err(PasskeyProblem::NotDiscoverable);
+    }
+    let passkey = match relying_party(app)?.finish_passkey_registration(&answer, &state) {
+        Ok(passkey) => passkey,
+        Err(e) => {
+            tracing::info!(error = %e, "passkey registration refused");
+            app.store.record(now, refused("invalid")).await?;
+            return Err(PasskeyProblem::NotAccepted);
+        }
+    };
+    // webauthn-rs keeps the backup flag inside; its serialized form shows it.
+    let synced = serde_json::to_value(&passkey)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/cred/backup_eligible")
+                .and_then(serde_json::Value::as_bool)
+        })
+        .unwrap_or(false);
+    let stored = to_json(&passkey)?;
+    let (key, _) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let token = random_token().map_err(Internal::from)?;
+    let proof = FactorProof {
+        session_hash: &session.id_hash,
+        new_session_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
+        throttle_key: &key,
+        account_id: account.id,
+        stages: &[SessionStage::SecondFactor],
+        claim: FactorClaim::NewPasskey {
+            credential_id: passkey.cred_id().as_slice(),
+            stored: &stored,
+            label: &name,
+        },
+        proved: Some(FactorKind::Passkey),
+        // The registration's password is carried from the session; the passkey was made
+        // with the person's verification (webauthn-rs's passkeys require it).
+        adds: Proofs::default().and_passkey(synced, true),
+        now,
+        policy: &app.config.policy,
+    };
+    let added = AuditEvent::new("factor-added", who.clone(), who.clone())
+        .with("factor", FactorKind::Passkey.as_str())
+        .with("name", name.clone());
+    let passed = AuditEvent::new("signed-in", who.clone(), who.clone())
+        .with("factor", FactorKind::Passkey.as_str());
+    let refused = |reason: &'static str| refused(reason);
+    match app
+        .store
+        .prove_factor_and_record(proof, Some(added), passed, refused)
+        .await?
+    {
+        Ok(stage) => Ok((token, stage)),
+        // The account changed since (no longer registering, passkeys turned off, barred, a
+        // passkey recorded already) or the credential is registered already.
+        Err(ProofRefusal::AlreadyUsed | ProofRefusal::Wrong(_)) => Err(PasskeyProblem::NotAccepted),
+        Err(ProofRefusal::SessionEnded) => Err(PasskeyProblem::SessionEnded),
+    }
+}
+
 /// The stages a passkey passes as the second step: the second factor, and a recovery's
 /// second proof.
 const STAGES: [SessionStage; 2] = [SessionStage::SecondFactor, SessionStage::RecoveryPhone];
@@ -329,6 +475,9 @@ pub async fn start_second_step(
     session: &Session,
 ) -> Result<serde_json::Value, PasskeyProblem> {
     let account_id = session.account_id.ok_or(PasskeyProblem::SessionEnded)?;
+    if let Some(account) = enrolling(app, session).await? {
+        return creation_options(app, session, &account, Vec::new(), FIRST_PASSKEY).await;
+    }
     let passkeys = app
         .store
         .passkeys_of(account_id)
@@ -336,6 +485,11 @@ pub async fn start_second_step(
         .iter()
         .map(credential)
         .collect::<Result<Vec<_>, _>>()?;
+    if passkeys.is_empty() {
+        // Nothing to ask for, and nothing to register: only a registration that chose a
+        // passkey registers one here (a password alone never adds a factor).
+        return Err(PasskeyProblem::NoPasskeyYet);
+    }
     let (options, state) = relying_party(app)?
         .start_passkey_authentication(&passkeys)
         .map_err(internal)?;

@@ -128,6 +128,8 @@ pub struct RegistrationForm {
     /// The factors the person's organization allows.
     pub email_allowed: bool,
     pub phone_allowed: bool,
+    /// A passkey, made at the second step (an addition to the guide's Phone and Email).
+    pub passkey_allowed: bool,
 }
 
 pub async fn form(app: &App, session: &Session) -> Result<RegistrationForm, Internal> {
@@ -142,6 +144,7 @@ pub async fn form(app: &App, session: &Session) -> Result<RegistrationForm, Inte
                 method: String::new(),
                 email_allowed: allowed.allows(FactorKind::Email),
                 phone_allowed: allowed.allows(FactorKind::Phone),
+                passkey_allowed: allowed.allows(FactorKind::Passkey),
             }
         }
         None => RegistrationForm {
@@ -239,6 +242,16 @@ pub async fn complete(
     let Some(method) = FactorKind::parse(input.mfa_method.as_str()) else {
         return Err(RegistrationProblem::NoMethod);
     };
+    // The choices the page offers: Phone and Email, and a passkey for an invited person
+    // whose organization allows one (the first administrator's page offers none).
+    let offered = match method {
+        FactorKind::Phone | FactorKind::Email => true,
+        FactorKind::Passkey => invited_id.is_some(),
+        FactorKind::App => false,
+    };
+    if !offered {
+        return Err(RegistrationProblem::MethodNotAllowed);
+    }
     if let Some(id) = invited_id {
         let allowed = app
             .store

@@ -104,6 +104,15 @@ pub enum Claim<'a> {
         credential_id: &'a [u8],
         stored: &'a str,
     },
+    /// A passkey registered at the second step of a registration that chose one: recorded
+    /// here (the credential identifier is unique), and only for an account still registering
+    /// whose chosen method is a passkey, that holds none yet, is not barred, and whose
+    /// organization allows passkeys. A password alone never adds a factor.
+    NewPasskey {
+        credential_id: &'a [u8],
+        stored: &'a str,
+        label: &'a str,
+    },
 }
 
 /// A second step passed (or not) with something the person holds.
@@ -142,6 +151,19 @@ impl Store {
     pub async fn prove_factor(
         &self,
         proof: FactorProof<'_>,
+        passed: AuditEvent,
+        refused: impl FnOnce(&'static str) -> AuditEvent,
+    ) -> StoreResult<Result<SessionStage, ProofRefusal>> {
+        self.prove_factor_and_record(proof, None, passed, refused)
+            .await
+    }
+
+    /// As `prove_factor`, with `also` appended (before `passed`) in the same transaction
+    /// when the proof holds: a passkey registered at the second step is `factor-added`.
+    pub async fn prove_factor_and_record(
+        &self,
+        proof: FactorProof<'_>,
+        also: Option<AuditEvent>,
         passed: AuditEvent,
         refused: impl FnOnce(&'static str) -> AuditEvent,
     ) -> StoreResult<Result<SessionStage, ProofRefusal>> {
@@ -184,6 +206,9 @@ impl Store {
             append(&mut tx, &self.chain, proof.now, &refused(reason)).await?;
             tx.commit().await?;
             return Ok(Err(refusal));
+        }
+        if let Some(also) = &also {
+            append(&mut tx, &self.chain, proof.now, also).await?;
         }
         if stage == SessionStage::Authenticated {
             // A step-up: the signed-in session is replaced by one whose factor is fresh.
@@ -289,6 +314,32 @@ async fn claim(tx: &mut Tx, proof: &FactorProof<'_>) -> StoreResult<Result<(), U
         .bind(account_id)
         .bind(FactorKind::Passkey.as_str())
         .bind(credential_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+        Claim::NewPasskey {
+            credential_id,
+            stored,
+            label,
+        } => sqlx::query(
+            "INSERT INTO account_factors
+                 (account_id, kind, label, secret, credential_id, created_at, last_used_at)
+             SELECT a.id, $2, $3, $4, $5, $6, $6 FROM accounts a
+             WHERE a.id = $1 AND a.status = $7 AND a.mfa_method = $2
+               AND a.disabled_at IS NULL AND a.locked_at IS NULL
+               AND (a.org_id IS NULL OR EXISTS (SELECT 1 FROM organization_factors o
+                    WHERE o.org_id = a.org_id AND o.kind = $2))
+               AND NOT EXISTS (SELECT 1 FROM account_factors f
+                    WHERE f.account_id = a.id AND f.kind = $2)
+               AND NOT EXISTS (SELECT 1 FROM account_factors g WHERE g.credential_id = $5)",
+        )
+        .bind(account_id)
+        .bind(FactorKind::Passkey.as_str())
+        .bind(label)
+        .bind(stored)
+        .bind(credential_id)
+        .bind(proof.now)
+        .bind(crate::domain::account::AccountStatus::Registering.as_str())
         .execute(&mut **tx)
         .await?
         .rows_affected(),

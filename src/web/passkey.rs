@@ -142,12 +142,19 @@ pub async fn sign_in(
 
 // --- The second factor --------------------------------------------------------------------
 
+/// For a registration that chose a passkey and holds none yet, the page registers one;
+/// otherwise it asks for one the person holds.
 pub async fn page(step: Step) -> Result<Response, WebError> {
+    let enrol = match flows::passkey::enrolling(&step.app, &step.session).await {
+        Ok(account) => account.is_some(),
+        Err(PasskeyProblem::Internal(e)) => return Err(e.into()),
+        Err(_) => false,
+    };
     step.render(
         StatusCode::OK,
         "pages/verify_passkey.html",
         &(),
-        context! {},
+        context! { enrol => enrol, default_name => flows::passkey::DEFAULT_NAME },
     )
 }
 
@@ -163,7 +170,23 @@ pub async fn verify(
     jar: CookieJar,
     Form(form): Form<AnswerForm>,
 ) -> Result<Response, WebError> {
-    match flows::passkey::finish_second_step(&step.app, &step.session, &form.credential).await {
+    let finished = match flows::passkey::enrolling(&step.app, &step.session).await {
+        Ok(Some(account)) => {
+            flows::passkey::finish_first_passkey(
+                &step.app,
+                &step.session,
+                &account,
+                &form.credential,
+                &form.name,
+            )
+            .await
+        }
+        Ok(None) => {
+            flows::passkey::finish_second_step(&step.app, &step.session, &form.credential).await
+        }
+        Err(problem) => Err(problem),
+    };
+    match finished {
         Ok((token, stage)) => {
             let to = session::after_factor(stage, "/verify/done");
             Ok(signed_in(&step.app, jar, token, to))

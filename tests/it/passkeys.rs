@@ -20,6 +20,9 @@ on_both_backends!(
     adding_a_passkey_asks_for_the_password_and_a_live_ceremony,
     the_passkey_second_step_is_refused_to_a_person_without_a_passkey,
     passkeys_sign_in_alone_serve_as_second_factor_and_are_removed_in_chromium,
+    a_registration_that_chose_a_passkey_registers_one_once_and_only_while_allowed,
+    only_a_registration_that_chose_a_passkey_registers_one_at_the_second_step,
+    a_person_registers_with_a_passkey_and_signs_in_with_it_in_chromium,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -270,6 +273,225 @@ async fn the_passkey_second_step_is_refused_to_a_person_without_a_passkey(backen
     assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
 }
 
+// --- A passkey chosen at registration ------------------------------------------------------
+
+const FORGED_CREATION: &str = r#"{"id":"eA","rawId":"eA","type":"public-key","response":{"attestationObject":"eA","clientDataJSON":"eA"}}"#;
+
+/// An organization allowing everything, its policy setter, and a person invited to it who
+/// registered with `method` and signed in with the password: at the second step.
+async fn registered_with(
+    app: &TestApp,
+    email: &str,
+    method: &str,
+) -> (crate::helpers::Browser, i64, String) {
+    use tessera::domain::account::Role;
+    use tessera::flows::invitation::InvitationRequest;
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", "Clinic");
+    let org = match app
+        .app
+        .store
+        .create_org("Clinic", app.clock_now(), event)
+        .await
+    {
+        Ok(org) => org,
+        Err(_) => {
+            app.count("SELECT id FROM organizations WHERE name = 'Clinic'")
+                .await
+        }
+    };
+    let link = app
+        .invite_as(InvitationRequest {
+            email: email.into(),
+            display_name: "Una Park".into(),
+            organization: Some("Clinic".into()),
+            role: Role::User,
+        })
+        .await;
+    let browser = app.new_browser();
+    let page = browser.get_absolute(&link).await;
+    assert!(
+        page.has_element("input[type=radio][value=passkey]"),
+        "the registration page offers a passkey"
+    );
+    assert!(page.has_element("input[type=radio][value=phone]"));
+    assert!(page.has_element("input[type=radio][value=email]"));
+    let page = browser
+        .register("Una Park", PASSWORD, PASSWORD, method)
+        .await;
+    assert!(
+        page.url.ends_with("/login/email?notice=registered"),
+        "{}",
+        page.url
+    );
+    browser.sign_in(email, PASSWORD).await;
+    (browser, org, link)
+}
+
+async fn set_passkeys_allowed(app: &TestApp, org: i64, on: bool) {
+    let event = tessera::audit::AuditEvent::new("factor-policy-changed", "test", "Clinic");
+    app.app
+        .store
+        .set_allowed_factors(
+            org,
+            crate::helpers::allowed(true, true)
+                .with(tessera::domain::factor::FactorKind::Passkey, on),
+            tessera::domain::factor::PasskeyRequirement::Off,
+            app.clock_now(),
+            event,
+        )
+        .await
+        .unwrap();
+}
+
+async fn authenticated_sessions(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
+        .await
+}
+
+async fn a_registration_that_chose_a_passkey_registers_one_once_and_only_while_allowed(
+    backend: Backend,
+) {
+    let app = spawn_on_localhost(backend).await;
+    let email = "una@example.org";
+    let (una, org, link) = registered_with(&app, email, "passkey").await;
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts WHERE mfa_method = 'passkey' AND status = 'registering'"
+        )
+        .await,
+        1
+    );
+    // The second step is the passkey page, which registers one.
+    let page = una.get("/verify/passkey").await;
+    assert!(page.url.ends_with("/verify/passkey"), "{}", page.url);
+    assert!(page.has("Create your passkey"), "{}", page.text());
+    assert!(page.has_element("form[data-passkey=create]"));
+    // Reopening the registration link in this browser resumes there too.
+    let resumed = una.get_absolute(&link).await;
+    assert!(resumed.url.ends_with("/verify/passkey"), "{}", resumed.url);
+    let created = json_of(&una.post("/verify/passkey/options", &[]).await.body);
+    let key = &created["options"]["publicKey"];
+    assert_eq!(
+        key["authenticatorSelection"]["residentKey"], "required",
+        "{created}"
+    );
+    assert_eq!(
+        key["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM ceremonies WHERE purpose = 'passkey-first'")
+            .await,
+        1
+    );
+    // A forged answer is refused; the ceremony is used up, so it is never answered again.
+    let before = authenticated_sessions(&app).await;
+    let forged = una
+        .post("/verify/passkey", &[("credential", FORGED_CREATION)])
+        .await;
+    assert_eq!(forged.status, 401, "{forged:?}");
+    let again = una
+        .post("/verify/passkey", &[("credential", FORGED_CREATION)])
+        .await;
+    assert_eq!(again.status, 401);
+    assert!(
+        json_of(&again.body)["error"]
+            .as_str()
+            .unwrap()
+            .contains("expired or was used already")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'passkey'")
+            .await,
+        0
+    );
+    assert_eq!(authenticated_sessions(&app).await, before);
+    assert!(
+        app.audit_events()
+            .await
+            .contains(&"factor-refused".to_string())
+    );
+
+    // The organization turns passkeys off: no ceremony starts.
+    set_passkeys_allowed(&app, org, false).await;
+    let page = una.get("/verify/passkey").await;
+    assert!(
+        !page.has_element("form[data-passkey=create]"),
+        "{}",
+        page.url
+    );
+    let closed = una.post("/verify/passkey/options", &[]).await;
+    assert!(!closed.body.contains("publicKey"), "{closed:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
+    set_passkeys_allowed(&app, org, true).await;
+
+    // A disabled account: no ceremony and no session.
+    let account = app
+        .count("SELECT id FROM accounts WHERE email = 'una@example.org'")
+        .await;
+    set_disabled(&app, account, true).await;
+    let barred = una.post("/verify/passkey/options", &[]).await;
+    assert!(!barred.body.contains("publicKey"), "{barred:?}");
+    let barred = una
+        .post("/verify/passkey", &[("credential", FORGED_CREATION)])
+        .await;
+    assert!(!barred.body.contains("\"next\":\"/"), "{barred:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
+    assert_eq!(authenticated_sessions(&app).await, before);
+}
+
+async fn only_a_registration_that_chose_a_passkey_registers_one_at_the_second_step(
+    backend: Backend,
+) {
+    let app = spawn_on_localhost(backend).await;
+    // Registering with Email: the passkey registration is not theirs.
+    let (emma, _, _) = registered_with(&app, "emma@example.org", "email").await;
+    let page = emma.get("/verify/passkey").await;
+    assert!(
+        !page.has_element("form[data-passkey=create]"),
+        "{}",
+        page.url
+    );
+    let refused = emma.post("/verify/passkey/options", &[]).await;
+    assert!(!refused.body.contains("publicKey"), "{refused:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
+
+    // An active account whose method is a passkey but holds none (its passkey removed, say):
+    // a password alone must never add a factor.
+    let ada = app
+        .active_user("ada@example.org", "Ada Lovelace", PASSWORD)
+        .await;
+    ada.post("/logout", &[]).await;
+    let pool = pool(&app).await;
+    sqlx::query("UPDATE accounts SET mfa_method = 'passkey' WHERE email = 'ada@example.org'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    ada.sign_in("ada@example.org", PASSWORD).await;
+    let page = ada.get("/verify/passkey").await;
+    assert!(
+        !page.has_element("form[data-passkey=create]"),
+        "{}",
+        page.url
+    );
+    let refused = ada.post("/verify/passkey/options", &[]).await;
+    assert!(!refused.body.contains("publicKey"), "{refused:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM ceremonies").await, 0);
+    let before = authenticated_sessions(&app).await;
+    let forged = ada
+        .post("/verify/passkey", &[("credential", FORGED_CREATION)])
+        .await;
+    assert!(!forged.body.contains("\"next\":\"/"), "{forged:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'passkey'")
+            .await,
+        0
+    );
+    assert_eq!(authenticated_sessions(&app).await, before);
+}
+
 // --- In Chromium, with a virtual authenticator ---------------------------------------------
 
 /// chromedriver's WebAuthn extension: a virtual CTAP2 authenticator that keeps resident keys
@@ -474,6 +696,64 @@ async fn passkeys_sign_in_alone_serve_as_second_factor_and_are_removed_in_chromi
     sign_out(c, &base).await;
     click(c, "Sign in with a passkey").await;
     assert!(passkey_alert(c).await.contains("not registered"));
+    chrome.client.clone().close().await.unwrap();
+}
+
+async fn a_person_registers_with_a_passkey_and_signs_in_with_it_in_chromium(backend: Backend) {
+    let app = spawn_on_localhost(backend).await;
+    let base = app.app.config.public_url();
+    let email = "ada@example.org";
+    let link = app.invite(email, "Ada Lovelace").await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.issue_cmd(AddVirtualAuthenticator).await.unwrap();
+
+    // Create a New Account, choosing Passkey.
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    type_into(c, "New Password", PASSWORD).await;
+    type_into(c, "Confirm Password", PASSWORD).await;
+    click_xpath(c, "//input[@name='mfa_method' and @value='passkey']").await;
+    click(c, "Submit").await;
+    wait_for_text(c, "Sign in").await;
+    c.goto(&format!("{base}/login/email")).await.unwrap();
+    type_into(c, "Email address", email).await;
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Create your passkey").await;
+    type_into(c, "Passkey name", "Laptop").await;
+    click(c, "Create your passkey").await;
+    wait_for_text(c, "has been verified").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM account_factors WHERE kind = 'passkey' AND label = 'Laptop' AND credential_id IS NOT NULL")
+            .await,
+        1
+    );
+    let events = app.audit_events().await;
+    assert!(events.contains(&"factor-added".to_string()), "{events:?}");
+    assert!(events.contains(&"signed-in".to_string()), "{events:?}");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts WHERE status = 'active' AND mfa_method = 'passkey'"
+        )
+        .await,
+        1
+    );
+    let password_and_passkey = app
+        .count("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND amr LIKE '%pwd%' AND (amr LIKE '%hwk%' OR amr LIKE '%swk%')")
+        .await;
+    assert_eq!(password_and_passkey, 1);
+    click(c, "Continue").await;
+    wait_for_text(c, "I agree to the Terms of Use").await;
+    click_xpath(c, "//input[@name='agree']").await;
+    click(c, "Continue").await;
+    wait_for_text(c, "Welcome, Ada Lovelace").await;
+
+    // Sign out, and sign in with the passkey alone.
+    sign_out(c, &base).await;
+    click(c, "Sign in with a passkey").await;
+    wait_for_text(c, "Welcome, Ada Lovelace").await;
     chrome.client.clone().close().await.unwrap();
 }
 
