@@ -32,6 +32,10 @@ impl SessionStage {
     pub const AWAITING_CODE: [SessionStage; 3] =
         [Self::SecondFactor, Self::Recovery, Self::RecoveryPhone];
 
+    /// The stages a factor the person holds (an app's code, a passkey, a recovery code)
+    /// passes: the second factor, and a recovery's second proof after the emailed code.
+    pub const SECOND_STEP: [SessionStage; 2] = [Self::SecondFactor, Self::RecoveryPhone];
+
     pub fn awaits_code(self) -> bool {
         Self::AWAITING_CODE.contains(&self)
     }

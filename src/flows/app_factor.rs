@@ -203,9 +203,6 @@ impl From<StoreError> for AppCodeProblem {
     }
 }
 
-/// The stages an app's code passes: the second factor, and a recovery's second proof.
-const STAGES: [SessionStage; 2] = [SessionStage::SecondFactor, SessionStage::RecoveryPhone];
-
 /// Checks a code from the app at the second step (the gate let only a holder of an app
 /// through); a right one ends the session and starts the next, whose cookie value is
 /// returned with its stage.
@@ -214,7 +211,7 @@ pub async fn verify(
     session: &Session,
     typed: &str,
 ) -> Result<(String, SessionStage), AppCodeProblem> {
-    prove(app, session, typed, &STAGES, "signed-in").await
+    prove(app, session, typed, &SessionStage::SECOND_STEP, "signed-in").await
 }
 
 /// Confirm it is you with the app (step-up): a right code replaces the signed-in session by

@@ -14,6 +14,7 @@ use webauthn_rs::prelude::{
 use crate::app::App;
 use crate::audit::{self, AuditEvent};
 use crate::crypto::{Purpose, random_token};
+use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::factor::FactorKind;
 use crate::domain::mail_queue::LetterKind;
@@ -233,47 +234,14 @@ pub async fn finish_registration(
     let name = passkey_name(name)?;
     let account = reauthenticated(app, session, password, client).await?;
     let now = app.now();
-    let Some((Some(owner), state)) = app
-        .store
-        .take_ceremony(&session.id_hash, REGISTRATION, now)
-        .await?
-    else {
-        return Err(PasskeyProblem::NoCeremony);
-    };
-    if owner != account.id {
-        return Err(PasskeyProblem::NoCeremony);
-    }
-    let state: PasskeyRegistration = serde_json::from_str(&state).map_err(internal)?;
+    let state = own_ceremony(app, session, REGISTRATION, account.id).await?;
     let who = audit::account(account.id);
     let refused = |reason: &str| {
         AuditEvent::new("factor-refused", who.clone(), who.clone())
             .with("factor", FactorKind::Passkey.as_str())
             .with("reason", reason.to_string())
     };
-    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(answer) else {
-        app.store.record(now, refused("malformed")).await?;
-        return Err(PasskeyProblem::NotAccepted);
-    };
-    // The browser's own report (unsigned: no authenticator signs it); a browser that says the
-    // key is not discoverable is believed.
-    if answer
-        .extensions
-        .cred_props
-        .as_ref()
-        .and_then(|p| p.rk)
-        .is_some_and(|rk| !rk)
-    {
-        app.store.record(now, refused("not-discoverable")).await?;
-        return Err(PasskeyProblem::NotDiscoverable);
-    }
-    let passkey = match relying_party(app)?.finish_passkey_registration(&answer, &state) {
-        Ok(passkey) => passkey,
-        Err(e) => {
-            tracing::info!(error = %e, "passkey registration refused");
-            app.store.record(now, refused("invalid")).await?;
-            return Err(PasskeyProblem::NotAccepted);
-        }
-    };
+    let passkey = registered(app, &state, answer, now, &refused).await?;
     let message = notice(
         app,
         &account,
@@ -308,6 +276,59 @@ pub async fn finish_registration(
         Err(StoreError::Conflict) => Err(PasskeyProblem::AlreadyRegistered),
         Err(StoreError::NotFound) => Err(ChangeProblem::NotFresh.into()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Takes this session's ceremony of `purpose`, once, if it is the account's.
+async fn own_ceremony(
+    app: &App,
+    session: &Session,
+    purpose: &str,
+    account_id: i64,
+) -> Result<String, PasskeyProblem> {
+    match app
+        .store
+        .take_ceremony(&session.id_hash, purpose, app.now())
+        .await?
+    {
+        Some((Some(owner), state)) if owner == account_id => Ok(state),
+        _ => Err(PasskeyProblem::NoCeremony),
+    }
+}
+
+/// The passkey a registration ceremony's answer makes, checked against its kept state;
+/// every refusal audited by `refused`.
+async fn registered(
+    app: &App,
+    state: &str,
+    answer: &str,
+    now: UnixTime,
+    refused: &impl Fn(&str) -> AuditEvent,
+) -> Result<Passkey, PasskeyProblem> {
+    let state: PasskeyRegistration = serde_json::from_str(state).map_err(internal)?;
+    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(answer) else {
+        app.store.record(now, refused("malformed")).await?;
+        return Err(PasskeyProblem::NotAccepted);
+    };
+    // The browser's own report (unsigned: no authenticator signs it); a browser that says the
+    // key is not discoverable is believed.
+    if answer
+        .extensions
+        .cred_props
+        .as_ref()
+        .and_then(|p| p.rk)
+        .is_some_and(|rk| !rk)
+    {
+        app.store.record(now, refused("not-discoverable")).await?;
+        return Err(PasskeyProblem::NotDiscoverable);
+    }
+    match relying_party(app)?.finish_passkey_registration(&answer, &state) {
+        Ok(passkey) => Ok(passkey),
+        Err(e) => {
+            tracing::info!(error = %e, "passkey registration refused");
+            app.store.record(now, refused("invalid")).await?;
+            Err(PasskeyProblem::NotAccepted)
+        }
     }
 }
 
@@ -377,45 +398,14 @@ pub async fn finish_first_passkey(
 ) -> Result<(String, SessionStage), PasskeyProblem> {
     let name = passkey_name(name)?;
     let now = app.now();
-    let Some((Some(owner), state)) = app
-        .store
-        .take_ceremony(&session.id_hash, FIRST_PASSKEY, now)
-        .await?
-    else {
-        return Err(PasskeyProblem::NoCeremony);
-    };
-    if owner != account.id {
-        return Err(PasskeyProblem::NoCeremony);
-    }
-    let state: PasskeyRegistration = serde_json::from_str(&state).map_err(internal)?;
+    let state = own_ceremony(app, session, FIRST_PASSKEY, account.id).await?;
     let who = audit::account(account.id);
     let refused = |reason: &str| {
         AuditEvent::new("factor-refused", who.clone(), who.clone())
             .with("factor", FactorKind::Passkey.as_str())
             .with("reason", reason.to_string())
     };
-    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(answer) else {
-        app.store.record(now, refused("malformed")).await?;
-        return Err(PasskeyProblem::NotAccepted);
-    };
-    if answer
-        .extensions
-        .cred_props
-        .as_ref()
-        .and_then(|p| p.rk)
-        .is_some_and(|rk| !rk)
-    {
-        app.store.record(now, refused("not-discoverable")).await?;
-        return Err(PasskeyProblem::NotDiscoverable);
-    }
-    let passkey = match relying_party(app)?.finish_passkey_registration(&answer, &state) {
-        Ok(passkey) => passkey,
-        Err(e) => {
-            tracing::info!(error = %e, "passkey registration refused");
-            app.store.record(now, refused("invalid")).await?;
-            return Err(PasskeyProblem::NotAccepted);
-        }
-    };
+    let passkey = registered(app, &state, answer, now, &refused).await?;
     // webauthn-rs keeps the backup flag inside; its serialized form shows it.
     let synced = serde_json::to_value(&passkey)
         .ok()
@@ -463,10 +453,6 @@ pub async fn finish_first_passkey(
         Err(ProofRefusal::SessionEnded) => Err(PasskeyProblem::SessionEnded),
     }
 }
-
-/// The stages a passkey passes as the second step: the second factor, and a recovery's
-/// second proof.
-const STAGES: [SessionStage; 2] = [SessionStage::SecondFactor, SessionStage::RecoveryPhone];
 
 /// The second step's challenge, for the account's own passkeys (the gate let only a holder
 /// of one through); kept for this session.
@@ -522,16 +508,7 @@ pub async fn finish_second_step(
         return Err(PasskeyProblem::Locked { until });
     }
     let now = app.now();
-    let Some((Some(owner), state)) = app
-        .store
-        .take_ceremony(&session.id_hash, SECOND_STEP, now)
-        .await?
-    else {
-        return Err(PasskeyProblem::NoCeremony);
-    };
-    if owner != account_id {
-        return Err(PasskeyProblem::NoCeremony);
-    }
+    let state = own_ceremony(app, session, SECOND_STEP, account_id).await?;
     let state: PasskeyAuthentication = serde_json::from_str(&state).map_err(internal)?;
     let who = audit::account(account_id);
     let rp = relying_party(app)?;
@@ -584,7 +561,7 @@ pub async fn finish_second_step(
         new_session_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
         throttle_key: &key,
         account_id,
-        stages: &STAGES,
+        stages: &SessionStage::SECOND_STEP,
         claim,
         proved: Some(FactorKind::Passkey),
         adds: result.as_ref().map_or_else(Proofs::default, |r| {

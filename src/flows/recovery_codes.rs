@@ -100,9 +100,6 @@ impl From<StoreError> for RecoveryCodeUseProblem {
     }
 }
 
-/// The stages a recovery code passes: the second factor, and a recovery's second proof.
-const STAGES: [SessionStage; 2] = [SessionStage::SecondFactor, SessionStage::RecoveryPhone];
-
 /// Uses a recovery code at the second step (the gate let only a session waiting for one
 /// through): the code is claimed and the session moved on in one transaction, so fifty
 /// simultaneous submissions of one code make exactly one session. A wrong code counts toward
@@ -133,7 +130,7 @@ pub async fn use_code(
         new_session_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
         throttle_key: &key,
         account_id,
-        stages: &STAGES,
+        stages: &SessionStage::SECOND_STEP,
         claim: FactorClaim::RecoveryCode(&hash),
         proved: None,
         adds: Proofs::default().and_code(),

@@ -41,10 +41,12 @@ impl Store {
 
     /// The kinds of factor the account holds.
     pub async fn held_factors(&self, account_id: i64) -> StoreResult<FactorSet> {
-        let mut tx = self.begin().await?;
-        let found = held(&mut tx, account_id).await?;
-        tx.commit().await?;
-        Ok(found)
+        // A plain read: no transaction (on SQLite `begin` takes the write lock).
+        let rows = sqlx::query(HELD_SQL)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        held_of(&rows)
     }
 
     /// The account's authenticator-app secret (sealed), if it holds one.
@@ -303,12 +305,18 @@ pub(super) fn held_from(row: &AnyRow) -> StoreResult<FactorSet> {
 
 /// The kinds the account holds, read inside a transaction.
 pub(super) async fn held(tx: &mut Tx, account_id: i64) -> StoreResult<FactorSet> {
-    let rows = sqlx::query("SELECT DISTINCT kind FROM account_factors WHERE account_id = $1")
+    let rows = sqlx::query(HELD_SQL)
         .bind(account_id)
         .fetch_all(&mut **tx)
         .await?;
+    held_of(&rows)
+}
+
+const HELD_SQL: &str = "SELECT DISTINCT kind FROM account_factors WHERE account_id = $1";
+
+fn held_of(rows: &[AnyRow]) -> StoreResult<FactorSet> {
     let mut held = FactorSet::none();
-    for row in &rows {
+    for row in rows {
         if let Some(kind) = row.try_get::<Option<FactorKind>, _>("kind")? {
             held = held.with(kind, true);
         }
