@@ -125,20 +125,23 @@ pub async fn name_of(app: &App, origin: &AppOrigin) -> Result<Option<String>, In
 /// line within `APPS_TTL`.
 #[derive(Debug, Default)]
 pub struct AppsCache {
-    table: RwLock<Option<(Instant, Arc<HashMap<String, RegisteredApp>>)>>,
+    table: RwLock<Option<(Instant, Arc<AppTable>)>>,
 }
+
+/// The registered applications by origin.
+type AppTable = HashMap<String, RegisteredApp>;
 
 const APPS_TTL: Duration = Duration::from_secs(5);
 
 impl AppsCache {
-    async fn table(&self, app: &App) -> Result<Arc<HashMap<String, RegisteredApp>>, Internal> {
+    async fn table(&self, app: &App) -> Result<Arc<AppTable>, Internal> {
         if let Some((at, table)) = &*self.table.read().unwrap_or_else(|e| e.into_inner())
             && at.elapsed() < APPS_TTL
         {
             return Ok(table.clone());
         }
         let apps = app.store.registered_apps().await?;
-        let table: Arc<HashMap<_, _>> =
+        let table: Arc<AppTable> =
             Arc::new(apps.into_iter().map(|a| (a.origin.clone(), a)).collect());
         *self.table.write().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), table.clone()));

@@ -108,6 +108,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/clients/{id}/uris", SignedIn),
     ("POST", "/admin/clients/{id}/secret", SignedIn),
     ("POST", "/admin/clients/{id}/{action}", SignedIn),
+    ("GET", "/admin/apps", SignedIn),
+    ("POST", "/admin/apps", SignedIn),
+    ("POST", "/admin/apps/{id}/{action}", SignedIn),
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
     ("GET", "/static/upload.js", Public),
@@ -172,6 +175,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PUT", "/api/v1/clients/{id}/uris", Api),
     ("POST", "/api/v1/clients/{id}/secret", Api),
     ("POST", "/api/v1/clients/{id}/{action}", Api),
+    ("GET", "/api/v1/apps", Api),
+    ("POST", "/api/v1/apps", Api),
+    ("GET", "/api/v1/apps/{id}", Api),
+    ("DELETE", "/api/v1/apps/{id}", Api),
+    ("POST", "/api/v1/apps/{id}/{action}", Api),
 ];
 
 /// Where a person whose organization requires a passkey they do not hold is sent.

@@ -4,8 +4,10 @@
 mod account;
 mod admin;
 mod api;
+mod api_apps;
 mod api_clients;
 mod app_factor;
+mod apps;
 mod audit_log;
 mod authz;
 mod client;
@@ -157,6 +159,7 @@ pub fn router(app: AppState) -> Router {
         .merge(authz::routes())
         .merge(passkey::routes())
         .merge(clients::routes())
+        .merge(apps::routes())
         .merge(oidc::routes())
         .merge(ops::routes())
         .merge(api::routes());

@@ -46,6 +46,10 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/clients/{id}/uris"),
     ("POST", "/admin/clients/{id}/secret"),
     ("POST", "/admin/clients/{id}/{action}"),
+    ("GET", "/admin/apps"),
+    ("POST", "/admin/apps"),
+    // Delete last: the application is gone afterwards.
+    ("POST", "/admin/apps/{id}/{action}"),
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/users/bulk"),
@@ -67,8 +71,13 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/clients/{id}/uris"),
     ("POST", "/api/v1/clients/{id}/secret"),
     ("POST", "/api/v1/clients/{id}/{action}"),
-    // Last: the client is gone afterwards.
+    ("GET", "/api/v1/apps"),
+    ("POST", "/api/v1/apps"),
+    ("GET", "/api/v1/apps/{id}"),
+    ("POST", "/api/v1/apps/{id}/{action}"),
+    // Last: the client and the application are gone afterwards.
     ("DELETE", "/api/v1/clients/{id}"),
+    ("DELETE", "/api/v1/apps/{id}"),
 ];
 
 /// The administrative routes the sources declare (`helpers::declared_routes`).
@@ -121,6 +130,9 @@ struct Targets {
     /// system administrator deletes each at the end).
     web_client: i64,
     api_client: i64,
+    /// Protected applications (forward authentication) of the organization, likewise.
+    web_app: i64,
+    api_app: i64,
 }
 
 const MISSING: Targets = Targets {
@@ -134,6 +146,8 @@ const MISSING: Targets = Targets {
     dead_letters: (999_006, 999_007),
     web_client: 999_008,
     api_client: 999_009,
+    web_app: 999_010,
+    api_app: 999_011,
 };
 
 enum Payload {
@@ -168,6 +182,10 @@ fn system_only(call: &Call) -> bool {
     let action = call.path.rsplit('/').next().unwrap_or_default();
     // Organization administrators manage their own organization's clients.
     if call.path.starts_with("/admin/clients") || call.path.starts_with("/api/v1/clients") {
+        return false;
+    }
+    // And their own organization's protected applications.
+    if call.path.starts_with("/admin/apps") || call.path.starts_with("/api/v1/apps") {
         return false;
     }
     if call.method == Method::GET {
@@ -340,6 +358,40 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
             .iter()
             .map(|a| {
                 let path = format!("/api/v1/clients/{}/{a}", t.api_client);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
+        ("GET", "/admin/apps" | "/api/v1/apps") => one(None, Payload::None),
+        ("POST", "/admin/apps") => one(
+            None,
+            form(&[
+                ("name", "Beta web intranet"),
+                ("url", "https://intranet-web.beta.example.org"),
+                ("organization", org),
+            ]),
+        ),
+        // Delete last: the application is gone afterwards.
+        ("POST", "/admin/apps/{id}/{action}") => ["disable", "enable", "delete"]
+            .iter()
+            .map(|a| {
+                let path = format!("/admin/apps/{}/{a}", t.web_app);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
+        ("POST", "/api/v1/apps") => one(
+            None,
+            Payload::Json(json!({
+                "name": "Beta api intranet", "url": "https://intranet-api.beta.example.org",
+                "organizations": [org],
+            })),
+        ),
+        ("GET" | "DELETE", "/api/v1/apps/{id}") => {
+            one(Some(format!("/api/v1/apps/{}", t.api_app)), Payload::None)
+        }
+        ("POST", "/api/v1/apps/{id}/{action}") => ["disable", "enable"]
+            .iter()
+            .map(|a| {
+                let path = format!("/api/v1/apps/{}/{a}", t.api_app);
                 call(Method::POST, path, Payload::None)
             })
             .collect(),
@@ -572,6 +624,20 @@ async fn client_of(app: &TestApp, org: &str, name: &str) -> i64 {
         .id
 }
 
+/// A protected application (forward authentication) of the organization, registered from the
+/// command line.
+async fn app_of(app: &TestApp, org: &str, name: &str, url: &str) -> i64 {
+    let request = tessera::flows::apps::AppRequest {
+        name: name.into(),
+        url: url.into(),
+        organizations: vec![org.into()],
+    };
+    tessera::flows::apps::create(&app.app, &tessera::flows::admin::Admin::cli(), request)
+        .await
+        .unwrap()
+        .id
+}
+
 async fn no_administrator_call_reaches_another_organization_or_a_plain_user(backend: Backend) {
     let started = std::time::Instant::now();
     let app = spawn_app(backend).await;
@@ -605,6 +671,20 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
         ),
         web_client: client_of(&app, "Beta Clinic", "Beta web").await,
         api_client: client_of(&app, "Beta Clinic", "Beta api").await,
+        web_app: app_of(
+            &app,
+            "Beta Clinic",
+            "Beta web",
+            "https://web.beta.example.org",
+        )
+        .await,
+        api_app: app_of(
+            &app,
+            "Beta Clinic",
+            "Beta api",
+            "https://api.beta.example.org",
+        )
+        .await,
     };
     let alpha_token = create_token(&app, &["--name", "alpha sync", "--org", "Alpha Clinic"]);
     let plain = app

@@ -60,6 +60,9 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/admin/clients/{id}", "/admin/clients/1?done=uris"),
     ("/api/v1/clients", "/api/v1/clients"),
     ("/api/v1/clients/{id}", "/api/v1/clients/1"),
+    ("/admin/apps", "/admin/apps?done=deleted"),
+    ("/api/v1/apps", "/api/v1/apps"),
+    ("/api/v1/apps/{id}", "/api/v1/apps/1"),
     ("/static/style.css", "/static/style.css"),
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),
@@ -208,6 +211,16 @@ async fn no_get_route_changes_the_database(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(created.id, 1);
+    // A protected application (id 1), likewise.
+    let protected = tessera::flows::apps::AppRequest {
+        name: "Walker intranet".into(),
+        url: "https://intranet.walker.example.org".into(),
+        organizations: Vec::new(),
+    };
+    let registered = tessera::flows::apps::create(&app.app, &admin, protected)
+        .await
+        .unwrap();
+    assert_eq!(registered.id, 1);
     let tables = Tables::connect(&app.db.url).await;
     let before = tables.snapshot().await;
     let mut answered = 0;

@@ -88,6 +88,8 @@ const FORMS: &[(&str, &[&str])] = &[
     ),
     ("/admin/clients/{}/secret", &[]),
     ("/admin/clients/{}/{}", &[]),
+    ("/admin/apps", &["name", "url", "organization"]),
+    ("/admin/apps/{}/{}", &[]),
 ];
 
 /// Forms that end the browser's own session: sent only by the signed-out browser, so the
@@ -358,7 +360,7 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
 
 fn api_case() -> impl Strategy<Value = ApiCase> {
     (
-        0usize..8,
+        0usize..10,
         (segment(), segment()),
         json_body(),
         0usize..3,
@@ -403,6 +405,8 @@ async fn proptest_arbitrary_api_requests_get_problems_not_server_errors(backend:
             ("GET", "/api/v1/audit?user={}&from={}&before={}"),
             ("POST", "/api/v1/clients"),
             ("POST", "/api/v1/clients/{}/{}"),
+            ("POST", "/api/v1/apps"),
+            ("POST", "/api/v1/apps/{}/{}"),
         ][case.target];
         let path = fill(path, &case.segments).replacen("{}", &case.segments.0, 1);
         let url = format!("{}{path}", app.url);
