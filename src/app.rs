@@ -34,6 +34,8 @@ pub struct App {
     /// This process among the nodes sharing the database (the holder of a job's lease):
     /// its process id and a random part, different at every start.
     pub node: String,
+    /// Which forward-authentication refusals this node writes to the audit log.
+    pub refusals: crate::flows::forward_auth::RefusalSampler,
 }
 
 impl App {
@@ -97,6 +99,7 @@ impl App {
                 std::process::id(),
                 &crate::crypto::random_token()?[..8]
             ),
+            refusals: Default::default(),
         }))
     }
 

@@ -110,6 +110,19 @@ pub enum AdminCommand {
         #[arg(long = "id-token-alg", value_parser = ["RS256", "ES256"])]
         id_token_alg: Option<String>,
     },
+    /// Register an application a reverse proxy protects with forward authentication
+    /// (`/authz/auth-request`, `/authz/forward-auth`); `/login?rd=` returns only to these.
+    /// Prints `app: ORIGIN`.
+    CreateApp {
+        #[arg(long)]
+        name: String,
+        /// Its origin, such as https://portal.example.org.
+        #[arg(long)]
+        url: String,
+        /// Only this organization's people may use it (repeat for several; none: everyone's).
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+    },
     /// Revoke an API token at once.
     RevokeToken {
         #[arg(long)]
@@ -449,6 +462,18 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                     "The client secret is shown only now; Tessera keeps only a keyed hash of it."
                 );
             }
+            Ok(())
+        }
+        AdminCommand::CreateApp { name, url, orgs } => {
+            let request = flows::apps::AppRequest {
+                name,
+                url,
+                organizations: orgs,
+            };
+            let created = flows::apps::create(&app, &cli, request)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("app: {}", created.url);
             Ok(())
         }
         AdminCommand::CreateToken { name, org, days } => {

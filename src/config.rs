@@ -39,6 +39,10 @@ pub struct Config {
     /// `TESSERA_TRUSTED_PROXIES`: comma-separated IP addresses of the reverse proxies in front
     /// of the portal, whose `X-Forwarded-For` names the client for per-client limits.
     pub trusted_proxies: String,
+    /// `TESSERA_COOKIE_DOMAIN`: the parent domain the session cookie is sent to (the portal
+    /// and Tessera on sibling hosts, for forward authentication). Unset: host-only cookies,
+    /// `__Host-` prefixed on https.
+    pub cookie_domain: Option<String>,
     /// `TESSERA_HEADER_READ_TIMEOUT_SECS`: how long a client may take to send a request's
     /// headers, and how long a kept-alive connection may wait idle for its next request.
     pub header_read_timeout_secs: u64,
@@ -82,6 +86,7 @@ impl Default for Config {
             secret_key_file: None,
             encryption_keys: None,
             trusted_proxies: String::new(),
+            cookie_domain: None,
             header_read_timeout_secs: 10,
             request_body_timeout_secs: 60,
             max_connections: 1024,
@@ -167,6 +172,9 @@ impl Config {
                 anyhow::anyhow!("TESSERA_TRUSTED_PROXIES: {entry:?} is not an IP address")
             })?;
         }
+        if let Some(domain) = self.cookie_domain() {
+            check_cookie_domain(domain, parsed.host_str().unwrap_or_default())?;
+        }
         if !(1..=30).contains(&self.twilio_timeout_secs) {
             anyhow::bail!("TESSERA_TWILIO_TIMEOUT_SECS must be between 1 and 30");
         }
@@ -228,6 +236,14 @@ impl Config {
             .split(',')
             .map(str::trim)
             .filter(|e| !e.is_empty())
+    }
+
+    /// The parent domain of the session cookie, when one is set (checked at load).
+    pub fn cookie_domain(&self) -> Option<&str> {
+        self.cookie_domain
+            .as_deref()
+            .map(|d| d.trim().trim_start_matches('.'))
+            .filter(|d| !d.is_empty())
     }
 
     /// Asked on every request (cookie names), so it reads the setting without building the URL.
@@ -298,6 +314,7 @@ impl fmt::Debug for Config {
             .field("secret_key_file", &self.secret_key_file)
             .field("encryption_keys", &redacted(&self.encryption_keys))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("cookie_domain", &self.cookie_domain)
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("request_body_timeout_secs", &self.request_body_timeout_secs)
             .field("max_connections", &self.max_connections)
@@ -307,6 +324,35 @@ impl fmt::Debug for Config {
             .field("policy", &self.policy)
             .finish()
     }
+}
+
+/// A cookie domain must hold the public URL's host (else the browser refuses the cookie and
+/// nobody can sign in) and be a name of at least two labels (a browser refuses `com` too).
+fn check_cookie_domain(domain: &str, host: &str) -> anyhow::Result<()> {
+    let domain = domain.to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    if host
+        .trim_matches(['[', ']'])
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+    {
+        anyhow::bail!(
+            "TESSERA_COOKIE_DOMAIN needs TESSERA_PUBLIC_URL on a host name, not an IP address"
+        );
+    }
+    let valid = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if !valid {
+        anyhow::bail!("TESSERA_COOKIE_DOMAIN {domain:?} is not a domain name such as example.org");
+    }
+    if host != domain && !host.ends_with(&format!(".{domain}")) {
+        anyhow::bail!(
+            "TESSERA_COOKIE_DOMAIN {domain:?} must be the host of TESSERA_PUBLIC_URL ({host}) or a parent domain of it"
+        );
+    }
+    Ok(())
 }
 
 /// Hides the password of a URL such as `postgres://user:secret@host/db`.
@@ -461,5 +507,34 @@ mod tests {
         let err =
             Config::from_sources(None, vars(&[("TESSERA_CODE_TTL_SECS", "ten")])).unwrap_err();
         assert!(err.to_string().contains("TESSERA_CODE_TTL_SECS"));
+    }
+
+    #[test]
+    fn a_cookie_domain_must_hold_the_public_host() {
+        let with = |url: &str, domain: &str| {
+            Config::from_sources(
+                None,
+                vars(&[
+                    ("TESSERA_PUBLIC_URL", url),
+                    ("TESSERA_COOKIE_DOMAIN", domain),
+                ]),
+            )
+        };
+        let config = with("https://auth.example.org", ".example.org").unwrap();
+        assert_eq!(config.cookie_domain(), Some("example.org"));
+        assert!(with("https://auth.example.org", "auth.example.org").is_ok());
+        for (url, domain) in [
+            ("https://auth.example.org", "other.org"),
+            ("https://auth.example.org", "ample.org"),
+            ("https://auth.example.org", "org"),
+            ("https://auth.example.org", "example.org/x"),
+            ("http://127.0.0.1:8080", "0.0.1"),
+        ] {
+            let err = with(url, domain).unwrap_err().to_string();
+            assert!(
+                err.contains("TESSERA_COOKIE_DOMAIN"),
+                "{url} {domain}: {err}"
+            );
+        }
     }
 }

@@ -37,6 +37,7 @@ pub mod client;
 pub mod code;
 pub mod email;
 pub mod factor;
+pub mod forward;
 pub mod import;
 pub mod jose;
 pub mod mail_queue;

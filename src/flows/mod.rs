@@ -4,11 +4,13 @@
 pub mod account;
 pub mod admin;
 pub mod app_factor;
+pub mod apps;
 pub mod audit_budget;
 pub mod audit_log;
 pub mod backchannel;
 pub mod clients;
 pub mod email_code;
+pub mod forward_auth;
 pub mod import;
 pub mod invitation;
 pub mod lockout;

@@ -41,6 +41,7 @@ mod clients;
 mod codes;
 mod columns;
 mod factors;
+mod forward_apps;
 mod import;
 mod logouts;
 mod mail_queue;
@@ -66,6 +67,7 @@ pub use ceremonies::NewCeremony;
 pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use factors::{FactorUse, KeepFactor, NewFactor};
+pub use forward_apps::{AppGrant, AppStanding, AppSummary};
 pub use import::ImportedAccount;
 pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
@@ -360,6 +362,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "stronger factors",
                 include_str!("../../migrations/sqlite/0017_stronger_factors.sql"),
             ),
+            (
+                18,
+                "forward apps",
+                include_str!("../../migrations/sqlite/0018_forward_apps.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -446,6 +453,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 17,
                 "stronger factors",
                 include_str!("../../migrations/postgres/0017_stronger_factors.sql"),
+            ),
+            (
+                18,
+                "forward apps",
+                include_str!("../../migrations/postgres/0018_forward_apps.sql"),
             ),
         ],
     }

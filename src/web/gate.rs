@@ -122,6 +122,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", super::passkey::ADD_OPTIONS_PATH, Enrolling),
     ("POST", super::passkey::ADD_PATH, Enrolling),
     ("POST", super::passkey::RENAME_PATH, SignedIn),
+    // Forward authentication: the reverse proxy's checks decide on the session themselves
+    // (`flows::forward_auth`, the same access rule); the no-access page is for the signed-in.
+    ("GET", super::authz::AUTH_REQUEST_PATH, Public),
+    ("GET", super::authz::FORWARD_AUTH_PATH, Public),
+    ("GET", super::authz::DENIED_PATH, SignedIn),
     ("GET", "/healthz", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Public),

@@ -25,6 +25,10 @@ pub struct Notice {
     /// An application's `login_hint` (OpenID Connect): the address the form starts with.
     #[serde(default)]
     login_hint: String,
+    /// Forward authentication: the application URL to return to after sign-in
+    /// (`web::authz`; followed only to a registered application).
+    #[serde(default)]
+    rd: String,
 }
 
 impl Notice {
@@ -64,12 +68,15 @@ pub async fn choose(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     CurrentSession(current): CurrentSession,
+    jar: CookieJar,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
+    let jar = super::authz::remember_return(&app, jar, &notice.rd).await?;
     if current.is_some_and(|s| s.stage == SessionStage::Authenticated) {
-        return Ok(Redirect::to("/").into_response());
+        // The home page sends a waiting application its person.
+        return Ok((jar, Redirect::to("/")).into_response());
     }
-    page::ok(
+    let page = page::ok(
         "pages/login.html",
         &csrf,
         context! {
@@ -77,7 +84,8 @@ pub async fn choose(
             login_hint => notice.hint(),
             dev_outbox => app.config.dev_outbox_page(),
         },
-    )
+    )?;
+    Ok((jar, page).into_response())
 }
 
 pub async fn email_form(

@@ -7,6 +7,7 @@ mod api;
 mod api_clients;
 mod app_factor;
 mod audit_log;
+mod authz;
 mod client;
 mod clients;
 mod csrf;
@@ -153,6 +154,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
         .merge(mail::routes())
+        .merge(authz::routes())
         .merge(passkey::routes())
         .merge(clients::routes())
         .merge(oidc::routes())

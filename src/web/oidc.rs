@@ -179,7 +179,7 @@ async fn resume(
     let jar = without_request_cookie(&app, jar);
     match outcome {
         Resume::Respond(url) => {
-            let page = page::ok("pages/oidc_continue.html", &csrf, context! { url })?;
+            let page = page::ok("pages/continue.html", &csrf, context! { url })?;
             Ok((jar, page).into_response())
         }
         Resume::Nothing => Ok((jar, Redirect::to("/")).into_response()),

@@ -1,6 +1,8 @@
 //! The session cookie: `__Host-` prefixed and Secure whenever the public URL is https,
 //! always HttpOnly and SameSite=Lax (Lax, not Strict, so the registration link opened from
-//! an email client keeps its session through the redirect).
+//! an email client keeps its session through the redirect). With `TESSERA_COOKIE_DOMAIN`
+//! (forward authentication for portals on sibling hosts) it carries that Domain, which the
+//! `__Host-` prefix forbids, so it is `__Secure-` prefixed instead.
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -12,21 +14,24 @@ use crate::flows;
 use crate::store::Session;
 
 pub fn cookie_name(app: &AppState) -> &'static str {
-    if app.config.is_https() {
-        "__Host-tessera_session"
-    } else {
-        "tessera_session"
+    match (app.config.is_https(), app.config.cookie_domain().is_some()) {
+        (true, false) => "__Host-tessera_session",
+        (true, true) => "__Secure-tessera_session",
+        (false, _) => "tessera_session",
     }
 }
 
 /// A cookie carrying a new session identifier (rotated at each stage).
 pub fn cookie(app: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build((cookie_name(app), value))
+    let cookie = Cookie::build((cookie_name(app), value))
         .path("/")
         .http_only(true)
         .secure(app.config.is_https())
-        .same_site(SameSite::Lax)
-        .build()
+        .same_site(SameSite::Lax);
+    match app.config.cookie_domain() {
+        Some(domain) => cookie.domain(domain.to_string()).build(),
+        None => cookie.build(),
+    }
 }
 
 /// A step passed: the browser's new session, and on to `to`.
