@@ -110,11 +110,12 @@ fn echo_page(request: &axum::extract::Request) -> String {
         escape(&asked)
     );
     for name in REMOTE {
-        let values: Vec<&str> = request
+        // UTF-8 as proxies pass it (a name such as "Åsa").
+        let values: Vec<_> = request
             .headers()
             .get_all(name)
             .iter()
-            .map(|v| v.to_str().unwrap_or("(not text)"))
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
             .collect();
         page.push_str(&format!(
             "<dt>{name}</dt><dd id=\"{}\" data-count=\"{}\">{}</dd>\n",
@@ -128,7 +129,7 @@ fn echo_page(request: &axum::extract::Request) -> String {
         page.push_str(&format!(
             "<tr><th>{}</th><td>{}</td></tr>\n",
             escape(name.as_str()),
-            escape(value.to_str().unwrap_or("(not text)"))
+            escape(&String::from_utf8_lossy(value.as_bytes()))
         ));
     }
     page.push_str("</table>\n</body></html>\n");
@@ -195,6 +196,7 @@ impl Proxy {
                     &std::fs::read_to_string(NGINX_CONF).unwrap(),
                     &[
                         ("PORTAL_LISTEN", format!("127.0.0.1:{port}")),
+                        ("PORTAL_ORIGIN", url.clone()),
                         ("TESSERA_URL", tessera_url),
                         ("TESSERA_UPSTREAM", tessera.url.clone()),
                         ("APP_UPSTREAM", format!("http://{}", portal.upstream)),
@@ -543,14 +545,14 @@ fn assert_sent_to_sign_in(app: &TestApp, proxy: &Proxy, page: &Page) {
 /// The person opens a page of the portal and must sign in first; afterwards they are back at
 /// exactly that page (path and query), and the portal receives who they are from Tessera:
 /// `Remote-User` is the stable identifier (the OIDC `sub`, never the email), `Remote-Email`,
-/// `Remote-Name`, `Remote-Groups` the organization and role, each header once. ASVS 5.0 V8.3
+/// `Remote-Name` (UTF-8 intact), `Remote-Groups` the organization and role, each header once. ASVS 5.0 V8.3
 /// (access decisions at a trusted enforcement point), V7.2 (the session is checked by the
 /// service that issued it).
 async fn sign_in_returns_to_the_page_with_the_persons_headers(kind: Kind, backend: Backend) {
     let (app, portal, proxy) = tessera_portal_and(kind, backend).await;
     register(&app, &proxy.url, &[ORG]).await;
     let email = "rosa@harbor.test";
-    let (id, _) = a_person(&app, ORG, email, "Rosa Lind").await;
+    let (id, _) = a_person(&app, ORG, email, "Rosa Ångström").await;
     let chrome = chrome().await;
     let c = &chrome.client;
 
@@ -562,7 +564,7 @@ async fn sign_in_returns_to_the_page_with_the_persons_headers(kind: Kind, backen
         "Remote-User {user:?}"
     );
     assert_eq!(text_of(c, "remote-email").await, email);
-    assert_eq!(text_of(c, "remote-name").await, "Rosa Lind");
+    assert_eq!(text_of(c, "remote-name").await, "Rosa Ångström");
     assert_eq!(text_of(c, "remote-groups").await, format!("{ORG},user"));
     for name in REMOTE {
         let count = c
@@ -664,6 +666,64 @@ async fn caddy_a_forged_remote_user_never_reaches_the_portal(backend: Backend) {
 on_both_backends!(
     nginx_a_forged_remote_user_never_reaches_the_portal,
     caddy_a_forged_remote_user_never_reaches_the_portal
+);
+
+/// A person the portal is not for, signed in, sends the proxy another registered
+/// application's host name (`Host: open.example.test`, an application open to everyone): the
+/// proxy must still ask Tessera about this portal, not the one named, so nothing reaches the
+/// portal (nginx: to the no-access page; Caddy: no site answers that host). ASVS 5.0 V8.3
+/// (access decisions on the resource actually served), V4.1 (client-controlled routing data).
+async fn a_forged_host_does_not_borrow_another_applications_access(kind: Kind, backend: Backend) {
+    let (app, portal, proxy) = tessera_portal_and(kind, backend).await;
+    register(&app, &proxy.url, &[ORG]).await;
+    register(&app, "http://open.example.test", &[]).await;
+    let (_, browser) = a_person(&app, OTHER_ORG, "olle@northside.test", "Olle Dahl").await;
+    let cookie = cookie_header(&browser, &app.url);
+
+    let page = through_proxy(
+        &proxy,
+        "/records/9",
+        &[("Cookie", &cookie), ("Accept", HTML)],
+    )
+    .await;
+    assert_ne!(page.status, 200, "refused with its own host: {page}");
+    let page = through_proxy(
+        &proxy,
+        "/records/9",
+        &[
+            ("Cookie", &cookie),
+            ("Accept", HTML),
+            ("Host", "open.example.test"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        portal.hits(),
+        0,
+        "another application's host let a person the portal is not for in: {page}\n{}",
+        proxy.logs()
+    );
+    if kind == Kind::Nginx {
+        assert_eq!(page.status, 302, "{page}");
+        assert!(
+            location(&page).starts_with(&format!("{}/authz/denied", app.app.config.public_url())),
+            "{}",
+            location(&page)
+        );
+    }
+}
+
+async fn nginx_a_forged_host_does_not_borrow_another_applications_access(backend: Backend) {
+    a_forged_host_does_not_borrow_another_applications_access(Kind::Nginx, backend).await
+}
+
+async fn caddy_a_forged_host_does_not_borrow_another_applications_access(backend: Backend) {
+    a_forged_host_does_not_borrow_another_applications_access(Kind::Caddy, backend).await
+}
+
+on_both_backends!(
+    nginx_a_forged_host_does_not_borrow_another_applications_access,
+    caddy_a_forged_host_does_not_borrow_another_applications_access
 );
 
 /// Sign out at Tessera (the home page's Sign out) ends access to the portal at once; signed in
@@ -934,8 +994,9 @@ fn the_forward_auth_files_in_the_guide_are_the_ones_ci_runs() {
     for line in [
         "auth_request /tessera-auth;",
         "proxy_set_header Remote-User   $tessera_user;",
-        "error_page 401 =302 ${TESSERA_URL}/login?rd=$scheme://$http_host$request_uri;",
-        "error_page 403 =302 ${TESSERA_URL}/authz/denied?app=$scheme://$http_host;",
+        "error_page 401 =302 ${TESSERA_URL}/login?rd=${PORTAL_ORIGIN}$request_uri;",
+        "error_page 403 =302 ${TESSERA_URL}/authz/denied?app=${PORTAL_ORIGIN};",
+        "proxy_set_header X-Original-URL ${PORTAL_ORIGIN}$request_uri;",
     ] {
         assert!(nginx.contains(line), "nginx-forward-auth.conf: {line}");
         assert!(guide.contains(line), "deploy/README.md shows: {line}");
