@@ -494,14 +494,24 @@ async fn chromium_cookie_header(c: &Client) -> String {
         .join("; ")
 }
 
-/// One request to the proxy, redirects not followed, with these headers.
+/// One GET to the proxy, redirects not followed, with these headers.
 async fn through_proxy(proxy: &Proxy, path: &str, headers: &[(&str, &str)]) -> Page {
+    sent_through_proxy(proxy, reqwest::Method::GET, path, headers).await
+}
+
+/// One request to the proxy, redirects not followed, with these headers.
+async fn sent_through_proxy(
+    proxy: &Proxy,
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Page {
     tessera::crypto::install_tls_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let mut request = http.get(format!("{}{path}", proxy.url));
+    let mut request = http.request(method, format!("{}{path}", proxy.url));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -666,6 +676,58 @@ async fn caddy_a_forged_remote_user_never_reaches_the_portal(backend: Backend) {
 on_both_backends!(
     nginx_a_forged_remote_user_never_reaches_the_portal,
     caddy_a_forged_remote_user_never_reaches_the_portal
+);
+
+/// Nobody signed in: the proxy sends a browser to Tessera's sign-in with the address to come
+/// back to (Caddy: URL-encoded, whole; nginx: as it is, so a query's `&` ends `rd` there, the
+/// caveat deploy/README.md states), a form's POST with 303 by Caddy (302 by nginx's
+/// error_page), and a client that does not accept HTML gets 401 from Caddy; nothing reaches the
+/// portal. ASVS 5.0 V8.3 (deny by default).
+async fn without_a_session_the_proxy_sends_the_browser_to_sign_in(kind: Kind, backend: Backend) {
+    let (app, portal, proxy) = tessera_portal_and(kind, backend).await;
+    register(&app, &proxy.url, &[ORG]).await;
+    let path = "/records/7?a=1&b=2";
+    let original = format!("{}{path}", proxy.url);
+    let login = format!("{}/login?rd=", app.app.config.public_url());
+
+    let page = through_proxy(&proxy, path, &[("Accept", HTML)]).await;
+    assert_sent_to_sign_in(&app, &proxy, &page);
+    let expected = match kind {
+        Kind::Caddy => format!(
+            "{login}{}",
+            url::form_urlencoded::byte_serialize(original.as_bytes()).collect::<String>()
+        ),
+        Kind::Nginx => format!("{login}{original}"),
+    };
+    assert_eq!(location(&page), expected);
+
+    let post = sent_through_proxy(&proxy, reqwest::Method::POST, path, &[("Accept", HTML)]).await;
+    let wanted = match kind {
+        Kind::Caddy => 303,
+        Kind::Nginx => 302,
+    };
+    assert_eq!(post.status, wanted, "{post}\n{}", proxy.logs());
+    assert!(location(&post).starts_with(&login), "{}", location(&post));
+
+    let api = through_proxy(&proxy, path, &[("Accept", "application/json")]).await;
+    match kind {
+        Kind::Caddy => assert_eq!(api.status, 401, "{api}\n{}", proxy.logs()),
+        Kind::Nginx => assert_sent_to_sign_in(&app, &proxy, &api),
+    }
+    assert_eq!(portal.hits(), 0, "nothing reached the portal");
+}
+
+async fn nginx_without_a_session_the_proxy_sends_the_browser_to_sign_in(backend: Backend) {
+    without_a_session_the_proxy_sends_the_browser_to_sign_in(Kind::Nginx, backend).await
+}
+
+async fn caddy_without_a_session_the_proxy_sends_the_browser_to_sign_in(backend: Backend) {
+    without_a_session_the_proxy_sends_the_browser_to_sign_in(Kind::Caddy, backend).await
+}
+
+on_both_backends!(
+    nginx_without_a_session_the_proxy_sends_the_browser_to_sign_in,
+    caddy_without_a_session_the_proxy_sends_the_browser_to_sign_in
 );
 
 /// A person the portal is not for, signed in, sends the proxy another registered
