@@ -2,7 +2,8 @@
 //! database, creates active users through the real pages, and measures complete sign-ins,
 //! the Argon2id limit of this machine, code checks, authenticated page views beside
 //! `/healthz`, resident memory, and (issue 13) complete OpenID Connect sign-ins of an
-//! application with its token refreshes. It writes a Markdown table to BENCHMARKS.md.
+//! application with its token refreshes, and (issue 15) forward-authentication checks beside
+//! `/healthz`. It writes a Markdown table to BENCHMARKS.md.
 //!
 //! Mail goes to the development outbox (no SMTP server), and the harness reads codes and links
 //! from the `dev_outbox` table, as a person reads their mailbox.
@@ -128,6 +129,9 @@ struct BackendResult {
     checks: Rate,
     pages: Rate,
     healthz: Rate,
+    /// A reverse proxy's checks with signed-in sessions, and `/healthz` in the same run.
+    forward_checks: Rate,
+    healthz_beside_checks: Rate,
     /// Complete OIDC sign-ins of an application, compared with the same Argon2id limit.
     oidc_sign_ins: Rate,
     /// Token refreshes of that application, each family used by one client.
@@ -621,10 +625,23 @@ async fn run_backend(
     let checks = code_checks(&bases, &mailbox, &mut slices, duration).await?;
     eprintln!("code checks: {:.1}/s over {}", checks.per_sec, checks.count);
     // 4. Authenticated page views and /healthz in the same run.
-    let (pages, healthz) = pages_beside_healthz(&bases, signed_in, clients, duration).await?;
+    let home = ("/", b"Welcome,".as_slice());
+    let (pages, healthz) = beside_healthz(&bases, &signed_in, clients, duration, home).await?;
     eprintln!(
         "pages: {:.0}/s, healthz: {:.0}/s",
         pages.per_sec, healthz.per_sec
+    );
+    // 7. A reverse proxy's checks (nginx's auth_request) with the same sessions, beside
+    // /healthz. The harness asks directly, so the application is the server's own origin.
+    for server in &servers {
+        register_app(tessera, &server.db_url, &server.base)?;
+    }
+    let check = ("/authz/auth-request", b"".as_slice());
+    let (forward_checks, healthz_beside_checks) =
+        beside_healthz(&bases, &signed_in, clients, duration, check).await?;
+    eprintln!(
+        "forward-auth checks: {:.0}/s, healthz: {:.0}/s",
+        forward_checks.per_sec, healthz_beside_checks.per_sec
     );
     let rss_after_kib = rss(&servers);
     let users = slices.iter().map(Vec::len).sum();
@@ -679,6 +696,8 @@ async fn run_backend(
         checks,
         pages,
         healthz,
+        forward_checks,
+        healthz_beside_checks,
         oidc_sign_ins,
         refreshes,
         cpu_per_oidc_sign_in_ms,
@@ -848,12 +867,14 @@ async fn code_checks(
     Ok(Rate::from(latencies, started.elapsed()))
 }
 
-/// Half the clients view the home page with warm sessions, half ask `/healthz`.
-async fn pages_beside_healthz(
+/// Half the clients GET `path` (the home page, a proxy's check) with warm sessions, checking
+/// the answer holds `marker`; half ask `/healthz`.
+async fn beside_healthz(
     bases: &Arc<[String]>,
-    signed_in: Vec<Agent>,
+    signed_in: &[Agent],
     clients: usize,
     duration: Duration,
+    (path, marker): (&'static str, &'static [u8]),
 ) -> anyhow::Result<(Rate, Rate)> {
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -866,7 +887,7 @@ async fn pages_beside_healthz(
         if k % 2 == 0 {
             let agent = &signed_in[k % signed_in.len()];
             let (http, cookie) = (agent.http.clone(), agent.cookie_header());
-            let task = repeat_get(http, bases, k, "/", Some(cookie), b"Welcome,", stop);
+            let task = repeat_get(http, bases, k, path, Some(cookie), marker, stop);
             page_tasks.push(tokio::spawn(task));
         } else {
             let task = repeat_get(
@@ -918,7 +939,7 @@ async fn repeat_get(
             bail!("GET {path}: {}", response.status());
         }
         let body = response.bytes().await?;
-        if !body.windows(marker.len()).any(|w| w == marker) {
+        if !marker.is_empty() && !body.windows(marker.len()).any(|w| w == marker) {
             bail!("GET {path}: not the expected page");
         }
         latencies.push(t.elapsed());
@@ -1098,6 +1119,16 @@ fn register_client(tessera: &Path, db_url: &str) -> anyhow::Result<(String, Stri
             .with_context(|| format!("create-client printed no {name} line: {printed}"))
     };
     Ok((line("client_id:")?, line("client_secret:")?))
+}
+
+/// Registers `origin` as an application protected by forward authentication.
+fn register_app(tessera: &Path, db_url: &str, origin: &str) -> anyhow::Result<()> {
+    tessera_admin(
+        tessera,
+        db_url,
+        ["create-app", "--name", origin, "--url", origin],
+    )?;
+    Ok(())
 }
 
 /// A PKCE pair (RFC 7636, S256): the verifier the application keeps, the challenge it sends.
@@ -1492,6 +1523,29 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
             format!(
                 "{:.2}",
                 r.pages.per_sec / r.healthz.per_sec.max(f64::MIN_POSITIVE)
+            )
+        },
+    );
+    out += &row("7. forward-auth checks/s, signed in (p50 / p99)", &|r| {
+        format!(
+            "{:.0}/s ({:.1} / {:.1} ms)",
+            r.forward_checks.per_sec, r.forward_checks.p50_ms, r.forward_checks.p99_ms
+        )
+    });
+    out += &row("   `/healthz`/s in the same run (p50 / p99)", &|r| {
+        format!(
+            "{:.0}/s ({:.1} / {:.1} ms)",
+            r.healthz_beside_checks.per_sec,
+            r.healthz_beside_checks.p50_ms,
+            r.healthz_beside_checks.p99_ms
+        )
+    });
+    out += &row(
+        "   checks ÷ healthz (goal ≥ 0.5, p99 < 5 ms on SQLite)",
+        &|r| {
+            format!(
+                "{:.2}",
+                r.forward_checks.per_sec / r.healthz_beside_checks.per_sec.max(f64::MIN_POSITIVE)
             )
         },
     );

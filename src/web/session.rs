@@ -10,11 +10,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 use super::{AppState, WebError};
+use crate::config::Config;
 use crate::flows;
 use crate::store::Session;
 
 pub fn cookie_name(app: &AppState) -> &'static str {
-    match (app.config.is_https(), app.config.cookie_domain().is_some()) {
+    name(&app.config)
+}
+
+fn name(config: &Config) -> &'static str {
+    match (config.is_https(), config.cookie_domain().is_some()) {
         (true, false) => "__Host-tessera_session",
         (true, true) => "__Secure-tessera_session",
         (false, _) => "tessera_session",
@@ -23,12 +28,16 @@ pub fn cookie_name(app: &AppState) -> &'static str {
 
 /// A cookie carrying a new session identifier (rotated at each stage).
 pub fn cookie(app: &AppState, value: String) -> Cookie<'static> {
-    let cookie = Cookie::build((cookie_name(app), value))
+    build(&app.config, value)
+}
+
+fn build(config: &Config, value: String) -> Cookie<'static> {
+    let cookie = Cookie::build((name(config), value))
         .path("/")
         .http_only(true)
-        .secure(app.config.is_https())
+        .secure(config.is_https())
         .same_site(SameSite::Lax);
-    match app.config.cookie_domain() {
+    match config.cookie_domain() {
         Some(domain) => cookie.domain(domain.to_string()).build(),
         None => cookie.build(),
     }
@@ -102,5 +111,52 @@ pub fn after_factor(
         "/password/new"
     } else {
         home
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str, domain: Option<&str>) -> Config {
+        Config {
+            public_url: Some(url.into()),
+            cookie_domain: domain.map(str::to_string),
+            ..Config::default()
+        }
+    }
+
+    /// OWASP ASVS 5.0 3.3.1 and 3.3.2: Secure, HttpOnly, SameSite, and the `__Host-` prefix
+    /// unless `TESSERA_COOKIE_DOMAIN` asks for a Domain (then `__Secure-`).
+    #[test]
+    fn asvs_3_3_1_the_session_cookie_is_host_only_unless_a_domain_is_configured() {
+        let host_only = build(&config("https://auth.example.org", None), "v".into()).to_string();
+        assert!(
+            host_only.starts_with("__Host-tessera_session=v"),
+            "{host_only}"
+        );
+        assert!(!host_only.contains("Domain"), "{host_only}");
+        let shared = build(
+            &config("https://auth.example.org", Some("example.org")),
+            "v".into(),
+        )
+        .to_string();
+        assert!(shared.starts_with("__Secure-tessera_session=v"), "{shared}");
+        for part in [
+            "Domain=example.org",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+        ] {
+            assert!(shared.contains(part), "{part}: {shared}");
+        }
+        let plain = build(
+            &config("http://auth.tessera.test:8080", Some("tessera.test")),
+            "v".into(),
+        )
+        .to_string();
+        assert!(plain.starts_with("tessera_session=v"), "{plain}");
+        assert!(plain.contains("Domain=tessera.test"), "{plain}");
     }
 }

@@ -414,6 +414,10 @@ fn public(method: &str, template: &str) -> bool {
             | (_, "/oidc/logout")
             | ("POST", "/oidc/logout/confirm")
             | ("GET", "/api/v1/openapi.json")
+            // A reverse proxy's checks answer everyone: their refusals are their answers
+            // (forward_auth.rs walks every stage against them).
+            | ("GET", "/authz/auth-request")
+            | ("GET", "/authz/forward-auth")
     ) || template.starts_with("/static/")
         || template.starts_with("/dev/")
 }
@@ -430,6 +434,7 @@ fn signed_in(method: &str, template: &str) -> bool {
             "/terms",
             "/verify/done",
             "/oidc/continue",
+            "/authz/denied",
         ]
         .iter()
         .any(|p| template.starts_with(p))

@@ -1,7 +1,9 @@
 //! No state change on GET (ASVS 3.5.3): every GET route of the router, requested by people at
 //! every stage and by an API token, leaves every table as it was. The one exception by design
 //! is the registration link, `GET /register/{token}`, whose token is exchanged for a session
-//! at first open (so it leaves the address bar); it has its own test below.
+//! at first open (so it leaves the address bar); it has its own test below. A reverse proxy's
+//! checks (`/authz/…`) write the audit entry of a refusal, as issue 15 asks, and nothing else:
+//! their own test below.
 
 use tessera::domain::account::Role;
 use tessera::flows::invitation::InvitationRequest;
@@ -15,6 +17,7 @@ use crate::snapshot::{Tables, differences, snapshot};
 on_both_backends!(
     no_get_route_changes_the_database,
     opening_a_registration_link_is_the_one_get_that_changes_state,
+    the_proxies_checks_write_only_the_audit_of_a_refusal,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -85,12 +88,19 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/api/v1/openapi.json", "/api/v1/openapi.json"),
     ("/api/v1/users", "/api/v1/users?q=a"),
     ("/api/v1/audit", "/api/v1/audit"),
+    (
+        "/authz/denied",
+        "/authz/denied?app=http%3A%2F%2F127.0.0.1%3A9",
+    ),
     // Only while messages go to the development outbox; walked on such an app below.
     ("/dev/outbox", "/dev/outbox"),
 ];
 
 /// Changes state by design (see `opening_a_registration_link_is_the_one_get_that_changes_state`).
 const EXCEPTION: &str = "/register/{token}";
+
+/// Audit their refusals by design (see `the_proxies_checks_write_only_the_audit_of_a_refusal`).
+const AUDITED: [&str; 2] = ["/authz/auth-request", "/authz/forward-auth"];
 
 /// The GET routes the router's sources declare (`helpers::declared_routes`).
 fn declared_get_routes() -> Vec<String> {
@@ -105,6 +115,7 @@ fn declared_get_routes() -> Vec<String> {
 fn the_get_route_list_matches_the_router() {
     let mut listed: Vec<String> = GET_ROUTES.iter().map(|(t, _)| t.to_string()).collect();
     listed.push(EXCEPTION.to_string());
+    listed.extend(AUDITED.map(str::to_string));
     listed.sort();
     let declared = declared_get_routes();
     assert!(declared.len() >= 30, "{declared:?}");
@@ -285,4 +296,52 @@ async fn opening_a_registration_link_is_the_one_get_that_changes_state(backend: 
     let again = app.new_browser().get_absolute(&link).await;
     assert_eq!(again.status, 410);
     assert!(differences(&after, &snapshot(&app.db.url).await).is_empty());
+}
+
+/// A reverse proxy's checks, asked by people at every stage about an application that is not
+/// registered (the request's own host, as no proxy is trusted here): each refusal writes its
+/// audit entry (OWASP ASVS 5.0 16.3.1, security events logged), and nothing else changes.
+async fn the_proxies_checks_write_only_the_audit_of_a_refusal(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let people = people(&app).await;
+    let tables = Tables::connect(&app.db.url).await;
+    let before = tables.snapshot().await;
+    let entries = app.count("SELECT COUNT(*) FROM audit_log").await;
+    for path in AUDITED {
+        app.clock.advance(61);
+        for (who, browser) in &people {
+            let response = browser
+                .not_following_redirects()
+                .get(format!("{}{path}", app.url))
+                .header("accept", "text/html")
+                .header("x-original-url", "https://portal.example.org/records/1")
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            assert!(
+                [401, 403, 302].contains(&status),
+                "{who} GET {path}: {status}"
+            );
+        }
+    }
+    let changed = differences(&before, &tables.snapshot().await);
+    let changed_tables: std::collections::BTreeSet<&str> = changed
+        .iter()
+        .map(|c| c.split(':').next().unwrap())
+        .collect();
+    assert!(
+        changed_tables
+            .iter()
+            .all(|t| ["audit_head", "audit_log", "delivery_counters"].contains(t)),
+        "{changed:#?}"
+    );
+    let refusals = app
+        .count("SELECT COUNT(*) FROM audit_log WHERE event = 'forward-auth-refused'")
+        .await;
+    let written = app.count("SELECT COUNT(*) FROM audit_log").await - entries;
+    assert_eq!(written, refusals, "only refusals were written");
+    // At most one entry a minute per person, or per client address for those not signed in
+    // (all of them here share 127.0.0.1): the two signed-in people and the address, per path.
+    assert_eq!(refusals, (AUDITED.len() * 3) as i64);
 }

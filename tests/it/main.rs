@@ -18,6 +18,7 @@ mod codes;
 mod connections;
 mod crash;
 mod factor_policy;
+mod forward_auth;
 mod forward_proxies;
 mod get_routes;
 mod helpers;
