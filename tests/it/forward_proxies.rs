@@ -949,44 +949,14 @@ async fn relay(to: Arc<OnceLock<SocketAddr>>) -> u16 {
     port
 }
 
-/// `TESSERA_COOKIE_DOMAIN`: Tessera at `auth.tessera.test` and the portal at
-/// `portal.tessera.test` (sibling hosts, both resolved to loopback by Chromium) behind Caddy;
-/// the session cookie Tessera sets for the parent domain reaches the portal's host, and
-/// sign-in there works as on one host. ASVS 5.0 V3.3 (cookie scope set deliberately).
-async fn a_cookie_domain_signs_in_across_sibling_hosts(backend: Backend) {
-    let target = Arc::new(OnceLock::new());
-    let port = relay(target.clone()).await;
-    let app = spawn_app_with(
-        backend,
-        Options {
-            public_url: Some(format!("http://auth.tessera.test:{port}")),
-            configure: |c| {
-                c.trusted_proxies = "127.0.0.1".into();
-                c.cookie_domain = Some("tessera.test".into());
-            },
-            ..Options::default()
-        },
-    )
-    .await;
-    target
-        .set(app.url.trim_start_matches("http://").parse().unwrap())
-        .unwrap();
-    let portal = Portal::start().await;
-    let proxy = Proxy::start(Kind::Caddy, &app, &portal, "portal.tessera.test").await;
-    register(&app, &proxy.url, &[ORG]).await;
-    let email = "ines@harbor.test";
-    let chrome = chrome_with_args(&[
-        "--host-resolver-rules=MAP *.tessera.test 127.0.0.1",
-        "--disable-features=HttpsUpgrades",
-    ])
-    .await;
-    let c = &chrome.client;
-    // Registered by the guide in Chromium (the invitation's link names auth.tessera.test,
-    // which only Chromium resolves), then signed out.
+/// Invited into ORG, registered by the guide in Chromium (email factor, Terms of Use): signed
+/// in at Tessera's home page.
+async fn register_in_chromium(app: &TestApp, c: &Client, email: &str, name: &str) {
+    ensure_org(app, ORG).await;
     let link = app
         .invite_as(InvitationRequest {
             email: email.into(),
-            display_name: "Ines Falk".into(),
+            display_name: name.into(),
             organization: Some(ORG.into()),
             role: Role::User,
         })
@@ -1024,7 +994,44 @@ async fn a_cookie_domain_signs_in_across_sibling_hosts(backend: Backend) {
         .await
         .unwrap();
     click(c, "Continue").await;
-    wait_for_text(c, "Welcome, Ines Falk").await;
+    wait_for_text(c, &format!("Welcome, {name}")).await;
+}
+
+/// `TESSERA_COOKIE_DOMAIN`: Tessera at `auth.tessera.test` and the portal at
+/// `portal.tessera.test` (sibling hosts, both resolved to loopback by Chromium) behind Caddy;
+/// the session cookie Tessera sets for the parent domain reaches the portal's host, and
+/// sign-in there works as on one host. ASVS 5.0 V3.3 (cookie scope set deliberately).
+async fn a_cookie_domain_signs_in_across_sibling_hosts(backend: Backend) {
+    let target = Arc::new(OnceLock::new());
+    let port = relay(target.clone()).await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            public_url: Some(format!("http://auth.tessera.test:{port}")),
+            configure: |c| {
+                c.trusted_proxies = "127.0.0.1".into();
+                c.cookie_domain = Some("tessera.test".into());
+            },
+            ..Options::default()
+        },
+    )
+    .await;
+    target
+        .set(app.url.trim_start_matches("http://").parse().unwrap())
+        .unwrap();
+    let portal = Portal::start().await;
+    let proxy = Proxy::start(Kind::Caddy, &app, &portal, "portal.tessera.test").await;
+    register(&app, &proxy.url, &[ORG]).await;
+    let email = "ines@harbor.test";
+    let chrome = chrome_with_args(&[
+        "--host-resolver-rules=MAP *.tessera.test 127.0.0.1",
+        "--disable-features=HttpsUpgrades",
+    ])
+    .await;
+    let c = &chrome.client;
+    // Registered by the guide in Chromium (the invitation's link names auth.tessera.test,
+    // which only Chromium resolves), then signed out.
+    register_in_chromium(&app, c, email, "Ines Falk").await;
     click(c, "Sign out").await;
     wait_for_text(c, "Customer/Provider").await;
 
