@@ -788,8 +788,8 @@ on_both_backends!(
     caddy_a_forged_host_does_not_borrow_another_applications_access
 );
 
-/// Sign out at Tessera (the home page's Sign out) ends access to the portal at once; signed in
-/// again, an administrator's disabling the account refuses the very same session at its next
+/// The home page's launcher opens the portal; Sign out at Tessera (the home page's Sign out)
+/// ends access to the portal at once; signed in again, an administrator's disabling the account refuses the very same session at its next
 /// request. ASVS 5.0 V7.4 (session termination takes effect everywhere the session is used).
 async fn sign_out_and_disabling_end_access_at_once(kind: Kind, backend: Backend) {
     let (app, portal, proxy) = tessera_portal_and(kind, backend).await;
@@ -801,6 +801,18 @@ async fn sign_out_and_disabling_end_access_at_once(kind: Kind, backend: Backend)
     let login = format!("{}/login", app.app.config.public_url());
 
     sign_in_through(&app, &portal, &proxy, c, "/records/1", email).await;
+    // Tessera's home page is the launcher: the portal, a link that opens it.
+    c.goto(&format!("{}/", app.url)).await.unwrap();
+    wait_for_text(c, "Welcome, Tove Berg").await;
+    c.find(Locator::LinkText("Records"))
+        .await
+        .unwrap_or_else(|e| panic!("the home page lists the portal: {e}"))
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(c, &proxy, &format!("{}/", proxy.url)).await;
+    wait_for_text(c, "The records portal").await;
+    assert_eq!(text_of(c, "remote-email").await, email);
     c.goto(&format!("{}/", app.url)).await.unwrap();
     wait_for_text(c, "Welcome, Tove Berg").await;
     click(c, "Sign out").await;
