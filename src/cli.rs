@@ -101,6 +101,9 @@ pub enum AdminCommand {
         post_logout_redirect_uris: Vec<String>,
         #[arg(long = "backchannel-logout-uri")]
         backchannel_logout_uri: Option<String>,
+        /// Where people start the application: listed on their Tessera home page.
+        #[arg(long = "start-url")]
+        start_url: Option<String>,
         /// A client that cannot keep a secret (it must use PKCE).
         #[arg(long)]
         public: bool,
@@ -439,6 +442,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             redirect_uris,
             post_logout_redirect_uris,
             backchannel_logout_uri,
+            start_url,
             public,
             org,
             id_token_alg,
@@ -451,6 +455,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 redirect_uris,
                 post_logout_redirect_uris,
                 backchannel_logout_uri,
+                start_url,
             };
             let created = flows::clients::create(&app, &cli, request)
                 .await

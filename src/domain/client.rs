@@ -63,6 +63,9 @@ text_enum!(
         PostLogout => "post-logout",
         /// Where back-channel logout tokens are posted.
         BackchannelLogout => "backchannel-logout",
+        /// Where the application starts its own sign-in: the link on people's home pages
+        /// (like OpenID Connect Registration's `initiate_login_uri`).
+        Start => "start",
     }
 );
 
@@ -87,6 +90,8 @@ pub enum ClientProblem {
     NoRedirect,
     #[error("Give at most one back-channel logout URI.")]
     SeveralBackchannel,
+    #[error("Give at most one start URL.")]
+    SeveralStart,
     #[error("{0}")]
     Uri(#[from] ClientUriProblem),
 }
@@ -135,6 +140,9 @@ pub fn parse_uris(
     }
     if count(UriPurpose::BackchannelLogout) > 1 {
         return Err(ClientProblem::SeveralBackchannel);
+    }
+    if count(UriPurpose::Start) > 1 {
+        return Err(ClientProblem::SeveralStart);
     }
     Ok(parsed)
 }

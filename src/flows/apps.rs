@@ -11,7 +11,7 @@ use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::clients::ClientAction as AppAction;
 use crate::flows::invitation::InvitationProblem;
-use crate::store::{AppStanding, AppSummary, StoreError};
+use crate::store::{AppStanding, AppSummary, Launch, StoreError};
 
 /// A registration as an administrator types it.
 #[derive(Debug, Clone, Default)]
@@ -139,7 +139,9 @@ pub async fn act(app: &App, admin: &Admin, id: i64, action: AppAction) -> Result
     Ok(())
 }
 
-/// The applications a signed-in person may open (the home page's launcher).
-pub async fn launcher(app: &App, org_id: Option<i64>) -> Result<Vec<AppSummary>, Internal> {
-    Ok(app.store.apps_for(org_id).await?)
+/// What a signed-in person may open from their home page: the applications behind forward
+/// authentication and the OpenID Connect clients with a start URL, that are for their
+/// organization.
+pub async fn launcher(app: &App, org_id: Option<i64>) -> Result<Vec<Launch>, Internal> {
+    Ok(app.store.launcher(org_id).await?)
 }

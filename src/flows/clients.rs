@@ -26,6 +26,8 @@ pub struct ClientRequest {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Where people start the application from their home page (optional).
+    pub start_url: Option<String>,
 }
 
 /// A registered client, or one whose secret was just rotated; the secret is shown now only
@@ -89,6 +91,7 @@ pub async fn create(
         &request.redirect_uris,
         &request.post_logout_redirect_uris,
         request.backchannel_logout_uri.as_deref(),
+        request.start_url.as_deref(),
     );
     let client = NewClient::parse(
         &request.name,
@@ -145,15 +148,18 @@ fn typed_uris<'a>(
     redirect: &'a [String],
     post_logout: &'a [String],
     backchannel: Option<&'a str>,
+    start: Option<&'a str>,
 ) -> Vec<(UriPurpose, &'a str)> {
     let redirect = redirect.iter().map(|u| (UriPurpose::Redirect, u.as_str()));
     let post_logout = post_logout
         .iter()
         .map(|u| (UriPurpose::PostLogout, u.as_str()));
     let backchannel = backchannel.map(|u| (UriPurpose::BackchannelLogout, u));
+    let start = start.map(|u| (UriPurpose::Start, u));
     redirect
         .chain(post_logout)
         .chain(backchannel)
+        .chain(start)
         .filter(|(_, u)| !u.trim().is_empty())
         .collect()
 }
@@ -175,6 +181,7 @@ pub struct UrisRequest {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    pub start_url: Option<String>,
 }
 
 /// Replaces a client's URIs with a new set, checked by the rules of a registration (at least
@@ -190,6 +197,7 @@ pub async fn change_uris(
         &request.redirect_uris,
         &request.post_logout_redirect_uris,
         request.backchannel_logout_uri.as_deref(),
+        request.start_url.as_deref(),
     );
     let uris = parse_uris(&typed, portal_is_http(app))
         .map_err(|p| AdminRefusal::Invalid(p.to_string()))?;
@@ -209,7 +217,8 @@ pub async fn change_uris(
     .with(
         "backchannel_logout_uri",
         of(UriPurpose::BackchannelLogout).pop(),
-    );
+    )
+    .with("start_url", of(UriPurpose::Start).pop());
     app.store
         .replace_client_uris(client.id, admin.org_id(), &uris, app.now(), audit)
         .await?;

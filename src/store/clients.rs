@@ -27,6 +27,8 @@ pub struct ClientSummary {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Where people start it from their home page (none: not listed there).
+    pub start_url: Option<String>,
     pub created_at: UnixTime,
     pub disabled: bool,
 }
@@ -41,6 +43,7 @@ from_columns!(ClientSummary(row) {
     redirect_uris = Vec::new(),
     post_logout_redirect_uris = Vec::new(),
     backchannel_logout_uri = None,
+    start_url = None,
     created_at,
     disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
 });
@@ -51,6 +54,7 @@ impl ClientSummary {
             UriPurpose::Redirect => self.redirect_uris.push(uri),
             UriPurpose::PostLogout => self.post_logout_redirect_uris.push(uri),
             UriPurpose::BackchannelLogout => self.backchannel_logout_uri = Some(uri),
+            UriPurpose::Start => self.start_url = Some(uri),
         }
     }
 }

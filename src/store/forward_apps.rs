@@ -29,6 +29,15 @@ from_columns!(AppSummary(row) {
     disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
 });
 
+/// An application on a person's home page: its name and where it starts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Launch {
+    pub name: String,
+    pub url: String,
+}
+
+from_columns!(Launch { name, url });
+
 /// What a forward-authentication check needs about the application a request is for, for
 /// one person: read in one query on every protected request.
 #[derive(Debug, Clone)]
@@ -110,19 +119,25 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// The enabled applications a person of this organization may use (the launcher).
-    pub async fn apps_for(&self, org_id: Option<i64>) -> StoreResult<Vec<AppSummary>> {
-        let apps = sqlx::query_as::<_, AppSummary>(
-            "SELECT a.id, a.name, a.origin, a.created_at, a.disabled_at FROM forward_apps a
+    /// What a person of this organization may open from their home page, by name: the
+    /// enabled applications behind forward authentication that are for them, and the enabled
+    /// OpenID Connect clients with a start URL that are. One query: it is on the home page.
+    pub async fn launcher(&self, org_id: Option<i64>) -> StoreResult<Vec<Launch>> {
+        let launch = sqlx::query_as::<_, Launch>(
+            "SELECT a.name, a.origin || '/' AS url FROM forward_apps a
              WHERE a.disabled_at IS NULL
                AND (NOT EXISTS (SELECT 1 FROM forward_app_orgs x WHERE x.app = a.id)
                     OR EXISTS (SELECT 1 FROM forward_app_orgs x WHERE x.app = a.id AND x.org_id = $1))
-             ORDER BY a.name, a.id",
+             UNION ALL
+             SELECT c.name, u.uri AS url FROM oidc_clients c
+             JOIN oidc_client_uris u ON u.client = c.id AND u.purpose = 'start'
+             WHERE c.disabled_at IS NULL AND (c.org_id IS NULL OR c.org_id = $1)
+             ORDER BY name, url",
         )
         .bind(org_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(apps)
+        Ok(launch)
     }
 
     /// The origins of every enabled application (where `/login?rd=` may return to).

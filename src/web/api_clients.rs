@@ -44,6 +44,8 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Where people start it from their Tessera home page; null: not listed there.
+    pub start_url: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     pub disabled: bool,
@@ -61,6 +63,7 @@ impl From<ClientSummary> for Client {
             redirect_uris: c.redirect_uris,
             post_logout_redirect_uris: c.post_logout_redirect_uris,
             backchannel_logout_uri: c.backchannel_logout_uri,
+            start_url: c.start_url,
             created_at: c.created_at,
             disabled: c.disabled,
         }
@@ -89,6 +92,8 @@ pub struct NewClient {
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Where people start it: listed on their Tessera home page (optional).
+    pub start_url: Option<String>,
     /// A native or browser app that cannot keep a secret (it gets none, and must use PKCE).
     #[serde(default)]
     pub public: bool,
@@ -141,6 +146,7 @@ async fn register_client(
         redirect_uris: body.redirect_uris,
         post_logout_redirect_uris: body.post_logout_redirect_uris,
         backchannel_logout_uri: body.backchannel_logout_uri,
+        start_url: body.start_url,
     };
     let created = clients::create(&app, &admin, request).await?;
     Ok(credentials(StatusCode::CREATED, created))
@@ -166,6 +172,8 @@ pub struct ClientUris {
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    /// Left out: none (the client leaves people's home pages).
+    pub start_url: Option<String>,
 }
 
 /// Replace a client's URIs with this set, checked as at registration (a refused set changes
@@ -184,6 +192,7 @@ async fn replace_uris(
         redirect_uris: body.redirect_uris,
         post_logout_redirect_uris: body.post_logout_redirect_uris,
         backchannel_logout_uri: body.backchannel_logout_uri,
+        start_url: body.start_url,
     };
     Ok(Json(
         clients::change_uris(&app, &admin, id, &request)

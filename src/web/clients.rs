@@ -84,6 +84,8 @@ pub struct ClientForm {
     post_logout_redirect_uris: String,
     #[serde(default)]
     backchannel_logout_uri: String,
+    #[serde(default)]
+    start_url: String,
     /// A checked box sends `on`; an unchecked one nothing.
     #[serde(default)]
     public: String,
@@ -111,6 +113,7 @@ impl ClientForm {
             redirect_uris: lines(&self.redirect_uris),
             post_logout_redirect_uris: lines(&self.post_logout_redirect_uris),
             backchannel_logout_uri: Some(self.backchannel_logout_uri.clone()),
+            start_url: Some(self.start_url.clone()),
         }
     }
 }
@@ -223,6 +226,8 @@ pub struct UrisForm {
     post_logout_redirect_uris: String,
     #[serde(default)]
     backchannel_logout_uri: String,
+    #[serde(default)]
+    start_url: String,
 }
 
 impl UrisForm {
@@ -231,6 +236,7 @@ impl UrisForm {
             redirect_uris: client.redirect_uris.join("\n"),
             post_logout_redirect_uris: client.post_logout_redirect_uris.join("\n"),
             backchannel_logout_uri: client.backchannel_logout_uri.clone().unwrap_or_default(),
+            start_url: client.start_url.clone().unwrap_or_default(),
         }
     }
 
@@ -239,6 +245,7 @@ impl UrisForm {
             redirect_uris: lines(&self.redirect_uris),
             post_logout_redirect_uris: lines(&self.post_logout_redirect_uris),
             backchannel_logout_uri: Some(self.backchannel_logout_uri.clone()),
+            start_url: Some(self.start_url.clone()),
         }
     }
 }

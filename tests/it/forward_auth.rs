@@ -555,6 +555,61 @@ async fn the_home_page_lists_the_applications_the_person_may_open(backend: Backe
     );
     assert!(home.link_named("Billing").is_none(), "{home}");
     assert!(home.lacks("No applications are available"));
+
+    // OpenID Connect clients with a start URL are listed too, for their organization only;
+    // one without a start URL, or disabled, is not.
+    let client =
+        |name: &str, org: &str, start: Option<&str>| tessera::flows::clients::ClientRequest {
+            name: name.into(),
+            organization: Some(org.into()),
+            redirect_uris: vec![format!("https://{}.example.org/cb", name.to_lowercase())],
+            start_url: start.map(str::to_string),
+            ..Default::default()
+        };
+    let admin = Admin::cli();
+    for request in [
+        client("Labs", "Clinic A", Some("https://labs.example.org/start")),
+        client(
+            "Pharmacy",
+            "Clinic B",
+            Some("https://pharmacy.example.org/"),
+        ),
+        client("Silent", "Clinic A", None),
+        client("Retired", "Clinic A", Some("https://retired.example.org/")),
+    ] {
+        tessera::flows::clients::create(&app.app, &admin, request)
+            .await
+            .unwrap();
+    }
+    let retired = app
+        .count("SELECT id FROM oidc_clients WHERE name = 'Retired'")
+        .await;
+    tessera::flows::clients::act(
+        &app.app,
+        &admin,
+        retired,
+        tessera::flows::clients::ClientAction::Disable,
+    )
+    .await
+    .unwrap();
+    let home = ada.get("/").await;
+    let listed: Vec<String> = home
+        .select("ul.launcher a")
+        .into_iter()
+        .map(|a| a.text)
+        .collect();
+    assert_eq!(listed, ["Labs", "Records", "Scheduling"], "{home}");
+    assert_eq!(
+        home.link_named("Labs").as_deref(),
+        Some("https://labs.example.org/start")
+    );
+    // A start URL is checked like the other URIs.
+    let bad = client("Sloppy", "Clinic A", Some("javascript:alert(1)"));
+    assert!(
+        tessera::flows::clients::create(&app.app, &admin, bad)
+            .await
+            .is_err()
+    );
 }
 
 /// The contract's `tessera admin create-app`: prints the origin it registered; bad input gets
