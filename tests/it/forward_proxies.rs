@@ -17,8 +17,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
@@ -69,31 +68,42 @@ fn escape(text: &str) -> String {
 
 /// The protected portal: an application that trusts its proxy's `Remote-*` headers and shows
 /// what it received (escaped), `<dd id="remote-user" data-count="N">` for each, with the path
-/// asked for. It counts the requests that reached it.
+/// asked for. It keeps the paths of the requests that reached it.
 struct Portal {
     upstream: SocketAddr,
-    hits: Arc<AtomicUsize>,
+    reached: Arc<Mutex<Vec<String>>>,
 }
 
 impl Portal {
     async fn start() -> Self {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let counter = hits.clone();
+        let reached = Arc::new(Mutex::new(Vec::new()));
+        let log = reached.clone();
         let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let counter = counter.clone();
+            let log = log.clone();
             async move {
-                counter.fetch_add(1, Ordering::SeqCst);
+                log.lock().unwrap().push(request.uri().to_string());
                 axum::response::Html(echo_page(&request))
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let upstream = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Self { upstream, hits }
+        Self { upstream, reached }
+    }
+
+    /// The pages that reached the portal (not the icon Chromium asks for by itself after a
+    /// page, at a moment of its choosing).
+    fn reached(&self) -> Vec<String> {
+        self.reached.lock().unwrap().clone()
     }
 
     fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
+        self.reached
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p != "/favicon.ico")
+            .count()
     }
 }
 
@@ -460,7 +470,8 @@ async fn sign_in_through(
     assert_eq!(
         portal.hits(),
         hits,
-        "nothing reached the portal before sign-in"
+        "nothing reached the portal before sign-in (the portal was reached at {:?})",
+        portal.reached()
     );
     sign_in_at_tessera(app, c, email).await;
     // Tessera's own page moves on to the portal (a meta refresh, not a redirect answering
@@ -662,7 +673,12 @@ async fn a_forged_remote_user_never_reaches_the_portal(kind: Kind, backend: Back
         Kind::Nginx => assert_sent_to_sign_in(&app, &proxy, &page),
         Kind::Caddy => assert_eq!(page.status, 401, "{page}\n{}", proxy.logs()),
     }
-    assert_eq!(portal.hits(), hits, "nothing reached the portal");
+    assert_eq!(
+        portal.hits(),
+        hits,
+        "nothing reached the portal (the portal was reached at {:?})",
+        portal.reached()
+    );
 }
 
 async fn nginx_a_forged_remote_user_never_reaches_the_portal(backend: Backend) {
@@ -714,7 +730,12 @@ async fn without_a_session_the_proxy_sends_the_browser_to_sign_in(kind: Kind, ba
         Kind::Caddy => assert_eq!(api.status, 401, "{api}\n{}", proxy.logs()),
         Kind::Nginx => assert_sent_to_sign_in(&app, &proxy, &api),
     }
-    assert_eq!(portal.hits(), 0, "nothing reached the portal");
+    assert_eq!(
+        portal.hits(),
+        0,
+        "nothing reached the portal (the portal was reached at {:?})",
+        portal.reached()
+    );
 }
 
 async fn nginx_without_a_session_the_proxy_sends_the_browser_to_sign_in(backend: Backend) {
@@ -820,7 +841,12 @@ async fn sign_out_and_disabling_end_access_at_once(kind: Kind, backend: Backend)
     let hits = portal.hits();
     c.goto(&format!("{}/records/1", proxy.url)).await.unwrap();
     wait_for_url(c, &proxy, &login).await;
-    assert_eq!(portal.hits(), hits, "refused after Sign out");
+    assert_eq!(
+        portal.hits(),
+        hits,
+        "refused after Sign out (the portal was reached at {:?})",
+        portal.reached()
+    );
 
     // Back in (the sign-in page the proxy sent the browser to), then disabled.
     sign_in_at_tessera(&app, c, email).await;
@@ -847,7 +873,12 @@ async fn sign_out_and_disabling_end_access_at_once(kind: Kind, backend: Backend)
     assert_sent_to_sign_in(&app, &proxy, &page);
     c.goto(&format!("{}/records/3", proxy.url)).await.unwrap();
     wait_for_url(c, &proxy, &login).await;
-    assert_eq!(portal.hits(), hits, "refused once disabled");
+    assert_eq!(
+        portal.hits(),
+        hits,
+        "refused once disabled (the portal was reached at {:?})",
+        portal.reached()
+    );
     chrome.client.clone().close().await.unwrap();
 }
 
@@ -923,7 +954,12 @@ async fn another_organizations_person_is_told_they_have_no_access(kind: Kind, ba
             );
         }
     }
-    assert_eq!(portal.hits(), 0, "nothing reached the portal");
+    assert_eq!(
+        portal.hits(),
+        0,
+        "nothing reached the portal (the portal was reached at {:?})",
+        portal.reached()
+    );
     chrome.client.clone().close().await.unwrap();
 }
 
