@@ -36,6 +36,8 @@ pub struct App {
     pub node: String,
     /// Which forward-authentication refusals this node writes to the audit log.
     pub refusals: crate::flows::forward_auth::RefusalSampler,
+    /// The applications behind forward authentication, as this node's checks read them.
+    pub forward_apps: crate::flows::forward_auth::AppsCache,
 }
 
 impl App {
@@ -100,6 +102,7 @@ impl App {
                 &crate::crypto::random_token()?[..8]
             ),
             refusals: Default::default(),
+            forward_apps: Default::default(),
         }))
     }
 

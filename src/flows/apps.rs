@@ -9,7 +9,7 @@ use crate::audit::AuditEvent;
 use crate::domain::forward::NewApp;
 use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
-use crate::flows::clients::ClientAction as AppAction;
+pub use crate::flows::clients::ClientAction as AppAction;
 use crate::flows::invitation::InvitationProblem;
 use crate::store::{AppStanding, AppSummary, Launch, StoreError};
 
@@ -47,8 +47,10 @@ pub async fn create(
     .map_err(|p| AdminRefusal::Invalid(p.to_string()))?;
     let audit = AuditEvent::new("app-created", admin.actor(), subject(new.origin.as_str()))
         .with("name", new.name.as_str())
-        .with("organizations", request.organizations.clone());
-    match app.store.create_app(&new, app.now(), audit).await {
+        .with("organization_ids", new.org_ids.clone());
+    let created = app.store.create_app(&new, app.now(), audit).await;
+    app.forward_apps.forget();
+    match created {
         Ok(id) => Ok(CreatedApp {
             id,
             url: new.origin.as_str().to_string(),
@@ -136,6 +138,7 @@ pub async fn act(app: &App, admin: &Admin, id: i64, action: AppAction) -> Result
             app.store.delete_app(found.id, scope, now, audit).await?
         }
     }
+    app.forward_apps.forget();
     Ok(())
 }
 

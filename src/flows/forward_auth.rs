@@ -7,14 +7,16 @@
 //!
 //! A check reads the session as a page view does, so the portal's activity keeps the session
 //! alive (touched at most once a minute) and Sign out or an administrator's disable refuses
-//! the very next request. Refusals are audited, at most one entry a minute for each
+//! the very next request. The check is one query (the session's standing, as every page
+//! reads it); the registered applications are held in memory (`AppsCache`). Refusals are audited, at most one entry a minute for each
 //! person (or client address) and application on each node, and those without a session
 //! within the client's audit budget (`flows::audit_budget`), so a busy portal cannot flood
 //! the log. The audit entry names the application's origin, never the path (a path may name
 //! a patient).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use super::Internal;
 use super::session;
@@ -23,6 +25,7 @@ use crate::audit::{self, AuditEvent};
 use crate::domain::UnixTime;
 use crate::domain::access::{Access, Decision, decide};
 use crate::domain::forward::{AppOrigin, OriginalRequest, groups};
+use crate::store::{RegisteredApp, SessionStanding};
 
 /// What the proxy is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +61,15 @@ pub async fn check(
         Access::SignedIn,
         found.as_ref().map(session::access_standing).as_ref(),
     );
-    let account = match (decision, found.and_then(|f| f.account)) {
-        (Decision::Allow, Some(account)) => account,
+    let (account, organization) = match (decision, found) {
+        (
+            Decision::Allow,
+            Some(SessionStanding {
+                account: Some(account),
+                organization,
+                ..
+            }),
+        ) => (account, organization),
         _ => {
             let event = refusal("anonymous", origin_text, "not-signed-in", original, client);
             if app
@@ -73,20 +83,18 @@ pub async fn check(
             return Ok(Verdict::SignedOut);
         }
     };
-    let grant = match &origin {
-        Some(origin) => app.store.app_grant(origin.as_str(), account.org_id).await?,
-        None => None,
-    };
-    let why = match &grant {
+    let apps = app.forward_apps.table(app).await?;
+    let registered = origin.as_ref().and_then(|o| apps.get(o.as_str()));
+    let why = match registered {
         None => "not-registered",
-        Some(g) if g.disabled => "application-disabled",
-        Some(g) if !g.allowed => "organization-not-allowed",
-        Some(g) => {
+        Some(a) if a.disabled => "application-disabled",
+        Some(a) if !a.is_for(account.org_id) => "organization-not-allowed",
+        Some(_) => {
             return Ok(Verdict::Allow(Identity {
                 user: super::oidc::subject(app, account.id),
                 email: account.email.as_str().to_string(),
                 name: account.display_name.as_str().to_string(),
-                groups: groups(g.organization.as_deref(), account.role),
+                groups: groups(organization.as_deref(), account.role),
             }));
         }
     };
@@ -101,8 +109,52 @@ pub async fn check(
         crate::metrics::audit_event(&event);
     }
     Ok(Verdict::Denied {
-        app: grant.map(|g| g.name),
+        app: registered.map(|a| a.name.clone()),
     })
+}
+
+/// The name of the application registered at `origin` (the no-access page names it).
+pub async fn name_of(app: &App, origin: &AppOrigin) -> Result<Option<String>, Internal> {
+    let apps = app.forward_apps.table(app).await?;
+    Ok(apps.get(origin.as_str()).map(|a| a.name.clone()))
+}
+
+/// The registered applications by origin, read from the database at most every few seconds
+/// on each node: every protected request is checked, and applications change rarely. A change
+/// made on this node applies at once (`forget`); one made on another node or by the command
+/// line within `APPS_TTL`.
+#[derive(Debug, Default)]
+pub struct AppsCache {
+    table: RwLock<Option<(Instant, Arc<HashMap<String, RegisteredApp>>)>>,
+}
+
+const APPS_TTL: Duration = Duration::from_secs(5);
+
+impl AppsCache {
+    async fn table(&self, app: &App) -> Result<Arc<HashMap<String, RegisteredApp>>, Internal> {
+        if let Some((at, table)) = &*self.table.read().unwrap_or_else(|e| e.into_inner())
+            && at.elapsed() < APPS_TTL
+        {
+            return Ok(table.clone());
+        }
+        let apps = app.store.registered_apps().await?;
+        let table: Arc<HashMap<_, _>> =
+            Arc::new(apps.into_iter().map(|a| (a.origin.clone(), a)).collect());
+        *self.table.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), table.clone()));
+        Ok(table)
+    }
+
+    /// The next check reads the applications again (one was just changed here).
+    pub fn forget(&self) {
+        *self.table.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+impl RegisteredApp {
+    fn is_for(&self, org_id: Option<i64>) -> bool {
+        self.org_ids.is_empty() || org_id.is_some_and(|id| self.org_ids.contains(&id))
+    }
 }
 
 fn refusal(

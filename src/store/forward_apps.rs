@@ -38,17 +38,15 @@ pub struct Launch {
 
 from_columns!(Launch { name, url });
 
-/// What a forward-authentication check needs about the application a request is for, for
-/// one person: read in one query on every protected request.
+/// An application as a forward-authentication check needs it (`flows::forward_auth` keeps
+/// them all in memory for a few seconds).
 #[derive(Debug, Clone)]
-pub struct AppGrant {
-    pub id: i64,
+pub struct RegisteredApp {
+    pub origin: String,
     pub name: String,
     pub disabled: bool,
-    /// Whether the person's organization may use it.
-    pub allowed: bool,
-    /// The person's organization's name (`Remote-Groups`).
-    pub organization: Option<String>,
+    /// The organizations whose people may use it (empty: everyone's).
+    pub org_ids: Vec<i64>,
 }
 
 /// Whether an application may be used: what disabling and enabling set.
@@ -150,33 +148,31 @@ impl Store {
             .collect()
     }
 
-    /// The application registered at `origin`, as it stands for a person of `org_id`.
-    pub async fn app_grant(
-        &self,
-        origin: &str,
-        org_id: Option<i64>,
-    ) -> StoreResult<Option<AppGrant>> {
-        let row = sqlx::query(
-            "SELECT a.id, a.name, a.disabled_at,
-                    CASE WHEN NOT EXISTS (SELECT 1 FROM forward_app_orgs x WHERE x.app = a.id)
-                           OR EXISTS (SELECT 1 FROM forward_app_orgs x
-                                      WHERE x.app = a.id AND x.org_id = $2)
-                         THEN 1 ELSE 0 END AS allowed,
-                    (SELECT o.name FROM organizations o WHERE o.id = $2) AS organization
-             FROM forward_apps a WHERE a.origin = $1",
-        )
-        .bind(origin)
-        .bind(org_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(AppGrant {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
-            allowed: row.try_get::<i32, _>("allowed")? == 1,
-            organization: row.try_get("organization")?,
-        }))
+    /// Every application, with the organizations each is for.
+    pub async fn registered_apps(&self) -> StoreResult<Vec<RegisteredApp>> {
+        let rows = sqlx::query("SELECT id, name, origin, disabled_at FROM forward_apps")
+            .fetch_all(&self.pool)
+            .await?;
+        let orgs = sqlx::query("SELECT app, org_id FROM forward_app_orgs")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut apps = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let mut org_ids = Vec::new();
+            for o in &orgs {
+                if o.try_get::<i64, _>("app")? == id {
+                    org_ids.push(o.try_get("org_id")?);
+                }
+            }
+            apps.push(RegisteredApp {
+                origin: row.try_get("origin")?,
+                name: row.try_get("name")?,
+                disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                org_ids,
+            });
+        }
+        Ok(apps)
     }
 
     /// Disables or enables an application within the scope (NotFound outside it).

@@ -55,6 +55,8 @@ pub struct SessionStanding {
     pub held: FactorSet,
     /// Whom the account's organization requires a passkey of.
     pub require_passkey: PasskeyRequirement,
+    /// The account's organization's name (forward authentication's `Remote-Groups`).
+    pub organization: Option<String>,
 }
 
 /// A new password set by Forgot your password, with what the flow decided it leads to.
@@ -228,8 +230,9 @@ impl Store {
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
                  ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind, {held},
-                 (SELECT r.require_passkey FROM organizations r WHERE r.id = a.org_id) AS require_passkey
+                 r.require_passkey, r.name AS organization
                  FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
+                 LEFT JOIN organizations r ON r.id = a.org_id
                  LEFT JOIN organization_factors o ON o.org_id = a.org_id
                  WHERE s.id_hash = $1 AND s.revoked_at IS NULL",
                 held = super::factors::HELD_COLUMNS.as_str()
@@ -262,6 +265,7 @@ impl Store {
             require_passkey: row
                 .try_get::<Option<PasskeyRequirement>, _>("require_passkey")?
                 .unwrap_or(PasskeyRequirement::Off),
+            organization: row.try_get("organization")?,
         }))
     }
 

@@ -23,7 +23,6 @@ use serde::Deserialize;
 
 use super::client::ClientAddress;
 use super::csrf::CsrfToken;
-use super::gate::Admitted;
 use super::session::SessionCookie;
 use super::{AppState, WebError, page};
 use crate::domain::forward::{AppOrigin, OriginalRequest, ProxyHeaders, return_address};
@@ -194,17 +193,10 @@ struct DeniedQuery {
 async fn denied(
     State(app): State<AppState>,
     axum::Extension(csrf): axum::Extension<CsrfToken>,
-    Admitted(standing): Admitted,
     Query(query): Query<DeniedQuery>,
 ) -> Result<Response, WebError> {
-    let org = standing.account.as_ref().and_then(|a| a.org_id);
     let name = match AppOrigin::parse(&query.app, true) {
-        Ok(origin) => app
-            .store
-            .app_grant(origin.as_str(), org)
-            .await
-            .map_err(crate::flows::Internal::from)?
-            .map(|g| g.name),
+        Ok(origin) => forward_auth::name_of(&app, &origin).await?,
         Err(_) => None,
     };
     page::render(
