@@ -20,6 +20,7 @@ mod crash;
 mod factor_policy;
 mod forward_apps;
 mod forward_auth;
+mod forward_proxies;
 mod get_routes;
 mod helpers;
 mod import;
