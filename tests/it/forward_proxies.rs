@@ -1127,3 +1127,52 @@ fn the_forward_auth_files_in_the_guide_are_the_ones_ci_runs() {
         assert!(guide.contains(line), "deploy/README.md shows: {line}");
     }
 }
+
+/// Misconfiguration: the portal on a sibling host, `TESSERA_COOKIE_DOMAIN` unset, so the
+/// session cookie never reaches the portal's host. A person signed in at Tessera who opens the
+/// portal must not be bounced endlessly between the proxy and Tessera (each round a check, an
+/// audit candidate and a page view, dozens a second): after at most a round or two the browser
+/// stays at a Tessera page. ASVS 5.0 V2.4 (anti-automation: no unbounded loops).
+async fn without_the_cookie_domain_a_sibling_host_does_not_loop(backend: Backend) {
+    let target = Arc::new(OnceLock::new());
+    let port = relay(target.clone()).await;
+    let app = spawn_app_with(
+        backend,
+        Options {
+            public_url: Some(format!("http://auth.tessera.test:{port}")),
+            configure: |c| c.trusted_proxies = "127.0.0.1".into(),
+            ..Options::default()
+        },
+    )
+    .await;
+    target
+        .set(app.url.trim_start_matches("http://").parse().unwrap())
+        .unwrap();
+    let portal = Portal::start().await;
+    let proxy = Proxy::start(Kind::Nginx, &app, &portal, "portal.tessera.test").await;
+    register(&app, &proxy.url, &[ORG]).await;
+    let chrome = chrome_with_args(&[
+        "--host-resolver-rules=MAP *.tessera.test 127.0.0.1",
+        "--disable-features=HttpsUpgrades",
+    ])
+    .await;
+    let c = &chrome.client;
+    register_in_chromium(&app, c, "ulla@harbor.test", "Ulla Vik").await;
+
+    let _ = c.goto(&format!("{}/records/1", proxy.url)).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let at = c
+        .current_url()
+        .await
+        .map_or_else(|e| format!("(no answer: {e})"), |u| u.to_string());
+    let log = std::fs::read_to_string(proxy.dir.path().join("access.log")).unwrap_or_default();
+    let rounds = log.lines().count();
+    assert!(
+        rounds <= 3,
+        "the browser went {rounds} times in 5 s to the portal's proxy and back to Tessera \
+         (now at {at}); the portal was reached {} times",
+        portal.hits()
+    );
+}
+
+on_both_backends!(without_the_cookie_domain_a_sibling_host_does_not_loop);
