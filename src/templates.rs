@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/home.html",
     "pages/no_access.html",
     "pages/no_access_redirect.html",
+    "pages/return_bounced.html",
     "pages/message.html",
     "pages/outbox.html",
     "pages/account_passkeys.html",

@@ -284,3 +284,52 @@ pub async fn take_return(
 pub fn returns(app: &AppState, jar: &CookieJar) -> bool {
     jar.get(return_cookie_name(app)).is_some()
 }
+
+// A portal that cannot see the session cookie (on a sibling host without
+// `TESSERA_COOKIE_DOMAIN`) sends a signed-in person straight back to `/login?rd=`: the
+// home page remembers, for a minute, which address it last sent the browser back to, and
+// a second `rd` to it meets a page that explains instead of another round.
+
+fn sent_back_cookie_name(app: &AppState) -> &'static str {
+    if app.config.is_https() {
+        "__Host-tessera_sent_back"
+    } else {
+        "tessera_sent_back"
+    }
+}
+
+fn fingerprint(url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(url.as_bytes())[..16])
+}
+
+/// The jar that remembers the browser was just sent back to `url`.
+pub fn sent_back(app: &AppState, jar: CookieJar, url: &str) -> CookieJar {
+    let cookie = Cookie::build((sent_back_cookie_name(app), fingerprint(url)))
+        .path("/")
+        .http_only(true)
+        .secure(app.config.is_https())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(60))
+        .build();
+    jar.add(cookie)
+}
+
+/// `/login?rd=URL` for someone signed in who was sent back to URL within the minute: the
+/// application did not see the sign-in. The page says so, and why, instead of a loop.
+pub async fn bounced(
+    app: &AppState,
+    jar: &CookieJar,
+    rd: &str,
+) -> Result<Option<String>, WebError> {
+    let Some(seen) = jar.get(sent_back_cookie_name(app)) else {
+        return Ok(None);
+    };
+    let origins = app
+        .store
+        .app_origins()
+        .await
+        .map_err(crate::flows::Internal::from)?;
+    Ok(return_address(rd, origins.iter().map(String::as_str))
+        .filter(|url| fingerprint(url) == seen.value()))
+}

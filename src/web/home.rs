@@ -35,6 +35,7 @@ pub async fn home(
     if super::authz::returns(&app, &jar) {
         let (jar, url) = super::authz::take_return(&app, jar).await?;
         if let Some(url) = url {
+            let jar = super::authz::sent_back(&app, jar, &url);
             let page = page::ok("pages/continue.html", &csrf, context! { url })?;
             return Ok((jar, page).into_response());
         }

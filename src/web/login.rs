@@ -71,8 +71,17 @@ pub async fn choose(
     jar: CookieJar,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
+    let signed_in = current.is_some_and(|s| s.stage == SessionStage::Authenticated);
+    if signed_in && let Some(url) = super::authz::bounced(&app, &jar, &notice.rd).await? {
+        return page::render(
+            StatusCode::OK,
+            "pages/return_bounced.html",
+            &csrf,
+            context! { url },
+        );
+    }
     let jar = super::authz::remember_return(&app, jar, &notice.rd).await?;
-    if current.is_some_and(|s| s.stage == SessionStage::Authenticated) {
+    if signed_in {
         // The home page sends a waiting application its person.
         return Ok((jar, Redirect::to("/")).into_response());
     }

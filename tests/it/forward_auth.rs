@@ -423,12 +423,29 @@ async fn after_sign_in_the_browser_returns_only_to_a_registered_application(back
     // Once: the next visit home is the home page.
     browser.get("/").await.assert_shows("Welcome, Ada Byron");
 
-    // Already signed in: straight back.
-    let page = browser.get(&format!("/login?rd={rd}")).await;
+    // Already signed in: straight back…
+    let other = "https://portal.example.org/schedule";
+    let rd_other: String = form_urlencoded::byte_serialize(other.as_bytes()).collect();
+    let page = browser.get(&format!("/login?rd={rd_other}")).await;
     assert_eq!(
         page.link_named("Continue to the application").as_deref(),
-        Some(RECORDS)
+        Some(other)
     );
+    // …but sent back again to where it was just sent (the application cannot see the
+    // session: a portal on a sibling host without TESSERA_COOKIE_DOMAIN), the browser stops
+    // at a page that says so, instead of looping.
+    let page = browser.get(&format!("/login?rd={rd_other}")).await;
+    assert_eq!(
+        page.heading().as_deref(),
+        Some("The application did not see your sign-in")
+    );
+    page.assert_shows("TESSERA_COOKIE_DOMAIN");
+    assert!(page.first("meta[http-equiv=refresh]").is_none(), "{page}");
+    assert_eq!(
+        page.link_named("Try the application again").as_deref(),
+        Some(other)
+    );
+    let _ = rd;
 
     for trick in [
         "https://evil.example.net/",

@@ -1128,7 +1128,7 @@ fn the_forward_auth_files_in_the_guide_are_the_ones_ci_runs() {
     }
 }
 
-/// Misconfiguration: the portal on a sibling host, `TESSERA_COOKIE_DOMAIN` unset, so the
+/// Misconfiguration (found by this test, fixed in `web::authz::bounced`): the portal on a sibling host, `TESSERA_COOKIE_DOMAIN` unset, so the
 /// session cookie never reaches the portal's host. A person signed in at Tessera who opens the
 /// portal must not be bounced endlessly between the proxy and Tessera (each round a check, an
 /// audit candidate and a page view, dozens a second): after at most a round or two the browser
@@ -1173,6 +1173,9 @@ async fn without_the_cookie_domain_a_sibling_host_does_not_loop(backend: Backend
          (now at {at}); the portal was reached {} times",
         portal.hits()
     );
+    // …and the page it stays at says what is wrong and who can fix it.
+    wait_for_text(c, "The application did not see your sign-in").await;
+    wait_for_text(c, "TESSERA_COOKIE_DOMAIN").await;
 }
 
 on_both_backends!(without_the_cookie_domain_a_sibling_host_does_not_loop);
