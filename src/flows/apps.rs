@@ -11,7 +11,7 @@ use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 pub use crate::flows::clients::ClientAction as AppAction;
 use crate::flows::invitation::InvitationProblem;
-use crate::store::{AppStanding, AppSummary, Launch, StoreError};
+use crate::store::{AppStanding, AppSummary, StoreError};
 
 /// A registration as an administrator types it.
 #[derive(Debug, Clone, Default)]
@@ -142,9 +142,35 @@ pub async fn act(app: &App, admin: &Admin, id: i64, action: AppAction) -> Result
     Ok(())
 }
 
-/// What a signed-in person may open from their home page: the applications behind forward
-/// authentication and the OpenID Connect clients with a start URL, that are for their
-/// organization.
+/// An application on a person's home page: its name and where it starts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Launch {
+    pub name: String,
+    pub url: String,
+}
+
+/// What a signed-in person may open from their home page, by name: the enabled applications
+/// behind forward authentication and the enabled OpenID Connect clients with a start URL, that
+/// are for their organization (read from the node's `AppsCache`, not the database).
 pub async fn launcher(app: &App, org_id: Option<i64>) -> Result<Vec<Launch>, Internal> {
-    Ok(app.store.launcher(org_id).await?)
+    let directory = app.forward_apps.table(app).await?;
+    let apps = directory
+        .apps
+        .values()
+        .filter(|a| !a.disabled && a.is_for(org_id))
+        .map(|a| Launch {
+            name: a.name.clone(),
+            url: format!("{}/", a.origin),
+        });
+    let clients = directory
+        .starts
+        .iter()
+        .filter(|c| c.org_id.is_none() || c.org_id == org_id)
+        .map(|c| Launch {
+            name: c.name.clone(),
+            url: c.url.clone(),
+        });
+    let mut launch: Vec<Launch> = apps.chain(clients).collect();
+    launch.sort_by(|a, b| (&a.name, &a.url).cmp(&(&b.name, &b.url)));
+    Ok(launch)
 }

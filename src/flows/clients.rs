@@ -120,7 +120,10 @@ pub async fn create(
         secret_hash: secret_hash.as_deref(),
         client: &client,
     };
-    match app.store.create_client(row, app.now(), audit).await {
+    let created = app.store.create_client(row, app.now(), audit).await;
+    // Its start URL, if any, is on people's home pages (`flows::apps::launcher`).
+    app.forward_apps.forget();
+    match created {
         Ok(id) => Ok(CreatedClient {
             id,
             client_id,
@@ -222,6 +225,7 @@ pub async fn change_uris(
     app.store
         .replace_client_uris(client.id, admin.org_id(), &uris, app.now(), audit)
         .await?;
+    app.forward_apps.forget();
     get(app, admin, id).await
 }
 
@@ -316,5 +320,6 @@ pub async fn act(
                 .await?
         }
     }
+    app.forward_apps.forget();
     Ok(())
 }

@@ -25,7 +25,7 @@ use crate::audit::{self, AuditEvent};
 use crate::domain::UnixTime;
 use crate::domain::access::{Access, Decision, decide};
 use crate::domain::forward::{AppOrigin, OriginalRequest, groups};
-use crate::store::{RegisteredApp, SessionStanding};
+use crate::store::{RegisteredApp, SessionStanding, StartUrl};
 
 /// What the proxy is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +83,8 @@ pub async fn check(
             return Ok(Verdict::SignedOut);
         }
     };
-    let apps = app.forward_apps.table(app).await?;
-    let registered = origin.as_ref().and_then(|o| apps.get(o.as_str()));
+    let directory = app.forward_apps.table(app).await?;
+    let registered = origin.as_ref().and_then(|o| directory.apps.get(o.as_str()));
     let why = match registered {
         None => "not-registered",
         Some(a) if a.disabled => "application-disabled",
@@ -115,47 +115,54 @@ pub async fn check(
 
 /// The name of the application registered at `origin` (the no-access page names it).
 pub async fn name_of(app: &App, origin: &AppOrigin) -> Result<Option<String>, Internal> {
-    let apps = app.forward_apps.table(app).await?;
-    Ok(apps.get(origin.as_str()).map(|a| a.name.clone()))
+    let directory = app.forward_apps.table(app).await?;
+    Ok(directory.apps.get(origin.as_str()).map(|a| a.name.clone()))
 }
 
-/// The registered applications by origin, read from the database at most every few seconds
-/// on each node: every protected request is checked, and applications change rarely. A change
-/// made on this node applies at once (`forget`); one made on another node or by the command
-/// line within `APPS_TTL`.
+/// The applications people reach through Tessera, read from the database at most every few
+/// seconds on each node: every protected request is checked against them, and every home
+/// page lists them, while they change rarely. A change made on this node applies at once
+/// (`forget`); one made on another node or by the command line within `APPS_TTL`.
 #[derive(Debug, Default)]
 pub struct AppsCache {
-    table: RwLock<Option<(Instant, Arc<AppTable>)>>,
+    table: RwLock<Option<(Instant, Arc<Directory>)>>,
 }
 
-/// The registered applications by origin.
-type AppTable = HashMap<String, RegisteredApp>;
+/// The registered applications by origin, and the OpenID Connect clients with a start URL.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub apps: HashMap<String, RegisteredApp>,
+    pub starts: Vec<StartUrl>,
+}
 
 const APPS_TTL: Duration = Duration::from_secs(5);
 
 impl AppsCache {
-    async fn table(&self, app: &App) -> Result<Arc<AppTable>, Internal> {
+    pub(crate) async fn table(&self, app: &App) -> Result<Arc<Directory>, Internal> {
         if let Some((at, table)) = &*self.table.read().unwrap_or_else(|e| e.into_inner())
             && at.elapsed() < APPS_TTL
         {
             return Ok(table.clone());
         }
         let apps = app.store.registered_apps().await?;
-        let table: Arc<AppTable> =
-            Arc::new(apps.into_iter().map(|a| (a.origin.clone(), a)).collect());
+        let starts = app.store.start_urls().await?;
+        let table = Arc::new(Directory {
+            apps: apps.into_iter().map(|a| (a.origin.clone(), a)).collect(),
+            starts,
+        });
         *self.table.write().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), table.clone()));
         Ok(table)
     }
 
-    /// The next check reads the applications again (one was just changed here).
+    /// The next reader reads the applications again (one was just changed here).
     pub fn forget(&self) {
         *self.table.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
 impl RegisteredApp {
-    fn is_for(&self, org_id: Option<i64>) -> bool {
+    pub(crate) fn is_for(&self, org_id: Option<i64>) -> bool {
         self.org_ids.is_empty() || org_id.is_some_and(|id| self.org_ids.contains(&id))
     }
 }

@@ -29,14 +29,15 @@ from_columns!(AppSummary(row) {
     disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
 });
 
-/// An application on a person's home page: its name and where it starts.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Launch {
+/// An OpenID Connect client's start URL, and whose people may use it (None: everyone's).
+#[derive(Debug, Clone)]
+pub struct StartUrl {
     pub name: String,
     pub url: String,
+    pub org_id: Option<i64>,
 }
 
-from_columns!(Launch { name, url });
+from_columns!(StartUrl { name, url, org_id });
 
 /// An application as a forward-authentication check needs it (`flows::forward_auth` keeps
 /// them all in memory for a few seconds).
@@ -117,25 +118,16 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// What a person of this organization may open from their home page, by name: the
-    /// enabled applications behind forward authentication that are for them, and the enabled
-    /// OpenID Connect clients with a start URL that are. One query: it is on the home page.
-    pub async fn launcher(&self, org_id: Option<i64>) -> StoreResult<Vec<Launch>> {
-        let launch = sqlx::query_as::<_, Launch>(
-            "SELECT a.name, a.origin || '/' AS url FROM forward_apps a
-             WHERE a.disabled_at IS NULL
-               AND (NOT EXISTS (SELECT 1 FROM forward_app_orgs x WHERE x.app = a.id)
-                    OR EXISTS (SELECT 1 FROM forward_app_orgs x WHERE x.app = a.id AND x.org_id = $1))
-             UNION ALL
-             SELECT c.name, u.uri AS url FROM oidc_clients c
+    /// The enabled OpenID Connect clients with a start URL (the launcher lists them too).
+    pub async fn start_urls(&self) -> StoreResult<Vec<StartUrl>> {
+        let starts = sqlx::query_as::<_, StartUrl>(
+            "SELECT c.name, u.uri AS url, c.org_id FROM oidc_clients c
              JOIN oidc_client_uris u ON u.client = c.id AND u.purpose = 'start'
-             WHERE c.disabled_at IS NULL AND (c.org_id IS NULL OR c.org_id = $1)
-             ORDER BY name, url",
+             WHERE c.disabled_at IS NULL",
         )
-        .bind(org_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(launch)
+        Ok(starts)
     }
 
     /// The origins of every enabled application (where `/login?rd=` may return to).

@@ -67,7 +67,7 @@ pub use ceremonies::NewCeremony;
 pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient};
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use factors::{FactorUse, KeepFactor, NewFactor};
-pub use forward_apps::{AppStanding, AppSummary, Launch, RegisteredApp};
+pub use forward_apps::{AppStanding, AppSummary, RegisteredApp, StartUrl};
 pub use import::ImportedAccount;
 pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
