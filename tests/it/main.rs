@@ -44,3 +44,4 @@ mod security;
 mod sign_in;
 mod snapshot;
 mod twilio_double;
+mod upstream_idp;
