@@ -126,6 +126,29 @@ pub enum AdminCommand {
         #[arg(long = "org")]
         orgs: Vec<String>,
     },
+    /// Register the company's own OpenID Connect provider for staff single sign-on. Its
+    /// discovery document is read first: it must name exactly this issuer. Prints `idp: NAME`.
+    CreateIdp {
+        /// Shown on the login page as "Sign in with NAME".
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long = "client-id")]
+        client_id: String,
+        /// Stored sealed; never shown again.
+        #[arg(long = "client-secret")]
+        client_secret: String,
+        /// A staff email domain sent to this provider (repeat for several).
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+        /// The organization new staff accounts are created in.
+        #[arg(long)]
+        org: Option<String>,
+        /// Ask for Tessera's own second factor even when the provider asked for one.
+        #[arg(long = "require-local-mfa")]
+        require_local_mfa: bool,
+    },
     /// Revoke an API token at once.
     RevokeToken {
         #[arg(long)]
@@ -479,6 +502,30 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("app: {}", created.url);
+            Ok(())
+        }
+        AdminCommand::CreateIdp {
+            name,
+            issuer,
+            client_id,
+            client_secret,
+            domains,
+            org,
+            require_local_mfa,
+        } => {
+            let request = flows::staff_sso::ProviderRequest {
+                name: name.clone(),
+                issuer,
+                client_id,
+                client_secret,
+                domains,
+                organization: org,
+                require_local_mfa,
+            };
+            flows::staff_sso::create(&app, &cli, request)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("idp: {}", name.trim());
             Ok(())
         }
         AdminCommand::CreateToken { name, org, days } => {

@@ -25,6 +25,8 @@ pub enum Kind {
     SigningKey,
     /// An authenticator app's TOTP secret (base32), and a pending enrolment's state.
     FactorSecret,
+    /// A staff identity provider's client secret.
+    ProviderSecret,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Self::MailBody => b"tessera/mail-body",
             Self::SigningKey => b"tessera/signing-key",
             Self::FactorSecret => b"tessera/factor-secret",
+            Self::ProviderSecret => b"tessera/provider-secret",
         }
     }
 }

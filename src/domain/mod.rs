@@ -49,6 +49,7 @@ pub mod policy;
 pub mod recovery_code;
 pub mod retention;
 pub mod session;
+pub mod staff;
 pub mod throttle;
 pub mod totp;
 

@@ -42,6 +42,7 @@ mod codes;
 mod columns;
 mod factors;
 mod forward_apps;
+mod identity_providers;
 mod import;
 mod logouts;
 mod mail_queue;
@@ -68,6 +69,7 @@ pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient}
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use factors::{FactorUse, KeepFactor, NewFactor};
 pub use forward_apps::{AppStanding, AppSummary, RegisteredApp, StartUrl};
+pub use identity_providers::{ProviderStanding, ProviderSummary};
 pub use import::ImportedAccount;
 pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
@@ -367,6 +369,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "forward apps",
                 include_str!("../../migrations/sqlite/0018_forward_apps.sql"),
             ),
+            (
+                19,
+                "identity providers",
+                include_str!("../../migrations/sqlite/0019_identity_providers.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -458,6 +465,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 18,
                 "forward apps",
                 include_str!("../../migrations/postgres/0018_forward_apps.sql"),
+            ),
+            (
+                19,
+                "identity providers",
+                include_str!("../../migrations/postgres/0019_identity_providers.sql"),
             ),
         ],
     }

@@ -22,8 +22,8 @@ const PAGE: i64 = 1000;
 pub struct LegacyChainBroken(pub ChainProblem);
 
 impl Store {
-    /// Passes every sealed value (phone factors, the codes sent to phones, the ID-token
-    /// signing keys, queued mail) through `reseal`, which returns the new stored form when the value needs
+    /// Passes every sealed value (phone factors, the codes sent to phones, authenticator apps'
+    /// secrets, staff identity providers' client secrets, the ID-token signing keys, queued mail) through `reseal`, which returns the new stored form when the value needs
     /// one; everything is rewritten in one transaction, so readers see old or new values,
     /// never a mix within a row.
     pub async fn reseal_values(
@@ -48,6 +48,11 @@ impl Store {
                 Kind::FactorSecret,
                 "SELECT CAST(id AS TEXT) AS k, secret AS value FROM account_factors WHERE kind = 'app' AND secret IS NOT NULL",
                 "UPDATE account_factors SET secret = $1 WHERE id = CAST($2 AS BIGINT)",
+            ),
+            (
+                Kind::ProviderSecret,
+                "SELECT CAST(id AS TEXT) AS k, client_secret AS value FROM identity_providers",
+                "UPDATE identity_providers SET client_secret = $1 WHERE id = CAST($2 AS BIGINT)",
             ),
             (
                 Kind::SigningKey,

@@ -43,5 +43,6 @@ mod robustness;
 mod security;
 mod sign_in;
 mod snapshot;
+mod staff_sso;
 mod twilio_double;
 mod upstream_idp;

@@ -1,0 +1,19 @@
+-- Staff single sign-on (issue 16): the company's own OpenID Connect providers. The client
+-- secret is sealed (sealing::Kind::ProviderSecret); each staff domain belongs to one provider.
+CREATE TABLE identity_providers (
+    id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name              TEXT NOT NULL UNIQUE,
+    issuer            TEXT NOT NULL,
+    client_id         TEXT NOT NULL,
+    client_secret     TEXT NOT NULL,
+    org_id            BIGINT REFERENCES organizations (id) ON DELETE SET NULL,
+    require_local_mfa BIGINT NOT NULL DEFAULT 0,
+    created_at        BIGINT NOT NULL,
+    disabled_at       BIGINT
+);
+
+CREATE TABLE identity_provider_domains (
+    provider BIGINT NOT NULL REFERENCES identity_providers (id) ON DELETE CASCADE,
+    domain   TEXT NOT NULL UNIQUE,
+    PRIMARY KEY (provider, domain)
+);
