@@ -17,3 +17,15 @@ CREATE TABLE identity_provider_domains (
     domain   TEXT NOT NULL UNIQUE,
     PRIMARY KEY (provider, domain)
 );
+
+-- A staff account's identity at a provider: found by the provider's issuer and subject at
+-- every later sign-in, never by email alone.
+CREATE TABLE account_links (
+    issuer     TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    provider   BIGINT REFERENCES identity_providers (id) ON DELETE SET NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX account_links_account ON account_links (account_id);

@@ -142,6 +142,11 @@ pub struct Proofs {
     /// The authenticator verified its user (a PIN or biometric: `user`), which lets a passkey
     /// count as both factors.
     pub user_verified: bool,
+    /// The company's identity provider signed the staff member in (`fed`; staff single
+    /// sign-on): a first factor of its own.
+    pub federated: bool,
+    /// …and its `amr` showed a second factor there.
+    pub federated_mfa: bool,
 }
 
 impl Proofs {
@@ -154,7 +159,18 @@ impl Proofs {
         hardware_key: false,
         software_key: false,
         user_verified: false,
+        federated: false,
+        federated_mfa: false,
     };
+
+    /// The company's identity provider's sign-in, with a second factor there or not.
+    pub fn federated(second_factor: bool) -> Self {
+        Self {
+            federated: true,
+            federated_mfa: second_factor,
+            ..Self::default()
+        }
+    }
 
     /// These proofs and the password.
     pub fn and_password(self) -> Self {
@@ -205,6 +221,8 @@ impl Proofs {
             hardware_key: self.hardware_key || other.hardware_key,
             software_key: self.software_key || other.software_key,
             user_verified: self.user_verified || other.user_verified,
+            federated: self.federated || other.federated,
+            federated_mfa: self.federated_mfa || other.federated_mfa,
         }
     }
 
@@ -215,8 +233,10 @@ impl Proofs {
     /// Two factors: something known and something held, or a passkey that verified its
     /// user (something held, unlocked by something known or something the person is).
     pub fn is_multi_factor(self) -> bool {
-        (self.password && (self.code || self.call || self.key()))
+        let first = self.password || self.federated;
+        (first && (self.code || self.call || self.key()))
             || (self.key() && self.user_verified)
+            || (self.federated && self.federated_mfa)
     }
 
     /// Whether a passkey was among the proofs: bound to this site's origin, it cannot be
@@ -226,8 +246,8 @@ impl Proofs {
     }
 
     /// RFC 8176 values: `pwd`, `otp` (a code), `sms` (by text), `tel` (a call), `hwk` and
-    /// `swk` (a passkey), `user` (verified by the authenticator), and `mfa` when two factors
-    /// were used.
+    /// `swk` (a passkey), `user` (verified by the authenticator), `mfa` when two factors were
+    /// used; and `fed` (not in RFC 8176: the company's identity provider signed the person in).
     pub fn amr(self) -> Vec<&'static str> {
         let flags = [
             (self.password, "pwd"),
@@ -237,6 +257,7 @@ impl Proofs {
             (self.hardware_key, "hwk"),
             (self.software_key, "swk"),
             (self.user_verified, "user"),
+            (self.federated, "fed"),
             (self.is_multi_factor(), "mfa"),
         ];
         flags
@@ -278,6 +299,16 @@ impl Proofs {
             },
             "user" => Self {
                 user_verified: true,
+                ..p
+            },
+            "fed" => Self {
+                federated: true,
+                ..p
+            },
+            // Derived from the others, except after a provider's sign-in, where it is the
+            // provider's word for its own second factor.
+            "mfa" => Self {
+                federated_mfa: true,
                 ..p
             },
             _ => p,

@@ -25,6 +25,7 @@ pub mod retention;
 pub mod session;
 pub mod sign_in;
 pub mod signing_keys;
+pub mod staff_sign_in;
 pub mod staff_sso;
 pub mod step_up;
 pub mod terms;

@@ -4,9 +4,7 @@
 //! is checked before it is stored: its discovery document must answer, name exactly the
 //! issuer given, and list the endpoints a sign-in needs. The client secret is sealed.
 //!
-//! The sign-in through a provider (the login page's **Sign in with NAME**, domain routing,
-//! linking and creating accounts) comes next; until then a registered provider is listed, and
-//! nothing on the login page offers it.
+//! The sign-in through a provider is `flows::staff_sign_in`.
 
 use serde::Deserialize;
 
@@ -140,6 +138,18 @@ async fn check_discovery(app: &App, issuer: &str) -> Result<(), AdminRefusal> {
         return Err(unreachable(format!("it lacks {}", missing.join(", "))));
     }
     Ok(())
+}
+
+/// The enabled providers the login page offers, by name: (id, name).
+pub async fn login_options(app: &App) -> Result<Vec<(i64, String)>, Internal> {
+    Ok(app
+        .store
+        .providers()
+        .await?
+        .into_iter()
+        .filter(|p| !p.disabled)
+        .map(|p| (p.id, p.name))
+        .collect())
 }
 
 /// Every provider (system administrators only).

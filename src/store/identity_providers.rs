@@ -3,9 +3,10 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, StoreResult, audit::append};
+use super::{Store, StoreError, StoreResult, audit::append, sessions};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
+use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::staff::NewProvider;
 
 /// A provider as the console, the API and the command line show it (never its secret).
@@ -34,6 +35,36 @@ from_columns!(ProviderSummary(row) {
     created_at,
     disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
 });
+
+/// A provider as a sign-in through it needs it: with its sealed secret and domains.
+#[derive(Debug, Clone)]
+pub struct RegisteredProvider {
+    pub id: i64,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub sealed_secret: String,
+    pub org_id: Option<i64>,
+    pub require_local_mfa: bool,
+    pub disabled: bool,
+    pub domains: Vec<String>,
+}
+
+/// A sign-in through the company's provider, as the flow decided it.
+pub struct FederatedSignIn<'a> {
+    /// The browser's earlier session, ended (a new identifier at sign-in).
+    pub previous: Option<&'a [u8]>,
+    pub id_hash: &'a [u8],
+    pub account_id: i64,
+    pub provider: i64,
+    /// The provider's `iss` and `sub`: the account is found by them from now on.
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    /// Authenticated (the provider's second factor accepted) or SecondFactor (Tessera's own).
+    pub stage: SessionStage,
+    pub proofs: Proofs,
+    pub times: SessionTimes,
+}
 
 /// Whether a provider may be used: what disabling and enabling set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +135,110 @@ impl Store {
             }
         }
         Ok(providers)
+    }
+
+    /// One provider, as a sign-in through it needs it.
+    pub async fn provider(&self, id: i64) -> StoreResult<Option<RegisteredProvider>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, name, issuer, client_id, client_secret, org_id, require_local_mfa,
+                    disabled_at FROM identity_providers WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let domains =
+            sqlx::query("SELECT domain FROM identity_provider_domains WHERE provider = $1")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("domain"))
+                .collect::<Result<Vec<String>, _>>()?;
+        Ok(Some(RegisteredProvider {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            issuer: row.try_get("issuer")?,
+            client_id: row.try_get("client_id")?,
+            sealed_secret: row.try_get("client_secret")?,
+            org_id: row.try_get("org_id")?,
+            require_local_mfa: row.try_get::<i64, _>("require_local_mfa")? == 1,
+            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+            domains,
+        }))
+    }
+
+    /// The account linked to this identity at a provider, if any.
+    pub async fn linked_account(&self, issuer: &str, subject: &str) -> StoreResult<Option<i64>> {
+        let row =
+            sqlx::query("SELECT account_id FROM account_links WHERE issuer = $1 AND subject = $2")
+                .bind(issuer)
+                .bind(subject)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get("account_id")).transpose()?)
+    }
+
+    /// A sign-in through the company's provider, in one transaction: the identity linked to
+    /// the account (an identity linked to another account is a Conflict), the account's local
+    /// password gone (staff have none), the earlier session ended, the new one begun at the
+    /// stage the flow decided, and the audit entry. `Barred` for a disabled or locked account.
+    pub async fn sign_in_federated(
+        &self,
+        sign_in: FederatedSignIn<'_>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO account_links (issuer, subject, account_id, provider, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (issuer, subject) DO NOTHING",
+        )
+        .bind(sign_in.issuer)
+        .bind(sign_in.subject)
+        .bind(sign_in.account_id)
+        .bind(sign_in.provider)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let linked: i64 =
+            sqlx::query("SELECT account_id FROM account_links WHERE issuer = $1 AND subject = $2")
+                .bind(sign_in.issuer)
+                .bind(sign_in.subject)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("account_id")?;
+        if linked != sign_in.account_id {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query("UPDATE accounts SET password_hash = NULL WHERE id = $1")
+            .bind(sign_in.account_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(previous) = sign_in.previous {
+            sessions::revoke(&mut tx, previous, now).await?;
+        }
+        sessions::insert(
+            &mut tx,
+            sign_in.id_hash,
+            Some(sign_in.account_id),
+            sign_in.stage,
+            sign_in.times,
+            sessions::Carried::proved(sign_in.proofs),
+        )
+        .await?;
+        if sign_in.stage == SessionStage::Authenticated {
+            sqlx::query("UPDATE accounts SET last_sign_in_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(sign_in.account_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Disables or enables a provider (NotFound when there is none).

@@ -69,7 +69,9 @@ pub use clients::{ClientStanding, ClientSummary, NewClientRow, RegisteredClient}
 pub use codes::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, SendCap};
 pub use factors::{FactorUse, KeepFactor, NewFactor};
 pub use forward_apps::{AppStanding, AppSummary, RegisteredApp, StartUrl};
-pub use identity_providers::{ProviderStanding, ProviderSummary};
+pub use identity_providers::{
+    FederatedSignIn, ProviderStanding, ProviderSummary, RegisteredProvider,
+};
 pub use import::ImportedAccount;
 pub use logouts::DueLogout;
 pub use mail_queue::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};

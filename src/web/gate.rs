@@ -27,6 +27,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/login", Public),
     ("GET", "/login/email", Public),
     ("GET", "/login/phone", Public),
+    // Staff single sign-on: to the company's provider and back (the answer decides).
+    ("POST", super::staff::START_PATH, Public),
+    ("GET", super::staff::CALLBACK_PATH, Public),
     ("GET", "/register/first-login", Public),
     ("POST", "/login", Public),
     ("POST", "/logout", Public),

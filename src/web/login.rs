@@ -92,6 +92,7 @@ pub async fn choose(
             notice => notice_text(&notice.notice),
             login_hint => notice.hint(),
             dev_outbox => app.config.dev_outbox_page(),
+            providers => crate::flows::staff_sso::login_options(&app).await?,
         },
     )?;
     Ok((jar, page).into_response())

@@ -33,6 +33,7 @@ mod register;
 mod server;
 mod session;
 mod sessions;
+mod staff;
 mod status;
 mod step_up;
 mod terms;
@@ -157,6 +158,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/upload.js", get(upload_script))
         .merge(mail::routes())
         .merge(authz::routes())
+        .merge(staff::routes())
         .merge(passkey::routes())
         .merge(clients::routes())
         .merge(apps::routes())

@@ -391,6 +391,8 @@ fn public(method: &str, template: &str) -> bool {
         ("GET", "/login")
             | ("GET", "/login/email")
             | ("GET", "/login/phone")
+            | ("POST", "/login/staff")
+            | ("GET", "/login/staff/callback")
             | ("GET", "/register/first-login")
             | ("POST", "/login")
             | ("POST", "/login/passkey/options")

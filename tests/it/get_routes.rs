@@ -3,7 +3,8 @@
 //! is the registration link, `GET /register/{token}`, whose token is exchanged for a session
 //! at first open (so it leaves the address bar); it has its own test below. A reverse proxy's
 //! checks (`/authz/…`) write the audit entry of a refusal, as issue 15 asks, and nothing else:
-//! their own test below.
+//! their own test below. So does a staff sign-in's answer from the company's identity provider
+//! (`/login/staff/callback`, tested in `staff_sso.rs`).
 
 use tessera::domain::account::Role;
 use tessera::flows::invitation::InvitationRequest;
@@ -102,6 +103,10 @@ const GET_ROUTES: &[(&str, &str)] = &[
 /// Changes state by design (see `opening_a_registration_link_is_the_one_get_that_changes_state`).
 const EXCEPTION: &str = "/register/{token}";
 
+/// The company's identity provider answers a staff sign-in with a GET (OpenID Connect's code
+/// flow): it signs the person in, or audits the refusal (`tests/it/staff_sso.rs`).
+const PROVIDER_ANSWER: &str = "/login/staff/callback";
+
 /// Audit their refusals by design (see `the_proxies_checks_write_only_the_audit_of_a_refusal`).
 const AUDITED: [&str; 2] = ["/authz/auth-request", "/authz/forward-auth"];
 
@@ -118,6 +123,7 @@ fn declared_get_routes() -> Vec<String> {
 fn the_get_route_list_matches_the_router() {
     let mut listed: Vec<String> = GET_ROUTES.iter().map(|(t, _)| t.to_string()).collect();
     listed.push(EXCEPTION.to_string());
+    listed.push(PROVIDER_ANSWER.to_string());
     listed.extend(AUDITED.map(str::to_string));
     listed.sort();
     let declared = declared_get_routes();

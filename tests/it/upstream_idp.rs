@@ -51,7 +51,7 @@ impl Drop for UpstreamIdp {
 
 impl UpstreamIdp {
     /// Starts the provider on a free loopback port with this configuration (the shape is in the
-    /// module's documentation) and waits (20 s at most) until it listens.
+    /// module's documentation) and waits (60 s at most: Node starts slowly while every core is busy with other tests) until it listens.
     pub(crate) async fn start(config: serde_json::Value) -> Self {
         // reqwest's rustls needs its crypto provider (for https; the provider is plain http).
         tessera::crypto::install_tls_provider();
@@ -92,14 +92,14 @@ impl UpstreamIdp {
             child,
             _stdin: stdin,
         };
-        match tokio::time::timeout(Duration::from_secs(20), issuer).await {
+        match tokio::time::timeout(Duration::from_secs(60), issuer).await {
             Ok(Ok(issuer)) => idp.issuer = issuer,
             Ok(Err(_)) => panic!(
                 "the upstream identity provider exited before it was ready ({:?}); its errors are \
                  above (missing packages: run `npm ci --prefix tests/upstream-idp`)",
                 idp.child.try_wait()
             ),
-            Err(_) => panic!("the upstream identity provider was not ready within 20 s"),
+            Err(_) => panic!("the upstream identity provider was not ready within 60 s"),
         }
         idp
     }

@@ -1,0 +1,484 @@
+//! A staff member signs in through the company's identity provider (issue 16): Tessera is an
+//! OpenID Connect relying party (the `openidconnect` crate): discovery, the code flow with
+//! PKCE (S256), `state` bound to the browser and `nonce`, `client_secret_basic`, and the ID
+//! token's signature, issuer, audience, expiry and nonce checked by the crate.
+//!
+//! The account is found by the provider's `iss` and `sub` once linked; the first time, by the
+//! email the provider states as verified, and only in one of the provider's own domains (a
+//! provider cannot speak for other people's addresses). Linking removes the account's local
+//! password: staff have none. A disabled or locked account is refused whatever the provider
+//! says. The provider's second factor is accepted when its `amr` shows one, unless the
+//! provider is registered with `--require-local-mfa`; otherwise the person passes Tessera's own
+//! second factor next. Every refusal is audited with the provider's name.
+//!
+//! Discovery (with the provider's keys) is read at each step, so a rotated key is always
+//! known; staff sign-ins are few.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+
+use super::Internal;
+use crate::app::App;
+use crate::audit::{self, AuditEvent};
+use crate::crypto::{Purpose, random_token};
+use crate::domain::account::{Account, AccountStatus};
+use crate::domain::email::Email;
+use crate::domain::factor::FactorKind;
+use crate::domain::session::{Proofs, SessionStage, SessionTimes};
+use crate::domain::staff::{domain_of, upstream_second_factor};
+use crate::sealing::Kind;
+use crate::store::{FederatedSignIn, RegisteredProvider, Session, StoreError};
+
+/// Where the provider sends the browser back.
+pub const CALLBACK_PATH: &str = "/login/staff/callback";
+const CEREMONY: &str = "staff-sign-in";
+/// How long a person may take at the provider.
+pub const CEREMONY_SECS: i64 = 600;
+
+/// Why a sign-in through the provider did not happen: each is a page that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffProblem {
+    #[error("This sign-in option is not available. Use the login page's buttons.")]
+    UnknownProvider,
+    #[error("The sign-in took too long or was already used. Start again from the login page.")]
+    Expired,
+    #[error(
+        "{0} could not be reached or answered wrongly. Try again in a few minutes; if it goes on, tell your Portal Administrator."
+    )]
+    Unreachable(String),
+    #[error(
+        "{0} did not sign you in. Try again from the login page; if it goes on, tell your Portal Administrator."
+    )]
+    Refused(String),
+    #[error(
+        "{provider} did not confirm the address {email}. Ask your company's IT to verify it, then try again."
+    )]
+    Unverified { provider: String, email: String },
+    #[error("{provider} signs in addresses of its own domains only; {email} is not one of them.")]
+    OtherDomain { provider: String, email: String },
+    #[error(
+        "No account has the address {0} here yet. Ask your Portal Administrator to invite you, then sign in again with this button."
+    )]
+    NoAccount(String),
+    #[error(
+        "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
+    )]
+    Unavailable,
+    #[error(
+        "Your account has no verification method here yet, and your organization asks for one after your company's sign-in. Ask your Portal Administrator to reset your MFA, or sign in once with your address and password to register one."
+    )]
+    NoFactor,
+    #[error(transparent)]
+    Internal(#[from] Internal),
+}
+
+impl From<StoreError> for StaffProblem {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+/// A sign-in sent to the provider: the handle the browser keeps (a cookie, checked against
+/// `state` on the way back) and where to send it.
+pub struct Started {
+    pub handle: String,
+    pub url: String,
+    pub provider: String,
+}
+
+/// What waits server-side between the two steps.
+#[derive(Serialize, Deserialize)]
+struct Waiting {
+    provider: i64,
+    nonce: String,
+    verifier: String,
+}
+
+/// The first step: the provider's authorization URL, with PKCE, state and nonce kept for one
+/// use.
+pub async fn start(app: &App, provider_id: i64) -> Result<Started, StaffProblem> {
+    let provider = usable(app, provider_id).await?;
+    let client = client(app, &provider).await?;
+    let handle = random_token().map_err(Internal::from)?;
+    let nonce = random_token().map_err(Internal::from)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let state = handle.clone();
+    let (url, _, _) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            move || CsrfToken::new(state),
+            {
+                let nonce = nonce.clone();
+                move || Nonce::new(nonce)
+            },
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let waiting = Waiting {
+        provider: provider.id,
+        nonce,
+        verifier: verifier.secret().clone(),
+    };
+    let waiting = serde_json::to_string(&waiting).map_err(|e| Internal::Other(e.into()))?;
+    app.store
+        .put_ceremony(crate::store::NewCeremony {
+            handle_hash: &app.keys.hash(Purpose::Ceremony, handle.as_bytes()),
+            purpose: CEREMONY,
+            account_id: None,
+            state: &app.sealer.seal(Kind::FactorSecret, &waiting),
+            expires_at: app.now() + CEREMONY_SECS,
+        })
+        .await?;
+    Ok(Started {
+        handle,
+        url: url.to_string(),
+        provider: provider.name,
+    })
+}
+
+/// The provider's answer, as it arrived at the callback.
+#[derive(Debug, Default, Deserialize)]
+pub struct Answer {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub error: String,
+    /// RFC 9207: the issuer of the answer, when the provider says (a mix-up defence).
+    #[serde(default)]
+    pub iss: String,
+}
+
+/// Where a finished sign-in goes.
+pub enum Finished {
+    /// Signed in (the provider's second factor accepted): the Terms, then home.
+    SignedIn { token: String },
+    /// Tessera's own second factor next, with this factor.
+    SecondFactor { token: String, factor: FactorKind },
+}
+
+/// The second step: the browser's handle must be the `state` that comes back; the ceremony is
+/// taken once; the code is exchanged and the ID token checked; the account found or linked.
+pub async fn finish(
+    app: &App,
+    handle: Option<&str>,
+    answer: &Answer,
+    previous: Option<&Session>,
+    client_address: &str,
+) -> Result<Finished, StaffProblem> {
+    let now = app.now();
+    // OAuth 2.0 Security BCP 4.7: the state is bound to this browser, so another browser's
+    // answer (a login CSRF) finds nothing; a replayed one finds its ceremony taken. Nobody is
+    // known yet: audited within the client's audit budget.
+    let Some(handle) = handle.filter(|h| {
+        !h.is_empty() && crate::crypto::constant_time_eq(h.as_bytes(), answer.state.as_bytes())
+    }) else {
+        return Err(expired(app, client_address, "state-not-this-browsers").await?);
+    };
+    let Some((_, sealed)) = app
+        .store
+        .take_ceremony(
+            &app.keys.hash(Purpose::Ceremony, handle.as_bytes()),
+            CEREMONY,
+            now,
+        )
+        .await?
+    else {
+        return Err(expired(app, client_address, "expired-or-used").await?);
+    };
+    let waiting: Waiting = app
+        .sealer
+        .open(Kind::FactorSecret, &sealed)
+        .ok()
+        .and_then(|w| serde_json::from_str(&w).ok())
+        .ok_or(StaffProblem::Expired)?;
+    let provider = usable(app, waiting.provider).await?;
+    let refused = |reason: &str| {
+        AuditEvent::new(
+            "staff-sign-in-refused",
+            "anonymous",
+            format!("idp:{}", provider.name),
+        )
+        .with("reason", reason.to_string())
+        .with("client", client_address)
+    };
+    if !answer.iss.is_empty() && answer.iss != provider.issuer {
+        app.store.record(now, refused("issuer-mix-up")).await?;
+        return Err(StaffProblem::Refused(provider.name));
+    }
+    if !answer.error.is_empty() || answer.code.is_empty() {
+        let reason = format!(
+            "provider-error: {}",
+            answer.error.chars().take(64).collect::<String>()
+        );
+        app.store.record(now, refused(&reason)).await?;
+        return Err(StaffProblem::Refused(provider.name));
+    }
+    let client = match client(app, &provider).await {
+        Ok(client) => client,
+        Err(e) => {
+            app.store.record(now, refused("discovery")).await?;
+            return Err(e);
+        }
+    };
+    let http = http_client(app);
+    let exchanged = match client.exchange_code(AuthorizationCode::new(answer.code.clone())) {
+        Ok(request) => {
+            request
+                .set_pkce_verifier(PkceCodeVerifier::new(waiting.verifier))
+                .request_async(&http)
+                .await
+        }
+        Err(e) => {
+            tracing::warn!(provider = %provider.name, error = %e, "no token endpoint");
+            app.store.record(now, refused("token-endpoint")).await?;
+            return Err(StaffProblem::Unreachable(provider.name));
+        }
+    };
+    let tokens = match exchanged {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            tracing::warn!(provider = %provider.name, error = %e, "token exchange failed");
+            app.store.record(now, refused("token-exchange")).await?;
+            return Err(StaffProblem::Unreachable(provider.name));
+        }
+    };
+    let Some(id_token) = tokens.id_token() else {
+        app.store.record(now, refused("no-id-token")).await?;
+        return Err(StaffProblem::Refused(provider.name));
+    };
+    let claims = match id_token.claims(&client.id_token_verifier(), &Nonce::new(waiting.nonce)) {
+        Ok(claims) => claims.clone(),
+        Err(e) => {
+            tracing::warn!(provider = %provider.name, error = %e, "ID token refused");
+            let reason = format!("id-token: {e}");
+            app.store
+                .record(now, refused(&reason.chars().take(120).collect::<String>()))
+                .await?;
+            return Err(StaffProblem::Refused(provider.name));
+        }
+    };
+    let issuer = claims.issuer().as_str().to_string();
+    let subject = claims.subject().as_str().to_string();
+    let amr: Vec<String> = claims
+        .auth_method_refs()
+        .map(|v| v.iter().map(|a| a.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let account = match app.store.linked_account(&issuer, &subject).await? {
+        Some(id) => app.store.account_by_id(id).await?,
+        None => {
+            let email = claims
+                .email()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default();
+            let in_domain = domain_of(&email).is_some_and(|d| provider.domains.contains(&d));
+            if !in_domain {
+                app.store
+                    .record(now, refused("email-outside-domains"))
+                    .await?;
+                return Err(StaffProblem::OtherDomain {
+                    provider: provider.name,
+                    email,
+                });
+            }
+            if claims.email_verified() != Some(true) {
+                app.store.record(now, refused("email-not-verified")).await?;
+                return Err(StaffProblem::Unverified {
+                    provider: provider.name,
+                    email,
+                });
+            }
+            let found = match Email::parse(&email) {
+                Ok(email) => app.store.account_by_email(&email).await?,
+                Err(_) => None,
+            };
+            match found {
+                Some((account, _)) => account,
+                None => {
+                    app.store.record(now, refused("no-account")).await?;
+                    return Err(StaffProblem::NoAccount(email));
+                }
+            }
+        }
+    };
+    sign_in(app, &provider, account, (&issuer, &subject), &amr, previous).await
+}
+
+/// An answer that is not this browser's, or whose sign-in is gone: audited about nobody.
+async fn expired(
+    app: &App,
+    client_address: &str,
+    reason: &'static str,
+) -> Result<StaffProblem, StaffProblem> {
+    let event = AuditEvent::new("staff-sign-in-refused", "anonymous", "anonymous")
+        .with("reason", reason)
+        .with("client", client_address);
+    super::audit_budget::record_unauthenticated(app, client_address, event).await?;
+    Ok(StaffProblem::Expired)
+}
+
+/// The session the provider's answer earns: signed in when its second factor is accepted,
+/// else at Tessera's own second factor.
+async fn sign_in(
+    app: &App,
+    provider: &RegisteredProvider,
+    account: Account,
+    (issuer, subject): (&str, &str),
+    amr: &[String],
+    previous: Option<&Session>,
+) -> Result<Finished, StaffProblem> {
+    let now = app.now();
+    let who = audit::account(account.id);
+    let refused = |reason: &str| {
+        AuditEvent::new("staff-sign-in-refused", "anonymous", who.clone())
+            .with("provider", provider.name.as_str())
+            .with("reason", reason.to_string())
+    };
+    if account.disabled || account.locked {
+        app.store.record(now, refused("disabled or locked")).await?;
+        return Err(StaffProblem::Unavailable);
+    }
+    let upstream = upstream_second_factor(amr) && !provider.require_local_mfa;
+    let held = app.store.held_factors(account.id).await?;
+    let local = account
+        .mfa_method
+        .filter(|m| held.allows(*m))
+        .or_else(|| held.kinds().next());
+    let (stage, factor) = match (upstream, local) {
+        (true, _) => (SessionStage::Authenticated, None),
+        (false, Some(factor)) if account.status == AccountStatus::Active => {
+            (SessionStage::SecondFactor, Some(factor))
+        }
+        _ => {
+            app.store.record(now, refused("no-local-factor")).await?;
+            return Err(StaffProblem::NoFactor);
+        }
+    };
+    let token = random_token().map_err(Internal::from)?;
+    let event = AuditEvent::new("signed-in", who.clone(), who.clone())
+        .with("provider", provider.name.as_str())
+        .with("provider_amr", amr.to_vec())
+        .with("next", stage.as_str());
+    let signed_in = app
+        .store
+        .sign_in_federated(
+            FederatedSignIn {
+                previous: previous.map(|s| s.id_hash.as_slice()),
+                id_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
+                account_id: account.id,
+                provider: provider.id,
+                issuer,
+                subject,
+                stage,
+                proofs: Proofs::federated(upstream),
+                times: SessionTimes::new(now, &app.config.policy, None),
+            },
+            now,
+            event,
+        )
+        .await;
+    match signed_in {
+        Ok(()) => Ok(match factor {
+            None => Finished::SignedIn { token },
+            Some(factor) => Finished::SecondFactor { token, factor },
+        }),
+        Err(StoreError::Barred) => {
+            app.store.record(now, refused("disabled or locked")).await?;
+            Err(StaffProblem::Unavailable)
+        }
+        Err(StoreError::Conflict) => {
+            app.store
+                .record(now, refused("identity-linked-elsewhere"))
+                .await?;
+            Err(StaffProblem::Refused(provider.name.clone()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An enabled provider.
+async fn usable(app: &App, id: i64) -> Result<RegisteredProvider, StaffProblem> {
+    match app.store.provider(id).await? {
+        Some(p) if !p.disabled => Ok(p),
+        _ => Err(StaffProblem::UnknownProvider),
+    }
+}
+
+type Client = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+/// The provider's client, from its discovery document and keys (read now).
+async fn client(app: &App, provider: &RegisteredProvider) -> Result<Client, StaffProblem> {
+    let unreachable = || StaffProblem::Unreachable(provider.name.clone());
+    let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|_| unreachable())?;
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http_client(app))
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %provider.name, error = %e, "discovery failed");
+            unreachable()
+        })?;
+    let secret = app
+        .sealer
+        .open(Kind::ProviderSecret, &provider.sealed_secret)
+        .map_err(|e| Internal::Other(anyhow::anyhow!("provider secret: {e}")))?;
+    let redirect = RedirectUrl::new(app.url(CALLBACK_PATH))
+        .map_err(|e| Internal::Other(anyhow::anyhow!("redirect URI: {e}")))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.client_id.clone()),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(redirect))
+}
+
+/// The portal's HTTP client for `openidconnect`: time-limited, no redirects followed.
+fn http_client(
+    app: &App,
+) -> impl Fn(HttpRequest) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>> + use<>
+{
+    let http = app.http.clone();
+    move |request| Box::pin(send(http.clone(), request))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(String);
+
+async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let (parts, body) = request.into_parts();
+    let mut outgoing = http.request(parts.method, parts.uri.to_string()).body(body);
+    for (name, value) in &parts.headers {
+        outgoing = outgoing.header(name, value);
+    }
+    let response = outgoing
+        .send()
+        .await
+        .map_err(|e| HttpError(e.without_url().to_string()))?;
+    let mut builder = openidconnect::http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
+    builder
+        .body(body.to_vec())
+        .map_err(|e| HttpError(e.to_string()))
+}
