@@ -91,6 +91,7 @@ pub const EVENTS: &[&str] = &[
     "signed-in",
     "signed-out",
     "signing-key-created",
+    "staff-account-created",
     "staff-sign-in-refused",
     "step-up-passed",
     "terms-accepted",

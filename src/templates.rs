@@ -48,6 +48,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/no_access_redirect.html",
     "pages/return_bounced.html",
     "pages/staff_redirect.html",
+    "pages/staff_route.html",
     "pages/message.html",
     "pages/outbox.html",
     "pages/account_passkeys.html",

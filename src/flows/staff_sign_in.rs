@@ -31,6 +31,7 @@ use crate::crypto::{Purpose, random_token};
 use crate::domain::account::{Account, AccountStatus};
 use crate::domain::email::Email;
 use crate::domain::factor::FactorKind;
+use crate::domain::name::DisplayName;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::staff::{domain_of, upstream_second_factor};
 use crate::sealing::Kind;
@@ -64,7 +65,7 @@ pub enum StaffProblem {
     #[error("{provider} signs in addresses of its own domains only; {email} is not one of them.")]
     OtherDomain { provider: String, email: String },
     #[error(
-        "No account has the address {0} here yet. Ask your Portal Administrator to invite you, then sign in again with this button."
+        "No account could be made for {0}. Ask your Portal Administrator to invite you, then sign in again with this button."
     )]
     NoAccount(String),
     #[error(
@@ -304,9 +305,37 @@ pub async fn finish(
             };
             match found {
                 Some((account, _)) => account,
+                // The first sign-in of a new staff member: an account in the provider's
+                // organization, named as the provider names them.
                 None => {
-                    app.store.record(now, refused("no-account")).await?;
-                    return Err(StaffProblem::NoAccount(email));
+                    let name = claims
+                        .name()
+                        .and_then(|n| n.get(None))
+                        .map(|n| n.as_str().to_string())
+                        .unwrap_or_default();
+                    let name = DisplayName::parse(&name)
+                        .or_else(|_| DisplayName::parse(email.split('@').next().unwrap_or("")))
+                        .map_err(|_| StaffProblem::NoAccount(email.clone()))?;
+                    let event = AuditEvent::new(
+                        "staff-account-created",
+                        format!("idp:{}", provider.name),
+                        "",
+                    )
+                    .with("email", email.as_str());
+                    let created = app
+                        .store
+                        .create_staff_account(&email, name.as_str(), provider.org_id, now, event)
+                        .await;
+                    match created {
+                        Ok(id) => app.store.account_by_id(id).await?,
+                        Err(StoreError::Conflict) => {
+                            app.store
+                                .record(now, refused("account-created-meanwhile"))
+                                .await?;
+                            return Err(StaffProblem::Refused(provider.name));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
         }

@@ -152,6 +152,15 @@ pub async fn login_options(app: &App) -> Result<Vec<(i64, String)>, Internal> {
         .collect())
 }
 
+/// The provider an address typed at a password form belongs to (its domain is a staff
+/// domain): (id, name). Staff sign in there, never with a password here.
+pub async fn provider_for(app: &App, email: &str) -> Result<Option<(i64, String)>, Internal> {
+    match crate::domain::staff::domain_of(email) {
+        Some(domain) => Ok(app.store.provider_for_domain(&domain).await?),
+        None => Ok(None),
+    }
+}
+
 /// Every provider (system administrators only).
 pub async fn list(app: &App, admin: &Admin) -> Result<Vec<ProviderSummary>, AdminRefusal> {
     admin.as_system()?;

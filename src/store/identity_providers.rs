@@ -170,6 +170,54 @@ impl Store {
         }))
     }
 
+    /// The enabled provider a staff email domain belongs to: (id, name).
+    pub async fn provider_for_domain(&self, domain: &str) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query(
+            "SELECT p.id, p.name FROM identity_provider_domains d
+             JOIN identity_providers p ON p.id = d.provider
+             WHERE d.domain = $1 AND p.disabled_at IS NULL",
+        )
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((r.try_get("id")?, r.try_get("name")?))),
+            None => Ok(None),
+        }
+    }
+
+    /// A staff member's account made at their first sign-in through the provider: active,
+    /// in the provider's organization, with no password and no factor of Tessera's own.
+    pub async fn create_staff_account(
+        &self,
+        email: &str,
+        display_name: &str,
+        org_id: Option<i64>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
+             VALUES ($1, $2, $3, 'user', 'active', $4) RETURNING id",
+        )
+        .bind(email)
+        .bind(display_name)
+        .bind(org_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .try_get("id")?;
+        let audit = AuditEvent {
+            subject: crate::audit::account(id),
+            ..audit
+        };
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// The account linked to this identity at a provider, if any.
     pub async fn linked_account(&self, issuer: &str, subject: &str) -> StoreResult<Option<i64>> {
         let row =

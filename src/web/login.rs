@@ -167,6 +167,9 @@ pub async fn sign_in(
         "first-login" => "first-login",
         _ => "email",
     };
+    if let Some(page) = super::staff::routed(&app, &csrf, &form.email).await? {
+        return Ok(page);
+    }
     match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref(), &client)
         .await
     {

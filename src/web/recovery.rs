@@ -62,6 +62,9 @@ pub async fn forgot_submit(
     jar: CookieJar,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
+    if let Some(page) = super::staff::routed(&app, &csrf, &form.email).await? {
+        return Ok(page);
+    }
     match flows::recovery::start(&app, &form.email, &client, current.as_ref()).await {
         Ok(token) => Ok(session::go_on(&app, jar, token, "/password/forgot/code")),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
@@ -193,6 +196,9 @@ pub async fn reset_submit(
     ClientAddress(client): ClientAddress,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
+    if let Some(page) = super::staff::routed(&app, &csrf, &form.username).await? {
+        return Ok(page);
+    }
     let result = flows::recovery::reset_registration(&app, &form.username, &client).await;
     link_request_page(
         &csrf,

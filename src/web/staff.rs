@@ -111,6 +111,25 @@ async fn callback(
     }
 }
 
+/// An address of a staff domain typed at a password form (sign-in, Forgot your password,
+/// Reset): the page that sends it to the company's provider instead, saying why. No password
+/// is checked or sent anywhere.
+pub async fn routed(
+    app: &AppState,
+    csrf: &CsrfToken,
+    email: &str,
+) -> Result<Option<Response>, WebError> {
+    let Some((id, provider)) = crate::flows::staff_sso::provider_for(app, email).await? else {
+        return Ok(None);
+    };
+    let domain = crate::domain::staff::domain_of(email).unwrap_or_default();
+    Ok(Some(page::ok(
+        "pages/staff_route.html",
+        csrf,
+        context! { id, provider, domain },
+    )?))
+}
+
 fn problem_page(csrf: &CsrfToken, problem: StaffProblem) -> Result<Response, WebError> {
     let status = match &problem {
         StaffProblem::Internal(_) => {
