@@ -187,7 +187,9 @@ impl Store {
     }
 
     /// A staff member's account made at their first sign-in through the provider: active,
-    /// in the provider's organization, with no password and no factor of Tessera's own.
+    /// in the provider's organization, with no password. Its factor of Tessera's own is its
+    /// email address (the provider verified it), asked for when the provider's second factor
+    /// is not accepted; the person may add stronger ones on Your account.
     pub async fn create_staff_account(
         &self,
         email: &str,
@@ -198,8 +200,8 @@ impl Store {
     ) -> StoreResult<i64> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO accounts (email, display_name, org_id, role, status, created_at)
-             VALUES ($1, $2, $3, 'user', 'active', $4) RETURNING id",
+            "INSERT INTO accounts (email, display_name, org_id, role, status, mfa_method, created_at)
+             VALUES ($1, $2, $3, 'user', 'active', 'email', $4) RETURNING id",
         )
         .bind(email)
         .bind(display_name)
@@ -209,6 +211,13 @@ impl Store {
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
+        sqlx::query(
+            "INSERT INTO account_factors (account_id, kind, created_at) VALUES ($1, 'email', $2)",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         let audit = AuditEvent {
             subject: crate::audit::account(id),
             ..audit

@@ -424,7 +424,9 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
     let app = spawn_app(backend).await;
     let erin = serde_json::json!({ "sub": "erin-0005", "email": "erin@corp.example",
         "email_verified": true, "name": "Erin Newcomer", "amr": ["pwd", "mfa"] });
-    let (idp, provider) = company(&app, &[erin]).await;
+    let fay = serde_json::json!({ "sub": "fay-0006", "email": "fay@corp.example",
+        "email_verified": true, "name": "Fay Newcomer", "amr": ["pwd"] });
+    let (idp, provider) = company(&app, &[erin, fay]).await;
     let browser = app.new_browser();
     let back = at_provider(&browser, &idp, provider, "erin@corp.example").await;
     let page = browser.get_absolute(&back).await;
@@ -449,10 +451,22 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
         .await,
         1
     );
+    // Without a second factor at the provider, a new staff member's own factor is the
+    // address the provider verified: a code is sent there.
+    let fay = app.new_browser();
+    let back = at_provider(&fay, &idp, provider, "fay@corp.example").await;
+    let page = fay.get_absolute(&back).await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+    fay.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("fay@corp.example").await;
+    fay.post("/verify/email/check", &[("code", &code)]).await;
+    fay.post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    fay.get("/").await.assert_shows("Welcome, Fay Newcomer");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE event = 'staff-account-created'")
             .await,
-        1
+        2
     );
     // A staff address typed at the password sign-in, at Forgot your password or at Reset is
     // sent to the provider, and no password is checked.
