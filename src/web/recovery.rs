@@ -247,6 +247,9 @@ pub async fn trouble_submit(
     ClientAddress(client): ClientAddress,
     Form(form): Form<TroubleForm>,
 ) -> Result<Response, WebError> {
+    if let Some(page) = super::staff::routed(&app, &csrf, &form.email).await? {
+        return Ok(page);
+    }
     let result =
         flows::recovery::finish_registration_link(&app, &form.email, &form.password, &client).await;
     link_request_page(

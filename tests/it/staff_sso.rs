@@ -20,6 +20,7 @@ on_both_backends!(
     only_system_administrators_manage_providers,
     a_staff_member_signs_in_through_the_company_provider,
     a_new_staff_member_gets_an_account_at_the_first_sign_in,
+    a_slow_provider_gets_a_clear_page,
     every_refusal_of_the_provider_sign_in_is_a_page_and_an_audit_entry,
 );
 
@@ -474,6 +475,7 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
         ("/login", "email"),
         ("/password/forgot", "email"),
         ("/register/reset", "username"),
+        ("/register/trouble", "email"),
     ] {
         let other = app.new_browser();
         let page = other
@@ -586,4 +588,27 @@ async fn every_refusal_of_the_provider_sign_in_is_a_page_and_an_audit_entry(back
     let page = browser.get_absolute(&back).await;
     assert_eq!(page.status, 502, "{page}");
     page.assert_shows("could not be reached");
+}
+
+/// Issue 16: a provider slower than the portal's time limit (10 s) gets the same clear page
+/// and audit entry, not a hung request or a 500.
+async fn a_slow_provider_gets_a_clear_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    staff_member(&app, "alice@corp.example", "Alice Example").await;
+    let (idp, provider) = company(&app, &[]).await;
+    let browser = app.new_browser();
+    let back = at_provider(&browser, &idp, provider, "alice@corp.example").await;
+    idp.set_knobs(serde_json::json!({ "slow_token_ms": 12_000 }))
+        .await;
+    let page = browser.get_absolute(&back).await;
+    assert_eq!(page.status, 502, "{page}");
+    page.assert_shows("Contoso could not be reached or answered wrongly");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE event = 'staff-sign-in-refused'
+             AND detail LIKE '%token-exchange%'"
+        )
+        .await,
+        1
+    );
 }
