@@ -485,20 +485,26 @@ fn http_client(
     move |request| Box::pin(send(http.clone(), request))
 }
 
+/// A failed HTTP exchange with a provider (a time-out says so).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct HttpError(String);
 
-async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+/// One request of `openidconnect` through a reqwest client (the library leaves HTTP to its
+/// user; the tests' relying parties use it too). Redirects follow the client's policy.
+pub async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let (parts, body) = request.into_parts();
     let mut outgoing = http.request(parts.method, parts.uri.to_string()).body(body);
     for (name, value) in &parts.headers {
         outgoing = outgoing.header(name, value);
     }
-    let response = outgoing
-        .send()
-        .await
-        .map_err(|e| HttpError(e.without_url().to_string()))?;
+    let response = outgoing.send().await.map_err(|e| {
+        HttpError(if e.is_timeout() {
+            "timed out".into()
+        } else {
+            e.without_url().to_string()
+        })
+    })?;
     let mut builder = openidconnect::http::Response::builder().status(response.status());
     for (name, value) in response.headers() {
         builder = builder.header(name, value);

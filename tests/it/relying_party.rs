@@ -24,37 +24,16 @@ type Client = CoreClient<
 >;
 
 /// The relying party's own HTTP: no cookies, no redirects followed (RFC 6749 §5).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct HttpError(String);
-
-async fn http(request: HttpRequest) -> Result<HttpResponse, HttpError> {
+/// The relying party's own HTTP for `openidconnect`: no cookies, no redirects followed
+/// (RFC 6749 §5).
+async fn http(
+    request: HttpRequest,
+) -> Result<HttpResponse, tessera::flows::staff_sign_in::HttpError> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| HttpError(e.to_string()))?;
-    let (parts, body) = request.into_parts();
-    let mut outgoing = client
-        .request(parts.method, parts.uri.to_string())
-        .body(body);
-    for (name, value) in &parts.headers {
-        outgoing = outgoing.header(name, value);
-    }
-    let response = outgoing
-        .send()
-        .await
-        .map_err(|e| HttpError(e.to_string()))?;
-    let mut builder = openidconnect::http::Response::builder().status(response.status());
-    for (name, value) in response.headers() {
-        builder = builder.header(name, value);
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| HttpError(e.to_string()))?;
-    builder
-        .body(body.to_vec())
-        .map_err(|e| HttpError(e.to_string()))
+        .unwrap();
+    tessera::flows::staff_sign_in::send(client, request).await
 }
 
 pub struct RelyingParty {
