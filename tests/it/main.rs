@@ -43,6 +43,7 @@ mod robustness;
 mod security;
 mod sign_in;
 mod snapshot;
+mod staff_browser;
 mod staff_sso;
 mod twilio_double;
 mod upstream_idp;
