@@ -636,6 +636,9 @@ async fn run_backend(
     for server in &servers {
         register_app(tessera, &server.db_url, &server.base)?;
     }
+    // A running node reads the applications again within 5 s of a change made elsewhere (the
+    // command line here): `flows::forward_auth::AppsCache`.
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let check = ("/authz/auth-request", b"".as_slice());
     let (forward_checks, healthz_beside_checks) =
         beside_healthz(&bases, &signed_in, clients, duration, check).await?;
