@@ -167,6 +167,17 @@ pub async fn list(app: &App, admin: &Admin) -> Result<Vec<ProviderSummary>, Admi
     Ok(app.store.providers().await?)
 }
 
+/// One provider by its id (system administrators only); NotFound when there is none.
+pub async fn get(app: &App, admin: &Admin, id: i64) -> Result<ProviderSummary, AdminRefusal> {
+    admin.as_system()?;
+    app.store
+        .providers()
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AdminRefusal::NotFound)
+}
+
 /// Disables or enables a provider (system administrators only).
 pub async fn set_standing(
     app: &App,

@@ -51,6 +51,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .merge(super::api_clients::routes())
         .merge(super::api_apps::routes())
+        .merge(super::api_providers::routes())
 }
 
 /// Any other path under `/api/`: a problem, not the portal's HTML page.
@@ -909,7 +910,8 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi() -> Response {
     let document = ApiDoc::openapi()
         .merge_from(super::api_clients::ClientsDoc::openapi())
-        .merge_from(super::api_apps::AppsDoc::openapi());
+        .merge_from(super::api_apps::AppsDoc::openapi())
+        .merge_from(super::api_providers::ProvidersDoc::openapi());
     match document.to_json() {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(e) => AdminRefusal::Internal(crate::flows::Internal::Other(e.into())).into_response(),

@@ -114,6 +114,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/apps", SignedIn),
     ("POST", "/admin/apps", SignedIn),
     ("POST", "/admin/apps/{id}/{action}", SignedIn),
+    ("GET", "/admin/providers", SignedIn),
+    ("POST", "/admin/providers", SignedIn),
+    ("POST", "/admin/providers/{id}/{action}", SignedIn),
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
     ("GET", "/static/upload.js", Public),
@@ -183,6 +186,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/apps/{id}", Api),
     ("DELETE", "/api/v1/apps/{id}", Api),
     ("POST", "/api/v1/apps/{id}/{action}", Api),
+    ("GET", "/api/v1/providers", Api),
+    ("POST", "/api/v1/providers", Api),
+    ("GET", "/api/v1/providers/{id}", Api),
+    ("POST", "/api/v1/providers/{id}/{action}", Api),
 ];
 
 /// Where a person whose organization requires a passkey they do not hold is sent.

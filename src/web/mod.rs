@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod api_apps;
 mod api_clients;
+mod api_providers;
 mod app_factor;
 mod apps;
 mod audit_log;
@@ -27,6 +28,7 @@ mod ops;
 mod page;
 mod passkey;
 mod phone;
+mod providers;
 mod recovery;
 mod recovery_codes;
 mod register;
@@ -162,6 +164,7 @@ pub fn router(app: AppState) -> Router {
         .merge(passkey::routes())
         .merge(clients::routes())
         .merge(apps::routes())
+        .merge(providers::routes())
         .merge(oidc::routes())
         .merge(ops::routes())
         .merge(api::routes());

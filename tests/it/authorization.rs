@@ -50,6 +50,9 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/apps"),
     // Delete last: the application is gone afterwards.
     ("POST", "/admin/apps/{id}/{action}"),
+    ("GET", "/admin/providers"),
+    ("POST", "/admin/providers"),
+    ("POST", "/admin/providers/{id}/{action}"),
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("POST", "/api/v1/users/bulk"),
@@ -75,6 +78,10 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/apps"),
     ("GET", "/api/v1/apps/{id}"),
     ("POST", "/api/v1/apps/{id}/{action}"),
+    ("GET", "/api/v1/providers"),
+    ("POST", "/api/v1/providers"),
+    ("GET", "/api/v1/providers/{id}"),
+    ("POST", "/api/v1/providers/{id}/{action}"),
     // Last: the client and the application are gone afterwards.
     ("DELETE", "/api/v1/clients/{id}"),
     ("DELETE", "/api/v1/apps/{id}"),
@@ -133,6 +140,12 @@ struct Targets {
     /// Protected applications (forward authentication) of the organization, likewise.
     web_app: i64,
     api_app: i64,
+    /// Staff sign-in providers creating the organization's staff accounts, likewise (system
+    /// administrators only, whatever the organization), and the issuer of the running
+    /// provider their registrations name.
+    web_provider: i64,
+    api_provider: i64,
+    issuer: &'static str,
 }
 
 const MISSING: Targets = Targets {
@@ -148,6 +161,9 @@ const MISSING: Targets = Targets {
     api_client: 999_009,
     web_app: 999_010,
     api_app: 999_011,
+    web_provider: 999_012,
+    api_provider: 999_013,
+    issuer: "http://127.0.0.1:9",
 };
 
 enum Payload {
@@ -187,6 +203,10 @@ fn system_only(call: &Call) -> bool {
     // And their own organization's protected applications.
     if call.path.starts_with("/admin/apps") || call.path.starts_with("/api/v1/apps") {
         return false;
+    }
+    // A staff sign-in provider serves every organization's login page: reading them too.
+    if call.path.starts_with("/admin/providers") || call.path.starts_with("/api/v1/providers") {
+        return true;
     }
     if call.method == Method::GET {
         call.path == "/admin/terms" || call.path == "/api/v1/tokens"
@@ -392,6 +412,45 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
             .iter()
             .map(|a| {
                 let path = format!("/api/v1/apps/{}/{a}", t.api_app);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
+        ("GET", "/admin/providers" | "/api/v1/providers") => one(None, Payload::None),
+        ("POST", "/admin/providers") => one(
+            None,
+            form(&[
+                ("name", "Beta web staff"),
+                ("issuer", t.issuer),
+                ("client_id", "tessera"),
+                ("client_secret", "upstream-client-secret"),
+                ("domains", "web-staff.beta.example.org"),
+                ("organization", org),
+                ("require_local_mfa", "on"),
+            ]),
+        ),
+        ("POST", "/admin/providers/{id}/{action}") => ["disable", "enable"]
+            .iter()
+            .map(|a| {
+                let path = format!("/admin/providers/{}/{a}", t.web_provider);
+                call(Method::POST, path, Payload::None)
+            })
+            .collect(),
+        ("POST", "/api/v1/providers") => one(
+            None,
+            Payload::Json(json!({
+                "name": "Beta api staff", "issuer": t.issuer, "client_id": "tessera",
+                "client_secret": "upstream-client-secret",
+                "domains": ["api-staff.beta.example.org"], "organization": org,
+            })),
+        ),
+        ("GET", "/api/v1/providers/{id}") => one(
+            Some(format!("/api/v1/providers/{}", t.api_provider)),
+            Payload::None,
+        ),
+        ("POST", "/api/v1/providers/{id}/{action}") => ["disable", "enable"]
+            .iter()
+            .map(|a| {
+                let path = format!("/api/v1/providers/{}/{a}", t.api_provider);
                 call(Method::POST, path, Payload::None)
             })
             .collect(),
@@ -638,9 +697,37 @@ async fn app_of(app: &TestApp, org: &str, name: &str, url: &str) -> i64 {
         .id
 }
 
+/// A staff sign-in provider creating the organization's staff accounts, registered from the
+/// command line (its discovery document is read first).
+async fn provider_of(
+    app: &tessera::app::App,
+    org: &str,
+    name: &str,
+    issuer: &str,
+    domain: &str,
+) -> i64 {
+    let request = tessera::flows::staff_sso::ProviderRequest {
+        name: name.into(),
+        issuer: issuer.into(),
+        client_id: "tessera".into(),
+        client_secret: "upstream-client-secret".into(),
+        domains: vec![domain.into()],
+        organization: Some(org.into()),
+        require_local_mfa: false,
+    };
+    tessera::flows::staff_sso::create(app, &tessera::flows::admin::Admin::cli(), request)
+        .await
+        .unwrap()
+}
+
 async fn no_administrator_call_reaches_another_organization_or_a_plain_user(backend: Backend) {
     let started = std::time::Instant::now();
     let app = spawn_app(backend).await;
+    let idp = crate::upstream_idp::UpstreamIdp::start(crate::upstream_idp::example_config(
+        &format!("{}/login/staff/callback", app.url),
+    ))
+    .await;
+    let issuer: &'static str = Box::leak(idp.issuer.clone().into_boxed_str());
     let root = system_admin(&app, "root@example.org").await;
     let alpha_admin = org_admin(&app, "Alpha Clinic", "ann@alpha.example.org").await;
     let _beta_admin = org_admin(&app, "Beta Clinic", "ben@beta.example.org").await;
@@ -685,6 +772,23 @@ async fn no_administrator_call_reaches_another_organization_or_a_plain_user(back
             "https://api.beta.example.org",
         )
         .await,
+        web_provider: provider_of(
+            &app.app,
+            "Beta Clinic",
+            "Beta web",
+            issuer,
+            "web.beta-staff.example.org",
+        )
+        .await,
+        api_provider: provider_of(
+            &app.app,
+            "Beta Clinic",
+            "Beta api",
+            issuer,
+            "api.beta-staff.example.org",
+        )
+        .await,
+        issuer,
     };
     let alpha_token = create_token(&app, &["--name", "alpha sync", "--org", "Alpha Clinic"]);
     let plain = app

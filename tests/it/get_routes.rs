@@ -64,6 +64,9 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/admin/apps", "/admin/apps?done=deleted"),
     ("/api/v1/apps", "/api/v1/apps"),
     ("/api/v1/apps/{id}", "/api/v1/apps/1"),
+    ("/admin/providers", "/admin/providers?done=registered"),
+    ("/api/v1/providers", "/api/v1/providers"),
+    ("/api/v1/providers/{id}", "/api/v1/providers/1"),
     ("/static/style.css", "/static/style.css"),
     ("/static/call.js", "/static/call.js"),
     ("/static/upload.js", "/static/upload.js"),
@@ -227,6 +230,23 @@ async fn no_get_route_changes_the_database(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(registered.id, 1);
+    // A staff sign-in provider (id 1), likewise; its discovery document is read first.
+    let idp = crate::upstream_idp::UpstreamIdp::start(crate::upstream_idp::example_config(
+        &format!("{}/login/staff/callback", app.url),
+    ))
+    .await;
+    let provider = tessera::flows::staff_sso::ProviderRequest {
+        name: "Walker staff".into(),
+        issuer: idp.issuer.clone(),
+        client_id: "tessera".into(),
+        client_secret: "upstream-client-secret".into(),
+        domains: vec!["staff.walker.example.org".into()],
+        ..Default::default()
+    };
+    let provider = tessera::flows::staff_sso::create(&app.app, &admin, provider)
+        .await
+        .unwrap();
+    assert_eq!(provider, 1);
     let tables = Tables::connect(&app.db.url).await;
     let before = tables.snapshot().await;
     let mut answered = 0;

@@ -23,6 +23,7 @@ mod forward_auth;
 mod forward_proxies;
 mod get_routes;
 mod helpers;
+mod identity_providers;
 mod import;
 mod lockout;
 mod mail_queue;

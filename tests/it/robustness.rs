@@ -90,6 +90,19 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/admin/clients/{}/{}", &[]),
     ("/admin/apps", &["name", "url", "organization"]),
     ("/admin/apps/{}/{}", &[]),
+    (
+        "/admin/providers",
+        &[
+            "name",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "domains",
+            "organization",
+            "require_local_mfa",
+        ],
+    ),
+    ("/admin/providers/{}/{}", &[]),
 ];
 
 /// Forms that end the browser's own session: sent only by the signed-out browser, so the
@@ -360,7 +373,7 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
 
 fn api_case() -> impl Strategy<Value = ApiCase> {
     (
-        0usize..10,
+        0usize..12,
         (segment(), segment()),
         json_body(),
         0usize..3,
@@ -407,6 +420,8 @@ async fn proptest_arbitrary_api_requests_get_problems_not_server_errors(backend:
             ("POST", "/api/v1/clients/{}/{}"),
             ("POST", "/api/v1/apps"),
             ("POST", "/api/v1/apps/{}/{}"),
+            ("POST", "/api/v1/providers"),
+            ("POST", "/api/v1/providers/{}/{}"),
         ][case.target];
         let path = fill(path, &case.segments).replacen("{}", &case.segments.0, 1);
         let url = format!("{}{path}", app.url);

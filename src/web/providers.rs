@@ -1,0 +1,221 @@
+//! The console's staff sign-in providers (staff single sign-on, issue 16): the company's own
+//! OpenID Connect providers listed, a form to register one, and a button per provider to
+//! disable or enable it. The rules are `flows::staff_sso`'s, shared with `tessera admin
+//! create-idp` and the API. A provider's staff domains are sent to it from every
+//! organization's login page, so only system administrators manage providers: anyone else
+//! (an organization administrator included) gets the missing page, whatever provider is
+//! asked about (OWASP ASVS 5.0 V8.2.1, V8.2.2). The client secret is written once, sealed by
+//! the flow, and never shown again, not even on a refused form (ASVS V13.3.1, V14.2.1). Every
+//! change is audited with its actor by the flow (ASVS V16.2.1).
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::admin::ConsolePage;
+use super::csrf::CsrfToken;
+use super::form::Form;
+use super::session::CurrentSession;
+use super::{AppState, WebError, page};
+use crate::flows::admin::{self, Admin, AdminRefusal};
+use crate::flows::staff_sso::{self, ProviderRequest};
+use crate::store::{ProviderStanding, ProviderSummary};
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/admin/providers", get(list).post(create))
+        .route("/admin/providers/{id}/{action}", post(act))
+}
+
+/// The console's answers (`web::admin`): a request it cannot do is said; anything else
+/// (a non-administrator, an organization administrator: system administrators only) is the
+/// missing page.
+const PROVIDERS_PAGE: ConsolePage = ConsolePage {
+    path: "/admin/providers",
+    back_label: "Back to staff sign-in providers",
+    shows: |problem| {
+        matches!(
+            problem,
+            AdminRefusal::Invalid(_) | AdminRefusal::Conflict(_)
+        )
+    },
+};
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// Fixed texts for the last action's outcome (no text from the query string is shown).
+fn done_text(code: &str) -> Option<&'static str> {
+    match code {
+        "registered" => Some(
+            "The provider is registered: its staff domains sign in through it from now on, and the login page offers it.",
+        ),
+        "disabled" => Some(
+            "The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.",
+        ),
+        "enabled" => Some("The provider is enabled."),
+        _ => None,
+    }
+}
+
+/// A provider's row (never its secret: the summary holds none).
+fn shown(p: &ProviderSummary) -> minijinja::Value {
+    context! {
+        id => p.id, name => &p.name, issuer => &p.issuer, client_id => &p.client_id,
+        domains => &p.domains, organization => &p.organization,
+        require_local_mfa => p.require_local_mfa,
+        status => if p.disabled { "disabled" } else { "enabled" }, disabled => p.disabled,
+    }
+}
+
+/// The registration form as typed. `domains`: one a line, or separated by commas.
+/// `organization`: one organization's name, or empty for none. `require_local_mfa`: the
+/// checkbox, sent only when ticked.
+#[derive(Deserialize, Default)]
+pub struct ProviderForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    domains: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    require_local_mfa: Option<String>,
+}
+
+impl ProviderForm {
+    fn request(&self) -> ProviderRequest {
+        let organization = self.organization.trim();
+        ProviderRequest {
+            name: self.name.clone(),
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            domains: self
+                .domains
+                .split([',', '\n', '\r'])
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect(),
+            organization: (!organization.is_empty()).then(|| organization.to_string()),
+            require_local_mfa: self.require_local_mfa.is_some(),
+        }
+    }
+
+    /// What the form shows again: everything typed but the secret, which is never sent back
+    /// to the browser (ASVS V14.2.1).
+    fn typed(&self) -> minijinja::Value {
+        context! {
+            name => &self.name, issuer => &self.issuer, client_id => &self.client_id,
+            domains => &self.domains, organization => &self.organization,
+            require_local_mfa => self.require_local_mfa.is_some(),
+        }
+    }
+}
+
+async fn list(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, WebError> {
+    PROVIDERS_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let done = done_text(&query.done);
+            let form = ProviderForm::default();
+            list_page(&app, &csrf, &admin, StatusCode::OK, &form, None, done).await
+        })
+        .await
+}
+
+/// The list and the registration form (with what was typed, but the secret, and why it was
+/// refused).
+async fn list_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    status: StatusCode,
+    form: &ProviderForm,
+    error: Option<String>,
+    done: Option<&str>,
+) -> Result<Result<Response, WebError>, AdminRefusal> {
+    let listed = staff_sso::list(app, admin).await?;
+    let organizations: Vec<String> = admin::organizations(app, admin)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    Ok(page::render(
+        status,
+        "pages/admin_providers.html",
+        csrf,
+        context! {
+            providers => listed.iter().map(shown).collect::<Vec<_>>(),
+            organizations, error, done, form => form.typed(),
+        },
+    ))
+}
+
+/// Registers a provider after the flow has read its discovery document; a refused one is the
+/// form again with what was typed (but the secret) and why, and nothing is stored (ASVS
+/// V2.2.1: input checked before it is used).
+async fn create(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Form(form): Form<ProviderForm>,
+) -> Result<Response, WebError> {
+    PROVIDERS_PAGE
+        .for_admin(&app, &current, async |admin| {
+            match staff_sso::create(&app, &admin, form.request()).await {
+                Ok(_) => Ok(Ok(
+                    Redirect::to("/admin/providers?done=registered").into_response()
+                )),
+                Err(AdminRefusal::Invalid(error)) => {
+                    let status = StatusCode::UNPROCESSABLE_ENTITY;
+                    list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
+                }
+                Err(AdminRefusal::Conflict(error)) => {
+                    let status = StatusCode::CONFLICT;
+                    list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
+                }
+                Err(refused) => Err(refused),
+            }
+        })
+        .await
+}
+
+/// `disable` or `enable` a provider (ASVS V8.2.1: system administrators only; an unknown
+/// provider or action is the missing page).
+async fn act(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Path((id, action)): Path<(i64, String)>,
+) -> Result<Response, WebError> {
+    PROVIDERS_PAGE
+        .change(&app, &current, async |admin| {
+            admin.as_system()?;
+            let (standing, done) = match action.as_str() {
+                "disable" => (ProviderStanding::Disabled, "disabled"),
+                "enable" => (ProviderStanding::Enabled, "enabled"),
+                _ => return Err(AdminRefusal::NotFound),
+            };
+            staff_sso::set_standing(&app, &admin, id, standing).await?;
+            Ok(done)
+        })
+        .await
+}

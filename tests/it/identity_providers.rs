@@ -1,0 +1,740 @@
+//! Managing the staff sign-in providers (staff single sign-on, issue 16) from the
+//! administration console (`/admin/providers`) and the API (`/api/v1/providers`): list,
+//! register, disable, enable, against a real OpenID Connect provider (`upstream_idp.rs`) whose
+//! discovery document is read before anything is stored. System administrators only (OWASP
+//! ASVS 5.0 V8.2.1): organization administrators, plain users and the signed-out are refused
+//! everywhere and change nothing. The client secret is never answered back, on a page or by
+//! the API (ASVS V14.2.1, V13.3.1); bad input is refused with what to fix and stores nothing
+//! (ASVS V2.2.1); each change is audited with its actor (ASVS V16.2.1).
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::admin::{org_admin, system_admin};
+use crate::api::{create_token, org};
+use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
+use crate::on_both_backends;
+use crate::upstream_idp::{UpstreamIdp, example_config};
+
+on_both_backends!(
+    identity_providers_a_system_administrator_manages_providers_from_the_console,
+    identity_providers_the_api_manages_providers_for_system_administrators,
+    identity_providers_are_refused_to_organization_administrators_plain_users_and_the_signed_out,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+const SECRET: &str = "upstream-client-secret";
+const MISSING: i64 = 987_654;
+
+async fn upstream(app: &TestApp) -> UpstreamIdp {
+    UpstreamIdp::start(example_config(&format!("{}/login/staff/callback", app.url))).await
+}
+
+async fn account_id(app: &TestApp, email: &str) -> i64 {
+    app.count(&format!("SELECT id FROM accounts WHERE email = '{email}'"))
+        .await
+}
+
+/// The provider's id by its name (0: none).
+async fn provider_id(app: &TestApp, name: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COALESCE(MAX(id), 0) FROM identity_providers WHERE name = '{name}'"
+    ))
+    .await
+}
+
+async fn is_disabled(app: &TestApp, id: i64) -> bool {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM identity_providers WHERE id = {id} AND disabled_at IS NOT NULL"
+    ))
+    .await
+        == 1
+}
+
+/// (providers, domains) stored.
+async fn stored(app: &TestApp) -> (i64, i64) {
+    (
+        app.count("SELECT COUNT(*) FROM identity_providers").await,
+        app.count("SELECT COUNT(*) FROM identity_provider_domains")
+            .await,
+    )
+}
+
+/// How many `idp-…` entries the audit log holds (a refusal writes none).
+async fn idp_events(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM audit_log WHERE event LIKE 'idp-%'")
+        .await
+}
+
+/// The audit entries (event, actor) about one provider, oldest first.
+async fn provider_audit(app: &TestApp, name: &str) -> Vec<(String, String)> {
+    let subject = format!("idp:{name}");
+    let mut entries: Vec<(String, String)> = app
+        .app
+        .store
+        .recent_audit(1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, _, s, _)| *s == subject)
+        .map(|(event, actor, _, _)| (event, actor))
+        .collect();
+    entries.reverse();
+    entries
+}
+
+fn every_action_by(actor: &str) -> Vec<(String, String)> {
+    ["idp-created", "idp-disabled", "idp-enabled"]
+        .iter()
+        .map(|e| (e.to_string(), actor.to_string()))
+        .collect()
+}
+
+/// The list's row that names the provider, its cells joined.
+fn row_of(page: &Page, name: &str) -> Option<String> {
+    page.table_rows("table.providers tbody")
+        .into_iter()
+        .map(|r| r.join(" | "))
+        .find(|r| r.contains(name))
+}
+
+/// Never in a page: not shown, not in any attribute (a form's value), not in the source.
+#[track_caller]
+fn assert_no_secret(page: &Page) {
+    assert!(page.lacks(SECRET), "the secret in {page}");
+    assert!(!page.body.contains(SECRET), "the secret in {}", page.body);
+}
+
+/// A registration form's fields.
+fn form<'a>(
+    name: &'a str,
+    issuer: &'a str,
+    domains: &'a str,
+    organization: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("name", name),
+        ("issuer", issuer),
+        ("client_id", "tessera"),
+        ("client_secret", SECRET),
+        ("domains", domains),
+        ("organization", organization),
+    ]
+}
+
+/// Bad registrations against a running provider with `issuer`, a provider for `corp.example`
+/// registered already: (name, issuer, domains, organization, what the refusal says, status).
+fn bad(
+    issuer: &str,
+) -> Vec<(
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+    &'static str,
+    u16,
+)> {
+    vec![
+        (
+            "No domain",
+            issuer.to_string(),
+            "",
+            "",
+            "Give at least one staff email domain",
+            422,
+        ),
+        (
+            "Bad domain",
+            issuer.to_string(),
+            "not a domain",
+            "",
+            "is not an email domain",
+            422,
+        ),
+        (
+            "",
+            issuer.to_string(),
+            "nameless.example",
+            "",
+            "Give the provider a name",
+            422,
+        ),
+        // The provider's discovery document names 127.0.0.1, not localhost: not its issuer.
+        (
+            "Wrong issuer",
+            issuer.replace("127.0.0.1", "localhost"),
+            "wrong.example",
+            "",
+            "The provider says its issuer is",
+            422,
+        ),
+        (
+            "Down",
+            "http://127.0.0.1:9".to_string(),
+            "down.example",
+            "",
+            "could not be read",
+            422,
+        ),
+        (
+            "Not https",
+            "http://idp.example.org".to_string(),
+            "plain.example",
+            "",
+            "is not an issuer",
+            422,
+        ),
+        (
+            "Nowhere",
+            issuer.to_string(),
+            "nowhere.example",
+            "Nowhere Clinic",
+            "There is no organization named \"Nowhere Clinic\"",
+            422,
+        ),
+        // A staff domain belongs to one provider.
+        (
+            "Twin",
+            issuer.to_string(),
+            "twin.example\nCORP.example",
+            "",
+            "is registered already",
+            409,
+        ),
+    ]
+}
+
+/// The console, end to end: the link from /admin, the labelled form, register, the list,
+/// bad input refused on the form with what was typed (but the secret) and nothing stored,
+/// disable, enable, each audited with the system administrator as actor (ASVS V16.2.1).
+async fn identity_providers_a_system_administrator_manages_providers_from_the_console(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    org(&app, "Contoso Staff").await;
+    let idp = upstream(&app).await;
+    let root = system_admin(&app, "root@example.org").await;
+    let actor = format!("account:{}", account_id(&app, "root@example.org").await);
+
+    let console = root.get("/admin").await;
+    assert_eq!(
+        console.link_named("Staff sign-in providers"),
+        Some("/admin/providers".into()),
+        "{console}"
+    );
+    let list = root.get("/admin/providers").await;
+    assert_eq!(list.status, 200, "{list}");
+    assert_eq!(list.heading().as_deref(), Some("Staff sign-in providers"));
+    list.assert_shows("No provider is registered yet.");
+    assert!(
+        list.form_actions()
+            .contains(&"/admin/providers".to_string())
+    );
+    for (label, field) in [
+        ("Name", "name"),
+        ("Issuer", "issuer"),
+        ("Client ID", "client_id"),
+        ("Client secret", "client_secret"),
+        ("Staff email domains", "domains"),
+        ("Organization", "organization"),
+        (
+            "Always ask for Tessera's own second factor",
+            "require_local_mfa",
+        ),
+    ] {
+        let found = list
+            .element_with_text("label", label)
+            .unwrap_or_else(|| panic!("label {label}: {list}"));
+        assert_eq!(found.attr("for"), Some(field), "{label}");
+        assert!(list.has_element(&format!("#{field}")), "#{field}");
+    }
+    let secret = list.first("#client_secret").unwrap();
+    assert_eq!(secret.attr("type"), Some("password"));
+    assert_eq!(secret.attr("autocomplete"), Some("off"));
+    assert_eq!(
+        list.first("#require_local_mfa").unwrap().attr("type"),
+        Some("checkbox")
+    );
+    let choices: Vec<String> = list
+        .select("#organization option")
+        .into_iter()
+        .map(|o| o.text)
+        .collect();
+    assert_eq!(choices, ["None", "Contoso Staff"]);
+
+    // Register: two domains (a line each and a comma), an organization, Tessera's own factor.
+    let mut fields = form(
+        "Contoso",
+        &idp.issuer,
+        "corp.example\r\nstaff.corp.example, Corp-Two.example",
+        "Contoso Staff",
+    );
+    fields.push(("require_local_mfa", "on"));
+    let registered = root.post("/admin/providers", &fields).await;
+    assert_eq!(registered.status, 200, "{registered}");
+    assert!(
+        registered.url.ends_with("/admin/providers?done=registered"),
+        "{registered}"
+    );
+    registered.assert_shows("The provider is registered");
+    assert_no_secret(&registered);
+    let row = row_of(&registered, "Contoso").expect("listed");
+    for shown in [
+        idp.issuer.as_str(),
+        "corp-two.example, corp.example, staff.corp.example",
+        "Contoso Staff",
+        "yes",
+        "enabled",
+    ] {
+        assert!(row.contains(shown), "{shown} in {row}");
+    }
+    let id = provider_id(&app, "Contoso").await;
+    assert!(id > 0);
+    assert_eq!(stored(&app).await, (1, 3));
+    // Without an organization or the checkbox.
+    let second = root
+        .post(
+            "/admin/providers",
+            &form("Fabrikam", &idp.issuer, "fabrikam.example", ""),
+        )
+        .await;
+    assert_eq!(second.status, 200, "{second}");
+    let row = row_of(&second, "Fabrikam").expect("listed");
+    assert!(row.contains("None") && row.contains("| no |"), "{row}");
+    // The login page offers both.
+    let login = app.new_browser().get("/login").await;
+    login.assert_shows("Sign in with Contoso");
+    login.assert_shows("Sign in with Fabrikam");
+
+    // Bad input: said on the form, what was typed kept but the secret, nothing stored or
+    // audited.
+    let before = stored(&app).await;
+    let events = idp_events(&app).await;
+    for (name, issuer, domains, organization, says, status) in bad(&idp.issuer) {
+        let refused = root
+            .post(
+                "/admin/providers",
+                &form(name, &issuer, domains, organization),
+            )
+            .await;
+        assert_eq!(refused.status, status, "{name}: {refused}");
+        assert!(
+            refused.errors().iter().any(|e| e.contains(says)),
+            "{name}: {:?}",
+            refused.errors()
+        );
+        assert_eq!(refused.input_value("name").as_deref(), Some(name));
+        assert_eq!(
+            refused.input_value("issuer").as_deref(),
+            Some(issuer.as_str())
+        );
+        assert_eq!(refused.input_value("client_id").as_deref(), Some("tessera"));
+        assert_eq!(refused.input_value("client_secret").as_deref(), Some(""));
+        assert_eq!(
+            refused.first("#domains").unwrap().text,
+            domains.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        assert_eq!(
+            refused.first("#issuer").unwrap().attr("aria-describedby"),
+            Some("issuer-hint provider-error"),
+            "the field names its error"
+        );
+        assert_no_secret(&refused);
+        assert_eq!(stored(&app).await, before, "{name}");
+    }
+    assert_eq!(idp_events(&app).await, events, "refusals are not audited");
+
+    // Disable, enable: the list says so, the row's button changes, the login page follows.
+    let disabled = root
+        .post(&format!("/admin/providers/{id}/disable"), &[])
+        .await;
+    assert!(
+        disabled.url.ends_with("/admin/providers?done=disabled"),
+        "{disabled}"
+    );
+    disabled.assert_shows("The provider is disabled");
+    assert!(is_disabled(&app, id).await);
+    assert!(row_of(&disabled, "Contoso").unwrap().contains("disabled"));
+    let button = disabled
+        .element_with_text("button", "Enable")
+        .expect("an Enable button");
+    assert_eq!(button.attr("aria-label"), Some("Enable Contoso"));
+    assert!(
+        app.new_browser()
+            .get("/login")
+            .await
+            .lacks("Sign in with Contoso")
+    );
+    let enabled = root
+        .post(&format!("/admin/providers/{id}/enable"), &[])
+        .await;
+    enabled.assert_shows("The provider is enabled");
+    assert!(!is_disabled(&app, id).await);
+    assert!(row_of(&enabled, "Contoso").unwrap().contains("enabled"));
+    assert_no_secret(&enabled);
+
+    // An unknown action or provider is the missing page, and changes nothing.
+    let unknown = root
+        .post(&format!("/admin/providers/{id}/delete"), &[])
+        .await;
+    assert_eq!(unknown.status, 404);
+    let missing = root
+        .post(&format!("/admin/providers/{MISSING}/disable"), &[])
+        .await;
+    assert_eq!(missing.status, 404);
+    assert!(!is_disabled(&app, id).await);
+
+    // Every change, in order, with its actor (ASVS V16.2.1); refusals wrote nothing.
+    assert_eq!(
+        provider_audit(&app, "Contoso").await,
+        every_action_by(&actor)
+    );
+}
+
+/// Calls the API as a browser's session (cookie and CSRF header) or with a bearer token.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+impl Api {
+    async fn session(browser: &Browser) -> Self {
+        Self {
+            http: browser.http.clone(),
+            base: browser.base.clone(),
+            csrf: Some(browser.csrf().await),
+            bearer: None,
+        }
+    }
+
+    fn token(app: &TestApp, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: app.url.clone(),
+            csrf: None,
+            bearer: Some(token.to_string()),
+        }
+    }
+
+    /// The status, the raw answer and the JSON answer (Null for none).
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let (status, text) = self.raw(method, path, body).await;
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> (u16, String) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert!(!text.contains(SECRET), "{path}: the secret in {text}");
+        (status, text)
+    }
+}
+
+fn registration(name: &str, issuer: &str, domains: &[&str]) -> Value {
+    json!({"name": name, "issuer": issuer, "client_id": "tessera", "client_secret": SECRET,
+           "domains": domains})
+}
+
+/// The API with an all-organizations token and with a system administrator's session: the
+/// OpenAPI document lists every path; register (201, the summary, never the secret), list,
+/// read, disable, enable (204), each audited as the token or the person (ASVS V16.2.1); bad
+/// input is a problem that says what to fix and stores nothing (ASVS V2.2.1).
+async fn identity_providers_the_api_manages_providers_for_system_administrators(backend: Backend) {
+    let app = spawn_app(backend).await;
+    org(&app, "Contoso Staff").await;
+    let idp = upstream(&app).await;
+    let token = create_token(&app, &["--name", "provisioning"]);
+    let token_id = app
+        .count("SELECT id FROM api_tokens WHERE name = 'provisioning'")
+        .await;
+    let api = Api::token(&app, &token);
+
+    // The document lists every path (utoipa, from the handlers).
+    let (_, doc) = api.call(Method::GET, "/api/v1/openapi.json", None).await;
+    for (path, method) in [
+        ("/api/v1/providers", "get"),
+        ("/api/v1/providers", "post"),
+        ("/api/v1/providers/{id}", "get"),
+        ("/api/v1/providers/{id}/{action}", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["StaffProvider"].is_object());
+    assert!(schemas["NewStaffProvider"]["properties"]["client_secret"].is_object());
+    assert!(
+        schemas["StaffProvider"]["properties"]["client_secret"].is_null(),
+        "a provider's answer has no secret"
+    );
+
+    let (status, listed) = api.call(Method::GET, "/api/v1/providers", None).await;
+    assert_eq!((status, listed), (200, json!([])));
+    let mut body = registration(
+        "Contoso",
+        &idp.issuer,
+        &["corp.example", "Staff.Corp.Example"],
+    );
+    body["organization"] = json!("Contoso Staff");
+    body["require_local_mfa"] = json!(true);
+    let (status, created) = api
+        .call(Method::POST, "/api/v1/providers", Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["name"], "Contoso");
+    assert_eq!(created["issuer"], idp.issuer.as_str());
+    assert_eq!(created["client_id"], "tessera");
+    assert_eq!(
+        created["domains"],
+        json!(["corp.example", "staff.corp.example"])
+    );
+    assert_eq!(created["organization"], "Contoso Staff");
+    assert_eq!(created["require_local_mfa"], true);
+    assert_eq!(created["disabled"], false);
+    assert!(created.get("client_secret").is_none(), "{created}");
+
+    // Bad input: a problem that says what to fix; nothing stored or audited.
+    let before = stored(&app).await;
+    let events = idp_events(&app).await;
+    for (name, issuer, domains, organization, says, status) in bad(&idp.issuer) {
+        let domains: Vec<&str> = domains.split(['\n', ',']).collect();
+        let mut body = registration(name, &issuer, &domains);
+        if !organization.is_empty() {
+            body["organization"] = json!(organization);
+        }
+        let (answered, problem) = api
+            .call(Method::POST, "/api/v1/providers", Some(body))
+            .await;
+        assert_eq!(answered, status, "{name}: {problem}");
+        let code = if status == 409 { "conflict" } else { "invalid" };
+        assert_eq!(problem["code"], code, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{name}: {problem}"
+        );
+    }
+    for body in [
+        json!({"name": "No domains", "issuer": idp.issuer, "client_id": "tessera", "client_secret": SECRET}),
+        json!({"name": "No secret", "issuer": idp.issuer, "client_id": "tessera", "domains": ["x.example"]}),
+        json!({"name": "Empty secret", "issuer": idp.issuer, "client_id": "tessera", "client_secret": "", "domains": ["y.example"]}),
+    ] {
+        let (status, problem) = api
+            .call(Method::POST, "/api/v1/providers", Some(body))
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["code"], "invalid");
+    }
+    assert_eq!(stored(&app).await, before);
+    assert_eq!(idp_events(&app).await, events);
+
+    let (status, listed) = api.call(Method::GET, "/api/v1/providers", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed, json!([created.clone()]));
+    let (status, one) = api
+        .call(Method::GET, &format!("/api/v1/providers/{id}"), None)
+        .await;
+    assert_eq!((status, &one), (200, &created));
+
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/providers/{id}/disable"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert!(is_disabled(&app, id).await);
+    let (_, one) = api
+        .call(Method::GET, &format!("/api/v1/providers/{id}"), None)
+        .await;
+    assert_eq!(one["disabled"], true);
+    let (status, _) = api
+        .call(
+            Method::POST,
+            &format!("/api/v1/providers/{id}/enable"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert!(!is_disabled(&app, id).await);
+    for (path, what) in [
+        (
+            format!("/api/v1/providers/{id}/delete"),
+            "an unknown action",
+        ),
+        (
+            format!("/api/v1/providers/{MISSING}/disable"),
+            "a missing provider",
+        ),
+        (format!("/api/v1/providers/{MISSING}"), "a missing provider"),
+    ] {
+        let method = if path.ends_with(&MISSING.to_string()) {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        let (status, problem) = api.call(method, &path, None).await;
+        assert_eq!(status, 404, "{what}: {problem}");
+        assert_eq!(problem["code"], "not-found");
+    }
+    assert_eq!(
+        provider_audit(&app, "Contoso").await,
+        every_action_by(&format!("api-token:{token_id}"))
+    );
+
+    // A system administrator's session (with the page's CSRF token) does the same, as them.
+    let root = system_admin(&app, "root@example.org").await;
+    let actor = format!("account:{}", account_id(&app, "root@example.org").await);
+    let session = Api::session(&root).await;
+    let (status, created) = session
+        .call(
+            Method::POST,
+            "/api/v1/providers",
+            Some(registration("Fabrikam", &idp.issuer, &["fabrikam.example"])),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["organization"], Value::Null);
+    assert_eq!(created["require_local_mfa"], false);
+    let fabrikam = created["id"].as_i64().unwrap();
+    for action in ["disable", "enable"] {
+        let (status, body) = session
+            .call(
+                Method::POST,
+                &format!("/api/v1/providers/{fabrikam}/{action}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 204, "{action}: {body}");
+    }
+    assert_eq!(
+        provider_audit(&app, "Fabrikam").await,
+        every_action_by(&actor)
+    );
+    // And the console lists what the API registered, without its secret.
+    let page = root.get("/admin/providers").await;
+    assert!(row_of(&page, "Contoso").is_some() && row_of(&page, "Fabrikam").is_some());
+    assert_no_secret(&page);
+}
+
+/// An organization administrator (pages, session API and their organization's token), plain
+/// users and the signed-out are refused every provider route, whatever provider is asked
+/// about, and change nothing (ASVS V8.2.1): the missing page or the sign-in page on the
+/// console; 403 `forbidden` or 401 from the API. The console's link is not shown to them.
+async fn identity_providers_are_refused_to_organization_administrators_plain_users_and_the_signed_out(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let idp = upstream(&app).await;
+    let ann = org_admin(&app, "Alpha Clinic", "ann@alpha.example.org").await;
+    let plain = app
+        .active_user("pat@example.org", "Pat Plain", PASSWORD)
+        .await;
+    let root = system_admin(&app, "root@example.org").await;
+    let registered = root
+        .post(
+            "/admin/providers",
+            &form("Contoso", &idp.issuer, "corp.example", ""),
+        )
+        .await;
+    assert!(registered.url.ends_with("?done=registered"), "{registered}");
+    let id = provider_id(&app, "Contoso").await;
+    let before = stored(&app).await;
+    let events = idp_events(&app).await;
+    let alpha_token = create_token(&app, &["--name", "alpha sync", "--org", "Alpha Clinic"]);
+
+    let console = ann.get("/admin").await;
+    assert_eq!(console.status, 200, "{console}");
+    assert_eq!(console.link_named("Staff sign-in providers"), None);
+
+    let new = form("Sneaky", &idp.issuer, "sneaky.example", "Alpha Clinic");
+    let pages: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (format!("/admin/providers/{id}/disable"), vec![]),
+        (format!("/admin/providers/{MISSING}/disable"), vec![]),
+        (format!("/admin/providers/{id}/enable"), vec![]),
+        ("/admin/providers".to_string(), new.clone()),
+    ];
+    for (who, browser) in [("organization administrator", &ann), ("plain user", &plain)] {
+        let list = browser.get("/admin/providers").await;
+        assert_eq!(list.status, 404, "{who}: {list}");
+        assert!(list.lacks("Contoso"), "{who}: {list}");
+        for (path, fields) in &pages {
+            let page = browser.post(path, fields).await;
+            assert_eq!(page.status, 404, "{who}: {path}: {page}");
+        }
+    }
+    let anonymous = app.new_browser();
+    assert!(
+        anonymous
+            .get("/admin/providers")
+            .await
+            .url
+            .ends_with("/login")
+    );
+    for (path, fields) in &pages {
+        let page = anonymous.post(path, fields).await;
+        assert!(page.url.contains("/login"), "{path}: {page}");
+    }
+
+    let calls = || {
+        vec![
+            (Method::GET, "/api/v1/providers".to_string(), None),
+            (
+                Method::POST,
+                "/api/v1/providers".to_string(),
+                Some(registration("Sneaky", &idp.issuer, &["sneaky.example"])),
+            ),
+            (Method::GET, format!("/api/v1/providers/{id}"), None),
+            (Method::GET, format!("/api/v1/providers/{MISSING}"), None),
+            (
+                Method::POST,
+                format!("/api/v1/providers/{id}/disable"),
+                None,
+            ),
+            (
+                Method::POST,
+                format!("/api/v1/providers/{id}/explode"),
+                None,
+            ),
+        ]
+    };
+    for (who, api) in [
+        ("organization administrator", Api::session(&ann).await),
+        ("organization token", Api::token(&app, &alpha_token)),
+        ("plain user", Api::session(&plain).await),
+    ] {
+        for (method, path, body) in calls() {
+            let (status, problem) = api.call(method.clone(), &path, body).await;
+            assert_eq!(status, 403, "{who}: {method} {path}: {problem}");
+            assert_eq!(problem["code"], "forbidden", "{who}: {path}");
+        }
+    }
+    let anonymous_api = Api::session(&anonymous).await;
+    for (method, path, body) in calls() {
+        let (status, problem) = anonymous_api.call(method.clone(), &path, body).await;
+        assert_eq!(status, 401, "{method} {path}: {problem}");
+    }
+
+    assert_eq!(stored(&app).await, before);
+    assert_eq!(idp_events(&app).await, events, "refusals are not audited");
+    assert!(!is_disabled(&app, id).await);
+    assert_eq!(provider_id(&app, "Sneaky").await, 0);
+}
