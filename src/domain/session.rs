@@ -284,7 +284,7 @@ impl Proofs {
 
     /// Reads the stored text (unknown words, and `mfa`, which is derived, are ignored).
     pub fn parse(text: &str) -> Self {
-        text.split(' ').fold(Self::default(), |p, word| match word {
+        let proofs = text.split(' ').fold(Self::default(), |p, word| match word {
             "pwd" => p.and_password(),
             "otp" => Self { code: true, ..p },
             "sms" => Self { text: true, ..p },
@@ -312,7 +312,14 @@ impl Proofs {
                 ..p
             },
             _ => p,
-        })
+        });
+        // `mfa` stands for the provider's own second factor only where nothing else stored
+        // explains it.
+        let otherwise = proofs.code || proofs.call || proofs.key();
+        Self {
+            federated_mfa: proofs.federated && proofs.federated_mfa && !otherwise,
+            ..proofs
+        }
     }
 }
 
@@ -477,6 +484,24 @@ mod tests {
         for proofs in [email, code_only, Proofs::PASSWORD.and_channel("sms")] {
             assert_eq!(Proofs::parse(&proofs.to_text()), proofs);
         }
+    }
+
+    /// Staff single sign-on (issue 16): the provider's sign-in is one factor, two when its
+    /// `amr` showed a second; with Tessera's own code after it, two. Each reads back as stored.
+    #[test]
+    fn a_providers_sign_in_counts_as_its_amr_says() {
+        let upstream_mfa = Proofs::federated(true);
+        assert_eq!(upstream_mfa.amr(), vec!["fed", "mfa"]);
+        assert_eq!(upstream_mfa.acr(), Some("mfa"));
+        let one = Proofs::federated(false);
+        assert_eq!((one.amr(), one.acr()), (vec!["fed"], None));
+        let with_code = one.and_channel("email");
+        assert_eq!(with_code.amr(), vec!["otp", "fed", "mfa"]);
+        for proofs in [upstream_mfa, one, with_code] {
+            assert_eq!(Proofs::parse(&proofs.to_text()), proofs);
+        }
+        // `mfa` read back never makes a provider's second factor out of other proofs.
+        assert!(!Proofs::parse("pwd otp mfa").federated_mfa);
     }
 
     #[test]
