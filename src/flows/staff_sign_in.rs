@@ -299,11 +299,13 @@ pub async fn finish(
                     email,
                 });
             }
-            let found = match Email::parse(&email) {
-                Ok(email) => app.store.account_by_email(&email).await?,
-                Err(_) => None,
+            // Addresses are kept as `Email` makes them (lower case), whatever the provider's
+            // spelling, so the account is one whichever way it is looked up later.
+            let Ok(address) = Email::parse(&email) else {
+                app.store.record(now, refused("email-malformed")).await?;
+                return Err(StaffProblem::NoAccount(email));
             };
-            match found {
+            match app.store.account_by_email(&address).await? {
                 Some((account, _)) => account,
                 // The first sign-in of a new staff member: an account in the provider's
                 // organization, named as the provider names them.
@@ -314,17 +316,23 @@ pub async fn finish(
                         .map(|n| n.as_str().to_string())
                         .unwrap_or_default();
                     let name = DisplayName::parse(&name)
-                        .or_else(|_| DisplayName::parse(email.split('@').next().unwrap_or("")))
+                        .or_else(|_| DisplayName::parse(address.local_part()))
                         .map_err(|_| StaffProblem::NoAccount(email.clone()))?;
                     let event = AuditEvent::new(
                         "staff-account-created",
                         format!("idp:{}", provider.name),
                         "",
                     )
-                    .with("email", email.as_str());
+                    .with("email", address.as_str());
                     let created = app
                         .store
-                        .create_staff_account(&email, name.as_str(), provider.org_id, now, event)
+                        .create_staff_account(
+                            address.as_str(),
+                            name.as_str(),
+                            provider.org_id,
+                            now,
+                            event,
+                        )
                         .await;
                     match created {
                         Ok(id) => app.store.account_by_id(id).await?,

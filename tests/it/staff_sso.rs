@@ -425,7 +425,7 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
     let app = spawn_app(backend).await;
     let erin = serde_json::json!({ "sub": "erin-0005", "email": "erin@corp.example",
         "email_verified": true, "name": "Erin Newcomer", "amr": ["pwd", "mfa"] });
-    let fay = serde_json::json!({ "sub": "fay-0006", "email": "fay@corp.example",
+    let fay = serde_json::json!({ "sub": "fay-0006", "email": "Fay@Corp.Example",
         "email_verified": true, "name": "Fay Newcomer", "amr": ["pwd"] });
     let (idp, provider) = company(&app, &[erin, fay]).await;
     let browser = app.new_browser();
@@ -455,7 +455,7 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
     // Without a second factor at the provider, a new staff member's own factor is the
     // address the provider verified: a code is sent there.
     let fay = app.new_browser();
-    let back = at_provider(&fay, &idp, provider, "fay@corp.example").await;
+    let back = at_provider(&fay, &idp, provider, "fay-0006").await;
     let page = fay.get_absolute(&back).await;
     assert!(page.url.ends_with("/verify/email"), "{}", page.url);
     fay.post("/verify/email/send", &[]).await;
@@ -464,6 +464,13 @@ async fn a_new_staff_member_gets_an_account_at_the_first_sign_in(backend: Backen
     fay.post("/terms", &[("agree", "yes"), ("version", "1")])
         .await;
     fay.get("/").await.assert_shows("Welcome, Fay Newcomer");
+    // The provider spelt the address with capitals; the account has it as every address is
+    // kept, so it is one account whichever way it is typed later.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE email = 'fay@corp.example'")
+            .await,
+        1
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE event = 'staff-account-created'")
             .await,
