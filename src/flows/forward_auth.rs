@@ -113,6 +113,21 @@ pub async fn check(
     })
 }
 
+/// Where `/login?rd=` may return to: `rd` itself when its origin is an enabled application
+/// (`domain::forward::return_address`), read from the node's directory.
+pub async fn return_address(app: &App, rd: &str) -> Result<Option<String>, Internal> {
+    if rd.is_empty() {
+        return Ok(None);
+    }
+    let directory = app.forward_apps.table(app).await?;
+    let enabled = directory
+        .apps
+        .values()
+        .filter(|a| !a.disabled)
+        .map(|a| a.origin.as_str());
+    Ok(crate::domain::forward::return_address(rd, enabled))
+}
+
 /// The name of the application registered at `origin` (the no-access page names it).
 pub async fn name_of(app: &App, origin: &AppOrigin) -> Result<Option<String>, Internal> {
     let directory = app.forward_apps.table(app).await?;

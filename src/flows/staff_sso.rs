@@ -142,14 +142,7 @@ async fn check_discovery(app: &App, issuer: &str) -> Result<(), AdminRefusal> {
 
 /// The enabled providers the login page offers, by name: (id, name).
 pub async fn login_options(app: &App) -> Result<Vec<(i64, String)>, Internal> {
-    Ok(app
-        .store
-        .providers()
-        .await?
-        .into_iter()
-        .filter(|p| !p.disabled)
-        .map(|p| (p.id, p.name))
-        .collect())
+    Ok(app.store.enabled_providers().await?)
 }
 
 /// The provider an address typed at a password form belongs to (its domain is a staff
@@ -185,14 +178,7 @@ pub async fn set_standing(
     id: i64,
     standing: ProviderStanding,
 ) -> Result<(), AdminRefusal> {
-    admin.as_system()?;
-    let provider = app
-        .store
-        .providers()
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AdminRefusal::NotFound)?;
+    let provider = get(app, admin, id).await?;
     let event = match standing {
         ProviderStanding::Disabled => "idp-disabled",
         ProviderStanding::Enabled => "idp-enabled",

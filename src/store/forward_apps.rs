@@ -130,16 +130,6 @@ impl Store {
         Ok(starts)
     }
 
-    /// The origins of every enabled application (where `/login?rd=` may return to).
-    pub async fn app_origins(&self) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query("SELECT origin FROM forward_apps WHERE disabled_at IS NULL")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| r.try_get("origin").map_err(StoreError::from))
-            .collect()
-    }
-
     /// Every application, with the organizations each is for.
     pub async fn registered_apps(&self) -> StoreResult<Vec<RegisteredApp>> {
         let rows = sqlx::query("SELECT id, name, origin, disabled_at FROM forward_apps")

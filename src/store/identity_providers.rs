@@ -137,6 +137,18 @@ impl Store {
         Ok(providers)
     }
 
+    /// The enabled providers, by name: (id, name). One query: it is on the login page.
+    pub async fn enabled_providers(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, name FROM identity_providers WHERE disabled_at IS NULL ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+            .collect()
+    }
+
     /// One provider, as a sign-in through it needs it.
     pub async fn provider(&self, id: i64) -> StoreResult<Option<RegisteredProvider>> {
         let Some(row) = sqlx::query(

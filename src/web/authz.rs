@@ -25,7 +25,7 @@ use super::client::ClientAddress;
 use super::csrf::CsrfToken;
 use super::session::SessionCookie;
 use super::{AppState, WebError, page};
-use crate::domain::forward::{AppOrigin, OriginalRequest, ProxyHeaders, return_address};
+use crate::domain::forward::{AppOrigin, OriginalRequest, ProxyHeaders};
 use crate::flows::forward_auth::{self, Identity, Verdict};
 
 pub const AUTH_REQUEST_PATH: &str = "/authz/auth-request";
@@ -242,17 +242,10 @@ pub async fn remember_return(
     if rd.is_empty() {
         return Ok(jar);
     }
-    let origins = app
-        .store
-        .app_origins()
-        .await
-        .map_err(crate::flows::Internal::from)?;
-    Ok(
-        match return_address(rd, origins.iter().map(String::as_str)) {
-            Some(url) => jar.add(return_cookie(app, URL_SAFE_NO_PAD.encode(url))),
-            None => jar,
-        },
-    )
+    Ok(match forward_auth::return_address(app, rd).await? {
+        Some(url) => jar.add(return_cookie(app, URL_SAFE_NO_PAD.encode(url))),
+        None => jar,
+    })
 }
 
 /// After sign-in, the application's URL the browser asked for (checked again: the cookie is
@@ -272,12 +265,7 @@ pub async fn take_return(
     let mut removal = return_cookie(app, String::new());
     removal.make_removal();
     let jar = jar.add(removal);
-    let origins = app
-        .store
-        .app_origins()
-        .await
-        .map_err(crate::flows::Internal::from)?;
-    Ok((jar, return_address(&rd, origins.iter().map(String::as_str))))
+    Ok((jar, forward_auth::return_address(app, &rd).await?))
 }
 
 /// Whether the browser waits to go back to an application (checked in full by `take_return`).
@@ -325,11 +313,7 @@ pub async fn bounced(
     let Some(seen) = jar.get(sent_back_cookie_name(app)) else {
         return Ok(None);
     };
-    let origins = app
-        .store
-        .app_origins()
-        .await
-        .map_err(crate::flows::Internal::from)?;
-    Ok(return_address(rd, origins.iter().map(String::as_str))
+    Ok(forward_auth::return_address(app, rd)
+        .await?
         .filter(|url| fingerprint(url) == seen.value()))
 }
