@@ -38,6 +38,9 @@ pub struct App {
     pub refusals: crate::flows::forward_auth::RefusalSampler,
     /// The applications behind forward authentication, as this node's checks read them.
     pub forward_apps: crate::flows::forward_auth::AppsCache,
+    /// The company providers' discovery documents and keys, as this node's staff sign-ins
+    /// read them.
+    pub provider_discovery: crate::flows::provider_discovery::DiscoveryCache,
 }
 
 impl App {
@@ -103,6 +106,7 @@ impl App {
             ),
             refusals: Default::default(),
             forward_apps: Default::default(),
+            provider_discovery: Default::default(),
         }))
     }
 

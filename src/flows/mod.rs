@@ -18,6 +18,7 @@ pub mod mail_queue;
 pub mod oidc;
 pub mod passkey;
 pub mod phone_code;
+pub mod provider_discovery;
 pub mod recovery;
 pub mod recovery_codes;
 pub mod registration;

@@ -32,6 +32,10 @@ pub enum LinkProblem {
         "A newer registration link was sent to you, so this one no longer works. Use the link in the most recent email."
     )]
     Replaced,
+    #[error(
+        "Your account is set up already, so this registration link is no longer needed. Sign in from the login page."
+    )]
+    Settled,
     #[error(transparent)]
     Internal(#[from] Internal),
 }
@@ -114,6 +118,7 @@ pub async fn open_link(app: &App, token: &str) -> Result<(String, Resume), LinkP
         Err(LinkRefusal::Expired) => Err(LinkProblem::Expired),
         Err(LinkRefusal::Used) => Err(LinkProblem::Used),
         Err(LinkRefusal::Replaced) => Err(LinkProblem::Replaced),
+        Err(LinkRefusal::Settled) => Err(LinkProblem::Settled),
     }
 }
 
@@ -194,6 +199,11 @@ pub enum RegistrationProblem {
     MethodNotAllowed,
     #[error("An account with this email address already exists. Use a different address.")]
     EmailTaken,
+    /// Staff have no password here: their company's provider signs them in.
+    #[error(
+        "Your company signs you in through {0}, so no password is set here. Use Sign in with {0}."
+    )]
+    StaffAddress(String),
     #[error(
         "This registration page has expired. Click Reset to have a new registration link emailed to you, or ask your Portal Administrator for one."
     )]
@@ -207,7 +217,7 @@ impl RegistrationProblem {
     pub fn field(&self) -> &'static str {
         match self {
             Self::Name(_) => "display_name",
-            Self::Email(_) | Self::EmailTaken => "email",
+            Self::Email(_) | Self::EmailTaken | Self::StaffAddress(_) => "email",
             Self::Password(_) => "password",
             Self::NoMethod | Self::MethodNotAllowed => "mfa_method",
             Self::SessionEnded | Self::Internal(_) => "",
@@ -239,6 +249,9 @@ pub async fn complete(
         Some(account) => account.email.clone(),
         None => Email::parse(&input.email).map_err(RegistrationProblem::Email)?,
     };
+    if let Some((_, provider)) = super::staff_sso::provider_for(app, email.as_str()).await? {
+        return Err(RegistrationProblem::StaffAddress(provider));
+    }
     let Some(method) = FactorKind::parse(input.mfa_method.as_str()) else {
         return Err(RegistrationProblem::NoMethod);
     };

@@ -11,16 +11,17 @@
 //! provider is registered with `--require-local-mfa`; otherwise the person passes Tessera's own
 //! second factor next. Every refusal is audited with the provider's name.
 //!
-//! Discovery (with the provider's keys) is read at each step, so a rotated key is always
-//! known; staff sign-ins are few.
+//! Discovery (with the provider's keys) is cached on each node (`provider_discovery`) and read
+//! again when an ID token is signed by a key it does not list.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, HttpRequest,
+    HttpResponse, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,7 @@ use crate::domain::factor::FactorKind;
 use crate::domain::name::DisplayName;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::staff::{domain_of, upstream_second_factor};
+use crate::flows::provider_discovery::Freshness;
 use crate::sealing::Kind;
 use crate::store::{FederatedSignIn, RegisteredProvider, Session, StoreError};
 
@@ -72,10 +74,6 @@ pub enum StaffProblem {
         "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
     )]
     Unavailable,
-    #[error(
-        "Your account has no verification method here yet, and your organization asks for one after your company's sign-in. Ask your Portal Administrator to reset your MFA, or sign in once with your address and password to register one."
-    )]
-    NoFactor,
     #[error(transparent)]
     Internal(#[from] Internal),
 }
@@ -106,7 +104,7 @@ struct Waiting {
 /// use.
 pub async fn start(app: &App, provider_id: i64) -> Result<Started, StaffProblem> {
     let provider = usable(app, provider_id).await?;
-    let client = client(app, &provider).await?;
+    let client = relying_party(app, &provider, Freshness::Cached).await?;
     let handle = random_token().map_err(Internal::from)?;
     let nonce = random_token().map_err(Internal::from)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -177,7 +175,31 @@ pub async fn finish(
     previous: Option<&Session>,
     client_address: &str,
 ) -> Result<Finished, StaffProblem> {
-    let now = app.now();
+    let waiting = take_waiting(app, handle, answer, client_address).await?;
+    let provider = usable(app, waiting.provider).await?;
+    let refusals = Refusals {
+        app,
+        provider: &provider,
+        client_address,
+    };
+    let person = match identify(app, &provider, waiting, answer).await {
+        Ok(person) => person,
+        Err((reason, problem)) => return Err(refusals.record(&reason, problem).await),
+    };
+    let account = match account_for(app, &provider, &person).await {
+        Ok(account) => account,
+        Err((reason, problem)) => return Err(refusals.record(reason, problem).await),
+    };
+    sign_in(app, &provider, account, &person, previous).await
+}
+
+/// The sign-in waiting for this answer, taken once.
+async fn take_waiting(
+    app: &App,
+    handle: Option<&str>,
+    answer: &Answer,
+    client_address: &str,
+) -> Result<Waiting, StaffProblem> {
     // OAuth 2.0 Security BCP 4.7: the state is bound to this browser, so another browser's
     // answer (a login CSRF) finds nothing; a replayed one finds its ceremony taken. Nobody is
     // known yet: audited within the client's audit budget.
@@ -191,164 +213,245 @@ pub async fn finish(
         .take_ceremony(
             &app.keys.hash(Purpose::Ceremony, handle.as_bytes()),
             CEREMONY,
-            now,
+            app.now(),
         )
         .await?
     else {
         return Err(expired(app, client_address, "expired-or-used").await?);
     };
-    let waiting: Waiting = app
-        .sealer
+    app.sealer
         .open(Kind::FactorSecret, &sealed)
         .ok()
         .and_then(|w| serde_json::from_str(&w).ok())
-        .ok_or(StaffProblem::Expired)?;
-    let provider = usable(app, waiting.provider).await?;
+        .ok_or(StaffProblem::Expired)
+}
+
+/// Who the provider says signed in, from its checked ID token.
+struct Person {
+    issuer: String,
+    subject: String,
+    email: String,
+    email_verified: bool,
+    name: String,
+    amr: Vec<String>,
+}
+
+/// A refusal: the reason audited, and the page shown.
+type Refusal = (String, StaffProblem);
+
+/// The provider's answer turned into a checked identity: the code exchanged (with the PKCE
+/// verifier) at the token endpoint, the ID token's signature, issuer, audience, expiry and
+/// nonce checked. A token signed by a key the cached key set lacks re-reads it once.
+async fn identify(
+    app: &App,
+    provider: &RegisteredProvider,
+    waiting: Waiting,
+    answer: &Answer,
+) -> Result<Person, Refusal> {
     let refused = |reason: &str| {
-        AuditEvent::new(
-            "staff-sign-in-refused",
-            "anonymous",
-            format!("idp:{}", provider.name),
+        (
+            reason.to_string(),
+            StaffProblem::Refused(provider.name.clone()),
         )
-        .with("reason", reason.to_string())
-        .with("client", client_address)
     };
+    let unreachable = |reason: &str| {
+        (
+            reason.to_string(),
+            StaffProblem::Unreachable(provider.name.clone()),
+        )
+    };
+    // RFC 9207: an answer that names another issuer is another provider's (a mix-up).
     if !answer.iss.is_empty() && answer.iss != provider.issuer {
-        app.store.record(now, refused("issuer-mix-up")).await?;
-        return Err(StaffProblem::Refused(provider.name));
+        return Err(refused("issuer-mix-up"));
     }
     if !answer.error.is_empty() || answer.code.is_empty() {
-        let reason = format!(
-            "provider-error: {}",
-            answer.error.chars().take(64).collect::<String>()
-        );
-        app.store.record(now, refused(&reason)).await?;
-        return Err(StaffProblem::Refused(provider.name));
+        let error: String = answer.error.chars().take(64).collect();
+        return Err(refused(&format!("provider-error: {error}")));
     }
-    let client = match client(app, &provider).await {
-        Ok(client) => client,
-        Err(e) => {
-            app.store.record(now, refused("discovery")).await?;
-            return Err(e);
-        }
-    };
-    let http = http_client(app);
-    let exchanged = match client.exchange_code(AuthorizationCode::new(answer.code.clone())) {
-        Ok(request) => {
-            request
-                .set_pkce_verifier(PkceCodeVerifier::new(waiting.verifier))
-                .request_async(&http)
-                .await
-        }
-        Err(e) => {
+    let client = relying_party(app, provider, Freshness::Cached)
+        .await
+        .map_err(|_| unreachable("discovery"))?;
+    let request = client
+        .exchange_code(AuthorizationCode::new(answer.code.clone()))
+        .map_err(|e| {
             tracing::warn!(provider = %provider.name, error = %e, "no token endpoint");
-            app.store.record(now, refused("token-endpoint")).await?;
-            return Err(StaffProblem::Unreachable(provider.name));
-        }
-    };
-    let tokens = match exchanged {
-        Ok(tokens) => tokens,
-        Err(e) => {
+            unreachable("token-endpoint")
+        })?;
+    let tokens = request
+        .set_pkce_verifier(PkceCodeVerifier::new(waiting.verifier))
+        .request_async(&http_client(app))
+        .await
+        .map_err(|e| {
             tracing::warn!(provider = %provider.name, error = %e, "token exchange failed");
-            app.store.record(now, refused("token-exchange")).await?;
-            return Err(StaffProblem::Unreachable(provider.name));
+            unreachable("token-exchange")
+        })?;
+    let id_token = tokens.id_token().ok_or_else(|| refused("no-id-token"))?;
+    let nonce = Nonce::new(waiting.nonce);
+    let checked = match id_token.claims(&client.id_token_verifier(), &nonce) {
+        Err(ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::NoMatchingKey,
+        )) => {
+            // OpenID Connect Core 10.1.1: the provider signs with a new key; read its keys again.
+            let reread = relying_party(app, provider, Freshness::ReadAgain)
+                .await
+                .map_err(|_| unreachable("discovery"))?;
+            id_token
+                .claims(&reread.id_token_verifier(), &nonce)
+                .cloned()
         }
+        checked => checked.cloned(),
     };
-    let Some(id_token) = tokens.id_token() else {
-        app.store.record(now, refused("no-id-token")).await?;
-        return Err(StaffProblem::Refused(provider.name));
+    let claims = checked.map_err(|e| {
+        tracing::warn!(provider = %provider.name, error = %e, "ID token refused");
+        refused(
+            &format!("id-token: {e}")
+                .chars()
+                .take(120)
+                .collect::<String>(),
+        )
+    })?;
+    Ok(Person {
+        issuer: claims.issuer().as_str().to_string(),
+        subject: claims.subject().as_str().to_string(),
+        email: claims
+            .email()
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_default(),
+        email_verified: claims.email_verified() == Some(true)
+            || entra_domain_verified(&id_token.to_string()),
+        name: claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
+        amr: claims
+            .auth_method_refs()
+            .map(|v| v.iter().map(|a| a.as_str().to_string()).collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// Microsoft Entra ID states no `email_verified`; its optional claim `xms_edov` ("email domain
+/// owner verified") says the same of a tenant's own domain. Read from the token whose
+/// signature was just checked.
+fn entra_domain_verified(jwt: &str) -> bool {
+    use base64::Engine as _;
+    let claims = jwt.split('.').nth(1).and_then(|payload| {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?;
+        serde_json::from_slice::<serde_json::Value>(&bytes).ok()
+    });
+    match claims.as_ref().and_then(|c| c.get("xms_edov")) {
+        Some(serde_json::Value::Bool(verified)) => *verified,
+        Some(serde_json::Value::String(v)) => v == "1" || v.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The account this person signs in to: the one linked to their `iss` and `sub`; the first
+/// time, the one with the address the provider verified, in one of the provider's domains; or
+/// a new one in the provider's organization.
+async fn account_for(
+    app: &App,
+    provider: &RegisteredProvider,
+    person: &Person,
+) -> Result<Account, (&'static str, StaffProblem)> {
+    if let Some(id) = app
+        .store
+        .linked_account(&person.issuer, &person.subject)
+        .await
+        .map_err(internal)?
+    {
+        return app.store.account_by_id(id).await.map_err(internal);
+    }
+    let email = person.email.clone();
+    if !domain_of(&email).is_some_and(|d| provider.domains.contains(&d)) {
+        let problem = StaffProblem::OtherDomain {
+            provider: provider.name.clone(),
+            email,
+        };
+        return Err(("email-outside-domains", problem));
+    }
+    if !person.email_verified {
+        let problem = StaffProblem::Unverified {
+            provider: provider.name.clone(),
+            email,
+        };
+        return Err(("email-not-verified", problem));
+    }
+    // Addresses are kept as `Email` makes them (lower case), whatever the provider's spelling,
+    // so the account is one whichever way it is looked up later.
+    let Ok(address) = Email::parse(&email) else {
+        return Err(("email-malformed", StaffProblem::NoAccount(email)));
     };
-    let claims = match id_token.claims(&client.id_token_verifier(), &Nonce::new(waiting.nonce)) {
-        Ok(claims) => claims.clone(),
-        Err(e) => {
-            tracing::warn!(provider = %provider.name, error = %e, "ID token refused");
-            let reason = format!("id-token: {e}");
-            app.store
-                .record(now, refused(&reason.chars().take(120).collect::<String>()))
-                .await?;
-            return Err(StaffProblem::Refused(provider.name));
+    if let Some((account, _)) = app
+        .store
+        .account_by_email(&address)
+        .await
+        .map_err(internal)?
+    {
+        return Ok(account);
+    }
+    // The first sign-in of a new staff member: an account in the provider's organization,
+    // named as the provider names them.
+    let name = DisplayName::parse(&person.name)
+        .or_else(|_| DisplayName::parse(address.local_part()))
+        .map_err(|_| ("name-unusable", StaffProblem::NoAccount(email.clone())))?;
+    let event = AuditEvent::new(
+        "staff-account-created",
+        format!("idp:{}", provider.name),
+        "",
+    )
+    .with("email", address.as_str());
+    let created = app
+        .store
+        .create_staff_account(
+            address.as_str(),
+            name.as_str(),
+            provider.org_id,
+            app.now(),
+            event,
+        )
+        .await;
+    match created {
+        Ok(id) => app.store.account_by_id(id).await.map_err(internal),
+        Err(StoreError::Conflict) => Err((
+            "account-created-meanwhile",
+            StaffProblem::Refused(provider.name.clone()),
+        )),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn internal(e: StoreError) -> (&'static str, StaffProblem) {
+    ("", e.into())
+}
+
+/// Refusals of one provider's answer, audited with its name before the page is shown.
+struct Refusals<'a> {
+    app: &'a App,
+    provider: &'a RegisteredProvider,
+    client_address: &'a str,
+}
+
+impl Refusals<'_> {
+    async fn record(&self, reason: &str, problem: StaffProblem) -> StaffProblem {
+        if matches!(problem, StaffProblem::Internal(_)) {
+            return problem;
         }
-    };
-    let issuer = claims.issuer().as_str().to_string();
-    let subject = claims.subject().as_str().to_string();
-    let amr: Vec<String> = claims
-        .auth_method_refs()
-        .map(|v| v.iter().map(|a| a.as_str().to_string()).collect())
-        .unwrap_or_default();
-    let account = match app.store.linked_account(&issuer, &subject).await? {
-        Some(id) => app.store.account_by_id(id).await?,
-        None => {
-            let email = claims
-                .email()
-                .map(|e| e.as_str().to_string())
-                .unwrap_or_default();
-            let in_domain = domain_of(&email).is_some_and(|d| provider.domains.contains(&d));
-            if !in_domain {
-                app.store
-                    .record(now, refused("email-outside-domains"))
-                    .await?;
-                return Err(StaffProblem::OtherDomain {
-                    provider: provider.name,
-                    email,
-                });
-            }
-            if claims.email_verified() != Some(true) {
-                app.store.record(now, refused("email-not-verified")).await?;
-                return Err(StaffProblem::Unverified {
-                    provider: provider.name,
-                    email,
-                });
-            }
-            // Addresses are kept as `Email` makes them (lower case), whatever the provider's
-            // spelling, so the account is one whichever way it is looked up later.
-            let Ok(address) = Email::parse(&email) else {
-                app.store.record(now, refused("email-malformed")).await?;
-                return Err(StaffProblem::NoAccount(email));
-            };
-            match app.store.account_by_email(&address).await? {
-                Some((account, _)) => account,
-                // The first sign-in of a new staff member: an account in the provider's
-                // organization, named as the provider names them.
-                None => {
-                    let name = claims
-                        .name()
-                        .and_then(|n| n.get(None))
-                        .map(|n| n.as_str().to_string())
-                        .unwrap_or_default();
-                    let name = DisplayName::parse(&name)
-                        .or_else(|_| DisplayName::parse(address.local_part()))
-                        .map_err(|_| StaffProblem::NoAccount(email.clone()))?;
-                    let event = AuditEvent::new(
-                        "staff-account-created",
-                        format!("idp:{}", provider.name),
-                        "",
-                    )
-                    .with("email", address.as_str());
-                    let created = app
-                        .store
-                        .create_staff_account(
-                            address.as_str(),
-                            name.as_str(),
-                            provider.org_id,
-                            now,
-                            event,
-                        )
-                        .await;
-                    match created {
-                        Ok(id) => app.store.account_by_id(id).await?,
-                        Err(StoreError::Conflict) => {
-                            app.store
-                                .record(now, refused("account-created-meanwhile"))
-                                .await?;
-                            return Err(StaffProblem::Refused(provider.name));
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
+        let event = AuditEvent::new(
+            "staff-sign-in-refused",
+            "anonymous",
+            format!("idp:{}", self.provider.name),
+        )
+        .with("reason", reason.to_string())
+        .with("client", self.client_address);
+        match self.app.store.record(self.app.now(), event).await {
+            Ok(()) => problem,
+            Err(e) => e.into(),
         }
-    };
-    sign_in(app, &provider, account, (&issuer, &subject), &amr, previous).await
+    }
 }
 
 /// An answer that is not this browser's, or whose sign-in is gone: audited about nobody.
@@ -365,13 +468,15 @@ async fn expired(
 }
 
 /// The session the provider's answer earns: signed in when its second factor is accepted,
-/// else at Tessera's own second factor.
+/// else at Tessera's own second factor. An account invited or registering is active from now:
+/// its provider is how it signs in, so its registration link (which would set a password) is
+/// void. An account with no factor of Tessera's own is given the address the provider verified
+/// (a code is sent there; stronger ones are added on Your account).
 async fn sign_in(
     app: &App,
     provider: &RegisteredProvider,
     account: Account,
-    (issuer, subject): (&str, &str),
-    amr: &[String],
+    person: &Person,
     previous: Option<&Session>,
 ) -> Result<Finished, StaffProblem> {
     let now = app.now();
@@ -385,26 +490,21 @@ async fn sign_in(
         app.store.record(now, refused("disabled or locked")).await?;
         return Err(StaffProblem::Unavailable);
     }
-    let upstream = upstream_second_factor(amr) && !provider.require_local_mfa;
+    let upstream = upstream_second_factor(&person.amr) && !provider.require_local_mfa;
     let held = app.store.held_factors(account.id).await?;
-    let local = account
+    let factor = account
         .mfa_method
         .filter(|m| held.allows(*m))
         .or_else(|| held.kinds().next());
-    let (stage, factor) = match (upstream, local) {
-        (true, _) => (SessionStage::Authenticated, None),
-        (false, Some(factor)) if account.status == AccountStatus::Active => {
-            (SessionStage::SecondFactor, Some(factor))
-        }
-        _ => {
-            app.store.record(now, refused("no-local-factor")).await?;
-            return Err(StaffProblem::NoFactor);
-        }
+    let stage = if upstream {
+        SessionStage::Authenticated
+    } else {
+        SessionStage::SecondFactor
     };
     let token = random_token().map_err(Internal::from)?;
     let event = AuditEvent::new("signed-in", who.clone(), who.clone())
         .with("provider", provider.name.as_str())
-        .with("provider_amr", amr.to_vec())
+        .with("provider_amr", person.amr.clone())
         .with("next", stage.as_str());
     let signed_in = app
         .store
@@ -414,8 +514,10 @@ async fn sign_in(
                 id_hash: &app.keys.hash(Purpose::Session, token.as_bytes()),
                 account_id: account.id,
                 provider: provider.id,
-                issuer,
-                subject,
+                issuer: &person.issuer,
+                subject: &person.subject,
+                activate: account.status != AccountStatus::Active,
+                email_factor: factor.is_none(),
                 stage,
                 proofs: Proofs::federated(upstream),
                 times: SessionTimes::new(now, &app.config.policy, None),
@@ -425,9 +527,10 @@ async fn sign_in(
         )
         .await;
     match signed_in {
-        Ok(()) => Ok(match factor {
-            None => Finished::SignedIn { token },
-            Some(factor) => Finished::SecondFactor { token, factor },
+        Ok(()) if upstream => Ok(Finished::SignedIn { token }),
+        Ok(()) => Ok(Finished::SecondFactor {
+            token,
+            factor: factor.unwrap_or(FactorKind::Email),
         }),
         Err(StoreError::Barred) => {
             app.store.record(now, refused("disabled or locked")).await?;
@@ -460,15 +563,19 @@ type Client = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-/// The provider's client, from its discovery document and keys (read now).
-async fn client(app: &App, provider: &RegisteredProvider) -> Result<Client, StaffProblem> {
-    let unreachable = || StaffProblem::Unreachable(provider.name.clone());
-    let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|_| unreachable())?;
-    let metadata = CoreProviderMetadata::discover_async(issuer, &http_client(app))
+/// The provider's client, from its discovery document and keys (`provider_discovery`).
+async fn relying_party(
+    app: &App,
+    provider: &RegisteredProvider,
+    freshness: Freshness,
+) -> Result<Client, StaffProblem> {
+    let metadata = app
+        .provider_discovery
+        .metadata(app, &provider.issuer, freshness)
         .await
         .map_err(|e| {
             tracing::warn!(provider = %provider.name, error = %e, "discovery failed");
-            unreachable()
+            StaffProblem::Unreachable(provider.name.clone())
         })?;
     let secret = app
         .sealer
@@ -477,7 +584,7 @@ async fn client(app: &App, provider: &RegisteredProvider) -> Result<Client, Staf
     let redirect = RedirectUrl::new(app.url(CALLBACK_PATH))
         .map_err(|e| Internal::Other(anyhow::anyhow!("redirect URI: {e}")))?;
     Ok(CoreClient::from_provider_metadata(
-        metadata,
+        (*metadata).clone(),
         ClientId::new(provider.client_id.clone()),
         Some(ClientSecret::new(secret)),
     )
@@ -485,7 +592,7 @@ async fn client(app: &App, provider: &RegisteredProvider) -> Result<Client, Staf
 }
 
 /// The portal's HTTP client for `openidconnect`: time-limited, no redirects followed.
-fn http_client(
+pub(crate) fn http_client(
     app: &App,
 ) -> impl Fn(HttpRequest) -> Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>> + use<>
 {

@@ -45,6 +45,9 @@ pub enum LinkRefusal {
     Used,
     /// A newer link for the same account replaced it.
     Replaced,
+    /// The account was set up without it (a staff member's first sign-in through the
+    /// company's provider), so it was void.
+    Settled,
 }
 
 /// An account's columns, from `accounts a`; the phone number is its phone factor's (sealed)
@@ -547,7 +550,8 @@ async fn link_refusal(
     now: UnixTime,
 ) -> StoreResult<LinkRefusal> {
     let row = sqlx::query(
-        "SELECT expires_at, used_at, voided_at FROM registration_links WHERE token_hash = $1",
+        "SELECT l.expires_at, l.used_at, l.voided_at, a.status FROM registration_links l
+         LEFT JOIN accounts a ON a.id = l.account_id WHERE l.token_hash = $1",
     )
     .bind(link_hash)
     .fetch_optional(&mut **tx)
@@ -558,8 +562,11 @@ async fn link_refusal(
     let used: Option<i64> = row.try_get("used_at")?;
     let voided: Option<i64> = row.try_get("voided_at")?;
     let expires_at: i64 = row.try_get("expires_at")?;
+    let status: Option<String> = row.try_get("status")?;
     Ok(if used.is_some() {
         LinkRefusal::Used
+    } else if voided.is_some() && status.as_deref() == Some(AccountStatus::Active.as_str()) {
+        LinkRefusal::Settled
     } else if voided.is_some() {
         LinkRefusal::Replaced
     } else if expires_at <= now {

@@ -60,6 +60,12 @@ pub struct FederatedSignIn<'a> {
     /// The provider's `iss` and `sub`: the account is found by them from now on.
     pub issuer: &'a str,
     pub subject: &'a str,
+    /// An invited, registering or imported account becomes active; its registration links
+    /// are void (they would set a password, and staff have none).
+    pub activate: bool,
+    /// The account holds no factor of Tessera's own: the address the provider verified
+    /// becomes it.
+    pub email_factor: bool,
     /// Authenticated (the provider's second factor accepted) or SecondFactor (Tessera's own).
     pub stage: SessionStage,
     pub proofs: Proofs,
@@ -286,6 +292,33 @@ impl Store {
             .bind(sign_in.account_id)
             .execute(&mut *tx)
             .await?;
+        if sign_in.activate {
+            sqlx::query("UPDATE accounts SET status = 'active' WHERE id = $1")
+                .bind(sign_in.account_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE registration_links SET voided_at = $1
+                 WHERE account_id = $2 AND used_at IS NULL AND voided_at IS NULL",
+            )
+            .bind(now)
+            .bind(sign_in.account_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if sign_in.email_factor {
+            sqlx::query("UPDATE accounts SET mfa_method = 'email' WHERE id = $1")
+                .bind(sign_in.account_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO account_factors (account_id, kind, created_at) VALUES ($1, 'email', $2)",
+            )
+            .bind(sign_in.account_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(previous) = sign_in.previous {
             sessions::revoke(&mut tx, previous, now).await?;
         }

@@ -56,6 +56,10 @@ pub(super) fn resume_page(resume: Resume) -> &'static str {
 
 pub async fn form(step: Step) -> Result<Response, WebError> {
     let form = flows::registration::form(&step.app, &step.session).await?;
+    // An invited staff member sets no password: their company's provider signs them in.
+    if let Some(routed) = super::staff::routed(&step.app, &step.csrf, &form.email).await? {
+        return Ok(routed);
+    }
     render(&step.csrf, &form, None, StatusCode::OK)
 }
 
@@ -93,6 +97,12 @@ pub async fn submit(
                 form.email = input.email.clone();
             }
             form.method = input.mfa_method.clone();
+            if matches!(problem, RegistrationProblem::StaffAddress(_))
+                && let Some(routed) =
+                    super::staff::routed(&step.app, &step.csrf, &form.email).await?
+            {
+                return Ok(routed);
+            }
             render(
                 &step.csrf,
                 &form,

@@ -22,6 +22,9 @@ on_both_backends!(
     a_new_staff_member_gets_an_account_at_the_first_sign_in,
     a_slow_provider_gets_a_clear_page,
     every_refusal_of_the_provider_sign_in_is_a_page_and_an_audit_entry,
+    the_providers_keys_are_kept_and_read_again_when_it_rotates_them,
+    an_invited_staff_member_never_sets_a_password_and_signs_in_through_the_provider,
+    entra_ids_domain_owner_verified_claim_stands_for_email_verified,
 );
 
 const SECRET: &str = "upstream-client-secret";
@@ -616,6 +619,173 @@ async fn a_slow_provider_gets_a_clear_page(backend: Backend) {
              AND detail LIKE '%token-exchange%'"
         )
         .await,
+        1
+    );
+}
+
+/// Signs `username` in through the provider on the login page: the provider's answer opened.
+async fn through_provider(
+    browser: &Browser,
+    idp: &UpstreamIdp,
+    provider: i64,
+    username: &str,
+) -> Page {
+    let back = at_provider(browser, idp, provider, username).await;
+    browser.get_absolute(&back).await
+}
+
+/// Issue 16: the provider's discovery document and keys are kept between sign-ins, not read
+/// at each step, and read again at once when an ID token is signed by a key they do not list
+/// (the provider rotated its keys: OpenID Connect Core 10.1.1; OWASP ASVS 5.0 10.5.x, the
+/// ID token's signature checked against the provider's published keys).
+async fn the_providers_keys_are_kept_and_read_again_when_it_rotates_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    staff_member(&app, "alice@corp.example", "Alice Example").await;
+    let (idp, provider) = company(&app, &[]).await;
+    let (discovery, keys) = idp.reads().await;
+    let browser = app.new_browser();
+    for _ in 0..2 {
+        through_provider(&browser, &idp, provider, "alice-0001")
+            .await
+            .assert_shows("Welcome, Alice Example");
+        browser.post("/logout", &[]).await;
+    }
+    let (d, k) = idp.reads().await;
+    assert_eq!(
+        (d - discovery, k - keys),
+        (1, 1),
+        "two sign-ins read the discovery document and the keys once"
+    );
+
+    idp.rotate_key().await;
+    through_provider(&browser, &idp, provider, "alice-0001")
+        .await
+        .assert_shows("Welcome, Alice Example");
+    let (d, k) = idp.reads().await;
+    assert_eq!(
+        (d - discovery, k - keys),
+        (2, 2),
+        "the unknown key read them again, once"
+    );
+    browser.post("/logout", &[]).await;
+
+    // A token under the new key whose signature is wrong is still refused, after one more
+    // reading of the keys.
+    idp.set_knobs(serde_json::json!({ "tamper_id_token": "signature" }))
+        .await;
+    through_provider(&browser, &idp, provider, "alice-0001")
+        .await
+        .assert_shows("Contoso did not sign you in");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE event = 'staff-sign-in-refused'
+             AND detail LIKE '%id-token%'"
+        )
+        .await,
+        1
+    );
+}
+
+/// Issue 16: staff have no password here. A staff member invited by an administrator finds,
+/// at the registration link, the company's sign-in instead of a password form, and a password
+/// posted anyway is refused and never stored. Their first sign-in through the provider makes
+/// the account active with the verified address as its factor, and voids the registration
+/// links still unused (NIST SP 800-63C: the provider is how staff authenticate).
+async fn an_invited_staff_member_never_sets_a_password_and_signs_in_through_the_provider(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (idp, provider) = company(&app, &[]).await;
+    let invite = |email: &str, name: &str| InvitationRequest {
+        email: email.into(),
+        display_name: name.into(),
+        organization: Some("Contoso Staff".into()),
+        role: Role::User,
+    };
+    let bob_link = app
+        .invite_as(invite("bob@corp.example", "Bob Example"))
+        .await;
+    let alice_link = app
+        .invite_as(invite("alice@corp.example", "Alice Example"))
+        .await;
+
+    let bob = app.new_browser();
+    let page = bob.get_absolute(&bob_link).await;
+    page.assert_shows("Contoso signs in the addresses of corp.example");
+    assert!(page.has("Sign in with Contoso"), "{page}");
+    assert!(!page.has_element("input[type=password]"), "{page}");
+    let page = bob
+        .post(
+            "/register",
+            &[
+                ("display_name", "Bob Example"),
+                ("password", PASSWORD),
+                ("password_confirmation", PASSWORD),
+                ("mfa_method", "email"),
+            ],
+        )
+        .await;
+    page.assert_shows("Contoso signs in the addresses of corp.example");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL")
+            .await,
+        0,
+        "no staff password is stored"
+    );
+
+    // Bob's provider asks for a password only: Tessera's own factor, the verified address.
+    let page = through_provider(&bob, &idp, provider, "bob@corp.example").await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+    bob.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("bob@corp.example").await;
+    bob.post("/verify/email/check", &[("code", &code)]).await;
+    bob.post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+    bob.get("/").await.assert_shows("Welcome, Bob Example");
+
+    // Alice never opened her link; her first sign-in sets the account up and voids it.
+    let alice = app.new_browser();
+    let page = through_provider(&alice, &idp, provider, "alice@corp.example").await;
+    assert!(page.url.ends_with("/terms"), "{}", page.url);
+    let stale = app.new_browser().get_absolute(&alice_link).await;
+    stale.assert_shows("Your account is set up already");
+    assert!(!stale.has_element("input[type=password]"), "{stale}");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM accounts a JOIN account_factors f ON f.account_id = a.id
+             WHERE a.email IN ('alice@corp.example', 'bob@corp.example') AND a.status = 'active'
+             AND a.mfa_method = 'email' AND f.kind = 'email' AND a.password_hash IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM registration_links WHERE used_at IS NULL AND voided_at IS NULL"
+        )
+        .await,
+        0,
+        "no registration link is left to set a password with"
+    );
+}
+
+/// Issue 16 (README, Microsoft Entra ID): Entra's ID tokens state no `email_verified`; its
+/// optional claim `xms_edov` (the email domain's owner verified it) stands for it. Without
+/// either, no account is made or linked.
+async fn entra_ids_domain_owner_verified_claim_stands_for_email_verified(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let gwen = serde_json::json!({ "sub": "gwen-0007", "email": "gwen@corp.example",
+        "xms_edov": true, "name": "Gwen Entra", "amr": ["pwd", "mfa"] });
+    let hal = serde_json::json!({ "sub": "hal-0008", "email": "hal@corp.example",
+        "name": "Hal Unstated", "amr": ["pwd", "mfa"] });
+    let (idp, provider) = company(&app, &[gwen, hal]).await;
+    let page = through_provider(&app.new_browser(), &idp, provider, "gwen-0007").await;
+    assert!(page.url.ends_with("/terms"), "{}", page.url);
+    let page = through_provider(&app.new_browser(), &idp, provider, "hal-0008").await;
+    page.assert_shows("did not confirm the address hal@corp.example");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE email LIKE '%@corp.example'")
+            .await,
         1
     );
 }

@@ -12,6 +12,8 @@
 //!     "slow_token_ms": 0,        // the token endpoint answers this late
 //! })).await;
 //! idp.issuer // "http://127.0.0.1:PORT"
+//! idp.rotate_key().await;   // a new signing key (new kid), the old one gone from the JWKS
+//! idp.reads().await         // (discovery reads, JWKS reads) so far
 //! ```
 //!
 //! The self-tests below prove the harness: discovery, a whole code flow with PKCE verified by the
@@ -127,6 +129,27 @@ impl UpstreamIdp {
             .await
             .unwrap();
         assert_eq!(response.status(), 204, "setting the knobs {knobs}");
+    }
+
+    /// Retires the provider's signing key for a new one with a new `kid`, as a provider's key
+    /// rotation does: the JWKS lists only the new key, and ID tokens are signed with it.
+    pub(crate) async fn rotate_key(&self) {
+        self.set_knobs(serde_json::json!({ "rotate_key": true }))
+            .await;
+    }
+
+    /// How often the discovery document and the JWKS have been read: (discovery, JWKS).
+    pub(crate) async fn reads(&self) -> (u64, u64) {
+        let reads: serde_json::Value = reqwest::get(format!("{}/test-control", self.issuer))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            reads["discovery_reads"].as_u64().unwrap(),
+            reads["jwks_reads"].as_u64().unwrap(),
+        )
     }
 
     /// A user agent for [`Self::sign_in`]: cookies kept (the provider's session), redirects not

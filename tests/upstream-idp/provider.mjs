@@ -9,11 +9,13 @@
 //
 // UPSTREAM_CONFIG (JSON):
 //   client:   { client_id, client_secret, redirect_uris: [...] }  (client_secret_basic, PKCE S256)
-//   accounts: [{ sub, email, email_verified, name, amr: [...] }]
+//   accounts: [{ sub, email, email_verified, xms_edov, name, amr: [...] }]  (xms_edov: as Entra ID)
 //   tamper_id_token: null | "signature" | "audience" | "expired" | "issuer" | "nonce"
 //   slow_token_ms:   0 | N  (the token endpoint answers N ms late)
-// The two knobs can also be changed while running: PUT /test-control with a JSON body holding
-// either or both.
+// The knobs can also be changed while running: PUT /test-control with a JSON body holding any of
+// them, and `"rotate_key": true`, which retires the signing key for a new one (a new `kid`; the
+// JWKS lists the new key only, as after a provider's key rotation). GET /test-control answers
+// how often the discovery document and the JWKS were read: {"discovery_reads": N, "jwks_reads": N}.
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 
@@ -46,6 +48,14 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 // A fresh RSA key per run (RS256, the ID tokens' default); kept here to re-sign tampered tokens.
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), kid: 'upstream-test-key', alg: 'RS256', use: 'sig' };
+// The key ID tokens are signed with: oidc-provider's own until a rotation replaces it.
+let signing = { privateKey, kid: signingJwk.kid, rotated: false };
+const reads = { discovery_reads: 0, jwks_reads: 0 };
+
+function rotateKey() {
+  const next = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  signing = { privateKey: next.privateKey, kid: `upstream-test-key-${crypto.randomUUID()}`, rotated: true };
+}
 
 const findByLogin = (login) => accounts.find((a) => a.sub === login || a.email === login);
 
@@ -68,7 +78,8 @@ const provider = new Provider(issuer, {
     // `amr` is only in the ID token when a scope names it (standalone, only when asked for with
     // the claims parameter); the login result's `amr` (see below) fills it.
     openid: ['sub', 'amr'],
-    email: ['email', 'email_verified'],
+    // `xms_edov`: Microsoft Entra ID's "email domain owner verified", in place of email_verified.
+    email: ['email', 'email_verified', 'xms_edov'],
     profile: ['name'],
   },
   // By default the ID token of a code flow carries only `sub` (the rest from userinfo): put the
@@ -81,7 +92,11 @@ const provider = new Provider(issuer, {
       accountId: account.sub,
       async claims() {
         return {
-          sub: account.sub, email: account.email, email_verified: account.email_verified, name: account.name,
+          sub: account.sub,
+          email: account.email,
+          email_verified: account.email_verified,
+          xms_edov: account.xms_edov,
+          name: account.name,
         };
       },
     };
@@ -94,17 +109,36 @@ const provider = new Provider(issuer, {
 });
 provider.on('server_error', (_ctx, err) => console.error('upstream idp server_error', err));
 
-// The refusal knobs, around the token endpoint's answer.
+// The refusal knobs, around the token endpoint's answer; the key rotation, around the JWKS and
+// the ID token; the read counters.
 provider.use(async (ctx, next) => {
   const isToken = ctx.method === 'POST' && ctx.path === '/token';
+  if (ctx.method === 'GET' && ctx.path === '/.well-known/openid-configuration') reads.discovery_reads += 1;
+  if (ctx.method === 'GET' && ctx.path === '/jwks') reads.jwks_reads += 1;
   if (isToken && knobs.slow_token_ms > 0) {
     await new Promise((resolve) => { setTimeout(resolve, knobs.slow_token_ms); });
   }
   await next();
-  if (isToken && knobs.tamper_id_token && ctx.status === 200 && ctx.body?.id_token) {
-    ctx.body = { ...ctx.body, id_token: tamper(ctx.body.id_token, knobs.tamper_id_token) };
+  if (ctx.method === 'GET' && ctx.path === '/jwks' && signing.rotated) {
+    const { kty, n, e } = signing.privateKey.export({ format: 'jwk' });
+    ctx.body = { keys: [{ kty, n, e, kid: signing.kid, alg: 'RS256', use: 'sig' }] };
+  }
+  if (isToken && ctx.status === 200 && ctx.body?.id_token) {
+    let idToken = ctx.body.id_token;
+    if (signing.rotated) idToken = resign(idToken, (claims) => claims);
+    if (knobs.tamper_id_token) idToken = tamper(idToken, knobs.tamper_id_token);
+    ctx.body = { ...ctx.body, id_token: idToken };
   }
 });
+
+// The token with its claims changed as `change` says, signed with the current key.
+function resign(jwt, change) {
+  const [header, payload] = jwt.split('.');
+  const head = { ...JSON.parse(Buffer.from(header, 'base64url')), kid: signing.kid };
+  const claims = change(JSON.parse(Buffer.from(payload, 'base64url')));
+  const body = `${Buffer.from(JSON.stringify(head)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${crypto.sign('sha256', Buffer.from(body), signing.privateKey).toString('base64url')}`;
+}
 
 function tamper(jwt, how) {
   const [header, payload, signature] = jwt.split('.');
@@ -114,13 +148,13 @@ function tamper(jwt, how) {
     return `${header}.${payload}.${bytes.toString('base64url')}`;
   }
   // The other modes keep a valid signature over a wrong claim.
-  const claims = JSON.parse(Buffer.from(payload, 'base64url'));
-  if (how === 'audience') claims.aud = 'some-other-client';
-  if (how === 'expired') { claims.iat -= 7200; claims.exp = Math.floor(Date.now() / 1000) - 3600; }
-  if (how === 'issuer') claims.iss = `${issuer}/elsewhere`;
-  if (how === 'nonce') claims.nonce = 'not-the-nonce-that-was-sent';
-  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return `${body}.${crypto.sign('sha256', Buffer.from(body), privateKey).toString('base64url')}`;
+  return resign(jwt, (claims) => {
+    if (how === 'audience') claims.aud = 'some-other-client';
+    if (how === 'expired') { claims.iat -= 7200; claims.exp = Math.floor(Date.now() / 1000) - 3600; }
+    if (how === 'issuer') claims.iss = `${issuer}/elsewhere`;
+    if (how === 'nonce') claims.nonce = 'not-the-nonce-that-was-sent';
+    return claims;
+  });
 }
 
 // Interactions. oidc-provider's own dev interactions are off (their form is not stable ground for
@@ -131,8 +165,12 @@ handler = async (req, res) => {
   try {
     const url = new URL(req.url, issuer);
     if (url.pathname === '/test-control' && req.method === 'PUT') {
-      Object.assign(knobs, JSON.parse(await body(req)));
+      const { rotate_key: rotate, ...changed } = JSON.parse(await body(req));
+      Object.assign(knobs, changed);
+      if (rotate) rotateKey();
       res.writeHead(204).end();
+    } else if (url.pathname === '/test-control' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reads));
     } else if (/^\/interaction\/[^/]+$/.test(url.pathname) && req.method === 'GET') {
       const details = await provider.interactionDetails(req, res);
       if (details.prompt.name === 'login') {
