@@ -117,12 +117,15 @@ pub async fn start(
 ) -> Result<String, RecoveryProblem> {
     let email = Email::parse(email).map_err(RecoveryProblem::Email)?;
     within_limits(app, "forgot-password", email.as_str(), client).await?;
+    // Staff have no local recovery, even while their company's provider is disabled (the
+    // address is then not routed to it): the provider is how they authenticate.
+    let staff = app.store.signs_in_through_provider(email.as_str()).await?;
     let account = app
         .store
         .account_by_email(&email)
         .await?
         .map(|(a, _)| a)
-        .filter(has_password);
+        .filter(|a| has_password(a) && !staff);
     let now = app.now();
     let token = random_token().map_err(Internal::from)?;
     let session_hash = app.keys.hash(Purpose::Session, token.as_bytes());

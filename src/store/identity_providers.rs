@@ -256,6 +256,19 @@ impl Store {
         Ok(row.map(|r| r.try_get("account_id")).transpose()?)
     }
 
+    /// Whether the account with this address signs in through a company provider (staff):
+    /// such an account has no local recovery. Asked for every address typed, known or not.
+    pub async fn signs_in_through_provider(&self, email: &str) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS links FROM account_links l
+             JOIN accounts a ON a.id = l.account_id WHERE a.email = $1",
+        )
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("links")? > 0)
+    }
+
     /// A sign-in through the company's provider, in one transaction: the identity linked to
     /// the account (an identity linked to another account is a Conflict), the account's local
     /// password gone (staff have none), the earlier session ended, the new one begun at the

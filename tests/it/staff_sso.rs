@@ -25,6 +25,7 @@ on_both_backends!(
     the_providers_keys_are_kept_and_read_again_when_it_rotates_them,
     an_invited_staff_member_never_sets_a_password_and_signs_in_through_the_provider,
     entra_ids_domain_owner_verified_claim_stands_for_email_verified,
+    a_staff_account_has_no_local_recovery_even_with_its_provider_disabled,
 );
 
 const SECRET: &str = "upstream-client-secret";
@@ -787,5 +788,46 @@ async fn entra_ids_domain_owner_verified_claim_stands_for_email_verified(backend
         app.count("SELECT COUNT(*) FROM accounts WHERE email LIKE '%@corp.example'")
             .await,
         1
+    );
+}
+
+/// Issue 16: staff accounts have no local recovery. Once an account signs in through the
+/// company's provider, Forgot your password sends it no code, even while the provider is
+/// disabled (when the address is no longer routed to it), and answers as for an unknown
+/// address (OWASP ASVS 5.0 6.4.x recovery; 6.3.8 no enumeration).
+async fn a_staff_account_has_no_local_recovery_even_with_its_provider_disabled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = staff_member(&app, "alice@corp.example", "Alice Example").await;
+    let (idp, provider) = company(&app, &[]).await;
+    through_provider(&alice, &idp, provider, "alice-0001")
+        .await
+        .assert_shows("Welcome, Alice Example");
+    staff_sso::set_standing(
+        &app.app,
+        &Admin::cli(),
+        provider,
+        ProviderStanding::Disabled,
+    )
+    .await
+    .unwrap();
+    let letters = app.mail.messages_to("alice@corp.example").await.len();
+    let page = app
+        .new_browser()
+        .post("/password/forgot", &[("email", "alice@corp.example")])
+        .await;
+    assert!(page.url.ends_with("/password/forgot/code"), "{}", page.url);
+    // The account is not one with a password to recover: as for an unknown address.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_log WHERE event = 'password-reset-requested'
+             AND detail LIKE '%\"known\":false%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.mail.messages_to("alice@corp.example").await.len(),
+        letters,
+        "no recovery code is sent to staff"
     );
 }
