@@ -30,6 +30,8 @@ use crate::store::{KeepFactor, OwnPasswordChange, Session, StoreError};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountPage {
     pub email: String,
+    /// The company provider a staff member signs in through: no password here.
+    pub staff_provider: Option<String>,
     /// `email` or `phone`.
     pub method: &'static str,
     /// The number on file, masked.
@@ -88,6 +90,11 @@ pub enum ChangeProblem {
     NotFresh,
     #[error("That is not your current password. Nothing was changed; type it again.")]
     WrongPassword,
+    /// Staff: their password is their company's, changed there.
+    #[error(
+        "You sign in through {0}, so you have no password here. Change your password with your company's sign-in."
+    )]
+    StaffPassword(String),
     #[error("Too many wrong passwords for this account. Try again after {}.", human_time(*.until))]
     Locked { until: i64 },
     #[error("The portal is busy. Wait a few seconds and try again.")]
@@ -156,12 +163,18 @@ pub(crate) async fn fresh_account(app: &App, session: &Session) -> Result<Accoun
 /// Full re-authentication before a change to what signs the person in (OWASP ASVS 5.0
 /// 7.5.1): the fresh factor and the current password. A wrong password counts toward the
 /// same lock-out as a failed sign-in, so a taken-over session cannot guess it either.
+/// Staff have no password here: for them the fresh factor is the re-authentication (a
+/// re-authentication at their company's provider would be the full one; not yet asked for).
 pub(crate) async fn reauthenticated(
     app: &App,
     session: &Session,
     password: &str,
     client: &str,
 ) -> Result<Account, ChangeProblem> {
+    let account = fresh_account(app, session).await?;
+    if app.store.provider_of_account(account.id).await?.is_some() {
+        return Ok(account);
+    }
     Ok(password_checked(app, session, password, client).await?.0)
 }
 
@@ -221,6 +234,7 @@ pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal>
     });
     Ok(AccountPage {
         email: account.email.to_string(),
+        staff_provider: app.store.provider_of_account(account.id).await?,
         method: account.mfa_method.unwrap_or(FactorKind::Email).as_str(),
         phone: phone_on_file(app, &account)?.map(|p| p.masked()),
         email_allowed: allowed.allows(FactorKind::Email),
@@ -464,6 +478,11 @@ pub async fn change_password(
     confirmation: &str,
     client: &str,
 ) -> Result<(), ChangeProblem> {
+    if let Some(account_id) = session.account_id
+        && let Some(provider) = app.store.provider_of_account(account_id).await?
+    {
+        return Err(ChangeProblem::StaffPassword(provider));
+    }
     if !crate::flows::step_up::is_reverified(app, session) {
         return Err(ChangeProblem::NotFresh);
     }

@@ -269,6 +269,18 @@ impl Store {
         Ok(row.try_get::<i64, _>("links")? > 0)
     }
 
+    /// The name of the company provider this account signs in through, if it is staff.
+    pub async fn provider_of_account(&self, account_id: i64) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT p.name FROM account_links l JOIN identity_providers p ON p.id = l.provider
+             WHERE l.account_id = $1 ORDER BY l.created_at LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get("name")).transpose()?)
+    }
+
     /// A sign-in through the company's provider, in one transaction: the identity linked to
     /// the account (an identity linked to another account is a Conflict), the account's local
     /// password gone (staff have none), the earlier session ended, the new one begun at the

@@ -26,6 +26,7 @@ on_both_backends!(
     an_invited_staff_member_never_sets_a_password_and_signs_in_through_the_provider,
     entra_ids_domain_owner_verified_claim_stands_for_email_verified,
     a_staff_account_has_no_local_recovery_even_with_its_provider_disabled,
+    a_staff_member_adds_factors_without_a_password_and_changes_none_here,
 );
 
 const SECRET: &str = "upstream-client-secret";
@@ -830,4 +831,59 @@ async fn a_staff_account_has_no_local_recovery_even_with_its_provider_disabled(b
         letters,
         "no recovery code is sent to staff"
     );
+}
+
+/// Issue 16 (README: "stronger ones are added on Your account"): a staff member has no
+/// password here, so Your account asks for none — the factor passed within 15 minutes is the
+/// re-authentication (OWASP ASVS 5.0 7.5.1, with the gap of a re-authentication at the
+/// provider noted) — and Change password says their password is their company's, without
+/// counting a wrong password toward the lock-out.
+async fn a_staff_member_adds_factors_without_a_password_and_changes_none_here(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let fay = serde_json::json!({ "sub": "fay-0006", "email": "fay@corp.example",
+        "email_verified": true, "name": "Fay Newcomer", "amr": ["pwd"] });
+    let (idp, provider) = company(&app, &[fay]).await;
+    let browser = app.new_browser();
+    let page = through_provider(&browser, &idp, provider, "fay-0006").await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code("fay@corp.example").await;
+    browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    browser
+        .post("/terms", &[("agree", "yes"), ("version", "1")])
+        .await;
+
+    let account = browser.get("/account").await;
+    assert!(!account.has_element("input[type=password]"), "{account}");
+    account.assert_shows("You sign in through Contoso, so you have no password here");
+    assert!(account.link_named("Change password").is_none(), "{account}");
+
+    let page = browser.post("/account/recovery-codes", &[]).await;
+    assert_eq!(page.status, 200, "{page}");
+    assert_eq!(page.select("#recovery-codes code").len(), 10, "{page}");
+
+    for _ in 0..6 {
+        let page = browser
+            .post(
+                "/account/password",
+                &[
+                    ("password", "a guess at a password"),
+                    ("new_password", "a brand new passphrase"),
+                    ("password_confirmation", "a brand new passphrase"),
+                ],
+            )
+            .await;
+        page.assert_shows("You sign in through Contoso, so you have no password here");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL")
+            .await,
+        0
+    );
+    // No lock-out was counted: the account still signs in through the provider.
+    browser.post("/logout", &[]).await;
+    let page = through_provider(&browser, &idp, provider, "fay-0006").await;
+    assert!(page.url.ends_with("/verify/email"), "{}", page.url);
 }
