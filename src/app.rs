@@ -110,6 +110,34 @@ impl App {
         }))
     }
 
+    /// The portal for a command of `tessera admin`, run perhaps in another terminal than the
+    /// server's: without a public URL of its own, it takes the one the running server recorded
+    /// at its start, so the links it makes reach that server (issue 17, problem 11).
+    pub async fn build_for_command_line(
+        config: Config,
+    ) -> anyhow::Result<(Arc<Self>, PublicUrlSource)> {
+        if config.public_url.is_some() {
+            return Ok((Self::build(config).await?, PublicUrlSource::Configured));
+        }
+        let app = Self::build(config.clone()).await?;
+        let recorded = app
+            .store
+            .setting(crate::store::settings::PUBLIC_URL)
+            .await?;
+        match recorded {
+            Some(url) if url != app.config.public_url() => {
+                app.store.close().await;
+                let config = Config {
+                    public_url: Some(url),
+                    ..config
+                };
+                Ok((Self::build(config).await?, PublicUrlSource::Recorded))
+            }
+            Some(_) => Ok((app, PublicUrlSource::Recorded)),
+            None => Ok((app, PublicUrlSource::Default)),
+        }
+    }
+
     pub fn now(&self) -> crate::domain::UnixTime {
         self.clock.now()
     }
@@ -117,6 +145,29 @@ impl App {
     /// An absolute URL on the public address (never the request's Host header).
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.public_url())
+    }
+}
+
+/// Where a command's public URL came from, as the command says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicUrlSource {
+    /// `TESSERA_PUBLIC_URL` or the configuration file.
+    Configured,
+    /// Recorded by the running server at its start.
+    Recorded,
+    /// Neither: the listen address.
+    Default,
+}
+
+impl PublicUrlSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Configured => "TESSERA_PUBLIC_URL",
+            Self::Recorded => "the public URL the server started with",
+            Self::Default => {
+                "no server has started on this database yet and TESSERA_PUBLIC_URL is not set"
+            }
+        }
     }
 }
 

@@ -134,10 +134,11 @@ pub enum AdminCommand {
         name: String,
         #[arg(long)]
         issuer: String,
-        #[arg(long = "client-id")]
+        /// Ids and secrets may begin with `-` (base64url ones do): taken as values.
+        #[arg(long = "client-id", allow_hyphen_values = true)]
         client_id: String,
         /// Stored sealed; never shown again.
-        #[arg(long = "client-secret")]
+        #[arg(long = "client-secret", allow_hyphen_values = true)]
         client_secret: String,
         /// A staff email domain sent to this provider (repeat for several).
         #[arg(long = "domain", required = true)]
@@ -243,6 +244,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = App::build(config).await?;
     tracing::info!(config = ?app.config, "starting");
+    // For `tessera admin` in another terminal (`App::build_for_command_line`).
+    app.store
+        .record_setting(
+            crate::store::settings::PUBLIC_URL,
+            &app.config.public_url(),
+            app.now(),
+        )
+        .await?;
     if let Some((link, expires_at)) = invitation::first_administrator_link(&app).await? {
         println!(
             "\nNo system administrator is registered yet. Open this one-time link to register the first one\n(it works once, until {}):\n\n    {link}\n",
@@ -345,7 +354,18 @@ async fn shutdown_signal() {
 }
 
 async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
-    let app = App::build(config).await?;
+    let (app, source) = App::build_for_command_line(config).await?;
+    if matches!(
+        command,
+        AdminCommand::CreateUser { .. } | AdminCommand::Import { .. }
+    ) {
+        // Links in letters must reach the running server: say which address they carry.
+        eprintln!(
+            "Links point to {} ({}).",
+            app.config.public_url(),
+            source.describe()
+        );
+    }
     let cli = flows::admin::Admin::cli();
     let result = match command {
         AdminCommand::CreateUser {
@@ -723,4 +743,45 @@ async fn rotate_keys(config: Config) -> anyhow::Result<()> {
         "Re-encrypted {changed} stored values (phone numbers, signing keys, queued mail) under the current key."
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{AdminCommand, Cli, Command};
+
+    /// `create-client` prints base64url ids and secrets, about one in 64 starting with `-`:
+    /// pasted into `create-idp` of another Tessera, they are values, not options.
+    #[test]
+    fn create_idp_takes_an_id_and_a_secret_that_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from([
+            "tessera",
+            "admin",
+            "create-idp",
+            "--name",
+            "Corp",
+            "--issuer",
+            "https://idp.example",
+            "--client-id",
+            "-K5Asa6",
+            "--client-secret",
+            "-s3cret",
+            "--domain",
+            "corp.example",
+        ])
+        .expect("parsed");
+        let Command::Admin(AdminCommand::CreateIdp {
+            client_id,
+            client_secret,
+            ..
+        }) = cli.command
+        else {
+            panic!("not create-idp");
+        };
+        assert_eq!(
+            (client_id.as_str(), client_secret.as_str()),
+            ("-K5Asa6", "-s3cret")
+        );
+    }
 }

@@ -11,8 +11,8 @@
 //! provider is registered with `--require-local-mfa`; otherwise the person passes Tessera's own
 //! second factor next. Every refusal is audited with the provider's name.
 //!
-//! Discovery (with the provider's keys) is cached on each node (`provider_discovery`) and read
-//! again when an ID token is signed by a key it does not list.
+//! The discovery document is read at each start; the provider's keys are kept on each node
+//! (`provider_discovery`) and read again when an ID token is signed by a key they do not list.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -104,7 +104,7 @@ struct Waiting {
 /// use.
 pub async fn start(app: &App, provider_id: i64) -> Result<Started, StaffProblem> {
     let provider = usable(app, provider_id).await?;
-    let client = relying_party(app, &provider, Freshness::Cached).await?;
+    let client = relying_party(app, &provider, Freshness::Document).await?;
     let handle = random_token().map_err(Internal::from)?;
     let nonce = random_token().map_err(Internal::from)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -268,7 +268,7 @@ async fn identify(
         let error: String = answer.error.chars().take(64).collect();
         return Err(refused(&format!("provider-error: {error}")));
     }
-    let client = relying_party(app, provider, Freshness::Cached)
+    let client = relying_party(app, provider, Freshness::Kept)
         .await
         .map_err(|_| unreachable("discovery"))?;
     let request = client
@@ -292,7 +292,7 @@ async fn identify(
             SignatureVerificationError::NoMatchingKey,
         )) => {
             // OpenID Connect Core 10.1.1: the provider signs with a new key; read its keys again.
-            let reread = relying_party(app, provider, Freshness::ReadAgain)
+            let reread = relying_party(app, provider, Freshness::Keys)
                 .await
                 .map_err(|_| unreachable("discovery"))?;
             id_token

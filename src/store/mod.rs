@@ -55,6 +55,7 @@ mod reseal;
 mod retention;
 mod second_step;
 mod sessions;
+pub mod settings;
 mod signing_keys;
 mod terms;
 mod throttle;

@@ -513,7 +513,77 @@ on_both_backends!(
     asvs_16_4_3_a_cut_tail_fails_against_a_head_recorded_before,
     hipaa_164_312_b_an_intact_chain_verifies_and_matches_the_head_in_the_servers_log,
     the_command_line_follows_the_consoles_rules_and_audits_as_cli,
+    create_user_in_another_terminal_links_to_the_running_server,
 );
+
+/// Issue 17, problem 11: an operator who runs `tessera admin create-user` in a second terminal
+/// without repeating `TESSERA_PUBLIC_URL` gets links to the running server (the public URL it
+/// recorded at its start), not to the default 127.0.0.1:8080, and the command says which
+/// address its links carry; an explicit `TESSERA_PUBLIC_URL` still wins.
+async fn create_user_in_another_terminal_links_to_the_running_server(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut server = crate::helpers::ServerProcess::spawn(crate::helpers::server_environment(
+        &app.db, &app.mail,
+    ));
+    server.ready().await;
+    let second_terminal = |email: &str, public_url: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+        command
+            .args([
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--name",
+                "Nia Okafor",
+            ])
+            .envs(crate::helpers::server_environment(&app.db, &app.mail))
+            .env_remove("TESSERA_PUBLIC_URL")
+            .env_remove("TESSERA_CONFIG");
+        if let Some(url) = public_url {
+            command.env("TESSERA_PUBLIC_URL", url);
+        }
+        command.output().expect("run tessera")
+    };
+
+    let out = second_terminal("nia@example.org", None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "Links point to {} (the public URL the server started with).",
+            server.base
+        )),
+        "{}",
+        text(&out)
+    );
+    let link = app.mail.message_to("nia@example.org", 0).await.link();
+    assert!(link.starts_with(&format!("{}/", server.base)), "{link}");
+    let opened = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&link)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 303, "the running server accepts the link");
+    assert!(
+        opened.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/register"),
+        "{:?}",
+        opened.headers()
+    );
+
+    let out = second_terminal("omar@example.org", Some("https://portal.example.org"));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Links point to https://portal.example.org (TESSERA_PUBLIC_URL)."),
+        "{}",
+        text(&out)
+    );
+}
 
 /// Issue 12: the command line goes through the same flows as the console and the API, with
 /// an explicit principal: it used to skip "an organization administrator needs an
