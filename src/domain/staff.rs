@@ -261,7 +261,13 @@ mod tests {
         let parse = |name: &str, id: &str, secret: Option<&str>, d: &[&str]| {
             ProviderSettings::parse(name, id, secret, &domains(d), false)
         };
-        let kept = parse(" Contoso ", "app-id", None, &["Corp.example", "corp.example"]).unwrap();
+        let kept = parse(
+            " Contoso ",
+            "app-id",
+            None,
+            &["Corp.example", "corp.example"],
+        )
+        .unwrap();
         assert_eq!(kept.name, "Contoso");
         assert_eq!(kept.client_secret, None);
         assert_eq!(kept.domains, ["corp.example"]);

@@ -247,7 +247,9 @@ pub async fn update(
     )
     .map_err(|p| AdminRefusal::Invalid(p.to_string()))?;
     let organization = match change.organization {
-        Some(named) => named.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        Some(named) => named
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
         None => current.organization.clone(),
     };
     let org_id = organization_id(app, organization.as_deref()).await?;

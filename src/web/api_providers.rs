@@ -208,7 +208,9 @@ async fn change_provider(
         organization: body.organization,
         require_local_mfa: body.require_local_mfa,
     };
-    Ok(Json(staff_sso::update(&app, &admin, id, change).await?.into()))
+    Ok(Json(
+        staff_sso::update(&app, &admin, id, change).await?.into(),
+    ))
 }
 
 /// `disable` (not offered on the login page; its staff cannot sign in through it until it is

@@ -62,9 +62,9 @@ fn done_text(code: &str) -> Option<&'static str> {
             "The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.",
         ),
         "enabled" => Some("The provider is enabled."),
-        "changed" => Some(
-            "The provider's settings are saved: they hold from the next sign-in through it.",
-        ),
+        "changed" => {
+            Some("The provider's settings are saved: they hold from the next sign-in through it.")
+        }
         _ => None,
     }
 }
