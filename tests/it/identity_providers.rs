@@ -11,8 +11,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::admin::{org_admin, system_admin};
+use crate::admin_api_helpers::{Api, MISSING, account_id, audit_about, each_by};
 use crate::api::{create_token, org};
-use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
+use crate::helpers::{Backend, Page, TestApp, spawn_app};
 use crate::on_both_backends;
 use crate::upstream_idp::{UpstreamIdp, example_config};
 
@@ -24,15 +25,9 @@ on_both_backends!(
 
 const PASSWORD: &str = "correct horse battery staple";
 const SECRET: &str = "upstream-client-secret";
-const MISSING: i64 = 987_654;
 
 async fn upstream(app: &TestApp) -> UpstreamIdp {
     UpstreamIdp::start(example_config(&format!("{}/login/staff/callback", app.url))).await
-}
-
-async fn account_id(app: &TestApp, email: &str) -> i64 {
-    app.count(&format!("SELECT id FROM accounts WHERE email = '{email}'"))
-        .await
 }
 
 /// The provider's id by its name (0: none).
@@ -68,26 +63,11 @@ async fn idp_events(app: &TestApp) -> i64 {
 
 /// The audit entries (event, actor) about one provider, oldest first.
 async fn provider_audit(app: &TestApp, name: &str) -> Vec<(String, String)> {
-    let subject = format!("idp:{name}");
-    let mut entries: Vec<(String, String)> = app
-        .app
-        .store
-        .recent_audit(1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, _, s, _)| *s == subject)
-        .map(|(event, actor, _, _)| (event, actor))
-        .collect();
-    entries.reverse();
-    entries
+    audit_about(app, &format!("idp:{name}")).await
 }
 
 fn every_action_by(actor: &str) -> Vec<(String, String)> {
-    ["idp-created", "idp-disabled", "idp-enabled"]
-        .iter()
-        .map(|e| (e.to_string(), actor.to_string()))
-        .collect()
+    each_by(actor, &["idp-created", "idp-disabled", "idp-enabled"])
 }
 
 /// The list's row that names the provider, its cells joined.
@@ -391,63 +371,6 @@ async fn identity_providers_a_system_administrator_manages_providers_from_the_co
     );
 }
 
-/// Calls the API as a browser's session (cookie and CSRF header) or with a bearer token.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    csrf: Option<String>,
-    bearer: Option<String>,
-}
-
-impl Api {
-    async fn session(browser: &Browser) -> Self {
-        Self {
-            http: browser.http.clone(),
-            base: browser.base.clone(),
-            csrf: Some(browser.csrf().await),
-            bearer: None,
-        }
-    }
-
-    fn token(app: &TestApp, token: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: app.url.clone(),
-            csrf: None,
-            bearer: Some(token.to_string()),
-        }
-    }
-
-    /// The status, the raw answer and the JSON answer (Null for none).
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (status, text) = self.raw(method, path, body).await;
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
-
-    async fn raw(&self, method: Method, path: &str, body: Option<Value>) -> (u16, String) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
-        if let Some(token) = &self.bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        assert!(!text.contains(SECRET), "{path}: the secret in {text}");
-        (status, text)
-    }
-}
-
 fn registration(name: &str, issuer: &str, domains: &[&str]) -> Value {
     json!({"name": name, "issuer": issuer, "client_id": "tessera", "client_secret": SECRET,
            "domains": domains})
@@ -465,7 +388,7 @@ async fn identity_providers_the_api_manages_providers_for_system_administrators(
     let token_id = app
         .count("SELECT id FROM api_tokens WHERE name = 'provisioning'")
         .await;
-    let api = Api::token(&app, &token);
+    let api = Api::token(&app, &token).never_showing(SECRET);
 
     // The document lists every path (utoipa, from the handlers).
     let (_, doc) = api.call(Method::GET, "/api/v1/openapi.json", None).await;
@@ -603,7 +526,7 @@ async fn identity_providers_the_api_manages_providers_for_system_administrators(
     // A system administrator's session (with the page's CSRF token) does the same, as them.
     let root = system_admin(&app, "root@example.org").await;
     let actor = format!("account:{}", account_id(&app, "root@example.org").await);
-    let session = Api::session(&root).await;
+    let session = Api::session(&root).await.never_showing(SECRET);
     let (status, created) = session
         .call(
             Method::POST,
@@ -717,9 +640,18 @@ async fn identity_providers_are_refused_to_organization_administrators_plain_use
         ]
     };
     for (who, api) in [
-        ("organization administrator", Api::session(&ann).await),
-        ("organization token", Api::token(&app, &alpha_token)),
-        ("plain user", Api::session(&plain).await),
+        (
+            "organization administrator",
+            Api::session(&ann).await.never_showing(SECRET),
+        ),
+        (
+            "organization token",
+            Api::token(&app, &alpha_token).never_showing(SECRET),
+        ),
+        (
+            "plain user",
+            Api::session(&plain).await.never_showing(SECRET),
+        ),
     ] {
         for (method, path, body) in calls() {
             let (status, problem) = api.call(method.clone(), &path, body).await;
@@ -727,7 +659,7 @@ async fn identity_providers_are_refused_to_organization_administrators_plain_use
             assert_eq!(problem["code"], "forbidden", "{who}: {path}");
         }
     }
-    let anonymous_api = Api::session(&anonymous).await;
+    let anonymous_api = Api::session(&anonymous).await.never_showing(SECRET);
     for (method, path, body) in calls() {
         let (status, problem) = anonymous_api.call(method.clone(), &path, body).await;
         assert_eq!(status, 401, "{method} {path}: {problem}");
