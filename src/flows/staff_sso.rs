@@ -1,8 +1,10 @@
 //! Staff single sign-on (issue 16): the company's own OpenID Connect providers. This first
-//! part registers them (`tessera admin create-idp`), for system administrators only: a
-//! provider's staff domains are sent to it from every organization's login page. A provider
-//! is checked before it is stored: its discovery document must answer, name exactly the
-//! issuer given, and list the endpoints a sign-in needs. The client secret is sealed.
+//! part registers them (`tessera admin create-idp`), lists, changes, disables and enables
+//! them, for system administrators only: a provider's staff domains are sent to it from every
+//! organization's login page. A provider is checked before it is stored: its discovery
+//! document must answer, name exactly the issuer given, and list the endpoints a sign-in
+//! needs. Its issuer never changes afterwards (the linked accounts are known by it). The
+//! client secret is sealed.
 //!
 //! The sign-in through a provider is `flows::staff_sign_in`.
 

@@ -1,7 +1,8 @@
 //! The API's staff sign-in providers (staff single sign-on, issue 16), under
-//! `/api/v1/providers`: the console's actions for programs, through the same flows
-//! (`flows::staff_sso`), authenticated and answered like the rest of the API (`web::api`: a
-//! token or the session with its CSRF header; problem details). System administrators (and
+//! `/api/v1/providers` (list, register, read, change with `PATCH`, disable, enable): the
+//! console's actions for programs, through the same flows (`flows::staff_sso`), authenticated
+//! and answered like the rest of the API (`web::api`: a token or the session with its CSRF
+//! header; problem details). System administrators (and
 //! all-organizations tokens) only: anyone else is 403 `forbidden` before anything is looked
 //! up (OWASP ASVS 5.0 V8.2.1). The client secret is taken, sealed by the flow, and never
 //! answered back (ASVS V13.3.1, V14.2.1).

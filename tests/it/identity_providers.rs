@@ -810,7 +810,7 @@ async fn identity_providers_a_system_administrator_edits_a_provider_from_the_con
     let page = root.get(&path).await;
     assert_eq!(page.status, 200, "{page}");
     assert_eq!(page.heading().as_deref(), Some("Edit Contoso"));
-    assert_eq!(page.form_actions(), [path.clone()]);
+    assert_eq!(page.form_actions(), std::slice::from_ref(&path));
     assert_eq!(page.input_value("name").as_deref(), Some("Contoso"));
     assert_eq!(page.input_value("client_id").as_deref(), Some("tessera"));
     assert_eq!(page.input_value("client_secret").as_deref(), Some(""));
