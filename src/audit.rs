@@ -57,6 +57,7 @@ pub const EVENTS: &[&str] = &[
     "factor-renamed",
     "first-administrator-link-issued",
     "forward-auth-refused",
+    "idp-changed",
     "idp-created",
     "idp-disabled",
     "idp-enabled",

@@ -42,6 +42,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/admin_client_secret.html",
     "pages/admin_apps.html",
     "pages/admin_providers.html",
+    "pages/admin_provider.html",
     "pages/audit.html",
     "pages/terms.html",
     "pages/home.html",

@@ -42,40 +42,88 @@ impl NewProvider {
         domains: &[String],
         require_local_mfa: bool,
     ) -> Result<Self, ProviderProblem> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-            return Err(ProviderProblem::Name);
-        }
+        let name = provider_name(name)?;
         let issuer = issuer.trim();
         if !is_issuer(issuer) {
             return Err(ProviderProblem::Issuer(issuer.to_string()));
         }
-        let (client_id, client_secret) = (client_id.trim(), client_secret.trim());
-        let printable =
-            |s: &str| !s.is_empty() && s.len() <= 1000 && !s.chars().any(char::is_control);
-        if !printable(client_id) || !printable(client_secret) {
-            return Err(ProviderProblem::Credentials);
-        }
-        let mut parsed = Vec::new();
-        for domain in domains.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
-            let domain =
-                email_domain(domain).ok_or_else(|| ProviderProblem::Domain(domain.into()))?;
-            if !parsed.contains(&domain) {
-                parsed.push(domain);
-            }
-        }
-        if parsed.is_empty() {
-            return Err(ProviderProblem::NoDomain);
-        }
+        let client_id = credential(client_id)?;
+        let client_secret = credential(client_secret)?;
+        let domains = staff_domains(domains)?;
         Ok(Self {
-            name: name.to_string(),
+            name,
             issuer: issuer.to_string(),
-            client_id: client_id.to_string(),
-            client_secret: client_secret.to_string(),
-            domains: parsed,
+            client_id,
+            client_secret,
+            domains,
             require_local_mfa,
         })
     }
+}
+
+/// What an administrator may change of a registered provider: everything but its issuer
+/// (accounts are linked by the issuer and the provider's subject, so another issuer is
+/// another provider, registered anew). Checked by the same rules as a registration.
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    pub name: String,
+    pub client_id: String,
+    /// A new client secret; None keeps the one stored.
+    pub client_secret: Option<String>,
+    /// The whole set of staff domains, lower case, at least one.
+    pub domains: Vec<String>,
+    pub require_local_mfa: bool,
+}
+
+impl ProviderSettings {
+    pub fn parse(
+        name: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+        domains: &[String],
+        require_local_mfa: bool,
+    ) -> Result<Self, ProviderProblem> {
+        Ok(Self {
+            name: provider_name(name)?,
+            client_id: credential(client_id)?,
+            client_secret: client_secret.map(credential).transpose()?,
+            domains: staff_domains(domains)?,
+            require_local_mfa,
+        })
+    }
+}
+
+/// The name shown as "Sign in with NAME": at most 60 characters, no control characters.
+fn provider_name(name: &str) -> Result<String, ProviderProblem> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(ProviderProblem::Name);
+    }
+    Ok(name.to_string())
+}
+
+/// A client id or secret: printable, at most 1000 bytes.
+fn credential(text: &str) -> Result<String, ProviderProblem> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 1000 || text.chars().any(char::is_control) {
+        return Err(ProviderProblem::Credentials);
+    }
+    Ok(text.to_string())
+}
+
+/// The staff domains, lower case, each once (blank entries skipped), at least one.
+fn staff_domains(domains: &[String]) -> Result<Vec<String>, ProviderProblem> {
+    let mut parsed = Vec::new();
+    for domain in domains.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+        let domain = email_domain(domain).ok_or_else(|| ProviderProblem::Domain(domain.into()))?;
+        if !parsed.contains(&domain) {
+            parsed.push(domain);
+        }
+    }
+    if parsed.is_empty() {
+        return Err(ProviderProblem::NoDomain);
+    }
+    Ok(parsed)
 }
 
 /// An `https` URL (or `http` on a loopback host: tests, development) with a host and no
@@ -204,6 +252,47 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    /// An edit is checked as a registration is (OWASP ASVS 5.0 V2.2.1); no secret keeps
+    /// the stored one, a blank one is refused like a blank one at registration.
+    #[test]
+    fn an_edit_follows_the_registration_rules_but_the_issuer() {
+        let parse = |name: &str, id: &str, secret: Option<&str>, d: &[&str]| {
+            ProviderSettings::parse(name, id, secret, &domains(d), false)
+        };
+        let kept = parse(
+            " Contoso ",
+            "app-id",
+            None,
+            &["Corp.example", "corp.example"],
+        )
+        .unwrap();
+        assert_eq!(kept.name, "Contoso");
+        assert_eq!(kept.client_secret, None);
+        assert_eq!(kept.domains, ["corp.example"]);
+        let replaced = parse("Contoso", "app-id", Some(" new "), &["corp.example"]).unwrap();
+        assert_eq!(replaced.client_secret.as_deref(), Some("new"));
+        assert_eq!(
+            parse("", "a", None, &["x.org"]).unwrap_err(),
+            ProviderProblem::Name
+        );
+        assert_eq!(
+            parse("N", " ", None, &["x.org"]).unwrap_err(),
+            ProviderProblem::Credentials
+        );
+        assert_eq!(
+            parse("N", "a", Some(""), &["x.org"]).unwrap_err(),
+            ProviderProblem::Credentials
+        );
+        assert_eq!(
+            parse("N", "a", None, &[""]).unwrap_err(),
+            ProviderProblem::NoDomain
+        );
+        assert!(matches!(
+            parse("N", "a", None, &["x.org/evil"]).unwrap_err(),
+            ProviderProblem::Domain(_)
+        ));
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! Staff single sign-on (issue 16): the company's own OpenID Connect providers. This first
-//! part registers them (`tessera admin create-idp`), for system administrators only: a
-//! provider's staff domains are sent to it from every organization's login page. A provider
-//! is checked before it is stored: its discovery document must answer, name exactly the
-//! issuer given, and list the endpoints a sign-in needs. The client secret is sealed.
+//! part registers them (`tessera admin create-idp`), lists, changes, disables and enables
+//! them, for system administrators only: a provider's staff domains are sent to it from every
+//! organization's login page. A provider is checked before it is stored: its discovery
+//! document must answer, name exactly the issuer given, and list the endpoints a sign-in
+//! needs. Its issuer never changes afterwards (the linked accounts are known by it). The
+//! client secret is sealed.
 //!
 //! The sign-in through a provider is `flows::staff_sign_in`.
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::app::App;
 use crate::audit::AuditEvent;
-use crate::domain::staff::NewProvider;
+use crate::domain::staff::{NewProvider, ProviderSettings};
 use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation::InvitationProblem;
@@ -28,6 +31,23 @@ pub struct ProviderRequest {
     /// The organization new staff accounts are created in.
     pub organization: Option<String>,
     pub require_local_mfa: bool,
+}
+
+/// A change to a registered provider as an administrator asks it: each field given is set,
+/// each left out kept.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderChange {
+    pub name: Option<String>,
+    /// Never changed: when given, it must be the provider's own.
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    /// A new client secret, sealed as at registration.
+    pub client_secret: Option<String>,
+    /// The whole new set of staff domains.
+    pub domains: Option<Vec<String>>,
+    /// Some(None): new staff accounts are created in no organization.
+    pub organization: Option<Option<String>>,
+    pub require_local_mfa: Option<bool>,
 }
 
 /// The part of OpenID Connect Discovery 1.0 §3 a sign-in needs.
@@ -55,19 +75,7 @@ pub async fn create(
         request.require_local_mfa,
     )
     .map_err(|p| AdminRefusal::Invalid(p.to_string()))?;
-    let org_id = match request.organization.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => Some(
-            app.store
-                .org_by_name(name)
-                .await
-                .map_err(Internal::from)?
-                .ok_or_else(|| {
-                    let unknown = InvitationProblem::UnknownOrganization(name.to_string());
-                    AdminRefusal::Invalid(unknown.to_string())
-                })?,
-        ),
-        _ => None,
-    };
+    let org_id = organization_id(app, request.organization.as_deref()).await?;
     check_discovery(app, &provider.issuer).await?;
     let sealed = app
         .sealer
@@ -86,13 +94,33 @@ pub async fn create(
         .await
     {
         Ok(id) => Ok(id),
-        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(format!(
-            "A provider named {:?} or one of the domains {} is registered already: each staff domain belongs to one provider.",
-            provider.name,
-            provider.domains.join(", ")
-        ))),
+        Err(StoreError::Conflict) => Err(registered_already(&provider.name, &provider.domains)),
         Err(e) => Err(Internal::from(e).into()),
     }
+}
+
+/// The organization new staff accounts are created in, by its name (blank: none); an unknown
+/// name is refused with what to fix.
+async fn organization_id(app: &App, name: Option<&str>) -> Result<Option<i64>, AdminRefusal> {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    match app.store.org_by_name(name).await.map_err(Internal::from)? {
+        Some(id) => Ok(Some(id)),
+        None => {
+            let unknown = InvitationProblem::UnknownOrganization(name.to_string());
+            Err(AdminRefusal::Invalid(unknown.to_string()))
+        }
+    }
+}
+
+/// A name or a staff domain another provider has: each domain belongs to one provider, and a
+/// name is what the login page tells providers apart by.
+fn registered_already(name: &str, domains: &[String]) -> AdminRefusal {
+    AdminRefusal::Conflict(format!(
+        "A provider named {name:?} or one of the domains {} is registered already: each staff domain belongs to one provider.",
+        domains.join(", ")
+    ))
 }
 
 /// OpenID Connect Discovery 1.0 §4.3: the document's `issuer` must be the issuer exactly.
@@ -188,4 +216,107 @@ pub async fn set_standing(
         .set_provider_standing(id, standing, app.now(), audit)
         .await?;
     Ok(())
+}
+
+/// Changes a provider's settings (system administrators only), checked by the registration's
+/// rules; answers the provider as it now is. The issuer cannot change: the accounts linked
+/// through the provider are found by its issuer and their subject there. A name or domain of
+/// another provider is a Conflict and changes nothing. A change that changes nothing writes
+/// nothing.
+pub async fn update(
+    app: &App,
+    admin: &Admin,
+    id: i64,
+    change: ProviderChange,
+) -> Result<ProviderSummary, AdminRefusal> {
+    let current = get(app, admin, id).await?;
+    if let Some(issuer) = change.issuer.as_deref().map(str::trim)
+        && issuer != current.issuer
+    {
+        return Err(AdminRefusal::Invalid(format!(
+            "The issuer cannot be changed (it stays {:?}): the staff accounts linked through this provider are known by it. To use another issuer, register a new provider.",
+            current.issuer
+        )));
+    }
+    let settings = ProviderSettings::parse(
+        change.name.as_deref().unwrap_or(&current.name),
+        change.client_id.as_deref().unwrap_or(&current.client_id),
+        change.client_secret.as_deref(),
+        change.domains.as_deref().unwrap_or(&current.domains),
+        change
+            .require_local_mfa
+            .unwrap_or(current.require_local_mfa),
+    )
+    .map_err(|p| AdminRefusal::Invalid(p.to_string()))?;
+    let organization = match change.organization {
+        Some(named) => named
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        None => current.organization.clone(),
+    };
+    let org_id = organization_id(app, organization.as_deref()).await?;
+    let Some(audit) = changed(admin, &current, &settings, &organization) else {
+        return Ok(current);
+    };
+    let sealed = settings
+        .client_secret
+        .as_deref()
+        .map(|secret| app.sealer.seal(Kind::ProviderSecret, secret));
+    match app
+        .store
+        .update_provider(id, &settings, sealed.as_deref(), org_id, app.now(), audit)
+        .await
+    {
+        Ok(()) => get(app, admin, id).await,
+        Err(StoreError::Conflict) => Err(registered_already(&settings.name, &settings.domains)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `idp-changed` entry for what differs from the provider as stored: each changed field
+/// with its new value, the secret only as `secret_replaced` (never its text, ASVS V16.2.5).
+/// None when nothing differs.
+fn changed(
+    admin: &Admin,
+    current: &ProviderSummary,
+    settings: &ProviderSettings,
+    organization: &Option<String>,
+) -> Option<AuditEvent> {
+    let sorted = |domains: &[String]| {
+        let mut sorted = domains.to_vec();
+        sorted.sort();
+        sorted
+    };
+    let mut fields: Vec<(&str, Value)> = Vec::new();
+    if settings.name != current.name {
+        // The entries before this one name the provider by its previous name.
+        fields.push(("name", settings.name.as_str().into()));
+        fields.push(("previous_name", current.name.as_str().into()));
+    }
+    if settings.client_id != current.client_id {
+        fields.push(("client_id", settings.client_id.as_str().into()));
+    }
+    if settings.client_secret.is_some() {
+        fields.push(("secret_replaced", true.into()));
+    }
+    let domains = sorted(&settings.domains);
+    if domains != sorted(&current.domains) {
+        fields.push(("domains", domains.into()));
+    }
+    if *organization != current.organization {
+        fields.push(("organization", organization.clone().into()));
+    }
+    if settings.require_local_mfa != current.require_local_mfa {
+        fields.push(("require_local_mfa", settings.require_local_mfa.into()));
+    }
+    if fields.is_empty() {
+        return None;
+    }
+    let subject = format!("idp:{}", settings.name);
+    let audit = AuditEvent::new("idp-changed", admin.actor(), subject);
+    Some(
+        fields
+            .into_iter()
+            .fold(audit, |audit, (field, value)| audit.with(field, value)),
+    )
 }

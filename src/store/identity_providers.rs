@@ -398,4 +398,54 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Changes a provider's settings (all but its issuer) in one transaction: the row, its
+    /// staff domains replaced as a whole, and the audit entry. `sealed_secret` None keeps the
+    /// stored secret. NotFound when there is no such provider; a name or a domain of another
+    /// provider is a Conflict, and nothing is changed.
+    pub async fn update_provider(
+        &self,
+        id: i64,
+        settings: &crate::domain::staff::ProviderSettings,
+        sealed_secret: Option<&str>,
+        org_id: Option<i64>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE identity_providers
+             SET name = $1, client_id = $2, client_secret = COALESCE($3, client_secret),
+                 org_id = $4, require_local_mfa = $5
+             WHERE id = $6",
+        )
+        .bind(&settings.name)
+        .bind(&settings.client_id)
+        .bind(sealed_secret)
+        .bind(org_id)
+        .bind(i64::from(settings.require_local_mfa))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_write)?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM identity_provider_domains WHERE provider = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for domain in &settings.domains {
+            sqlx::query("INSERT INTO identity_provider_domains (provider, domain) VALUES ($1, $2)")
+                .bind(id)
+                .bind(domain)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_write)?;
+        }
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -1,7 +1,8 @@
 //! The API's staff sign-in providers (staff single sign-on, issue 16), under
-//! `/api/v1/providers`: the console's actions for programs, through the same flows
-//! (`flows::staff_sso`), authenticated and answered like the rest of the API (`web::api`: a
-//! token or the session with its CSRF header; problem details). System administrators (and
+//! `/api/v1/providers` (list, register, read, change with `PATCH`, disable, enable): the
+//! console's actions for programs, through the same flows (`flows::staff_sso`), authenticated
+//! and answered like the rest of the API (`web::api`: a token or the session with its CSRF
+//! header; problem details). System administrators (and
 //! all-organizations tokens) only: anyone else is 403 `forbidden` before anything is looked
 //! up (OWASP ASVS 5.0 V8.2.1). The client secret is taken, sealed by the flow, and never
 //! answered back (ASVS V13.3.1, V14.2.1).
@@ -17,7 +18,7 @@ use utoipa::{OpenApi, ToSchema};
 use super::AppState;
 use super::api::{ApiAdmin, Body, Id, Problem};
 use crate::flows::admin::AdminRefusal;
-use crate::flows::staff_sso::{self, ProviderRequest};
+use crate::flows::staff_sso::{self, ProviderChange, ProviderRequest};
 use crate::store::{ProviderStanding, ProviderSummary};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -26,7 +27,10 @@ pub fn routes() -> axum::Router<AppState> {
             "/api/v1/providers",
             get(list_providers).post(register_provider),
         )
-        .route("/api/v1/providers/{id}", get(one_provider))
+        .route(
+            "/api/v1/providers/{id}",
+            get(one_provider).patch(change_provider),
+        )
         .route("/api/v1/providers/{id}/{action}", post(provider_action))
 }
 
@@ -148,6 +152,68 @@ async fn one_provider(
     Ok(Json(staff_sso::get(&app, &admin, id).await?.into()))
 }
 
+/// A change to a provider: the fields given are set, the others kept. Fields it does not know
+/// are refused rather than ignored, so that a misspelt one is not taken for a change made.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffProviderChange {
+    /// Shown on the login page as "Sign in with NAME" (at most 60 characters).
+    pub name: Option<String>,
+    /// Cannot change: when given it must be the provider's issuer (another issuer is another
+    /// provider, registered anew).
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    /// A new client secret, stored sealed; never answered back. Left out: the current one
+    /// is kept.
+    pub client_secret: Option<String>,
+    /// The whole new set of staff email domains, at least one.
+    pub domains: Option<Vec<String>>,
+    /// The organization new staff accounts are created in, by name; null: none; left out:
+    /// unchanged.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>)]
+    pub organization: Option<Option<String>>,
+    pub require_local_mfa: Option<bool>,
+}
+
+/// A field that may be null: given (even as null) is `Some`, left out is `None` (`default`).
+fn given<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Change a provider's settings, checked as at registration. A name or domain of another
+/// provider is 409 `conflict`; bad input, an unknown organization or another issuer is 422
+/// `invalid`; nothing is changed then.
+#[utoipa::path(patch, path = "/api/v1/providers/{id}", request_body = StaffProviderChange, security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The provider's id")),
+    responses((status = 200, body = StaffProvider), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn change_provider(
+    State(app): State<AppState>,
+    ApiAdmin(admin): ApiAdmin,
+    Id(id): Id<i64>,
+    Body(body): Body<StaffProviderChange>,
+) -> Result<Json<StaffProvider>, AdminRefusal> {
+    let change = ProviderChange {
+        name: body.name,
+        issuer: body.issuer,
+        client_id: body.client_id,
+        client_secret: body.client_secret,
+        domains: body.domains,
+        organization: body.organization,
+        require_local_mfa: body.require_local_mfa,
+    };
+    Ok(Json(
+        staff_sso::update(&app, &admin, id, change).await?.into(),
+    ))
+}
+
 /// `disable` (not offered on the login page; its staff cannot sign in through it until it is
 /// enabled again) or `enable` a provider.
 #[utoipa::path(post, path = "/api/v1/providers/{id}/{action}", security(("bearer" = []), ("session" = [])),
@@ -173,7 +239,13 @@ async fn provider_action(
 /// These paths, merged into the API's document (`web::api::ApiDoc`).
 #[derive(OpenApi)]
 #[openapi(
-    paths(list_providers, register_provider, one_provider, provider_action),
-    components(schemas(StaffProvider, NewStaffProvider))
+    paths(
+        list_providers,
+        register_provider,
+        one_provider,
+        change_provider,
+        provider_action
+    ),
+    components(schemas(StaffProvider, NewStaffProvider, StaffProviderChange))
 )]
 pub struct ProvidersDoc;

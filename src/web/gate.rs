@@ -116,6 +116,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/apps/{id}/{action}", SignedIn),
     ("GET", "/admin/providers", SignedIn),
     ("POST", "/admin/providers", SignedIn),
+    ("GET", "/admin/providers/{id}", SignedIn),
+    ("POST", "/admin/providers/{id}", SignedIn),
     ("POST", "/admin/providers/{id}/{action}", SignedIn),
     ("GET", "/static/style.css", Public),
     ("GET", "/static/call.js", Public),
@@ -189,6 +191,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/providers", Api),
     ("POST", "/api/v1/providers", Api),
     ("GET", "/api/v1/providers/{id}", Api),
+    ("PATCH", "/api/v1/providers/{id}", Api),
     ("POST", "/api/v1/providers/{id}/{action}", Api),
 ];
 

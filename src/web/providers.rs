@@ -1,6 +1,6 @@
 //! The console's staff sign-in providers (staff single sign-on, issue 16): the company's own
-//! OpenID Connect providers listed, a form to register one, and a button per provider to
-//! disable or enable it. The rules are `flows::staff_sso`'s, shared with `tessera admin
+//! OpenID Connect providers listed, a form to register one, a page per provider to change its
+//! settings (all but its issuer), and a button per provider to disable or enable it. The rules are `flows::staff_sso`'s, shared with `tessera admin
 //! create-idp` and the API. A provider's staff domains are sent to it from every
 //! organization's login page, so only system administrators manage providers: anyone else
 //! (an organization administrator included) gets the missing page, whatever provider is
@@ -22,12 +22,13 @@ use super::form::Form;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
 use crate::flows::admin::{self, Admin, AdminRefusal};
-use crate::flows::staff_sso::{self, ProviderRequest};
+use crate::flows::staff_sso::{self, ProviderChange, ProviderRequest};
 use crate::store::{ProviderStanding, ProviderSummary};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/admin/providers", get(list).post(create))
+        .route("/admin/providers/{id}", get(edit_page).post(edit))
         .route("/admin/providers/{id}/{action}", post(act))
 }
 
@@ -61,6 +62,9 @@ fn done_text(code: &str) -> Option<&'static str> {
             "The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.",
         ),
         "enabled" => Some("The provider is enabled."),
+        "changed" => {
+            Some("The provider's settings are saved: they hold from the next sign-in through it.")
+        }
         _ => None,
     }
 }
@@ -97,23 +101,59 @@ pub struct ProviderForm {
 }
 
 impl ProviderForm {
+    /// The form filled with a provider's settings, to edit them (the secret is not shown).
+    fn of(p: &ProviderSummary) -> Self {
+        Self {
+            name: p.name.clone(),
+            issuer: p.issuer.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: String::new(),
+            domains: p.domains.join("\n"),
+            organization: p.organization.clone().unwrap_or_default(),
+            require_local_mfa: p.require_local_mfa.then(|| "on".to_string()),
+        }
+    }
+
     fn request(&self) -> ProviderRequest {
-        let organization = self.organization.trim();
         ProviderRequest {
             name: self.name.clone(),
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             client_secret: self.client_secret.clone(),
-            domains: self
-                .domains
-                .split([',', '\n', '\r'])
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-                .collect(),
-            organization: (!organization.is_empty()).then(|| organization.to_string()),
+            domains: self.domain_list(),
+            organization: self.organization(),
             require_local_mfa: self.require_local_mfa.is_some(),
         }
+    }
+
+    /// The edit form sends every field: a blank secret keeps the stored one, and the issuer
+    /// (shown read-only) is passed on so that a changed one is refused, not ignored.
+    fn change(&self) -> ProviderChange {
+        let secret = self.client_secret.trim();
+        let issuer = self.issuer.trim();
+        ProviderChange {
+            name: Some(self.name.clone()),
+            issuer: (!issuer.is_empty()).then(|| issuer.to_string()),
+            client_id: Some(self.client_id.clone()),
+            client_secret: (!secret.is_empty()).then(|| secret.to_string()),
+            domains: Some(self.domain_list()),
+            organization: Some(self.organization()),
+            require_local_mfa: Some(self.require_local_mfa.is_some()),
+        }
+    }
+
+    fn domain_list(&self) -> Vec<String> {
+        self.domains
+            .split([',', '\n', '\r'])
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn organization(&self) -> Option<String> {
+        let organization = self.organization.trim();
+        (!organization.is_empty()).then(|| organization.to_string())
     }
 
     /// What the form shows again: everything typed but the secret, which is never sent back
@@ -154,11 +194,7 @@ async fn list_page(
     done: Option<&str>,
 ) -> Result<Result<Response, WebError>, AdminRefusal> {
     let listed = staff_sso::list(app, admin).await?;
-    let organizations: Vec<String> = admin::organizations(app, admin)
-        .await?
-        .into_iter()
-        .map(|o| o.name)
-        .collect();
+    let organizations = organization_names(app, admin).await?;
     Ok(page::render(
         status,
         "pages/admin_providers.html",
@@ -168,6 +204,15 @@ async fn list_page(
             organizations, error, done, form => form.typed(),
         },
     ))
+}
+
+/// The organizations the form offers for new staff accounts, by name.
+async fn organization_names(app: &AppState, admin: &Admin) -> Result<Vec<String>, AdminRefusal> {
+    Ok(admin::organizations(app, admin)
+        .await?
+        .into_iter()
+        .map(|o| o.name)
+        .collect())
 }
 
 /// Registers a provider after the flow has read its discovery document; a refused one is the
@@ -195,6 +240,71 @@ async fn create(
                 }
                 Err(refused) => Err(refused),
             }
+        })
+        .await
+}
+
+/// A provider's settings page: the form filled with what is stored (the issuer read-only, the
+/// secret never shown), or with what was typed and why it was refused.
+async fn settings_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    status: StatusCode,
+    provider: &ProviderSummary,
+    form: &ProviderForm,
+    error: Option<String>,
+) -> Result<Result<Response, WebError>, AdminRefusal> {
+    let organizations = organization_names(app, admin).await?;
+    Ok(page::render(
+        status,
+        "pages/admin_provider.html",
+        csrf,
+        context! {
+            provider => shown(provider), organizations, error, form => form.typed(),
+        },
+    ))
+}
+
+/// The settings form of one provider (system administrators only: anyone else, and an
+/// unknown provider, is the missing page).
+async fn edit_page(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    PROVIDERS_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let provider = staff_sso::get(&app, &admin, id).await?;
+            let form = ProviderForm::of(&provider);
+            settings_page(&app, &csrf, &admin, StatusCode::OK, &provider, &form, None).await
+        })
+        .await
+}
+
+/// Saves a provider's settings; a refused change is the form again with what was typed (but
+/// the secret) and why, and nothing is changed (ASVS V2.2.1).
+async fn edit(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Path(id): Path<i64>,
+    Form(form): Form<ProviderForm>,
+) -> Result<Response, WebError> {
+    PROVIDERS_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let (status, error) = match staff_sso::update(&app, &admin, id, form.change()).await {
+                Ok(_) => {
+                    let saved = Redirect::to("/admin/providers?done=changed");
+                    return Ok(Ok(saved.into_response()));
+                }
+                Err(AdminRefusal::Invalid(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error),
+                Err(AdminRefusal::Conflict(error)) => (StatusCode::CONFLICT, error),
+                Err(refused) => return Err(refused),
+            };
+            let provider = staff_sso::get(&app, &admin, id).await?;
+            settings_page(&app, &csrf, &admin, status, &provider, &form, Some(error)).await
         })
         .await
 }

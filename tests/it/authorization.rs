@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 use tessera::domain::account::Role;
 use tessera::flows::invitation::{self, InvitationRequest};
 
+use crate::access::declared_routes_with_patch;
 use crate::admin::{multipart_form, org_admin, system_admin};
 use crate::api::create_token;
-use crate::helpers::{Backend, Browser, TestApp, declared_routes, spawn_app};
+use crate::helpers::{Backend, Browser, TestApp, spawn_app};
 use crate::on_both_backends;
 use crate::snapshot::{Tables, differences};
 
@@ -52,6 +53,8 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/apps/{id}/{action}"),
     ("GET", "/admin/providers"),
     ("POST", "/admin/providers"),
+    ("GET", "/admin/providers/{id}"),
+    ("POST", "/admin/providers/{id}"),
     ("POST", "/admin/providers/{id}/{action}"),
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
@@ -81,15 +84,17 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/providers"),
     ("POST", "/api/v1/providers"),
     ("GET", "/api/v1/providers/{id}"),
+    ("PATCH", "/api/v1/providers/{id}"),
     ("POST", "/api/v1/providers/{id}/{action}"),
     // Last: the client and the application are gone afterwards.
     ("DELETE", "/api/v1/clients/{id}"),
     ("DELETE", "/api/v1/apps/{id}"),
 ];
 
-/// The administrative routes the sources declare (`helpers::declared_routes`).
+/// The administrative routes the sources declare (`helpers::declared_routes`, and the PATCH
+/// ones it does not read: `access::declared_routes_with_patch`).
 fn declared_admin_routes() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = declared_routes()
+    let mut out: Vec<(String, String)> = declared_routes_with_patch()
         .into_iter()
         .filter(|(template, _)| {
             template == "/admin"
@@ -428,6 +433,21 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
                 ("require_local_mfa", "on"),
             ]),
         ),
+        ("GET", "/admin/providers/{id}") => one(
+            Some(format!("/admin/providers/{}", t.web_provider)),
+            Payload::None,
+        ),
+        // A real change (Tessera's own factor asked for) of the provider's settings.
+        ("POST", "/admin/providers/{id}") => one(
+            Some(format!("/admin/providers/{}", t.web_provider)),
+            form(&[
+                ("name", "Beta web"),
+                ("client_id", "tessera"),
+                ("domains", "web.beta-staff.example.org"),
+                ("organization", org),
+                ("require_local_mfa", "on"),
+            ]),
+        ),
         ("POST", "/admin/providers/{id}/{action}") => ["disable", "enable"]
             .iter()
             .map(|a| {
@@ -446,6 +466,10 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
         ("GET", "/api/v1/providers/{id}") => one(
             Some(format!("/api/v1/providers/{}", t.api_provider)),
             Payload::None,
+        ),
+        ("PATCH", "/api/v1/providers/{id}") => one(
+            Some(format!("/api/v1/providers/{}", t.api_provider)),
+            Payload::Json(json!({"require_local_mfa": true, "organization": org})),
         ),
         ("POST", "/api/v1/providers/{id}/{action}") => ["disable", "enable"]
             .iter()

@@ -8,13 +8,14 @@
 //! https but on loopback, never `javascript:`).
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use tessera::flows::admin::Admin;
 use tessera::flows::apps::{self, AppRequest};
 
 use crate::admin::{org_admin, system_admin};
+use crate::admin_api_helpers::{Api, MISSING, account_id, audit_about, each_by};
 use crate::api::{create_token, org};
-use crate::helpers::{Backend, Browser, Options, Page, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, Options, Page, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -24,12 +25,6 @@ on_both_backends!(
 );
 
 const PASSWORD: &str = "correct horse battery staple";
-const MISSING: i64 = 987_654;
-
-async fn account_id(app: &TestApp, email: &str) -> i64 {
-    app.count(&format!("SELECT id FROM accounts WHERE email = '{email}'"))
-        .await
-}
 
 /// The application's id by its origin (0: none).
 async fn app_id(app: &TestApp, origin: &str) -> i64 {
@@ -56,19 +51,7 @@ async fn apps_stored(app: &TestApp) -> (i64, i64) {
 
 /// The audit entries (event, actor) about one application, oldest first.
 async fn app_audit(app: &TestApp, origin: &str) -> Vec<(String, String)> {
-    let subject = format!("app:{origin}");
-    let mut entries: Vec<(String, String)> = app
-        .app
-        .store
-        .recent_audit(1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, _, s, _)| *s == subject)
-        .map(|(event, actor, _, _)| (event, actor))
-        .collect();
-    entries.reverse();
-    entries
+    audit_about(app, &format!("app:{origin}")).await
 }
 
 /// How many `app-…` entries the audit log holds (a refusal writes none).
@@ -78,10 +61,10 @@ async fn app_events(app: &TestApp) -> i64 {
 }
 
 fn every_action_by(actor: &str) -> Vec<(String, String)> {
-    ["app-created", "app-disabled", "app-enabled", "app-deleted"]
-        .iter()
-        .map(|e| (e.to_string(), actor.to_string()))
-        .collect()
+    each_by(
+        actor,
+        &["app-created", "app-disabled", "app-enabled", "app-deleted"],
+    )
 }
 
 /// An application registered from the command line, as `tessera admin create-app` does.
@@ -553,57 +536,6 @@ async fn forward_apps_an_organization_administrator_manages_only_their_organizat
         app_audit(&app, "https://alpha.example.org").await,
         every_action_by(&actor)
     );
-}
-
-/// Calls the API as a browser's session (cookie and CSRF header) or with a bearer token.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    csrf: Option<String>,
-    bearer: Option<String>,
-}
-
-impl Api {
-    async fn session(browser: &Browser) -> Self {
-        Self {
-            http: browser.http.clone(),
-            base: browser.base.clone(),
-            csrf: Some(browser.csrf().await),
-            bearer: None,
-        }
-    }
-
-    fn token(app: &TestApp, token: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: app.url.clone(),
-            csrf: None,
-            bearer: Some(token.to_string()),
-        }
-    }
-
-    /// The status and the JSON answer (Null for none).
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
-        if let Some(token) = &self.bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
 }
 
 /// The API with an all-organizations token: the OpenAPI document lists every path; every

@@ -65,6 +65,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/api/v1/apps", "/api/v1/apps"),
     ("/api/v1/apps/{id}", "/api/v1/apps/1"),
     ("/admin/providers", "/admin/providers?done=registered"),
+    ("/admin/providers/{id}", "/admin/providers/1"),
     ("/api/v1/providers", "/api/v1/providers"),
     ("/api/v1/providers/{id}", "/api/v1/providers/1"),
     ("/static/style.css", "/static/style.css"),

@@ -6,6 +6,7 @@
 mod access;
 mod account;
 mod admin;
+mod admin_api_helpers;
 mod apache_rp;
 mod api;
 mod app_factor;

@@ -16,8 +16,9 @@ use tessera::flows::clients::{self, ClientRequest};
 use tessera::store::RegisteredClient;
 
 use crate::admin::{org_admin, system_admin};
+use crate::admin_api_helpers::{Api, MISSING, account_id, audit_about, each_by};
 use crate::api::{create_token, org};
-use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
+use crate::helpers::{Backend, Page, TestApp, spawn_app};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -40,11 +41,6 @@ async fn secret_works(app: &TestApp, client_id: &str, secret: &str) -> bool {
     client.secret_hash == Some(app.app.keys.hash(Purpose::ClientSecret, secret.as_bytes()))
 }
 
-async fn account_id(app: &TestApp, email: &str) -> i64 {
-    app.count(&format!("SELECT id FROM accounts WHERE email = '{email}'"))
-        .await
-}
-
 async fn row_id(app: &TestApp, client_id: &str) -> i64 {
     app.count(&format!(
         "SELECT id FROM oidc_clients WHERE client_id = '{client_id}'"
@@ -52,21 +48,9 @@ async fn row_id(app: &TestApp, client_id: &str) -> i64 {
     .await
 }
 
-/// The audit entries (event, actor, subject) about one client, oldest first.
+/// The audit entries (event, actor) about one client, oldest first.
 async fn client_audit(app: &TestApp, client_id: &str) -> Vec<(String, String)> {
-    let subject = format!("client:{client_id}");
-    let mut entries: Vec<(String, String)> = app
-        .app
-        .store
-        .recent_audit(1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, _, s, _)| *s == subject)
-        .map(|(event, actor, _, _)| (event, actor))
-        .collect();
-    entries.reverse();
-    entries
+    audit_about(app, &format!("client:{client_id}")).await
 }
 
 /// A client registered from the command line, as `tessera admin create-client` does.
@@ -104,8 +88,6 @@ fn comparable(page: &Page, from: i64, to: i64) -> (u16, String) {
             .replace(&format!("/{from}"), &format!("/{to}")),
     )
 }
-
-const MISSING: i64 = 987_654;
 
 /// The console, end to end: register (the secret on that page only, ASVS 13.3.1), list,
 /// replace the URIs (bad ones refused with the reason, nothing changed: ASVS 10.4.1), rotate
@@ -582,57 +564,6 @@ async fn an_organization_administrator_manages_only_their_organizations_clients(
     assert_eq!(client_audit(&app, &alpha_client).await, events);
 }
 
-/// Calls the API as a browser's session (cookie and CSRF header) or with a bearer token.
-struct Api {
-    http: reqwest::Client,
-    base: String,
-    csrf: Option<String>,
-    bearer: Option<String>,
-}
-
-impl Api {
-    async fn session(browser: &Browser) -> Self {
-        Self {
-            http: browser.http.clone(),
-            base: browser.base.clone(),
-            csrf: Some(browser.csrf().await),
-            bearer: None,
-        }
-    }
-
-    fn token(app: &TestApp, token: &str) -> Self {
-        Self {
-            http: reqwest::Client::new(),
-            base: app.url.clone(),
-            csrf: None,
-            bearer: Some(token.to_string()),
-        }
-    }
-
-    /// The status and the JSON answer (Null for none).
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
-        if let Some(token) = &self.bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        (status, value)
-    }
-}
-
 /// The API with an all-organizations token: the OpenAPI document lists every client path;
 /// every action works and is audited as the token (ASVS 16.2.1); invalid URIs are problems
 /// that say what to fix; plain users (403) and the signed-out (401, or the sign-in page) are
@@ -871,15 +802,15 @@ async fn the_api_manages_clients_with_a_token_and_refuses_everyone_else(backend:
 
 /// A client's whole life, each step audited with its actor, in order.
 fn every_action_by(actor: &str) -> Vec<(String, String)> {
-    [
-        "client-created",
-        "client-uris-changed",
-        "client-secret-rotated",
-        "client-disabled",
-        "client-enabled",
-        "client-deleted",
-    ]
-    .iter()
-    .map(|e| (e.to_string(), actor.to_string()))
-    .collect()
+    each_by(
+        actor,
+        &[
+            "client-created",
+            "client-uris-changed",
+            "client-secret-rotated",
+            "client-disabled",
+            "client-enabled",
+            "client-deleted",
+        ],
+    )
 }

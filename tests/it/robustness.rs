@@ -102,6 +102,18 @@ const FORMS: &[(&str, &[&str])] = &[
             "require_local_mfa",
         ],
     ),
+    (
+        "/admin/providers/{}",
+        &[
+            "name",
+            "issuer",
+            "client_id",
+            "client_secret",
+            "domains",
+            "organization",
+            "require_local_mfa",
+        ],
+    ),
     ("/admin/providers/{}/{}", &[]),
 ];
 
@@ -373,7 +385,7 @@ fn json_body() -> impl Strategy<Value = Vec<u8>> {
 
 fn api_case() -> impl Strategy<Value = ApiCase> {
     (
-        0usize..12,
+        0usize..13,
         (segment(), segment()),
         json_body(),
         0usize..3,
@@ -422,13 +434,14 @@ async fn proptest_arbitrary_api_requests_get_problems_not_server_errors(backend:
             ("POST", "/api/v1/apps/{}/{}"),
             ("POST", "/api/v1/providers"),
             ("POST", "/api/v1/providers/{}/{}"),
+            ("PATCH", "/api/v1/providers/{}"),
         ][case.target];
         let path = fill(path, &case.segments).replacen("{}", &case.segments.0, 1);
         let url = format!("{}{path}", app.url);
-        let mut request = if method == "POST" {
-            http.post(&url).body(case.body.clone())
-        } else {
-            http.get(&url)
+        let mut request = match method {
+            "POST" => http.post(&url).body(case.body.clone()),
+            "PATCH" => http.patch(&url).body(case.body.clone()),
+            _ => http.get(&url),
         };
         request = match case.content_type {
             0 => request.header("content-type", "application/json"),
