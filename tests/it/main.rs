@@ -47,5 +47,6 @@ mod sign_in;
 mod snapshot;
 mod staff_browser;
 mod staff_sso;
+mod staff_upstream_tessera;
 mod twilio_double;
 mod upstream_idp;
