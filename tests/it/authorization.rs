@@ -12,10 +12,9 @@ use serde_json::{Value, json};
 use tessera::domain::account::Role;
 use tessera::flows::invitation::{self, InvitationRequest};
 
-use crate::access::declared_routes_with_patch;
 use crate::admin::{multipart_form, org_admin, system_admin};
 use crate::api::create_token;
-use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::helpers::{Backend, Browser, TestApp, declared_routes, spawn_app};
 use crate::on_both_backends;
 use crate::snapshot::{Tables, differences};
 
@@ -91,10 +90,9 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/apps/{id}"),
 ];
 
-/// The administrative routes the sources declare (`helpers::declared_routes`, and the PATCH
-/// ones it does not read: `access::declared_routes_with_patch`).
+/// The administrative routes the sources declare (`helpers::declared_routes`).
 fn declared_admin_routes() -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = declared_routes_with_patch()
+    let mut out: Vec<(String, String)> = declared_routes()
         .into_iter()
         .filter(|(template, _)| {
             template == "/admin"

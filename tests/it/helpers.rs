@@ -1112,6 +1112,7 @@ pub fn declared_routes() -> Vec<(String, Vec<&'static str>)> {
                 ("get(", "GET"),
                 ("post(", "POST"),
                 ("put(", "PUT"),
+                ("patch(", "PATCH"),
                 ("delete(", "DELETE"),
             ]
             .into_iter()

@@ -107,10 +107,10 @@ async fn connect(pair: &Pair, flags: &[&str]) {
             .unwrap_or_else(|| panic!("no {name} in {printed}"))
             .to_string()
     };
-    // `--client-id=VALUE`, not `--client-id VALUE`: Tessera's ids and secrets are base64url,
-    // and one in 64 begins with `-`, which the command line takes for an option.
-    let client_id = format!("--client-id={}", value("client_id"));
-    let secret = format!("--client-secret={}", value("client_secret"));
+    // Pasted as the README shows (`--client-id VALUE`): one base64url value in 64 begins
+    // with `-`, which create-idp takes as a value.
+    let client_id = value("client_id");
+    let secret = value("client_secret");
     cli(&pair.downstream, &["admin", "create-org", "--name", ORG]);
     let mut args = vec![
         "admin",
@@ -119,7 +119,9 @@ async fn connect(pair: &Pair, flags: &[&str]) {
         PROVIDER,
         "--issuer",
         &pair.upstream.url,
+        "--client-id",
         &client_id,
+        "--client-secret",
         &secret,
         "--domain",
         DOMAIN,
