@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/admin_apps.html",
     "pages/admin_providers.html",
     "pages/admin_provider.html",
+    "pages/admin_provider_fields.html",
     "pages/audit.html",
     "pages/terms.html",
     "pages/home.html",

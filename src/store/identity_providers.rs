@@ -107,14 +107,7 @@ impl Store {
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
-        for domain in &provider.domains {
-            sqlx::query("INSERT INTO identity_provider_domains (provider, domain) VALUES ($1, $2)")
-                .bind(id)
-                .bind(domain)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
-        }
+        insert_domains(&mut tx, id, &provider.domains).await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(id)
@@ -436,16 +429,26 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        for domain in &settings.domains {
-            sqlx::query("INSERT INTO identity_provider_domains (provider, domain) VALUES ($1, $2)")
-                .bind(id)
-                .bind(domain)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from_write)?;
-        }
+        insert_domains(&mut tx, id, &settings.domains).await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A provider's staff domains; one another provider has is a Conflict.
+async fn insert_domains(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    provider: i64,
+    domains: &[String],
+) -> StoreResult<()> {
+    for domain in domains {
+        sqlx::query("INSERT INTO identity_provider_domains (provider, domain) VALUES ($1, $2)")
+            .bind(provider)
+            .bind(domain)
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::from_write)?;
+    }
+    Ok(())
 }

@@ -377,6 +377,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "identity providers",
                 include_str!("../../migrations/sqlite/0019_identity_providers.sql"),
             ),
+            (
+                20,
+                "portal settings",
+                include_str!("../../migrations/sqlite/0020_portal_settings.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -473,6 +478,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 19,
                 "identity providers",
                 include_str!("../../migrations/postgres/0019_identity_providers.sql"),
+            ),
+            (
+                20,
+                "portal settings",
+                include_str!("../../migrations/postgres/0020_portal_settings.sql"),
             ),
         ],
     }
