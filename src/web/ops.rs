@@ -3,7 +3,7 @@
 //! and times every request and gives it a request id. The reverse proxy should not forward
 //! `/metrics` from the internet (see deploy/README.md).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -28,8 +28,15 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// How long the readiness probe waits for the database: a load balancer's probe must read
+/// 503 (issue 19: within 2 s), not time out, when the database does not answer.
+const READY_WITHIN: Duration = Duration::from_millis(1500);
+
 async fn readyz(State(app): State<AppState>) -> Response {
-    let (database, migrations, current) = if app.store.ping().await {
+    let probe = async {
+        if !app.store.ping().await {
+            return ("unreachable", "unknown".to_string(), false);
+        }
         match app.store.migrations_current().await {
             Ok(state) => (
                 "ok",
@@ -38,9 +45,10 @@ async fn readyz(State(app): State<AppState>) -> Response {
             ),
             Err(e) => ("ok", format!("unknown: {e}"), false),
         }
-    } else {
-        ("unreachable", "unknown".to_string(), false)
     };
+    let (database, migrations, current) = tokio::time::timeout(READY_WITHIN, probe)
+        .await
+        .unwrap_or_else(|_| ("not answering", "unknown".to_string(), false));
     let ready = current;
     let status = if ready {
         StatusCode::OK

@@ -327,3 +327,120 @@ fn stop(server: &mut std::process::Child) {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// A TCP relay in front of PostgreSQL that can stop passing bytes: a database that does not
+/// answer (a hung server, a network partition), without touching the PostgreSQL every other
+/// test uses.
+struct Relay {
+    port: u16,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let held = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
+                    continue;
+                };
+                let (from_client, to_client) = inbound.into_split();
+                let (from_server, to_server) = outbound.into_split();
+                tokio::spawn(pipe(from_client, to_server, held.clone()));
+                tokio::spawn(pipe(from_server, to_client, held.clone()));
+            }
+        });
+        Self { port, frozen }
+    }
+
+    fn freeze(&self, frozen: bool) {
+        self.frozen
+            .store(frozen, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Copies one direction, holding every byte while the relay is frozen.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        while frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The relay's port for `through_relay` (each test runs in a process of its own).
+static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+fn through_relay(config: &mut tessera::config::Config) {
+    let port = RELAY_PORT.load(std::sync::atomic::Ordering::SeqCst);
+    let mut url = url::Url::parse(&config.database_url).unwrap();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(port)).unwrap();
+    config.database_url = url.to_string();
+}
+
+/// Issue 19: with the database not answering (PostgreSQL behind a relay that stops passing
+/// bytes), `/readyz` answers 503 within 2 s, so a load balancer's probe reads "not ready"
+/// instead of timing out; when the database answers again, so does the portal, by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer() {
+    let admin = url::Url::parse(&crate::helpers::postgres_admin_url()).unwrap();
+    let target = format!(
+        "{}:{}",
+        admin.host_str().unwrap(),
+        admin.port().unwrap_or(5432)
+    );
+    let relay = Relay::start(target).await;
+    RELAY_PORT.store(relay.port, std::sync::atomic::Ordering::SeqCst);
+    let app = crate::helpers::spawn_app_with(
+        Backend::Postgres,
+        crate::helpers::Options {
+            configure: through_relay,
+            ..Default::default()
+        },
+    )
+    .await;
+    let browser = app.new_browser();
+    assert_eq!(browser.get("/readyz").await.status, 200);
+
+    relay.freeze(true);
+    let asked = std::time::Instant::now();
+    let down = browser.get("/readyz").await;
+    let waited = asked.elapsed();
+    assert_eq!(down.status, 503, "{down}");
+    assert!(waited < Duration::from_secs(2), "answered after {waited:?}");
+    let body: serde_json::Value = serde_json::from_str(&down.body).unwrap();
+    assert_eq!(body["status"], "not ready");
+    assert_eq!(body["database"], "not answering");
+    assert_eq!(browser.get("/healthz").await.status, 200);
+
+    relay.freeze(false);
+    let mut ready = 0;
+    for _ in 0..100 {
+        ready = browser.get("/readyz").await.status;
+        if ready == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        ready, 200,
+        "the portal is ready again once the database answers"
+    );
+}
