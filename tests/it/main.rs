@@ -12,6 +12,7 @@ mod app_factor;
 mod audit_budget;
 mod audit_viewer;
 mod authorization;
+mod axe;
 mod browser;
 mod cli;
 mod codes;
