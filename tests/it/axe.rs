@@ -12,7 +12,7 @@ use fantoccini::{Client, Locator};
 use serde_json::Value;
 
 use crate::browser::{chrome, click, type_into, wait_for_text};
-use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::helpers::{Backend, Browser, Options, TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "marmalade orbit kettle";
 
@@ -319,16 +319,23 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     // A person signed in: home, Your account, sessions (two of them), Terms of Use.
     app.new_browser().sign_in("ann@example.org", PASSWORD).await;
     take_over(c, &app, &ann).await;
-    for path in [
-        "/",
-        "/account",
-        "/account/password",
-        "/account/app",
-        "/sessions",
-        "/verify/again",
-    ] {
+    for path in ["/", "/account", "/account/app", "/sessions"] {
         walk.visit(&app, path).await;
     }
+    // Change password: "Confirm it is you" first.
+    walk.visit(&app, "/account/password").await;
+    wait_for_text(c, "Confirm it is you").await;
+    // Later than the resend cool-down, which holds per account (Ann had a code above).
+    app.clock
+        .advance(app.app.config.policy.code_resend_cooldown_secs);
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    walk.check("Confirm it is you, code sent").await;
+    let code = app.latest_code("ann@example.org").await;
+    type_into(c, "Verification code", &code).await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "Change password").await;
+    walk.check("Change password").await;
 
     // The administration console.
     take_over(c, &app, &root).await;
@@ -396,6 +403,20 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     take_over(c, &app, &boss).await;
     walk.visit(&app, "/admin").await;
     walk.visit(&app, "/admin/audit").await;
+
+    // The development outbox, where mail goes when no SMTP server is configured.
+    let dev = spawn_app_with(
+        Backend::Sqlite,
+        Options {
+            smtp: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    dev.invite_to_outbox("otto@example.org", "Otto Outbox")
+        .await;
+    walk.visit(&dev, "/dev/outbox").await;
+    assert!(walk.checked.last().unwrap().ends_with("(/dev/outbox)"));
 
     // New Terms of Use, shown to the person at their next page.
     app.publish_new_terms().await;
