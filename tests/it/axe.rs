@@ -494,6 +494,22 @@ async fn the_audit_log_and_the_console_tables_fit_at_1280_390_and_320_px_in_chro
         "the long detail wraps over several lines: {table}"
     );
 
+    // At 1280 px no table needs its own scroll bar either.
+    for path in [
+        "/admin",
+        "/admin/apps",
+        "/admin/clients",
+        "/admin/providers",
+    ] {
+        c.goto(&format!("{}{path}", app.url)).await.unwrap();
+        let scrolling = js(
+            c,
+            "return Array.from(document.querySelectorAll('.table-scroll')).filter(function (r) { return r.scrollWidth > r.clientWidth; }).map(function (r) { return [r.getAttribute('aria-label') || r.getAttribute('aria-labelledby'), r.scrollWidth, r.clientWidth]; });",
+        )
+        .await;
+        assert_eq!(scrolling, Value::Array(vec![]), "{path} at 1280 px");
+    }
+
     for width in [390, 320] {
         resize(c, width, 800).await;
         for (path, heading) in [
