@@ -315,6 +315,19 @@ impl AccountAction {
     }
 }
 
+/// The account `account_id` within the administrator's scope (outside it, NotFound, as if it
+/// did not exist): the console names the person it is about to act on, or has acted on.
+pub async fn account(
+    app: &App,
+    admin: &Admin,
+    account_id: i64,
+) -> Result<crate::domain::account::Account, AdminRefusal> {
+    Ok(app
+        .store
+        .account_in_scope(account_id, admin.org_id())
+        .await?)
+}
+
 /// Does `action` to the account `account_id` within the administrator's scope (outside it,
 /// NotFound, as if it did not exist).
 pub async fn act(

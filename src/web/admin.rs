@@ -112,6 +112,9 @@ pub struct ListQuery {
     sort: String,
     #[serde(default)]
     done: String,
+    /// The account the last action was on (its id): the outcome names the person.
+    #[serde(default)]
+    who: String,
 }
 
 /// The console's outcome for an account action (its text: `done_text`).
@@ -119,7 +122,10 @@ fn done_code(action: admin::AccountAction) -> &'static str {
     use admin::AccountAction::*;
     match action {
         Resend => "resent",
-        Disable | Enable | Lock | Unlock => "changed",
+        Disable => "disabled",
+        Enable => "enabled",
+        Lock => "locked",
+        Unlock => "unlocked",
         ResetMfa => "mfa-reset",
         Revoke => "revoked",
         EndSessions => "sessions-ended",
@@ -133,7 +139,9 @@ fn done_text(code: &str) -> Option<&'static str> {
             "Invitation sent: the registration link works once, for 2 days. An email the mail server cannot take now is retried (see Mail queue).",
         ),
         "resent" => Some("A new registration link was sent; the old one no longer works."),
-        "changed" => Some("The account was updated."),
+        "changed" | "disabled" | "enabled" | "locked" | "unlocked" => {
+            Some("The account was updated.")
+        }
         "revoked" => Some("The invitation was revoked: its link no longer works."),
         "sessions-ended" => Some("Every session of the account was ended."),
         "mfa-reset" => {
@@ -147,6 +155,47 @@ fn done_text(code: &str) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// The outcome of an action on one account, naming the person (`who`: "Name (email)").
+fn done_for(code: &str, who: &str, role: Role) -> Option<String> {
+    Some(match code {
+        "resent" => {
+            format!("A new registration link was sent to {who}; the old one no longer works.")
+        }
+        "disabled" | "enabled" | "locked" | "unlocked" => {
+            format!("The account was updated: {who} is {code}.")
+        }
+        "sessions-ended" => {
+            format!("Every session of the account was ended: {who} is signed out everywhere.")
+        }
+        "mfa-reset" => format!(
+            "MFA was reset for {who}: they register a second factor again at their next sign-in."
+        ),
+        "role-changed" => format!(
+            "The account's role was changed: {who} is now {}.",
+            match role {
+                Role::User => "a user",
+                Role::OrgAdmin => "an organization administrator",
+                Role::SystemAdmin => "a system administrator",
+            }
+        ),
+        _ => return None,
+    })
+}
+
+/// The line saying what the last action did: naming the person when the account is still
+/// there and within the administrator's scope (a revoked invitation's account is gone).
+async fn done_message(app: &AppState, admin: &Admin, query: &ListQuery) -> Option<String> {
+    if let Ok(id) = query.who.parse::<i64>()
+        && let Ok(account) = admin::account(app, admin, id).await
+    {
+        let who = format!("{} ({})", account.display_name, account.email);
+        if let Some(text) = done_for(&query.done, &who, account.role) {
+            return Some(text);
+        }
+    }
+    done_text(&query.done).map(str::to_string)
 }
 
 pub async fn console(
@@ -202,7 +251,7 @@ async fn console_page(
         csrf,
         context! {
             rows, total => list.total, q => query.q.trim(), status => query.status.as_str(), org => query.org.trim(), sort => query.sort.as_str(), page => query.page.max(0), page_count,
-            done => done_text(&query.done), system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
+            done => done_message(app, admin, query).await, system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
                 id => o.id, name => &o.name, email_factor => o.allowed.allows(FactorKind::Email), phone_factor => o.allowed.allows(FactorKind::Phone),
                 app_factor => o.allowed.allows(FactorKind::App), passkey_factor => o.allowed.allows(FactorKind::Passkey),
@@ -243,29 +292,95 @@ pub async fn invite(
         .await
 }
 
+/// A row's action on one account. `confirm-ACTION` (posted by the row's button of a
+/// destructive action) changes nothing: it asks again on a page naming the person, whose
+/// Confirm posts ACTION itself. The outcome names the person.
 pub async fn act(
     State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     current: CurrentSession,
     Path((id, action)): Path<(i64, String)>,
 ) -> Result<Response, WebError> {
     CONSOLE
-        .change(&app, &current, async |admin| {
-            if let Some(action) = admin::AccountAction::parse(&action) {
-                return admin::act(&app, &admin, id, action)
-                    .await
-                    .map(|()| done_code(action));
+        .for_admin(&app, &current, async |admin| {
+            if let Some(asked) = action.strip_prefix("confirm-") {
+                return confirmation_page(&app, &csrf, &admin, id, asked).await;
             }
-            match action.as_str() {
-                "make-org-admin" => admin::set_role(&app, &admin, id, "org-admin")
-                    .await
-                    .map(|_| "role-changed"),
-                "make-user" => admin::set_role(&app, &admin, id, "user")
-                    .await
-                    .map(|_| "role-changed"),
-                _ => Err(AdminRefusal::NotFound),
-            }
+            let done = act_on_account(&app, &admin, id, &action).await?;
+            let to = format!("{}?done={done}&who={id}", CONSOLE.path);
+            Ok(Ok(Redirect::to(&to).into_response()))
         })
         .await
+}
+
+async fn act_on_account(
+    app: &AppState,
+    admin: &Admin,
+    id: i64,
+    action: &str,
+) -> Result<&'static str, AdminRefusal> {
+    if let Some(action) = admin::AccountAction::parse(action) {
+        return admin::act(app, admin, id, action)
+            .await
+            .map(|()| done_code(action));
+    }
+    match action {
+        "make-org-admin" => admin::set_role(app, admin, id, "org-admin")
+            .await
+            .map(|_| "role-changed"),
+        "make-user" => admin::set_role(app, admin, id, "user")
+            .await
+            .map(|_| "role-changed"),
+        _ => Err(AdminRefusal::NotFound),
+    }
+}
+
+/// The destructive row actions, asked again before anything changes: the question, with
+/// the person's name in it, and what follows.
+fn confirmation(action: admin::AccountAction, name: &str) -> Option<(String, &'static str)> {
+    use admin::AccountAction::*;
+    Some(match action {
+        Lock => (
+            format!("Lock the account of {name}?"),
+            "They cannot sign in until the account is unlocked, and every session of theirs ends now.",
+        ),
+        Disable => (
+            format!("Disable the account of {name}?"),
+            "They cannot sign in until the account is enabled again, and every session of theirs ends now.",
+        ),
+        ResetMfa => (
+            format!("Reset the MFA of {name}?"),
+            "Every session of theirs ends now, and at their next sign-in they register a second factor again.",
+        ),
+        Revoke => (
+            format!("Revoke the invitation of {name}?"),
+            "Their registration link stops working and the invited account is removed: invite them again to undo this.",
+        ),
+        _ => return None,
+    })
+}
+
+/// The page asking the administrator to confirm a destructive action on one account.
+async fn confirmation_page(
+    app: &AppState,
+    csrf: &CsrfToken,
+    admin: &Admin,
+    id: i64,
+    asked: &str,
+) -> Result<Result<Response, WebError>, AdminRefusal> {
+    let action = admin::AccountAction::parse(asked).ok_or(AdminRefusal::NotFound)?;
+    let account = admin::account(app, admin, id).await?;
+    let name = account.display_name.to_string();
+    let (question, consequence) = confirmation(action, &name).ok_or(AdminRefusal::NotFound)?;
+    // The console's template, showing only the question (its `confirm` branch).
+    Ok(page::ok(
+        "pages/admin.html",
+        csrf,
+        context! { confirm => context! {
+            question, consequence, name, email => account.email.to_string(),
+            action => format!("/admin/users/{id}/{}", action.as_str()),
+        } },
+    ))
 }
 
 pub async fn terms_form(

@@ -13,6 +13,7 @@ mod app_factor;
 mod audit_budget;
 mod audit_viewer;
 mod authorization;
+mod axe;
 mod browser;
 mod cli;
 mod codes;
