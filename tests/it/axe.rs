@@ -376,14 +376,37 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     wait_for_text(c, "Change password").await;
     walk.check("Change password").await;
 
-    // The administration console.
+    // The administration console, with a company provider registered (stored directly: its
+    // discovery is not what this walk checks) for its row and its edit page.
+    let provider = tessera::domain::staff::NewProvider::parse(
+        "Contoso",
+        "https://login.contoso.example",
+        "tessera",
+        "a client secret",
+        &["corp.example".to_string()],
+        false,
+    )
+    .unwrap();
+    let sealed = app
+        .app
+        .sealer
+        .seal(tessera::sealing::Kind::ProviderSecret, "a client secret");
+    let event = tessera::audit::AuditEvent::new("idp-created", "test", "idp:Contoso");
+    let provider = app
+        .app
+        .store
+        .create_provider(&provider, &sealed, None, app.clock_now(), event)
+        .await
+        .unwrap();
     take_over(c, &app, &root).await;
+    let provider_page = format!("/admin/providers/{provider}");
     for path in [
         "/admin",
         "/admin/audit",
         "/admin/audit?event=signed-in",
         "/admin/mail",
         "/admin/providers",
+        provider_page.as_str(),
         "/admin/terms",
         "/admin/apps",
     ] {
