@@ -1,0 +1,81 @@
+//! Issue 17's problems on the guide's journeys, in Chromium, checked as a person would: what
+//! the page says and marks, where focus lands, what the buttons are.
+
+use fantoccini::{Client, Locator};
+
+use crate::browser::{chrome, click, field, type_into, wait_for_text};
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "harbour lantern quiet meadow";
+
+/// The page's title, as the tab (and a screen reader, on load) reads it.
+async fn title(c: &Client) -> String {
+    c.title().await.unwrap()
+}
+
+async fn value_of(c: &Client, label: &str) -> String {
+    c.find(Locator::XPath(&field(label)))
+        .await
+        .unwrap_or_else(|e| panic!("no field labelled {label}: {e}"))
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn choose_method(c: &Client, method: &str) {
+    c.find(Locator::XPath(&format!(
+        "//label[normalize-space()='{method}']/input[@type='radio']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+}
+
+/// Invited, the link opened in Chromium, and the registration form submitted with `method`.
+async fn register_in_chromium(c: &Client, app: &TestApp, email: &str, name: &str, method: &str) {
+    let link = app.invite(email, name).await;
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    type_into(c, "New Password", PASSWORD).await;
+    type_into(c, "Confirm Password", PASSWORD).await;
+    choose_method(c, method).await;
+    click(c, "Submit").await;
+    wait_for_text(c, "Your password is set.").await;
+}
+
+/// Problem 1: after Submit with Phone, the next page is the guide's Phone Verification sign-in
+/// ("Enter the email address and newly created password, then click sign in"), with the
+/// address filled in; an Email registrant's is Login With Email, also filled in.
+async fn a_phone_registrant_signs_in_to_verify_their_phone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    register_in_chromium(c, &app, "ada@example.org", "Ada Lovelace", "Phone").await;
+    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "Login With Phone");
+    assert!(title(c).await.starts_with("Login With Phone"));
+    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("verify your phone number"), "{body}");
+    assert!(!body.contains("verify your email address"), "{body}");
+    assert_eq!(value_of(c, "Email address").await, "ada@example.org");
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Phone Verification").await;
+
+    c.delete_all_cookies().await.unwrap();
+    register_in_chromium(c, &app, "grace@example.org", "Grace Hopper", "Email").await;
+    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "Login With Email");
+    assert_eq!(value_of(c, "Email address").await, "grace@example.org");
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_phone_registrant_signs_in_to_verify_their_phone);
