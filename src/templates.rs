@@ -78,6 +78,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
 /// template that does not parse is a build defect, caught by the test below.
 static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
+    // Lifetimes and waits in words ("10 minutes", "30 seconds"), as the messages say them.
+    env.add_filter("duration", crate::flows::human_duration);
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             panic!("embedded template {name} does not parse: {e}");
@@ -108,5 +110,17 @@ mod tests {
         .unwrap();
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("<script>"));
+    }
+
+    #[test]
+    fn lifetimes_read_in_words() {
+        let env = &*ENVIRONMENT;
+        let said = |secs: i64| {
+            env.render_str("{{ s|duration }}", minijinja::context! { s => secs })
+                .unwrap()
+        };
+        assert_eq!(said(600), "10 minutes");
+        assert_eq!(said(30), "30 seconds");
+        assert_eq!(said(1), "1 second");
     }
 }

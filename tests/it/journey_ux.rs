@@ -79,3 +79,41 @@ async fn a_phone_registrant_signs_in_to_verify_their_phone(backend: Backend) {
 }
 
 on_both_backends!(a_phone_registrant_signs_in_to_verify_their_phone);
+
+/// Problem 9: the code pages say the time left in human units, never raw seconds (Phone
+/// Verification, Forgot your password, Confirm it is you).
+async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .registered_for_phone("tom@example.org", "Tom Sawyer", PASSWORD)
+        .await;
+    browser
+        .post(
+            "/verify/phone/send",
+            &[("country_code", "+1"), ("phone", "415 555 0190"), ("action", "sms")],
+        )
+        .await;
+    let page = browser.get("/verify/phone").await;
+    page.assert_shows("It expires in 10 minutes");
+    assert!(page.lacks("600 seconds"), "{page}");
+
+    let liz = app
+        .active_user("liz@example.org", "Liz Bennet", PASSWORD)
+        .await;
+    let page = liz.get("/verify/again").await;
+    page.assert_shows("30 seconds after it is sent");
+    liz.post("/verify/again/send", &[("next", "/")]).await;
+    let page = liz.get("/verify/again").await;
+    page.assert_shows("It expires in 30 seconds");
+
+    let stranger = app.new_browser();
+    stranger.get("/password/forgot").await;
+    stranger
+        .post("/password/forgot", &[("email", "liz@example.org")])
+        .await;
+    let page = stranger.get("/password/forgot/code").await;
+    page.assert_shows("It expires in 10 minutes");
+    assert!(page.lacks("600 seconds"), "{page}");
+}
+
+on_both_backends!(every_code_page_says_its_time_left_in_words);
