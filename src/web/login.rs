@@ -146,11 +146,12 @@ fn sign_in_form(
         "first-login" => "First login with multi-factor authentication",
         _ => "Login With Email",
     };
+    let error_fields = page::fields_in_error(status, &["email", "password"]);
     page::render(
         status,
         "pages/sign_in.html",
         csrf,
-        context! { title, method, notice, email, error },
+        context! { title, method, notice, email, error, error_fields },
     )
 }
 

@@ -27,7 +27,7 @@ pub fn country_code(typed: &str) -> &str {
 }
 
 pub async fn page(step: Step) -> Result<Response, WebError> {
-    render(&step, &PhoneForm::default(), None, StatusCode::OK).await
+    render(&step, &PhoneForm::default(), None, StatusCode::OK, &[]).await
 }
 
 async fn render(
@@ -35,7 +35,9 @@ async fn render(
     form: &PhoneForm,
     error: Option<String>,
     status: StatusCode,
+    fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
+    let error_fields = page::fields_in_error(status, fields);
     let state = flows::phone_code::page(&step.app, &step.session).await?;
     let country_code = country_code(&form.country_code);
     let phone = form.phone.as_str();
@@ -43,7 +45,7 @@ async fn render(
         status,
         "pages/verify_phone.html",
         &state,
-        context! { country_code, phone, error },
+        context! { country_code, phone, error, error_fields },
     )
 }
 
@@ -83,7 +85,7 @@ pub async fn send(
         Channel::Sms => "/verify/phone",
     };
     page::next_or_again(step, sent, next, TIMED_OUT, async |step, error, status| {
-        render(&step.reread().await?, &form, Some(error), status).await
+        render(&step.reread().await?, &form, Some(error), status, &["phone"]).await
     })
     .await
 }
@@ -104,7 +106,7 @@ pub async fn check(
         Ok((token, stage)) => Ok(signed_in(&step.app, jar, token, stage)),
         Err(problem) => {
             page::on_problem(problem, TIMED_OUT, async |error, status| {
-                render(&step, &PhoneForm::default(), Some(error), status).await
+                render(&step, &PhoneForm::default(), Some(error), status, &["code"]).await
             })
             .await
         }

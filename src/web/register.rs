@@ -90,10 +90,24 @@ fn render(
         context! {
             form => minijinja::Value::from(minijinja::value::Serde(form)),
             error => problem.map(ToString::to_string),
-            error_field => problem.map(RegistrationProblem::field),
+            error_fields => problem.map_or(&[][..], fields_of).to_vec(),
             expired => matches!(problem, Some(RegistrationProblem::SessionEnded)),
         },
     )
+}
+
+/// The fields (their ids) a problem concerns: both password boxes for a mismatch.
+fn fields_of(problem: &RegistrationProblem) -> &'static [&'static str] {
+    match problem {
+        RegistrationProblem::Password(p) => page::password_fields(p),
+        RegistrationProblem::SessionEnded | RegistrationProblem::Internal(_) => &[],
+        problem => match problem.field() {
+            "display_name" => &["display_name"],
+            "email" => &["email"],
+            "mfa_method" => &["mfa_method"],
+            _ => &[],
+        },
+    }
 }
 
 pub async fn submit(

@@ -677,9 +677,9 @@ impl Page {
         self.first("h1").map(|h| h.text)
     }
 
-    /// What the page says went wrong (its alerts), one entry a message.
+    /// What the page says went wrong (its alerts and error summary), one entry a message.
     pub fn errors(&self) -> Vec<String> {
-        self.select("[role=\"alert\"]")
+        self.select("[role=\"alert\"], .error-summary .error")
             .into_iter()
             .map(|e| e.text)
             .collect()

@@ -1,6 +1,8 @@
 //! Issue 17's problems on the guide's journeys, in Chromium, checked as a person would: what
 //! the page says and marks, where focus lands, what the buttons are.
 
+use std::time::Duration;
+
 use fantoccini::{Client, Locator};
 
 use crate::browser::{chrome, click, field, type_into, wait_for_text};
@@ -14,6 +16,16 @@ async fn title(c: &Client) -> String {
     c.title().await.unwrap()
 }
 
+/// An attribute of the input labelled `label`.
+async fn attr_of(c: &Client, label: &str, name: &str) -> Option<String> {
+    c.find(Locator::XPath(&field(label)))
+        .await
+        .unwrap_or_else(|e| panic!("no field labelled {label}: {e}"))
+        .attr(name)
+        .await
+        .unwrap()
+}
+
 async fn value_of(c: &Client, label: &str) -> String {
     c.find(Locator::XPath(&field(label)))
         .await
@@ -22,6 +34,53 @@ async fn value_of(c: &Client, label: &str) -> String {
         .await
         .unwrap()
         .unwrap_or_default()
+}
+
+/// The field is marked invalid and described by a message on the page that says `says`.
+async fn assert_marked(c: &Client, label: &str, says: &str) {
+    assert_eq!(
+        attr_of(c, label, "aria-invalid").await.as_deref(),
+        Some("true"),
+        "{label} is not marked invalid"
+    );
+    let ids = attr_of(c, label, "aria-describedby")
+        .await
+        .unwrap_or_else(|| panic!("{label} is described by nothing"));
+    let mut described = String::new();
+    for id in ids.split_whitespace() {
+        let text = c
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("{label} is described by #{id}, which is missing: {e}"))
+            .text()
+            .await
+            .unwrap();
+        described.push_str(&text);
+    }
+    assert!(
+        described.contains(says),
+        "{label} is described by {described:?}, not by {says:?}"
+    );
+}
+
+/// Focus is on the error summary, which says `says`.
+async fn assert_focus_on_summary(c: &Client, says: &str) {
+    let mut focused = (String::new(), String::new());
+    for _ in 0..30 {
+        let active = c.active_element().await.unwrap();
+        focused = (
+            active.attr("class").await.unwrap().unwrap_or_default(),
+            active.text().await.unwrap(),
+        );
+        if focused.0.contains("error-summary") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        focused.0.contains("error-summary") && focused.1.contains(says),
+        "focus is on {focused:?}, not on an error summary saying {says:?}"
+    );
 }
 
 async fn choose_method(c: &Client, method: &str) {
@@ -79,6 +138,71 @@ async fn a_phone_registrant_signs_in_to_verify_their_phone(backend: Backend) {
 }
 
 on_both_backends!(a_phone_registrant_signs_in_to_verify_their_phone);
+
+/// Problem 2: an error after a submit takes focus to a summary, the title says "Error:", and
+/// each field in error is marked and described (both boxes of a password mismatch; the code
+/// after a wrong code on Phone Verification; the address and password at sign-in).
+async fn errors_take_focus_and_mark_their_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    let link = app.invite("ada@example.org", "Ada Lovelace").await;
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Create a New Account").await;
+    type_into(c, "New Password", PASSWORD).await;
+    type_into(c, "Confirm Password", "something else entirely").await;
+    choose_method(c, "Phone").await;
+    click(c, "Submit").await;
+    wait_for_text(c, "The passwords do not match").await;
+    assert!(
+        title(c).await.starts_with("Error: Create a New Account"),
+        "{}",
+        title(c).await
+    );
+    assert_focus_on_summary(c, "The passwords do not match").await;
+    assert_marked(c, "New Password", "The passwords do not match").await;
+    assert_marked(c, "Confirm Password", "The passwords do not match").await;
+    assert_eq!(attr_of(c, "Display Name", "aria-invalid").await, None);
+
+    type_into(c, "New Password", PASSWORD).await;
+    type_into(c, "Confirm Password", PASSWORD).await;
+    click(c, "Submit").await;
+    wait_for_text(c, "Your password is set.").await;
+
+    // A wrong password at sign-in.
+    c.find(Locator::XPath(&field("Email address")))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    type_into(c, "Email address", "ada@example.org").await;
+    type_into(c, "Password", "not the password at all").await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "The email address or password is not right").await;
+    assert!(title(c).await.starts_with("Error: Login With Phone"));
+    assert_focus_on_summary(c, "The email address or password is not right").await;
+    assert_marked(c, "Password", "The email address or password is not right").await;
+
+    // A wrong code on Phone Verification.
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Phone Verification").await;
+    type_into(c, "Phone number", "415 555 0188").await;
+    click(c, "Send Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    type_into(c, "Verification code", "000000").await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "That code is not right").await;
+    assert!(title(c).await.starts_with("Error: Phone Verification"));
+    assert_focus_on_summary(c, "That code is not right").await;
+    assert_marked(c, "Verification code", "That code is not right").await;
+    assert_eq!(attr_of(c, "Phone number", "aria-invalid").await, None);
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(errors_take_focus_and_mark_their_fields);
 
 /// Problem 9: the code pages say the time left in human units, never raw seconds (Phone
 /// Verification, Forgot your password, Confirm it is you).
