@@ -12,6 +12,7 @@ macro_rules! embedded {
 const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/base.html",
     "pages/error_summary.html",
+    "pages/code_timer.html",
     "pages/login.html",
     "pages/sign_in.html",
     "pages/register.html",

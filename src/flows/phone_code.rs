@@ -24,6 +24,8 @@ pub struct PhonePage {
     /// A text was sent: where to (masked), and for how much longer its code works.
     pub sent_to: Option<String>,
     pub expires_in: Option<i64>,
+    /// How long a texted code works, said before it is sent.
+    pub lifetime: String,
     pub retry_in: i64,
 }
 
@@ -31,15 +33,19 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
     let account = account_of(app, session).await?;
     let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
+    let live_expiry = live.as_ref().map(|c| c.expires_at);
     let text = live.filter(|c| c.channel == "sms");
     Ok(PhonePage {
         registering: account.status == AccountStatus::Registering,
         on_file: phone_on_file(app, &account)?.map(|p| p.masked()),
         sent_to: text.as_ref().map(|c| masked(app, &c.destination)),
         expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
-        retry_in: session.code_sent_at.map_or(0, |sent| {
-            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
-        }),
+        lifetime: human_duration(app.config.policy.code_ttl_secs),
+        retry_in: app.config.policy.resend_in(
+            session.code_sent_at,
+            live_expiry,
+            now,
+        ),
     })
 }
 

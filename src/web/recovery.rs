@@ -39,13 +39,24 @@ pub struct Expired {
 /// "On the next page, select Forgot your password. Enter email address and click Send
 /// verification code."
 pub async fn forgot_form(
+    State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     axum::extract::Query(q): axum::extract::Query<Expired>,
 ) -> Result<Response, WebError> {
     let notice = q
         .expired
         .map(|_| "That password reset has timed out. Start again below.");
-    page::ok("pages/forgot.html", &csrf, context! { notice, email => "" })
+    let lifetime = code_lifetime(&app);
+    page::ok(
+        "pages/forgot.html",
+        &csrf,
+        context! { notice, email => "", lifetime },
+    )
+}
+
+/// How long the emailed code works, said before the person leaves for their mailbox.
+fn code_lifetime(app: &AppState) -> String {
+    flows::human_duration(app.config.policy.code_ttl_secs)
 }
 
 #[derive(Deserialize)]
@@ -76,6 +87,7 @@ pub async fn forgot_submit(
                 error_fields => page::fields_in_error(problem.status(), &["email"]),
                 error => problem.to_string(),
                 email => form.email.trim(),
+                lifetime => code_lifetime(&app),
             },
         ),
     }

@@ -204,8 +204,94 @@ async fn errors_take_focus_and_mark_their_fields(backend: Backend) {
 
 on_both_backends!(errors_take_focus_and_mark_their_fields);
 
-/// Problem 9: the code pages say the time left in human units, never raw seconds (Phone
-/// Verification, Forgot your password, Confirm it is you).
+/// The text of the code's polite live region (visually hidden, so its text content: what a
+/// screen reader is given).
+async fn announced(c: &Client) -> String {
+    c.find(Locator::Css("[aria-live=polite][data-announce]"))
+        .await
+        .expect("a polite live region for the code's time")
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Problem 3: the 30-second code says its lifetime before the person leaves for the mailbox,
+/// counts down on the page, announces the time left now and then (not every second), and a
+/// new code may be asked for as soon as the old one expired (WCAG 2.2.1).
+async fn the_thirty_second_code_counts_down_and_can_be_renewed_at_once(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::Options {
+            // The longest cool-down allowed: longer than the code's 30 seconds.
+            configure: |config| config.policy.code_resend_cooldown_secs = 60,
+            ..Default::default()
+        },
+    )
+    .await;
+    app.active_user("liz@example.org", "Liz Bennet", PASSWORD).await;
+    app.clock.advance(61);
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    type_into(c, "Email address", "liz@example.org").await;
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Email Verification").await;
+    wait_for_text(c, "The code will expire 30 seconds after it is sent").await;
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    // Without script, the server's words say the time left; with it, they count down.
+    wait_for_text(c, "It expires in 30 seconds").await;
+    let first = announced(c).await;
+    assert!(!first.contains("seconds left"), "{first}");
+    let mut seen = String::new();
+    for _ in 0..150 {
+        seen = announced(c).await;
+        if seen.contains("20 seconds") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen.contains("20 seconds"), "announced {seen:?}");
+    let visible = c
+        .find(Locator::Css("[data-countdown]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        visible.contains("seconds") && !visible.contains("30 seconds"),
+        "{visible}"
+    );
+
+    // The code expired (the portal's clock): the page says so, and a new one goes at once.
+    app.clock.advance(30);
+    c.refresh().await.unwrap();
+    wait_for_text(c, "It has expired").await;
+    assert!(
+        !c.find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("You can ask for another code in")
+    );
+    let before = app.mail.messages_to("liz@example.org").await.len();
+    click(c, "Send Verification Code").await;
+    wait_for_text(c, "It expires in 30 seconds").await;
+    let renewed = app.mail.message_to("liz@example.org", before).await;
+    assert!(renewed.subject.starts_with("Your verification code"));
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(the_thirty_second_code_counts_down_and_can_be_renewed_at_once);
+
+/// Problems 3 and 9 on the other code pages, without script: the time left in human units and
+/// a polite live region (Phone Verification, Forgot your password, Confirm it is you).
 async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = app
@@ -220,6 +306,7 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     let page = browser.get("/verify/phone").await;
     page.assert_shows("It expires in 10 minutes");
     assert!(page.lacks("600 seconds"), "{page}");
+    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
 
     let liz = app
         .active_user("liz@example.org", "Liz Bennet", PASSWORD)
@@ -229,6 +316,7 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     liz.post("/verify/again/send", &[("next", "/")]).await;
     let page = liz.get("/verify/again").await;
     page.assert_shows("It expires in 30 seconds");
+    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
 
     let stranger = app.new_browser();
     stranger.get("/password/forgot").await;
@@ -238,6 +326,7 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     let page = stranger.get("/password/forgot/code").await;
     page.assert_shows("It expires in 10 minutes");
     assert!(page.lacks("600 seconds"), "{page}");
+    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
 }
 
 on_both_backends!(every_code_page_says_its_time_left_in_words);
