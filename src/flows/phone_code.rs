@@ -21,12 +21,22 @@ pub struct PhonePage {
     pub registering: bool,
     /// The number on file, masked (Login With Phone); None while registering a number.
     pub on_file: Option<String>,
-    /// A text was sent: where to (masked), and for how much longer its code works.
+    /// A text was sent: where to (masked; in full while registering), and for how much
+    /// longer its code works.
     pub sent_to: Option<String>,
+    /// While registering: the number the last code or call went to, to keep in the form.
+    pub typed: Option<TypedNumber>,
     pub expires_in: Option<i64>,
     /// How long a texted code works, said before it is sent.
     pub lifetime: String,
     pub retry_in: i64,
+}
+
+/// A number being registered, as the form's fields take it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TypedNumber {
+    pub country_code: String,
+    pub national: String,
 }
 
 pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
@@ -34,11 +44,25 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
     let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
     let live_expiry = live.as_ref().map(|c| c.expires_at);
+    let registering = account.status == AccountStatus::Registering;
+    // A registrant sees their own number in full; anyone else only its last digits.
+    let typed = match &live {
+        Some(code) if registering && code.channel != "email" => opened(app, &code.destination),
+        _ => None,
+    };
     let text = live.filter(|c| c.channel == "sms");
+    let sent_to = match &typed {
+        Some(number) if text.is_some() => Some(number.shown()),
+        _ => text.as_ref().map(|c| masked(app, &c.destination)),
+    };
     Ok(PhonePage {
-        registering: account.status == AccountStatus::Registering,
+        registering,
         on_file: phone_on_file(app, &account)?.map(|p| p.masked()),
-        sent_to: text.as_ref().map(|c| masked(app, &c.destination)),
+        sent_to,
+        typed: typed.map(|n| TypedNumber {
+            country_code: format!("+{}", n.country_code()),
+            national: n.national().to_string(),
+        }),
         expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
         lifetime: human_duration(app.config.policy.code_ttl_secs),
         retry_in: app.config.policy.resend_in(
@@ -47,6 +71,12 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
             now,
         ),
     })
+}
+
+/// A stored (sealed) number, opened.
+fn opened(app: &App, stored: &str) -> Option<PhoneNumber> {
+    let e164 = app.sealer.open(Kind::PhoneNumber, stored).ok()?;
+    PhoneNumber::from_e164(&e164)
 }
 
 /// A stored (sealed) number, masked for the page.

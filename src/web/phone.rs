@@ -39,8 +39,11 @@ async fn render(
 ) -> Result<Response, WebError> {
     let error_fields = page::fields_in_error(status, fields);
     let state = flows::phone_code::page(&step.app, &step.session).await?;
-    let country_code = country_code(&form.country_code);
-    let phone = form.phone.as_str();
+    // What was typed; else (after a wrong code) the number being registered, kept.
+    let (country_code, phone) = match &state.typed {
+        Some(typed) if form.phone.is_empty() => (typed.country_code.as_str(), typed.national.as_str()),
+        _ => (country_code(&form.country_code), form.phone.as_str()),
+    };
     step.render(
         status,
         "pages/verify_phone.html",

@@ -330,3 +330,33 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
 }
 
 on_both_backends!(every_code_page_says_its_time_left_in_words);
+
+/// Problem 4: a new registrant sees the number they typed in full, and a wrong code keeps it
+/// in the number field (it is needed to send again).
+async fn a_wrong_code_keeps_the_number_a_registrant_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    register_in_chromium(c, &app, "ada@example.org", "Ada Lovelace", "Phone").await;
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Phone Verification").await;
+    type_into(c, "Phone number", "(415) 555-0188").await;
+    click(c, "Send Code").await;
+    wait_for_text(c, "We sent a verification code").await;
+    wait_for_text(c, "(415) 555-0188").await;
+    type_into(c, "Verification code", "000000").await;
+    click(c, "Verify Code").await;
+    wait_for_text(c, "That code is not right").await;
+    let kept = value_of(c, "Phone number").await;
+    assert_eq!(
+        kept.chars().filter(char::is_ascii_digit).collect::<String>(),
+        "4155550188",
+        "{kept}"
+    );
+    assert_eq!(value_of(c, "Country code").await, "+1");
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(a_wrong_code_keeps_the_number_a_registrant_typed);
