@@ -24,6 +24,8 @@ pub struct PhonePage {
     /// A text was sent: where to (masked; in full while registering), and for how much
     /// longer its code works.
     pub sent_to: Option<String>,
+    /// A call was placed: the number called (masked; in full while registering).
+    pub called: Option<String>,
     /// While registering: the number the last code or call went to, to keep in the form.
     pub typed: Option<TypedNumber>,
     pub expires_in: Option<i64>,
@@ -50,15 +52,19 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
         Some(code) if registering && code.channel != "email" => opened(app, &code.destination),
         _ => None,
     };
-    let text = live.filter(|c| c.channel == "sms");
-    let sent_to = match &typed {
-        Some(number) if text.is_some() => Some(number.shown()),
-        _ => text.as_ref().map(|c| masked(app, &c.destination)),
+    let shown = |channel: &str| match (&live, &typed) {
+        (Some(code), _) if code.channel != channel => None,
+        (Some(_), Some(number)) => Some(number.shown()),
+        (Some(code), None) => Some(masked(app, &code.destination)),
+        (None, _) => None,
     };
+    let (sent_to, called) = (shown("sms"), shown("voice"));
+    let text = live.filter(|c| c.channel == "sms");
     Ok(PhonePage {
         registering,
         on_file: phone_on_file(app, &account)?.map(|p| p.masked()),
         sent_to,
+        called,
         typed: typed.map(|n| TypedNumber {
             country_code: format!("+{}", n.country_code()),
             national: n.national().to_string(),

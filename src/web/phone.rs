@@ -124,13 +124,12 @@ pub async fn calling(step: Step) -> Result<Response, WebError> {
     if state == CallState::None {
         return Ok(Redirect::to("/verify/phone").into_response());
     }
-    let on_file = flows::phone_code::page(&step.app, &step.session).await?;
-    let registering = on_file.registering;
+    let phone = flows::phone_code::page(&step.app, &step.session).await?;
     step.render(
         StatusCode::OK,
         "pages/calling.html",
         &state,
-        context! { registering },
+        context! { phone => page::state(&phone) },
     )
 }
 

@@ -360,3 +360,43 @@ async fn a_wrong_code_keeps_the_number_a_registrant_typed(backend: Backend) {
 }
 
 on_both_backends!(a_wrong_code_keeps_the_number_a_registrant_typed);
+
+/// Problem 5: the call-waiting page names the number called (masked), offers Cancel and Text
+/// me instead, and after the time-out says the call ended and offers to call again or text.
+async fn the_call_page_names_the_number_and_ends_plainly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.active_phone_user("tom@example.org", "Tom Sawyer", PASSWORD, "415 555 0190")
+        .await;
+    let chrome = chrome().await;
+    let c = &chrome.client;
+
+    c.goto(&format!("{}/login/phone", app.url)).await.unwrap();
+    type_into(c, "Email address", "tom@example.org").await;
+    type_into(c, "Password", PASSWORD).await;
+    click(c, "Sign in").await;
+    wait_for_text(c, "Phone Verification").await;
+    click(c, "Call Me").await;
+    wait_for_text(c, "We are calling you now").await;
+    wait_for_text(c, "+1 (***) ***-0190").await;
+    c.find(Locator::XPath("//*[self::a or self::button][normalize-space()='Cancel']"))
+        .await
+        .expect("a Cancel");
+    c.find(Locator::XPath("//button[normalize-space()='Text me instead']"))
+        .await
+        .expect("a Text me instead button");
+
+    // No key press in time: the page no longer says it is calling.
+    app.clock.advance(app.app.config.policy.call_timeout_secs + 1);
+    wait_for_text(c, "The call ended").await;
+    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert!(!heading.contains("Calling your phone"), "{heading}");
+    assert!(!title(c).await.contains("Calling your phone"));
+    c.find(Locator::XPath("//button[normalize-space()='Call me again']"))
+        .await
+        .expect("a Call me again button");
+    click(c, "Text me instead").await;
+    wait_for_text(c, "We sent a verification code by text message").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(the_call_page_names_the_number_and_ends_plainly);
