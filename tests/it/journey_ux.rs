@@ -400,3 +400,40 @@ async fn the_call_page_names_the_number_and_ends_plainly(backend: Backend) {
 }
 
 on_both_backends!(the_call_page_names_the_number_and_ends_plainly);
+
+/// Problem 8: a used or expired registration link's page makes Reset (the guide's step) the
+/// primary button and the way to the sign-in page secondary.
+async fn an_expired_link_offers_reset_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let link = app.invite("ada@example.org", "Ada Lovelace").await;
+    app.clock.advance(app.app.config.policy.registration_link_ttl_secs + 1);
+    let chrome = chrome().await;
+    let c = &chrome.client;
+    c.goto(&link).await.unwrap();
+    wait_for_text(c, "Registration error").await;
+    let reset = c
+        .find(Locator::XPath("//button[normalize-space()='Reset']"))
+        .await
+        .expect("a Reset button");
+    assert!(
+        reset.attr("class").await.unwrap().unwrap_or_default().contains("primary"),
+        "Reset is not the primary button"
+    );
+    let sign_in = c
+        .find(Locator::XPath(
+            "//*[self::a or self::button][normalize-space()='Go to the sign-in page']",
+        ))
+        .await
+        .unwrap();
+    let class = sign_in.attr("class").await.unwrap().unwrap_or_default();
+    assert!(
+        class.contains("secondary") && !class.contains("primary"),
+        "the sign-in page's way is {class:?}"
+    );
+    click(c, "Reset").await;
+    wait_for_text(c, "Reset registration").await;
+    chrome.client.clone().close().await.unwrap();
+}
+
+on_both_backends!(an_expired_link_offers_reset_first);
+
