@@ -98,7 +98,12 @@ fn field_aria(state: &minijinja::State, id: &str, hint: Option<&str>) -> minijin
     let shown = state.lookup("error").is_some_and(|e| e.is_true());
     let concerned = state
         .lookup("error_fields")
-        .and_then(|fields| fields.try_iter().ok().map(|mut f| f.any(|v| v.as_str() == Some(id))))
+        .and_then(|fields| {
+            fields
+                .try_iter()
+                .ok()
+                .map(|mut f| f.any(|v| v.as_str() == Some(id)))
+        })
         .unwrap_or(false);
     let ids: Vec<&str> = hint
         .into_iter()
@@ -159,10 +164,7 @@ mod tests {
             page("Wrong"),
             r#"<input aria-describedby="error-message" aria-invalid="true"><input aria-describedby="phone-hint">"#
         );
-        assert_eq!(
-            page(""),
-            r#"<input><input aria-describedby="phone-hint">"#
-        );
+        assert_eq!(page(""), r#"<input><input aria-describedby="phone-hint">"#);
     }
 
     #[test]

@@ -116,7 +116,12 @@ impl PhoneNumber {
     /// `+44 7911123456`.
     pub fn shown(&self) -> String {
         let national = self.national();
-        match (self.country_code, national.get(..3), national.get(3..6), national.get(6..)) {
+        match (
+            self.country_code,
+            national.get(..3),
+            national.get(3..6),
+            national.get(6..),
+        ) {
             (1, Some(area), Some(exchange), Some(line)) => {
                 format!("+1 ({area}) {exchange}-{line}")
             }

@@ -71,11 +71,10 @@ pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
         }),
         expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
         lifetime: human_duration(app.config.policy.code_ttl_secs),
-        retry_in: app.config.policy.resend_in(
-            session.code_sent_at,
-            live_expiry,
-            now,
-        ),
+        retry_in: app
+            .config
+            .policy
+            .resend_in(session.code_sent_at, live_expiry, now),
     })
 }
 

@@ -151,7 +151,10 @@ impl Store {
                     let sent: Option<i64> = r.try_get("code_sent_at")?;
                     let expires: Option<i64> = r.try_get("code_expires_at")?;
                     CodeIssue::CoolingDown {
-                        retry_at: now + policy.resend_in(Some(sent.unwrap_or(now)), expires, now).max(1),
+                        retry_at: now
+                            + policy
+                                .resend_in(Some(sent.unwrap_or(now)), expires, now)
+                                .max(1),
                     }
                 }
                 None => CodeIssue::NoSession,

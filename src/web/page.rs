@@ -135,9 +135,13 @@ pub fn fields_in_error(status: StatusCode, fields: &[&'static str]) -> Vec<&'sta
 }
 
 /// The boxes a password problem concerns: both for a mismatch, else the new password's.
-pub fn password_fields(problem: &crate::domain::password::PasswordProblem) -> &'static [&'static str] {
+pub fn password_fields(
+    problem: &crate::domain::password::PasswordProblem,
+) -> &'static [&'static str] {
     match problem {
-        crate::domain::password::PasswordProblem::Mismatch => &["password", "password_confirmation"],
+        crate::domain::password::PasswordProblem::Mismatch => {
+            &["password", "password_confirmation"]
+        }
         _ => &["password"],
     }
 }

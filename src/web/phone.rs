@@ -41,7 +41,9 @@ async fn render(
     let state = flows::phone_code::page(&step.app, &step.session).await?;
     // What was typed; else (after a wrong code) the number being registered, kept.
     let (country_code, phone) = match &state.typed {
-        Some(typed) if form.phone.is_empty() => (typed.country_code.as_str(), typed.national.as_str()),
+        Some(typed) if form.phone.is_empty() => {
+            (typed.country_code.as_str(), typed.national.as_str())
+        }
         _ => (country_code(&form.country_code), form.phone.as_str()),
     };
     step.render(
@@ -88,7 +90,14 @@ pub async fn send(
         Channel::Sms => "/verify/phone",
     };
     page::next_or_again(step, sent, next, TIMED_OUT, async |step, error, status| {
-        render(&step.reread().await?, &form, Some(error), status, &["phone"]).await
+        render(
+            &step.reread().await?,
+            &form,
+            Some(error),
+            status,
+            &["phone"],
+        )
+        .await
     })
     .await
 }

@@ -37,9 +37,13 @@ async fn render(
 
 pub async fn send(step: Step) -> Result<Response, WebError> {
     let sent = flows::email_code::send(&step.app, &step.session).await;
-    page::next_or_again(step, sent, "/verify/email", TIMED_OUT, async |step, e, s| {
-        again(step, e, s, &[]).await
-    })
+    page::next_or_again(
+        step,
+        sent,
+        "/verify/email",
+        TIMED_OUT,
+        async |step, e, s| again(step, e, s, &[]).await,
+    )
     .await
 }
 

@@ -473,7 +473,8 @@ impl TestApp {
         browser.get_absolute(&link).await;
         let page = browser.register(&name, password, password, "email").await;
         assert!(
-            page.url.contains("/login/email?notice=registered&login_hint="),
+            page.url
+                .contains("/login/email?notice=registered&login_hint="),
             "{}",
             page.url
         );
@@ -962,7 +963,8 @@ impl TestApp {
         browser.get_absolute(&link).await;
         let page = browser.register(name, password, password, "phone").await;
         assert!(
-            page.url.contains("/login/phone?notice=registered&login_hint="),
+            page.url
+                .contains("/login/phone?notice=registered&login_hint="),
             "{page}"
         );
         let page = browser.sign_in(email, password).await;

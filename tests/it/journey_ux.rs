@@ -115,10 +115,22 @@ async fn a_phone_registrant_signs_in_to_verify_their_phone(backend: Backend) {
     let c = &chrome.client;
 
     register_in_chromium(c, &app, "ada@example.org", "Ada Lovelace", "Phone").await;
-    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(heading, "Login With Phone");
     assert!(title(c).await.starts_with("Login With Phone"));
-    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("verify your phone number"), "{body}");
     assert!(!body.contains("verify your email address"), "{body}");
     assert_eq!(value_of(c, "Email address").await, "ada@example.org");
@@ -128,7 +140,13 @@ async fn a_phone_registrant_signs_in_to_verify_their_phone(backend: Backend) {
 
     c.delete_all_cookies().await.unwrap();
     register_in_chromium(c, &app, "grace@example.org", "Grace Hopper", "Email").await;
-    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(heading, "Login With Email");
     assert_eq!(value_of(c, "Email address").await, "grace@example.org");
     type_into(c, "Password", PASSWORD).await;
@@ -229,7 +247,8 @@ async fn the_thirty_second_code_counts_down_and_can_be_renewed_at_once(backend: 
         },
     )
     .await;
-    app.active_user("liz@example.org", "Liz Bennet", PASSWORD).await;
+    app.active_user("liz@example.org", "Liz Bennet", PASSWORD)
+        .await;
     app.clock.advance(61);
     let chrome = chrome().await;
     let c = &chrome.client;
@@ -300,13 +319,20 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     browser
         .post(
             "/verify/phone/send",
-            &[("country_code", "+1"), ("phone", "415 555 0190"), ("action", "sms")],
+            &[
+                ("country_code", "+1"),
+                ("phone", "415 555 0190"),
+                ("action", "sms"),
+            ],
         )
         .await;
     let page = browser.get("/verify/phone").await;
     page.assert_shows("It expires in 10 minutes");
     assert!(page.lacks("600 seconds"), "{page}");
-    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
+    assert!(
+        page.has_element("[aria-live=polite][data-announce]"),
+        "{page}"
+    );
 
     let liz = app
         .active_user("liz@example.org", "Liz Bennet", PASSWORD)
@@ -316,7 +342,10 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     liz.post("/verify/again/send", &[("next", "/")]).await;
     let page = liz.get("/verify/again").await;
     page.assert_shows("It expires in 30 seconds");
-    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
+    assert!(
+        page.has_element("[aria-live=polite][data-announce]"),
+        "{page}"
+    );
 
     let stranger = app.new_browser();
     stranger.get("/password/forgot").await;
@@ -326,7 +355,10 @@ async fn every_code_page_says_its_time_left_in_words(backend: Backend) {
     let page = stranger.get("/password/forgot/code").await;
     page.assert_shows("It expires in 10 minutes");
     assert!(page.lacks("600 seconds"), "{page}");
-    assert!(page.has_element("[aria-live=polite][data-announce]"), "{page}");
+    assert!(
+        page.has_element("[aria-live=polite][data-announce]"),
+        "{page}"
+    );
 }
 
 on_both_backends!(every_code_page_says_its_time_left_in_words);
@@ -351,7 +383,9 @@ async fn a_wrong_code_keeps_the_number_a_registrant_typed(backend: Backend) {
     wait_for_text(c, "That code is not right").await;
     let kept = value_of(c, "Phone number").await;
     assert_eq!(
-        kept.chars().filter(char::is_ascii_digit).collect::<String>(),
+        kept.chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>(),
         "4155550188",
         "{kept}"
     );
@@ -378,22 +412,35 @@ async fn the_call_page_names_the_number_and_ends_plainly(backend: Backend) {
     click(c, "Call Me").await;
     wait_for_text(c, "We are calling you now").await;
     wait_for_text(c, "+1 (***) ***-0190").await;
-    c.find(Locator::XPath("//*[self::a or self::button][normalize-space()='Cancel']"))
-        .await
-        .expect("a Cancel");
-    c.find(Locator::XPath("//button[normalize-space()='Text me instead']"))
-        .await
-        .expect("a Text me instead button");
+    c.find(Locator::XPath(
+        "//*[self::a or self::button][normalize-space()='Cancel']",
+    ))
+    .await
+    .expect("a Cancel");
+    c.find(Locator::XPath(
+        "//button[normalize-space()='Text me instead']",
+    ))
+    .await
+    .expect("a Text me instead button");
 
     // No key press in time: the page no longer says it is calling.
-    app.clock.advance(app.app.config.policy.call_timeout_secs + 1);
+    app.clock
+        .advance(app.app.config.policy.call_timeout_secs + 1);
     wait_for_text(c, "The call ended").await;
-    let heading = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let heading = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!heading.contains("Calling your phone"), "{heading}");
     assert!(!title(c).await.contains("Calling your phone"));
-    c.find(Locator::XPath("//button[normalize-space()='Call me again']"))
-        .await
-        .expect("a Call me again button");
+    c.find(Locator::XPath(
+        "//button[normalize-space()='Call me again']",
+    ))
+    .await
+    .expect("a Call me again button");
     click(c, "Text me instead").await;
     wait_for_text(c, "We sent a verification code by text message").await;
     chrome.client.clone().close().await.unwrap();
@@ -406,7 +453,8 @@ on_both_backends!(the_call_page_names_the_number_and_ends_plainly);
 async fn an_expired_link_offers_reset_first(backend: Backend) {
     let app = spawn_app(backend).await;
     let link = app.invite("ada@example.org", "Ada Lovelace").await;
-    app.clock.advance(app.app.config.policy.registration_link_ttl_secs + 1);
+    app.clock
+        .advance(app.app.config.policy.registration_link_ttl_secs + 1);
     let chrome = chrome().await;
     let c = &chrome.client;
     c.goto(&link).await.unwrap();
@@ -416,7 +464,12 @@ async fn an_expired_link_offers_reset_first(backend: Backend) {
         .await
         .expect("a Reset button");
     assert!(
-        reset.attr("class").await.unwrap().unwrap_or_default().contains("primary"),
+        reset
+            .attr("class")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("primary"),
         "Reset is not the primary button"
     );
     let sign_in = c
@@ -436,4 +489,3 @@ async fn an_expired_link_offers_reset_first(backend: Backend) {
 }
 
 on_both_backends!(an_expired_link_offers_reset_first);
-

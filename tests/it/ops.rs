@@ -242,7 +242,8 @@ async fn ops_no_secrets_in_logs() {
         .register("Secret Keeper", password, password, "email")
         .await;
     assert!(
-        page.url.contains("/login/email?notice=registered&login_hint="),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

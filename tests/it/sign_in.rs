@@ -399,7 +399,8 @@ async fn a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly(backend:
         .register("Nia Busy", PASSWORD, PASSWORD, "email")
         .await;
     assert!(
-        page.url.contains("/login/email?notice=registered&login_hint="),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );
