@@ -11,6 +11,8 @@ macro_rules! embedded {
 
 const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/base.html",
+    "pages/error_summary.html",
+    "pages/code_timer.html",
     "pages/login.html",
     "pages/sign_in.html",
     "pages/register.html",
@@ -80,6 +82,9 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
 /// template that does not parse is a build defect, caught by the test below.
 static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
+    // Lifetimes and waits in words ("10 minutes", "30 seconds"), as the messages say them.
+    env.add_filter("duration", crate::flows::human_duration);
+    env.add_function("field_aria", field_aria);
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             panic!("embedded template {name} does not parse: {e}");
@@ -87,6 +92,41 @@ static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyL
     }
     env
 });
+
+/// A form field's ARIA attributes: described by its hint (`hint`, an element id), and, when
+/// the page's problem concerns it (its id in `error_fields`), marked invalid and described by
+/// the problem too (`pages/error_summary.html`).
+fn field_aria(state: &minijinja::State, id: &str, hint: Option<&str>) -> minijinja::Value {
+    let shown = state.lookup("error").is_some_and(|e| e.is_true());
+    let concerned = state
+        .lookup("error_fields")
+        .and_then(|fields| {
+            fields
+                .try_iter()
+                .ok()
+                .map(|mut f| f.any(|v| v.as_str() == Some(id)))
+        })
+        .unwrap_or(false);
+    let ids: Vec<&str> = hint
+        .into_iter()
+        .chain((shown && concerned).then_some("error-message"))
+        .collect();
+    let mut attrs = String::new();
+    if !ids.is_empty() {
+        attrs.push_str(&format!(" aria-describedby=\"{}\"", escape(&ids.join(" "))));
+    }
+    if shown && concerned {
+        attrs.push_str(" aria-invalid=\"true\"");
+    }
+    minijinja::Value::from_safe_string(attrs)
+}
+
+/// An id from a template, made safe inside an attribute.
+fn escape(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' '))
+        .collect()
+}
 
 pub fn render(name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
     ENVIRONMENT
@@ -110,5 +150,34 @@ mod tests {
         .unwrap();
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("<script>"));
+    }
+
+    #[test]
+    fn fields_in_error_are_marked_and_described() {
+        let page = |error: &str| {
+            ENVIRONMENT
+                .render_str(
+                    "<input{{ field_aria('code') }}><input{{ field_aria('phone', 'phone-hint') }}>",
+                    minijinja::context! { error, error_fields => ["code"] },
+                )
+                .unwrap()
+        };
+        assert_eq!(
+            page("Wrong"),
+            r#"<input aria-describedby="error-message" aria-invalid="true"><input aria-describedby="phone-hint">"#
+        );
+        assert_eq!(page(""), r#"<input><input aria-describedby="phone-hint">"#);
+    }
+
+    #[test]
+    fn lifetimes_read_in_words() {
+        let env = &*ENVIRONMENT;
+        let said = |secs: i64| {
+            env.render_str("{{ s|duration }}", minijinja::context! { s => secs })
+                .unwrap()
+        };
+        assert_eq!(said(600), "10 minutes");
+        assert_eq!(said(30), "30 seconds");
+        assert_eq!(said(1), "1 second");
     }
 }

@@ -1,3 +1,48 @@
+// The portal's page script (loaded by every page; served as /static/call.js, a public path
+// of the gate). Two parts: the code pages' time limits, and the call-waiting page.
+//
+// The code pages' time limits, counted down (the server's words say them without script):
+// the visible text each second; the polite live region only at 60, 20 and 10 seconds and at
+// the end, never every second (WCAG 2.2.1, 4.1.3). Also focuses the error summary when the
+// browser did not honour its autofocus.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary && document.activeElement === document.body) { summary.focus(); }
+  var MARKS = [60, 20, 10];
+  function words(s) {
+    if (s >= 120) { return Math.floor(s / 60) + " minutes"; }
+    return s === 1 ? "1 second" : s + " seconds";
+  }
+  function count(el) {
+    var start = Number(el.getAttribute("data-countdown"));
+    if (!(start > 0)) { return; }
+    var end = Date.now() + start * 1000;
+    var prefix = el.getAttribute("data-prefix") || "";
+    var done = el.getAttribute("data-done") || "";
+    var live = document.getElementById(el.getAttribute("data-live") || "");
+    var last = start;
+    function tick() {
+      var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      if (left === 0) {
+        el.textContent = done;
+        if (live) { live.textContent = done; }
+        return;
+      }
+      el.textContent = prefix + words(left) + ".";
+      if (live) {
+        MARKS.forEach(function (mark) {
+          if (last > mark && left <= mark) { live.textContent = "Your code expires in " + words(mark) + "."; }
+        });
+      }
+      last = left;
+      setTimeout(tick, 1000 - ((end - Date.now()) % 1000));
+    }
+    setTimeout(tick, 1000 - ((end - Date.now()) % 1000));
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("[data-countdown]"), count);
+})();
+
 // While the phone rings: ask the server every two seconds how the call stands; once the
 // callee pressed #, submit the form that completes the sign-in (no click needed).
 (function () {

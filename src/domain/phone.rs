@@ -106,6 +106,29 @@ impl PhoneNumber {
         self.country_code
     }
 
+    /// The number without its country code, as the page's Phone number field takes it.
+    pub fn national(&self) -> &str {
+        let prefix = 1 + self.country_code.to_string().len();
+        self.e164.get(prefix..).unwrap_or_default()
+    }
+
+    /// In full, for the person registering it (to spot a typo): `+1 (415) 555-0188`,
+    /// `+44 7911123456`.
+    pub fn shown(&self) -> String {
+        let national = self.national();
+        match (
+            self.country_code,
+            national.get(..3),
+            national.get(3..6),
+            national.get(6..),
+        ) {
+            (1, Some(area), Some(exchange), Some(line)) => {
+                format!("+1 ({area}) {exchange}-{line}")
+            }
+            (code, ..) => format!("+{code} {national}"),
+        }
+    }
+
     /// Only the last four digits show: `+1 (***) ***-0132`, `+44 ******7890`.
     pub fn masked(&self) -> String {
         mask_e164(&self.e164, self.country_code)
@@ -176,6 +199,16 @@ impl fmt::Debug for PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_shown_in_full_to_the_person_registering_it() {
+        let us = PhoneNumber::from_e164("+14155550188").unwrap();
+        assert_eq!(us.national(), "4155550188");
+        assert_eq!(us.shown(), "+1 (415) 555-0188");
+        let uk = PhoneNumber::from_e164("+447911123456").unwrap();
+        assert_eq!(uk.national(), "7911123456");
+        assert_eq!(uk.shown(), "+44 7911123456");
+    }
 
     const US: &[u16] = &[1];
 

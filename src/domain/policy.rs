@@ -104,6 +104,17 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Seconds until another code may be sent: the cool-down after the last send, cut short
+    /// when the code sent expires first, so a dead code can always be replaced at once
+    /// (WCAG 2.2.1: a time limit the person can extend). `expires_at` is the live code's.
+    pub fn resend_in(&self, sent_at: Option<i64>, expires_at: Option<i64>, now: i64) -> i64 {
+        let Some(sent) = sent_at else {
+            return 0;
+        };
+        let cooled = sent + self.code_resend_cooldown_secs;
+        (expires_at.map_or(cooled, |e| cooled.min(e)) - now).max(0)
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
         let positive = [
             (
@@ -198,5 +209,23 @@ impl Policy {
         } else {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Policy;
+
+    #[test]
+    fn a_code_may_be_replaced_once_it_expired_even_within_the_cool_down() {
+        let policy = Policy {
+            code_resend_cooldown_secs: 60,
+            ..Policy::default()
+        };
+        assert_eq!(policy.resend_in(None, None, 100), 0);
+        assert_eq!(policy.resend_in(Some(100), Some(130), 110), 20);
+        assert_eq!(policy.resend_in(Some(100), Some(130), 130), 0);
+        assert_eq!(policy.resend_in(Some(100), Some(700), 110), 50);
+        assert_eq!(policy.resend_in(Some(100), None, 110), 50);
     }
 }

@@ -35,9 +35,11 @@ pub async fn page(app: &App, session: &Session) -> Result<CodePage, Internal> {
     let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
     let registering = account.status == AccountStatus::Registering;
-    let retry_in = session.code_sent_at.map_or(0, |sent| {
-        (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
-    });
+    let expires_at = live.as_ref().map(|c| c.expires_at);
+    let retry_in = app
+        .config
+        .policy
+        .resend_in(session.code_sent_at, expires_at, now);
     Ok(CodePage {
         email: account.email.to_string(),
         registering,

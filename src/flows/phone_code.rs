@@ -21,26 +21,67 @@ pub struct PhonePage {
     pub registering: bool,
     /// The number on file, masked (Login With Phone); None while registering a number.
     pub on_file: Option<String>,
-    /// A text was sent: where to (masked), and for how much longer its code works.
+    /// A text was sent: where to (masked; in full while registering), and for how much
+    /// longer its code works.
     pub sent_to: Option<String>,
+    /// A call was placed: the number called (masked; in full while registering).
+    pub called: Option<String>,
+    /// While registering: the number the last code or call went to, to keep in the form.
+    pub typed: Option<TypedNumber>,
     pub expires_in: Option<i64>,
+    /// How long a texted code works, said before it is sent.
+    pub lifetime: String,
     pub retry_in: i64,
+}
+
+/// A number being registered, as the form's fields take it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TypedNumber {
+    pub country_code: String,
+    pub national: String,
 }
 
 pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
     let account = account_of(app, session).await?;
     let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
+    let live_expiry = live.as_ref().map(|c| c.expires_at);
+    let registering = account.status == AccountStatus::Registering;
+    // A registrant sees their own number in full; anyone else only its last digits.
+    let typed = match &live {
+        Some(code) if registering && code.channel != "email" => opened(app, &code.destination),
+        _ => None,
+    };
+    let shown = |channel: &str| match (&live, &typed) {
+        (Some(code), _) if code.channel != channel => None,
+        (Some(_), Some(number)) => Some(number.shown()),
+        (Some(code), None) => Some(masked(app, &code.destination)),
+        (None, _) => None,
+    };
+    let (sent_to, called) = (shown("sms"), shown("voice"));
     let text = live.filter(|c| c.channel == "sms");
     Ok(PhonePage {
-        registering: account.status == AccountStatus::Registering,
+        registering,
         on_file: phone_on_file(app, &account)?.map(|p| p.masked()),
-        sent_to: text.as_ref().map(|c| masked(app, &c.destination)),
-        expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
-        retry_in: session.code_sent_at.map_or(0, |sent| {
-            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
+        sent_to,
+        called,
+        typed: typed.map(|n| TypedNumber {
+            country_code: format!("+{}", n.country_code()),
+            national: n.national().to_string(),
         }),
+        expires_in: text.as_ref().map(|c| (c.expires_at - now).max(0)),
+        lifetime: human_duration(app.config.policy.code_ttl_secs),
+        retry_in: app
+            .config
+            .policy
+            .resend_in(session.code_sent_at, live_expiry, now),
     })
+}
+
+/// A stored (sealed) number, opened.
+fn opened(app: &App, stored: &str) -> Option<PhoneNumber> {
+    let e164 = app.sealer.open(Kind::PhoneNumber, stored).ok()?;
+    PhoneNumber::from_e164(&e164)
 }
 
 /// A stored (sealed) number, masked for the page.

@@ -258,9 +258,10 @@ pub async fn page(app: &App, session: &Session) -> Result<Option<RecoveryPage>, 
         .map(|code| RecoveryPage {
             sent_to: mask::email(&code.destination),
             expires_in: (code.expires_at - now).max(0),
-            retry_in: session.code_sent_at.map_or(0, |sent| {
-                (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
-            }),
+            retry_in: app
+                .config
+                .policy
+                .resend_in(session.code_sent_at, Some(code.expires_at), now),
         }))
 }
 

@@ -98,9 +98,11 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         sent_to: live.as_ref().map(|c| show(&c.destination)),
         expires_in: live.as_ref().map(|c| (c.expires_at - now).max(0)),
         lifetime: human_duration(lifetime(app, method)),
-        retry_in: session.code_sent_at.map_or(0, |sent| {
-            (sent + app.config.policy.code_resend_cooldown_secs - now).max(0)
-        }),
+        retry_in: app.config.policy.resend_in(
+            session.code_sent_at,
+            live.as_ref().map(|c| c.expires_at),
+            now,
+        ),
     })
 }
 

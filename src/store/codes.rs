@@ -115,10 +115,17 @@ impl Store {
             caps,
         } = code;
         let mut tx = self.begin().await?;
+        // The cool-down ends early when the code sent has expired: a dead code can always
+        // be replaced at once (`Policy::resend_in`).
         let claimed = sqlx::query(&format!(
             "UPDATE sessions SET code_sent_at = $1
                  WHERE id_hash = $2 AND revoked_at IS NULL AND stage IN {}
-                   AND (code_sent_at IS NULL OR code_sent_at <= $3)
+                   AND (code_sent_at IS NULL OR code_sent_at <= $3
+                        OR EXISTS (SELECT 1 FROM verification_codes
+                                   WHERE session_hash = $2 AND consumed_at IS NULL
+                                     AND superseded_at IS NULL AND expires_at <= $1
+                                     AND id = (SELECT MAX(id) FROM verification_codes
+                                               WHERE session_hash = $2)))
                  RETURNING id_hash",
             stages_of(purpose)
         ))
@@ -129,7 +136,11 @@ impl Store {
         .await?;
         if claimed.is_none() {
             let row = sqlx::query(
-                "SELECT code_sent_at FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
+                "SELECT code_sent_at,
+                        (SELECT expires_at FROM verification_codes
+                          WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
+                          ORDER BY id DESC LIMIT 1) AS code_expires_at
+                   FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
             )
             .bind(session_hash)
             .fetch_optional(&mut *tx)
@@ -138,8 +149,12 @@ impl Store {
             return Ok(match row {
                 Some(r) => {
                     let sent: Option<i64> = r.try_get("code_sent_at")?;
+                    let expires: Option<i64> = r.try_get("code_expires_at")?;
                     CodeIssue::CoolingDown {
-                        retry_at: sent.unwrap_or(now) + policy.code_resend_cooldown_secs,
+                        retry_at: now
+                            + policy
+                                .resend_in(Some(sent.unwrap_or(now)), expires, now)
+                                .max(1),
                     }
                 }
                 None => CodeIssue::NoSession,

@@ -43,12 +43,22 @@ impl Notice {
     }
 }
 
-/// Fixed texts only: a query string never puts words of its own on the page.
-fn notice_text(code: &str) -> Option<&'static str> {
-    match code {
-        "registered" => Some(
+/// Fixed texts only: a query string never puts words of its own on the page. `method` is the
+/// sign-in page's (`email`, `phone`): a registrant is told what they verify next there.
+fn notice_text(code: &str, method: &str) -> Option<&'static str> {
+    match (code, method) {
+        ("registered", "phone") => Some(
+            "Your password is set. Sign in with your email address and new password to verify your phone number and finish registering.",
+        ),
+        ("registered", _) => Some(
             "Your password is set. Sign in with your email address and new password to verify your email address and finish registering.",
         ),
+        (code, _) => general_notice(code),
+    }
+}
+
+fn general_notice(code: &str) -> Option<&'static str> {
+    match code {
         "signed-out" => Some("You have signed out."),
         "timed-out" => Some("Your session has ended. Sign in again to continue."),
         "unavailable" => Some(
@@ -89,7 +99,7 @@ pub async fn choose(
         "pages/login.html",
         &csrf,
         context! {
-            notice => notice_text(&notice.notice),
+            notice => general_notice(&notice.notice),
             login_hint => notice.hint(),
             dev_outbox => app.config.dev_outbox_page(),
             providers => crate::flows::staff_sso::login_options(&app).await?,
@@ -119,7 +129,7 @@ pub async fn phone_form(
 
 /// The sign-in form before anything was typed, with the notice the address asks for.
 fn empty_form(csrf: &CsrfToken, method: &str, notice: &Notice) -> Result<Response, WebError> {
-    let text = notice_text(&notice.notice);
+    let text = notice_text(&notice.notice, method);
     sign_in_form(csrf, method, text, notice.hint(), None, StatusCode::OK)
 }
 
@@ -136,11 +146,12 @@ fn sign_in_form(
         "first-login" => "First login with multi-factor authentication",
         _ => "Login With Email",
     };
+    let error_fields = page::fields_in_error(status, &["email", "password"]);
     page::render(
         status,
         "pages/sign_in.html",
         csrf,
-        context! { title, method, notice, email, error },
+        context! { title, method, notice, email, error, error_fields },
     )
 }
 

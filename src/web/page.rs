@@ -120,6 +120,32 @@ pub fn ok(template: &str, csrf: &CsrfToken, context: Value) -> Result<Response, 
     render(StatusCode::OK, template, csrf, context)
 }
 
+/// The fields (their ids) a problem shown with `status` concerns, for the error summary
+/// (`pages/error_summary.html`): the form's `fields` when it is about what was typed (422, or
+/// 401 for a wrong password); none when it asks to wait or refuses (429, 403, 502).
+pub fn fields_in_error(status: StatusCode, fields: &[&'static str]) -> Vec<&'static str> {
+    if matches!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNAUTHORIZED
+    ) {
+        fields.to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The boxes a password problem concerns: both for a mismatch, else the new password's.
+pub fn password_fields(
+    problem: &crate::domain::password::PasswordProblem,
+) -> &'static [&'static str] {
+    match problem {
+        crate::domain::password::PasswordProblem::Mismatch => {
+            &["password", "password_confirmation"]
+        }
+        _ => &["password"],
+    }
+}
+
 /// A flow's state for a template (`state.…`).
 pub fn state(state: &impl serde::Serialize) -> Value {
     Value::from(minijinja::value::Serde(state))

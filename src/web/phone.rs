@@ -27,7 +27,7 @@ pub fn country_code(typed: &str) -> &str {
 }
 
 pub async fn page(step: Step) -> Result<Response, WebError> {
-    render(&step, &PhoneForm::default(), None, StatusCode::OK).await
+    render(&step, &PhoneForm::default(), None, StatusCode::OK, &[]).await
 }
 
 async fn render(
@@ -35,15 +35,22 @@ async fn render(
     form: &PhoneForm,
     error: Option<String>,
     status: StatusCode,
+    fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
+    let error_fields = page::fields_in_error(status, fields);
     let state = flows::phone_code::page(&step.app, &step.session).await?;
-    let country_code = country_code(&form.country_code);
-    let phone = form.phone.as_str();
+    // What was typed; else (after a wrong code) the number being registered, kept.
+    let (country_code, phone) = match &state.typed {
+        Some(typed) if form.phone.is_empty() => {
+            (typed.country_code.as_str(), typed.national.as_str())
+        }
+        _ => (country_code(&form.country_code), form.phone.as_str()),
+    };
     step.render(
         status,
         "pages/verify_phone.html",
         &state,
-        context! { country_code, phone, error },
+        context! { country_code, phone, error, error_fields },
     )
 }
 
@@ -83,7 +90,14 @@ pub async fn send(
         Channel::Sms => "/verify/phone",
     };
     page::next_or_again(step, sent, next, TIMED_OUT, async |step, error, status| {
-        render(&step.reread().await?, &form, Some(error), status).await
+        render(
+            &step.reread().await?,
+            &form,
+            Some(error),
+            status,
+            &["phone"],
+        )
+        .await
     })
     .await
 }
@@ -104,7 +118,7 @@ pub async fn check(
         Ok((token, stage)) => Ok(signed_in(&step.app, jar, token, stage)),
         Err(problem) => {
             page::on_problem(problem, TIMED_OUT, async |error, status| {
-                render(&step, &PhoneForm::default(), Some(error), status).await
+                render(&step, &PhoneForm::default(), Some(error), status, &["code"]).await
             })
             .await
         }
@@ -119,13 +133,12 @@ pub async fn calling(step: Step) -> Result<Response, WebError> {
     if state == CallState::None {
         return Ok(Redirect::to("/verify/phone").into_response());
     }
-    let on_file = flows::phone_code::page(&step.app, &step.session).await?;
-    let registering = on_file.registering;
+    let phone = flows::phone_code::page(&step.app, &step.session).await?;
     step.render(
         StatusCode::OK,
         "pages/calling.html",
         &state,
-        context! { registering },
+        context! { phone => page::state(&phone) },
     )
 }
 

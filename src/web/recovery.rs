@@ -20,7 +20,7 @@ use crate::domain::access::Place;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::Factor;
-use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, RecoveryProblem};
+use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
 use crate::flows::registration::Resume;
 
 /// A recovery whose session ended: Forgot your password again, saying why.
@@ -39,13 +39,24 @@ pub struct Expired {
 /// "On the next page, select Forgot your password. Enter email address and click Send
 /// verification code."
 pub async fn forgot_form(
+    State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     axum::extract::Query(q): axum::extract::Query<Expired>,
 ) -> Result<Response, WebError> {
     let notice = q
         .expired
         .map(|_| "That password reset has timed out. Start again below.");
-    page::ok("pages/forgot.html", &csrf, context! { notice, email => "" })
+    let lifetime = code_lifetime(&app);
+    page::ok(
+        "pages/forgot.html",
+        &csrf,
+        context! { notice, email => "", lifetime },
+    )
+}
+
+/// How long the emailed code works, said before the person leaves for their mailbox.
+fn code_lifetime(app: &AppState) -> String {
+    flows::human_duration(app.config.policy.code_ttl_secs)
 }
 
 #[derive(Deserialize)]
@@ -72,7 +83,12 @@ pub async fn forgot_submit(
             problem.status(),
             "pages/forgot.html",
             &csrf,
-            context! { error => problem.to_string(), email => form.email.trim() },
+            context! {
+                error_fields => page::fields_in_error(problem.status(), &["email"]),
+                error => problem.to_string(),
+                email => form.email.trim(),
+                lifetime => code_lifetime(&app),
+            },
         ),
     }
 }
@@ -81,25 +97,34 @@ async fn render_code_page(
     step: &Step,
     error: Option<String>,
     status: StatusCode,
+    fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
     let Some(state) = flows::recovery::page(&step.app, &step.session).await? else {
         return Ok(start_over());
     };
-    step.render(status, "pages/forgot_code.html", &state, context! { error })
+    let error_fields = page::fields_in_error(status, fields);
+    let more = context! { error, error_fields };
+    step.render(status, "pages/forgot_code.html", &state, more)
 }
 
 pub async fn code_page(step: Step) -> Result<Response, WebError> {
-    render_code_page(&step, None, StatusCode::OK).await
+    render_code_page(&step, None, StatusCode::OK, &[]).await
 }
 
 pub async fn resend(step: Step) -> Result<Response, WebError> {
     let sent = flows::recovery::resend(&step.app, &step.session).await;
+    let again = async |step, e, s| again(step, e, s, &[]).await;
     page::next_or_again(step, sent, "/password/forgot/code", START_OVER, again).await
 }
 
 /// The code page again with a problem, the session read afresh.
-async fn again(step: Step, error: String, status: StatusCode) -> Result<Response, WebError> {
-    render_code_page(&step.reread().await?, Some(error), status).await
+async fn again(
+    step: Step,
+    error: String,
+    status: StatusCode,
+    fields: &'static [&'static str],
+) -> Result<Response, WebError> {
+    render_code_page(&step.reread().await?, Some(error), status, fields).await
 }
 
 /// "Enter the 6-digit code received via email and click the Verify code button."
@@ -115,7 +140,8 @@ pub async fn check(
             Ok(session::go_on(&step.app, jar, token, next))
         }
         Err(problem) => {
-            page::on_problem(problem, START_OVER, async |e, s| again(step, e, s).await).await
+            let again = async |e, s| again(step, e, s, &["code"]).await;
+            page::on_problem(problem, START_OVER, again).await
         }
     }
 }
@@ -170,9 +196,14 @@ pub async fn new_password(
             Ok(session::go_on(&step.app, jar, token, next))
         }
         Err(problem) => {
+            let error_fields = match &problem {
+                NewPasswordProblem::Password(p) => page::password_fields(p),
+                _ => &[],
+            };
             page::on_problem(problem, START_OVER, async |error, status| {
                 let csrf = &step.csrf;
-                page::render(status, "pages/new_password.html", csrf, context! { error })
+                let context = context! { error, error_fields => error_fields.to_vec() };
+                page::render(status, "pages/new_password.html", csrf, context)
             })
             .await
         }
@@ -204,6 +235,7 @@ pub async fn reset_submit(
         &csrf,
         "pages/reset.html",
         result,
+        &["username"],
         context! { username => form.username.trim() },
     )
 }
@@ -214,6 +246,7 @@ fn link_request_page(
     csrf: &CsrfToken,
     template: &str,
     result: Result<(), RecoveryProblem>,
+    fields: &'static [&'static str],
     typed: minijinja::Value,
 ) -> Result<Response, WebError> {
     match result {
@@ -223,7 +256,11 @@ fn link_request_page(
             problem.status(),
             template,
             csrf,
-            context! { error => problem.to_string(), ..typed },
+            context! {
+                error_fields => page::fields_in_error(problem.status(), fields),
+                error => problem.to_string(),
+                ..typed
+            },
         ),
     }
 }
@@ -256,6 +293,7 @@ pub async fn trouble_submit(
         &csrf,
         "pages/trouble.html",
         result,
+        &["email", "password"],
         context! { email => form.email.trim() },
     )
 }

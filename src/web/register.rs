@@ -46,6 +46,20 @@ pub async fn open_link(
     }
 }
 
+/// After Submit, the guide's next step: sign in with the new password at the chosen method's
+/// page (Phone Verification: "Enter the email address and newly created password, then click
+/// sign in"), the address filled in.
+fn signing_in_after(email: &crate::domain::email::Email, method: &str) -> String {
+    let route = match crate::domain::factor::FactorKind::parse(method) {
+        Some(crate::domain::factor::FactorKind::Phone) => "phone",
+        _ => "email",
+    };
+    let hint: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("login_hint", email.as_str())
+        .finish();
+    format!("/login/{route}?notice=registered&{hint}")
+}
+
 /// The page a registration takes up at: the form, or the chosen factor's verification.
 pub(super) fn resume_page(resume: Resume) -> &'static str {
     match resume {
@@ -76,10 +90,24 @@ fn render(
         context! {
             form => minijinja::Value::from(minijinja::value::Serde(form)),
             error => problem.map(ToString::to_string),
-            error_field => problem.map(RegistrationProblem::field),
+            error_fields => problem.map_or(&[][..], fields_of).to_vec(),
             expired => matches!(problem, Some(RegistrationProblem::SessionEnded)),
         },
     )
+}
+
+/// The fields (their ids) a problem concerns: both password boxes for a mismatch.
+fn fields_of(problem: &RegistrationProblem) -> &'static [&'static str] {
+    match problem {
+        RegistrationProblem::Password(p) => page::password_fields(p),
+        RegistrationProblem::SessionEnded | RegistrationProblem::Internal(_) => &[],
+        problem => match problem.field() {
+            "display_name" => &["display_name"],
+            "email" => &["email"],
+            "mfa_method" => &["mfa_method"],
+            _ => &[],
+        },
+    }
 }
 
 pub async fn submit(
@@ -87,7 +115,7 @@ pub async fn submit(
     Form(input): Form<RegistrationInput>,
 ) -> Result<Response, WebError> {
     match flows::registration::complete(&step.app, &step.session, &input).await {
-        Ok(_) => Ok(Redirect::to("/login/email?notice=registered").into_response()),
+        Ok(email) => Ok(Redirect::to(&signing_in_after(&email, &input.mfa_method)).into_response()),
         Err(RegistrationProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
             // What was typed stays on the page, except the passwords.

@@ -51,7 +51,7 @@ pub struct NextForm {
 
 pub async fn page(step: Step, Query(query): Query<NextForm>) -> Result<Response, WebError> {
     let next = next_of(&query.next)?;
-    render(&step, &next, None, StatusCode::OK).await
+    render(&step, &next, None, StatusCode::OK, &[]).await
 }
 
 async fn render(
@@ -59,13 +59,15 @@ async fn render(
     next: &str,
     error: Option<String>,
     status: StatusCode,
+    fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
     let state = flows::step_up::page(&step.app, &step.session).await?;
+    let error_fields = page::fields_in_error(status, fields);
     step.render(
         status,
         "pages/verify_again.html",
         &state,
-        context! { next, error },
+        context! { next, error, error_fields },
     )
 }
 
@@ -82,7 +84,9 @@ pub async fn send(
         sent,
         &then,
         NOT_SIGNED_IN,
-        async |step, error, status| render(&step.reread().await?, &next, Some(error), status).await,
+        async |step, error, status| {
+            render(&step.reread().await?, &next, Some(error), status, &[]).await
+        },
     )
     .await
 }
@@ -98,7 +102,7 @@ pub async fn check(
         Ok(token) => Ok(session::go_on(&step.app, jar, token, &next)),
         Err(problem) => {
             page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
-                render(&step, &next, Some(error), status).await
+                render(&step, &next, Some(error), status, &["code"]).await
             })
             .await
         }
@@ -116,7 +120,7 @@ pub async fn check_app(
         Ok(token) => Ok(session::go_on(&step.app, jar, token, &next)),
         Err(problem) => {
             page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
-                render(&step, &next, Some(error), status).await
+                render(&step, &next, Some(error), status, &["app_code"]).await
             })
             .await
         }

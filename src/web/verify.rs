@@ -16,31 +16,45 @@ use crate::flows;
 const TIMED_OUT: &str = "/login/email?notice=timed-out";
 
 pub async fn page(step: Step) -> Result<Response, WebError> {
-    render(&step, None, StatusCode::OK).await
+    render(&step, None, StatusCode::OK, &[]).await
 }
 
 async fn render(
     step: &Step,
     error: Option<String>,
     status: StatusCode,
+    fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
     let state = flows::email_code::page(&step.app, &step.session).await?;
+    let error_fields = page::fields_in_error(status, fields);
     step.render(
         status,
         "pages/verify_email.html",
         &state,
-        context! { error },
+        context! { error, error_fields },
     )
 }
 
 pub async fn send(step: Step) -> Result<Response, WebError> {
     let sent = flows::email_code::send(&step.app, &step.session).await;
-    page::next_or_again(step, sent, "/verify/email", TIMED_OUT, again).await
+    page::next_or_again(
+        step,
+        sent,
+        "/verify/email",
+        TIMED_OUT,
+        async |step, e, s| again(step, e, s, &[]).await,
+    )
+    .await
 }
 
 /// The page again with a problem, the session read afresh (the problem may have changed it).
-async fn again(step: Step, error: String, status: StatusCode) -> Result<Response, WebError> {
-    render(&step.reread().await?, Some(error), status).await
+async fn again(
+    step: Step,
+    error: String,
+    status: StatusCode,
+    fields: &'static [&'static str],
+) -> Result<Response, WebError> {
+    render(&step.reread().await?, Some(error), status, fields).await
 }
 
 pub async fn check(
@@ -55,7 +69,8 @@ pub async fn check(
             Ok(session::go_on(&step.app, jar, token, to))
         }
         Err(problem) => {
-            page::on_problem(problem, TIMED_OUT, async |e, s| again(step, e, s).await).await
+            let again = async |e, s| again(step, e, s, &["code"]).await;
+            page::on_problem(problem, TIMED_OUT, again).await
         }
     }
 }

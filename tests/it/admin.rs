@@ -555,7 +555,8 @@ async fn an_organization_can_turn_the_email_factor_off(backend: Backend) {
         .register("New Strict", PASSWORD, PASSWORD, "phone")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/phone?notice=registered&login_hint="),
         "{page}"
     );
 }

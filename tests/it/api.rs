@@ -1110,7 +1110,8 @@ async fn a_factor_policy_set_through_the_api_is_honoured_at_registration(backend
         .register("New Strict", PASSWORD, PASSWORD, "phone")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/phone?notice=registered&login_hint="),
         "{page}"
     );
 }

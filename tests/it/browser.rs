@@ -168,7 +168,7 @@ async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: 
 
     // "Enter your work email address and newly created password, then click Sign in."
     wait_for_text(c, "Your password is set.").await;
-    type_into(c, "Email address", "grace@example.org").await;
+    clear_and_type(c, "Email address", "grace@example.org").await;
     type_into(c, "Password", password).await;
     click(c, "Sign in").await;
     wait_for_text(c, "Email Verification").await;
@@ -226,7 +226,7 @@ async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: 
     chrome.client.clone().close().await.unwrap();
 }
 
-async fn clear_and_type(c: &Client, label: &str, text: &str) {
+pub(crate) async fn clear_and_type(c: &Client, label: &str, text: &str) {
     let input = c.find(Locator::XPath(&field(label))).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(text).await.unwrap();
@@ -253,7 +253,7 @@ async fn a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium(bac
     .unwrap();
     click(c, "Submit").await;
     wait_for_text(c, "Your password is set.").await;
-    type_into(c, "Email address", "ada@example.org").await;
+    clear_and_type(c, "Email address", "ada@example.org").await;
     type_into(c, "Password", password).await;
     click(c, "Sign in").await;
 

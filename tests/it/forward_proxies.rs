@@ -26,7 +26,9 @@ use tessera::flows::admin::{AccountAction, Admin};
 use tessera::flows::apps::{self, AppRequest};
 use tessera::flows::invitation::InvitationRequest;
 
-use crate::browser::{chrome, chrome_with_args, click, field, type_into, wait_for_text};
+use crate::browser::{
+    chrome, chrome_with_args, clear_and_type, click, field, type_into, wait_for_text,
+};
 use crate::helpers::{Backend, Browser, Options, Page, TestApp, spawn_app_with};
 use crate::on_both_backends;
 
@@ -1023,7 +1025,7 @@ async fn register_in_chromium(app: &TestApp, c: &Client, email: &str, name: &str
     .unwrap();
     click(c, "Submit").await;
     wait_for_text(c, "Your password is set.").await;
-    type_into(c, "Email address", email).await;
+    clear_and_type(c, "Email address", email).await;
     type_into(c, "Password", PASSWORD).await;
     click(c, "Sign in").await;
     wait_for_text(c, "Email Verification").await;

@@ -473,7 +473,8 @@ impl TestApp {
         browser.get_absolute(&link).await;
         let page = browser.register(&name, password, password, "email").await;
         assert!(
-            page.url.ends_with("/login/email?notice=registered"),
+            page.url
+                .contains("/login/email?notice=registered&login_hint="),
             "{}",
             page.url
         );
@@ -677,9 +678,9 @@ impl Page {
         self.first("h1").map(|h| h.text)
     }
 
-    /// What the page says went wrong (its alerts), one entry a message.
+    /// What the page says went wrong (its alerts and error summary), one entry a message.
     pub fn errors(&self) -> Vec<String> {
-        self.select("[role=\"alert\"]")
+        self.select("[role=\"alert\"], .error-summary .error")
             .into_iter()
             .map(|e| e.text)
             .collect()
@@ -962,7 +963,8 @@ impl TestApp {
         browser.get_absolute(&link).await;
         let page = browser.register(name, password, password, "phone").await;
         assert!(
-            page.url.ends_with("/login/email?notice=registered"),
+            page.url
+                .contains("/login/phone?notice=registered&login_hint="),
             "{page}"
         );
         let page = browser.sign_in(email, password).await;

@@ -169,7 +169,8 @@ async fn first_login_with_the_old_password(
         )
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{page}"
     );
     let hash: String = {

@@ -27,6 +27,7 @@ mod get_routes;
 mod helpers;
 mod identity_providers;
 mod import;
+mod journey_ux;
 mod lockout;
 mod mail_queue;
 mod nodes;

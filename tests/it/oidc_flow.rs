@@ -117,7 +117,8 @@ async fn a_portal_signs_in_a_person_who_registers_on_the_way(backend: Backend) {
         .register("Ana Lima", PASSWORD, PASSWORD, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

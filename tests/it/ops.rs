@@ -242,7 +242,8 @@ async fn ops_no_secrets_in_logs() {
         .register("Secret Keeper", password, password, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

@@ -319,7 +319,8 @@ async fn registered_with(
         .register("Una Park", PASSWORD, PASSWORD, method)
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

@@ -29,7 +29,8 @@ async fn registration_by_text_message_verifies_the_number(backend: Backend) {
             ],
         )
         .await;
-    page.assert_shows("We sent a verification code by text message to +1 (***) ***-0132");
+    // The person registering the number sees it in full, to spot a typo (issue 17).
+    page.assert_shows("We sent a verification code by text message to +1 (415) 555-0132");
     assert!(page.has("Verify Code") && page.has_element("[autocomplete=\"one-time-code\"]"));
     let sms = app.twilio().wait_for_message_to("+14155550132", 0).await;
     assert_eq!(sms.from, crate::twilio_double::TwilioDouble::FROM);

@@ -269,7 +269,10 @@ async fn a_used_registration_link_offers_reset_which_emails_a_fresh_link(backend
     let page = browser
         .register("Zoe Hart", PASSWORD, PASSWORD, "email")
         .await;
-    assert!(page.url.ends_with("/login/email?notice=registered"));
+    assert!(
+        page.url
+            .contains("/login/email?notice=registered&login_hint=")
+    );
 }
 
 async fn an_expired_registration_link_offers_reset_which_emails_a_fresh_link(backend: Backend) {
@@ -286,7 +289,10 @@ async fn an_expired_registration_link_offers_reset_which_emails_a_fresh_link(bac
     let page = browser
         .register("Eve Moss", PASSWORD, PASSWORD, "email")
         .await;
-    assert!(page.url.ends_with("/login/email?notice=registered"));
+    assert!(
+        page.url
+            .contains("/login/email?notice=registered&login_hint=")
+    );
 }
 
 async fn a_voided_registration_link_offers_reset_which_emails_a_fresh_link(backend: Backend) {
@@ -305,7 +311,10 @@ async fn a_voided_registration_link_offers_reset_which_emails_a_fresh_link(backe
     let page = browser
         .register("Vic Lane", PASSWORD, PASSWORD, "email")
         .await;
-    assert!(page.url.ends_with("/login/email?notice=registered"));
+    assert!(
+        page.url
+            .contains("/login/email?notice=registered&login_hint=")
+    );
 }
 
 /// Verifies the emailed code on the email factor's page, accepts the Terms: home.
@@ -572,7 +581,8 @@ async fn an_imported_user_who_forgot_the_old_password_registers_after_the_emaile
         .register("Olga Dale", NEW_PASSWORD, NEW_PASSWORD, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

@@ -52,7 +52,8 @@ async fn invited_user_registers_verifies_email_accepts_terms_and_reaches_home(ba
         .register("Jane Doe", PASSWORD, PASSWORD, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );
@@ -253,7 +254,8 @@ async fn bad_registration_input_is_explained_and_changes_nothing(backend: Backen
         .register("Ana María Gómez", &long, &long, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{page}"
     );
     // The registration session ended with the submission: a replayed form is refused.
@@ -292,7 +294,8 @@ async fn the_first_administrator_registers_through_the_same_journey(backend: Bac
         )
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{page}"
     );
     let (account, _) = app

@@ -212,7 +212,8 @@ async fn over_https_the_session_cookie_is_host_prefixed_secure_and_host_only(bac
         .register("Tess Layer", PASSWORD, PASSWORD, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );

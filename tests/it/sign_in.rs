@@ -399,7 +399,8 @@ async fn a_sign_in_past_the_full_hashing_queue_is_told_to_retry_shortly(backend:
         .register("Nia Busy", PASSWORD, PASSWORD, "email")
         .await;
     assert!(
-        page.url.ends_with("/login/email?notice=registered"),
+        page.url
+            .contains("/login/email?notice=registered&login_hint="),
         "{}",
         page.url
     );
@@ -468,7 +469,7 @@ async fn every_page_of_the_email_journey_links_help(backend: Backend) {
     let expected = [
         "/register",
         "/register",
-        "/login/email?notice=registered",
+        "/login/email?notice=registered&login_hint=hana%40example.org",
         "/login",
         "/login/email",
         "/login",
