@@ -80,6 +80,32 @@ impl ConsolePage {
     }
 }
 
+/// For a console page with a form (applications, clients, providers): a request it cannot
+/// do is said; anything else (a non-administrator, another organization's) is the missing page.
+pub fn form_problems(problem: &AdminRefusal) -> bool {
+    matches!(
+        problem,
+        AdminRefusal::Invalid(_) | AdminRefusal::Conflict(_)
+    )
+}
+
+/// A refusal a form shows again with what was typed: its status and sentence. Any other
+/// refusal is answered as the page answers it.
+pub fn on_the_form(refused: AdminRefusal) -> Result<(StatusCode, String), AdminRefusal> {
+    match refused {
+        AdminRefusal::Invalid(error) => Ok((StatusCode::UNPROCESSABLE_ENTITY, error)),
+        AdminRefusal::Conflict(error) => Ok((StatusCode::CONFLICT, error)),
+        other => Err(other),
+    }
+}
+
+/// The outcome code of the last action, which a page turns into one of its fixed texts.
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub done: String,
+}
+
 const CONSOLE: ConsolePage = ConsolePage {
     path: "/admin",
     back_label: "Back to administration",

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::admin::ConsolePage;
+use super::admin::{ConsolePage, DoneQuery, form_problems, on_the_form};
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::CurrentSession;
@@ -33,19 +33,8 @@ pub fn routes() -> axum::Router<AppState> {
 const APPS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/apps",
     back_label: "Back to protected applications",
-    shows: |problem| {
-        matches!(
-            problem,
-            AdminRefusal::Invalid(_) | AdminRefusal::Conflict(_)
-        )
-    },
+    shows: form_problems,
 };
-
-#[derive(Deserialize, Default)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
 fn done_text(code: &str) -> Option<&'static str> {
@@ -154,15 +143,10 @@ async fn create(
                 Ok(_) => Ok(Ok(
                     Redirect::to("/admin/apps?done=registered").into_response()
                 )),
-                Err(AdminRefusal::Invalid(error)) => {
-                    let status = StatusCode::UNPROCESSABLE_ENTITY;
+                Err(refused) => {
+                    let (status, error) = on_the_form(refused)?;
                     list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
                 }
-                Err(AdminRefusal::Conflict(error)) => {
-                    let status = StatusCode::CONFLICT;
-                    list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
-                }
-                Err(refused) => Err(refused),
             }
         })
         .await

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::admin::ConsolePage;
+use super::admin::{ConsolePage, DoneQuery, form_problems};
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::CurrentSession;
@@ -36,19 +36,8 @@ pub fn routes() -> axum::Router<AppState> {
 const CLIENTS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/clients",
     back_label: "Back to applications",
-    shows: |problem| {
-        matches!(
-            problem,
-            AdminRefusal::Invalid(_) | AdminRefusal::Conflict(_)
-        )
-    },
+    shows: form_problems,
 };
-
-#[derive(Deserialize, Default)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
 fn done_text(code: &str) -> Option<&'static str> {

@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::admin::ConsolePage;
+use super::admin::{ConsolePage, DoneQuery, form_problems, on_the_form};
 use super::csrf::CsrfToken;
 use super::form::Form;
 use super::session::CurrentSession;
@@ -38,19 +38,8 @@ pub fn routes() -> axum::Router<AppState> {
 const PROVIDERS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/providers",
     back_label: "Back to staff sign-in providers",
-    shows: |problem| {
-        matches!(
-            problem,
-            AdminRefusal::Invalid(_) | AdminRefusal::Conflict(_)
-        )
-    },
+    shows: form_problems,
 };
-
-#[derive(Deserialize, Default)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
 fn done_text(code: &str) -> Option<&'static str> {
@@ -230,15 +219,10 @@ async fn create(
                 Ok(_) => Ok(Ok(
                     Redirect::to("/admin/providers?done=registered").into_response()
                 )),
-                Err(AdminRefusal::Invalid(error)) => {
-                    let status = StatusCode::UNPROCESSABLE_ENTITY;
+                Err(refused) => {
+                    let (status, error) = on_the_form(refused)?;
                     list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
                 }
-                Err(AdminRefusal::Conflict(error)) => {
-                    let status = StatusCode::CONFLICT;
-                    list_page(&app, &csrf, &admin, status, &form, Some(error), None).await
-                }
-                Err(refused) => Err(refused),
             }
         })
         .await
@@ -299,9 +283,7 @@ async fn edit(
                     let saved = Redirect::to("/admin/providers?done=changed");
                     return Ok(Ok(saved.into_response()));
                 }
-                Err(AdminRefusal::Invalid(error)) => (StatusCode::UNPROCESSABLE_ENTITY, error),
-                Err(AdminRefusal::Conflict(error)) => (StatusCode::CONFLICT, error),
-                Err(refused) => return Err(refused),
+                Err(refused) => on_the_form(refused)?,
             };
             let provider = staff_sso::get(&app, &admin, id).await?;
             settings_page(&app, &csrf, &admin, status, &provider, &form, Some(error)).await
