@@ -58,7 +58,9 @@ impl DiscoveryCache {
         }
         let document = match (freshness, &kept) {
             (Freshness::Keys, Some(kept)) => (*kept.metadata).clone(),
-            _ => read_document(app, issuer).await?,
+            _ => read_document(app, issuer)
+                .await
+                .map_err(|e| e.to_string())?,
         };
         // The kept keys serve while young and published at the same address.
         let (jwks, keys_read_at) = match &kept {
@@ -87,29 +89,55 @@ impl DiscoveryCache {
     }
 }
 
-/// OpenID Connect Discovery 1.0 §4: the document, whose `issuer` must be the issuer exactly.
-async fn read_document(app: &App, issuer: &str) -> Result<CoreProviderMetadata, String> {
-    let url = format!(
+/// Why a discovery document could not serve.
+#[derive(Debug)]
+pub(crate) enum DocumentProblem {
+    /// Not answered, not a success, or not a discovery document: why.
+    Unreadable(String),
+    /// A document that names another issuer (this one).
+    OtherIssuer(String),
+}
+
+impl std::fmt::Display for DocumentProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable(why) => write!(f, "{why}"),
+            Self::OtherIssuer(named) => write!(f, "it names the issuer {named}"),
+        }
+    }
+}
+
+/// The URL of an issuer's discovery document.
+pub(crate) fn document_url(issuer: &str) -> String {
+    format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
-    );
+    )
+}
+
+/// OpenID Connect Discovery 1.0 §4: the document, whose `issuer` must be the issuer exactly
+/// (§4.3). Registration (`staff_sso::create`) checks a provider with it too.
+pub(crate) async fn read_document(
+    app: &App,
+    issuer: &str,
+) -> Result<CoreProviderMetadata, DocumentProblem> {
+    let unreadable = |why: String| DocumentProblem::Unreadable(why);
     let request: HttpRequest = openidconnect::http::Request::builder()
-        .uri(&url)
+        .uri(document_url(issuer))
         .header(openidconnect::http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| unreadable(e.to_string()))?;
     let response = super::staff_sign_in::send(app.http.clone(), request)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| unreadable(e.to_string()))?;
     if !response.status().is_success() {
-        return Err(format!("{url}: HTTP {}", response.status()));
+        return Err(unreadable(format!("HTTP {}", response.status())));
     }
-    let document: CoreProviderMetadata =
-        serde_json::from_slice(response.body()).map_err(|e| format!("{url}: {e}"))?;
+    let document: CoreProviderMetadata = serde_json::from_slice(response.body())
+        .map_err(|e| unreadable(format!("not an OpenID Connect discovery document: {e}")))?;
     if document.issuer().as_str() != issuer {
-        return Err(format!(
-            "{url} names the issuer {}",
-            document.issuer().as_str()
+        return Err(DocumentProblem::OtherIssuer(
+            document.issuer().as_str().to_string(),
         ));
     }
     Ok(document)

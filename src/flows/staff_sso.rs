@@ -8,7 +8,6 @@
 //!
 //! The sign-in through a provider is `flows::staff_sign_in`.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::App;
@@ -17,6 +16,7 @@ use crate::domain::staff::{NewProvider, ProviderSettings};
 use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation::InvitationProblem;
+use crate::flows::provider_discovery::{DocumentProblem, document_url, read_document};
 use crate::sealing::Kind;
 use crate::store::{ProviderStanding, ProviderSummary, StoreError};
 
@@ -48,15 +48,6 @@ pub struct ProviderChange {
     /// Some(None): new staff accounts are created in no organization.
     pub organization: Option<Option<String>>,
     pub require_local_mfa: Option<bool>,
-}
-
-/// The part of OpenID Connect Discovery 1.0 §3 a sign-in needs.
-#[derive(Debug, Deserialize)]
-struct Discovery {
-    issuer: String,
-    authorization_endpoint: Option<String>,
-    token_endpoint: Option<String>,
-    jwks_uri: Option<String>,
 }
 
 /// Registers a provider after checking its discovery document; returns its id.
@@ -123,49 +114,26 @@ fn registered_already(name: &str, domains: &[String]) -> AdminRefusal {
     ))
 }
 
-/// OpenID Connect Discovery 1.0 §4.3: the document's `issuer` must be the issuer exactly.
+/// The provider answers with a discovery document that names the issuer exactly (OpenID
+/// Connect Discovery 1.0 §4.3) and has a token endpoint: read as a sign-in reads it
+/// (`provider_discovery`), whose reading also requires the authorization endpoint and keys.
 async fn check_discovery(app: &App, issuer: &str) -> Result<(), AdminRefusal> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
     let unreachable = |why: String| {
         AdminRefusal::Invalid(format!(
-            "The provider's discovery document at {url} could not be read ({why}). Check the issuer URL and that Tessera can reach the provider, then try again."
+            "The provider's discovery document at {} could not be read ({why}). Check the issuer URL and that Tessera can reach the provider, then try again.",
+            document_url(issuer)
         ))
     };
-    let response = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .map_err(|e| unreachable(e.without_url().to_string()))?;
-    if !response.status().is_success() {
-        return Err(unreachable(format!("HTTP {}", response.status())));
+    match read_document(app, issuer).await {
+        Ok(document) if document.token_endpoint().is_none() => {
+            Err(unreachable("it lacks token_endpoint".into()))
+        }
+        Ok(_) => Ok(()),
+        Err(DocumentProblem::OtherIssuer(named)) => Err(AdminRefusal::Invalid(format!(
+            "The provider says its issuer is {named:?}, not {issuer:?}: give the issuer exactly as the provider states it."
+        ))),
+        Err(DocumentProblem::Unreadable(why)) => Err(unreachable(why)),
     }
-    let discovery: Discovery = response
-        .json()
-        .await
-        .map_err(|_| unreachable("not an OpenID Connect discovery document".into()))?;
-    if discovery.issuer != issuer {
-        return Err(AdminRefusal::Invalid(format!(
-            "The provider says its issuer is {:?}, not {issuer:?}: give the issuer exactly as the provider states it.",
-            discovery.issuer
-        )));
-    }
-    let missing: Vec<&str> = [
-        ("authorization_endpoint", &discovery.authorization_endpoint),
-        ("token_endpoint", &discovery.token_endpoint),
-        ("jwks_uri", &discovery.jwks_uri),
-    ]
-    .into_iter()
-    .filter(|(_, v)| v.is_none())
-    .map(|(name, _)| name)
-    .collect();
-    if !missing.is_empty() {
-        return Err(unreachable(format!("it lacks {}", missing.join(", "))));
-    }
-    Ok(())
 }
 
 /// The enabled providers the login page offers, by name: (id, name).
