@@ -119,23 +119,20 @@ impl App {
         if config.public_url.is_some() {
             return Ok((Self::build(config).await?, PublicUrlSource::Configured));
         }
-        let app = Self::build(config.clone()).await?;
+        let mut app = Self::build(config).await?;
         let recorded = app
             .store
             .setting(crate::store::settings::PUBLIC_URL)
             .await?;
-        match recorded {
-            Some(url) if url != app.config.public_url() => {
-                app.store.close().await;
-                let config = Config {
-                    public_url: Some(url),
-                    ..config
-                };
-                Ok((Self::build(config).await?, PublicUrlSource::Recorded))
-            }
-            Some(_) => Ok((app, PublicUrlSource::Recorded)),
-            None => Ok((app, PublicUrlSource::Default)),
-        }
+        let Some(url) = recorded else {
+            return Ok((app, PublicUrlSource::Default));
+        };
+        // Nothing built above depends on the public URL (links are made from it when asked).
+        let Some(unshared) = Arc::get_mut(&mut app) else {
+            anyhow::bail!("the command's portal was shared before its public URL was set");
+        };
+        unshared.config.public_url = Some(url);
+        Ok((app, PublicUrlSource::Recorded))
     }
 
     pub fn now(&self) -> crate::domain::UnixTime {
