@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod domain;
 pub mod flows;
+pub mod i18n;
 pub mod legacy;
 pub mod logging;
 pub mod metrics;

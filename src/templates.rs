@@ -3,6 +3,8 @@
 use minijinja::Environment;
 use serde::Serialize;
 
+use crate::i18n::{self, Language};
+
 macro_rules! embedded {
     ($($name:literal),+ $(,)?) => {
         [$(($name, include_str!(concat!("../templates/", $name)))),+]
@@ -83,8 +85,17 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
 static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyLock::new(|| {
     let mut env = Environment::new();
     // Lifetimes and waits in words ("10 minutes", "30 seconds"), as the messages say them.
-    env.add_filter("duration", crate::flows::human_duration);
+    env.add_filter("duration", duration);
     env.add_function("field_aria", field_aria);
+    // `t("message-id", name=value, …)`: a message of `locales/` in the page's language.
+    env.add_function("t", translate);
+    // The language switch offers each language in its own name.
+    env.add_global(
+        "languages",
+        minijinja::Value::from_iter(
+            Language::ALL.map(|l| minijinja::Value::from_iter([l.as_str(), l.own_name()])),
+        ),
+    );
     for (name, source) in TEMPLATES {
         if let Err(e) = env.add_template(name, source) {
             panic!("embedded template {name} does not parse: {e}");
@@ -121,6 +132,37 @@ fn field_aria(state: &minijinja::State, id: &str, hint: Option<&str>) -> minijin
     minijinja::Value::from_safe_string(attrs)
 }
 
+/// The language a template is rendered in: its `lang` (an email, in its recipient's
+/// language), else the request's.
+fn language_of(state: &minijinja::State) -> Language {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Language::parse))
+        .unwrap_or_else(i18n::current)
+}
+
+fn translate(
+    state: &minijinja::State,
+    id: &str,
+    kwargs: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let mut args = Vec::new();
+    for name in kwargs.args() {
+        let value: minijinja::Value = kwargs.get(name)?;
+        let arg = match value.as_i64() {
+            Some(n) if value.kind() == minijinja::value::ValueKind::Number => i18n::Arg::Number(n),
+            _ => i18n::Arg::Text(value.to_string()),
+        };
+        args.push((name, arg));
+    }
+    kwargs.assert_all_used()?;
+    Ok(i18n::say_in(language_of(state), id, &args))
+}
+
+fn duration(state: &minijinja::State, secs: i64) -> String {
+    crate::flows::human_duration_in(language_of(state), secs)
+}
+
 /// An id from a template, made safe inside an attribute.
 fn escape(text: &str) -> String {
     text.chars()
@@ -128,10 +170,14 @@ fn escape(text: &str) -> String {
         .collect()
 }
 
+/// Renders `name` with `context`; in the request's language unless the context gives its
+/// own `lang` (what is sent to a person is in theirs).
 pub fn render(name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
+    let context = minijinja::Value::from(minijinja::value::Serde(&context));
+    let language = minijinja::context! { lang => i18n::current().as_str() };
     ENVIRONMENT
         .get_template(name)?
-        .render(minijinja::value::Serde(&context))
+        .render(minijinja::context! { ..context, ..language })
 }
 
 #[cfg(test)]

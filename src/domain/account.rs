@@ -37,6 +37,8 @@ pub struct Account {
     /// Locked by an administrator: no sign-in until unlocked.
     pub locked: bool,
     pub created_at: UnixTime,
+    /// The language the person picked; what is sent to them is in it.
+    pub language: Option<crate::i18n::Language>,
 }
 
 impl Account {

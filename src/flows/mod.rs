@@ -13,6 +13,7 @@ pub mod email_code;
 pub mod forward_auth;
 pub mod import;
 pub mod invitation;
+pub mod language;
 pub mod lockout;
 pub mod mail_queue;
 pub mod oidc;
@@ -49,19 +50,18 @@ pub enum Internal {
 
 /// "in 30 seconds", "in 10 minutes", "in 2 days": how long something still works.
 pub fn human_duration(secs: i64) -> String {
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
+    human_duration_in(crate::i18n::current(), secs)
+}
+
+/// A span of time in words of `language`.
+pub fn human_duration_in(language: crate::i18n::Language, secs: i64) -> String {
+    let (id, n) = match secs {
+        s if s < 120 => ("duration-seconds", s.max(0)),
+        s if s < 2 * 3600 => ("duration-minutes", s / 60),
+        s if s < 2 * 86_400 => ("duration-hours", s / 3600),
+        s => ("duration-days", s / 86_400),
     };
-    match secs {
-        s if s < 120 => plural(s.max(0), "second"),
-        s if s < 2 * 3600 => plural(s / 60, "minute"),
-        s if s < 2 * 86_400 => plural(s / 3600, "hour"),
-        s => plural(s / 86_400, "day"),
-    }
+    crate::i18n::say_in(language, id, &[("n", n.into())])
 }
 
 /// A Unix time as `2026-11-29 21:40 UTC`.

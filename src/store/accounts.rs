@@ -54,7 +54,7 @@ pub enum LinkRefusal {
 /// secret.
 pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.org_id, a.role, a.status, a.mfa_method, \
      (SELECT f.secret FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone' LIMIT 1) AS phone_secret, \
-     a.created_at, a.disabled_at, a.locked_at";
+     a.created_at, a.disabled_at, a.locked_at, a.language";
 
 from_columns!(Account(row) {
     id,
@@ -68,9 +68,24 @@ from_columns!(Account(row) {
     disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
     locked = row.try_get::<Option<i64>, _>("locked_at")?.is_some(),
     created_at,
+    language,
 });
 
 impl Store {
+    /// Records the language a person picked (not a security event: no audit).
+    pub async fn set_language(
+        &self,
+        account_id: i64,
+        language: crate::i18n::Language,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn create_org(
         &self,
         name: &str,

@@ -16,6 +16,7 @@ use crate::domain::jose::SigningAlg;
 use crate::domain::mail_queue::LetterKind;
 use crate::domain::name::DisplayName;
 use crate::domain::session::SessionStage;
+use crate::i18n::Language;
 
 /// How a column's text becomes the value (an unknown enum value, a malformed address: an
 /// error where the row is read).
@@ -73,7 +74,8 @@ enum_column!(
     LetterKind,
     SigningAlg,
     TokenKind,
-    UriPurpose
+    UriPurpose,
+    Language
 );
 
 /// Values checked when they are made (an address, a name) are read through the same check.

@@ -382,6 +382,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "portal settings",
                 include_str!("../../migrations/sqlite/0020_portal_settings.sql"),
             ),
+            (
+                21,
+                "account language",
+                include_str!("../../migrations/sqlite/0021_account_language.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -483,6 +488,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 20,
                 "portal settings",
                 include_str!("../../migrations/postgres/0020_portal_settings.sql"),
+            ),
+            (
+                21,
+                "account language",
+                include_str!("../../migrations/postgres/0021_account_language.sql"),
             ),
         ],
     }

@@ -20,6 +20,7 @@ mod form;
 mod gate;
 mod headers;
 mod home;
+mod language;
 mod login;
 mod mail;
 mod multipart;
@@ -158,6 +159,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
+        .merge(language::routes())
         .merge(mail::routes())
         .merge(authz::routes())
         .merge(staff::routes())
@@ -181,6 +183,7 @@ pub fn router(app: AppState) -> Router {
             app.clone(),
             headers::security,
         ))
+        .layer(middleware::from_fn(language::choose))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(middleware::from_fn(ops::track))
         .with_state(app)

@@ -398,6 +398,9 @@ fn public(method: &str, template: &str) -> bool {
             | ("POST", "/login/passkey/options")
             | ("POST", "/login/passkey")
             | ("POST", "/logout")
+            // The language switch: anyone; it records a pick on the session's own account only
+            // (spanish.rs).
+            | ("POST", "/language")
             | ("GET", "/register/{token}")
             | (_, "/password/forgot")
             | (_, "/register/reset")

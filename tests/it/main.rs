@@ -47,6 +47,7 @@ mod robustness;
 mod security;
 mod sign_in;
 mod snapshot;
+mod spanish;
 mod staff_browser;
 mod staff_sso;
 mod staff_upstream_tessera;

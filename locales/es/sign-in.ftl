@@ -1,0 +1,17 @@
+# La página de acceso ("Bienvenido al portal"), acceso con correo o teléfono, el segundo paso.
+
+login-title = Iniciar sesión
+login-heading = Bienvenido al portal
+login-staff = Personal
+login-staff-intro = Los empleados de la empresa inician sesión con el inicio de sesión único de la empresa.
+login-staff-not-set-up = Aún no está configurado en este portal.
+login-staff-button = Iniciar sesión con { $provider }
+login-customer-provider = Cliente/Proveedor
+login-customer-provider-intro = Los clientes y proveedores inician sesión aquí con el método que registraron.
+login-with-phone = Iniciar sesión con teléfono
+login-with-email = Iniciar sesión con correo electrónico
+login-with-passkey = Iniciar sesión con una llave de acceso
+login-first-time = Si es la primera vez que inicia sesión con autenticación multifactor, haga clic aquí para completar su registro
+login-trouble = ¿Tiene problemas para iniciar sesión?
+dev-outbox-before = Modo de desarrollo: los mensajes van a la
+dev-outbox-link = bandeja de salida de desarrollo

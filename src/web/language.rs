@@ -1,0 +1,140 @@
+//! The language a request is answered in, and the switch that changes it.
+//!
+//! Chosen, in order: the language the person picked with the switch (a cookie of this browser),
+//! the browser's `Accept-Language`, English. Picking one while signed in also records it on
+//! the account, so what is sent to the person (emails, texts, calls) is in it too.
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::form::Form;
+use super::{AppState, WebError};
+use crate::i18n::{self, Language};
+
+pub const SWITCH_PATH: &str = "/language";
+const COOKIE: &str = "tessera_lang";
+/// A year: a language picked is a lasting preference, not a session's.
+const COOKIE_DAYS: i64 = 365;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(SWITCH_PATH, post(switch))
+}
+
+tokio::task_local! {
+    /// The path of the page being answered (GET), where the switch brings the person back.
+    static PAGE_PATH: String;
+}
+
+/// The path the language switch returns to: the page shown, when it was asked for by GET.
+pub fn page_path() -> String {
+    PAGE_PATH
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "/".into())
+}
+
+/// The middleware: answers the request in its language, and says which (`Content-Language`).
+pub async fn choose(request: Request, next: Next) -> Response {
+    let language = language_of(&request);
+    let path = if request.method() == Method::GET {
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
+    } else {
+        "/".into()
+    };
+    let mut response = i18n::speaking(language, PAGE_PATH.scope(path, next.run(request))).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(language.as_str()),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("accept-language"));
+    response
+}
+
+fn language_of(request: &Request) -> Language {
+    let picked = CookieJar::from_headers(request.headers())
+        .get(COOKIE)
+        .and_then(|c| Language::parse(c.value()));
+    picked
+        .or_else(|| {
+            request
+                .headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Language::preferred_by)
+        })
+        .unwrap_or(Language::English)
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    to: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// The switch: remembers the language in this browser and, for a signed-in person, on their
+/// account; then the same page again.
+async fn switch(
+    State(app): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<SwitchForm>,
+) -> Result<Response, WebError> {
+    let Some(language) = Language::parse(&form.to) else {
+        return Ok(Redirect::to("/").into_response());
+    };
+    let session = jar
+        .get(super::session::cookie_name(&app))
+        .map(|c| c.value().to_string());
+    crate::flows::language::record(&app, session.as_deref(), language).await?;
+    let cookie = Cookie::build((COOKIE, language.as_str()))
+        .path("/")
+        .http_only(true)
+        .secure(app.config.is_https())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::days(COOKIE_DAYS))
+        .build();
+    Ok((jar.add(cookie), Redirect::to(local_path(&form.back))).into_response())
+}
+
+/// `back` when it is a path of this portal; else the home page (never another site).
+fn local_path(back: &str) -> &str {
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(|c| c.is_control() || c.is_whitespace());
+    if local { back } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_switch_returns_only_to_a_page_of_the_portal() {
+        assert_eq!(
+            local_path("/login/email?login_hint=a%40b.org"),
+            "/login/email?login_hint=a%40b.org"
+        );
+        for elsewhere in [
+            "//evil.example",
+            "https://evil.example/",
+            "/\\evil.example",
+            "",
+            "/ x",
+            "/\t/evil",
+        ] {
+            assert_eq!(local_path(elsewhere), "/", "{elsewhere:?}");
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Spanish (issue 17): the language is chosen by the browser's `Accept-Language` or the
+//! switch at the foot of every page, remembered per person for what is sent to them, and a
+//! Spanish page shows no English (`assert_all_spanish`, which every Spanish journey test calls
+//! on each page it sees). English keeps the guide's labels exactly.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
+
+use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
+use crate::on_both_backends;
+
+const PASSWORD: &str = "harbour lantern quiet meadow";
+
+/// A browser whose language is Spanish (Chromium in Mexico sends this).
+pub fn spanish_browser(app: &TestApp) -> Browser {
+    tessera::crypto::install_tls_provider();
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        "es-MX,es;q=0.9,en;q=0.5".parse().unwrap(),
+    );
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    Browser {
+        base: app.url.clone(),
+        http,
+        jar,
+    }
+}
+
+/// Words a Spanish page may show that are also English: names, codes, technical terms
+/// Spanish uses as they are.
+const ALLOWED: &[&str] = &[
+    "tessera", "email", "mfa", "sms", "id", "url", "utc", "ok", "totp", "web", "app", "apps",
+];
+
+/// Common English words, and every word of the English messages, that Spanish does not use.
+static ENGLISH: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    const COMMON: &str = "the a an and or to of for with from in on at by this that these those is are was \
+        were be been will would can could should must may not no yes you your yours we our us it its \
+        they their them he she his her who what when where which why how here there again back next \
+        sign signed signing login logging log in out password passwords code codes email address phone \
+        number account accounts verify verified verification submit continue cancel register \
+        registration enter send sent new old first last time times minute minutes second seconds hour \
+        hours day days help trouble click link links page pages please try wait later now done ok \
+        use used using way ways other another method methods factor factors authenticator recovery \
+        reset forgot change changed remove removed add added keep call calling text message messages \
+        welcome portal staff customer provider expired expires valid invalid wrong too many error \
+        sorry choose chosen confirm confirmed open close home settings session sessions passkey \
+        passkeys set up name only all some any more less than then also just still yet";
+    let english = words_of_locale("en");
+    let spanish = words_of_locale("es");
+    COMMON
+        .split_whitespace()
+        .map(str::to_string)
+        .chain(english)
+        .filter(|w| !spanish.contains(w) && !ALLOWED.contains(&w.as_str()))
+        .collect()
+});
+
+/// The words of every message of `locales/LANG/*.ftl` (their text, not ids or arguments).
+fn words_of_locale(language: &str) -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales")
+        .join(language);
+    let mut words = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for line in source.lines() {
+            let line = line.trim_start();
+            if line.starts_with('#') {
+                continue;
+            }
+            // The text after `id =`, or a continuation or variant line; arguments and
+            // variant keys (`{ $n }`, `[one]`) are not words of the language.
+            let text = match line.split_once(" = ") {
+                Some((id, text)) if !id.contains(' ') => text,
+                _ => line,
+            };
+            let text = strip_between(&strip_between(text, '{', '}'), '[', ']');
+            words.extend(words_in(&text));
+        }
+    }
+    words
+}
+
+fn strip_between(text: &str, open: char, close: char) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth = i32::max(depth - 1, 0);
+        } else if depth == 0 {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn words_in(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// The page is in Spanish: `<html lang="es">`, and no English word in what it shows or says
+/// to a screen reader (title, labels, alternative text, the values of buttons).
+#[track_caller]
+pub fn assert_all_spanish(page: &Page) {
+    let document = page.document();
+    let html = document.root_element();
+    assert_eq!(
+        html.value().attr("lang"),
+        Some("es"),
+        "{} is not marked Spanish",
+        page.url
+    );
+    let mut said = page.text();
+    let spoken = scraper::Selector::parse(
+        "title, [aria-label], [placeholder], [alt], input[type=submit], input[type=button]",
+    )
+    .unwrap();
+    for element in document.select(&spoken) {
+        if element.value().name() == "title" {
+            said.push(' ');
+            said.push_str(&element.text().collect::<String>());
+        }
+        for attr in ["aria-label", "placeholder", "alt", "value"] {
+            if let Some(v) = element.value().attr(attr) {
+                said.push(' ');
+                said.push_str(v);
+            }
+        }
+    }
+    // Addresses and links are the person's, not the page's words.
+    let said: String = said
+        .split_whitespace()
+        .filter(|w| !w.contains('@') && !w.contains("://"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let english: BTreeSet<String> = words_in(&said).filter(|w| ENGLISH.contains(w)).collect();
+    assert!(
+        english.is_empty(),
+        "{} shows English words {english:?} in Spanish: {said}",
+        page.url
+    );
+}
+
+on_both_backends!(
+    the_browsers_language_chooses_the_pages_language,
+    the_switch_changes_the_language_and_returns_to_the_page,
+    a_signed_in_persons_pick_is_recorded_on_their_account
+);
+
+async fn the_browsers_language_chooses_the_pages_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    // Without a preference for Spanish: English, the guide's labels exactly.
+    let english = app.new_browser().get("/login").await;
+    assert_eq!(english.status, 200);
+    assert!(english.body.contains("<html lang=\"en\">"));
+    english.assert_shows("Welcome to the portal");
+    english.assert_shows("Login With Email");
+    english.assert_shows("Login With Phone");
+    assert_eq!(english.headers["content-language"], "en");
+
+    let spanish = spanish_browser(&app).get("/login").await;
+    assert_eq!(spanish.status, 200);
+    assert_eq!(spanish.headers["content-language"], "es");
+    assert!(
+        spanish.headers.get_all("vary").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-language")),
+        "a cache must keep the languages apart"
+    );
+    spanish.assert_shows("Bienvenido al portal");
+    spanish.assert_shows("Iniciar sesión con correo electrónico");
+    assert!(spanish.lacks("Login With Email"));
+    assert_all_spanish(&spanish);
+}
+
+async fn the_switch_changes_the_language_and_returns_to_the_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app.new_browser();
+    let page = browser.get("/login").await;
+    let switch = page
+        .first("footer form[action='/language'] button[name=to]")
+        .expect("a language switch at the foot of the page");
+    assert_eq!(switch.attr("value"), Some("es"));
+    assert_eq!(switch.attr("lang"), Some("es"), "named in its own language");
+    assert_eq!(switch.text, "Español");
+
+    // The switch brings the person back to the page they were on, now in Spanish, and the
+    // browser keeps it (an English Accept-Language no longer decides).
+    let csrf = page.csrf().unwrap();
+    let back = page
+        .first("footer form[action='/language'] input[name=back]")
+        .and_then(|e| e.attr("value").map(str::to_string))
+        .unwrap();
+    assert_eq!(back, "/login");
+    let spanish = browser
+        .post(
+            "/language",
+            &[("csrf_token", &csrf), ("to", "es"), ("back", &back)],
+        )
+        .await;
+    assert_eq!(spanish.status, 200);
+    assert!(spanish.url.ends_with("/login"), "back on {}", spanish.url);
+    assert_all_spanish(&spanish);
+    let again = browser.get("/login").await;
+    assert_all_spanish(&again);
+    let to_english = again
+        .first("footer form[action='/language'] button[name=to]")
+        .unwrap();
+    assert_eq!(to_english.text, "English");
+
+    let english = browser
+        .post(
+            "/language",
+            &[("csrf_token", &csrf), ("to", "en"), ("back", "/login")],
+        )
+        .await;
+    english.assert_shows("Login With Email");
+
+    // It returns only to a page of the portal, and takes no language it does not speak.
+    let client = browser.not_following_redirects();
+    for (to, back) in [
+        ("es", "//evil.example/"),
+        ("es", "https://evil.example/"),
+        ("fr", "/login"),
+    ] {
+        let response = client
+            .post(format!("{}/language", app.url))
+            .form(&[("csrf_token", csrf.as_str()), ("to", to), ("back", back)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{to} {back}");
+        assert_eq!(response.headers()["location"], "/", "{to} {back}");
+    }
+    // Like every form, it needs the page's CSRF token (ASVS 3.5.1).
+    let forged = client
+        .post(format!("{}/language", app.url))
+        .form(&[("to", "es"), ("back", "/login")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+}
+
+async fn a_signed_in_persons_pick_is_recorded_on_their_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let browser = app
+        .active_user("lucia@example.org", "Lucía Flores", PASSWORD)
+        .await;
+    let picked =
+        "SELECT COUNT(*) FROM accounts WHERE email = 'lucia@example.org' AND language = 'es'";
+    assert_eq!(app.count(picked).await, 0);
+    let csrf = browser.csrf().await;
+    let home = browser
+        .post(
+            "/language",
+            &[("csrf_token", &csrf), ("to", "es"), ("back", "/")],
+        )
+        .await;
+    assert_eq!(home.status, 200);
+    assert_eq!(app.count(picked).await, 1);
+
+    // A stranger's browser picking a language records nothing on anyone.
+    let stranger = app.new_browser();
+    let csrf = stranger.csrf().await;
+    stranger
+        .post(
+            "/language",
+            &[("csrf_token", &csrf), ("to", "en"), ("back", "/")],
+        )
+        .await;
+    assert_eq!(app.count(picked).await, 1);
+}
+
+/// The check itself finds English left in a Spanish page (in text, a label or the title),
+/// and passes the same page translated.
+#[test]
+fn the_check_finds_english_left_on_a_spanish_page() {
+    let page = |body: &str| Page {
+        status: 200,
+        url: "http://localhost/x".into(),
+        body: format!(
+            "<!doctype html><html lang=\"es\"><head><title>Acceso</title></head><body>{body}</body></html>"
+        ),
+        headers: Default::default(),
+    };
+    let translated = page("<p>Escriba el código que le enviamos a ana@example.org.</p>");
+    assert_all_spanish(&translated);
+    for left in [
+        "<p>Escriba el código. Having trouble logging in?</p>",
+        "<button aria-label=\"Remove passkey\">Quitar</button>",
+        "<input placeholder=\"Enter the code\">",
+    ] {
+        let found = std::panic::catch_unwind(|| assert_all_spanish(&page(left)));
+        assert!(found.is_err(), "English not found in {left}");
+    }
+}
