@@ -88,6 +88,12 @@ pub fn current() -> Language {
     SPEAKING.try_with(|l| *l).unwrap_or(Language::English)
 }
 
+/// The language to send a person something in: the one they picked, else the request's (the
+/// page they act from), else English.
+pub fn of_person(picked: Option<Language>) -> Language {
+    picked.unwrap_or_else(current)
+}
+
 /// The message `id` in the current language.
 pub fn say(id: &str) -> String {
     say_in(current(), id, &[])
