@@ -36,6 +36,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/trouble.html",
     "pages/help.html",
     "pages/admin.html",
+    "pages/admin_nav.html",
     "pages/sessions.html",
     "pages/verify_again.html",
     "pages/account.html",

@@ -232,9 +232,18 @@ pub async fn console(
 ) -> Result<Response, WebError> {
     CONSOLE
         .for_admin(&app, &current, async |admin| {
-            console_page(&app, &csrf, &admin, &query).await
+            console_page(&app, &csrf, &admin, &query, None).await
         })
         .await
+}
+
+/// An invitation the console refused, shown again on its form: what was typed, the problem
+/// and the fields it concerns, with the page's status.
+struct RefusedInvitation<'a> {
+    form: &'a InviteForm,
+    status: StatusCode,
+    error: String,
+    fields: &'static [&'static str],
 }
 
 async fn console_page(
@@ -242,6 +251,7 @@ async fn console_page(
     csrf: &CsrfToken,
     admin: &Admin,
     query: &ListQuery,
+    refused: Option<RefusedInvitation<'_>>,
 ) -> Result<Result<Response, WebError>, AdminRefusal> {
     let request = admin::ListRequest {
         search: query.q.clone(),
@@ -272,10 +282,24 @@ async fn console_page(
         Vec::new()
     };
     let page_count = (list.total + 49) / 50;
-    Ok(page::ok(
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.status);
+    let (invitation, error, error_fields) = match &refused {
+        Some(r) => (
+            Some(r.form),
+            Some(r.error.as_str()),
+            page::fields_in_error(r.status, r.fields),
+        ),
+        None => (None, None, Vec::new()),
+    };
+    Ok(page::render(
+        status,
         "pages/admin.html",
         csrf,
         context! {
+            invitation => invitation.map(|f| context! {
+                email => &f.email, display_name => &f.display_name, organization => &f.organization, role => &f.role,
+            }),
+            error, error_fields,
             rows, total => list.total, q => query.q.trim(), status => query.status.as_str(), org => query.org.trim(), sort => query.sort.as_str(), page => query.page.max(0), page_count,
             done => done_message(app, admin, query).await, system_admin => admin.org_id().is_none(), upload_limit => super::UPLOAD_LIMIT,
             organizations => organizations.iter().map(|o| context! {
@@ -300,27 +324,72 @@ pub struct InviteForm {
     role: String,
 }
 
+/// Invite a person: on to the console saying so, or the console again with the problem on
+/// the invitation form and what was typed in it (nothing is lost, nothing was created).
 pub async fn invite(
     State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     current: CurrentSession,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
     CONSOLE
-        .change(&app, &current, async |admin| {
-            let role = Some(form.role.as_str())
-                .filter(|r| !r.trim().is_empty())
-                .map_or(Ok(Role::User), admin::assignable_role)?;
-            let organization = Some(form.organization.as_str());
-            let (email, name) = (&form.email, &form.display_name);
-            admin::invite(&app, &admin, email, name, organization, role).await?;
-            Ok("invited")
+        .for_admin(&app, &current, async |admin| {
+            match invite_person(&app, &admin, &form).await {
+                Ok(()) => Ok(Ok(Redirect::to("/admin?done=invited").into_response())),
+                Err(refused) => {
+                    let refused = invitation_on_the_form(refused, &form)?;
+                    let query = ListQuery::default();
+                    console_page(&app, &csrf, &admin, &query, Some(refused)).await
+                }
+            }
         })
         .await
 }
 
+async fn invite_person(
+    app: &AppState,
+    admin: &Admin,
+    form: &InviteForm,
+) -> Result<(), AdminRefusal> {
+    let role = Some(form.role.as_str())
+        .filter(|r| !r.trim().is_empty())
+        .map_or(Ok(Role::User), admin::assignable_role)?;
+    let organization = Some(form.organization.as_str());
+    let (email, name) = (&form.email, &form.display_name);
+    admin::invite(app, admin, email, name, organization, role).await?;
+    Ok(())
+}
+
+/// A refusal of an invitation the form shows (422, as the console always answered it) with
+/// the fields it concerns; any other refusal is answered as the console answers it.
+fn invitation_on_the_form(
+    refused: AdminRefusal,
+    form: &InviteForm,
+) -> Result<RefusedInvitation<'_>, AdminRefusal> {
+    use crate::flows::invitation::InvitationProblem as Problem;
+    let fields: &'static [&'static str] = match &refused {
+        AdminRefusal::Invitation(Problem::Internal(_)) => return Err(refused),
+        AdminRefusal::Invitation(Problem::Email(_) | Problem::AlreadyRegistered) => &["email"],
+        AdminRefusal::Invitation(Problem::Name(_)) => &["display_name"],
+        AdminRefusal::Invitation(Problem::UnknownOrganization(_)) => &["organization"],
+        AdminRefusal::Invitation(Problem::NotSent(_)) => &[],
+        // A role it cannot give, or an organization administrator without an organization.
+        AdminRefusal::Invalid(_) => &["role", "organization"],
+        _ => return Err(refused),
+    };
+    Ok(RefusedInvitation {
+        form,
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        error: refused.to_string(),
+        fields,
+    })
+}
+
 /// A row's action on one account. `confirm-ACTION` (posted by the row's button of a
 /// destructive action) changes nothing: it asks again on a page naming the person, whose
-/// Confirm posts ACTION itself. The outcome names the person.
+/// Confirm posts ACTION itself. The outcome names the person. The question guards against a
+/// slip of the mouse, not an attacker: a deliberate POST of ACTION (with the page's CSRF
+/// token, by an administrator allowed to act) acts, as the JSON API does.
 pub async fn act(
     State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
@@ -423,7 +492,7 @@ pub async fn terms_form(
             Ok(page::ok(
                 "pages/admin_terms.html",
                 &csrf,
-                context! { version => terms.version, title => terms.title, body => terms.body },
+                context! { version => terms.version, title => terms.title, body => terms.body, system_admin => true },
             ))
         })
         .await
@@ -454,7 +523,7 @@ pub async fn publish_terms(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "pages/admin_terms.html",
                     &csrf,
-                    context! { version => terms.version, title => form.title, body => form.body, error => problem.to_string() },
+                    context! { version => terms.version, title => form.title, body => form.body, error => problem.to_string(), system_admin => true },
                 )
             }
         })

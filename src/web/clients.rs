@@ -240,6 +240,7 @@ impl UrisForm {
 }
 
 fn client_page(
+    admin: &Admin,
     csrf: &CsrfToken,
     status: StatusCode,
     client: &ClientSummary,
@@ -251,7 +252,7 @@ fn client_page(
         status,
         "pages/admin_client.html",
         csrf,
-        context! { client => shown(client), uris => page::state(uris), error, done },
+        context! { client => shown(client), uris => page::state(uris), error, done, system_admin => admin.is_system() },
     )
 }
 
@@ -268,6 +269,7 @@ async fn detail(
             let uris = UrisForm::of(&client);
             let done = done_text(&query.done);
             Ok(client_page(
+                &admin,
                 &csrf,
                 StatusCode::OK,
                 &client,
@@ -299,6 +301,7 @@ async fn change_uris(
                     let client = clients::get(&app, &admin, id).await?;
                     let status = StatusCode::UNPROCESSABLE_ENTITY;
                     Ok(client_page(
+                        &admin,
                         &csrf,
                         status,
                         &client,

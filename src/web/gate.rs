@@ -34,7 +34,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/login", Public),
     ("POST", "/logout", Public),
     // The language switch: anyone, at any stage (it records the choice on a session's account).
-    ("POST", super::language::SWITCH_PATH, Public),
+    ("GET", super::language::SWITCH_PATH, Public),
     ("GET", "/register/{token}", Public),
     ("GET", "/register", Register),
     ("POST", "/register", Register),

@@ -3,18 +3,22 @@
 //! Chosen, in order: the language the person picked with the switch (a cookie of this browser),
 //! the browser's `Accept-Language`, English. Picking one while signed in also records it on
 //! the account, so what is sent to the person (emails, texts, calls) is in it too.
+//!
+//! The switch is a link (GET), not a form: it changes only a preference, harmless if a
+//! stranger's page follows it for someone, and it adds no form to the pages (whose forms are
+//! their journeys' own).
 
 use axum::Router;
+use axum::extract::Query;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::get;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
-use super::form::Form;
 use super::{AppState, WebError};
 use crate::i18n::{self, Language};
 
@@ -24,7 +28,7 @@ const COOKIE: &str = "tessera_lang";
 const COOKIE_DAYS: i64 = 365;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(SWITCH_PATH, post(switch))
+    Router::new().route(SWITCH_PATH, get(switch))
 }
 
 tokio::task_local! {
@@ -77,7 +81,8 @@ fn language_of(request: &Request) -> Language {
 }
 
 #[derive(Deserialize)]
-pub struct SwitchForm {
+pub struct SwitchQuery {
+    #[serde(default)]
     to: String,
     #[serde(default)]
     back: String,
@@ -88,7 +93,7 @@ pub struct SwitchForm {
 async fn switch(
     State(app): State<AppState>,
     jar: CookieJar,
-    Form(form): Form<SwitchForm>,
+    Query(form): Query<SwitchQuery>,
 ) -> Result<Response, WebError> {
     let Some(language) = Language::parse(&form.to) else {
         return Ok(Redirect::to("/").into_response());

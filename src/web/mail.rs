@@ -71,6 +71,7 @@ async fn page(
                     dead => view.dead.iter().map(shown).collect::<Vec<_>>(),
                     waiting => view.waiting.iter().map(shown).collect::<Vec<_>>(),
                     done => done_text(&query.done),
+                    system_admin => admin.is_system(),
                 },
             ))
         })

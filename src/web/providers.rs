@@ -191,6 +191,8 @@ async fn list_page(
         context! {
             providers => listed.iter().map(shown).collect::<Vec<_>>(),
             organizations, error, done, form => form.typed(),
+            // Only system administrators reach this page.
+            system_admin => true,
         },
     ))
 }
@@ -246,6 +248,7 @@ async fn settings_page(
         csrf,
         context! {
             provider => shown(provider), organizations, error, form => form.typed(),
+            system_admin => true,
         },
     ))
 }

@@ -400,7 +400,7 @@ fn public(method: &str, template: &str) -> bool {
             | ("POST", "/logout")
             // The language switch: anyone; it records a pick on the session's own account only
             // (spanish.rs).
-            | ("POST", "/language")
+            | ("GET", "/language")
             | ("GET", "/register/{token}")
             | (_, "/password/forgot")
             | (_, "/register/reset")

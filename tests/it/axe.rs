@@ -65,7 +65,7 @@ pub(crate) async fn resize(c: &Client, width: u32, height: u32) {
 }
 
 /// Chromium takes over the session of the HTTP `browser`: its cookies, on the app's origin.
-async fn take_over(c: &Client, app: &TestApp, browser: &Browser) {
+pub(crate) async fn take_over(c: &Client, app: &TestApp, browser: &Browser) {
     use reqwest::cookie::CookieStore;
     c.goto(&format!("{}/help", app.url)).await.unwrap();
     c.delete_all_cookies().await.unwrap();

@@ -46,6 +46,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/register/reset", "/register/reset"),
     ("/register/trouble", "/register/trouble"),
     ("/help", "/help"),
+    // Without a language to switch to, the switch changes nothing (spanish.rs switches).
+    ("/language", "/language"),
     ("/sessions", "/sessions"),
     ("/account", "/account"),
     ("/account/password", "/account/password"),

@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod codes;
 mod connections;
+mod console;
 mod crash;
 mod factor_policy;
 mod forward_apps;

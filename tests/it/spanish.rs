@@ -190,44 +190,42 @@ async fn the_browsers_language_chooses_the_pages_language(backend: Backend) {
 async fn the_switch_changes_the_language_and_returns_to_the_page(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = app.new_browser();
-    let page = browser.get("/login").await;
+    let page = browser
+        .get("/login/email?login_hint=ana%40example.org")
+        .await;
     let switch = page
-        .first("footer form[action='/language'] button[name=to]")
+        .first("footer nav.languages a[hreflang]")
         .expect("a language switch at the foot of the page");
-    assert_eq!(switch.attr("value"), Some("es"));
+    assert_eq!(switch.attr("hreflang"), Some("es"));
     assert_eq!(switch.attr("lang"), Some("es"), "named in its own language");
     assert_eq!(switch.text, "Español");
+    assert!(
+        page.select("form[action='/language']").is_empty(),
+        "a link, not a form: the page's forms are its journey's"
+    );
 
     // The switch brings the person back to the page they were on, now in Spanish, and the
     // browser keeps it (an English Accept-Language no longer decides).
-    let csrf = page.csrf().unwrap();
-    let back = page
-        .first("footer form[action='/language'] input[name=back]")
-        .and_then(|e| e.attr("value").map(str::to_string))
-        .unwrap();
-    assert_eq!(back, "/login");
-    let spanish = browser
-        .post(
-            "/language",
-            &[("csrf_token", &csrf), ("to", "es"), ("back", &back)],
-        )
-        .await;
+    let href = switch.attr("href").unwrap().to_string();
+    assert_eq!(
+        href,
+        "/language?to=es&back=/login/email%3Flogin_hint%3Dana%2540example.org"
+    );
+    let spanish = browser.get(&href).await;
     assert_eq!(spanish.status, 200);
-    assert!(spanish.url.ends_with("/login"), "back on {}", spanish.url);
-    assert_all_spanish(&spanish);
+    assert!(
+        spanish
+            .url
+            .ends_with("/login/email?login_hint=ana%40example.org"),
+        "back on {}",
+        spanish.url
+    );
+    assert!(spanish.body.contains("<html lang=\"es\">"));
     let again = browser.get("/login").await;
     assert_all_spanish(&again);
-    let to_english = again
-        .first("footer form[action='/language'] button[name=to]")
-        .unwrap();
+    let to_english = again.first("footer nav.languages a[hreflang]").unwrap();
     assert_eq!(to_english.text, "English");
-
-    let english = browser
-        .post(
-            "/language",
-            &[("csrf_token", &csrf), ("to", "en"), ("back", "/login")],
-        )
-        .await;
+    let english = browser.get(to_english.attr("href").unwrap()).await;
     english.assert_shows("Login With Email");
 
     // It returns only to a page of the portal, and takes no language it does not speak.
@@ -235,25 +233,18 @@ async fn the_switch_changes_the_language_and_returns_to_the_page(backend: Backen
     for (to, back) in [
         ("es", "//evil.example/"),
         ("es", "https://evil.example/"),
+        ("es", "/\\evil.example"),
         ("fr", "/login"),
     ] {
-        let response = client
-            .post(format!("{}/language", app.url))
-            .form(&[("csrf_token", csrf.as_str()), ("to", to), ("back", back)])
-            .send()
-            .await
-            .unwrap();
+        let url = url::Url::parse_with_params(
+            &format!("{}/language", app.url),
+            &[("to", to), ("back", back)],
+        )
+        .unwrap();
+        let response = client.get(url).send().await.unwrap();
         assert_eq!(response.status(), 303, "{to} {back}");
         assert_eq!(response.headers()["location"], "/", "{to} {back}");
     }
-    // Like every form, it needs the page's CSRF token (ASVS 3.5.1).
-    let forged = client
-        .post(format!("{}/language", app.url))
-        .form(&[("to", "es"), ("back", "/login")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 403);
 }
 
 async fn a_signed_in_persons_pick_is_recorded_on_their_account(backend: Backend) {
@@ -264,25 +255,13 @@ async fn a_signed_in_persons_pick_is_recorded_on_their_account(backend: Backend)
     let picked =
         "SELECT COUNT(*) FROM accounts WHERE email = 'lucia@example.org' AND language = 'es'";
     assert_eq!(app.count(picked).await, 0);
-    let csrf = browser.csrf().await;
-    let home = browser
-        .post(
-            "/language",
-            &[("csrf_token", &csrf), ("to", "es"), ("back", "/")],
-        )
-        .await;
+    let home = browser.get("/language?to=es&back=/").await;
     assert_eq!(home.status, 200);
     assert_eq!(app.count(picked).await, 1);
 
     // A stranger's browser picking a language records nothing on anyone.
     let stranger = app.new_browser();
-    let csrf = stranger.csrf().await;
-    stranger
-        .post(
-            "/language",
-            &[("csrf_token", &csrf), ("to", "en"), ("back", "/")],
-        )
-        .await;
+    stranger.get("/language?to=en&back=/").await;
     assert_eq!(app.count(picked).await, 1);
 }
 
