@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/help.html",
     "pages/admin.html",
     "pages/admin_nav.html",
+    "pages/admin_rollout.html",
     "pages/sessions.html",
     "pages/verify_again.html",
     "pages/account.html",

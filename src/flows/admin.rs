@@ -377,6 +377,45 @@ pub async fn resend(app: &App, admin: &Admin, account_id: i64) -> Result<i64, Ad
     .map_err(AdminRefusal::Invitation)
 }
 
+/// How far the MFA rollout has come among the accounts the administrator manages.
+pub async fn rollout(
+    app: &App,
+    admin: &Admin,
+) -> Result<crate::store::RolloutCounts, AdminRefusal> {
+    Ok(app.store.rollout_counts(admin.org_id(), app.now()).await?)
+}
+
+/// Who a rollout mailing goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutMailing {
+    /// Everyone invited or registering whose link expired: a new link.
+    ExpiredLinks,
+    /// Everyone invited or registering: a reminder, with a new link (the old one stops).
+    Unfinished,
+}
+
+/// The most letters one request queues: a larger rollout is sent in several presses, each
+/// answering at once (the count says how many went; the rest are still listed).
+pub const ROLLOUT_BATCH: i64 = 500;
+
+/// Queues a new registration link (through the mail queue, each audited as a resend) for
+/// the accounts of `mailing` the administrator manages; returns how many were queued.
+pub async fn send_rollout_mailing(
+    app: &App,
+    admin: &Admin,
+    mailing: RolloutMailing,
+) -> Result<usize, AdminRefusal> {
+    let only_expired = mailing == RolloutMailing::ExpiredLinks;
+    let accounts = app
+        .store
+        .unfinished_accounts(admin.org_id(), only_expired, app.now(), ROLLOUT_BATCH)
+        .await?;
+    for id in &accounts {
+        resend(app, admin, *id).await?;
+    }
+    Ok(accounts.len())
+}
+
 /// Disable / enable, lock / unlock; turning a flag on ends the account's sessions.
 pub async fn set_flag(
     app: &App,

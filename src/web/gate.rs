@@ -113,6 +113,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/clients/{id}/uris", SignedIn),
     ("POST", "/admin/clients/{id}/secret", SignedIn),
     ("POST", "/admin/clients/{id}/{action}", SignedIn),
+    ("GET", "/admin/rollout", SignedIn),
+    ("POST", "/admin/rollout/{mailing}", SignedIn),
     ("GET", "/admin/apps", SignedIn),
     ("POST", "/admin/apps", SignedIn),
     ("POST", "/admin/apps/{id}/{action}", SignedIn),

@@ -11,7 +11,7 @@
 use axum::Router;
 use axum::extract::Query;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -31,31 +31,10 @@ pub fn routes() -> Router<AppState> {
     Router::new().route(SWITCH_PATH, get(switch))
 }
 
-tokio::task_local! {
-    /// The path of the page being answered (GET), where the switch brings the person back.
-    static PAGE_PATH: String;
-}
-
-/// The path the language switch returns to: the page shown, when it was asked for by GET.
-pub fn page_path() -> String {
-    PAGE_PATH
-        .try_with(Clone::clone)
-        .unwrap_or_else(|_| "/".into())
-}
-
 /// The middleware: answers the request in its language, and says which (`Content-Language`).
 pub async fn choose(request: Request, next: Next) -> Response {
     let language = language_of(&request);
-    let path = if request.method() == Method::GET {
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into())
-    } else {
-        "/".into()
-    };
-    let mut response = i18n::speaking(language, PAGE_PATH.scope(path, next.run(request))).await;
+    let mut response = i18n::speaking(language, next.run(request)).await;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_LANGUAGE,
@@ -84,15 +63,16 @@ fn language_of(request: &Request) -> Language {
 pub struct SwitchQuery {
     #[serde(default)]
     to: String,
-    #[serde(default)]
-    back: String,
 }
 
 /// The switch: remembers the language in this browser and, for a signed-in person, on their
-/// account; then the same page again.
+/// account; then the same page again. The page is the link's `Referer`, which its link asks
+/// the browser to send to this portal alone (`referrerpolicy="same-origin"`; every other
+/// request sends none): no page echoes its own address into its links.
 async fn switch(
     State(app): State<AppState>,
     jar: CookieJar,
+    headers: HeaderMap,
     Query(form): Query<SwitchQuery>,
 ) -> Result<Response, WebError> {
     let Some(language) = Language::parse(&form.to) else {
@@ -109,7 +89,26 @@ async fn switch(
         .same_site(SameSite::Lax)
         .max_age(time::Duration::days(COOKIE_DAYS))
         .build();
-    Ok((jar.add(cookie), Redirect::to(local_path(&form.back))).into_response())
+    let back = came_from(&headers).unwrap_or_default();
+    Ok((jar.add(cookie), Redirect::to(local_path(&back))).into_response())
+}
+
+/// The path of the page the switch was followed from, when that page is this portal's (the
+/// `Referer` names the host the request was sent to).
+fn came_from(headers: &HeaderMap) -> Option<String> {
+    let referer = url::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let referer_host = match referer.port() {
+        Some(port) => format!("{}:{port}", referer.host_str()?),
+        None => referer.host_str()?.to_string(),
+    };
+    if !referer_host.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    Some(match referer.query() {
+        Some(query) => format!("{}?{query}", referer.path()),
+        None => referer.path().to_string(),
+    })
 }
 
 /// `back` when it is a path of this portal; else the home page (never another site).

@@ -33,6 +33,7 @@ mod providers;
 mod recovery;
 mod recovery_codes;
 mod register;
+mod rollout;
 mod server;
 mod session;
 mod sessions;
@@ -166,6 +167,7 @@ pub fn router(app: AppState) -> Router {
         .merge(passkey::routes())
         .merge(clients::routes())
         .merge(apps::routes())
+        .merge(rollout::routes())
         .merge(providers::routes())
         .merge(oidc::routes())
         .merge(ops::routes())

@@ -108,12 +108,7 @@ pub fn render(
     csrf: &CsrfToken,
     context: Value,
 ) -> Result<Response, WebError> {
-    // The language switch returns to this page.
-    let context = minijinja::context! {
-        csrf_token => csrf.0.as_str(),
-        page_path => super::language::page_path(),
-        ..context
-    };
+    let context = minijinja::context! { csrf_token => csrf.0.as_str(), ..context };
     let body = crate::templates::render(template, context).map_err(Internal::from)?;
     // Every busy page says when to come back.
     Ok(super::error::retry_after_when_busy(

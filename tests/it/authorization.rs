@@ -40,6 +40,8 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("GET", "/admin/audit/export"),
     ("GET", "/admin/mail"),
     ("POST", "/admin/mail/{id}/{action}"),
+    ("GET", "/admin/rollout"),
+    ("POST", "/admin/rollout/{mailing}"),
     ("GET", "/admin/clients"),
     ("POST", "/admin/clients"),
     ("GET", "/admin/clients/{id}"),
@@ -315,7 +317,10 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
                 ("body", "Be kind to patients."),
             ]),
         ),
-        ("GET", "/admin/mail") => one(None, Payload::None),
+        ("GET", "/admin/mail" | "/admin/rollout") => one(None, Payload::None),
+        // A mailing names no organization to aim at another's: it goes to the caller's own.
+        // console.rs checks that scope and the refusals; access.rs walks every stage.
+        ("POST", "/admin/rollout/{mailing}") => Vec::new(),
         ("POST", "/admin/mail/{id}/{action}") => vec![
             call(
                 Method::POST,

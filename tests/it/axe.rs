@@ -409,6 +409,7 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
         provider_page.as_str(),
         "/admin/terms",
         "/admin/apps",
+        "/admin/rollout",
     ] {
         walk.visit(&app, path).await;
     }
@@ -469,6 +470,7 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     take_over(c, &app, &boss).await;
     walk.visit(&app, "/admin").await;
     walk.visit(&app, "/admin/audit").await;
+    walk.visit(&app, "/admin/rollout").await;
 
     // The development outbox, where mail goes when no SMTP server is configured.
     let dev = spawn_app_with(

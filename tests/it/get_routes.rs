@@ -56,6 +56,7 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/verify/again", "/verify/again?next=/account"),
     ("/admin", "/admin?q=a&status=active&page=0&sort=email"),
     ("/admin/terms", "/admin/terms"),
+    ("/admin/rollout", "/admin/rollout"),
     ("/admin/audit", "/admin/audit?event=signed-in"),
     ("/admin/audit/export", "/admin/audit/export?format=csv"),
     ("/admin/mail", "/admin/mail"),

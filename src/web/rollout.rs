@@ -1,0 +1,123 @@
+//! The console's MFA rollout (issue 17): how far the organization has come in moving its
+//! people onto multi-factor sign-in, and the mailings that move the rest along. Organization
+//! administrators see and mail their organization's accounts only (the flows scope both).
+
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::admin::ConsolePage;
+use super::csrf::CsrfToken;
+use super::session::CurrentSession;
+use super::{AppState, WebError, page};
+use crate::domain::factor::FactorKind;
+use crate::flows::admin::{self, AdminRefusal, RolloutMailing};
+
+pub const PATH: &str = "/admin/rollout";
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(PATH, get(view))
+        .route("/admin/rollout/{mailing}", post(send))
+}
+
+/// Nothing a rollout page asks can be refused for its input: any refusal is the missing page
+/// (a non-administrator) or the error page.
+const ROLLOUT_PAGE: ConsolePage = ConsolePage {
+    path: PATH,
+    back_label: "Back to the MFA rollout",
+    shows: |_| false,
+};
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+    /// How many letters were queued (a number; nothing else from the query is shown).
+    #[serde(default)]
+    sent: Option<u32>,
+}
+
+fn done_text(query: &DoneQuery) -> Option<String> {
+    let sent = query.sent?;
+    let (one, many) = match query.done.as_str() {
+        "expired-links" => ("new registration link", "new registration links"),
+        "unfinished" => (
+            "reminder with a new registration link",
+            "reminders with a new registration link",
+        ),
+        _ => return None,
+    };
+    Some(match sent {
+        0 => "Nobody needed one: no letter was queued.".to_string(),
+        1 => format!("1 {one} queued: it goes out in the next few seconds (see the mail queue)."),
+        n => {
+            format!("{n} {many} queued: they go out in the next few seconds (see the mail queue).")
+        }
+    })
+}
+
+fn mailing(name: &str) -> Option<RolloutMailing> {
+    match name {
+        "expired-links" => Some(RolloutMailing::ExpiredLinks),
+        "unfinished" => Some(RolloutMailing::Unfinished),
+        _ => None,
+    }
+}
+
+async fn view(
+    State(app): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    current: CurrentSession,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, WebError> {
+    ROLLOUT_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let counts = admin::rollout(&app, &admin).await?;
+            let active = counts.active_total();
+            let percent = if counts.total > 0 {
+                active * 100 / counts.total
+            } else {
+                0
+            };
+            let by_factor: Vec<_> = counts
+                .active
+                .iter()
+                .map(|(kind, n)| {
+                    let label = kind.map_or("Company sign-in (staff)", FactorKind::label);
+                    context! { label, count => n }
+                })
+                .collect();
+            Ok(page::ok(
+                "pages/admin_rollout.html",
+                &csrf,
+                context! {
+                    total => counts.total, active, percent, by_factor,
+                    invited => counts.invited, registering => counts.registering,
+                    imported => counts.imported, links_expired => counts.links_expired,
+                    unfinished => counts.invited + counts.registering,
+                    batch => admin::ROLLOUT_BATCH,
+                    done => done_text(&query), system_admin => admin.is_system(),
+                },
+            ))
+        })
+        .await
+}
+
+async fn send(
+    State(app): State<AppState>,
+    current: CurrentSession,
+    Path(name): Path<String>,
+) -> Result<Response, WebError> {
+    ROLLOUT_PAGE
+        .for_admin(&app, &current, async |admin| {
+            let mailing = mailing(&name).ok_or(AdminRefusal::NotFound)?;
+            let sent = admin::send_rollout_mailing(&app, &admin, mailing).await?;
+            let to = format!("{PATH}?done={name}&sent={sent}");
+            Ok(Ok(Redirect::to(&to).into_response()))
+        })
+        .await
+}
