@@ -11,7 +11,8 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
-use crate::flows::{Internal, human_duration, human_time, lockout};
+use crate::flows::{Internal, human_duration, human_duration_in, human_time, lockout};
+use crate::i18n::{self, say, say_with};
 use crate::sealing::Kind;
 use crate::store::{CodeIssue, CodeToSend, SendCap, Session};
 
@@ -125,13 +126,13 @@ pub enum Channel {
 pub enum PhoneSendProblem {
     #[error("{0}")]
     Number(PhoneProblem),
-    #[error("A code or call was sent moments ago. Wait {} before asking again.", human_duration(*.retry_in))]
+    #[error("{}", say_with("phone-cooling-down", &[("wait", human_duration(*.retry_in).into())]))]
     CoolingDown { retry_in: i64 },
-    #[error("Today's limit of texts and calls for this {scope} is reached. Try again after {}, or use Login With Email if you registered an email address.", human_time(*.retry_at))]
+    #[error("{}", cap_reached_text(scope, *.retry_at))]
     CapReached { scope: &'static str, retry_at: i64 },
-    #[error("Too many wrong codes were entered. Sign in again to get a new code.")]
+    #[error("{}", say("code-exhausted"))]
     Exhausted,
-    #[error("Your sign-in has timed out. Sign in again to continue.")]
+    #[error("{}", say("phone-session-ended"))]
     SessionEnded,
     #[error("{}", undelivered_text(*.channel, *.why))]
     NotDelivered { channel: Channel, why: Undelivered },
@@ -151,21 +152,24 @@ pub enum Undelivered {
 }
 
 fn undelivered_text(channel: Channel, why: Undelivered) -> String {
-    let (what, can, other) = match channel {
-        Channel::Sms => ("send the text message", "receive text messages", "Call Me"),
-        Channel::Call => ("place the call", "take calls", "Send Code"),
+    say(match (channel, why) {
+        (Channel::Sms, Undelivered::NumberRefused) => "phone-sms-refused",
+        (Channel::Call, Undelivered::NumberRefused) => "phone-call-refused",
+        (Channel::Sms, Undelivered::NoAnswer) => "phone-sms-no-answer",
+        (Channel::Call, Undelivered::NoAnswer) => "phone-call-no-answer",
+        (Channel::Sms, Undelivered::Failed) => "phone-sms-failed",
+        (Channel::Call, Undelivered::Failed) => "phone-call-failed",
+    })
+}
+
+/// Today's cap on texts and calls is reached for `scope` (a `SendCap`'s).
+fn cap_reached_text(scope: &str, retry_at: i64) -> String {
+    let id = match scope {
+        "account" => "phone-cap-reached-account",
+        "phone number" => "phone-cap-reached-number",
+        _ => "phone-cap-reached-address",
     };
-    match why {
-        Undelivered::NumberRefused => format!(
-            "The phone service would not accept this number. Check that it is right and can {can}, or choose {other}."
-        ),
-        Undelivered::NoAnswer => format!(
-            "We could not {what}: the phone service did not answer in time. If nothing arrives, wait a minute and try again, or choose {other}."
-        ),
-        Undelivered::Failed => {
-            format!("We could not {what} just now. Wait a minute and try again, or choose {other}.")
-        }
-    }
+    say_with(id, &[("until", human_time(retry_at).into())])
 }
 
 impl Undelivered {
@@ -348,22 +352,31 @@ pub(crate) async fn send_to(
         CodeIssue::Exhausted => return Err(PhoneSendProblem::Exhausted),
         CodeIssue::NoSession => return Err(PhoneSendProblem::SessionEnded),
     };
+    // In the person's language: the one they picked, else the page's they asked from.
+    let language = i18n::of_person(account.language);
     let sent = match channel {
         Channel::Sms => {
-            let body = format!(
-                "Your Tessera verification code is {secret}. It expires in {}. Never share it.",
-                human_duration(ttl)
+            let body = i18n::say_in(
+                language,
+                "phone-sms-body",
+                &[
+                    ("code", secret.as_str().into()),
+                    ("lifetime", human_duration_in(language, ttl).into()),
+                ],
             );
             app.phone.send_sms(phone.e164(), &body, now).await
         }
         Channel::Call => {
-            let prompt =
-                "This is the Tessera portal. To confirm your sign-in, press the pound key now.";
+            let prompt = i18n::say_in(language, "phone-call-prompt", &[]);
             let press = app.url(&format!("/twilio/voice/{secret}"));
             let status = app.url(&format!("/twilio/voice/{secret}/status"));
-            app.phone
-                .start_call(phone.e164(), prompt, &press, &status, &secret, now)
-                .await
+            // The call's TwiML speaks the language it is placed in (`twilio::gather_twiml`).
+            i18n::speaking(
+                language,
+                app.phone
+                    .start_call(phone.e164(), &prompt, &press, &status, &secret, now),
+            )
+            .await
         }
     };
     match sent {
