@@ -65,3 +65,43 @@ sign-in-timed-out = Your sign-in has timed out. Sign in again.
 ## Terms of Use
 terms-not-agreed = Check the box to agree to the Terms of Use, then click Continue.
 terms-outdated = The Terms of Use changed while you were reading them. Read the new version and agree again.
+
+## Error pages
+error-page-to-sign-in = Go to the sign-in page
+error-page-form-expired-title = This form has expired
+error-page-form-expired = The page you sent was too old, or came from another site. Go back, reload the page, and try again.
+error-page-too-large-title = Too much data
+error-page-too-large = The form sent more data than any of our forms needs. Go back, check what you typed, and try again.
+error-page-not-found-title = Page not found
+error-page-not-found = There is no page at this address. Check the address, or start again from the sign-in page.
+error-page-registration-title = Registration error
+error-page-registration = { $problem } Or click Reset to have a new link emailed to you.
+error-page-busy-title = The portal is busy
+error-page-busy = Too many people are signing in at this moment. Nothing you entered was saved: wait a few seconds, then go back and try again.
+error-page-barred-title = This account is disabled or locked
+error-page-barred = Your Portal Administrator has disabled or locked this account, so it cannot sign in or reset its password. Contact them to have it turned back on.
+error-page-internal-title = Something went wrong
+error-page-internal = The portal could not finish this step. Nothing you entered was lost: wait a minute and try again. If it keeps happening, tell your Portal Administrator the operation id below.
+
+## Passkeys
+passkey-default-name = Passkey
+passkey-no-ceremony = This passkey request has expired or was used already. Try again.
+passkey-not-accepted = Your passkey was not accepted. Try again, or use another way to sign in.
+passkey-unknown = That passkey is not registered on this portal. Sign in with your email address and password instead.
+passkey-possibly-cloned = This passkey was refused because it may have been copied. Sign in another way and remove it from Your account.
+passkey-not-allowed = Your organization does not allow passkeys. Sign in with your email address and password.
+passkey-not-registered = Finish registering first: sign in with your email address and password, and verify your code.
+passkey-not-discoverable = The passkey must be one your device keeps (a discoverable credential). Try another device or password manager.
+passkey-bad-name = Give the passkey a name of at most 64 characters, without line breaks.
+passkey-already-registered = That passkey is registered already.
+passkey-none-yet = You have no passkey yet. Use another way to verify your identity.
+
+## Staff sign-in through the company
+staff-problem-title = Sign-in through your company did not work
+staff-unknown-provider = This sign-in option is not available. Use the login page's buttons.
+staff-expired = The sign-in took too long or was already used. Start again from the login page.
+staff-unreachable = { $provider } could not be reached or answered wrongly. Try again in a few minutes; if it goes on, tell your Portal Administrator.
+staff-refused = { $provider } did not sign you in. Try again from the login page; if it goes on, tell your Portal Administrator.
+staff-unverified = { $provider } did not confirm the address { $email }. Ask your company's IT to verify it, then try again.
+staff-other-domain = { $provider } signs in addresses of its own domains only; { $email } is not one of them.
+staff-no-account = No account could be made for { $email }. Ask your Portal Administrator to invite you, then sign in again with this button.

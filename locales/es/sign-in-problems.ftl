@@ -65,3 +65,43 @@ sign-in-timed-out = Su inicio de sesión caducó. Vuelva a iniciar sesión.
 ## Términos de uso
 terms-not-agreed = Marque la casilla para aceptar los Términos de uso y luego haga clic en Continuar.
 terms-outdated = Los Términos de uso cambiaron mientras los leía. Lea la nueva versión y vuelva a aceptarlos.
+
+## Páginas de error
+error-page-to-sign-in = Ir a la página de inicio de sesión
+error-page-form-expired-title = Este formulario venció
+error-page-form-expired = La página que envió era demasiado antigua o venía de otro sitio. Regrese, vuelva a cargar la página e inténtelo de nuevo.
+error-page-too-large-title = Demasiados datos
+error-page-too-large = El formulario envió más datos de los que necesita cualquiera de nuestros formularios. Regrese, revise lo que escribió y vuelva a intentarlo.
+error-page-not-found-title = Página no encontrada
+error-page-not-found = No hay ninguna página en esta dirección. Revise la dirección o vuelva a empezar desde la página de inicio de sesión.
+error-page-registration-title = Error de registro
+error-page-registration = { $problem } O haga clic en Restablecer para que le enviemos un enlace nuevo por correo electrónico.
+error-page-busy-title = El portal está ocupado
+error-page-busy = Hay demasiadas personas iniciando sesión en este momento. No se guardó nada de lo que escribió: espere unos segundos, regrese y vuelva a intentarlo.
+error-page-barred-title = Esta cuenta está desactivada o bloqueada
+error-page-barred = Su administrador del portal desactivó o bloqueó esta cuenta, así que no puede iniciar sesión ni restablecer su contraseña. Comuníquese con él para que la vuelva a activar.
+error-page-internal-title = Algo salió mal
+error-page-internal = El portal no pudo terminar este paso. No se perdió nada de lo que escribió: espere un minuto y vuelva a intentarlo. Si sigue pasando, dé a su administrador del portal el identificador de la operación que aparece abajo.
+
+## Llaves de acceso
+passkey-default-name = Llave de acceso
+passkey-no-ceremony = Esta solicitud de llave de acceso venció o ya se usó. Vuelva a intentarlo.
+passkey-not-accepted = No se aceptó su llave de acceso. Vuelva a intentarlo o use otra forma de iniciar sesión.
+passkey-unknown = Esa llave de acceso no está registrada en este portal. Mejor inicie sesión con su correo electrónico y su contraseña.
+passkey-possibly-cloned = Se rechazó esta llave de acceso porque es posible que se haya copiado. Inicie sesión de otra forma y quítela de Su cuenta.
+passkey-not-allowed = Su organización no permite llaves de acceso. Inicie sesión con su correo electrónico y su contraseña.
+passkey-not-registered = Primero termine de registrarse: inicie sesión con su correo electrónico y su contraseña, y verifique su código.
+passkey-not-discoverable = La llave de acceso debe ser una que su dispositivo guarde (una credencial detectable). Pruebe con otro dispositivo o administrador de contraseñas.
+passkey-bad-name = Dé a la llave de acceso un nombre de 64 caracteres como máximo, sin saltos de línea.
+passkey-already-registered = Esa llave de acceso ya está registrada.
+passkey-none-yet = Todavía no tiene una llave de acceso. Use otra forma de verificar su identidad.
+
+## Inicio de sesión del personal a través de la empresa
+staff-problem-title = No funcionó el inicio de sesión a través de su empresa
+staff-unknown-provider = Esta opción de inicio de sesión no está disponible. Use los botones de la página de acceso.
+staff-expired = El inicio de sesión tardó demasiado o ya se usó. Vuelva a empezar desde la página de acceso.
+staff-unreachable = No se pudo contactar a { $provider } o respondió de forma incorrecta. Vuelva a intentarlo en unos minutos; si continúa, avise a su administrador del portal.
+staff-refused = { $provider } no inició su sesión. Vuelva a intentarlo desde la página de acceso; si continúa, avise a su administrador del portal.
+staff-unverified = { $provider } no confirmó la dirección { $email }. Pida al área de TI de su empresa que la verifique y vuelva a intentarlo.
+staff-other-domain = { $provider } solo inicia la sesión de direcciones de sus propios dominios; { $email } no es una de ellas.
+staff-no-account = No se pudo crear una cuenta para { $email }. Pida a su administrador del portal que lo invite y vuelva a iniciar sesión con este botón.

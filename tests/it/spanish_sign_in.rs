@@ -133,6 +133,21 @@ async fn a_spanish_browser_signs_in_by_email_in_spanish(backend: Backend) {
     let page = browser.post("/logout", &[]).await;
     assert_all_spanish(&page);
     page.assert_shows("Cerró sesión.");
+
+    // The portal's own error pages too.
+    let page = browser.get("/no-such-page").await;
+    assert_eq!(page.status, 404);
+    assert_all_spanish(&page);
+    page.assert_shows("Página no encontrada");
+    let page = browser
+        .post_raw(
+            "/login",
+            &[("email", "lucia@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    assert_all_spanish(&page);
+    page.assert_shows("Este formulario venció");
 }
 
 async fn a_spanish_browser_passes_the_phone_step_in_spanish(backend: Backend) {
@@ -381,4 +396,124 @@ fn tries_left_take_the_plural_of_each_language() {
     );
     assert!(said(Language::Spanish, 1).ends_with("(le queda 1 intento)."));
     assert!(said(Language::Spanish, 3).ends_with("(le quedan 3 intentos)."));
+}
+
+/// Every page of signing in and of the second step, in each of its states, rendered in
+/// Spanish: no English left, whichever the journey (passkeys, calls, staff sign-in, the pages
+/// on the way to an application and out of it).
+#[tokio::test]
+async fn every_page_of_signing_in_renders_in_spanish() {
+    use minijinja::context;
+    use tessera::i18n::{Language, say, speaking};
+    use tessera::templates::render;
+
+    let pages = speaking(Language::Spanish, async {
+        let ways = || {
+            vec![
+                context! { href => "/verify/email", offer => say("other-ways-use-email") },
+                context! { href => "/verify/phone", offer => say("other-ways-use-phone") },
+                context! { href => "/verify/app", offer => say("other-ways-use-app") },
+                context! { href => "/verify/passkey", offer => say("other-ways-use-passkey") },
+            ]
+        };
+        let frame = |more: minijinja::Value| context! { csrf_token => "t", page_path => "/", ..more };
+        let mut pages: Vec<(String, String)> = Vec::new();
+        let mut page = |name: &str, more: minijinja::Value| {
+            let body = render(name, frame(more)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            pages.push((name.to_string(), body));
+        };
+        for method in ["email", "phone", "first-login"] {
+            page(
+                "pages/sign_in.html",
+                context! {
+                    title => say("login-with-email"), method, email => "ana@example.org",
+                    notice => say("notice-timed-out"),
+                    error => say("sign-in-invalid"), error_fields => ["email", "password"],
+                },
+            );
+        }
+        for (sent, retry_in, expires_in) in [(false, 0, 0), (true, 20, 30), (true, 0, 0)] {
+            let state = context! {
+                email => "ana@example.org", registering => false, lifetime => "10 minutos",
+                sent_to => sent.then_some("a•••@example.org"), retry_in, expires_in,
+            };
+            page(
+                "pages/verify_email.html",
+                context! { state, other_ways => ways(), error => say("code-exhausted"), error_fields => ["code"] },
+            );
+        }
+        for on_file in [Some("+1 ••• ••• 0142"), None] {
+            let state = context! {
+                registering => on_file.is_none(), on_file, lifetime => "10 minutos",
+                sent_to => "+1 ••• ••• 0142", retry_in => 20, expires_in => 0,
+            };
+            page(
+                "pages/verify_phone.html",
+                context! { state, other_ways => ways(), country_code => "+1", phone => "" },
+            );
+        }
+        for state in ["waiting", "pressed", "failed", "ended"] {
+            for called in [Some("+1 ••• ••• 0142"), None] {
+                page(
+                    "pages/calling.html",
+                    context! { state, phone => context! { called, retry_in => 20 } },
+                );
+            }
+        }
+        page(
+            "pages/verify_app.html",
+            context! { state => (), other_ways => ways(), error => say("app-code-wrong") },
+        );
+        for enrol in [true, false] {
+            page(
+                "pages/verify_passkey.html",
+                context! { state => (), other_ways => ways(), enrol, default_name => tessera::flows::passkey::default_name() },
+            );
+        }
+        page("pages/verified.html", context! { next => "/" });
+        page("pages/continue.html", context! { url => "https://app.example.org/" });
+        page(
+            "pages/terms.html",
+            context! { title => "Términos", body => "Texto.", version => 1, error => say("terms-not-agreed") },
+        );
+        for apps in [vec![], vec![context! { name => "Nómina", url => "https://nomina.example.org/" }]] {
+            page(
+                "pages/home.html",
+                context! { name => "Ana Silva", email => "ana@example.org", apps, role => "org-admin" },
+            );
+        }
+        page(
+            "pages/message.html",
+            context! { title => say("error-page-internal-title"), message => say("error-page-internal"),
+                operation => "abc123", reset => true, next_href => "/login", next_label => say("error-page-to-sign-in") },
+        );
+        for name in [Some("Nómina"), None] {
+            page("pages/no_access.html", context! { name });
+        }
+        page("pages/no_access_redirect.html", context! { to => "/no-access" });
+        page("pages/return_bounced.html", context! { url => "https://app.example.org/" });
+        page(
+            "pages/staff_redirect.html",
+            context! { provider => "Contoso", url => "https://idp.example.org/" },
+        );
+        page(
+            "pages/staff_route.html",
+            context! { provider => "Contoso", domain => "contoso.mx", id => 1 },
+        );
+        page("pages/oidc_logout.html", context! { action => "/oidc/logout", state => "s" });
+        page("pages/oidc_signed_out.html", context! { url => "https://app.example.org/" });
+        pages
+    })
+    .await;
+
+    for (name, body) in pages {
+        // The setting a Portal Administrator changes is named as it is spelt.
+        let body = body.replace("<code>TESSERA_COOKIE_DOMAIN</code>", "");
+        assert_all_spanish(&Page {
+            status: 200,
+            url: name,
+            body,
+            headers: Default::default(),
+        });
+    }
 }
