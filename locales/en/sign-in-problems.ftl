@@ -55,6 +55,8 @@ phone-call-failed = We could not place the call just now. Wait a minute and try 
 phone-sms-body = Your Tessera verification code is { $code }. It expires in { $lifetime }. Never share it.
 phone-call-prompt = This is the Tessera portal. To confirm your sign-in, press the pound key now.
 phone-call-no-key = We did not receive your key press. Goodbye.
+phone-call-confirmed = Thank you. You are signed in. Goodbye.
+phone-call-not-confirmed = That did not confirm the sign-in. Goodbye.
 
 ## Authenticator app
 app-code-format = Enter the 6-digit code your authenticator app shows for this portal.

@@ -249,7 +249,8 @@ pub fn say_tag(language: crate::i18n::Language) -> String {
     }
 }
 
-fn xml_escape(text: &str) -> String {
+/// Text or an attribute value for TwiML, its XML specials escaped.
+pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

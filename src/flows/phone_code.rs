@@ -162,6 +162,24 @@ fn undelivered_text(channel: Channel, why: Undelivered) -> String {
     })
 }
 
+/// A call's token (its webhooks' path): random, and led by the language the call speaks when
+/// not English (`es.…`), so that its webhooks answer the callee in it too.
+fn call_token(language: i18n::Language) -> anyhow::Result<String> {
+    let random = random_token()?;
+    Ok(match language {
+        i18n::Language::English => random,
+        other => format!("{}.{random}", other.as_str()),
+    })
+}
+
+/// The language a call speaks, as its token says (`call_token`).
+pub fn language_of_call(token: &str) -> i18n::Language {
+    token
+        .split_once('.')
+        .and_then(|(code, _)| i18n::Language::parse(code))
+        .unwrap_or(i18n::Language::English)
+}
+
 /// Today's cap on texts and calls is reached for `scope` (a `SendCap`'s).
 fn cap_reached_text(scope: &str, retry_at: i64) -> String {
     let id = match scope {
@@ -284,6 +302,8 @@ pub(crate) async fn send_to(
             cool_down: false,
         },
     ];
+    // In the person's language: the one they picked, else the page's they asked from.
+    let language = i18n::of_person(account.language);
     let (secret, channel_name, ttl) = match channel {
         Channel::Sms => (
             OneTimeCode::generate()
@@ -294,7 +314,7 @@ pub(crate) async fn send_to(
             policy.code_ttl_secs,
         ),
         Channel::Call => (
-            random_token().map_err(Internal::from)?,
+            call_token(language).map_err(Internal::from)?,
             "voice",
             policy.call_timeout_secs,
         ),
@@ -352,8 +372,6 @@ pub(crate) async fn send_to(
         CodeIssue::Exhausted => return Err(PhoneSendProblem::Exhausted),
         CodeIssue::NoSession => return Err(PhoneSendProblem::SessionEnded),
     };
-    // In the person's language: the one they picked, else the page's they asked from.
-    let language = i18n::of_person(account.language);
     let sent = match channel {
         Channel::Sms => {
             let body = i18n::say_in(

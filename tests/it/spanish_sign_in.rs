@@ -234,6 +234,43 @@ async fn a_spanish_browser_passes_the_phone_step_in_spanish(backend: Backend) {
         .post("/verify/phone/send", &[("action", "sms")])
         .await;
     assert_all_spanish(&page);
+
+    // The callee presses #: the call thanks them in Spanish, and the page moves on.
+    let said = press_pound(&call).await;
+    assert!(
+        said.contains(r#"<Say language="es-MX">Gracias. Inició sesión. Hasta luego.</Say>"#),
+        "{said}"
+    );
+    let page = browser.get("/verify/phone/call").await;
+    assert_all_spanish(&page);
+    page.assert_shows("Llamada contestada");
+    let page = browser.post("/verify/phone/call/complete", &[]).await;
+    assert_all_spanish(&page);
+    page.assert_shows("Bienvenido, Pablo Ruiz");
+}
+
+/// Twilio posts the callee's # to the call's Gather action, signed; returns the TwiML answer.
+async fn press_pound(call: &crate::twilio_double::PlacedCall) -> String {
+    use crate::twilio_double::TwilioDouble;
+    let url = call.action_url();
+    let params = [
+        ("AccountSid", TwilioDouble::ACCOUNT_SID),
+        ("CallSid", call.sid.as_str()),
+        ("CallStatus", "in-progress"),
+        ("Digits", "#"),
+        ("From", call.from.as_str()),
+        ("To", call.to.as_str()),
+    ];
+    let signature = TwilioDouble::sign(&url, &params);
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("X-Twilio-Signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
 }
 
 /// The code an authenticator app shows at `time` for the secret as the page printed it.
@@ -379,6 +416,22 @@ async fn english_stays_english_and_a_recorded_pick_is_followed(backend: Backend)
     );
     assert!(mail.text.starts_with("Hola, Ana Silva:"), "{}", mail.text);
     assert_all_spanish(&as_page(&mail.html));
+
+    // A call to someone who never picked Spanish, from an English browser: as before.
+    let (_, call) = app
+        .phone_user_being_called("sam@example.org", "Sam Lee", PASSWORD, "(415) 555-0177")
+        .await;
+    assert!(
+        call.twiml.contains(
+            "<Say>This is the Tessera portal. To confirm your sign-in, press the pound key now.</Say></Gather><Say>We did not receive your key press. Goodbye.</Say></Response>"
+        ),
+        "{}",
+        call.twiml
+    );
+    assert_eq!(
+        press_pound(&call).await,
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. You are signed in. Goodbye.</Say></Response>"#
+    );
 }
 
 /// A problem with a plural says it in both languages' forms.
