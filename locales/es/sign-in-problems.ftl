@@ -55,7 +55,7 @@ phone-call-failed = No pudimos hacer la llamada en este momento. Espere un minut
 phone-sms-body = Su código de verificación de Tessera es { $code }. Vence en { $lifetime }. No lo comparta nunca.
 phone-call-prompt = Le habla el portal Tessera. Para confirmar su inicio de sesión, oprima ahora la tecla numeral.
 phone-call-no-key = No recibimos ninguna tecla. Hasta luego.
-phone-call-confirmed = Gracias. Inició sesión. Hasta luego.
+phone-call-confirmed = Gracias. Ha iniciado sesión. Hasta luego.
 phone-call-not-confirmed = Eso no confirmó el inicio de sesión. Hasta luego.
 
 ## Aplicación de autenticación

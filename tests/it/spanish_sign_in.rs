@@ -132,7 +132,7 @@ async fn a_spanish_browser_signs_in_by_email_in_spanish(backend: Backend) {
     // Signed out: the login page says so in Spanish.
     let page = browser.post("/logout", &[]).await;
     assert_all_spanish(&page);
-    page.assert_shows("Cerró sesión.");
+    page.assert_shows("Ha cerrado sesión.");
 
     // The portal's own error pages too.
     let page = browser.get("/no-such-page").await;
@@ -238,7 +238,7 @@ async fn a_spanish_browser_passes_the_phone_step_in_spanish(backend: Backend) {
     // The callee presses #: the call thanks them in Spanish, and the page moves on.
     let said = press_pound(&call).await;
     assert!(
-        said.contains(r#"<Say language="es-MX">Gracias. Inició sesión. Hasta luego.</Say>"#),
+        said.contains(r#"<Say language="es-MX">Gracias. Ha iniciado sesión. Hasta luego.</Say>"#),
         "{said}"
     );
     let page = browser.get("/verify/phone/call").await;
