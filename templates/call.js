@@ -10,13 +10,23 @@
   var summary = document.getElementById("error-summary");
   if (summary && document.activeElement === document.body) { summary.focus(); }
   var MARKS = [60, 20, 10];
-  function words(s) {
-    if (s >= 120) { return Math.floor(s / 60) + " minutes"; }
-    return s === 1 ? "1 second" : s + " seconds";
+  // The page's words for spans of time (`data-units`: one second, seconds, minutes, in its
+  // language) and for the announcement (`data-announce-prefix`); English without them.
+  function wordsOf(el) {
+    var units = (el.getAttribute("data-units") || "").split("|");
+    var one = units[0] || "1 second";
+    var seconds = units[1] || "seconds";
+    var minutes = units[2] || "minutes";
+    return function (s) {
+      if (s >= 120) { return Math.floor(s / 60) + " " + minutes; }
+      return s === 1 ? one : s + " " + seconds;
+    };
   }
   function count(el) {
     var start = Number(el.getAttribute("data-countdown"));
     if (!(start > 0)) { return; }
+    var words = wordsOf(el);
+    var announce = el.getAttribute("data-announce-prefix") || "Your code expires in ";
     var end = Date.now() + start * 1000;
     var prefix = el.getAttribute("data-prefix") || "";
     var done = el.getAttribute("data-done") || "";
@@ -32,7 +42,7 @@
       el.textContent = prefix + words(left) + ".";
       if (live) {
         MARKS.forEach(function (mark) {
-          if (last > mark && left <= mark) { live.textContent = "Your code expires in " + words(mark) + "."; }
+          if (last > mark && left <= mark) { live.textContent = announce + words(mark) + "."; }
         });
       }
       last = left;

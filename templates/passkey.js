@@ -30,7 +30,20 @@
     return new Promise(function () {});
   }
 
-  function post(url, fields) {
+  // The page's words for what goes wrong (`data-…` of the form's alert), English without them.
+  var said = {
+    cancelled: "The passkey request was cancelled or timed out. Try again, or use another way.",
+    exists: "This device already holds a passkey for your account.",
+    refused: "This browser refused the passkey for this address. Open the portal at its usual address and try again.",
+    failed: "Something went wrong with the passkey. Try again.",
+    unreadable: "The portal could not complete this. Reload the page and try again.",
+    "try-again": "The portal could not complete this. Try again."
+  };
+  function say(alert, what) {
+    return (alert && alert.getAttribute("data-" + what)) || said[what];
+  }
+
+  function post(url, fields, alert) {
     var body = new URLSearchParams();
     Object.keys(fields).forEach(function (k) { body.append(k, fields[k]); });
     return fetch(url, {
@@ -42,11 +55,11 @@
       // The gate sends a session at another stage to its page.
       if (response.redirected) { return go(response.url); }
       return response.json().catch(function () {
-        throw new Error("The portal could not complete this. Reload the page and try again.");
+        throw new Error(say(alert, "unreadable"));
       }).then(function (answer) {
         if (answer.next) { return go(answer.next); }
         if (!response.ok || answer.error) {
-          throw new Error(answer.error || "The portal could not complete this. Try again.");
+          throw new Error(answer.error || say(alert, "try-again"));
         }
         return answer;
       });
@@ -102,17 +115,17 @@
     };
   }
 
-  function explain(error) {
+  function explain(error, alert) {
     if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) {
-      return "The passkey request was cancelled or timed out. Try again, or use another way.";
+      return say(alert, "cancelled");
     }
     if (error && error.name === "InvalidStateError") {
-      return "This device already holds a passkey for your account.";
+      return say(alert, "exists");
     }
     if (error && error.name === "SecurityError") {
-      return "This browser refused the passkey for this address. Open the portal at its usual address and try again.";
+      return say(alert, "refused");
     }
-    return (error && error.message) || "Something went wrong with the passkey. Try again.";
+    return (error && error.message) || say(alert, "failed");
   }
 
   function run(form, event) {
@@ -124,7 +137,7 @@
     var create = form.getAttribute("data-passkey") === "create";
     if (alert) { alert.hidden = true; alert.textContent = ""; }
     if (button) { button.disabled = true; }
-    post(form.getAttribute("data-options"), { csrf_token: fields.csrf_token })
+    post(form.getAttribute("data-options"), { csrf_token: fields.csrf_token }, alert)
       .then(function (answer) {
         if (answer.handle) { fields.handle = answer.handle; }
         return create
@@ -133,12 +146,12 @@
       })
       .then(function (credential) {
         fields.credential = JSON.stringify(credential);
-        return post(form.getAttribute("action"), fields);
+        return post(form.getAttribute("action"), fields, alert);
       })
       .catch(function (error) {
         if (button) { button.disabled = false; }
         if (alert) {
-          alert.textContent = explain(error);
+          alert.textContent = explain(error, alert);
           alert.hidden = false;
           alert.setAttribute("tabindex", "-1");
           alert.focus();

@@ -219,20 +219,38 @@ fn unreachable(e: reqwest::Error) -> TwilioError {
 
 /// TwiML that reads `prompt` and waits 15 s for one key, posted to `action_url`. With
 /// `finishOnKey=""` the pound key is an ordinary digit, so it arrives as `Digits=#`.
+///
+/// It speaks the current language (`i18n::current`: the flow places the call in the
+/// callee's): the goodbye in its words, and every `<Say>` in its voice (`language=`), except
+/// English, Twilio's own default.
 pub fn gather_twiml(prompt: &str, action_url: &str) -> String {
+    let language = crate::i18n::current();
+    let say = say_tag(language);
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?><Response>"#,
             r#"<Gather numDigits="1" finishOnKey="" action="{}" method="POST" timeout="15">"#,
-            r#"<Say>{}</Say></Gather>"#,
-            r#"<Say>We did not receive your key press. Goodbye.</Say></Response>"#
+            r#"{}{}</Say></Gather>"#,
+            r#"{}{}</Say></Response>"#
         ),
         xml_escape(action_url),
-        xml_escape(prompt)
+        say,
+        xml_escape(prompt),
+        say,
+        xml_escape(&crate::i18n::say_in(language, "phone-call-no-key", &[])),
     )
 }
 
-fn xml_escape(text: &str) -> String {
+/// The opening `<Say>` for `language`: its voice named, unless it is English.
+pub fn say_tag(language: crate::i18n::Language) -> String {
+    match language {
+        crate::i18n::Language::English => "<Say>".to_string(),
+        other => format!(r#"<Say language="{}">"#, other.voice()),
+    }
+}
+
+/// Text or an attribute value for TwiML, its XML specials escaped.
+pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -390,6 +408,21 @@ mod tests {
         assert!(
             twiml.ends_with("<Say>We did not receive your key press. Goodbye.</Say></Response>")
         );
+    }
+
+    #[tokio::test]
+    async fn a_call_placed_in_spanish_speaks_it_in_its_voice() {
+        use crate::i18n::{Language, speaking};
+        let twiml = speaking(Language::Spanish, async {
+            gather_twiml("Le habla el portal.", "https://portal.test/voice")
+        })
+        .await;
+        assert!(twiml.contains(r#"<Say language="es-MX">Le habla el portal.</Say></Gather>"#));
+        assert!(twiml.ends_with(
+            r#"<Say language="es-MX">No recibimos ninguna tecla. Hasta luego.</Say></Response>"#
+        ));
+        // English, Twilio's default voice, names none (as before languages).
+        assert!(!gather_twiml("Hello.", "https://portal.test/voice").contains("language="));
     }
 
     #[test]

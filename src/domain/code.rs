@@ -14,7 +14,7 @@ pub struct OneTimeCode(String);
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CodeFormatProblem {
-    #[error("Enter the 6-digit code from the message we sent you.")]
+    #[error("{}", crate::i18n::say("code-not-six-digits"))]
     NotSixDigits,
 }
 

@@ -12,6 +12,7 @@ use crate::domain::session::{Proofs, SessionStage};
 use crate::domain::totp::{TotpSecret, qr_svg};
 use crate::flows::account::{ChangeProblem, fresh_account, notice, reauthenticated};
 use crate::flows::{Internal, human_time, lockout, mail_queue};
+use crate::i18n::{say, say_with};
 use crate::sealing::Kind;
 use crate::store::{
     FactorClaim, FactorProof, NewCeremony, NewFactor, ProofRefusal, Session, StoreError,
@@ -181,17 +182,15 @@ pub async fn confirm(
 /// Why a code from the app did not pass the second step.
 #[derive(Debug, thiserror::Error)]
 pub enum AppCodeProblem {
-    #[error("Enter the 6-digit code your authenticator app shows for this portal.")]
+    #[error("{}", say("app-code-format"))]
     Format,
-    #[error(
-        "That code is not right. Check the time on your phone, then enter the code your app shows now."
-    )]
+    #[error("{}", say("app-code-wrong"))]
     Wrong,
-    #[error("That code was used already. Wait for your app to show a new one, then enter it.")]
+    #[error("{}", say("app-code-already-used"))]
     AlreadyUsed,
-    #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
+    #[error("{}", say_with("code-locked", &[("until", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("Your sign-in has timed out. Sign in again.")]
+    #[error("{}", say("sign-in-timed-out"))]
     SessionEnded,
     #[error(transparent)]
     Internal(#[from] Internal),

@@ -9,7 +9,8 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodeFormatProblem, CodePurpose, CodeRefusal, OneTimeCode};
 use crate::domain::mask;
 use crate::domain::session::SessionStage;
-use crate::flows::{Internal, human_duration, human_time, lockout};
+use crate::flows::{Internal, human_duration, human_duration_in, human_time, lockout};
+use crate::i18n::{self, say, say_with};
 use crate::store::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, Session};
 
 /// What the verification page shows.
@@ -62,15 +63,13 @@ fn code_lifetime(app: &App, registering: bool) -> i64 {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendProblem {
-    #[error("A code was sent moments ago. Wait {} before asking for another.", human_duration(*.retry_in))]
+    #[error("{}", say_with("code-cooling-down", &[("wait", human_duration(*.retry_in).into())]))]
     CoolingDown { retry_in: i64 },
-    #[error("Too many wrong codes were entered. Sign in again to get a new code.")]
+    #[error("{}", say("code-exhausted"))]
     Exhausted,
-    #[error("Your sign-in has timed out. Sign in again to get a code.")]
+    #[error("{}", say("code-session-ended-send"))]
     SessionEnded,
-    #[error(
-        "We could not send the email just now. Wait a minute and click Send Verification Code again."
-    )]
+    #[error("{}", say("code-email-not-delivered"))]
     NotDelivered,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -133,17 +132,24 @@ pub(crate) async fn send_code_email(
             return Err(SendProblem::SessionEnded);
         }
     };
+    // In the person's language: the one they picked, else the page's they asked from.
+    let language = i18n::of_person(account.language);
     let context = minijinja::context! {
         name => account.display_name.as_str(),
         code => code.expose(),
-        lifetime => human_duration(ttl),
+        lifetime => human_duration_in(language, ttl),
         expires => human_time(now + ttl),
         // A new address gets words of its own: it was not used to sign in.
         new_address => purpose == CodePurpose::NewEmail,
+        lang => language.as_str(),
     };
     let message = EmailMessage {
         to: destination.to_string(),
-        subject: format!("Your verification code: {}", code.expose()),
+        subject: i18n::say_in(
+            language,
+            "code-email-subject",
+            &[("code", code.expose().into())],
+        ),
         text: crate::templates::render("email/code.txt", &context).map_err(Internal::from)?,
         html: crate::templates::render("email/code.html", &context).map_err(Internal::from)?,
     };
@@ -166,9 +172,9 @@ pub enum VerifyProblem {
     Format(CodeFormatProblem),
     #[error("{}", refusal_text(.0, *.1))]
     Refused(CodeRefusal, Factor),
-    #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
+    #[error("{}", say_with("code-locked", &[("until", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("Your sign-in has timed out. Sign in again to get a new code.")]
+    #[error("{}", say("code-session-ended"))]
     SessionEnded,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -192,36 +198,38 @@ impl Factor {
         }
     }
 
-    fn send_button(self) -> &'static str {
-        match self {
-            Self::Email => "Send Verification Code",
-            Self::RecoveryEmail => "Send verification code",
-            Self::Sms => "Send Code",
-        }
+    /// The button that sends a code, in the page's words.
+    fn send_button(self) -> String {
+        say(match self {
+            Self::Email => "code-send-button-email",
+            Self::RecoveryEmail => "code-send-button-recovery",
+            Self::Sms => "code-send-button-sms",
+        })
     }
 
-    fn message(self) -> &'static str {
+    /// "That code is not right", naming the message it came in.
+    fn wrong_code(self) -> &'static str {
         match self {
-            Self::Email | Self::RecoveryEmail => "email",
-            Self::Sms => "text message",
+            Self::Email | Self::RecoveryEmail => "code-wrong-email",
+            Self::Sms => "code-wrong-sms",
         }
     }
 }
 
 fn refusal_text(refusal: &CodeRefusal, factor: Factor) -> String {
-    let send = factor.send_button();
+    let send = || [("send", factor.send_button().into())];
     match refusal {
-        CodeRefusal::NoneSent => format!("There is no code waiting for this sign-in. Click {send} to get one."),
-        CodeRefusal::Expired => format!("This code has expired. Click {send} to get a new one, and enter it straight away."),
-        CodeRefusal::Wrong { tries_left } => format!(
-            "That code is not right. Check the latest {} and try again ({tries_left} {} left).",
-            factor.message(),
-            if *tries_left == 1 { "try" } else { "tries" }
-        ),
+        CodeRefusal::NoneSent => say_with("code-none-sent", &send()),
+        CodeRefusal::Expired => say_with("code-expired", &send()),
+        CodeRefusal::Wrong { tries_left } => {
+            say_with(factor.wrong_code(), &[("tries", (*tries_left).into())])
+        }
         // A password reset has no sign-in to go back to: it starts again from its first page.
-        CodeRefusal::TooManyTries if factor == Factor::RecoveryEmail => "Too many wrong codes were entered, so this code no longer works. Start again with Forgot your password to get a new code.".into(),
-        CodeRefusal::TooManyTries => "Too many wrong codes were entered, so this code no longer works. Sign in again to get a new code.".into(),
-        CodeRefusal::AlreadyUsed => "This code has already been used. Sign in again if you need to.".into(),
+        CodeRefusal::TooManyTries if factor == Factor::RecoveryEmail => {
+            say("code-too-many-tries-recovery")
+        }
+        CodeRefusal::TooManyTries => say("code-too-many-tries"),
+        CodeRefusal::AlreadyUsed => say("code-already-used"),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::domain::mail_queue::LetterKind;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::flows::account::{ChangeProblem, fresh_account, notice, reauthenticated};
 use crate::flows::{Internal, human_time, lockout, mail_queue};
+use crate::i18n::{say, say_with};
 use crate::store::{
     FactorClaim, FactorProof, NewCeremony, NewFactor, PasskeySignIn, ProofRefusal, Session,
     StoreError, StoredPasskey,
@@ -33,50 +34,44 @@ const SECOND_STEP: &str = "passkey-second-step";
 const SIGN_IN: &str = "passkey-sign-in";
 /// A passkey registered as the second step of a registration that chose one.
 const FIRST_PASSKEY: &str = "passkey-first";
-/// The name a passkey gets when the person gives none.
+/// The name a passkey gets when the person gives none (in English; in the page's language,
+/// [`default_name`]).
 pub const DEFAULT_NAME: &str = "Passkey";
+
+/// The name a passkey gets when the person gives none, in the page's language.
+pub fn default_name() -> String {
+    say("passkey-default-name")
+}
 const NAME_MAX: usize = 64;
 
 /// Why a passkey ceremony did not go through; the text is what the person reads.
 #[derive(Debug, thiserror::Error)]
 pub enum PasskeyProblem {
-    #[error("This passkey request has expired or was used already. Try again.")]
+    #[error("{}", say("passkey-no-ceremony"))]
     NoCeremony,
-    #[error("Your passkey was not accepted. Try again, or use another way to sign in.")]
+    #[error("{}", say("passkey-not-accepted"))]
     NotAccepted,
-    #[error(
-        "That passkey is not registered on this portal. Sign in with your email address and password instead."
-    )]
+    #[error("{}", say("passkey-unknown"))]
     UnknownPasskey,
-    #[error(
-        "This passkey was refused because it may have been copied. Sign in another way and remove it from Your account."
-    )]
+    #[error("{}", say("passkey-possibly-cloned"))]
     PossiblyCloned,
-    #[error(
-        "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
-    )]
+    #[error("{}", say("sign-in-disabled"))]
     Unavailable,
-    #[error(
-        "Your organization does not allow passkeys. Sign in with your email address and password."
-    )]
+    #[error("{}", say("passkey-not-allowed"))]
     NotAllowed,
-    #[error(
-        "Finish registering first: sign in with your email address and password, and verify your code."
-    )]
+    #[error("{}", say("passkey-not-registered"))]
     NotRegistered,
-    #[error(
-        "The passkey must be one your device keeps (a discoverable credential). Try another device or password manager."
-    )]
+    #[error("{}", say("passkey-not-discoverable"))]
     NotDiscoverable,
-    #[error("Give the passkey a name of at most 64 characters, without line breaks.")]
+    #[error("{}", say("passkey-bad-name"))]
     BadName,
-    #[error("That passkey is registered already.")]
+    #[error("{}", say("passkey-already-registered"))]
     AlreadyRegistered,
-    #[error("You have no passkey yet. Use another way to verify your identity.")]
+    #[error("{}", say("passkey-none-yet"))]
     NoPasskeyYet,
-    #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
+    #[error("{}", say_with("code-locked", &[("until", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("Your sign-in has timed out. Sign in again.")]
+    #[error("{}", say("sign-in-timed-out"))]
     SessionEnded,
     #[error("{0}")]
     Change(ChangeProblem),
@@ -145,7 +140,7 @@ pub fn passkey_name(typed: &str) -> Result<String, PasskeyProblem> {
         return Err(PasskeyProblem::BadName);
     }
     Ok(if name.is_empty() {
-        DEFAULT_NAME.to_string()
+        default_name()
     } else {
         name.to_string()
     })

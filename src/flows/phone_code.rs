@@ -11,7 +11,8 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::code::{CodePurpose, OneTimeCode};
 use crate::domain::phone::{PhoneNumber, PhoneProblem, mask_e164};
 use crate::domain::session::SessionStage;
-use crate::flows::{Internal, human_duration, human_time, lockout};
+use crate::flows::{Internal, human_duration, human_duration_in, human_time, lockout};
+use crate::i18n::{self, say, say_with};
 use crate::sealing::Kind;
 use crate::store::{CodeIssue, CodeToSend, SendCap, Session};
 
@@ -125,13 +126,13 @@ pub enum Channel {
 pub enum PhoneSendProblem {
     #[error("{0}")]
     Number(PhoneProblem),
-    #[error("A code or call was sent moments ago. Wait {} before asking again.", human_duration(*.retry_in))]
+    #[error("{}", say_with("phone-cooling-down", &[("wait", human_duration(*.retry_in).into())]))]
     CoolingDown { retry_in: i64 },
-    #[error("Today's limit of texts and calls for this {scope} is reached. Try again after {}, or use Login With Email if you registered an email address.", human_time(*.retry_at))]
+    #[error("{}", cap_reached_text(scope, *.retry_at))]
     CapReached { scope: &'static str, retry_at: i64 },
-    #[error("Too many wrong codes were entered. Sign in again to get a new code.")]
+    #[error("{}", say("code-exhausted"))]
     Exhausted,
-    #[error("Your sign-in has timed out. Sign in again to continue.")]
+    #[error("{}", say("phone-session-ended"))]
     SessionEnded,
     #[error("{}", undelivered_text(*.channel, *.why))]
     NotDelivered { channel: Channel, why: Undelivered },
@@ -151,21 +152,42 @@ pub enum Undelivered {
 }
 
 fn undelivered_text(channel: Channel, why: Undelivered) -> String {
-    let (what, can, other) = match channel {
-        Channel::Sms => ("send the text message", "receive text messages", "Call Me"),
-        Channel::Call => ("place the call", "take calls", "Send Code"),
+    say(match (channel, why) {
+        (Channel::Sms, Undelivered::NumberRefused) => "phone-sms-refused",
+        (Channel::Call, Undelivered::NumberRefused) => "phone-call-refused",
+        (Channel::Sms, Undelivered::NoAnswer) => "phone-sms-no-answer",
+        (Channel::Call, Undelivered::NoAnswer) => "phone-call-no-answer",
+        (Channel::Sms, Undelivered::Failed) => "phone-sms-failed",
+        (Channel::Call, Undelivered::Failed) => "phone-call-failed",
+    })
+}
+
+/// A call's token (its webhooks' path): random, and led by the language the call speaks when
+/// not English (`es.…`), so that its webhooks answer the callee in it too.
+fn call_token(language: i18n::Language) -> anyhow::Result<String> {
+    let random = random_token()?;
+    Ok(match language {
+        i18n::Language::English => random,
+        other => format!("{}.{random}", other.as_str()),
+    })
+}
+
+/// The language a call speaks, as its token says (`call_token`).
+pub fn language_of_call(token: &str) -> i18n::Language {
+    token
+        .split_once('.')
+        .and_then(|(code, _)| i18n::Language::parse(code))
+        .unwrap_or(i18n::Language::English)
+}
+
+/// Today's cap on texts and calls is reached for `scope` (a `SendCap`'s).
+fn cap_reached_text(scope: &str, retry_at: i64) -> String {
+    let id = match scope {
+        "account" => "phone-cap-reached-account",
+        "phone number" => "phone-cap-reached-number",
+        _ => "phone-cap-reached-address",
     };
-    match why {
-        Undelivered::NumberRefused => format!(
-            "The phone service would not accept this number. Check that it is right and can {can}, or choose {other}."
-        ),
-        Undelivered::NoAnswer => format!(
-            "We could not {what}: the phone service did not answer in time. If nothing arrives, wait a minute and try again, or choose {other}."
-        ),
-        Undelivered::Failed => {
-            format!("We could not {what} just now. Wait a minute and try again, or choose {other}.")
-        }
-    }
+    say_with(id, &[("until", human_time(retry_at).into())])
 }
 
 impl Undelivered {
@@ -280,6 +302,8 @@ pub(crate) async fn send_to(
             cool_down: false,
         },
     ];
+    // In the person's language: the one they picked, else the page's they asked from.
+    let language = i18n::of_person(account.language);
     let (secret, channel_name, ttl) = match channel {
         Channel::Sms => (
             OneTimeCode::generate()
@@ -290,7 +314,7 @@ pub(crate) async fn send_to(
             policy.code_ttl_secs,
         ),
         Channel::Call => (
-            random_token().map_err(Internal::from)?,
+            call_token(language).map_err(Internal::from)?,
             "voice",
             policy.call_timeout_secs,
         ),
@@ -350,20 +374,27 @@ pub(crate) async fn send_to(
     };
     let sent = match channel {
         Channel::Sms => {
-            let body = format!(
-                "Your Tessera verification code is {secret}. It expires in {}. Never share it.",
-                human_duration(ttl)
+            let body = i18n::say_in(
+                language,
+                "phone-sms-body",
+                &[
+                    ("code", secret.as_str().into()),
+                    ("lifetime", human_duration_in(language, ttl).into()),
+                ],
             );
             app.phone.send_sms(phone.e164(), &body, now).await
         }
         Channel::Call => {
-            let prompt =
-                "This is the Tessera portal. To confirm your sign-in, press the pound key now.";
+            let prompt = i18n::say_in(language, "phone-call-prompt", &[]);
             let press = app.url(&format!("/twilio/voice/{secret}"));
             let status = app.url(&format!("/twilio/voice/{secret}/status"));
-            app.phone
-                .start_call(phone.e164(), prompt, &press, &status, &secret, now)
-                .await
+            // The call's TwiML speaks the language it is placed in (`twilio::gather_twiml`).
+            i18n::speaking(
+                language,
+                app.phone
+                    .start_call(phone.e164(), &prompt, &press, &status, &secret, now),
+            )
+            .await
         }
     };
     match sent {

@@ -10,27 +10,22 @@ use crate::domain::factor::FactorKind;
 use crate::domain::mask;
 use crate::domain::session::{SessionStage, SessionTimes};
 use crate::flows::{Internal, audit_budget, human_time, lockout};
+use crate::i18n::{say, say_with};
 use crate::store::{PasswordSignIn, Session};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInProblem {
-    #[error(
-        "The email address or password is not right. Check both and try again. If you have not registered yet, use the link in your registration email."
-    )]
+    #[error("{}", say("sign-in-invalid"))]
     Invalid,
-    #[error("Too many failed sign-ins for this email address. Try again after {}, or use Forgot your password to set a new one now.", human_time(*.until))]
+    #[error("{}", say_with("sign-in-locked", &[("until", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("The portal is busy. Wait a few seconds and try again.")]
+    #[error("{}", say("sign-in-busy"))]
     Busy,
     /// Told only after the right password, so it reveals nothing to a stranger.
-    #[error(
-        "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
-    )]
+    #[error("{}", say("sign-in-disabled"))]
     Disabled,
     /// Told only after the right password.
-    #[error(
-        "Your organization no longer allows the verification method you registered. Ask your Portal Administrator to reset your MFA, then register another method."
-    )]
+    #[error("{}", say("sign-in-factor-not-allowed"))]
     FactorNotAllowed,
     #[error(transparent)]
     Internal(#[from] Internal),

@@ -36,6 +36,7 @@ use crate::domain::name::DisplayName;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::staff::{domain_of, upstream_second_factor};
 use crate::flows::provider_discovery::Freshness;
+use crate::i18n::{say, say_with};
 use crate::sealing::Kind;
 use crate::store::{FederatedSignIn, RegisteredProvider, Session, StoreError};
 
@@ -48,31 +49,21 @@ pub const CEREMONY_SECS: i64 = 600;
 /// Why a sign-in through the provider did not happen: each is a page that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StaffProblem {
-    #[error("This sign-in option is not available. Use the login page's buttons.")]
+    #[error("{}", say("staff-unknown-provider"))]
     UnknownProvider,
-    #[error("The sign-in took too long or was already used. Start again from the login page.")]
+    #[error("{}", say("staff-expired"))]
     Expired,
-    #[error(
-        "{0} could not be reached or answered wrongly. Try again in a few minutes; if it goes on, tell your Portal Administrator."
-    )]
+    #[error("{}", say_with("staff-unreachable", &[("provider", .0.as_str().into())]))]
     Unreachable(String),
-    #[error(
-        "{0} did not sign you in. Try again from the login page; if it goes on, tell your Portal Administrator."
-    )]
+    #[error("{}", say_with("staff-refused", &[("provider", .0.as_str().into())]))]
     Refused(String),
-    #[error(
-        "{provider} did not confirm the address {email}. Ask your company's IT to verify it, then try again."
-    )]
+    #[error("{}", say_with("staff-unverified", &[("provider", provider.as_str().into()), ("email", email.as_str().into())]))]
     Unverified { provider: String, email: String },
-    #[error("{provider} signs in addresses of its own domains only; {email} is not one of them.")]
+    #[error("{}", say_with("staff-other-domain", &[("provider", provider.as_str().into()), ("email", email.as_str().into())]))]
     OtherDomain { provider: String, email: String },
-    #[error(
-        "No account could be made for {0}. Ask your Portal Administrator to invite you, then sign in again with this button."
-    )]
+    #[error("{}", say_with("staff-no-account", &[("email", .0.as_str().into())]))]
     NoAccount(String),
-    #[error(
-        "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on."
-    )]
+    #[error("{}", say("sign-in-disabled"))]
     Unavailable,
     #[error(transparent)]
     Internal(#[from] Internal),

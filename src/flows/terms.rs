@@ -8,11 +8,9 @@ use crate::store::TermsVersion;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TermsProblem {
-    #[error("Check the box to agree to the Terms of Use, then click Continue.")]
+    #[error("{}", crate::i18n::say("terms-not-agreed"))]
     NotAgreed,
-    #[error(
-        "The Terms of Use changed while you were reading them. Read the new version and agree again."
-    )]
+    #[error("{}", crate::i18n::say("terms-outdated"))]
     Outdated,
     #[error(transparent)]
     Internal(#[from] Internal),

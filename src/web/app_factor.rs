@@ -1,6 +1,7 @@
 //! Authenticator apps: the second-factor page (`/verify/app`) and the enrolment from Your
 //! account (`/account/app`), which asks for the factor again first when it is not fresh.
 
+use crate::i18n::say;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -73,7 +74,7 @@ async fn enrolment_page(
         Err(problem) => {
             page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
                 page::render(status, "pages/message.html", &step.csrf, context! {
-                    title => "Authenticator app", message => error, next_href => "/account", next_label => "Your account",
+                    title => say("verify-app-title"), message => error, next_href => "/account", next_label => say("home-account"),
                 })
             })
             .await

@@ -51,60 +51,92 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         // Only a registration link's error offers Reset (guide: "Registration Error Message").
         let reset = matches!(self, Self::RegistrationLink(_));
+        // In the page's language; a `Message` comes worded by the page that reports it.
+        let said = crate::i18n::say;
+        let to_sign_in = || said("error-page-to-sign-in");
         let (status, title, message, next_href, next_label, operation) = match self {
             Self::FormExpired => (
                 StatusCode::FORBIDDEN,
-                "This form has expired",
-                "The page you sent was too old, or came from another site. Go back, reload the page, and try again.".to_string(),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-form-expired-title"),
+                said("error-page-form-expired"),
+                "/login",
+                to_sign_in(),
+                None,
             ),
             Self::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Too much data",
-                "The form sent more data than any of our forms needs. Go back, check what you typed, and try again.".to_string(),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-too-large-title"),
+                said("error-page-too-large"),
+                "/login",
+                to_sign_in(),
+                None,
             ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                "Page not found",
-                "There is no page at this address. Check the address, or start again from the sign-in page.".to_string(),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-not-found-title"),
+                said("error-page-not-found"),
+                "/login",
+                to_sign_in(),
+                None,
             ),
-            Self::Message { status, title, message, next_href, next_label } => (status, title, message, next_href, next_label, None),
+            Self::Message {
+                status,
+                title,
+                message,
+                next_href,
+                next_label,
+            } => (
+                status,
+                title.to_string(),
+                message,
+                next_href,
+                next_label.to_string(),
+                None,
+            ),
             Self::RegistrationLink(message) => (
                 StatusCode::GONE,
-                "Registration error",
-                format!("{message} Or click Reset to have a new link emailed to you."),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-registration-title"),
+                crate::i18n::say_with("error-page-registration", &[("problem", message.into())]),
+                "/login",
+                to_sign_in(),
+                None,
             ),
             // The password hashing queue is full: a moment's wait, not a failure to report.
             Self::Internal(Internal::Hash(HashError::Busy)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The portal is busy",
-                "Too many people are signing in at this moment. Nothing you entered was saved: wait a few seconds, then go back and try again.".to_string(),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-busy-title"),
+                said("error-page-busy"),
+                "/login",
+                to_sign_in(),
+                None,
             ),
             // No session is made for a disabled or locked account (`store::sessions::insert`).
             Self::Internal(Internal::Store(crate::store::StoreError::Barred)) => (
                 StatusCode::FORBIDDEN,
-                "This account is disabled or locked",
-                "Your Portal Administrator has disabled or locked this account, so it cannot sign in or reset its password. Contact them to have it turned back on.".to_string(),
-                "/login", "Go to the sign-in page", None,
+                said("error-page-barred-title"),
+                said("error-page-barred"),
+                "/login",
+                to_sign_in(),
+                None,
             ),
             Self::Internal(e) => {
-                let operation = crate::crypto::random_token().map(|t| t[..12].to_string()).unwrap_or_default();
+                let operation = crate::crypto::random_token()
+                    .map(|t| t[..12].to_string())
+                    .unwrap_or_default();
                 tracing::error!(operation = %operation, error = %e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The portal could not finish this step. Nothing you entered was lost: wait a minute and try again. If it keeps happening, tell your Portal Administrator the operation id below.".to_string(),
-                    "/login", "Go to the sign-in page", Some(operation),
+                    said("error-page-internal-title"),
+                    said("error-page-internal"),
+                    "/login",
+                    to_sign_in(),
+                    Some(operation),
                 )
             }
         };
         let body = crate::templates::render(
             "pages/message.html",
-            minijinja::context! { title, message => message.as_str(), next_href, next_label, operation, reset },
+            minijinja::context! { title => title.as_str(), message => message.as_str(), next_href, next_label, operation, reset },
         )
         .unwrap_or_else(|_| format!("{title}. {message}"));
         retry_after_when_busy((status, Html(body)).into_response())

@@ -17,6 +17,7 @@ use super::{AppState, WebError, page};
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::sign_in::SignInProblem;
+use crate::i18n::say;
 
 #[derive(Deserialize, Default)]
 pub struct Notice {
@@ -45,33 +46,24 @@ impl Notice {
 
 /// Fixed texts only: a query string never puts words of its own on the page. `method` is the
 /// sign-in page's (`email`, `phone`): a registrant is told what they verify next there.
-fn notice_text(code: &str, method: &str) -> Option<&'static str> {
+fn notice_text(code: &str, method: &str) -> Option<String> {
     match (code, method) {
-        ("registered", "phone") => Some(
-            "Your password is set. Sign in with your email address and new password to verify your phone number and finish registering.",
-        ),
-        ("registered", _) => Some(
-            "Your password is set. Sign in with your email address and new password to verify your email address and finish registering.",
-        ),
+        ("registered", "phone") => Some(say("notice-registered-phone")),
+        ("registered", _) => Some(say("notice-registered-email")),
         (code, _) => general_notice(code),
     }
 }
 
-fn general_notice(code: &str) -> Option<&'static str> {
-    match code {
-        "signed-out" => Some("You have signed out."),
-        "timed-out" => Some("Your session has ended. Sign in again to continue."),
-        "unavailable" => Some(
-            "This account is disabled or locked by your Portal Administrator. Contact them to have it turned back on.",
-        ),
-        "factor-not-allowed" => Some(
-            "Your organization no longer allows the verification method you registered. Ask your Portal Administrator to reset your MFA, then register another method.",
-        ),
-        "step-up" => Some(
-            "For your security, sign in again with your second factor to use the administration pages.",
-        ),
-        _ => None,
-    }
+fn general_notice(code: &str) -> Option<String> {
+    let id = match code {
+        "signed-out" => "notice-signed-out",
+        "timed-out" => "notice-timed-out",
+        "unavailable" => "sign-in-disabled",
+        "factor-not-allowed" => "sign-in-factor-not-allowed",
+        "step-up" => "notice-step-up",
+        _ => return None,
+    };
+    Some(say(id))
 }
 
 pub async fn choose(
@@ -130,7 +122,14 @@ pub async fn phone_form(
 /// The sign-in form before anything was typed, with the notice the address asks for.
 fn empty_form(csrf: &CsrfToken, method: &str, notice: &Notice) -> Result<Response, WebError> {
     let text = notice_text(&notice.notice, method);
-    sign_in_form(csrf, method, text, notice.hint(), None, StatusCode::OK)
+    sign_in_form(
+        csrf,
+        method,
+        text.as_deref(),
+        notice.hint(),
+        None,
+        StatusCode::OK,
+    )
 }
 
 fn sign_in_form(
@@ -141,11 +140,11 @@ fn sign_in_form(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let title = match method {
-        "phone" => "Login With Phone",
-        "first-login" => "First login with multi-factor authentication",
-        _ => "Login With Email",
-    };
+    let title = say(match method {
+        "phone" => "login-with-phone",
+        "first-login" => "first-login-title",
+        _ => "login-with-email",
+    });
     let error_fields = page::fields_in_error(status, &["email", "password"]);
     page::render(
         status,

@@ -29,6 +29,20 @@ pub struct Step {
 pub struct Way {
     pub label: &'static str,
     pub href: &'static str,
+    /// The offer of this way on another way's page ("Use email instead"), in the page's
+    /// language.
+    pub offer: String,
+}
+
+/// "Use … instead" for a factor, in the request's language.
+fn offer_of(kind: crate::domain::factor::FactorKind) -> String {
+    use crate::domain::factor::FactorKind;
+    crate::i18n::say(match kind {
+        FactorKind::Email => "other-ways-use-email",
+        FactorKind::Phone => "other-ways-use-phone",
+        FactorKind::App => "other-ways-use-app",
+        FactorKind::Passkey => "other-ways-use-passkey",
+    })
 }
 
 /// The factors the access rule lets this session pass its second step with, the one asked
@@ -54,6 +68,7 @@ fn ways_of(standing: &crate::store::SessionStanding) -> Vec<Way> {
         .map(|kind| Way {
             label: kind.label(),
             href: super::gate::factor_path(kind),
+            offer: offer_of(kind),
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 //! `csrf_token`, so the CSRF middleware checks them like any other, and they answer in JSON:
 //! `{"options": …}`, `{"next": path}` to follow, or `{"error": text}` to show.
 
+use crate::i18n::say;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -154,7 +155,7 @@ pub async fn page(step: Step) -> Result<Response, WebError> {
         StatusCode::OK,
         "pages/verify_passkey.html",
         &(),
-        context! { enrol => enrol, default_name => flows::passkey::DEFAULT_NAME },
+        context! { enrol => enrol, default_name => flows::passkey::default_name() },
     )
 }
 
@@ -244,8 +245,8 @@ pub async fn rename(
             "pages/message.html",
             &step.csrf,
             context! {
-                title => "Passkey", message => problem.to_string(),
-                next_href => ACCOUNT, next_label => "Your account",
+                title => say("verify-passkey-title"), message => problem.to_string(),
+                next_href => ACCOUNT, next_label => say("home-account"),
             },
         ),
     }

@@ -168,7 +168,7 @@ fn webhook_params(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn twiml(body: &'static str) -> Response {
+fn twiml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/xml")], body).into_response()
 }
 
@@ -196,15 +196,18 @@ pub async fn voice_key(
     webhook: GenuineWebhook,
 ) -> Result<Response, WebError> {
     let pressed = flows::phone_code::key_pressed(&app, &webhook.token, webhook.param("Digits"));
-    Ok(if pressed.await? {
-        twiml(
-            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Thank you. You are signed in. Goodbye.</Say></Response>"#,
-        )
+    // Said in the language the call was placed in.
+    let language = flows::phone_code::language_of_call(&webhook.token);
+    let id = if pressed.await? {
+        "phone-call-confirmed"
     } else {
-        twiml(
-            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>That did not confirm the sign-in. Goodbye.</Say></Response>"#,
-        )
-    })
+        "phone-call-not-confirmed"
+    };
+    Ok(twiml(format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Response>{}{}</Say></Response>"#,
+        crate::delivery::twilio::say_tag(language),
+        crate::delivery::twilio::xml_escape(&crate::i18n::say_in(language, id, &[])),
+    )))
 }
 
 /// Twilio's status callback for the call.

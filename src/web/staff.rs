@@ -2,6 +2,7 @@
 //! and the company's provider sends the browser back to the callback. Decisions live in
 //! `flows::staff_sign_in`.
 
+use crate::i18n::say;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -147,10 +148,10 @@ fn problem_page(csrf: &CsrfToken, problem: StaffProblem) -> Result<Response, Web
         "pages/message.html",
         csrf,
         context! {
-            title => "Sign-in through your company did not work",
+            title => say("staff-problem-title"),
             message => problem.to_string(),
             next_href => "/login",
-            next_label => "Back to the login page",
+            next_label => say("back-to-login"),
         },
     )
 }
