@@ -386,13 +386,7 @@ async fn english_stays_english_and_a_recorded_pick_is_followed(backend: Backend)
     page.assert_shows("Welcome, Ana Silva");
 
     // She picks Spanish while signed in: recorded on her account.
-    let csrf = browser.csrf().await;
-    browser
-        .post(
-            "/language",
-            &[("csrf_token", &csrf), ("to", "es"), ("back", "/")],
-        )
-        .await;
+    browser.get("/language?to=es").await;
     assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM accounts WHERE email = 'ana@example.org' AND language = 'es'"
