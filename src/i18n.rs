@@ -172,7 +172,14 @@ macro_rules! message_files {
 }
 
 /// Every message file, in English and Spanish: each area of the portal has its own.
-const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!("portal.ftl", "sign-in.ftl");
+const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
+    "portal.ftl",
+    "sign-in.ftl",
+    "registration.ftl",
+    "recovery.ftl",
+    "account.ftl",
+    "emails.ftl",
+);
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;
 

@@ -48,6 +48,7 @@ mod security;
 mod sign_in;
 mod snapshot;
 mod spanish;
+mod spanish_registration;
 mod staff_browser;
 mod staff_sso;
 mod staff_upstream_tessera;
