@@ -179,6 +179,7 @@ const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
     "recovery.ftl",
     "account.ftl",
     "emails.ftl",
+    "shared-with-sign-in.ftl",
 );
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;

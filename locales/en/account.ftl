@@ -12,6 +12,7 @@ account-email-hint = We send a code to the new address; it replaces the old one 
 account-send-verification-code = Send Verification Code
 account-code-sent = We sent a verification code to { $address }.
 account-code-sent-by-text = We sent a verification code by text message to { $address }.
+account-code-expires-in = It expires in { $duration }.
 account-code-expired-send-new = It has expired: send a new code.
 account-code-expired-send-code = It has expired: click Send Code for a new one.
 account-verification-code = Verification code
@@ -170,6 +171,7 @@ account-problem-last-factor = That method is your last one, so it cannot be remo
 account-problem-no-such-factor = That verification method is no longer on your account.
 account-problem-same-password = That is already your password. Choose a new one that you have not used here; nothing was changed.
 step-up-problem-no-phone = No phone number is on file for this account. Ask your Portal Administrator to reset your MFA.
+step-up-only-own-pages = After confirming it is you, the portal only goes on to one of its own pages. Start again from the home page.
 
 recovery-code-problem-wrong = That is not one of your recovery codes. Check it against your saved list and type it again, or use another way below.
 recovery-code-problem-used = That recovery code was used already; each works once. Type another code from your list.

@@ -17,8 +17,6 @@ register-method-email = Email
 register-method-passkey = Passkey
 register-submit = Submit
 
-error-summary-title = There is a problem
-error-summary-go-to-field = Go to the field to correct
 
 reset-title = Reset registration
 reset-go-to-login = Go to the login page

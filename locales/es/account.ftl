@@ -12,6 +12,7 @@ account-email-hint = Enviamos un código a la dirección nueva; reemplaza a la a
 account-send-verification-code = Enviar código de verificación
 account-code-sent = Enviamos un código de verificación a { $address }.
 account-code-sent-by-text = Enviamos un código de verificación por mensaje de texto a { $address }.
+account-code-expires-in = Vence en { $duration }.
 account-code-expired-send-new = El código venció: envíe uno nuevo.
 account-code-expired-send-code = El código venció: haga clic en Enviar código para recibir uno nuevo.
 account-verification-code = Código de verificación
@@ -171,6 +172,7 @@ account-problem-last-factor = Ese es su último método, así que no se puede qu
 account-problem-no-such-factor = Ese método de verificación ya no está en su cuenta.
 account-problem-same-password = Esa ya es su contraseña. Elija una nueva que no haya usado aquí; no se cambió nada.
 step-up-problem-no-phone = No hay ningún número de teléfono registrado para esta cuenta. Pida a su administrador del portal que restablezca su autenticación multifactor.
+step-up-only-own-pages = Después de confirmar que es usted, el portal solo continúa a una de sus propias páginas. Vuelva a empezar desde la página de inicio.
 
 recovery-code-problem-wrong = Ese no es uno de sus códigos de recuperación. Compárelo con su lista guardada y escríbalo de nuevo, o use otra forma de las de abajo.
 recovery-code-problem-used = Ese código de recuperación ya se usó; cada uno funciona una sola vez. Escriba otro código de su lista.

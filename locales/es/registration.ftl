@@ -17,8 +17,6 @@ register-method-email = Correo electrónico
 register-method-passkey = Llave de acceso
 register-submit = Enviar
 
-error-summary-title = Hay un problema
-error-summary-go-to-field = Ir al campo que debe corregir
 
 reset-title = Restablecer el registro
 reset-go-to-login = Ir a la página de inicio de sesión

@@ -248,14 +248,16 @@ pub async fn send_fresh_link(
         ),
         LinkEmail::Requested => (
             None,
-            Some(registration_email(
+            Some(render_link_email(
                 app,
                 kind,
-                &account.email,
-                &account.display_name,
-                &app.url(&format!("/register/{token}")),
-                expires_at - now,
-                expires_at,
+                &LinkText {
+                    to: account.email.as_str(),
+                    name: account.display_name.as_str(),
+                    link: &app.url(&format!("/register/{token}")),
+                    lifetime: expires_at - now,
+                    expires_at,
+                },
                 language,
             )?),
         ),
@@ -302,41 +304,32 @@ pub(crate) fn language_of_subject(subject: &str) -> Language {
         .unwrap_or(Language::English)
 }
 
-/// The email with a registration link, in the words of `kind`.
-pub(crate) fn registration_email(
-    app: &App,
-    kind: LinkEmail,
-    email: &Email,
-    name: &DisplayName,
-    link: &str,
-    lifetime: i64,
-    expires_at: i64,
-    language: Language,
-) -> Result<EmailMessage, Internal> {
-    render_link_email(
-        app,
-        kind,
-        email.as_str(),
-        name.as_str(),
-        link,
-        lifetime,
-        expires_at,
-        language,
-    )
+/// What an email with a registration link says: to whom, their name, the link and how long
+/// it works.
+#[derive(Clone, Copy)]
+pub(crate) struct LinkText<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub link: &'a str,
+    pub lifetime: i64,
+    pub expires_at: i64,
 }
 
-/// `registration_email` from stored text (the mail queue renders a queued link's letter
-/// when it sends it, with the account's name then).
+/// The email with a registration link, in the words of `kind` and in `language` (the mail
+/// queue renders a queued link's letter when it sends it, with the account's name then).
 pub(crate) fn render_link_email(
     app: &App,
     kind: LinkEmail,
-    to: &str,
-    name: &str,
-    link: &str,
-    lifetime: i64,
-    expires_at: i64,
+    text: &LinkText<'_>,
     language: Language,
 ) -> Result<EmailMessage, Internal> {
+    let LinkText {
+        to,
+        name,
+        link,
+        lifetime,
+        expires_at,
+    } = *text;
     let context = minijinja::context! {
         lang => language.as_str(),
         name => name,
@@ -379,4 +372,25 @@ pub async fn first_administrator_link(app: &App) -> Result<Option<(String, i64)>
         .reissue_link(None, &link_hash, expires_at, now, audit, None)
         .await?;
     Ok(Some((app.url(&format!("/register/{token}")), expires_at)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queued_letters_subject_says_its_language() {
+        for language in Language::ALL {
+            assert_eq!(
+                language_of_subject(&registration_subject(language)),
+                language
+            );
+        }
+        assert_eq!(
+            registration_subject(Language::English),
+            "Complete your Tessera registration"
+        );
+        // A subject written by another version of the portal: English, as before.
+        assert_eq!(language_of_subject("Welcome"), Language::English);
+    }
 }

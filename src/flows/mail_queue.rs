@@ -249,14 +249,17 @@ fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
                 .as_deref()
                 .ok_or("the letter's account no longer exists")?;
             let link = app.url(&format!("/register/{}", open(token)?));
+            let text = invitation::LinkText {
+                to: &letter.recipient,
+                name,
+                link: &link,
+                lifetime: expires_at - letter.created_at,
+                expires_at: *expires_at,
+            };
             let mut message = invitation::render_link_email(
                 app,
                 invitation::LinkEmail::Invitation,
-                &letter.recipient,
-                name,
-                &link,
-                expires_at - letter.created_at,
-                *expires_at,
+                &text,
                 invitation::language_of_subject(&letter.subject),
             )
             .map_err(|e| format!("the letter cannot be rendered: {e}"))?;

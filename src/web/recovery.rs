@@ -43,9 +43,7 @@ pub async fn forgot_form(
     Extension(csrf): Extension<CsrfToken>,
     axum::extract::Query(q): axum::extract::Query<Expired>,
 ) -> Result<Response, WebError> {
-    let notice = q
-        .expired
-        .map(|_| crate::i18n::say("forgot-timed-out"));
+    let notice = q.expired.map(|_| crate::i18n::say("forgot-timed-out"));
     let lifetime = code_lifetime(&app);
     page::ok(
         "pages/forgot.html",

@@ -89,15 +89,31 @@ async fn a_spanish_invitation_leads_to_a_spanish_registration(backend: Backend) 
     .expect("invitation");
     let letter = next_mail(&app, "lucia@example.org", 0).await;
     assert_eq!(letter.subject, "Complete su registro en Tessera");
-    assert!(letter.text.starts_with("Hola, Lucía Flores:"), "{}", letter.text);
+    assert!(
+        letter.text.starts_with("Hola, Lucía Flores:"),
+        "{}",
+        letter.text
+    );
     assert!(
         letter.text.contains("vence en 2 días") && letter.text.contains("Restablecer"),
         "{}",
         letter.text
     );
-    assert!(!letter.text.contains("Portal Administrator"), "{}", letter.text);
-    assert!(letter.html.contains("<html lang=\"es\">"), "{}", letter.html);
-    assert!(letter.html.contains("Completar mi registro"), "{}", letter.html);
+    assert!(
+        !letter.text.contains("Portal Administrator"),
+        "{}",
+        letter.text
+    );
+    assert!(
+        letter.html.contains("<html lang=\"es\">"),
+        "{}",
+        letter.html
+    );
+    assert!(
+        letter.html.contains("Completar mi registro"),
+        "{}",
+        letter.html
+    );
 
     // From the CLI (no page), an invitation is in English, word for word as before.
     app.invite("ana@example.org", "Ana Ruiz").await;
@@ -141,7 +157,9 @@ async fn a_spanish_invitation_leads_to_a_spanish_registration(backend: Backend) 
         .await;
     page.assert_shows("Esta contraseña es demasiado común o fácil de adivinar.");
     assert_all_spanish(&page);
-    let page = browser.register("Lucía Flores", PASSWORD, PASSWORD, "").await;
+    let page = browser
+        .register("Lucía Flores", PASSWORD, PASSWORD, "")
+        .await;
     page.assert_shows("Elija cómo verificará su identidad: Teléfono o Correo electrónico.");
     assert_all_spanish(&page);
     let page = browser.register("", PASSWORD, PASSWORD, "email").await;
@@ -182,7 +200,11 @@ async fn a_reminder_is_in_the_language_the_person_picked(backend: Backend) {
     app.invite(email, "Marta Gil").await;
     let reminder = next_mail(&app, email, 1).await;
     assert_eq!(reminder.subject, "Complete su registro en Tessera");
-    assert!(reminder.text.starts_with("Hola, Marta Gil:"), "{}", reminder.text);
+    assert!(
+        reminder.text.starts_with("Hola, Marta Gil:"),
+        "{}",
+        reminder.text
+    );
 }
 
 async fn a_spanish_person_resets_a_forgotten_password_in_spanish(backend: Backend) {
@@ -308,7 +330,8 @@ async fn reset_trouble_and_help_speak_spanish(backend: Backend) {
     let mail = next_mail(&app, "pablo@example.org", 1).await;
     assert_eq!(mail.subject, "Complete su registro en Tessera");
     assert!(
-        mail.text.contains("Pidió un nuevo enlace para completar su registro"),
+        mail.text
+            .contains("Pidió un nuevo enlace para completar su registro"),
         "{}",
         mail.text
     );
@@ -360,7 +383,10 @@ async fn a_signed_in_spanish_person_manages_the_account_in_spanish(backend: Back
 
     // A wrong current password is said in Spanish.
     let page = browser
-        .post("/account/recovery-codes", &[("password", "not my password")])
+        .post(
+            "/account/recovery-codes",
+            &[("password", "not my password")],
+        )
         .await;
     page.assert_shows("Esa no es su contraseña actual.");
     assert_all_spanish(&page);
