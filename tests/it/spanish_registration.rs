@@ -357,7 +357,12 @@ async fn a_signed_in_spanish_person_manages_the_account_in_spanish(backend: Back
         .await;
     assert_eq!(page.status, 200, "{page}");
     page.assert_shows("Sus códigos de recuperación");
-    assert_eq!(page.select("#recovery-codes code").len(), 10);
+    let codes: Vec<String> = page
+        .select("#recovery-codes code")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(codes.len(), 10);
     let download = page
         .first("a[download]")
         .and_then(|a| a.attr("href").map(str::to_string))
@@ -458,4 +463,35 @@ async fn a_signed_in_spanish_person_manages_the_account_in_spanish(backend: Back
         notice.text
     );
     assert!(notice.html.contains("<html lang=\"es\">"));
+
+    // A recovery code at the second step, from another Spanish browser.
+    let other = spanish_browser(&app);
+    other.sign_in(email, NEW_PASSWORD).await;
+    let page = other.get("/verify/recovery-code").await;
+    assert_eq!(
+        page.heading().as_deref(),
+        Some("Usar un código de recuperación")
+    );
+    page.assert_shows("Por ejemplo abcd-efgh-2345-6789.");
+    is_marked_spanish(&page);
+    let wrong: String = codes[0].chars().rev().collect();
+    let page = other
+        .post("/verify/recovery-code", &[("code", &wrong)])
+        .await;
+    assert_eq!(page.status, 422, "{page}");
+    page.assert_shows("Ese no es uno de sus códigos de recuperación.");
+    let before = app.mail.messages_to(email).await.len();
+    other
+        .post("/verify/recovery-code", &[("code", &codes[0])])
+        .await;
+    let notice = next_mail(&app, email, before).await;
+    assert_eq!(
+        notice.subject,
+        "Se usó un código de recuperación en su cuenta del portal"
+    );
+    assert!(
+        notice.text.contains("Le quedan 9 códigos de recuperación."),
+        "{}",
+        notice.text
+    );
 }
