@@ -115,6 +115,29 @@ async fn a_spanish_invitation_leads_to_a_spanish_registration(backend: Backend) 
         letter.html
     );
 
+    // A bulk invitation from a Spanish page: its letters are made off the request's task,
+    // in the page's language all the same.
+    let many = vec![tessera::domain::account::NewAccount {
+        email: tessera::domain::email::Email::parse("bruno@example.org").unwrap(),
+        display_name: tessera::domain::name::DisplayName::parse("Bruno Paz").unwrap(),
+        org_id: None,
+        role: Role::User,
+    }];
+    let audit = tessera::audit::AuditEvent::new("accounts-imported", "test", "import");
+    i18n::speaking(
+        Language::Spanish,
+        invitation::invite_many(&app.app, many, audit),
+    )
+    .await
+    .expect("bulk invitation");
+    let letter_of_many = next_mail(&app, "bruno@example.org", 0).await;
+    assert_eq!(letter_of_many.subject, "Complete su registro en Tessera");
+    assert!(
+        letter_of_many.text.starts_with("Hola, Bruno Paz:"),
+        "{}",
+        letter_of_many.text
+    );
+
     // From the CLI (no page), an invitation is in English, word for word as before.
     app.invite("ana@example.org", "Ana Ruiz").await;
     let english = next_mail(&app, "ana@example.org", 0).await;
