@@ -176,7 +176,11 @@ const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
     "portal.ftl",
     "sign-in.ftl",
     "second-step.ftl",
-    "sign-in-problems.ftl"
+    "sign-in-problems.ftl",
+    "registration.ftl",
+    "recovery.ftl",
+    "account.ftl",
+    "emails.ftl",
 );
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;

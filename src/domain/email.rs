@@ -8,11 +8,11 @@ pub struct Email(String);
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EmailProblem {
-    #[error("Enter an email address.")]
+    #[error("{}", crate::i18n::say("email-address-problem-empty"))]
     Empty,
-    #[error("Enter the email address in the form name@example.com.")]
+    #[error("{}", crate::i18n::say("email-address-problem-malformed"))]
     Malformed,
-    #[error("That email address is too long (254 characters at most).")]
+    #[error("{}", crate::i18n::say("email-address-problem-too-long"))]
     TooLong,
 }
 

@@ -7,11 +7,11 @@ pub struct DisplayName(String);
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NameProblem {
-    #[error("Enter a display name.")]
+    #[error("{}", crate::i18n::say("display-name-problem-empty"))]
     Empty,
-    #[error("The display name is too long (100 characters at most).")]
+    #[error("{}", crate::i18n::say("display-name-problem-too-long"))]
     TooLong,
-    #[error("The display name may not contain control characters or any of < > \" \\ {{ }}.")]
+    #[error("{}", crate::i18n::say("display-name-problem-characters"))]
     ForbiddenCharacters,
 }
 

@@ -14,22 +14,25 @@ pub struct NewPassword(String);
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordProblem {
-    #[error("The passwords do not match. Type the same password in both boxes.")]
+    #[error("{}", crate::i18n::say("password-problem-mismatch"))]
     Mismatch,
-    #[error(
-        "The password is too short: use at least 8 characters. A few unrelated words make a good one."
-    )]
+    #[error("{}", crate::i18n::say("password-problem-too-short"))]
     TooShort,
-    #[error("The password is too long: use at most 256 characters.")]
+    #[error("{}", crate::i18n::say("password-problem-too-long"))]
     TooLong,
-    #[error(
-        "The password must not contain your name or email address. Choose something unrelated to you."
-    )]
+    #[error("{}", crate::i18n::say("password-problem-personal"))]
     ContainsPersonalDetails,
-    #[error(
-        "This password is too common or easy to guess{0}. Choose a longer, less predictable one, such as a few unrelated words."
-    )]
+    #[error("{}", too_guessable(.0))]
     TooGuessable(String),
+}
+
+/// zxcvbn says why a password is guessable in English only: other languages leave it out.
+fn too_guessable(reason: &str) -> String {
+    let reason = match crate::i18n::current() {
+        crate::i18n::Language::English => reason,
+        _ => "",
+    };
+    crate::i18n::say_with("password-problem-guessable", &[("reason", reason.into())])
 }
 
 /// What the password must not be built from: the user's own details.

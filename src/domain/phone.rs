@@ -11,21 +11,20 @@ pub struct PhoneNumber {
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneProblem {
-    #[error("Enter your phone number.")]
+    #[error("{}", crate::i18n::say("phone-number-problem-empty"))]
     Empty,
-    #[error("Enter the country code as digits, such as +1.")]
+    #[error("{}", crate::i18n::say("phone-number-problem-country-code"))]
     BadCountryCode,
-    #[error(
-        "Phone numbers with +{0} are not accepted on this portal. Use a number with one of these country codes: {1}."
-    )]
+    #[error("{}", crate::i18n::say_with(
+        "phone-number-problem-country-not-allowed",
+        &[("code", .0.to_string().into()), ("allowed", .1.as_str().into())]
+    ))]
     CountryNotAllowed(u16, String),
-    #[error("Extensions are not supported: enter a direct line without an extension.")]
+    #[error("{}", crate::i18n::say("phone-number-problem-extension"))]
     Extension,
-    #[error("A +1 number must be a 10-digit direct line, such as 415 555 0132.")]
+    #[error("{}", crate::i18n::say("phone-number-problem-ten-digits"))]
     NotTenDigits,
-    #[error(
-        "That is not a valid phone number for country code +{0}. Check the number and try again."
-    )]
+    #[error("{}", crate::i18n::say_with("phone-number-problem-invalid", &[("code", .0.to_string().into())]))]
     Invalid(u16),
 }
 

@@ -67,18 +67,28 @@ pub struct FactorRow {
     pub last_used: String,
 }
 
+/// The guide's name of a kind of factor ("Email", "Phone"), in the page's language.
+fn kind_name(kind: FactorKind) -> String {
+    crate::i18n::say(match kind {
+        FactorKind::Email => "account-factor-email",
+        FactorKind::Phone => "account-factor-phone",
+        FactorKind::App => "account-factor-app",
+        FactorKind::Passkey => "account-factor-passkey",
+    })
+}
+
 impl FactorRow {
     fn of(factor: &crate::store::FactorUse) -> Self {
         Self {
             id: factor.id,
             name: match &factor.label {
-                Some(label) => format!("{} ({label})", factor.kind.label()),
-                None => factor.kind.label().to_string(),
+                Some(label) => format!("{} ({label})", kind_name(factor.kind)),
+                None => kind_name(factor.kind),
             },
             added: human_time(factor.created_at),
             last_used: factor
                 .last_used_at
-                .map_or_else(|| "Never".into(), human_time),
+                .map_or_else(|| crate::i18n::say("account-never"), human_time),
         }
     }
 }
@@ -86,57 +96,45 @@ impl FactorRow {
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeProblem {
     /// The factor was not passed recently: the page sends the person to pass it again.
-    #[error("For your security, confirm it is you with your verification code first.")]
+    #[error("{}", crate::i18n::say("account-problem-not-fresh"))]
     NotFresh,
-    #[error("That is not your current password. Nothing was changed; type it again.")]
+    #[error("{}", crate::i18n::say("account-problem-wrong-password"))]
     WrongPassword,
     /// Staff: their password is their company's, changed there.
-    #[error(
-        "You sign in through {0}, so you have no password here. Change your password with your company's sign-in."
-    )]
+    #[error("{}", crate::i18n::say_with("account-problem-staff-password", &[("provider", .0.as_str().into())]))]
     StaffPassword(String),
-    #[error("Too many wrong passwords for this account. Try again after {}.", human_time(*.until))]
+    #[error("{}", crate::i18n::say_with("account-problem-locked", &[("time", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("The portal is busy. Wait a few seconds and try again.")]
+    #[error("{}", crate::i18n::say("portal-busy"))]
     Busy,
     #[error("{0}")]
     Email(EmailProblem),
-    #[error("That is already your email address.")]
+    #[error("{}", crate::i18n::say("account-problem-same-email"))]
     SameEmail,
-    #[error(
-        "That email address belongs to another account, so it cannot be yours too. Enter a different address; nothing was changed."
-    )]
+    #[error("{}", crate::i18n::say("account-problem-email-taken"))]
     EmailTaken,
     #[error("{0}")]
     Phone(PhoneProblem),
-    #[error("That is already your phone number.")]
+    #[error("{}", crate::i18n::say("account-problem-same-phone"))]
     SamePhone,
-    #[error(
-        "Your organization does not allow {0} as a verification method. Ask your Portal Administrator if you need it."
-    )]
+    #[error("{}", crate::i18n::say_with("account-problem-method-not-allowed", &[("method", method_name(.0).into())]))]
     MethodNotAllowed(&'static str),
-    #[error("Email is already your verification method.")]
+    #[error("{}", crate::i18n::say("account-problem-already-email"))]
     AlreadyEmail,
-    #[error("You already have {0}. Remove it first if you want to set up another.")]
+    #[error("{}", crate::i18n::say_with("account-problem-already-held", &[("method", method_name(.0).into())]))]
     AlreadyHeld(&'static str),
-    #[error("This setup has expired. Open it again from Your account to get a new code to scan.")]
+    #[error("{}", crate::i18n::say("account-problem-enrolment-expired"))]
     EnrolmentExpired,
-    #[error(
-        "That code is not right. Check the time on your phone, then enter the code your app shows now; nothing was added."
-    )]
+    #[error("{}", crate::i18n::say("account-problem-wrong-app-code"))]
     WrongAppCode,
-    #[error(
-        "That method is your last one, so it cannot be removed. Add another verification method first."
-    )]
+    #[error("{}", crate::i18n::say("account-problem-last-factor"))]
     LastFactor,
-    #[error("That verification method is no longer on your account.")]
+    #[error("{}", crate::i18n::say("account-problem-no-such-factor"))]
     NoSuchFactor,
     /// The new password breaks the policy of registration and recovery.
     #[error("{0}")]
     NewPassword(PasswordProblem),
-    #[error(
-        "That is already your password. Choose a new one that you have not used here; nothing was changed."
-    )]
+    #[error("{}", crate::i18n::say("account-problem-same-password"))]
     SamePassword,
     #[error(transparent)]
     Send(CodeSendProblem),
@@ -144,6 +142,18 @@ pub enum ChangeProblem {
     Code(VerifyProblem),
     #[error(transparent)]
     Internal(#[from] Internal),
+}
+
+/// A method's name in a problem, in the page's language (the flows name it in English).
+fn method_name(english: &str) -> String {
+    let id = match english {
+        "the phone" => "account-method-name-phone",
+        "email" => "account-method-name-email",
+        "an authenticator app" => "account-method-name-app",
+        "passkeys" => "account-method-name-passkeys",
+        other => return other.to_string(),
+    };
+    crate::i18n::say(id)
 }
 
 impl From<StoreError> for ChangeProblem {
@@ -317,20 +327,18 @@ pub async fn confirm_email(app: &App, session: &Session, typed: &str) -> Result<
         )
         .await,
     )?;
-    let change = format!(
-        "The email address of your portal account was changed from {} to {}",
-        mask::email(&old),
-        mask::email(&new)
+    let language = crate::i18n::of_person(account.language);
+    let change = crate::i18n::say_in(
+        language,
+        "account-changed-email",
+        &[
+            ("old", mask::email(&old).into()),
+            ("new", mask::email(&new).into()),
+        ],
     );
+    let subject = crate::i18n::say_in(language, "account-changed-email-subject", &[]);
     for to in [old.as_str(), new.as_str()] {
-        notify(
-            app,
-            &account,
-            to,
-            "Your portal email address was changed",
-            &change,
-        )
-        .await?;
+        notify(app, &account, to, &subject, &change).await?;
     }
     Ok(())
 }
@@ -410,17 +418,15 @@ pub async fn confirm_phone(app: &App, session: &Session, typed: &str) -> Result<
         )
         .await,
     )?;
-    let change = if switching {
-        format!("Your portal account's verification method was changed to the phone number {new}")
+    let language = crate::i18n::of_person(account.language);
+    let (change, subject) = if switching {
+        ("account-changed-to-phone", "account-changed-method-subject")
     } else {
-        format!("The phone number of your portal account was changed to {new}")
+        ("account-changed-phone", "account-changed-phone-subject")
     };
-    let subject = if switching {
-        "Your portal verification method was changed"
-    } else {
-        "Your portal phone number was changed"
-    };
-    notify(app, &account, account.email.as_str(), subject, &change).await
+    let change = crate::i18n::say_in(language, change, &[("phone", new.to_string().into())]);
+    let subject = crate::i18n::say_in(language, subject, &[]);
+    notify(app, &account, account.email.as_str(), &subject, &change).await
 }
 
 /// A phone user makes email their factor (the email address on file, verified by the
@@ -454,15 +460,10 @@ pub async fn switch_to_email(
     if !changed {
         return Err(ChangeProblem::AlreadyEmail);
     }
-    let change = "Your portal account's verification method was changed to email, and its phone number was removed";
-    notify(
-        app,
-        &account,
-        account.email.as_str(),
-        "Your portal verification method was changed",
-        change,
-    )
-    .await
+    let language = crate::i18n::of_person(account.language);
+    let change = crate::i18n::say_in(language, "account-changed-to-email", &[]);
+    let subject = crate::i18n::say_in(language, "account-changed-method-subject", &[]);
+    notify(app, &account, account.email.as_str(), &subject, &change).await
 }
 
 /// Change password (ASVS 6.2.2, 6.2.3): with a fresh factor and the current password (a
@@ -506,12 +507,13 @@ pub async fn change_password(
             other => ChangeProblem::Internal(other.into()),
         })?;
     let now = app.now();
+    let language = crate::i18n::of_person(account.language);
     let message = notice(
         app,
         &account,
         account.email.as_str(),
-        "Your portal password was changed",
-        "The password of your portal account was changed",
+        &crate::i18n::say_in(language, "account-changed-password-subject", &[]),
+        &crate::i18n::say_in(language, "account-changed-password", &[]),
     )?;
     let who = audit::account(account.id);
     let changed = app
@@ -628,7 +630,8 @@ async fn notify(
     Ok(())
 }
 
-/// The notice of a change to the account, in the words of every account-change notice.
+/// The notice of a change to the account, in the words of every account-change notice and the
+/// person's language (`subject` and `change` said in it, `i18n::of_person`).
 pub(crate) fn notice(
     app: &App,
     account: &Account,
@@ -637,6 +640,7 @@ pub(crate) fn notice(
     change: &str,
 ) -> Result<EmailMessage, Internal> {
     let context = minijinja::context! {
+        lang => crate::i18n::of_person(account.language).as_str(),
         name => account.display_name.as_str(),
         change,
         when => human_time(app.now()),

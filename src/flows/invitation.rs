@@ -12,7 +12,8 @@ use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mail_queue::LetterKind;
 use crate::domain::mask;
 use crate::domain::name::{DisplayName, NameProblem};
-use crate::flows::{Internal, human_duration, human_time, mail_queue};
+use crate::flows::{Internal, human_duration_in, human_time, mail_queue};
+use crate::i18n::Language;
 use crate::store::StoreError;
 
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ pub enum InvitationProblem {
     AlreadyRegistered,
     /// A link the person asked for (Reset, "Having trouble logging in?") could not be sent
     /// while they waited. (An administrator's invitations are queued instead, and retried.)
-    #[error("The registration email could not be sent ({0}). Try again in a few minutes.")]
+    #[error("{}", crate::i18n::say_with("registration-not-sent", &[("reason", .0.as_str().into())]))]
     NotSent(String),
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -110,12 +111,15 @@ pub async fn invite(
             };
             // The email is queued with the account (issue 12): an invitation never exists
             // without its letter, and the administrator does not wait for the mail server.
+            // A new person has picked no language: the letter is in the inviting page's
+            // (English from the CLI).
             let letter = mail_queue::link_letter(
                 &app.sealer,
                 LetterKind::Invitation,
                 &email,
                 &token,
                 expires_at,
+                crate::i18n::current(),
             );
             let audit = event("account-invited").with("role", request.role.as_str());
             match app
@@ -156,6 +160,8 @@ pub async fn invite_many(
     let per_chunk = total.div_ceil(workers).max(1_000);
     let mut accounts = accounts.into_iter();
     let mut chunks = Vec::new();
+    // The letters are made off the request's task: in the language of the page that caused them.
+    let language = crate::i18n::current();
     loop {
         let chunk: Vec<NewAccount> = accounts.by_ref().take(per_chunk).collect();
         if chunk.is_empty() {
@@ -174,6 +180,7 @@ pub async fn invite_many(
                         &account.email,
                         &token,
                         expires_at,
+                        language,
                     );
                     Ok((account, link_hash, letter))
                 })
@@ -224,6 +231,7 @@ pub async fn send_fresh_link(
     let now = app.now();
     let expires_at = now + app.config.policy.registration_link_ttl_secs;
     let token = random_token().map_err(Internal::from)?;
+    let language = crate::i18n::of_person(account.language);
     // An administrator's resend is queued as the link and rendered when sent; the link a
     // person asked for is rendered now and sent while they wait.
     let (letter, message) = match kind {
@@ -234,19 +242,23 @@ pub async fn send_fresh_link(
                 &account.email,
                 &token,
                 expires_at,
+                language,
             )),
             None,
         ),
         LinkEmail::Requested => (
             None,
-            Some(registration_email(
+            Some(render_link_email(
                 app,
                 kind,
-                &account.email,
-                &account.display_name,
-                &app.url(&format!("/register/{token}")),
-                expires_at - now,
-                expires_at,
+                &LinkText {
+                    to: account.email.as_str(),
+                    name: account.display_name.as_str(),
+                    link: &app.url(&format!("/register/{token}")),
+                    lifetime: expires_at - now,
+                    expires_at,
+                },
+                language,
             )?),
         ),
     };
@@ -278,45 +290,51 @@ pub async fn send_fresh_link(
     Ok(expires_at)
 }
 
-/// The subject of every email with a registration link.
-pub(crate) const REGISTRATION_SUBJECT: &str = "Complete your Tessera registration";
-
-/// The email with a registration link, in the words of `kind`.
-pub(crate) fn registration_email(
-    app: &App,
-    kind: LinkEmail,
-    email: &Email,
-    name: &DisplayName,
-    link: &str,
-    lifetime: i64,
-    expires_at: i64,
-) -> Result<EmailMessage, Internal> {
-    render_link_email(
-        app,
-        kind,
-        email.as_str(),
-        name.as_str(),
-        link,
-        lifetime,
-        expires_at,
-    )
+/// The subject of every email with a registration link, in `language`.
+pub(crate) fn registration_subject(language: Language) -> String {
+    crate::i18n::say_in(language, "registration-subject", &[])
 }
 
-/// `registration_email` from stored text (the mail queue renders a queued link's letter
-/// when it sends it, with the account's name then).
+/// The language a queued letter with a registration link is in: its subject, written when it
+/// was queued, says which (English for one the portal no longer recognises).
+pub(crate) fn language_of_subject(subject: &str) -> Language {
+    Language::ALL
+        .into_iter()
+        .find(|l| registration_subject(*l) == subject)
+        .unwrap_or(Language::English)
+}
+
+/// What an email with a registration link says: to whom, their name, the link and how long
+/// it works.
+#[derive(Clone, Copy)]
+pub(crate) struct LinkText<'a> {
+    pub to: &'a str,
+    pub name: &'a str,
+    pub link: &'a str,
+    pub lifetime: i64,
+    pub expires_at: i64,
+}
+
+/// The email with a registration link, in the words of `kind` and in `language` (the mail
+/// queue renders a queued link's letter when it sends it, with the account's name then).
 pub(crate) fn render_link_email(
     app: &App,
     kind: LinkEmail,
-    to: &str,
-    name: &str,
-    link: &str,
-    lifetime: i64,
-    expires_at: i64,
+    text: &LinkText<'_>,
+    language: Language,
 ) -> Result<EmailMessage, Internal> {
+    let LinkText {
+        to,
+        name,
+        link,
+        lifetime,
+        expires_at,
+    } = *text;
     let context = minijinja::context! {
+        lang => language.as_str(),
         name => name,
         link => link,
-        lifetime => human_duration(lifetime),
+        lifetime => human_duration_in(language, lifetime),
         expires => human_time(expires_at),
         help => app.url("/login"),
         reset => app.url("/register/reset"),
@@ -328,7 +346,7 @@ pub(crate) fn render_link_email(
     };
     Ok(EmailMessage {
         to: to.to_string(),
-        subject: REGISTRATION_SUBJECT.into(),
+        subject: registration_subject(language),
         text: crate::templates::render(&format!("email/{template}.txt"), &context)?,
         html: crate::templates::render(&format!("email/{template}.html"), &context)?,
     })
@@ -354,4 +372,25 @@ pub async fn first_administrator_link(app: &App) -> Result<Option<(String, i64)>
         .reissue_link(None, &link_hash, expires_at, now, audit, None)
         .await?;
     Ok(Some((app.url(&format!("/register/{token}")), expires_at)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queued_letters_subject_says_its_language() {
+        for language in Language::ALL {
+            assert_eq!(
+                language_of_subject(&registration_subject(language)),
+                language
+            );
+        }
+        assert_eq!(
+            registration_subject(Language::English),
+            "Complete your Tessera registration"
+        );
+        // A subject written by another version of the portal: English, as before.
+        assert_eq!(language_of_subject("Welcome"), Language::English);
+    }
 }

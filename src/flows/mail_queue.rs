@@ -27,6 +27,7 @@ use crate::domain::mail_queue::{AfterFailure, LetterKind, error_summary};
 use crate::domain::mask;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation;
+use crate::i18n::Language;
 use crate::sealing::{Kind, Sealer};
 use crate::store::{Letter, LetterBody, LetterSummary, NewLetter, NotSent};
 
@@ -58,18 +59,20 @@ pub fn letter(app: &App, kind: LetterKind, message: &EmailMessage) -> NewLetter 
 /// `to`: queued as the link's token, sealed, and its expiry, and rendered in the words of
 /// `LinkEmail::Invitation` with the account's name when it is sent. Nothing is rendered
 /// now, so queuing many (a bulk invitation) is cheap. Needs only the sealer, so it can be
-/// made off the async runtime.
+/// made off the async runtime. Its subject is written now, in `language`, and says the
+/// language its body is rendered in (`invitation::language_of_subject`).
 pub fn link_letter(
     sealer: &Sealer,
     kind: LetterKind,
     to: &Email,
     token: &str,
     expires_at: UnixTime,
+    language: Language,
 ) -> NewLetter {
     NewLetter {
         kind,
         recipient: to.as_str().to_string(),
-        subject: invitation::REGISTRATION_SUBJECT.to_string(),
+        subject: invitation::registration_subject(language),
         body: LetterBody::Link {
             token: sealer.seal(Kind::MailBody, token),
             expires_at,
@@ -246,14 +249,18 @@ fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
                 .as_deref()
                 .ok_or("the letter's account no longer exists")?;
             let link = app.url(&format!("/register/{}", open(token)?));
+            let text = invitation::LinkText {
+                to: &letter.recipient,
+                name,
+                link: &link,
+                lifetime: expires_at - letter.created_at,
+                expires_at: *expires_at,
+            };
             let mut message = invitation::render_link_email(
                 app,
                 invitation::LinkEmail::Invitation,
-                &letter.recipient,
-                name,
-                &link,
-                expires_at - letter.created_at,
-                *expires_at,
+                &text,
+                invitation::language_of_subject(&letter.subject),
             )
             .map_err(|e| format!("the letter cannot be rendered: {e}"))?;
             message.subject = letter.subject.clone();

@@ -22,17 +22,15 @@ use crate::store::{CodeIssue, NewPasswordChange, Session, StoreError};
 pub enum RecoveryProblem {
     #[error("{0}")]
     Email(EmailProblem),
-    #[error("Too many requests. Try again after {}.", human_time(*.retry_at))]
+    #[error("{}", crate::i18n::say_with("recovery-too-many", &[("time", human_time(*.retry_at).into())]))]
     TooMany { retry_at: i64 },
-    #[error("A code was sent moments ago. Wait {} before asking for another.", human_duration(*.retry_in))]
+    #[error("{}", crate::i18n::say_with("recovery-cooling-down", &[("duration", human_duration(*.retry_in).into())]))]
     CoolingDown { retry_in: i64 },
-    #[error("This password reset has timed out. Start again with Forgot your password.")]
+    #[error("{}", crate::i18n::say("recovery-timed-out"))]
     SessionEnded,
-    #[error(
-        "Too many wrong codes were entered, so no more codes can be sent for this reset. Start again with Forgot your password."
-    )]
+    #[error("{}", crate::i18n::say("recovery-exhausted"))]
     Exhausted,
-    #[error("The portal is busy. Wait a few seconds and try again.")]
+    #[error("{}", crate::i18n::say("portal-busy"))]
     Busy,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -214,17 +212,20 @@ async fn send_code(
         app.mailer.simulate_send().await;
         return Ok(());
     };
+    let language = crate::i18n::of_person(account.language);
     let context = minijinja::context! {
+        lang => language.as_str(),
         name => account.display_name.as_str(),
         code => code.expose(),
-        lifetime => human_duration(ttl),
+        lifetime => crate::flows::human_duration_in(language, ttl),
         expires => human_time(now + ttl),
     };
     let message = EmailMessage {
         to: email.as_str().to_string(),
-        subject: format!(
-            "Your verification code to reset your password: {}",
-            code.expose()
+        subject: crate::i18n::say_in(
+            language,
+            "reset-code-subject",
+            &[("code", code.expose().into())],
         ),
         text: crate::templates::render("email/reset_code.txt", &context).map_err(Internal::from)?,
         html: crate::templates::render("email/reset_code.html", &context)
@@ -269,9 +270,9 @@ pub async fn page(app: &App, session: &Session) -> Result<Option<RecoveryPage>, 
 pub enum NewPasswordProblem {
     #[error("{0}")]
     Password(PasswordProblem),
-    #[error("This password reset has timed out. Start again with Forgot your password.")]
+    #[error("{}", crate::i18n::say("recovery-timed-out"))]
     SessionEnded,
-    #[error("The portal is busy. Wait a few seconds and try again.")]
+    #[error("{}", crate::i18n::say("portal-busy"))]
     Busy,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -361,14 +362,16 @@ pub async fn set_password(
     } else {
         None
     };
+    let language = crate::i18n::of_person(account.language);
     let context = minijinja::context! {
+        lang => language.as_str(),
         name => account.display_name.as_str(),
         when => human_time(now),
         login => app.url("/login"),
     };
     let message = EmailMessage {
         to: account.email.to_string(),
-        subject: "Your Tessera password was changed".into(),
+        subject: crate::i18n::say_in(language, "password-changed-subject", &[]),
         text: crate::templates::render("email/password_changed.txt", &context)
             .map_err(Internal::from)?,
         html: crate::templates::render("email/password_changed.html", &context)
@@ -381,7 +384,9 @@ pub async fn set_password(
 }
 
 /// The same answer for every address: the Reset and "Having trouble" pages say this.
-pub const LINK_SENT_IF_ELIGIBLE: &str = "If that matches an account whose registration is not finished, we have emailed it a new registration link. The link works once, for 2 days. Check your inbox (and spam folder).";
+pub fn link_sent_if_eligible() -> String {
+    crate::i18n::say("link-sent-if-eligible")
+}
 
 /// Registration error → Reset: "Enter username and click Submit. An email will be sent to the
 /// registered email address to complete the registration process."

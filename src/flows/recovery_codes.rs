@@ -36,12 +36,14 @@ pub async fn generate(
         .iter()
         .map(|c| app.keys.hash(Purpose::RecoveryCode, c.as_bytes()))
         .collect();
+    let language = crate::i18n::of_person(account.language);
+    let say = |id| crate::i18n::say_in(language, id, &[]);
     let message = notice(
         app,
         &account,
-        "New recovery codes for your portal account",
-        "New recovery codes were made for your portal account",
-        "Any earlier ones no longer work.",
+        &say("recovery-codes-new-subject"),
+        &say("recovery-codes-new"),
+        &say("recovery-codes-new-extra"),
     )?;
     let who = audit::account(account.id);
     let replaced = app
@@ -78,17 +80,13 @@ pub async fn left(app: &App, account_id: i64) -> Result<i64, Internal> {
 pub enum RecoveryCodeUseProblem {
     #[error("{0}")]
     Format(RecoveryCodeProblem),
-    #[error(
-        "That is not one of your recovery codes. Check it against your saved list and type it again, or use another way below."
-    )]
+    #[error("{}", crate::i18n::say("recovery-code-problem-wrong"))]
     Wrong,
-    #[error(
-        "That recovery code was used already; each works once. Type another code from your list."
-    )]
+    #[error("{}", crate::i18n::say("recovery-code-problem-used"))]
     AlreadyUsed,
-    #[error("Too many failed attempts for this account. Try again after {}.", human_time(*.until))]
+    #[error("{}", crate::i18n::say_with("recovery-code-problem-locked", &[("time", human_time(*.until).into())]))]
     Locked { until: i64 },
-    #[error("Your sign-in has timed out. Sign in again.")]
+    #[error("{}", crate::i18n::say("recovery-code-problem-timed-out"))]
     SessionEnded,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -162,20 +160,17 @@ pub async fn use_code(
 /// be queued is logged; the sign-in stands.
 async fn tell_of_use(app: &App, account: &Account, stage: SessionStage) {
     let left = app.store.recovery_codes_left(account.id).await.unwrap_or(0);
-    let what = match stage {
-        SessionStage::RecoveryPhone => "to confirm it is you while resetting your password",
-        _ => "to sign in to your portal account",
+    let language = crate::i18n::of_person(account.language);
+    let change = match stage {
+        SessionStage::RecoveryPhone => "recovery-codes-used-resetting",
+        _ => "recovery-codes-used-signing-in",
     };
-    let extra = match left {
-        0 => "You have no recovery codes left: make new ones on Your account now.".to_string(),
-        1 => "You have 1 recovery code left: make new ones on Your account soon.".to_string(),
-        n => format!("You have {n} recovery codes left."),
-    };
+    let extra = crate::i18n::say_in(language, "recovery-codes-left", &[("n", left.into())]);
     let queued = match notice(
         app,
         account,
-        "A recovery code was used on your portal account",
-        &format!("A recovery code was used {what}"),
+        &crate::i18n::say_in(language, "recovery-codes-used-subject", &[]),
+        &crate::i18n::say_in(language, change, &[]),
         &extra,
     ) {
         Ok(message) => mail_queue::queue(app, LetterKind::Notice, Some(account.id), &message)
@@ -197,6 +192,7 @@ fn notice(
     extra: &str,
 ) -> Result<EmailMessage, Internal> {
     let context = minijinja::context! {
+        lang => crate::i18n::of_person(account.language).as_str(),
         name => account.display_name.as_str(),
         change,
         extra,

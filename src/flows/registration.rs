@@ -16,25 +16,15 @@ use crate::store::{InvitationTarget, LinkRefusal, Registrant, Registration, Sess
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkProblem {
-    #[error(
-        "This registration link is not valid. Check that you opened the whole link from the email."
-    )]
+    #[error("{}", crate::i18n::say("registration-link-invalid"))]
     Unknown,
-    #[error(
-        "This registration link has expired: links work for 2 days. Ask your Portal Administrator to send you a new link."
-    )]
+    #[error("{}", crate::i18n::say("registration-link-expired"))]
     Expired,
-    #[error(
-        "This registration link has already been used. Each link works once. If you did not finish registering, ask your Portal Administrator to send you a new link."
-    )]
+    #[error("{}", crate::i18n::say("registration-link-used"))]
     Used,
-    #[error(
-        "A newer registration link was sent to you, so this one no longer works. Use the link in the most recent email."
-    )]
+    #[error("{}", crate::i18n::say("registration-link-replaced"))]
     Replaced,
-    #[error(
-        "Your account is set up already, so this registration link is no longer needed. Sign in from the login page."
-    )]
+    #[error("{}", crate::i18n::say("registration-link-done"))]
     Settled,
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -193,20 +183,16 @@ pub enum RegistrationProblem {
     Email(EmailProblem),
     #[error("{0}")]
     Password(PasswordProblem),
-    #[error("Choose how you will verify your identity: Phone or Email.")]
+    #[error("{}", crate::i18n::say("registration-choose-method"))]
     NoMethod,
-    #[error("Your organization does not allow that method. Choose one of the methods shown.")]
+    #[error("{}", crate::i18n::say("registration-method-not-allowed"))]
     MethodNotAllowed,
-    #[error("An account with this email address already exists. Use a different address.")]
+    #[error("{}", crate::i18n::say("registration-email-taken"))]
     EmailTaken,
     /// Staff have no password here: their company's provider signs them in.
-    #[error(
-        "Your company signs you in through {0}, so no password is set here. Use Sign in with {0}."
-    )]
+    #[error("{}", crate::i18n::say_with("registration-staff", &[("provider", .0.as_str().into())]))]
     StaffAddress(String),
-    #[error(
-        "This registration page has expired. Click Reset to have a new registration link emailed to you, or ask your Portal Administrator for one."
-    )]
+    #[error("{}", crate::i18n::say("registration-page-expired"))]
     SessionEnded,
     #[error(transparent)]
     Internal(#[from] Internal),

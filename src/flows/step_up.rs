@@ -113,9 +113,7 @@ pub enum CodeSendProblem {
     Email(SendProblem),
     #[error(transparent)]
     Phone(PhoneSendProblem),
-    #[error(
-        "No phone number is on file for this account. Ask your Portal Administrator to reset your MFA."
-    )]
+    #[error("{}", crate::i18n::say("step-up-problem-no-phone"))]
     NoPhone,
 }
 

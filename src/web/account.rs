@@ -16,28 +16,19 @@ use crate::flows;
 use crate::flows::account::ChangeProblem;
 
 /// Fixed texts for the outcome of the last change (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "email" => Some(
-            "Your email address is changed. Use the new one to sign in; we told both addresses.",
-        ),
-        "phone" => Some("Your phone number is changed and is now your verification method."),
-        "method" => Some("Email is now your verification method."),
-        "password" => Some(
-            "Your password is changed. Use the new one next time you sign in; you were signed out everywhere else.",
-        ),
-        "app" => Some(
-            "Your authenticator app is added. You can use it to confirm it is you at your next sign-in.",
-        ),
-        "passkey" => Some(
-            "Your passkey is added. Use Sign in with a passkey on the login page, or as your second step.",
-        ),
-        "passkey-renamed" => Some("Your passkey is renamed."),
-        "removed" => Some(
-            "The verification method is removed, and you were signed out everywhere else. We told you by email.",
-        ),
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "email" => "account-done-email",
+        "phone" => "account-done-phone",
+        "method" => "account-done-method",
+        "password" => "account-done-password",
+        "app" => "account-done-app",
+        "passkey" => "account-done-passkey",
+        "passkey-renamed" => "account-done-passkey-renamed",
+        "removed" => "account-done-removed",
+        _ => return None,
+    };
+    Some(crate::i18n::say(id))
 }
 
 #[derive(Deserialize, Default)]
@@ -67,12 +58,10 @@ pub struct AccountForm {
 pub async fn page(step: Step, Query(query): Query<AccountForm>) -> Result<Response, WebError> {
     let done = match query.enrol.as_str() {
         // Sent here by the gate (`web::gate::ENROL_PASSKEY`).
-        "passkey" => Some(
-            "Your organization requires a passkey for your account. Add one below to continue; until then the portal's other pages wait.",
-        ),
+        "passkey" => Some(crate::i18n::say("account-enrol-passkey")),
         _ => done_text(&query.done),
     };
-    render(&step, &query, done, None, StatusCode::OK).await
+    render(&step, &query, done.as_deref(), None, StatusCode::OK).await
 }
 
 async fn render(

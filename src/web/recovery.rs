@@ -20,7 +20,7 @@ use crate::domain::access::Place;
 use crate::domain::session::SessionStage;
 use crate::flows;
 use crate::flows::email_code::Factor;
-use crate::flows::recovery::{LINK_SENT_IF_ELIGIBLE, NewPasswordProblem, RecoveryProblem};
+use crate::flows::recovery::{NewPasswordProblem, RecoveryProblem, link_sent_if_eligible};
 use crate::flows::registration::Resume;
 
 /// A recovery whose session ended: Forgot your password again, saying why.
@@ -43,9 +43,7 @@ pub async fn forgot_form(
     Extension(csrf): Extension<CsrfToken>,
     axum::extract::Query(q): axum::extract::Query<Expired>,
 ) -> Result<Response, WebError> {
-    let notice = q
-        .expired
-        .map(|_| "That password reset has timed out. Start again below.");
+    let notice = q.expired.map(|_| crate::i18n::say("forgot-timed-out"));
     let lifetime = code_lifetime(&app);
     page::ok(
         "pages/forgot.html",
@@ -250,7 +248,7 @@ fn link_request_page(
     typed: minijinja::Value,
 ) -> Result<Response, WebError> {
     match result {
-        Ok(()) => page::ok(template, csrf, context! { sent => LINK_SENT_IF_ELIGIBLE }),
+        Ok(()) => page::ok(template, csrf, context! { sent => link_sent_if_eligible() }),
         Err(RecoveryProblem::Internal(e)) => Err(e.into()),
         Err(problem) => page::render(
             problem.status(),

@@ -99,8 +99,10 @@ pub async fn generate(
 
 /// The codes as a text file, in a `data:` URL for the page's download link.
 fn download_href(codes: &[String]) -> String {
-    let mut text = String::from(
-        "Tessera recovery codes\r\nEach code works once, in place of your verification method.\r\n\r\n",
+    let mut text = format!(
+        "{}\r\n{}\r\n\r\n",
+        crate::i18n::say("recovery-codes-file-title"),
+        crate::i18n::say("recovery-codes-file-intro")
     );
     for code in codes {
         text.push_str(code);

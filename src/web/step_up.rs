@@ -29,13 +29,16 @@ fn next_of(raw: &str) -> Result<String, WebError> {
     if raw.is_empty() {
         return Ok("/".into());
     }
-    local_path(raw).map(str::to_string).ok_or(WebError::Message {
-        status: StatusCode::BAD_REQUEST,
-        title: "That address is not allowed",
-        message: "After confirming it is you, the portal only goes on to one of its own pages. Start again from the home page.".into(),
-        next_href: "/",
-        next_label: "Home",
-    })
+    local_path(raw)
+        .map(str::to_string)
+        .ok_or(WebError::Message {
+            status: StatusCode::BAD_REQUEST,
+            title: "That address is not allowed",
+            // The title and the link's label are `&'static str` in `WebError::Message`: English.
+            message: crate::i18n::say("step-up-only-own-pages"),
+            next_href: "/",
+            next_label: "Home",
+        })
 }
 
 /// Without a signed-in session: back to sign in, saying why.
