@@ -59,8 +59,8 @@ pub fn letter(app: &App, kind: LetterKind, message: &EmailMessage) -> NewLetter 
 /// `to`: queued as the link's token, sealed, and its expiry, and rendered in the words of
 /// `LinkEmail::Invitation` with the account's name when it is sent. Nothing is rendered
 /// now, so queuing many (a bulk invitation) is cheap. Needs only the sealer, so it can be
-/// made off the async runtime. Its subject is written now, in `language`, and says the
-/// language its body is rendered in (`invitation::language_of_subject`).
+/// made off the async runtime. Its subject is written now, in `language`, and its body will
+/// be rendered in it (the queue keeps the language with the link).
 pub fn link_letter(
     sealer: &Sealer,
     kind: LetterKind,
@@ -76,6 +76,7 @@ pub fn link_letter(
         body: LetterBody::Link {
             token: sealer.seal(Kind::MailBody, token),
             expires_at,
+            language,
         },
     }
 }
@@ -243,7 +244,11 @@ fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
             text: open(text)?,
             html: open(html)?,
         }),
-        LetterBody::Link { token, expires_at } => {
+        LetterBody::Link {
+            token,
+            expires_at,
+            language,
+        } => {
             let name = letter
                 .display_name
                 .as_deref()
@@ -260,7 +265,7 @@ fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
                 app,
                 invitation::LinkEmail::Invitation,
                 &text,
-                invitation::language_of_subject(&letter.subject),
+                *language,
             )
             .map_err(|e| format!("the letter cannot be rendered: {e}"))?;
             message.subject = letter.subject.clone();

@@ -18,6 +18,7 @@ use super::{Backend, Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::mail_queue::{LetterKind, LetterState};
+use crate::i18n::Language;
 
 /// What a letter says, as stored: sealed, never a registration link in the clear.
 #[derive(Clone, PartialEq, Eq)]
@@ -27,18 +28,34 @@ pub enum LetterBody {
     /// A registration link's letter, rendered when it is sent (from its account): the link's
     /// token, sealed, and when the link expires. Queuing one costs no rendering, so a bulk
     /// invitation of many people returns at once.
-    Link { token: String, expires_at: UnixTime },
+    Link {
+        token: String,
+        expires_at: UnixTime,
+        language: Language,
+    },
 }
 
 impl LetterBody {
-    /// The columns (body_text, body_html, link_token, link_expires_at).
-    fn columns(&self) -> (Option<&str>, Option<&str>, Option<&str>, Option<UnixTime>) {
+    /// The columns (body_text, body_html, link_token, link_expires_at, language).
+    fn columns(&self) -> BodyColumns<'_> {
         match self {
-            Self::Sealed { text, html } => (Some(text), Some(html), None, None),
-            Self::Link { token, expires_at } => (None, None, Some(token), Some(*expires_at)),
+            Self::Sealed { text, html } => (Some(text), Some(html), None, None, None),
+            Self::Link {
+                token,
+                expires_at,
+                language,
+            } => (None, None, Some(token), Some(*expires_at), Some(*language)),
         }
     }
 }
+
+type BodyColumns<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<UnixTime>,
+    Option<Language>,
+);
 
 /// A letter to queue: its body already sealed.
 #[derive(Clone)]
@@ -114,7 +131,7 @@ pub enum NotSent {
 /// Letters still to send: neither sent, dead nor discarded.
 const PENDING: &str = "sent_at IS NULL AND dead_at IS NULL AND discarded_at IS NULL";
 
-const LETTER_COLUMNS: &str = "id, kind, account_id, recipient, subject, body_text, body_html, link_token, link_expires_at, \
+const LETTER_COLUMNS: &str = "id, kind, account_id, recipient, subject, body_text, body_html, link_token, link_expires_at, language, \
      (SELECT a.display_name FROM accounts a WHERE a.id = mail_queue.account_id) AS display_name, \
      attempts, created_at, COALESCE(retried_at, created_at) AS schedule_start";
 
@@ -126,7 +143,13 @@ fn letter_from_row(row: &AnyRow) -> StoreResult<Letter> {
         row.try_get::<Option<UnixTime>, _>("link_expires_at")?,
     ) {
         (Some(text), Some(html), None, _) => LetterBody::Sealed { text, html },
-        (None, None, Some(token), Some(expires_at)) => LetterBody::Link { token, expires_at },
+        (None, None, Some(token), Some(expires_at)) => LetterBody::Link {
+            token,
+            expires_at,
+            language: row
+                .try_get::<Option<Language>, _>("language")?
+                .unwrap_or(Language::English),
+        },
         _ => {
             return Err(StoreError::Corrupt(
                 "a queued letter has neither its bodies nor its link".into(),
@@ -167,11 +190,12 @@ pub(super) async fn insert_letter(
         .execute(&mut **tx)
         .await?;
     }
-    let (text, html, token, expires_at) = letter.body.columns();
+    let (text, html, token, expires_at, language) = letter.body.columns();
     Ok(sqlx::query(
         "INSERT INTO mail_queue (kind, account_id, recipient, subject, body_text, body_html,
-                                 link_token, link_expires_at, attempts, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9) RETURNING id",
+                                 link_token, link_expires_at, attempts, created_at, next_attempt_at,
+                                 language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9, $10) RETURNING id",
     )
     .bind(letter.kind.as_str())
     .bind(account_id)
@@ -182,12 +206,13 @@ pub(super) async fn insert_letter(
     .bind(token)
     .bind(expires_at)
     .bind(now)
+    .bind(language)
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?)
 }
 
-/// Letters one multi-row INSERT writes: 9 bound values each, well under both backends'
+/// Letters one multi-row INSERT writes: 10 bound values each, well under both backends'
 /// limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
 pub(super) const INSERT_BATCH: usize = 500;
 
@@ -201,20 +226,20 @@ pub(super) async fn insert_letters_of_new_accounts(
     for chunk in letters.chunks(INSERT_BATCH) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
+                let p: Vec<String> = (1..=10).map(|k| format!("${}", i * 10 + k)).collect();
                 format!("({}, 0, {})", p.join(", "), p[8])
             })
             .collect();
         let sql = format!(
             "INSERT INTO mail_queue (kind, account_id, recipient, subject, body_text, body_html,
-                                     link_token, link_expires_at, created_at,
+                                     link_token, link_expires_at, created_at, language,
                                      attempts, next_attempt_at)
              VALUES {}",
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
         for (letter, account_id) in chunk {
-            let (text, html, token, expires_at) = letter.body.columns();
+            let (text, html, token, expires_at, language) = letter.body.columns();
             query = query
                 .bind(letter.kind.as_str())
                 .bind(*account_id)
@@ -224,7 +249,8 @@ pub(super) async fn insert_letters_of_new_accounts(
                 .bind(html)
                 .bind(token)
                 .bind(expires_at)
-                .bind(now);
+                .bind(now)
+                .bind(language);
         }
         query.execute(&mut **tx).await?;
     }

@@ -389,6 +389,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "account language",
                 include_str!("../../migrations/sqlite/0021_account_language.sql"),
             ),
+            (
+                22,
+                "letter language",
+                include_str!("../../migrations/sqlite/0022_letter_language.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -495,6 +500,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 21,
                 "account language",
                 include_str!("../../migrations/postgres/0021_account_language.sql"),
+            ),
+            (
+                22,
+                "letter language",
+                include_str!("../../migrations/postgres/0022_letter_language.sql"),
             ),
         ],
     }
