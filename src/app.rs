@@ -41,6 +41,8 @@ pub struct App {
     /// The company providers' discovery documents and keys, as this node's staff sign-ins
     /// read them.
     pub provider_discovery: crate::flows::provider_discovery::DiscoveryCache,
+    /// The operator's brand, as every page and message shows it (its logo read at start).
+    pub brand: Arc<crate::domain::brand::Brand>,
 }
 
 impl App {
@@ -54,6 +56,7 @@ impl App {
     ) -> anyhow::Result<Arc<Self>> {
         crate::crypto::install_tls_provider();
         let keys = load_keys(&config)?;
+        let brand = Arc::new(brand_of(&config)?);
         let sealer = crate::sealing::Sealer::new(config.encryption_keys.as_deref(), &keys)?;
         let store = Store::open(&config.database_url, ChainKey::derive(&keys)).await?;
         // Part of the upgrade, after the SQL migrations: SQL cannot compute the keyed hashes.
@@ -107,6 +110,7 @@ impl App {
             refusals: Default::default(),
             forward_apps: Default::default(),
             provider_discovery: Default::default(),
+            brand,
         }))
     }
 
@@ -187,4 +191,32 @@ fn load_keys(config: &Config) -> anyhow::Result<Keys> {
         }
     });
     Keys::load_or_create(&path)
+}
+
+/// The brand the configuration describes, its logo read now: a logo that cannot be read
+/// stops the start with the reason, rather than a broken image on every page.
+fn brand_of(config: &Config) -> anyhow::Result<crate::domain::brand::Brand> {
+    use crate::domain::brand::{self, Brand, BrandProblem, Logo};
+    let logo = match &config.brand_logo {
+        Some(path) => {
+            let content_type = brand::logo_type(&path.to_string_lossy())?;
+            let bytes = std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("TESSERA_BRAND_LOGO {} cannot be read: {e}", path.display())
+            })?;
+            if bytes.len() > brand::LOGO_MAX_BYTES {
+                return Err(BrandProblem::LogoSize.into());
+            }
+            Some(Logo {
+                bytes,
+                content_type,
+            })
+        }
+        None => None,
+    };
+    Ok(Brand {
+        name: config.brand_name.clone(),
+        color: config.brand_color.clone(),
+        support: config.support_contact.clone(),
+        logo,
+    })
 }

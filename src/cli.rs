@@ -355,6 +355,15 @@ async fn shutdown_signal() {
 
 async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let (app, source) = App::build_for_command_line(config).await?;
+    // What the command sends (an invitation) bears the brand, as the server's letters do.
+    crate::templates::branded(app.brand.clone(), admin_command(app, source, command)).await
+}
+
+async fn admin_command(
+    app: std::sync::Arc<App>,
+    source: crate::app::PublicUrlSource,
+    command: AdminCommand,
+) -> anyhow::Result<()> {
     if matches!(
         command,
         AdminCommand::CreateUser { .. } | AdminCommand::Import { .. }

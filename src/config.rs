@@ -65,6 +65,15 @@ pub struct Config {
     pub mail_max_attempts: i64,
     /// `TESSERA_MAIL_MAX_AGE_SECS`: a letter that could not be sent for this long is dead.
     pub mail_max_age_secs: i64,
+    /// `TESSERA_BRAND_NAME`: the portal's name in the header, page titles, emails and texts.
+    pub brand_name: String,
+    /// `TESSERA_BRAND_COLOR`: the header's colour, `#rrggbb`, dark enough for white text.
+    pub brand_color: String,
+    /// `TESSERA_BRAND_LOGO`: an .svg, .png, .webp or .jpg file shown in the header (read at
+    /// start; at most 256 KiB).
+    pub brand_logo: Option<PathBuf>,
+    /// `TESSERA_SUPPORT_CONTACT`: whom people ask for help, shown at the foot of every page.
+    pub support_contact: Option<String>,
     #[serde(flatten)]
     pub policy: crate::domain::policy::Policy,
 }
@@ -96,6 +105,10 @@ impl Default for Config {
             mail_retry_max_secs: 3_600,
             mail_max_attempts: 20,
             mail_max_age_secs: 172_800,
+            brand_name: "Tessera".into(),
+            brand_color: crate::domain::brand::DEFAULT_COLOR.into(),
+            brand_logo: None,
+            support_contact: None,
             policy: Default::default(),
         }
     }
@@ -161,6 +174,15 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        use crate::domain::brand;
+        brand::check_name(&self.brand_name)?;
+        brand::check_color(&self.brand_color)?;
+        if let Some(support) = &self.support_contact {
+            brand::check_support(support)?;
+        }
+        if let Some(logo) = &self.brand_logo {
+            brand::logo_type(&logo.to_string_lossy())?;
+        }
         let public = self.public_url();
         let parsed = url::Url::parse(&public)
             .map_err(|e| anyhow::anyhow!("TESSERA_PUBLIC_URL {public:?} is not a URL: {e}"))?;

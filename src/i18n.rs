@@ -148,6 +148,8 @@ pub fn say_in(language: Language, id: &str, args: &[(&str, Arg)]) -> String {
         }
     };
     let mut fluent_args = FluentArgs::new();
+    // Every message may name the portal: the operator's brand (`TESSERA_BRAND_NAME`).
+    fluent_args.set("brand", FluentValue::from(crate::templates::brand_name()));
     for (name, value) in args {
         let value = match value {
             Arg::Number(n) => FluentValue::from(*n),

@@ -3,6 +3,7 @@
 use minijinja::Environment;
 use serde::Serialize;
 
+use crate::domain::brand::Brand;
 use crate::i18n::{self, Language};
 
 macro_rules! embedded {
@@ -172,11 +173,41 @@ fn escape(text: &str) -> String {
         .collect()
 }
 
+tokio::task_local! {
+    static BRAND: std::sync::Arc<Brand>;
+}
+
+/// Runs `work` (a request's handling, the mail worker's round) with the operator's brand:
+/// what it renders bears it.
+pub async fn branded<F: Future>(brand: std::sync::Arc<Brand>, work: F) -> F::Output {
+    BRAND.scope(brand, work).await
+}
+
+/// The brand as templates read it (`brand.name`, `brand.logo`, `brand.support`); Tessera's
+/// own outside a request.
+fn brand() -> minijinja::Value {
+    let shown = |b: &Brand| {
+        minijinja::context! {
+            name => b.name.clone(), logo => b.logo.is_some(), support => b.support.clone(),
+        }
+    };
+    BRAND
+        .try_with(|b| shown(b))
+        .unwrap_or_else(|_| shown(&Brand::default()))
+}
+
+/// The portal's name as the operator brands it; Tessera outside a request.
+pub fn brand_name() -> String {
+    BRAND
+        .try_with(|b| b.name.clone())
+        .unwrap_or_else(|_| Brand::default().name)
+}
+
 /// Renders `name` with `context`; in the request's language unless the context gives its
 /// own `lang` (what is sent to a person is in theirs).
 pub fn render(name: &str, context: impl Serialize) -> Result<String, minijinja::Error> {
     let context = minijinja::Value::from(minijinja::value::Serde(&context));
-    let language = minijinja::context! { lang => i18n::current().as_str() };
+    let language = minijinja::context! { lang => i18n::current().as_str(), brand => brand() };
     ENVIRONMENT
         .get_template(name)?
         .render(minijinja::context! { ..context, ..language })

@@ -115,7 +115,7 @@ recovery-codes-how-choice = Use a recovery code
 recovery-codes-how-after = at sign-in and enter one of these. Each code works once. Keep them somewhere safe, apart from your password.
 recovery-codes-download = Download the codes
 recovery-codes-saved = I have saved them: back to Your account
-recovery-codes-file-title = Tessera recovery codes
+recovery-codes-file-title = { $brand } recovery codes
 recovery-codes-file-intro = Each code works once, in place of your verification method.
 
 verify-recovery-title = Use a recovery code

@@ -8,7 +8,7 @@ email-ignore-unasked = If you did not ask for this email, you can ignore it.
 email-done-nothing-more = If you did this, there is nothing more to do.
 email-link-works-once = The link works once and expires in { $lifetime } ({ $expires }).
 
-registration-subject = Complete your Tessera registration
+registration-subject = Complete your { $brand } registration
 invitation-created = Your Portal Administrator has created your account. Open this link to complete your registration:
 invitation-expired-text = If it has expired or no longer works, get a new one with Reset ({ $reset }), or ask your Portal Administrator to send you one.
 invitation-expired-before = If it has expired or no longer works, get a new one with
@@ -29,7 +29,7 @@ reset-code-asked-html = You asked to reset your password. Your verification code
 reset-code-enter = Enter it on the Forgot your password page and click Verify code. It expires in { $lifetime } ({ $expires }) and works once. Never share it: the portal's staff will never ask you for it.
 reset-code-unasked = If you did not ask to reset your password, you can ignore this email: your password stays as it is. If it keeps happening, tell your Portal Administrator.
 
-password-changed-subject = Your Tessera password was changed
+password-changed-subject = Your { $brand } password was changed
 password-changed-what = The password of your portal account was changed on { $when }, and every other session of your account was signed out.
 password-changed-not-you-text = If you did not, someone may have access to your email: contact your Portal Administrator at once, and use "Forgot your password" on the login page ({ $login }) to set a new password.
 password-changed-not-you-before = If you did not, someone may have access to your email: contact your Portal Administrator at once, and use "Forgot your password" on the

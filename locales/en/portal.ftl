@@ -1,10 +1,10 @@
 # What every page shows: the header, the footer, the language switch; and spans of time.
 
-portal-name = Tessera
 portal-tagline = Secure portal sign-in
 skip-to-content = Skip to content
 error-prefix = Error:
 footer-help = Multi-Factor Authentication Help
+footer-support = Need help? Contact { $contact }.
 footer-notice = Access to this portal is restricted to authorized users. Activity is recorded.
 language-switch = Language
 

@@ -152,8 +152,8 @@ staff-route-notice = { $provider } signs in the addresses of { $domain }: you si
 
 ## Signing out for an application (OpenID Connect)
 oidc-logout-title = Sign out
-oidc-logout-heading = Sign out of Tessera?
-oidc-logout-intro = An application asked to sign you out. Signing out ends your Tessera session and signs you out of the applications you reached through it.
+oidc-logout-heading = Sign out of { $brand }?
+oidc-logout-intro = An application asked to sign you out. Signing out ends your { $brand } session and signs you out of the applications you reached through it.
 oidc-logout-stay = Stay signed in
 oidc-signed-out-title = Signed out
 oidc-signed-out-heading = You have signed out

@@ -116,7 +116,7 @@ recovery-codes-how-choice = Usar un código de recuperación
 recovery-codes-how-after = al iniciar sesión y escriba uno de estos. Cada código funciona una sola vez. Guárdelos en un lugar seguro, separados de su contraseña.
 recovery-codes-download = Descargar los códigos
 recovery-codes-saved = Ya los guardé: volver a Su cuenta
-recovery-codes-file-title = Códigos de recuperación de Tessera
+recovery-codes-file-title = Códigos de recuperación de { $brand }
 recovery-codes-file-intro = Cada código funciona una sola vez, en lugar de su método de verificación.
 
 verify-recovery-title = Usar un código de recuperación

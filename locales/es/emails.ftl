@@ -8,7 +8,7 @@ email-ignore-unasked = Si no pidió este correo electrónico, puede ignorarlo.
 email-done-nothing-more = Si fue usted, no tiene que hacer nada más.
 email-link-works-once = El enlace funciona una sola vez y vence en { $lifetime } ({ $expires }).
 
-registration-subject = Complete su registro en Tessera
+registration-subject = Complete su registro en { $brand }
 invitation-created = Su administrador del portal creó su cuenta. Abra este enlace para completar su registro:
 invitation-expired-text = Si venció o ya no funciona, obtenga uno nuevo con Restablecer ({ $reset }), o pida a su administrador del portal que le envíe uno.
 invitation-expired-before = Si venció o ya no funciona, obtenga uno nuevo con
@@ -29,7 +29,7 @@ reset-code-asked-html = Pidió restablecer su contraseña. Su código de verific
 reset-code-enter = Escríbalo en la página ¿Olvidó su contraseña? y haga clic en Verificar código. Vence en { $lifetime } ({ $expires }) y funciona una sola vez. No lo comparta nunca: el personal del portal nunca se lo pedirá.
 reset-code-unasked = Si no pidió restablecer su contraseña, puede ignorar este correo electrónico: su contraseña sigue igual. Si vuelve a ocurrir, avise a su administrador del portal.
 
-password-changed-subject = Se cambió su contraseña de Tessera
+password-changed-subject = Se cambió su contraseña de { $brand }
 password-changed-what = La contraseña de su cuenta del portal se cambió el { $when }, y se cerraron todas las demás sesiones de su cuenta.
 password-changed-not-you-text = Si no fue usted, es posible que alguien tenga acceso a su correo electrónico: comuníquese de inmediato con su administrador del portal y use "¿Olvidó su contraseña?" en la página de inicio de sesión ({ $login }) para elegir una contraseña nueva.
 password-changed-not-you-before = Si no fue usted, es posible que alguien tenga acceso a su correo electrónico: comuníquese de inmediato con su administrador del portal y use "¿Olvidó su contraseña?" en la

@@ -1,10 +1,10 @@
 # Lo que muestra cada página: la cabecera, el pie, el selector de idioma; y los plazos.
 
-portal-name = Tessera
 portal-tagline = Acceso seguro al portal
 skip-to-content = Ir al contenido
 error-prefix = Error:
 footer-help = Ayuda con la autenticación multifactor
+footer-support = ¿Necesita ayuda? Comuníquese con { $contact }.
 footer-notice = El acceso a este portal está restringido a usuarios autorizados. La actividad queda registrada.
 language-switch = Idioma
 

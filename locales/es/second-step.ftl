@@ -152,8 +152,8 @@ staff-route-notice = { $provider } inicia la sesión de las direcciones de { $do
 
 ## Cerrar sesión a pedido de una aplicación (OpenID Connect)
 oidc-logout-title = Cerrar sesión
-oidc-logout-heading = ¿Cerrar sesión en Tessera?
-oidc-logout-intro = Una aplicación pidió cerrar su sesión. Al cerrar sesión termina su sesión de Tessera y se cierra su sesión en las aplicaciones a las que entró a través de ella.
+oidc-logout-heading = ¿Cerrar sesión en { $brand }?
+oidc-logout-intro = Una aplicación pidió cerrar su sesión. Al cerrar sesión termina su sesión de { $brand } y se cierra su sesión en las aplicaciones a las que entró a través de ella.
 oidc-logout-stay = Mantener la sesión iniciada
 oidc-signed-out-title = Sesión cerrada
 oidc-signed-out-heading = Ha cerrado sesión

@@ -282,7 +282,9 @@ fn opened(app: &App, letter: &Letter) -> Result<EmailMessage, String> {
 pub async fn deliver_continuously(app: Arc<App>) {
     let poll = app.config.mail_poll_secs.max(1) as i64;
     loop {
-        if let Err(e) = deliver_due(&app).await {
+        // Letters rendered now bear the operator's brand, as pages do.
+        let delivered = crate::templates::branded(app.brand.clone(), deliver_due(&app)).await;
+        if let Err(e) = delivered {
             tracing::warn!(error = %e, "mail queue: delivery failed; trying again shortly");
         }
         let wait = match app.store.next_letter_due().await {

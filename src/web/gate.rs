@@ -35,6 +35,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/logout", Public),
     // The language switch: anyone, at any stage (it records the choice on a session's account).
     ("GET", super::language::SWITCH_PATH, Public),
+    // The operator's logo and colour: every page shows them.
+    ("GET", super::brand::LOGO_PATH, Public),
+    ("GET", super::brand::STYLESHEET_PATH, Public),
     ("GET", "/register/{token}", Public),
     ("GET", "/register", Register),
     ("POST", "/register", Register),

@@ -11,6 +11,7 @@ mod app_factor;
 mod apps;
 mod audit_log;
 mod authz;
+mod brand;
 mod client;
 mod clients;
 mod csrf;
@@ -161,6 +162,7 @@ pub fn router(app: AppState) -> Router {
         .route("/static/call.js", get(call_script))
         .route("/static/upload.js", get(upload_script))
         .merge(language::routes())
+        .merge(brand::routes())
         .merge(mail::routes())
         .merge(authz::routes())
         .merge(staff::routes())
@@ -186,6 +188,7 @@ pub fn router(app: AppState) -> Router {
             headers::security,
         ))
         .layer(middleware::from_fn(language::choose))
+        .layer(middleware::from_fn_with_state(app.clone(), brand::present))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(middleware::from_fn(ops::track))
         .with_state(app)

@@ -401,6 +401,7 @@ fn public(method: &str, template: &str) -> bool {
             // The language switch: anyone; it records a pick on the session's own account only
             // (spanish.rs).
             | ("GET", "/language")
+            | ("GET", "/brand/logo")
             | ("GET", "/register/{token}")
             | (_, "/password/forgot")
             | (_, "/register/reset")

@@ -48,6 +48,8 @@ const GET_ROUTES: &[(&str, &str)] = &[
     ("/help", "/help"),
     // Without a language to switch to, the switch changes nothing (spanish.rs switches).
     ("/language", "/language"),
+    ("/brand/logo", "/brand/logo"),
+    ("/static/brand.css", "/static/brand.css"),
     ("/sessions", "/sessions"),
     ("/account", "/account"),
     ("/account/password", "/account/password"),
