@@ -4,7 +4,6 @@ login-title = Sign in
 login-heading = Welcome to the portal
 login-staff = Staff
 login-staff-intro = Company employees sign in through the company's single sign-on.
-login-staff-not-set-up = It is not set up on this portal yet.
 login-staff-button = Sign in with { $provider }
 login-customer-provider = Customer/Provider
 login-customer-provider-intro = Customers and providers sign in here with the method they registered.

@@ -4,7 +4,6 @@ login-title = Iniciar sesión
 login-heading = Bienvenido al portal
 login-staff = Personal
 login-staff-intro = Los empleados de la empresa inician sesión con el inicio de sesión único de la empresa.
-login-staff-not-set-up = Aún no está configurado en este portal.
 login-staff-button = Iniciar sesión con { $provider }
 login-customer-provider = Cliente/Proveedor
 login-customer-provider-intro = Los clientes y proveedores inician sesión aquí con el método que registraron.

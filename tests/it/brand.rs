@@ -143,3 +143,43 @@ fn a_brand_the_header_cannot_carry_is_refused_at_start() {
     assert!(refused("TESSERA_BRAND_LOGO", "/tmp/logo.gif").contains(".svg"));
     assert!(refused("TESSERA_BRAND_COLOR", "#5a1e6e").is_empty());
 }
+
+on_both_backends!(the_staff_side_of_the_login_page_shows_once_a_provider_exists);
+
+/// The guide's login page: Customer/Provider, and the Staff heading beside it only when the
+/// company's staff can sign in here (a provider registered): no dead heading before that.
+async fn the_staff_side_of_the_login_page_shows_once_a_provider_exists(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app.new_browser().get("/login").await;
+    let headings: Vec<String> = page.select("main h2").into_iter().map(|h| h.text).collect();
+    assert_eq!(headings, ["Customer/Provider"]);
+    assert!(page.lacks("Staff"));
+
+    // Stored directly: its discovery is not what this checks.
+    let provider = tessera::domain::staff::NewProvider::parse(
+        "Harbor Health",
+        "https://login.harbor.example",
+        "tessera",
+        "a client secret",
+        &["harbor.example.org".to_string()],
+        false,
+    )
+    .unwrap();
+    let sealed = app
+        .app
+        .sealer
+        .seal(tessera::sealing::Kind::ProviderSecret, "a client secret");
+    let event = tessera::audit::AuditEvent::new("idp-created", "test", "idp:Harbor Health");
+    app.app
+        .store
+        .create_provider(&provider, &sealed, None, app.clock_now(), event)
+        .await
+        .unwrap();
+    let page = app.new_browser().get("/login").await;
+    let headings: Vec<String> = page.select("main h2").into_iter().map(|h| h.text).collect();
+    assert_eq!(headings, ["Staff", "Customer/Provider"]);
+    assert!(
+        page.element_with_text("button", "Sign in with Harbor Health")
+            .is_some()
+    );
+}
