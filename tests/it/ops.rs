@@ -332,13 +332,13 @@ fn stop(server: &mut std::process::Child) {
 /// A TCP relay in front of PostgreSQL that can stop passing bytes: a database that does not
 /// answer (a hung server, a network partition), without touching the PostgreSQL every other
 /// test uses.
-struct Relay {
-    port: u16,
+pub(crate) struct Relay {
+    pub(crate) port: u16,
     frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Relay {
-    async fn start(target: String) -> Self {
+    pub(crate) async fn start(target: String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -357,7 +357,7 @@ impl Relay {
         Self { port, frozen }
     }
 
-    fn freeze(&self, frozen: bool) {
+    pub(crate) fn freeze(&self, frozen: bool) {
         self.frozen
             .store(frozen, std::sync::atomic::Ordering::SeqCst);
     }
@@ -386,9 +386,9 @@ async fn pipe(
 }
 
 /// The relay's port for `through_relay` (each test runs in a process of its own).
-static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+pub(crate) static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
 
-fn through_relay(config: &mut tessera::config::Config) {
+pub(crate) fn through_relay(config: &mut tessera::config::Config) {
     let port = RELAY_PORT.load(std::sync::atomic::Ordering::SeqCst);
     let mut url = url::Url::parse(&config.database_url).unwrap();
     url.set_host(Some("127.0.0.1")).unwrap();
