@@ -132,10 +132,11 @@ async fn postgres_not_answering_mid_journey_gives_a_retry_page_and_the_journey_c
 }
 
 /// Another process (the `sqlite3` shell) holding SQLite's write lock, as a backup or an
-/// operator's shell might; killed later, which releases it.
-fn hold_write_lock(file: &str) -> Child {
+/// operator's shell might; killed later, which releases it. It waits its turn for the lock
+/// (the portal's mail worker may be writing), then says it holds it by making `marker`.
+fn hold_write_lock(file: &str, marker: &std::path::Path) -> Child {
     let mut holder = Command::new("sqlite3")
-        .arg(file)
+        .args(["-bail", file])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -143,15 +144,14 @@ fn hold_write_lock(file: &str) -> Child {
         .expect("the sqlite3 shell");
     use std::io::Write;
     let stdin = holder.stdin.as_mut().unwrap();
-    stdin.write_all(b"BEGIN EXCLUSIVE;\n").unwrap();
+    let script = format!(
+        ".timeout 10000\nBEGIN EXCLUSIVE;\n.shell touch {}\n",
+        marker.display()
+    );
+    stdin.write_all(script.as_bytes()).unwrap();
     stdin.flush().unwrap();
-    // Wait until the lock is held: a writer that does not wait is refused.
-    for _ in 0..100 {
-        let probe = Command::new("sqlite3")
-            .args([file, "BEGIN IMMEDIATE; ROLLBACK;"])
-            .output()
-            .unwrap();
-        if !probe.status.success() {
+    for _ in 0..300 {
+        if marker.exists() {
             return holder;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -170,7 +170,8 @@ async fn sqlite_locked_by_another_process_gives_a_retry_page_until_the_holder_is
     let token = amy.csrf().await;
     let before = counts(&app).await;
     let file = app.db.url.strip_prefix("sqlite://").unwrap().to_string();
-    let mut holder = hold_write_lock(&file);
+    let marker = tempfile::tempdir().unwrap();
+    let mut holder = hold_write_lock(&file, &marker.path().join("locked"));
 
     let fields = [
         ("email", "amy@example.org"),
