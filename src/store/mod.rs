@@ -159,9 +159,12 @@ impl StoreError {
 /// cancelling a statement that ran past `statement_timeout`.
 fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
+        // `Protocol`: the connection closed in the middle of its start (a stopped server
+        // behind a proxy that still accepts connections).
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => {
             if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {

@@ -335,6 +335,8 @@ fn stop(server: &mut std::process::Child) {
 pub(crate) struct Relay {
     pub(crate) port: u16,
     frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Every connection dropped and new ones refused, as when PostgreSQL is stopped.
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Relay {
@@ -343,18 +345,28 @@ impl Relay {
         let port = listener.local_addr().unwrap().port();
         let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let held = frozen.clone();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = cut.clone();
         tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
                 let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
                     continue;
                 };
                 let (from_client, to_client) = inbound.into_split();
                 let (from_server, to_server) = outbound.into_split();
-                tokio::spawn(pipe(from_client, to_server, held.clone()));
-                tokio::spawn(pipe(from_server, to_client, held.clone()));
+                tokio::spawn(pipe(from_client, to_server, held.clone(), stopped.clone()));
+                tokio::spawn(pipe(from_server, to_client, held.clone(), stopped.clone()));
             }
         });
-        Self { port, frozen }
+        Self { port, frozen, cut }
+    }
+
+    /// Stops (true) or starts again (false) the database as the portal sees it.
+    pub(crate) fn cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub(crate) fn freeze(&self, frozen: bool) {
@@ -368,6 +380,7 @@ async fn pipe(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buffer = vec![0u8; 16 * 1024];
@@ -378,6 +391,9 @@ async fn pipe(
         };
         while frozen.load(std::sync::atomic::Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
         }
         if to.write_all(&buffer[..read]).await.is_err() {
             return;

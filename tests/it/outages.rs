@@ -131,6 +131,55 @@ async fn postgres_not_answering_mid_journey_gives_a_retry_page_and_the_journey_c
     assert_eq!(counts(&app).await.0, before.0 + 1, "Rory's session, once");
 }
 
+/// PostgreSQL stopped (every connection dropped, new ones refused) while a person is signed
+/// in, then started again: the same 503 page, and the person carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_and_started_mid_journey_gives_a_retry_page_and_the_journey_carries_on() {
+    let admin = url::Url::parse(&crate::helpers::postgres_admin_url()).unwrap();
+    let target = format!(
+        "{}:{}",
+        admin.host_str().unwrap(),
+        admin.port().unwrap_or(5432)
+    );
+    let relay = Relay::start(target).await;
+    RELAY_PORT.store(relay.port, std::sync::atomic::Ordering::SeqCst);
+    let app = crate::helpers::spawn_app_with(
+        Backend::Postgres,
+        crate::helpers::Options {
+            configure: through_relay,
+            ..Default::default()
+        },
+    )
+    .await;
+    let amy = app
+        .active_user("amy@example.org", "Amy Pond", PASSWORD)
+        .await;
+    let token = amy.csrf().await;
+    let before = counts(&app).await;
+
+    relay.cut(true);
+    let asked = Instant::now();
+    let page = amy.get("/account").await;
+    let waited = asked.elapsed();
+    eprintln!("PostgreSQL stopped: a signed-in page answered after {waited:?}");
+    assert_unavailable(&page, waited);
+    let (page, waited) = timed_post(&amy, "/logout", &[("csrf_token", &token)]).await;
+    eprintln!("PostgreSQL stopped: signing out answered after {waited:?}");
+    assert_unavailable(&page, waited);
+    assert_eq!(counts(&app).await, before, "nothing half-done");
+
+    relay.cut(false);
+    let mut page = amy.get("/").await;
+    for _ in 0..100 {
+        if page.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        page = amy.get("/").await;
+    }
+    assert!(page.has("Welcome, Amy Pond"), "{page}");
+}
+
 /// Another process (the `sqlite3` shell) holding SQLite's write lock, as a backup or an
 /// operator's shell might; killed later, which releases it. It waits its turn for the lock
 /// (the portal's mail worker may be writing), then says it holds it by making `marker`.
