@@ -183,6 +183,7 @@ const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
     "recovery.ftl",
     "account.ftl",
     "emails.ftl",
+    "ops.ftl",
 );
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;

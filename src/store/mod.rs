@@ -117,6 +117,11 @@ pub enum StoreError {
     Barred,
     #[error("the stored data is not valid: {0}")]
     Corrupt(String),
+    /// The database did not answer in time, or is busy (locked by another process, shutting
+    /// down, unreachable). Nothing was written: the transaction rolled back, or never began.
+    /// Pages answer 503 with `Retry-After` (`web::error`); the pool reconnects by itself.
+    #[error("the database is not answering or is busy: {0}")]
+    Unavailable(sqlx::Error),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }
@@ -128,17 +133,71 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::ColumnDecode { index, source } => {
                 Self::Corrupt(format!("column {index}: {source}"))
             }
+            other if is_unavailable(&other) => Self::Unavailable(other),
             other => Self::Database(other),
         }
     }
 }
 
 impl StoreError {
+    /// The database did not answer or is busy: worth trying again in a minute.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+
     fn from_write(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict,
-            _ => Self::Database(e),
+            _ => Self::from(e),
         }
+    }
+}
+
+/// The errors that mean "the database did not answer or is busy", not "this request is
+/// wrong": no connection within the acquire timeout, a connection lost, SQLite's lock held by
+/// another process past the busy timeout, PostgreSQL shutting down, refusing connections, or
+/// cancelling a statement that ran past `statement_timeout`.
+fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        // `Protocol`: the connection closed in the middle of its start (a stopped server
+        // behind a proxy that still accepts connections).
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                db.code()
+                    .and_then(|c| c.parse::<i32>().ok())
+                    .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            } else {
+                db.code().is_some_and(|c| {
+                    c.starts_with("08") // connection exception
+                        || c.starts_with("57P") // admin, crash shutdown; cannot connect now
+                        || c == "57014" // query_canceled: statement_timeout
+                        || c == "55P03" // lock_not_available: lock_timeout
+                        || c == "53300" // too_many_connections
+                })
+            }
+        }
+        _ => false,
+    }
+}
+
+/// How long a request waits for a database connection before the page says the database is
+/// not answering (sqlx's default is 30 s: a person would see a hang, then an error).
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The settings every new connection starts with. SQLite waits 3 s for another process's
+/// write lock before giving up as busy. PostgreSQL cancels a statement that runs longer than
+/// 15 s, or waits longer than 5 s for a lock, so a stuck statement cannot hold a connection
+/// and a person's request for ever (migrations run without them: `migrate`).
+fn connection_settings(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "PRAGMA busy_timeout = 3000",
+        Backend::Postgres => "SET statement_timeout = 15000; SET lock_timeout = 5000",
     }
 }
 
@@ -193,6 +252,14 @@ impl Store {
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    connection.execute(connection_settings(backend)).await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| {
@@ -239,10 +306,21 @@ impl Store {
             locking: true,
             no_tx: false,
         };
-        migrator
-            .run(&self.pool)
+        // On a connection of its own without the statement and lock timeouts: a migration of
+        // a large table may take longer, and nodes starting together wait for each other's.
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::raw_sql("SET statement_timeout = 0; SET lock_timeout = 0")
+                .execute(&mut *connection)
+                .await?;
+        }
+        let migrated = migrator
+            .run(&mut *connection)
             .await
-            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
+            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"));
+        // Closed rather than returned to the pool, where it would keep no timeouts.
+        let _ = connection.close().await;
+        migrated
     }
 
     pub fn backend(&self) -> Backend {

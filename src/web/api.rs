@@ -171,6 +171,22 @@ impl IntoResponse for AdminRefusal {
                 problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", p.to_string())
             }
             Self::Invalid(detail) => problem(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail),
+            // As pages do (`web::error`): 503 with Retry-After, nothing changed.
+            Self::Internal(e) if super::error::is_database_unavailable(&e) => {
+                let operation = super::error::log_unavailable(&e);
+                let mut response = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    format!(
+                        "The portal cannot reach its records right now; nothing was changed. Try again in a minute (operation {operation})."
+                    ),
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from_static(super::error::UNAVAILABLE_RETRY_SECS),
+                );
+                response
+            }
             Self::Internal(e) => {
                 let operation = crate::crypto::random_token()
                     .map(|t| t[..12].to_string())

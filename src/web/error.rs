@@ -53,6 +53,7 @@ impl IntoResponse for WebError {
         let reset = matches!(self, Self::RegistrationLink(_));
         // In the page's language; a `Message` comes worded by the page that reports it.
         let said = crate::i18n::say;
+        let mut retry_after = BUSY_RETRY_SECS;
         let to_sign_in = || said("error-page-to-sign-in");
         let (status, title, message, next_href, next_label, operation) = match self {
             Self::FormExpired => (
@@ -119,6 +120,19 @@ impl IntoResponse for WebError {
                 to_sign_in(),
                 None,
             ),
+            // The database did not answer or is busy: nothing was written (the transaction
+            // rolled back or never began), so the person is told to try again in a minute.
+            Self::Internal(e) if is_database_unavailable(&e) => {
+                retry_after = UNAVAILABLE_RETRY_SECS;
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    said("error-page-unavailable-title"),
+                    said("error-page-unavailable"),
+                    "/login",
+                    to_sign_in(),
+                    Some(log_unavailable(&e)),
+                )
+            }
             Self::Internal(e) => {
                 let operation = crate::crypto::random_token()
                     .map(|t| t[..12].to_string())
@@ -139,8 +153,42 @@ impl IntoResponse for WebError {
             minijinja::context! { title => title.as_str(), message => message.as_str(), next_href, next_label, operation, reset },
         )
         .unwrap_or_else(|_| format!("{title}. {message}"));
-        retry_after_when_busy((status, Html(body)).into_response())
+        let mut response = (status, Html(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(retry_after),
+            );
+        }
+        response
     }
+}
+
+/// Seconds a person or client is told to wait when the database is not answering or busy.
+pub const UNAVAILABLE_RETRY_SECS: &str = "30";
+
+/// True when `e` is the database not answering or busy (`StoreError::Unavailable`), however
+/// the flow wrapped it.
+pub fn is_database_unavailable(e: &Internal) -> bool {
+    match e {
+        Internal::Store(store) => store.is_unavailable(),
+        Internal::Other(other) => other.chain().any(|cause| {
+            cause
+                .downcast_ref::<crate::store::StoreError>()
+                .is_some_and(crate::store::StoreError::is_unavailable)
+        }),
+        _ => false,
+    }
+}
+
+/// Logs a database outage met by a request with an operation id the person can quote (no
+/// audit entry: the database is away), and returns the id.
+pub fn log_unavailable(e: &Internal) -> String {
+    let operation = crate::crypto::random_token()
+        .map(|t| t[..12].to_string())
+        .unwrap_or_default();
+    tracing::warn!(operation = %operation, error = %e, "the database is not answering or is busy");
+    operation
 }
 
 /// Seconds a browser or client is told to wait when the portal is busy.

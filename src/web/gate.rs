@@ -240,6 +240,10 @@ pub async fn guard(State(app): State<AppState>, mut request: Request, next: Next
         .map(|c| c.value().to_string());
     let found = match flows::session::standing(&app, cookie.as_deref()).await {
         Ok(found) => found,
+        // The API answers in its own JSON problems (a database away is a 503 there too).
+        Err(e) if access == Api => {
+            return crate::flows::admin::AdminRefusal::Internal(e).into_response();
+        }
         Err(e) => return WebError::from(e).into_response(),
     };
     let decision = decide(

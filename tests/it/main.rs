@@ -38,6 +38,7 @@ mod oidc_clients;
 mod oidc_flow;
 mod oidc_logout;
 mod ops;
+mod outages;
 mod passkeys;
 mod phone;
 mod recovery;

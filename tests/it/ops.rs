@@ -332,32 +332,44 @@ fn stop(server: &mut std::process::Child) {
 /// A TCP relay in front of PostgreSQL that can stop passing bytes: a database that does not
 /// answer (a hung server, a network partition), without touching the PostgreSQL every other
 /// test uses.
-struct Relay {
-    port: u16,
+pub(crate) struct Relay {
+    pub(crate) port: u16,
     frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Every connection dropped and new ones refused, as when PostgreSQL is stopped.
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Relay {
-    async fn start(target: String) -> Self {
+    pub(crate) async fn start(target: String) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let held = frozen.clone();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = cut.clone();
         tokio::spawn(async move {
             while let Ok((inbound, _)) = listener.accept().await {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
                 let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
                     continue;
                 };
                 let (from_client, to_client) = inbound.into_split();
                 let (from_server, to_server) = outbound.into_split();
-                tokio::spawn(pipe(from_client, to_server, held.clone()));
-                tokio::spawn(pipe(from_server, to_client, held.clone()));
+                tokio::spawn(pipe(from_client, to_server, held.clone(), stopped.clone()));
+                tokio::spawn(pipe(from_server, to_client, held.clone(), stopped.clone()));
             }
         });
-        Self { port, frozen }
+        Self { port, frozen, cut }
     }
 
-    fn freeze(&self, frozen: bool) {
+    /// Stops (true) or starts again (false) the database as the portal sees it.
+    pub(crate) fn cut(&self, cut: bool) {
+        self.cut.store(cut, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn freeze(&self, frozen: bool) {
         self.frozen
             .store(frozen, std::sync::atomic::Ordering::SeqCst);
     }
@@ -368,6 +380,7 @@ async fn pipe(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buffer = vec![0u8; 16 * 1024];
@@ -379,6 +392,9 @@ async fn pipe(
         while frozen.load(std::sync::atomic::Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        if cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         if to.write_all(&buffer[..read]).await.is_err() {
             return;
         }
@@ -386,9 +402,9 @@ async fn pipe(
 }
 
 /// The relay's port for `through_relay` (each test runs in a process of its own).
-static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+pub(crate) static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
 
-fn through_relay(config: &mut tessera::config::Config) {
+pub(crate) fn through_relay(config: &mut tessera::config::Config) {
     let port = RELAY_PORT.load(std::sync::atomic::Ordering::SeqCst);
     let mut url = url::Url::parse(&config.database_url).unwrap();
     url.set_host(Some("127.0.0.1")).unwrap();
