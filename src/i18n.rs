@@ -181,6 +181,7 @@ const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
     "recovery.ftl",
     "account.ftl",
     "emails.ftl",
+    "admin.ftl",
 );
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;

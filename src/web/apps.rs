@@ -32,7 +32,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// non-administrator or another organization's administrator asks is the missing page.
 const APPS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/apps",
-    back_label: "Back to protected applications",
+    back_label: "admin-back-apps",
     shows: form_problems,
 };
 

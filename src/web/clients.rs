@@ -35,7 +35,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// non-administrator or another organization's administrator asks is the missing page.
 const CLIENTS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/clients",
-    back_label: "Back to applications",
+    back_label: "admin-back-clients",
     shows: form_problems,
 };
 

@@ -27,7 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// The console's answers (`web::admin`): only an invalid request is said.
 const MAIL_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
     path: "/admin/mail",
-    back_label: "Back to the mail queue",
+    back_label: "admin-back-mail",
     shows: |problem| matches!(problem, AdminRefusal::Invalid(_)),
 };
 

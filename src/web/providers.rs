@@ -37,7 +37,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// missing page.
 const PROVIDERS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/providers",
-    back_label: "Back to staff sign-in providers",
+    back_label: "admin-back-providers",
     shows: form_problems,
 };
 

@@ -1,0 +1,193 @@
+//! Spanish (issue 17) for the administration console: a system administrator and an
+//! organization administrator who pick Spanish see every console page without English
+//! (`assert_all_spanish`): the accounts with their status and role, an invitation's problem,
+//! a row action's confirmation and what was done, the MFA rollout. English stays as it was
+//! (the console's English tests).
+
+use tessera::domain::account::Role;
+use tessera::flows::invitation::InvitationRequest;
+
+use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app};
+use crate::on_both_backends;
+use crate::spanish::assert_all_spanish;
+
+const PASSWORD: &str = "harbour lantern quiet meadow";
+const CLINIC: &str = "Clínica Sur";
+
+on_both_backends!(
+    a_system_administrator_uses_the_console_in_spanish,
+    an_organization_administrator_locks_an_account_in_spanish,
+);
+
+fn request(email: &str, name: &str, organization: Option<&str>, role: Role) -> InvitationRequest {
+    InvitationRequest {
+        email: email.into(),
+        display_name: name.into(),
+        organization: organization.map(str::to_string),
+        role,
+    }
+}
+
+/// The clinic, its administrator (signed in, Spanish picked with the switch), an active
+/// person of it and an invited one.
+async fn clinic(app: &TestApp) -> Browser {
+    let event = tessera::audit::AuditEvent::new("organization-created", "test", CLINIC);
+    app.app
+        .store
+        .create_org(CLINIC, app.clock_now(), event)
+        .await
+        .unwrap();
+    let boss = request(
+        "marta@sur.example.org",
+        "Marta Díaz",
+        Some(CLINIC),
+        Role::OrgAdmin,
+    );
+    let boss = app.active_account(boss, PASSWORD).await;
+    let lucia = request(
+        "lucia@sur.example.org",
+        "Lucía Pérez",
+        Some(CLINIC),
+        Role::User,
+    );
+    app.active_account(lucia, PASSWORD).await;
+    app.invite_as(request(
+        "tomas@sur.example.org",
+        "Tomás Ruiz",
+        Some(CLINIC),
+        Role::User,
+    ))
+    .await;
+    pick_spanish(&boss).await;
+    boss
+}
+
+async fn pick_spanish(browser: &Browser) {
+    let page = browser.get("/language?to=es").await;
+    assert_eq!(page.status, 200, "{page}");
+}
+
+#[track_caller]
+fn spanish(page: &Page, shows: &[&str]) {
+    assert_all_spanish(page);
+    for text in shows {
+        page.assert_shows(text);
+    }
+}
+
+/// The id of the account listed with `email` on the console.
+fn account_id(page: &Page, email: &str) -> i64 {
+    let row_start = page.body.find(email).unwrap();
+    let rest = &page.body[row_start..];
+    let at = rest.find("/admin/users/").unwrap() + "/admin/users/".len();
+    rest[at..].split('/').next().unwrap().parse().unwrap()
+}
+
+async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
+    let app = spawn_app(backend).await;
+    clinic(&app).await;
+    let root = request(
+        "raul@central.example.org",
+        "Raúl Gómez",
+        None,
+        Role::SystemAdmin,
+    );
+    let root = app.active_account(root, PASSWORD).await;
+    pick_spanish(&root).await;
+
+    let console = root.get("/admin").await;
+    assert_eq!(console.status, 200, "{console}");
+    spanish(
+        &console,
+        &[
+            "Administración",
+            "Lucía Pérez",
+            "activa",
+            "invitada",
+            "Enviar invitación",
+        ],
+    );
+    assert!(console.has("Importar usuarios actuales del portal"));
+
+    // An invitation the console refuses: the same form, its problem in Spanish.
+    let refused = root
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Ana Soto"),
+                ("email", "ana@sur.example.org"),
+                ("role", "org-admin"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{refused}");
+    spanish(&refused, &["pertenece a una organización"]);
+    assert!(
+        refused.body.contains("value=\"Ana Soto\""),
+        "what was typed stays"
+    );
+    let malformed = root
+        .post(
+            "/admin/users",
+            &[("display_name", "Ana Soto"), ("email", "ana-sin-arroba")],
+        )
+        .await;
+    assert_eq!(malformed.status, 422, "{malformed}");
+    assert_all_spanish(&malformed);
+
+    // An invitation sent, an organization created: what was done, in Spanish.
+    let invited = root
+        .post(
+            "/admin/users",
+            &[
+                ("display_name", "Ana Soto"),
+                ("email", "ana@sur.example.org"),
+                ("organization", CLINIC),
+            ],
+        )
+        .await;
+    spanish(&invited, &["Invitación enviada"]);
+    let created = root
+        .post("/admin/organizations", &[("name", "Clínica Norte")])
+        .await;
+    spanish(&created, &["Se creó la organización."]);
+
+    // The MFA rollout.
+    let rollout = root.get("/admin/rollout").await;
+    assert_eq!(rollout.status, 200, "{rollout}");
+    spanish(&rollout, &["Implantación de MFA", "Avance"]);
+    let sent = root.post("/admin/rollout/unfinished", &[]).await;
+    spanish(&sent, &["en la cola"]);
+}
+
+async fn an_organization_administrator_locks_an_account_in_spanish(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let boss = clinic(&app).await;
+
+    let console = boss.get("/admin").await;
+    assert_eq!(console.status, 200, "{console}");
+    spanish(
+        &console,
+        &["Lucía Pérez", "Tomás Ruiz", "activa", "invitada"],
+    );
+    let lucia = account_id(&console, "lucia@sur.example.org");
+
+    // The row's Lock asks first, naming the person; Confirm locks.
+    let asked = boss
+        .post(&format!("/admin/users/{lucia}/confirm-lock"), &[])
+        .await;
+    assert_eq!(asked.status, 200, "{asked}");
+    spanish(
+        &asked,
+        &["¿Bloquear la cuenta de Lucía Pérez?", "Confirmar"],
+    );
+    let locked = boss.post(&format!("/admin/users/{lucia}/lock"), &[]).await;
+    spanish(
+        &locked,
+        &["La cuenta se actualizó: Lucía Pérez (lucia@sur.example.org) está bloqueada."],
+    );
+    assert!(locked.has("(bloqueada)"));
+
+    let rollout = boss.get("/admin/rollout").await;
+    spanish(&rollout, &["Implantación de MFA"]);
+}
