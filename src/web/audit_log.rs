@@ -161,10 +161,10 @@ pub async fn export(
         None => {
             return Err(WebError::Message {
                 status: StatusCode::BAD_REQUEST,
-                title: "Unknown export format".into(),
-                message: "Export the audit log as CSV or as JSON Lines.".into(),
+                title: crate::i18n::say("audit-unknown-format"),
+                message: crate::i18n::say("audit-export-formats"),
                 next_href: "/admin/audit",
-                next_label: "Back to the audit log".into(),
+                next_label: crate::i18n::say("admin-back-audit"),
             });
         }
     };

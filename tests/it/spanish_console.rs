@@ -1,7 +1,8 @@
 //! Spanish (issue 17) for the administration console: a system administrator and an
 //! organization administrator who pick Spanish see every console page without English
 //! (`assert_all_spanish`): the accounts with their status and role, an invitation's problem,
-//! a row action's confirmation and what was done, the MFA rollout. English stays as it was
+//! a row action's confirmation and what was done, the MFA rollout, the mail queue and the
+//! audit log's page. English stays as it was
 //! (the console's English tests).
 
 use tessera::domain::account::Role;
@@ -158,6 +159,22 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
     spanish(&rollout, &["Implantación de MFA", "Avance"]);
     let sent = root.post("/admin/rollout/unfinished", &[]).await;
     spanish(&sent, &["en la cola"]);
+
+    // The mail queue, and the audit log's filter (entries about nobody: the records
+    // themselves, their subjects and details, are kept as written).
+    let mail = root.get("/admin/mail").await;
+    assert_eq!(mail.status, 200, "{mail}");
+    spanish(&mail, &["Cola de correo", "No hay cartas sin entregar."]);
+    let audit = root.get("/admin/audit?user=nadie%40sur.example.org").await;
+    assert_eq!(audit.status, 200, "{audit}");
+    spanish(
+        &audit,
+        &["Registro de auditoría", "Ninguna entrada coincide."],
+    );
+    assert!(
+        audit.has("cuenta bloqueada por un administrador"),
+        "the events, named"
+    );
 }
 
 async fn an_organization_administrator_locks_an_account_in_spanish(backend: Backend) {
@@ -190,4 +207,8 @@ async fn an_organization_administrator_locks_an_account_in_spanish(backend: Back
 
     let rollout = boss.get("/admin/rollout").await;
     spanish(&rollout, &["Implantación de MFA"]);
+    let mail = boss.get("/admin/mail").await;
+    spanish(&mail, &["Cola de correo"]);
+    let audit = boss.get("/admin/audit?event=keys-rotated").await;
+    spanish(&audit, &["Registro de auditoría"]);
 }
