@@ -339,3 +339,45 @@ audit-event-terms-accepted = terms-accepted
 audit-event-terms-published = terms-published
 audit-event-token-reuse-detected = token-reuse-detected
 audit-event-token-revoked = token-revoked
+
+# Applications (OpenID Connect clients).
+clients-title = Applications
+clients-registered = Registered applications
+clients-intro = The applications that sign people in through Tessera. Open one to change its URIs, rotate its secret, disable or delete it.
+clients-intro-organization = The applications that sign people in through Tessera for your organization. Open one to change its URIs, rotate its secret, disable or delete it.
+clients-table-label = Table of registered applications
+clients-col-name = Name
+clients-col-client-id = Client ID
+clients-col-organization = Organization
+clients-col-type = Type
+clients-col-status = Status
+clients-col-redirect-uris = Redirect URIs
+clients-every-organization = every organization
+clients-kind-public = public
+clients-kind-confidential = confidential
+clients-status-active = active
+clients-status-disabled = disabled
+clients-none = No application is registered yet.
+clients-register-heading = Register an application
+clients-register-intro = The client secret is shown once, on the next page; Tessera keeps only a keyed hash of it. Redirect URIs must be https (http only on 127.0.0.1 or localhost), without a fragment, and are matched exactly.
+clients-name = Name
+clients-redirect-uris = Redirect URIs (one a line)
+clients-post-logout-uris = Post-logout redirect URIs (one a line, optional)
+clients-backchannel-uri = Back-channel logout URI (optional)
+clients-start-url = Start URL (optional: listed on the home page of the people who may use it)
+clients-organization = Organization (optional: only its people may use the application)
+clients-id-token-alg = ID token algorithm
+clients-rs256-default = RS256 (the default)
+clients-public = Public client (a native or browser app that cannot keep a secret; it must use PKCE)
+clients-register = Register application
+clients-done-uris = The URIs were saved; they hold from the next request.
+clients-done-disabled = The application is disabled: nobody signs in to it until it is enabled again.
+clients-done-enabled = The application is enabled.
+clients-done-deleted = The application was deleted.
+
+# Publishing the Terms of Use.
+terms-admin-title = Terms of Use
+terms-admin-intro = The current version is { $version }. A new version is shown to everyone at their next sign-in, and each acceptance is recorded.
+terms-admin-field-title = Title
+terms-admin-field-text = Text
+terms-admin-publish = Publish new version

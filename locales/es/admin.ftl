@@ -342,3 +342,45 @@ audit-event-terms-accepted = condiciones aceptadas
 audit-event-terms-published = condiciones publicadas
 audit-event-token-reuse-detected = reutilización de token detectada
 audit-event-token-revoked = token revocado
+
+# Aplicaciones (clientes de OpenID Connect).
+clients-title = Aplicaciones
+clients-registered = Aplicaciones registradas
+clients-intro = Las aplicaciones en las que las personas inician sesión a través de Tessera. Abra una para cambiar sus URI, renovar su secreto, deshabilitarla o eliminarla.
+clients-intro-organization = Las aplicaciones en las que las personas de su organización inician sesión a través de Tessera. Abra una para cambiar sus URI, renovar su secreto, deshabilitarla o eliminarla.
+clients-table-label = Tabla de aplicaciones registradas
+clients-col-name = Nombre
+clients-col-client-id = ID de cliente
+clients-col-organization = Organización
+clients-col-type = Tipo
+clients-col-status = Estado
+clients-col-redirect-uris = URI de redirección
+clients-every-organization = todas las organizaciones
+clients-kind-public = pública
+clients-kind-confidential = confidencial
+clients-status-active = activa
+clients-status-disabled = deshabilitada
+clients-none = Todavía no hay ninguna aplicación registrada.
+clients-register-heading = Registrar una aplicación
+clients-register-intro = El secreto de cliente se muestra una sola vez, en la página siguiente; Tessera solo guarda un hash con clave. Las URI de redirección deben ser https (http solo en 127.0.0.1 o localhost), sin fragmento, y se comparan de forma exacta.
+clients-name = Nombre
+clients-redirect-uris = URI de redirección (una por línea)
+clients-post-logout-uris = URI de redirección después de cerrar sesión (una por línea, opcional)
+clients-backchannel-uri = URI de cierre de sesión por canal trasero (opcional)
+clients-start-url = URL de inicio (opcional: aparece en la página de inicio de las personas que pueden usarla)
+clients-organization = Organización (opcional: solo sus personas pueden usar la aplicación)
+clients-id-token-alg = Algoritmo del token de ID
+clients-rs256-default = RS256 (predeterminado)
+clients-public = Cliente público (una aplicación nativa o de navegador que no puede guardar un secreto; debe usar PKCE)
+clients-register = Registrar aplicación
+clients-done-uris = Se guardaron las URI; rigen desde la próxima solicitud.
+clients-done-disabled = La aplicación está deshabilitada: nadie inicia sesión en ella hasta que se vuelva a habilitar.
+clients-done-enabled = La aplicación está habilitada.
+clients-done-deleted = Se eliminó la aplicación.
+
+# Publicar las Condiciones de uso.
+terms-admin-title = Condiciones de uso
+terms-admin-intro = La versión actual es la { $version }. Una nueva versión se muestra a todos en su próximo inicio de sesión, y cada aceptación queda registrada.
+terms-admin-field-title = Título
+terms-admin-field-text = Texto
+terms-admin-publish = Publicar nueva versión

@@ -40,16 +40,15 @@ const CLIENTS_PAGE: ConsolePage = ConsolePage {
 };
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "uris" => Some("The URIs were saved; they hold from the next request."),
-        "disabled" => {
-            Some("The application is disabled: nobody signs in to it until it is enabled again.")
-        }
-        "enabled" => Some("The application is enabled."),
-        "deleted" => Some("The application was deleted."),
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "uris" => "clients-done-uris",
+        "disabled" => "clients-done-disabled",
+        "enabled" => "clients-done-enabled",
+        "deleted" => "clients-done-deleted",
+        _ => return None,
+    };
+    Some(crate::i18n::say(id))
 }
 
 fn shown(c: &ClientSummary) -> minijinja::Value {
@@ -123,7 +122,7 @@ async fn list(
                 StatusCode::OK,
                 &ClientForm::default(),
                 None,
-                done,
+                done.as_deref(),
             )
             .await
         })
@@ -275,7 +274,7 @@ async fn detail(
                 &client,
                 &uris,
                 None,
-                done,
+                done.as_deref(),
             ))
         })
         .await

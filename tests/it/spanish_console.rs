@@ -175,6 +175,34 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
         audit.has("cuenta bloqueada por un administrador"),
         "the events, named"
     );
+
+    // Applications (OpenID Connect clients) and publishing the Terms of Use.
+    let clients = root.get("/admin/clients").await;
+    assert_eq!(clients.status, 200, "{clients}");
+    spanish(
+        &clients,
+        &["Aplicaciones registradas", "Registrar aplicación"],
+    );
+    // (The published text is the administrator's, in whichever language they write it.)
+    let published = root
+        .post(
+            "/admin/terms",
+            &[
+                ("title", "Condiciones de uso del portal"),
+                (
+                    "body",
+                    "Este portal guarda información de salud. Úselo con cuidado.",
+                ),
+            ],
+        )
+        .await;
+    spanish(&published, &["Se publicaron las nuevas Condiciones de uso"]);
+    let terms = root.get("/admin/terms").await;
+    assert_eq!(terms.status, 200, "{terms}");
+    spanish(
+        &terms,
+        &["Publicar nueva versión", "La versión actual es la 2."],
+    );
 }
 
 async fn an_organization_administrator_locks_an_account_in_spanish(backend: Backend) {
@@ -211,4 +239,6 @@ async fn an_organization_administrator_locks_an_account_in_spanish(backend: Back
     spanish(&mail, &["Cola de correo"]);
     let audit = boss.get("/admin/audit?event=keys-rotated").await;
     spanish(&audit, &["Registro de auditoría"]);
+    let clients = boss.get("/admin/clients").await;
+    spanish(&clients, &["Aplicaciones registradas"]);
 }
