@@ -381,3 +381,23 @@ terms-admin-intro = The current version is { $version }. A new version is shown 
 terms-admin-field-title = Title
 terms-admin-field-text = Text
 terms-admin-publish = Publish new version
+
+# One application (OpenID Connect client), and its secret.
+client-registration = Registration
+client-registered-at = Registered
+client-uris = URIs
+client-uris-intro = Saving replaces the whole set. Redirect URIs must be https (http only on 127.0.0.1 or localhost), without a fragment, and are matched exactly; at least one is needed.
+client-save-uris = Save URIs
+client-secret-and-status = Secret and status
+client-public-no-secret = A public client has no secret: it proves itself with PKCE.
+client-rotate-secret = Rotate secret
+client-delete = Delete application
+client-actions-hint = Rotating the secret stops the old one at once: give the new one to the application straight away. Disabling stops every sign-in to the application until it is enabled again. Deleting cannot be undone.
+client-registered-title = Application registered
+client-registered-message = The application is registered. Give it its client_id and secret.
+client-rotated-title = New client secret
+client-rotated-message = The secret was rotated: the old one no longer works. Give the application the new one now.
+client-secret-copy-now = Copy the client secret now: it is shown only once.
+client-secret-keyed-hash = Tessera keeps only a keyed hash of it; if it is lost, rotate it.
+client-secret-public = This is a public client: it has no secret, and proves itself with PKCE.
+client-secret-go = Go to the application

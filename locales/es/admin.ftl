@@ -384,3 +384,23 @@ terms-admin-intro = La versión actual es la { $version }. Una nueva versión se
 terms-admin-field-title = Título
 terms-admin-field-text = Texto
 terms-admin-publish = Publicar nueva versión
+
+# Una aplicación (cliente de OpenID Connect) y su secreto.
+client-registration = Registro
+client-registered-at = Registrada
+client-uris = URI
+client-uris-intro = Al guardar se reemplaza todo el conjunto. Las URI de redirección deben ser https (http solo en 127.0.0.1 o localhost), sin fragmento, y se comparan de forma exacta; se necesita al menos una.
+client-save-uris = Guardar URI
+client-secret-and-status = Secreto y estado
+client-public-no-secret = Un cliente público no tiene secreto: se identifica con PKCE.
+client-rotate-secret = Renovar secreto
+client-delete = Eliminar aplicación
+client-actions-hint = Al renovar el secreto, el anterior deja de funcionar de inmediato: entregue el nuevo a la aplicación enseguida. Al deshabilitarla, nadie puede iniciar sesión en la aplicación hasta que se vuelva a habilitar. La eliminación no se puede deshacer.
+client-registered-title = Aplicación registrada
+client-registered-message = La aplicación quedó registrada. Entréguele su client_id y su secreto.
+client-rotated-title = Nuevo secreto de cliente
+client-rotated-message = Se renovó el secreto: el anterior ya no funciona. Entregue ahora el nuevo a la aplicación.
+client-secret-copy-now = Copie el secreto de cliente (client_secret) ahora: solo se muestra una vez.
+client-secret-keyed-hash = Tessera solo guarda un hash con clave; si lo pierde, renuévelo.
+client-secret-public = Este es un cliente público: no tiene secreto y se identifica con PKCE.
+client-secret-go = Ir a la aplicación

@@ -190,8 +190,8 @@ async fn create(
             match clients::create(&app, &admin, form.request()).await {
                 Ok(created) => Ok(secret_page(
                     &csrf,
-                    "Application registered",
-                    "The application is registered. Give it its client_id and secret.",
+                    &crate::i18n::say("client-registered-title"),
+                    &crate::i18n::say("client-registered-message"),
                     form.name.trim(),
                     &created,
                 )),
@@ -327,8 +327,8 @@ async fn rotate_secret(
             let rotated = clients::rotate_secret(&app, &admin, id).await?;
             Ok(secret_page(
                 &csrf,
-                "New client secret",
-                "The secret was rotated: the old one no longer works. Give the application the new one now.",
+                &crate::i18n::say("client-rotated-title"),
+                &crate::i18n::say("client-rotated-message"),
                 &client.name,
                 &rotated,
             ))

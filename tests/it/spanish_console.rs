@@ -183,6 +183,40 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
         &clients,
         &["Aplicaciones registradas", "Registrar aplicación"],
     );
+    let registered = root
+        .post(
+            "/admin/clients",
+            &[
+                ("name", "Portal de pacientes"),
+                (
+                    "redirect_uris",
+                    "https://pacientes.sur.example.org/callback",
+                ),
+                ("id_token_alg", "RS256"),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{registered}");
+    spanish(
+        &without_codes(&registered),
+        &["Aplicación registrada", "Ir a la aplicación"],
+    );
+    let listed = root.get("/admin/clients").await;
+    spanish(
+        &without_codes(&listed),
+        &["Portal de pacientes", "confidencial", "activa"],
+    );
+    let at = listed.body.find("/admin/clients/").unwrap() + "/admin/clients/".len();
+    let id: String = listed.body[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let client = root.get(&format!("/admin/clients/{id}")).await;
+    assert_eq!(client.status, 200, "{client}");
+    spanish(
+        &without_codes(&client),
+        &["Renovar secreto", "Eliminar aplicación"],
+    );
     // (The published text is the administrator's, in whichever language they write it.)
     let published = root
         .post(
@@ -241,4 +275,23 @@ async fn an_organization_administrator_locks_an_account_in_spanish(backend: Back
     spanish(&audit, &["Registro de auditoría"]);
     let clients = boss.get("/admin/clients").await;
     spanish(&clients, &["Aplicaciones registradas"]);
+}
+
+/// The page without the random identifiers and secrets it shows in `<code>`: letters, not
+/// words of a language.
+fn without_codes(page: &Page) -> Page {
+    let mut body = page.body.clone();
+    let mut from = 0;
+    while let Some(start) = body[from..].find("<code").map(|at| from + at) {
+        let open_end = start + body[start..].find('>').unwrap() + 1;
+        let end = open_end + body[open_end..].find("</code>").unwrap();
+        body.replace_range(open_end..end, "");
+        from = open_end;
+    }
+    Page {
+        status: page.status,
+        url: page.url.clone(),
+        body,
+        headers: page.headers.clone(),
+    }
 }
