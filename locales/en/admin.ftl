@@ -401,3 +401,24 @@ client-secret-copy-now = Copy the client secret now: it is shown only once.
 client-secret-keyed-hash = Tessera keeps only a keyed hash of it; if it is lost, rotate it.
 client-secret-public = This is a public client: it has no secret, and proves itself with PKCE.
 client-secret-go = Go to the application
+
+# Protected applications (forward authentication).
+apps-title = Protected applications
+apps-intro = The applications a reverse proxy (nginx, Caddy, Traefik) puts behind Tessera's sign-in: the proxy asks Tessera on every request whether the browser is signed in. A disabled application's requests are refused; deleting one cannot be undone.
+apps-intro-organization = The applications a reverse proxy (nginx, Caddy, Traefik) puts behind Tessera's sign-in for your organization: the proxy asks Tessera on every request whether the browser is signed in. A disabled application's requests are refused; deleting one cannot be undone.
+apps-col-url = URL
+apps-col-organizations = Organizations
+apps-status-enabled = enabled
+apps-status-disabled = disabled
+apps-enable-label = Enable { $name }
+apps-disable-label = Disable { $name }
+apps-delete-label = Delete { $name }
+apps-delete = Delete
+apps-url = URL (origin)
+apps-url-hint = The address people open, without a path: such as https://portal.example.org. It must be https (http only on 127.0.0.1 or localhost, or while Tessera's own address is http).
+apps-organization = Organization (only its people may use the application)
+apps-every-organization = Every organization
+apps-only-your-organization = Only the people of your organization may use the applications you register.
+apps-only-your-organization-named = Only the people of your organization ({ $organizations }) may use the applications you register.
+apps-done-registered = The application is registered: its reverse proxy's checks are answered from now on.
+apps-done-disabled = The application is disabled: its reverse proxy's checks refuse everyone until it is enabled again.

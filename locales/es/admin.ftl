@@ -404,3 +404,24 @@ client-secret-copy-now = Copie el secreto de cliente (client_secret) ahora: solo
 client-secret-keyed-hash = Tessera solo guarda un hash con clave; si lo pierde, renuévelo.
 client-secret-public = Este es un cliente público: no tiene secreto y se identifica con PKCE.
 client-secret-go = Ir a la aplicación
+
+# Aplicaciones protegidas (autenticación delegada).
+apps-title = Aplicaciones protegidas
+apps-intro = Las aplicaciones que un proxy inverso (nginx, Caddy, Traefik) pone detrás del inicio de sesión de Tessera: en cada solicitud, el proxy pregunta a Tessera si el navegador tiene una sesión iniciada. Se rechazan las solicitudes de una aplicación deshabilitada; la eliminación no se puede deshacer.
+apps-intro-organization = Las aplicaciones de su organización que un proxy inverso (nginx, Caddy, Traefik) pone detrás del inicio de sesión de Tessera: en cada solicitud, el proxy pregunta a Tessera si el navegador tiene una sesión iniciada. Se rechazan las solicitudes de una aplicación deshabilitada; la eliminación no se puede deshacer.
+apps-col-url = URL
+apps-col-organizations = Organizaciones
+apps-status-enabled = habilitada
+apps-status-disabled = deshabilitada
+apps-enable-label = Habilitar { $name }
+apps-disable-label = Deshabilitar { $name }
+apps-delete-label = Eliminar { $name }
+apps-delete = Eliminar
+apps-url = URL (origen)
+apps-url-hint = La dirección que abren las personas, sin ruta: por ejemplo, https://portal.example.org. Debe ser https (http solo en 127.0.0.1 o localhost, o mientras la dirección propia de Tessera sea http).
+apps-organization = Organización (solo sus personas pueden usar la aplicación)
+apps-every-organization = Todas las organizaciones
+apps-only-your-organization = Solo las personas de su organización pueden usar las aplicaciones que registre.
+apps-only-your-organization-named = Solo las personas de su organización ({ $organizations }) pueden usar las aplicaciones que registre.
+apps-done-registered = La aplicación quedó registrada: desde ahora se responden las consultas de su proxy inverso.
+apps-done-disabled = La aplicación está deshabilitada: las consultas de su proxy inverso rechazan a todos hasta que se vuelva a habilitar.

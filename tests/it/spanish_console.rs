@@ -176,6 +176,26 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
         "the events, named"
     );
 
+    // Protected applications (forward authentication).
+    let registered = root
+        .post(
+            "/admin/apps",
+            &[
+                ("name", "Agenda de citas"),
+                ("url", "https://citas.sur.example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(registered.status, 200, "{registered}");
+    spanish(
+        &without_codes(&registered),
+        &[
+            "La aplicación quedó registrada",
+            "Agenda de citas",
+            "habilitada",
+        ],
+    );
+
     // Applications (OpenID Connect clients) and publishing the Terms of Use.
     let clients = root.get("/admin/clients").await;
     assert_eq!(clients.status, 200, "{clients}");
@@ -273,6 +293,9 @@ async fn an_organization_administrator_locks_an_account_in_spanish(backend: Back
     spanish(&mail, &["Cola de correo"]);
     let audit = boss.get("/admin/audit?event=keys-rotated").await;
     spanish(&audit, &["Registro de auditoría"]);
+    let apps = boss.get("/admin/apps").await;
+    assert_eq!(apps.status, 200, "{apps}");
+    spanish(&without_codes(&apps), &["Aplicaciones protegidas"]);
     let clients = boss.get("/admin/clients").await;
     spanish(&clients, &["Aplicaciones registradas"]);
 }
