@@ -176,6 +176,15 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
         "the events, named"
     );
 
+    // Staff sign-in providers (none registered: registering one reads a live provider). The
+    // callback path it names is code.
+    let providers = root.get("/admin/providers").await;
+    assert_eq!(providers.status, 200, "{providers}");
+    spanish(
+        &without_codes(&providers),
+        &["Proveedores registrados", "Registrar proveedor"],
+    );
+
     // Protected applications (forward authentication).
     let registered = root
         .post(
