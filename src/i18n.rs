@@ -184,6 +184,7 @@ const MESSAGE_FILES: &[(&str, &str, &str)] = message_files!(
     "account.ftl",
     "emails.ftl",
     "ops.ftl",
+    "admin.ftl",
 );
 
 type Catalogue = HashMap<Language, FluentBundle<FluentResource>>;

@@ -95,25 +95,21 @@ impl Admin {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminRefusal {
-    #[error("Sign in to use the administration pages.")]
+    #[error("{}", crate::i18n::say("admin-refusal-not-signed-in"))]
     NotSignedIn,
-    #[error("Only Portal Administrators can use these pages.")]
+    #[error("{}", crate::i18n::say("admin-refusal-not-administrator"))]
     NotAdministrator,
-    #[error(
-        "For your security, sign in again (with your second factor) to use the administration pages."
-    )]
+    #[error("{}", crate::i18n::say("admin-refusal-step-up"))]
     StepUp,
-    #[error("There is no such account.")]
+    #[error("{}", crate::i18n::say("admin-refusal-not-found"))]
     NotFound,
     /// An action for system administrators only, asked by someone else (before anything is
     /// looked up, so it reveals nothing).
-    #[error("Only system administrators can do this.")]
+    #[error("{}", crate::i18n::say("admin-refusal-system-only"))]
     SystemAdministratorsOnly,
     /// API tokens are managed by a signed-in system administrator: a token that could mint
     /// tokens could outlive its own revocation.
-    #[error(
-        "API tokens are issued, listed and revoked by a signed-in system administrator, not with an API token."
-    )]
+    #[error("{}", crate::i18n::say("admin-refusal-people-only"))]
     PeopleOnly,
     #[error("{0}")]
     Conflict(String),
@@ -208,7 +204,9 @@ pub async fn revoke_invitation(
         .account_in_scope(account_id, admin.org_id())
         .await?;
     if account.status != AccountStatus::Invited {
-        return Err(AdminRefusal::Invalid("Only an invitation that has not been used can be revoked; disable the account instead.".into()));
+        return Err(AdminRefusal::Invalid(crate::i18n::say(
+            "admin-only-unused-invitation",
+        )));
     }
     let audit = AuditEvent::new(
         "invitation-revoked",
@@ -254,7 +252,7 @@ pub async fn invite(
             .map(str::to_string),
     };
     if role == Role::OrgAdmin && organization.is_none() {
-        return Err(AdminRefusal::Invalid(ORG_ADMIN_NEEDS_ORG.into()));
+        return Err(AdminRefusal::Invalid(org_admin_needs_org()));
     }
     let request = InvitationRequest {
         email: email.into(),
@@ -507,7 +505,10 @@ async fn issue_api_token(
     }
     let org_id = match organization {
         Some(org) => Some(app.store.org_by_name(org).await?.ok_or_else(|| {
-            AdminRefusal::Invalid(format!("There is no organization named {org:?}."))
+            AdminRefusal::Invalid(crate::i18n::say_with(
+                "admin-no-such-organization",
+                &[("name", format!("{org:?}").into())],
+            ))
         })?),
         None => None,
     };
@@ -666,7 +667,7 @@ pub async fn bulk_invite(
         if row.role == Role::OrgAdmin && org_id.is_none() {
             problems.push(RowProblem {
                 line: row.line,
-                message: format!("role: {ORG_ADMIN_NEEDS_ORG}"),
+                message: format!("role: {}", org_admin_needs_org()),
             });
             continue;
         }
@@ -743,8 +744,9 @@ pub async fn end_sessions(app: &App, admin: &Admin, account_id: i64) -> Result<u
         .await?)
 }
 
-const ORG_ADMIN_NEEDS_ORG: &str =
-    "an organization administrator belongs to an organization: name one";
+fn org_admin_needs_org() -> String {
+    crate::i18n::say("admin-org-admin-needs-org")
+}
 
 /// The organizations in scope, with their factor policy: all for a system administrator,
 /// their own for an organization administrator.
@@ -773,8 +775,9 @@ pub async fn create_organization(
             .await?
             .pop()
             .ok_or(AdminRefusal::NotFound)?),
-        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(format!(
-            "An organization named {name:?} already exists."
+        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(crate::i18n::say_with(
+            "admin-organization-exists",
+            &[("name", format!("{name:?}").into())],
         ))),
         Err(e) => Err(e.into()),
     }
@@ -785,9 +788,9 @@ pub async fn create_organization(
 pub fn assignable_role(typed: &str) -> Result<Role, AdminRefusal> {
     match Role::parse(typed.trim()) {
         Some(role @ (Role::User | Role::OrgAdmin)) => Ok(role),
-        _ => Err(AdminRefusal::Invalid(
-            "The role must be user or org-admin.".into(),
-        )),
+        _ => Err(AdminRefusal::Invalid(crate::i18n::say(
+            "admin-role-must-be",
+        ))),
     }
 }
 
@@ -807,13 +810,14 @@ pub async fn set_role(
         .account_in_scope(account_id, admin.org_id())
         .await?;
     if account.role == Role::SystemAdmin {
-        return Err(AdminRefusal::Invalid(
-            "A system administrator's role is not changed here.".into(),
-        ));
+        return Err(AdminRefusal::Invalid(crate::i18n::say(
+            "admin-system-role-unchanged",
+        )));
     }
     if role == Role::OrgAdmin && account.org_id.is_none() {
-        return Err(AdminRefusal::Invalid(format!(
-            "This account has no organization, and {ORG_ADMIN_NEEDS_ORG}."
+        return Err(AdminRefusal::Invalid(crate::i18n::say_with(
+            "admin-no-organization-account",
+            &[("needs", org_admin_needs_org().into())],
         )));
     }
     let audit = AuditEvent::new("role-changed", admin.actor(), audit::account(account.id))

@@ -18,12 +18,14 @@ use crate::domain::factor::{FactorKind, PasskeyRequirement};
 use crate::domain::import::{ProblemReport, RowProblem};
 use crate::flows::admin::{self, Admin, AdminRefusal};
 use crate::flows::human_time;
+use crate::i18n::{say, say_with};
 
 /// An administration page, for the answers to a refused request: nothing tells a
 /// non-administrator more than a missing page would.
 pub(super) struct ConsolePage {
     /// Where the page is: back to it after a step-up, and from a refusal's page.
     pub path: &'static str,
+    /// The message id of the link back to it.
     pub back_label: &'static str,
     /// The refusals whose text the page shows; the others are the missing page.
     pub shows: fn(&AdminRefusal) -> bool,
@@ -40,10 +42,10 @@ impl ConsolePage {
             AdminRefusal::Internal(e) => Err(e.into()),
             shown if (self.shows)(&shown) => Err(WebError::Message {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                title: "That did not work",
+                title: say("admin-did-not-work"),
                 message: shown.to_string(),
                 next_href: self.path,
-                next_label: self.back_label,
+                next_label: say(self.back_label),
             }),
             _ => Err(WebError::NotFound),
         }
@@ -108,7 +110,7 @@ pub struct DoneQuery {
 
 const CONSOLE: ConsolePage = ConsolePage {
     path: "/admin",
-    back_label: "Back to administration",
+    back_label: "admin-back",
     shows: |problem| {
         !matches!(
             problem,
@@ -159,52 +161,46 @@ fn done_code(action: admin::AccountAction) -> &'static str {
 }
 
 /// Fixed texts for the outcome of the last action (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "invited" => Some(
-            "Invitation sent: the registration link works once, for 2 days. An email the mail server cannot take now is retried (see Mail queue).",
-        ),
-        "resent" => Some("A new registration link was sent; the old one no longer works."),
-        "changed" | "disabled" | "enabled" | "locked" | "unlocked" => {
-            Some("The account was updated.")
-        }
-        "revoked" => Some("The invitation was revoked: its link no longer works."),
-        "sessions-ended" => Some("Every session of the account was ended."),
-        "mfa-reset" => {
-            Some("MFA was reset: the person registers a second factor again at next sign-in.")
-        }
-        "organization-created" => Some("The organization was created."),
-        "factors" => Some("The organization's factor policy was saved."),
-        "role-changed" => Some("The account's role was changed."),
-        "terms" => {
-            Some("The new Terms of Use are published: everyone accepts them at their next sign-in.")
-        }
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "invited" => "admin-done-invited",
+        "resent" => "admin-done-resent",
+        "changed" | "disabled" | "enabled" | "locked" | "unlocked" => "admin-done-changed",
+        "revoked" => "admin-done-revoked",
+        "sessions-ended" => "admin-done-sessions-ended",
+        "mfa-reset" => "admin-done-mfa-reset",
+        "organization-created" => "admin-done-organization-created",
+        "factors" => "admin-done-factors",
+        "role-changed" => "admin-done-role-changed",
+        "terms" => "admin-done-terms",
+        _ => return None,
+    };
+    Some(say(id))
+}
+
+/// A factor's name as the console shows it, in the page's language (English: its label).
+pub(crate) fn factor_label(kind: FactorKind) -> String {
+    say(match kind {
+        FactorKind::Email => "admin-factor-email",
+        FactorKind::Phone => "admin-factor-phone",
+        FactorKind::App => "admin-factor-app",
+        FactorKind::Passkey => "admin-factor-passkey",
+    })
 }
 
 /// The outcome of an action on one account, naming the person (`who`: "Name (email)").
 fn done_for(code: &str, who: &str, role: Role) -> Option<String> {
+    let whom = ("who", who.into());
     Some(match code {
-        "resent" => {
-            format!("A new registration link was sent to {who}; the old one no longer works.")
-        }
+        "resent" => say_with("admin-done-resent-to", &[whom]),
         "disabled" | "enabled" | "locked" | "unlocked" => {
-            format!("The account was updated: {who} is {code}.")
+            say_with("admin-done-updated", &[whom, ("state", code.into())])
         }
-        "sessions-ended" => {
-            format!("Every session of the account was ended: {who} is signed out everywhere.")
-        }
-        "mfa-reset" => format!(
-            "MFA was reset for {who}: they register a second factor again at their next sign-in."
-        ),
-        "role-changed" => format!(
-            "The account's role was changed: {who} is now {}.",
-            match role {
-                Role::User => "a user",
-                Role::OrgAdmin => "an organization administrator",
-                Role::SystemAdmin => "a system administrator",
-            }
+        "sessions-ended" => say_with("admin-done-sessions-ended-for", &[whom]),
+        "mfa-reset" => say_with("admin-done-mfa-reset-for", &[whom]),
+        "role-changed" => say_with(
+            "admin-done-role-changed-to",
+            &[whom, ("role", role.as_str().into())],
         ),
         _ => return None,
     })
@@ -221,7 +217,7 @@ async fn done_message(app: &AppState, admin: &Admin, query: &ListQuery) -> Optio
             return Some(text);
         }
     }
-    done_text(&query.done).map(str::to_string)
+    done_text(&query.done)
 }
 
 pub async fn console(
@@ -268,7 +264,7 @@ async fn console_page(
             context! {
                 id => a.id, email => &a.email, name => &a.display_name, organization => &a.organization,
                 role => a.role.as_str(), status => a.status.as_str(), method => a.mfa_method.map(FactorKind::as_str),
-                factors => a.factors.kinds().map(FactorKind::label).collect::<Vec<_>>().join(", "),
+                factors => a.factors.kinds().map(factor_label).collect::<Vec<_>>().join(", "),
                 last_sign_in => a.last_sign_in_at.map(human_time), link_expires => a.link_expires_at.map(human_time),
                 disabled => a.disabled, locked => a.locked,
                 unfinished => matches!(a.status, AccountStatus::Invited | AccountStatus::Registering),
@@ -432,27 +428,19 @@ async fn act_on_account(
 
 /// The destructive row actions, asked again before anything changes: the question, with
 /// the person's name in it, and what follows.
-fn confirmation(action: admin::AccountAction, name: &str) -> Option<(String, &'static str)> {
+fn confirmation(action: admin::AccountAction, name: &str) -> Option<(String, String)> {
     use admin::AccountAction::*;
-    Some(match action {
-        Lock => (
-            format!("Lock the account of {name}?"),
-            "They cannot sign in until the account is unlocked, and every session of theirs ends now.",
-        ),
-        Disable => (
-            format!("Disable the account of {name}?"),
-            "They cannot sign in until the account is enabled again, and every session of theirs ends now.",
-        ),
-        ResetMfa => (
-            format!("Reset the MFA of {name}?"),
-            "Every session of theirs ends now, and at their next sign-in they register a second factor again.",
-        ),
-        Revoke => (
-            format!("Revoke the invitation of {name}?"),
-            "Their registration link stops working and the invited account is removed: invite them again to undo this.",
-        ),
+    let id = match action {
+        Lock => "admin-confirm-lock",
+        Disable => "admin-confirm-disable",
+        ResetMfa => "admin-confirm-reset-mfa",
+        Revoke => "admin-confirm-revoke",
         _ => return None,
-    })
+    };
+    Some((
+        say_with(id, &[("name", name.into())]),
+        say(&format!("{id}-consequence")),
+    ))
 }
 
 /// The page asking the administrator to confirm a destructive action on one account.
@@ -540,7 +528,7 @@ pub struct BulkForm {
 /// The page after a file (pasted or uploaded): done, or every bad row with its line (nothing was changed).
 fn file_outcome(
     csrf: &CsrfToken,
-    outcome: Result<(&'static str, String), Vec<RowProblem>>,
+    outcome: Result<(String, String), Vec<RowProblem>>,
     failed_title: &'static str,
 ) -> Result<Response, WebError> {
     let (status, title, message, lines) = match outcome {
@@ -553,8 +541,8 @@ fn file_outcome(
             lines.extend(report.more());
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                failed_title,
-                "These rows are not valid. Fix them and send the whole file again.".to_string(),
+                say(failed_title),
+                say("admin-rows-not-valid"),
                 lines,
             )
         }
@@ -563,7 +551,7 @@ fn file_outcome(
         status,
         "pages/message.html",
         csrf,
-        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => "Back to administration" },
+        context! { title, message, lines, ok => status == StatusCode::OK, next_href => "/admin", next_label => say("admin-back") },
     )
 }
 
@@ -593,9 +581,8 @@ pub async fn upload(
 ) -> Result<Response, WebError> {
     CONSOLE
         .for_admin(&app, &current, async |admin| {
-            let csv = uploaded_file(&headers, &body).ok_or_else(|| {
-                AdminRefusal::Invalid("Choose a CSV file to upload, then Upload and create.".into())
-            })?;
+            let csv = uploaded_file(&headers, &body)
+                .ok_or_else(|| AdminRefusal::Invalid(say("admin-choose-upload")))?;
             bulk_create(&app, &csrf, &admin, csv).await
         })
         .await
@@ -625,16 +612,16 @@ async fn bulk_create(
 ) -> Result<Result<Response, WebError>, AdminRefusal> {
     let outcome = match admin::bulk_invite(app, admin, std::io::Cursor::new(csv)).await {
         Ok(done) => Ok((
-            "Bulk create done",
-            format!(
-                "{} people were invited; each registration email is queued and sent in the background (Mail queue shows any that could not be delivered).",
-                done.created
+            say("admin-bulk-done"),
+            say_with(
+                "admin-bulk-done-message",
+                &[("n", i64::try_from(done.created).unwrap_or(i64::MAX).into())],
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),
         Err(admin::BulkProblem::Refused(e)) => return Err(e),
     };
-    Ok(file_outcome(csrf, outcome, "Nobody was created"))
+    Ok(file_outcome(csrf, outcome, "admin-bulk-failed"))
 }
 
 #[derive(Deserialize)]
@@ -713,11 +700,8 @@ pub async fn import(
             if !admin.is_system() {
                 return Err(AdminRefusal::NotAdministrator);
             }
-            let csv = uploaded_file(&headers, &body).ok_or_else(|| {
-                AdminRefusal::Invalid(
-                    "Choose the CSV file of current portal users, then Upload and import.".into(),
-                )
-            })?;
+            let csv = uploaded_file(&headers, &body)
+                .ok_or_else(|| AdminRefusal::Invalid(say("admin-choose-import")))?;
             import_file(&app, &csrf, &admin, csv).await
         })
         .await
@@ -731,13 +715,14 @@ async fn import_file(
 ) -> Result<Result<Response, WebError>, AdminRefusal> {
     let outcome = match admin::import_users(app, admin, std::io::Cursor::new(csv)).await {
         Ok(n) => Ok((
-            "Import done",
-            format!(
-                "{n} current portal users were imported. Each signs in once with their old password (the login page's link for a first login with multi-factor authentication), then sets a new password and registers for MFA."
+            say("admin-import-done"),
+            say_with(
+                "admin-import-done-message",
+                &[("n", i64::try_from(n).unwrap_or(i64::MAX).into())],
             ),
         )),
         Err(admin::BulkProblem::Rows(rows)) => Err(rows),
         Err(admin::BulkProblem::Refused(e)) => return Err(e),
     };
-    Ok(file_outcome(csrf, outcome, "Nobody was imported"))
+    Ok(file_outcome(csrf, outcome, "admin-import-failed"))
 }

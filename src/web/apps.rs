@@ -32,23 +32,20 @@ pub fn routes() -> axum::Router<AppState> {
 /// non-administrator or another organization's administrator asks is the missing page.
 const APPS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/apps",
-    back_label: "Back to protected applications",
+    back_label: "admin-back-apps",
     shows: form_problems,
 };
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "registered" => Some(
-            "The application is registered: its reverse proxy's checks are answered from now on.",
-        ),
-        "disabled" => Some(
-            "The application is disabled: its reverse proxy's checks refuse everyone until it is enabled again.",
-        ),
-        "enabled" => Some("The application is enabled."),
-        "deleted" => Some("The application was deleted."),
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "registered" => "apps-done-registered",
+        "disabled" => "apps-done-disabled",
+        "enabled" => "clients-done-enabled",
+        "deleted" => "clients-done-deleted",
+        _ => return None,
+    };
+    Some(crate::i18n::say(id))
 }
 
 fn shown(a: &AppSummary) -> minijinja::Value {
@@ -95,7 +92,16 @@ async fn list(
         .for_admin(&app, &current, async |admin| {
             let done = done_text(&query.done);
             let form = AppForm::default();
-            list_page(&app, &csrf, &admin, StatusCode::OK, &form, None, done).await
+            list_page(
+                &app,
+                &csrf,
+                &admin,
+                StatusCode::OK,
+                &form,
+                None,
+                done.as_deref(),
+            )
+            .await
         })
         .await
 }

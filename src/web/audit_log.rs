@@ -32,7 +32,7 @@ async fn search(
 /// fails for who is asking.
 const AUDIT_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
     path: "/admin/audit",
-    back_label: "Back to the audit log",
+    back_label: "admin-back-audit",
     shows: |_| false,
 };
 
@@ -161,10 +161,10 @@ pub async fn export(
         None => {
             return Err(WebError::Message {
                 status: StatusCode::BAD_REQUEST,
-                title: "Unknown export format",
-                message: "Export the audit log as CSV or as JSON Lines.".into(),
+                title: crate::i18n::say("audit-unknown-format"),
+                message: crate::i18n::say("audit-export-formats"),
                 next_href: "/admin/audit",
-                next_label: "Back to the audit log",
+                next_label: crate::i18n::say("admin-back-audit"),
             });
         }
     };

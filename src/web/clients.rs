@@ -35,21 +35,20 @@ pub fn routes() -> axum::Router<AppState> {
 /// non-administrator or another organization's administrator asks is the missing page.
 const CLIENTS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/clients",
-    back_label: "Back to applications",
+    back_label: "admin-back-clients",
     shows: form_problems,
 };
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "uris" => Some("The URIs were saved; they hold from the next request."),
-        "disabled" => {
-            Some("The application is disabled: nobody signs in to it until it is enabled again.")
-        }
-        "enabled" => Some("The application is enabled."),
-        "deleted" => Some("The application was deleted."),
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "uris" => "clients-done-uris",
+        "disabled" => "clients-done-disabled",
+        "enabled" => "clients-done-enabled",
+        "deleted" => "clients-done-deleted",
+        _ => return None,
+    };
+    Some(crate::i18n::say(id))
 }
 
 fn shown(c: &ClientSummary) -> minijinja::Value {
@@ -123,7 +122,7 @@ async fn list(
                 StatusCode::OK,
                 &ClientForm::default(),
                 None,
-                done,
+                done.as_deref(),
             )
             .await
         })
@@ -191,8 +190,8 @@ async fn create(
             match clients::create(&app, &admin, form.request()).await {
                 Ok(created) => Ok(secret_page(
                     &csrf,
-                    "Application registered",
-                    "The application is registered. Give it its client_id and secret.",
+                    &crate::i18n::say("client-registered-title"),
+                    &crate::i18n::say("client-registered-message"),
                     form.name.trim(),
                     &created,
                 )),
@@ -275,7 +274,7 @@ async fn detail(
                 &client,
                 &uris,
                 None,
-                done,
+                done.as_deref(),
             ))
         })
         .await
@@ -328,8 +327,8 @@ async fn rotate_secret(
             let rotated = clients::rotate_secret(&app, &admin, id).await?;
             Ok(secret_page(
                 &csrf,
-                "New client secret",
-                "The secret was rotated: the old one no longer works. Give the application the new one now.",
+                &crate::i18n::say("client-rotated-title"),
+                &crate::i18n::say("client-rotated-message"),
                 &client.name,
                 &rotated,
             ))

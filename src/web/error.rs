@@ -16,10 +16,10 @@ pub enum WebError {
     /// A problem the person can act on, explained on its own page.
     Message {
         status: StatusCode,
-        title: &'static str,
+        title: String,
         message: String,
         next_href: &'static str,
-        next_label: &'static str,
+        next_label: String,
     },
     /// A registration link that is unknown, expired, used or replaced: the page offers Reset
     /// (guide: "If a registration error message is received … click Reset").
@@ -86,14 +86,7 @@ impl IntoResponse for WebError {
                 message,
                 next_href,
                 next_label,
-            } => (
-                status,
-                title.to_string(),
-                message,
-                next_href,
-                next_label.to_string(),
-                None,
-            ),
+            } => (status, title, message, next_href, next_label, None),
             Self::RegistrationLink(message) => (
                 StatusCode::GONE,
                 said("error-page-registration-title"),

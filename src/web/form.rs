@@ -53,13 +53,13 @@ fn unreadable(rejection: &FormRejection) -> WebError {
     };
     WebError::Message {
         status,
-        title: "We could not read this form",
+        title: "We could not read this form".into(),
         message: format!(
             "The form arrived incomplete or with a value none of our pages sends{detail}. Go \
              back, reload the page, and try again; if it keeps happening, the Help page lists \
              other ways in."
         ),
         next_href: "/help",
-        next_label: "Multi-Factor Authentication Help",
+        next_label: "Multi-Factor Authentication Help".into(),
     }
 }

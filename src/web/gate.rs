@@ -306,10 +306,10 @@ fn signed_out(access: Access, method: &Method) -> Response {
 fn registration_not_started() -> Response {
     WebError::Message {
         status: StatusCode::FORBIDDEN,
-        title: "Registration has not started",
+        title: "Registration has not started".into(),
         message: "Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.".into(),
         next_href: "/register/reset",
-        next_label: "Reset",
+        next_label: "Reset".into(),
     }
     .into_response()
 }

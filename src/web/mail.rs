@@ -27,7 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// The console's answers (`web::admin`): only an invalid request is said.
 const MAIL_PAGE: super::admin::ConsolePage = super::admin::ConsolePage {
     path: "/admin/mail",
-    back_label: "Back to the mail queue",
+    back_label: "admin-back-mail",
     shows: |problem| matches!(problem, AdminRefusal::Invalid(_)),
 };
 
@@ -38,10 +38,10 @@ pub struct PageQuery {
 }
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
+fn done_text(code: &str) -> Option<String> {
     match code {
-        "retried" => Some("The letter is queued again and is being sent."),
-        "discarded" => Some("The letter was discarded: it will not be sent."),
+        "retried" => Some(crate::i18n::say("mail-done-retried")),
+        "discarded" => Some(crate::i18n::say("mail-done-discarded")),
         _ => None,
     }
 }
@@ -51,7 +51,7 @@ fn shown(l: &LetterSummary) -> minijinja::Value {
         id => l.id, kind => l.kind.as_str(), recipient => mask::email(&l.recipient),
         subject => &l.subject, organization => &l.organization, attempts => l.attempts,
         created => human_time(l.created_at), next => human_time(l.next_attempt_at),
-        dead => l.dead_at.map(human_time), error => l.last_error.as_deref().unwrap_or("none"),
+        dead => l.dead_at.map(human_time), error => l.last_error.clone().unwrap_or_else(|| crate::i18n::say("mail-no-error")),
     }
 }
 

@@ -154,12 +154,12 @@ async fn authorize(
 fn not_redirectable(why: &'static str) -> WebError {
     WebError::Message {
         status: StatusCode::BAD_REQUEST,
-        title: "This sign-in request cannot be used",
+        title: "This sign-in request cannot be used".into(),
         message: format!(
             "{why} Go back to the application and start again; if it happens again, tell the application's administrator."
         ),
         next_href: "/",
-        next_label: "Go to your Tessera home page",
+        next_label: "Go to your Tessera home page".into(),
     }
 }
 

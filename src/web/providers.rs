@@ -37,25 +37,20 @@ pub fn routes() -> axum::Router<AppState> {
 /// missing page.
 const PROVIDERS_PAGE: ConsolePage = ConsolePage {
     path: "/admin/providers",
-    back_label: "Back to staff sign-in providers",
+    back_label: "admin-back-providers",
     shows: form_problems,
 };
 
 /// Fixed texts for the last action's outcome (no text from the query string is shown).
-fn done_text(code: &str) -> Option<&'static str> {
-    match code {
-        "registered" => Some(
-            "The provider is registered: its staff domains sign in through it from now on, and the login page offers it.",
-        ),
-        "disabled" => Some(
-            "The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.",
-        ),
-        "enabled" => Some("The provider is enabled."),
-        "changed" => {
-            Some("The provider's settings are saved: they hold from the next sign-in through it.")
-        }
-        _ => None,
-    }
+fn done_text(code: &str) -> Option<String> {
+    let id = match code {
+        "registered" => "providers-done-registered",
+        "disabled" => "providers-done-disabled",
+        "enabled" => "providers-done-enabled",
+        "changed" => "providers-done-changed",
+        _ => return None,
+    };
+    Some(crate::i18n::say(id))
 }
 
 /// A provider's row (never its secret: the summary holds none).
@@ -166,7 +161,16 @@ async fn list(
         .for_admin(&app, &current, async |admin| {
             let done = done_text(&query.done);
             let form = ProviderForm::default();
-            list_page(&app, &csrf, &admin, StatusCode::OK, &form, None, done).await
+            list_page(
+                &app,
+                &csrf,
+                &admin,
+                StatusCode::OK,
+                &form,
+                None,
+                done.as_deref(),
+            )
+            .await
         })
         .await
 }

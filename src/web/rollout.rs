@@ -13,7 +13,6 @@ use super::admin::ConsolePage;
 use super::csrf::CsrfToken;
 use super::session::CurrentSession;
 use super::{AppState, WebError, page};
-use crate::domain::factor::FactorKind;
 use crate::flows::admin::{self, AdminRefusal, RolloutMailing};
 
 pub const PATH: &str = "/admin/rollout";
@@ -28,7 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
 /// (a non-administrator) or the error page.
 const ROLLOUT_PAGE: ConsolePage = ConsolePage {
     path: PATH,
-    back_label: "Back to the MFA rollout",
+    back_label: "admin-back-rollout",
     shows: |_| false,
 };
 
@@ -43,20 +42,14 @@ pub struct DoneQuery {
 
 fn done_text(query: &DoneQuery) -> Option<String> {
     let sent = query.sent?;
-    let (one, many) = match query.done.as_str() {
-        "expired-links" => ("new registration link", "new registration links"),
-        "unfinished" => (
-            "reminder with a new registration link",
-            "reminders with a new registration link",
-        ),
+    let id = match query.done.as_str() {
+        "expired-links" => "rollout-done-expired-links",
+        "unfinished" => "rollout-done-unfinished",
         _ => return None,
     };
     Some(match sent {
-        0 => "Nobody needed one: no letter was queued.".to_string(),
-        1 => format!("1 {one} queued: it goes out in the next few seconds (see the mail queue)."),
-        n => {
-            format!("{n} {many} queued: they go out in the next few seconds (see the mail queue).")
-        }
+        0 => crate::i18n::say("rollout-done-nobody"),
+        n => crate::i18n::say_with(id, &[("n", i64::from(n).into())]),
     })
 }
 
@@ -87,7 +80,10 @@ async fn view(
                 .active
                 .iter()
                 .map(|(kind, n)| {
-                    let label = kind.map_or("Company sign-in (staff)", FactorKind::label);
+                    let label = kind.map_or_else(
+                        || crate::i18n::say("rollout-company-sign-in"),
+                        super::admin::factor_label,
+                    );
                     context! { label, count => n }
                 })
                 .collect();

@@ -33,11 +33,11 @@ fn next_of(raw: &str) -> Result<String, WebError> {
         .map(str::to_string)
         .ok_or(WebError::Message {
             status: StatusCode::BAD_REQUEST,
-            title: "That address is not allowed",
+            title: "That address is not allowed".into(),
             // The title and the link's label are `&'static str` in `WebError::Message`: English.
             message: crate::i18n::say("step-up-only-own-pages"),
             next_href: "/",
-            next_label: "Home",
+            next_label: "Home".into(),
         })
 }
 

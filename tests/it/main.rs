@@ -51,6 +51,7 @@ mod security;
 mod sign_in;
 mod snapshot;
 mod spanish;
+mod spanish_console;
 mod spanish_registration;
 mod spanish_sign_in;
 mod staff_browser;
