@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{Store, StoreResult};
 use crate::domain::UnixTime;
+use crate::domain::account::AccountStatus;
 use crate::domain::factor::FactorKind;
 
 /// The accounts of one organization (or all), by where they stand in the rollout.
@@ -53,11 +54,11 @@ impl Store {
         for row in &rows {
             let n: i64 = row.try_get("n")?;
             counts.total += n;
-            match row.try_get::<String, _>("status")?.as_str() {
-                "invited" => counts.invited += n,
-                "registering" => counts.registering += n,
-                "imported" => counts.imported += n,
-                _ => counts
+            match row.try_get::<AccountStatus, _>("status")? {
+                AccountStatus::Invited => counts.invited += n,
+                AccountStatus::Registering => counts.registering += n,
+                AccountStatus::Imported => counts.imported += n,
+                AccountStatus::Active => counts
                     .active
                     .push((row.try_get::<Option<FactorKind>, _>("mfa_method")?, n)),
             }

@@ -89,20 +89,25 @@ async fn switch(
         .same_site(SameSite::Lax)
         .max_age(time::Duration::days(COOKIE_DAYS))
         .build();
-    let back = came_from(&headers).unwrap_or_default();
+    let back = came_from(&app.config.public_url(), &headers).unwrap_or_default();
     Ok((jar.add(cookie), Redirect::to(local_path(&back))).into_response())
 }
 
-/// The path of the page the switch was followed from, when that page is this portal's (the
-/// `Referer` names the host the request was sent to).
-fn came_from(headers: &HeaderMap) -> Option<String> {
+/// The path of the page the switch was followed from, when that page is this portal's: the
+/// `Referer` is of `TESSERA_PUBLIC_URL`'s origin, or names the host the request was sent to
+/// (a reverse proxy may rewrite one or the other).
+fn came_from(public_url: &str, headers: &HeaderMap) -> Option<String> {
     let referer = url::Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
-    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let ours = url::Url::parse(public_url).is_ok_and(|p| p.origin() == referer.origin());
     let referer_host = match referer.port() {
         Some(port) => format!("{}:{port}", referer.host_str()?),
         None => referer.host_str()?.to_string(),
     };
-    if !referer_host.eq_ignore_ascii_case(host) {
+    let asked = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|host| referer_host.eq_ignore_ascii_case(host));
+    if !(ours || asked) {
         return None;
     }
     Some(match referer.query() {
@@ -123,6 +128,43 @@ fn local_path(back: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_is_read_from_a_referer_of_this_portal_even_behind_a_proxy() {
+        let headers = |referer: &str, host: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::REFERER, referer.parse().unwrap());
+            h.insert(header::HOST, host.parse().unwrap());
+            h
+        };
+        let public = "https://portal.example.org";
+        // A proxy that sends the upstream's address as Host: the public origin decides.
+        assert_eq!(
+            came_from(
+                public,
+                &headers(
+                    "https://portal.example.org/login/email?x=1",
+                    "127.0.0.1:8080"
+                )
+            ),
+            Some("/login/email?x=1".into())
+        );
+        // No public URL match, but the host the request was sent to.
+        assert_eq!(
+            came_from(
+                "http://127.0.0.1:8080",
+                &headers("http://localhost:9000/help", "localhost:9000")
+            ),
+            Some("/help".into())
+        );
+        assert_eq!(
+            came_from(
+                public,
+                &headers("https://evil.example/login", "portal.example.org")
+            ),
+            None
+        );
+    }
 
     #[test]
     fn the_switch_returns_only_to_a_page_of_the_portal() {

@@ -42,10 +42,9 @@ pub struct DoneQuery {
 
 fn done_text(query: &DoneQuery) -> Option<String> {
     let sent = query.sent?;
-    let id = match query.done.as_str() {
-        "expired-links" => "rollout-done-expired-links",
-        "unfinished" => "rollout-done-unfinished",
-        _ => return None,
+    let id = match mailing(&query.done)? {
+        RolloutMailing::ExpiredLinks => "rollout-done-expired-links",
+        RolloutMailing::Unfinished => "rollout-done-unfinished",
     };
     Some(match sent {
         0 => crate::i18n::say("rollout-done-nobody"),

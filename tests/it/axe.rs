@@ -378,26 +378,9 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
 
     // The administration console, with a company provider registered (stored directly: its
     // discovery is not what this walk checks) for its row and its edit page.
-    let provider = tessera::domain::staff::NewProvider::parse(
-        "Contoso",
-        "https://login.contoso.example",
-        "tessera",
-        "a client secret",
-        &["corp.example".to_string()],
-        false,
-    )
-    .unwrap();
-    let sealed = app
-        .app
-        .sealer
-        .seal(tessera::sealing::Kind::ProviderSecret, "a client secret");
-    let event = tessera::audit::AuditEvent::new("idp-created", "test", "idp:Contoso");
     let provider = app
-        .app
-        .store
-        .create_provider(&provider, &sealed, None, app.clock_now(), event)
-        .await
-        .unwrap();
+        .stored_provider("Contoso", "https://login.contoso.example", "corp.example")
+        .await;
     take_over(c, &app, &root).await;
     let provider_page = format!("/admin/providers/{provider}");
     for path in [

@@ -156,25 +156,12 @@ async fn the_staff_side_of_the_login_page_shows_once_a_provider_exists(backend: 
     assert!(page.lacks("Staff"));
 
     // Stored directly: its discovery is not what this checks.
-    let provider = tessera::domain::staff::NewProvider::parse(
+    app.stored_provider(
         "Harbor Health",
         "https://login.harbor.example",
-        "tessera",
-        "a client secret",
-        &["harbor.example.org".to_string()],
-        false,
+        "harbor.example.org",
     )
-    .unwrap();
-    let sealed = app
-        .app
-        .sealer
-        .seal(tessera::sealing::Kind::ProviderSecret, "a client secret");
-    let event = tessera::audit::AuditEvent::new("idp-created", "test", "idp:Harbor Health");
-    app.app
-        .store
-        .create_provider(&provider, &sealed, None, app.clock_now(), event)
-        .await
-        .unwrap();
+    .await;
     let page = app.new_browser().get("/login").await;
     let headings: Vec<String> = page.select("main h2").into_iter().map(|h| h.text).collect();
     assert_eq!(headings, ["Staff", "Customer/Provider"]);

@@ -448,6 +448,30 @@ impl TestApp {
         panic!("the invitation to {email} was delivered but never marked sent");
     }
 
+    /// A company provider stored directly, as `tessera admin create-idp` stores one once its
+    /// discovery checked out (for pages that show providers, not for signing in through them).
+    pub async fn stored_provider(&self, name: &str, issuer: &str, domain: &str) -> i64 {
+        let provider = tessera::domain::staff::NewProvider::parse(
+            name,
+            issuer,
+            "tessera",
+            "a client secret",
+            &[domain.to_string()],
+            false,
+        )
+        .unwrap();
+        let sealed = self
+            .app
+            .sealer
+            .seal(tessera::sealing::Kind::ProviderSecret, "a client secret");
+        let event = tessera::audit::AuditEvent::new("idp-created", "test", format!("idp:{name}"));
+        self.app
+            .store
+            .create_provider(&provider, &sealed, None, self.clock_now(), event)
+            .await
+            .unwrap()
+    }
+
     /// A second, independent browser.
     pub fn new_browser(&self) -> Browser {
         Browser::new(&self.url)

@@ -402,21 +402,10 @@ async fn pipe(
 }
 
 /// The relay's port for `through_relay` (each test runs in a process of its own).
-pub(crate) static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+static RELAY_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
 
-pub(crate) fn through_relay(config: &mut tessera::config::Config) {
-    let port = RELAY_PORT.load(std::sync::atomic::Ordering::SeqCst);
-    let mut url = url::Url::parse(&config.database_url).unwrap();
-    url.set_host(Some("127.0.0.1")).unwrap();
-    url.set_port(Some(port)).unwrap();
-    config.database_url = url.to_string();
-}
-
-/// Issue 19: with the database not answering (PostgreSQL behind a relay that stops passing
-/// bytes), `/readyz` answers 503 within 2 s, so a load balancer's probe reads "not ready"
-/// instead of timing out; when the database answers again, so does the portal, by itself.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer() {
+/// A portal on PostgreSQL reached through a relay the test can freeze or cut.
+pub(crate) async fn portal_behind_a_relay() -> (Relay, crate::helpers::TestApp) {
     let admin = url::Url::parse(&crate::helpers::postgres_admin_url()).unwrap();
     let target = format!(
         "{}:{}",
@@ -433,6 +422,23 @@ async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer
         },
     )
     .await;
+    (relay, app)
+}
+
+fn through_relay(config: &mut tessera::config::Config) {
+    let port = RELAY_PORT.load(std::sync::atomic::Ordering::SeqCst);
+    let mut url = url::Url::parse(&config.database_url).unwrap();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(port)).unwrap();
+    config.database_url = url.to_string();
+}
+
+/// Issue 19: with the database not answering (PostgreSQL behind a relay that stops passing
+/// bytes), `/readyz` answers 503 within 2 s, so a load balancer's probe reads "not ready"
+/// instead of timing out; when the database answers again, so does the portal, by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer() {
+    let (relay, app) = portal_behind_a_relay().await;
     let browser = app.new_browser();
     assert_eq!(browser.get("/readyz").await.status, 200);
 

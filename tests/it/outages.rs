@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::helpers::{Backend, Browser, Page, TestApp};
-use crate::ops::{RELAY_PORT, Relay, through_relay};
+use crate::ops::portal_behind_a_relay;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -47,22 +47,7 @@ async fn counts(app: &TestApp) -> (i64, i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_not_answering_mid_journey_gives_a_retry_page_and_the_journey_carries_on() {
-    let admin = url::Url::parse(&crate::helpers::postgres_admin_url()).unwrap();
-    let target = format!(
-        "{}:{}",
-        admin.host_str().unwrap(),
-        admin.port().unwrap_or(5432)
-    );
-    let relay = Relay::start(target).await;
-    RELAY_PORT.store(relay.port, std::sync::atomic::Ordering::SeqCst);
-    let app = crate::helpers::spawn_app_with(
-        Backend::Postgres,
-        crate::helpers::Options {
-            configure: through_relay,
-            ..Default::default()
-        },
-    )
-    .await;
+    let (relay, app) = portal_behind_a_relay().await;
     let amy = app
         .active_user("amy@example.org", "Amy Pond", PASSWORD)
         .await;
@@ -135,22 +120,7 @@ async fn postgres_not_answering_mid_journey_gives_a_retry_page_and_the_journey_c
 /// in, then started again: the same 503 page, and the person carries on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_and_started_mid_journey_gives_a_retry_page_and_the_journey_carries_on() {
-    let admin = url::Url::parse(&crate::helpers::postgres_admin_url()).unwrap();
-    let target = format!(
-        "{}:{}",
-        admin.host_str().unwrap(),
-        admin.port().unwrap_or(5432)
-    );
-    let relay = Relay::start(target).await;
-    RELAY_PORT.store(relay.port, std::sync::atomic::Ordering::SeqCst);
-    let app = crate::helpers::spawn_app_with(
-        Backend::Postgres,
-        crate::helpers::Options {
-            configure: through_relay,
-            ..Default::default()
-        },
-    )
-    .await;
+    let (relay, app) = portal_behind_a_relay().await;
     let amy = app
         .active_user("amy@example.org", "Amy Pond", PASSWORD)
         .await;

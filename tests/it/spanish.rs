@@ -297,6 +297,17 @@ async fn a_signed_in_persons_pick_is_recorded_on_their_account(backend: Backend)
     let picked =
         "SELECT COUNT(*) FROM accounts WHERE email = 'lucia@example.org' AND language = 'es'";
     assert_eq!(app.count(picked).await, 0);
+    // Someone who has her password but not her second factor changes nothing of hers: the
+    // browser shows them Spanish, her letters stay as they were.
+    let halfway = app.new_browser();
+    halfway.sign_in("lucia@example.org", PASSWORD).await;
+    let page = halfway.get("/language?to=es").await;
+    assert!(page.body.contains("<html lang=\"es\">"), "{page}");
+    assert_eq!(
+        app.count(picked).await,
+        0,
+        "recorded before the second factor"
+    );
     let home = browser.get("/language?to=es&back=/").await;
     assert_eq!(home.status, 200);
     assert_eq!(app.count(picked).await, 1);
