@@ -294,6 +294,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let heads = tokio::spawn(crate::flows::audit_log::log_head_periodically(app.clone()));
     let retention = tokio::spawn(crate::flows::retention::prune_periodically(app.clone()));
     let mail = tokio::spawn(crate::flows::mail_queue::deliver_continuously(app.clone()));
+    let reminders = tokio::spawn(crate::flows::rollout::remind_periodically(app.clone()));
     let logouts = tokio::spawn(crate::flows::backchannel::deliver_continuously(app.clone()));
     let router = crate::web::router(app.clone());
     let limits = crate::web::ConnectionLimits::from_config(&app.config);
@@ -301,6 +302,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     heads.abort();
     retention.abort();
     mail.abort();
+    reminders.abort();
     logouts.abort();
     crate::flows::audit_log::log_head(&app).await;
     app.store.close().await;

@@ -66,6 +66,8 @@ const TEMPLATES: &[(&str, &str)] = &embedded!(
     "pages/other_ways.html",
     "email/invitation.txt",
     "email/invitation.html",
+    "email/rollout_imported.txt",
+    "email/rollout_imported.html",
     "email/code.txt",
     "email/code.html",
     "email/reset_code.txt",

@@ -462,3 +462,27 @@ providers-done-registered = The provider is registered: its staff domains sign i
 providers-done-disabled = The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.
 providers-done-enabled = The provider is enabled.
 providers-done-changed = The provider's settings are saved: they hold from the next sign-in through it.
+
+# The MFA rollout's deadline and reminders.
+rollout-deadline-heading = Deadline and reminders
+rollout-deadline-current = Everyone is asked to finish by the end of { $day } (UTC). Reminders go { $days } days before it.
+rollout-deadline-reminder-sent = The reminder { $days } days before went to { $n ->
+        [one] 1 person
+       *[other] { $n } people
+    } ({ $at }).
+rollout-deadline-reminder-sending = The reminder { $days } days before is being sent: { $n ->
+        [one] 1 letter
+       *[other] { $n } letters
+    } so far.
+rollout-deadline-portal-wide = Your organization follows the portal's deadline, the end of { $day } (UTC), until you set one of its own.
+rollout-deadline-none = No deadline is set.
+rollout-deadline-hint = On each reminder day, everyone who has not finished gets a letter through the mail queue with the deadline: a new registration link, or, for imported accounts, how to sign in and set up the second step. Give the days as numbers from 1 to 90, separated by commas (at most 5). Moving the deadline starts its reminders over.
+rollout-deadline-day = Deadline (last day)
+rollout-deadline-reminder-days = Reminders, in days before the deadline
+rollout-deadline-set = Set the deadline
+rollout-deadline-remove = Remove the deadline
+rollout-done-deadline-set = The deadline is set. Its reminders will go on their days.
+rollout-done-deadline-removed = The deadline is removed: no more reminders of it will go.
+rollout-deadline-problem-date = Give the deadline as a date (year-month-day) within the next two years.
+rollout-deadline-problem-past = The deadline must be a day after today.
+rollout-deadline-problem-days = Give the reminder days as whole numbers from 1 to { $max }, separated by commas, at most { $count }, each once (for example 7, 1).

@@ -65,3 +65,10 @@ recovery-codes-left = { $n ->
     [1] You have 1 recovery code left: make new ones on Your account soon.
    *[other] You have { $n } recovery codes left.
 }
+
+# The MFA rollout's reminders before its deadline.
+email-rollout-deadline = Your organization asks everyone to finish by the end of { $day } (UTC).
+rollout-imported-subject = Set up the second sign-in step of { $brand } by { $day }
+rollout-imported-intro = { $brand } now asks for a second step when you sign in: a code sent to your email or phone, an authenticator app, or a passkey. It keeps the health information you work with safe even if someone learns your password.
+rollout-imported-how = To set it up, sign in at the address below with your email address and your current password, then follow the steps on the page:
+rollout-imported-sign-in = Sign in and set up the second step

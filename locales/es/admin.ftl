@@ -465,3 +465,27 @@ providers-done-registered = El proveedor quedó registrado: desde ahora sus domi
 providers-done-disabled = El proveedor está deshabilitado: la página de inicio de sesión ya no lo ofrece y su personal no puede iniciar sesión con él hasta que se vuelva a habilitar.
 providers-done-enabled = El proveedor está habilitado.
 providers-done-changed = Se guardó la configuración del proveedor: rige desde el próximo inicio de sesión con él.
+
+# The MFA rollout's deadline and reminders.
+rollout-deadline-heading = Fecha límite y recordatorios
+rollout-deadline-current = Se pide a todos terminar antes del final del { $day } (UTC). Los recordatorios se envían { $days } días antes.
+rollout-deadline-reminder-sent = El recordatorio de { $days } días antes llegó a { $n ->
+        [one] 1 persona
+       *[other] { $n } personas
+    } ({ $at }).
+rollout-deadline-reminder-sending = El recordatorio de { $days } días antes se está enviando: { $n ->
+        [one] 1 carta
+       *[other] { $n } cartas
+    } hasta ahora.
+rollout-deadline-portal-wide = Su organización sigue la fecha límite del portal, el final del { $day } (UTC), hasta que fije una propia.
+rollout-deadline-none = No hay fecha límite.
+rollout-deadline-hint = Cada día de recordatorio, quien no haya terminado recibe una carta por la cola de correo con la fecha límite: un nuevo enlace de registro o, para las cuentas importadas, cómo iniciar sesión y configurar el segundo paso. Indique los días como números del 1 al 90, separados por comas (5 como máximo). Cambiar la fecha límite reinicia sus recordatorios.
+rollout-deadline-day = Fecha límite (último día)
+rollout-deadline-reminder-days = Recordatorios, en días antes de la fecha límite
+rollout-deadline-set = Fijar la fecha límite
+rollout-deadline-remove = Quitar la fecha límite
+rollout-done-deadline-set = La fecha límite está fijada. Sus recordatorios se enviarán en sus días.
+rollout-done-deadline-removed = La fecha límite se quitó: no se enviarán más recordatorios de ella.
+rollout-deadline-problem-date = Indique la fecha límite como fecha (año-mes-día) dentro de los próximos dos años.
+rollout-deadline-problem-past = La fecha límite debe ser un día posterior a hoy.
+rollout-deadline-problem-days = Indique los días de recordatorio como números enteros del 1 al { $max }, separados por comas, { $count } como máximo, cada uno una vez (por ejemplo 7, 1).

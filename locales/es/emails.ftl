@@ -65,3 +65,10 @@ recovery-codes-left = { $n ->
     [1] Le queda 1 código de recuperación: genere nuevos en Su cuenta pronto.
    *[other] Le quedan { $n } códigos de recuperación.
 }
+
+# The MFA rollout's reminders before its deadline.
+email-rollout-deadline = Su organización pide a todos terminar antes del final del { $day } (UTC).
+rollout-imported-subject = Configure el segundo paso de inicio de sesión de { $brand } antes del { $day }
+rollout-imported-intro = { $brand } ahora pide un segundo paso al iniciar sesión: un código enviado a su correo electrónico o teléfono, una aplicación de autenticación o una llave de acceso. Así la información de salud con la que trabaja sigue protegida aunque alguien conozca su contraseña.
+rollout-imported-how = Para configurarlo, inicie sesión en la dirección de abajo con su correo electrónico y su contraseña actual, y siga los pasos de la página:
+rollout-imported-sign-in = Iniciar sesión y configurar el segundo paso

@@ -49,6 +49,7 @@ pub mod phone;
 pub mod policy;
 pub mod recovery_code;
 pub mod retention;
+pub mod rollout;
 pub mod session;
 pub mod staff;
 pub mod throttle;

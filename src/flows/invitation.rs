@@ -7,6 +7,7 @@ use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::crypto::{Purpose, random_token};
 use crate::delivery::EmailMessage;
+use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::{Email, EmailProblem};
 use crate::domain::mail_queue::LetterKind;
@@ -217,6 +218,9 @@ pub enum LinkEmail {
     Invitation,
     /// Asked for by the person (registration Reset, "Having trouble logging in?").
     Requested,
+    /// The rollout's reminder before its deadline (the first second after the deadline's
+    /// day): the invitation's words and the day.
+    BeforeDeadline(UnixTime),
 }
 
 /// Emails an existing account a fresh registration link (older ones stop working), in the
@@ -246,6 +250,25 @@ pub async fn send_fresh_link(
             )),
             None,
         ),
+        // Rendered now, with the day, and queued as the reminder it is.
+        LinkEmail::BeforeDeadline(_) => {
+            let message = render_link_email(
+                app,
+                kind,
+                &LinkText {
+                    to: account.email.as_str(),
+                    name: account.display_name.as_str(),
+                    link: &app.url(&format!("/register/{token}")),
+                    lifetime: expires_at - now,
+                    expires_at,
+                },
+                language,
+            )?;
+            (
+                Some(mail_queue::letter(app, LetterKind::Reminder, &message)),
+                None,
+            )
+        }
         LinkEmail::Requested => (
             None,
             Some(render_link_email(
@@ -268,7 +291,11 @@ pub async fn send_fresh_link(
         crate::audit::account(account.id),
     )
     .with("resent", true)
-    .with("queued", letter.is_some());
+    .with("queued", letter.is_some())
+    .with(
+        "before_deadline",
+        matches!(kind, LinkEmail::BeforeDeadline(_)),
+    );
     app.store
         .reissue_link(
             Some(account.id),
@@ -330,9 +357,13 @@ pub(crate) fn render_link_email(
         help => app.url("/login"),
         reset => app.url("/register/reset"),
         trouble => app.url("/register/trouble"),
+        deadline => match kind {
+            LinkEmail::BeforeDeadline(ends_at) => Some(crate::domain::rollout::day_of(ends_at)),
+            _ => None,
+        },
     };
     let template = match kind {
-        LinkEmail::Invitation => "invitation",
+        LinkEmail::Invitation | LinkEmail::BeforeDeadline(_) => "invitation",
         LinkEmail::Requested => "registration_link",
     };
     Ok(EmailMessage {

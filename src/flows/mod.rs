@@ -24,6 +24,7 @@ pub mod recovery;
 pub mod recovery_codes;
 pub mod registration;
 pub mod retention;
+pub mod rollout;
 pub mod session;
 pub mod sign_in;
 pub mod signing_keys;

@@ -82,7 +82,7 @@ pub use outbox::OutboxMessage;
 pub use passkeys::{PasskeySignIn, StoredPasskey};
 pub use recovery_codes::NewRecoveryCodes;
 pub use retention::Prunable;
-pub use rollout::RolloutCounts;
+pub use rollout::{ReminderRun, RolloutCounts, StoredDeadline};
 pub use second_step::{Claim as FactorClaim, FactorProof, ProofRefusal};
 pub use sessions::{NewPasswordChange, PasswordSignIn, Session, SessionInfo, SessionStanding};
 pub use signing_keys::StoredKey;
@@ -472,6 +472,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 "letter language",
                 include_str!("../../migrations/sqlite/0022_letter_language.sql"),
             ),
+            (
+                24,
+                "rollout deadlines",
+                include_str!("../../migrations/sqlite/0024_rollout_deadlines.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (
@@ -583,6 +588,11 @@ fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static
                 22,
                 "letter language",
                 include_str!("../../migrations/postgres/0022_letter_language.sql"),
+            ),
+            (
+                24,
+                "rollout deadlines",
+                include_str!("../../migrations/postgres/0024_rollout_deadlines.sql"),
             ),
         ],
     }

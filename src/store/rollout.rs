@@ -3,10 +3,13 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreResult};
+use super::mail_queue::insert_letter;
+use super::{NewLetter, Store, StoreResult, audit::append};
+use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::AccountStatus;
 use crate::domain::factor::FactorKind;
+use crate::domain::rollout::Deadline;
 
 /// The accounts of one organization (or all), by where they stand in the rollout.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,4 +113,263 @@ impl Store {
             .map(|r| r.try_get("id").map_err(Into::into))
             .collect()
     }
+}
+
+/// A deadline as kept, with the reminders of it already begun.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeadline {
+    pub id: i64,
+    /// The organization it is for; None: everyone without a deadline of their organization's.
+    pub org_id: Option<i64>,
+    pub deadline: Deadline,
+    pub set_by: String,
+    pub set_at: UnixTime,
+    pub reminders: Vec<ReminderRun>,
+}
+
+impl StoredDeadline {
+    pub fn begun_days(&self) -> Vec<u32> {
+        self.reminders.iter().map(|r| r.days_before).collect()
+    }
+}
+
+/// One reminder of a deadline, once begun.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderRun {
+    pub days_before: u32,
+    pub started_at: UnixTime,
+    /// Accounts are reminded in id order; the last one reached.
+    pub last_account_id: i64,
+    pub letters: i64,
+    pub finished_at: Option<UnixTime>,
+}
+
+/// Who a deadline's reminders go to: not finished registering (imported ones included),
+/// neither disabled nor locked, in its scope; a portal-wide deadline leaves out the
+/// organizations with one of their own. (`$1`: the organization or NULL, `$2`: after this id.)
+const REMINDED: &str = "a.status IN ('invited', 'registering', 'imported')
+     AND a.disabled_at IS NULL AND a.locked_at IS NULL AND a.id > $2
+     AND (($1 IS NOT NULL AND a.org_id = $1)
+          OR ($1 IS NULL AND (a.org_id IS NULL OR NOT EXISTS
+              (SELECT 1 FROM rollout_deadlines d WHERE d.org_id = a.org_id))))";
+
+impl Store {
+    /// The deadline of an organization, or the portal-wide one (None).
+    pub async fn rollout_deadline(
+        &self,
+        org_id: Option<i64>,
+    ) -> StoreResult<Option<StoredDeadline>> {
+        let row = sqlx::query(
+            "SELECT id, org_id, deadline_at, reminder_days, set_by, set_at
+             FROM rollout_deadlines WHERE scope = $1",
+        )
+        .bind(org_id.unwrap_or(0))
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(self.stored_deadline(&row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every deadline, for the reminder job.
+    pub async fn rollout_deadlines(&self) -> StoreResult<Vec<StoredDeadline>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, deadline_at, reminder_days, set_by, set_at
+             FROM rollout_deadlines ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut deadlines = Vec::with_capacity(rows.len());
+        for row in &rows {
+            deadlines.push(self.stored_deadline(row).await?);
+        }
+        Ok(deadlines)
+    }
+
+    async fn stored_deadline(&self, row: &sqlx::any::AnyRow) -> StoreResult<StoredDeadline> {
+        let id: i64 = row.try_get("id")?;
+        let runs = sqlx::query(
+            "SELECT days_before, started_at, last_account_id, letters, finished_at
+             FROM rollout_reminders WHERE deadline_id = $1 ORDER BY days_before DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let reminders = runs
+            .iter()
+            .map(|r| {
+                Ok(ReminderRun {
+                    days_before: u32::try_from(r.try_get::<i64, _>("days_before")?).unwrap_or(0),
+                    started_at: r.try_get("started_at")?,
+                    last_account_id: r.try_get("last_account_id")?,
+                    letters: r.try_get("letters")?,
+                    finished_at: r.try_get("finished_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(StoredDeadline {
+            id,
+            org_id: row.try_get("org_id")?,
+            deadline: Deadline::from_stored(
+                row.try_get("deadline_at")?,
+                &row.try_get::<String, _>("reminder_days")?,
+            ),
+            set_by: row.try_get("set_by")?,
+            set_at: row.try_get("set_at")?,
+            reminders,
+        })
+    }
+
+    /// Sets (or replaces) a scope's deadline; a replaced one's reminders start over.
+    pub async fn set_rollout_deadline(
+        &self,
+        org_id: Option<i64>,
+        deadline: &Deadline,
+        set_by: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        delete_deadline(&mut tx, org_id).await?;
+        sqlx::query(
+            "INSERT INTO rollout_deadlines (scope, org_id, deadline_at, reminder_days, set_by, set_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(org_id.unwrap_or(0))
+        .bind(org_id)
+        .bind(deadline.ends_at)
+        .bind(deadline.days_text())
+        .bind(set_by)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a scope's deadline (and its reminders' progress); false when there was none.
+    pub async fn clear_rollout_deadline(
+        &self,
+        org_id: Option<i64>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        if !delete_deadline(&mut tx, org_id).await? {
+            return Ok(false);
+        }
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Begins a reminder of a deadline (once: a second call changes nothing).
+    pub async fn begin_reminder(
+        &self,
+        deadline_id: i64,
+        days_before: u32,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO rollout_reminders (deadline_id, days_before, started_at)
+             VALUES ($1, $2, $3) ON CONFLICT (deadline_id, days_before) DO NOTHING",
+        )
+        .bind(deadline_id)
+        .bind(i64::from(days_before))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The next `limit` accounts a deadline's reminder goes to, after `after_id`, by id.
+    pub async fn reminder_recipients(
+        &self,
+        deadline: &StoredDeadline,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, AccountStatus)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT a.id, a.status FROM accounts a WHERE {REMINDED} ORDER BY a.id LIMIT $3"
+        ))
+        .bind(deadline.org_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
+            .collect()
+    }
+
+    /// Records that a reminder reached an account (its letter queued).
+    pub async fn reminder_reached(
+        &self,
+        deadline_id: i64,
+        days_before: u32,
+        account_id: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE rollout_reminders SET last_account_id = $1, letters = letters + 1
+             WHERE deadline_id = $2 AND days_before = $3 AND last_account_id < $1",
+        )
+        .bind(account_id)
+        .bind(deadline_id)
+        .bind(i64::from(days_before))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn finish_reminder(
+        &self,
+        deadline_id: i64,
+        days_before: u32,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE rollout_reminders SET finished_at = $1
+             WHERE deadline_id = $2 AND days_before = $3 AND finished_at IS NULL",
+        )
+        .bind(now)
+        .bind(deadline_id)
+        .bind(i64::from(days_before))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Queues a letter rendered now, with its audit entry, in one transaction.
+    pub async fn queue_audited_letter(
+        &self,
+        letter: &NewLetter,
+        account_id: i64,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        insert_letter(&mut tx, letter, Some(account_id), now).await?;
+        append(&mut tx, &self.chain, now, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Deletes a scope's deadline with its reminders' progress; whether there was one.
+async fn delete_deadline(tx: &mut super::Tx, org_id: Option<i64>) -> StoreResult<bool> {
+    sqlx::query(
+        "DELETE FROM rollout_reminders WHERE deadline_id IN
+             (SELECT id FROM rollout_deadlines WHERE scope = $1)",
+    )
+    .bind(org_id.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?;
+    let deleted = sqlx::query("DELETE FROM rollout_deadlines WHERE scope = $1")
+        .bind(org_id.unwrap_or(0))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(deleted > 0)
 }

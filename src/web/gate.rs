@@ -118,6 +118,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/clients/{id}/{action}", SignedIn),
     ("GET", "/admin/rollout", SignedIn),
     ("POST", "/admin/rollout/{mailing}", SignedIn),
+    ("POST", "/admin/rollout/deadline", SignedIn),
+    ("POST", "/admin/rollout/deadline/remove", SignedIn),
     ("GET", "/admin/apps", SignedIn),
     ("POST", "/admin/apps", SignedIn),
     ("POST", "/admin/apps/{id}/{action}", SignedIn),

@@ -42,6 +42,8 @@ const ADMIN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/admin/mail/{id}/{action}"),
     ("GET", "/admin/rollout"),
     ("POST", "/admin/rollout/{mailing}"),
+    ("POST", "/admin/rollout/deadline"),
+    ("POST", "/admin/rollout/deadline/remove"),
     ("GET", "/admin/clients"),
     ("POST", "/admin/clients"),
     ("GET", "/admin/clients/{id}"),
@@ -318,9 +320,15 @@ fn calls(method: &str, template: &str, t: &Targets) -> Vec<Call> {
             ]),
         ),
         ("GET", "/admin/mail" | "/admin/rollout") => one(None, Payload::None),
-        // A mailing names no organization to aim at another's: it goes to the caller's own.
-        // console.rs checks that scope and the refusals; access.rs walks every stage.
-        ("POST", "/admin/rollout/{mailing}") => Vec::new(),
+        // A mailing or a deadline names no organization to aim at another's: it is the
+        // caller's own. console.rs checks that scope and the refusals; access.rs walks every
+        // stage.
+        (
+            "POST",
+            "/admin/rollout/{mailing}"
+            | "/admin/rollout/deadline"
+            | "/admin/rollout/deadline/remove",
+        ) => Vec::new(),
         ("POST", "/admin/mail/{id}/{action}") => vec![
             call(
                 Method::POST,

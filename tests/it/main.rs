@@ -47,6 +47,7 @@ mod registration;
 mod relying_party;
 mod retention;
 mod robustness;
+mod rollout_deadline;
 mod security;
 mod sign_in;
 mod snapshot;
