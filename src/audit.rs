@@ -32,6 +32,7 @@ pub const EVENTS: &[&str] = &[
     "app-enabled",
     "audit-chain-sealed",
     "backchannel-logout-failed",
+    "call-cancelled",
     "call-ended",
     "call-key-pressed",
     "call-key-refused",

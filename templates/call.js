@@ -60,6 +60,15 @@
   var box = document.getElementById("call-state");
   var form = document.getElementById("complete-call");
   if (!box || !form) { return; }
+  // Cancel ends the call too (the server hangs up and voids its challenge): posted as a
+  // beacon, which survives the link's navigation, with the page's CSRF token.
+  var cancel = document.querySelector("a[data-cancel-call]");
+  var token = form.querySelector("input[name=csrf_token]");
+  if (cancel && token && navigator.sendBeacon) {
+    cancel.addEventListener("click", function () {
+      navigator.sendBeacon("/verify/phone/call/cancel", new URLSearchParams({ csrf_token: token.value }));
+    });
+  }
   if (box.getAttribute("data-state") === "pressed") { form.submit(); return; }
   if (box.getAttribute("data-state") !== "waiting") { return; }
   function check() {

@@ -69,6 +69,16 @@ impl Phone {
     }
 }
 
+impl Phone {
+    /// Hangs up a call the person gave up on; the outbox's calls have nothing to hang up.
+    pub async fn end_call(&self, provider_sid: &str) -> Result<(), DeliveryError> {
+        match self {
+            Self::Twilio(twilio) => twilio.end_call(provider_sid).await.map_err(provider),
+            Self::Outbox(_) => Ok(()),
+        }
+    }
+}
+
 fn provider(e: TwilioError) -> DeliveryError {
     DeliveryError::Provider(e)
 }

@@ -171,7 +171,25 @@ impl Twilio {
         .await
     }
 
-    /// Creates a resource under the account and returns its SID.
+    /// Hangs up a call placed by `start_call`: `Status=completed` ends it whether it still
+    /// rings or was answered (`canceled` would leave an answered call running).
+    pub async fn end_call(&self, call_sid: &str) -> Result<(), TwilioError> {
+        // The SID becomes a path segment; Twilio's are `CA` and hex.
+        if call_sid.is_empty() || !call_sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(TwilioError::Unreachable(format!(
+                "not a call SID: {call_sid:?}"
+            )));
+        }
+        self.create(
+            &format!("Calls/{call_sid}.json"),
+            &[("Status", "completed")],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Posts to a resource under the account (creating it, or updating it when it names
+    /// one) and returns its SID.
     async fn create(&self, resource: &str, form: &[(&str, &str)]) -> Result<String, TwilioError> {
         let url = format!(
             "{}/2010-04-01/Accounts/{}/{resource}",

@@ -256,7 +256,13 @@ pub async fn send(
         CodePurpose::SignIn,
         client,
     )
-    .await
+    .await?;
+    // "Text me instead" while the phone still rings: the text replaced the call's challenge;
+    // the call itself is hung up.
+    if channel == Channel::Sms {
+        cancel_call(app, session, "text-instead").await?;
+    }
+    Ok(())
 }
 
 /// Texts a code to (or calls) `phone`, bound to the session and good only for `purpose`:
@@ -520,6 +526,33 @@ pub async fn key_pressed(app: &App, token: &str, digits: &str) -> Result<bool, I
         app.store.record(app.now(), event).await?;
     }
     Ok(pressed.is_some())
+}
+
+/// The person gave up waiting for the call (`reason`: Cancel, or a text instead): its
+/// challenge ends first, so a # pressed later signs nobody in whatever the provider does;
+/// then the provider is asked to hang up (`completed` ends a ringing or answered call). A
+/// provider that does not answer is logged: the challenge is already over.
+pub async fn cancel_call(app: &App, session: &Session, reason: &str) -> Result<bool, Internal> {
+    let who = session
+        .account_id
+        .map_or_else(|| "anonymous".to_string(), audit::account);
+    let ended = app
+        .store
+        .cancel_waiting_call(&session.id_hash, app.now(), |destination| {
+            AuditEvent::new("call-cancelled", who.clone(), who.clone())
+                .with("reason", reason.to_string())
+                .with("destination", masked(app, destination))
+        })
+        .await?;
+    let Some(provider_sid) = ended else {
+        return Ok(false);
+    };
+    if let Some(sid) = provider_sid
+        && let Err(e) = app.phone.end_call(&sid).await
+    {
+        tracing::warn!(error = %e, "the provider did not hang up a cancelled call; its challenge is over");
+    }
+    Ok(true)
 }
 
 /// The provider reports how the call went; an end without a key press fails the call.

@@ -456,6 +456,37 @@ impl Store {
         Ok(true)
     }
 
+    /// The person gave up on the session's newest call (waiting, or just replaced by a text):
+    /// its challenge ends unanswered (`cancelled`), so a key press after it changes nothing. Returns the provider's call id
+    /// (None from the outbox) when a call was waiting, None when none was.
+    pub async fn cancel_waiting_call(
+        &self,
+        session_hash: &[u8],
+        now: UnixTime,
+        audit: impl FnOnce(&str) -> AuditEvent,
+    ) -> StoreResult<Option<Option<String>>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "UPDATE verification_codes SET call_outcome = 'cancelled'
+             WHERE id = (SELECT MAX(id) FROM verification_codes
+                         WHERE session_hash = $1 AND channel = 'voice')
+               AND call_outcome IS NULL AND consumed_at IS NULL AND expires_at > $2
+             RETURNING destination, provider_sid",
+        )
+        .bind(session_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let destination: String = row.try_get("destination")?;
+        append(&mut tx, &self.chain, now, &audit(&destination)).await?;
+        tx.commit().await?;
+        Ok(Some(row.try_get("provider_sid")?))
+    }
+
     /// The call named by the keyed hash of its token: its account (if the session still has
     /// one) and stored (sealed) destination, for audit entries about webhooks that change
     /// nothing.

@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/verify/phone/call", Factor(Phone)),
     ("GET", CALL_STATE_PATH, Factor(Phone)),
     ("POST", "/verify/phone/call/complete", Factor(Phone)),
+    ("POST", "/verify/phone/call/cancel", Factor(Phone)),
     ("POST", "/twilio/voice/{token}", Webhook),
     ("POST", "/twilio/voice/{token}/status", Webhook),
     ("GET", "/terms", AcceptingTerms),

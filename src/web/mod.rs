@@ -87,6 +87,7 @@ pub fn router(app: AppState) -> Router {
         .route("/verify/phone/call", get(phone::calling))
         .route("/verify/phone/call/state", get(phone::call_state))
         .route("/verify/phone/call/complete", post(phone::complete_call))
+        .route("/verify/phone/call/cancel", post(phone::cancel_call))
         .route("/twilio/voice/{token}", post(phone::voice_key))
         .route("/twilio/voice/{token}/status", post(phone::voice_status))
         .route("/terms", get(terms::page).post(terms::accept))

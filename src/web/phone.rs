@@ -161,6 +161,16 @@ pub async fn complete_call(
     }
 }
 
+/// Cancel on the call-waiting page (posted by its script as the link is followed): the
+/// call's challenge ends, so a # pressed later signs nobody in, and the provider hangs up.
+pub async fn cancel_call(
+    State(app): State<AppState>,
+    GuardedSession(session): GuardedSession,
+) -> Result<Response, WebError> {
+    flows::phone_code::cancel_call(&app, &session, "cancel").await?;
+    Ok(Redirect::to("/verify/phone").into_response())
+}
+
 /// The form parameters of a webhook, in order.
 fn webhook_params(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body)

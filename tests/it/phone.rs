@@ -1139,4 +1139,83 @@ on_both_backends!(
     a_provider_that_does_not_answer_in_time_gets_a_clear_message_and_one_request,
     every_phone_event_is_audited_with_the_number_masked,
     simultaneous_sends_from_several_sign_ins_make_one_text,
+    cancel_or_a_text_instead_hangs_up_the_call_and_a_later_key_press_signs_nobody_in,
 );
+
+/// Issue 17, problem 5: Cancel on the call-waiting page (and "Text me instead") ends the call
+/// at the provider (Twilio's `Status=completed`, which hangs up ringing and answered calls
+/// alike) and ends its challenge, so a # pressed afterwards signs nobody in (NIST SP 800-63B
+/// 5.1.3.2: an out-of-band secret the subscriber abandoned is no longer accepted).
+async fn cancel_or_a_text_instead_hangs_up_the_call_and_a_later_key_press_signs_nobody_in(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let first = app
+        .active_phone_user("cal@example.org", "Cal Ruiz", PASSWORD, "415 555 0177")
+        .await;
+    first.post("/logout", &[]).await;
+    let browser = sign_in_for_phone(&app, "cal@example.org").await;
+    let page = browser
+        .post("/verify/phone/send", &[("action", "call")])
+        .await;
+    assert!(page.url.ends_with("/verify/phone/call"), "{page}");
+    let cancel = page.select("a[data-cancel-call]");
+    assert_eq!(cancel.len(), 1, "the page's Cancel ends the call: {page}");
+    assert_eq!(cancel[0].attr("href"), Some("/verify/phone"));
+    let call = app.twilio().wait_for_call_to("+14155550177", 0).await;
+
+    let back = browser.post("/verify/phone/call/cancel", &[]).await;
+    assert!(back.url.ends_with("/verify/phone"), "{back}");
+    let ended = app.twilio().ended_calls();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(
+        (ended[0].sid.as_str(), ended[0].status.as_str()),
+        (call.sid.as_str(), "completed")
+    );
+    // The callee presses # after all: nobody is signed in by it.
+    app.twilio().press_key(&call, "#").await;
+    let state = browser.get("/verify/phone/call/state").await;
+    assert!(!state.body.contains("\"pressed\""), "{state}");
+    let page = browser.post("/verify/phone/call/complete", &[]).await;
+    assert!(!page.has("Welcome, Cal Ruiz"), "{page}");
+    assert!(!browser.get("/").await.has("Welcome, Cal Ruiz"));
+    // Cancelling again (a second tab) changes nothing and calls the provider no more.
+    browser.post("/verify/phone/call/cancel", &[]).await;
+    assert_eq!(app.twilio().ended_calls().len(), 1);
+
+    // A new call, then "Text me instead": the call is hung up and the text goes.
+    app.clock.advance(60);
+    browser
+        .post("/verify/phone/send", &[("action", "call")])
+        .await;
+    let second = app.twilio().wait_for_call_to("+14155550177", 1).await;
+    app.clock.advance(60);
+    browser
+        .post("/verify/phone/send", &[("action", "sms")])
+        .await;
+    // The registration's text was the first.
+    let text = app.twilio().wait_for_message_to("+14155550177", 1).await;
+    let ended = app.twilio().ended_calls();
+    assert_eq!(ended.len(), 2, "{ended:?}");
+    assert_eq!(ended[1].sid, second.sid);
+    app.twilio().press_key(&second, "#").await;
+    assert!(
+        !browser
+            .get("/verify/phone/call/state")
+            .await
+            .body
+            .contains("\"pressed\"")
+    );
+    // The text's code still signs in.
+    let page = browser
+        .post("/verify/phone/check", &[("code", &sms_code(&text.body))])
+        .await;
+    assert!(page.has("Welcome, Cal Ruiz"), "{page}");
+    let cancelled = app
+        .audit_events()
+        .await
+        .iter()
+        .filter(|e| *e == "call-cancelled")
+        .count();
+    assert_eq!(cancelled, 2);
+}

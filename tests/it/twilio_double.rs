@@ -50,10 +50,19 @@ enum Failure {
     Stall(Duration),
 }
 
+/// A call ended through the REST API (`POST …/Calls/{CallSid}.json` with `Status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedCall {
+    pub sid: String,
+    /// `completed` (hang up, even in progress) or `canceled` (only queued or ringing).
+    pub status: String,
+}
+
 #[derive(Default)]
 struct Recorded {
     messages: Vec<SentSms>,
     calls: Vec<PlacedCall>,
+    ended: Vec<EndedCall>,
     /// How many requests reached the REST API, whatever their answer.
     requests: usize,
     failures: VecDeque<Failure>,
@@ -89,6 +98,7 @@ impl TwilioDouble {
                 post(create_message),
             )
             .route("/2010-04-01/Accounts/{sid}/Calls.json", post(create_call))
+            .route("/2010-04-01/Accounts/{sid}/Calls/{call}", post(update_call))
             .fallback(not_found)
             .with_state(recorded.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -135,6 +145,11 @@ impl TwilioDouble {
 
     pub fn calls(&self) -> Vec<PlacedCall> {
         self.recorded.lock().unwrap().calls.clone()
+    }
+
+    /// The calls ended through the REST API, in order.
+    pub fn ended_calls(&self) -> Vec<EndedCall> {
+        self.recorded.lock().unwrap().ended.clone()
     }
 
     /// Message number `nth` (from 0) to `to`, waiting up to 5 s for it.
@@ -527,6 +542,53 @@ async fn create_call(
         "uri": format!("/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json"),
     });
     (StatusCode::CREATED, axum::Json(resource)).into_response()
+}
+
+/// Updates a call: only `Status` (`canceled` or `completed`), which is how an application
+/// hangs up. An unknown call is Twilio's 404 (20404); any other status its 400 (21218).
+async fn update_call(
+    State(recorded): State<Shared>,
+    Path((sid, call)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = refusal(&recorded, &sid, &headers).await {
+        return refusal;
+    }
+    let Some(call_sid) = call.strip_suffix(".json") else {
+        return not_found().await;
+    };
+    let fields = form(&body);
+    let status = field(&fields, "Status").unwrap_or_default();
+    if !matches!(status.as_str(), "canceled" | "completed") {
+        return twilio_error(400, 21218, "Invalid call status");
+    }
+    let (to, from) = {
+        let mut recorded = recorded.lock().unwrap();
+        let Some(placed) = recorded.calls.iter().find(|c| c.sid == call_sid).cloned() else {
+            drop(recorded);
+            return twilio_error(404, 20404, "The requested resource was not found");
+        };
+        recorded.ended.push(EndedCall {
+            sid: call_sid.to_string(),
+            status: status.clone(),
+        });
+        (placed.to, placed.from)
+    };
+    let now = now_rfc2822();
+    let resource = json!({
+        "sid": call_sid,
+        "account_sid": sid,
+        "api_version": "2010-04-01",
+        "to": to,
+        "from": from,
+        "status": status,
+        "direction": "outbound-api",
+        "date_updated": now,
+        "end_time": now,
+        "uri": format!("/2010-04-01/Accounts/{sid}/Calls/{call_sid}.json"),
+    });
+    (StatusCode::OK, axum::Json(resource)).into_response()
 }
 
 async fn not_found() -> Response {
