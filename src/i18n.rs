@@ -288,6 +288,17 @@ mod tests {
     }
 
     #[test]
+    fn every_audit_event_has_a_name_in_each_language() {
+        let english: HashMap<_, _> = messages_of(Language::English).into_iter().collect();
+        for event in crate::audit::EVENTS {
+            assert!(
+                english.contains_key(&format!("audit-event-{event}")),
+                "audit-event-{event} is missing: the audit log's event filter shows its id"
+            );
+        }
+    }
+
+    #[test]
     fn accept_language_chooses_by_preference() {
         assert_eq!(
             Language::preferred_by("es-MX,es;q=0.9,en;q=0.5"),

@@ -27,6 +27,9 @@ pub enum Kind {
     FactorSecret,
     /// A staff identity provider's client secret.
     ProviderSecret,
+    /// The address a new registrant signs in with, carried to the sign-in form in its URL:
+    /// sealed, so no address is written to proxies' logs or the browser's history.
+    AddressHint,
 }
 
 impl Kind {
@@ -37,6 +40,7 @@ impl Kind {
             Self::SigningKey => b"tessera/signing-key",
             Self::FactorSecret => b"tessera/factor-secret",
             Self::ProviderSecret => b"tessera/provider-secret",
+            Self::AddressHint => b"tessera/address-hint",
         }
     }
 }

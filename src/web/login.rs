@@ -33,13 +33,17 @@ pub struct Notice {
 }
 
 impl Notice {
-    /// The hint, if it could be an address (it only fills in the form's field).
-    fn hint(&self) -> &str {
-        let hint = self.login_hint.trim();
+    /// The hint, if it could be an address (it only fills in the form's field): an
+    /// application's as it sent it, or the sealed one a registration sends on.
+    fn hint(&self, app: &AppState) -> String {
+        let hint = app
+            .sealer
+            .open(crate::sealing::Kind::AddressHint, self.login_hint.trim())
+            .unwrap_or_default();
         if hint.len() <= 254 && !hint.chars().any(char::is_control) {
             hint
         } else {
-            ""
+            String::new()
         }
     }
 }
@@ -50,6 +54,8 @@ fn notice_text(code: &str, method: &str) -> Option<String> {
     match (code, method) {
         ("registered", "phone") => Some(say("notice-registered-phone")),
         ("registered", _) => Some(say("notice-registered-email")),
+        ("registered-passkey", "email") => Some(say("notice-registered-passkey")),
+        ("registered-app", "email") => Some(say("notice-registered-app")),
         (code, _) => general_notice(code),
     }
 }
@@ -92,7 +98,7 @@ pub async fn choose(
         &csrf,
         context! {
             notice => general_notice(&notice.notice),
-            login_hint => notice.hint(),
+            login_hint => notice.hint(&app),
             dev_outbox => app.config.dev_outbox_page(),
             providers => crate::flows::staff_sso::login_options(&app).await?,
         },
@@ -101,10 +107,11 @@ pub async fn choose(
 }
 
 pub async fn email_form(
+    State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
-    empty_form(&csrf, "email", &notice)
+    empty_form(&app, &csrf, "email", &notice)
 }
 
 /// Current portal users: "You must first sign in with your existing account."
@@ -113,20 +120,26 @@ pub async fn first_login_form(Extension(csrf): Extension<CsrfToken>) -> Result<R
 }
 
 pub async fn phone_form(
+    State(app): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     Query(notice): Query<Notice>,
 ) -> Result<Response, WebError> {
-    empty_form(&csrf, "phone", &notice)
+    empty_form(&app, &csrf, "phone", &notice)
 }
 
 /// The sign-in form before anything was typed, with the notice the address asks for.
-fn empty_form(csrf: &CsrfToken, method: &str, notice: &Notice) -> Result<Response, WebError> {
+fn empty_form(
+    app: &AppState,
+    csrf: &CsrfToken,
+    method: &str,
+    notice: &Notice,
+) -> Result<Response, WebError> {
     let text = notice_text(&notice.notice, method);
     sign_in_form(
         csrf,
         method,
         text.as_deref(),
-        notice.hint(),
+        &notice.hint(app),
         None,
         StatusCode::OK,
     )

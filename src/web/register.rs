@@ -48,16 +48,23 @@ pub async fn open_link(
 
 /// After Submit, the guide's next step: sign in with the new password at the chosen method's
 /// page (Phone Verification: "Enter the email address and newly created password, then click
-/// sign in"), the address filled in.
-fn signing_in_after(email: &crate::domain::email::Email, method: &str) -> String {
-    let route = match crate::domain::factor::FactorKind::parse(method) {
-        Some(crate::domain::factor::FactorKind::Phone) => "phone",
-        _ => "email",
+/// sign in"), the address filled in. The address travels sealed (OWASP ASVS 5.0 V14.2.1: no
+/// personal data in a URL, which proxies log and browsers keep in their history).
+fn signing_in_after(app: &AppState, email: &crate::domain::email::Email, method: &str) -> String {
+    use crate::domain::factor::FactorKind;
+    let (route, notice) = match FactorKind::parse(method) {
+        Some(FactorKind::Phone) => ("phone", "registered"),
+        Some(FactorKind::Passkey) => ("email", "registered-passkey"),
+        Some(FactorKind::App) => ("email", "registered-app"),
+        _ => ("email", "registered"),
     };
+    let sealed = app
+        .sealer
+        .seal(crate::sealing::Kind::AddressHint, email.as_str());
     let hint: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("login_hint", email.as_str())
+        .append_pair("login_hint", &sealed)
         .finish();
-    format!("/login/{route}?notice=registered&{hint}")
+    format!("/login/{route}?notice={notice}&{hint}")
 }
 
 /// The page a registration takes up at: the form, or the chosen factor's verification.
@@ -115,7 +122,9 @@ pub async fn submit(
     Form(input): Form<RegistrationInput>,
 ) -> Result<Response, WebError> {
     match flows::registration::complete(&step.app, &step.session, &input).await {
-        Ok(email) => Ok(Redirect::to(&signing_in_after(&email, &input.mfa_method)).into_response()),
+        Ok(email) => Ok(
+            Redirect::to(&signing_in_after(&step.app, &email, &input.mfa_method)).into_response(),
+        ),
         Err(RegistrationProblem::Internal(e)) => Err(e.into()),
         Err(problem) => {
             // What was typed stays on the page, except the passwords.
