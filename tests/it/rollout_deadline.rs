@@ -18,6 +18,7 @@ use crate::on_both_backends;
 on_both_backends!(
     reminders_go_on_their_days_once_each_to_whoever_has_not_finished,
     a_deadline_the_form_cannot_take_comes_back_with_what_was_typed_and_stays_in_its_scope,
+    a_reminder_a_stopped_node_left_half_done_goes_on_where_it_stopped,
 );
 
 const DAY: i64 = 86_400;
@@ -305,4 +306,60 @@ async fn a_deadline_the_form_cannot_take_comes_back_with_what_was_typed_and_stay
             .await,
         1
     );
+}
+
+/// A node that stopped half-way through a reminder (its progress says the first person was
+/// reached) is followed by one that writes to the others only: nobody twice, nobody left out.
+async fn a_reminder_a_stopped_node_left_half_done_goes_on_where_it_stopped(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (email, name) in [
+        ("ada@example.org", "Ada First"),
+        ("ben@example.org", "Ben Second"),
+        ("cy@example.org", "Cy Third"),
+    ] {
+        invite(&app, email, name, None).await;
+    }
+    let root = system_admin(&app, "root@example.org").await;
+    let day = day_in(&app, 5);
+    let ends = ends_at(&app, &day);
+    root.post(
+        "/admin/rollout/deadline",
+        &[("day", day.as_str()), ("reminder_days", "2")],
+    )
+    .await
+    .assert_shows("The deadline is set.");
+    let now = app.clock_now();
+    app.clock.advance(ends - 2 * DAY - now + 60);
+    let ada = app
+        .count("SELECT id FROM accounts WHERE email = 'ada@example.org'")
+        .await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO rollout_reminders (deadline_id, days_before, started_at, last_account_id, letters)
+         SELECT id, 2, $1, $2, 1 FROM rollout_deadlines",
+    )
+    .bind(app.clock_now())
+    .bind(ada)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    assert_eq!(remind_due(&app.app).await.unwrap(), 2);
+    app.mail.message_to("ben@example.org", 1).await;
+    app.mail.message_to("cy@example.org", 1).await;
+    assert_eq!(
+        app.mail.messages_to("ada@example.org").await.len(),
+        1,
+        "her invitation only"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM rollout_reminders WHERE finished_at IS NOT NULL AND letters = 3"
+        )
+        .await,
+        1
+    );
+    assert_eq!(remind_due(&app.app).await.unwrap(), 0);
 }
