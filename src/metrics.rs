@@ -33,14 +33,71 @@ pub fn install() -> &'static PrometheusHandle {
         // Fails only if another recorder was installed first (e.g. by an embedding program);
         // the handle then renders an empty registry rather than failing the server.
         let _ = metrics::set_global_recorder(recorder);
+        register_zeros();
         handle
     })
 }
 
+/// What the scrape reads from the running portal rather than counts as it goes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    pub hash_queue_depth: usize,
+    pub pool: Option<crate::store::PoolStats>,
+    /// Letters waiting to be sent and dead letters; None when the database did not answer
+    /// in time (the previous scrape's figures stay).
+    pub mail_queue: Option<(i64, i64)>,
+}
+
+/// The sign-in methods and results counted from the first scrape (zero until they happen).
+const SIGN_INS: &[(&str, &str)] = &[
+    ("email", "success"),
+    ("sms", "success"),
+    ("voice", "success"),
+    ("app", "success"),
+    ("passkey", "success"),
+    ("password", "wrong-password"),
+    ("email", "wrong-code"),
+    ("sms", "wrong-code"),
+    ("app", "wrong-code"),
+    ("password", "refused"),
+    ("passkey", "refused"),
+];
+
+/// Every series a dashboard or an alert may read, at zero, so a rate over them is defined
+/// before the first sign-in (issue 18: present from the first scrape).
+fn register_zeros() {
+    for (method, result) in SIGN_INS {
+        metrics::counter!("tessera_sign_ins_total", "method" => *method, "result" => *result)
+            .increment(0);
+    }
+    for channel in ["email", "sms", "voice"] {
+        metrics::counter!("tessera_codes_sent_total", "channel" => channel).increment(0);
+    }
+    for outcome in ["sent", "retrying", "dead"] {
+        metrics::counter!("tessera_mail_letters_total", "outcome" => outcome).increment(0);
+    }
+    for state in ["queued", "dead"] {
+        metrics::gauge!("tessera_mail_queue_depth", "state" => state).set(0.0);
+    }
+}
+
 /// The Prometheus text exposition of every metric, with the gauges read at scrape time.
-pub fn render(hash_queue_depth: usize) -> String {
+pub fn render(gauges: Gauges) -> String {
     let handle = install();
-    metrics::gauge!("tessera_password_hash_queue_depth").set(hash_queue_depth as f64);
+    metrics::gauge!("tessera_password_hash_queue_depth").set(gauges.hash_queue_depth as f64);
+    if let Some(pool) = gauges.pool {
+        metrics::gauge!("tessera_db_pool_connections", "state" => "in_use")
+            .set(f64::from(pool.size.saturating_sub(pool.idle)));
+        metrics::gauge!("tessera_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
+        // sqlx does not tell how many requests wait for a connection: in use at the maximum
+        // is the sign that they do (and `tessera_http_request_duration_seconds` how long).
+        metrics::gauge!("tessera_db_pool_max_connections").set(f64::from(pool.max));
+    }
+    if let Some((queued, dead)) = gauges.mail_queue {
+        metrics::gauge!("tessera_mail_queue_depth", "state" => "queued").set(queued as f64);
+        metrics::gauge!("tessera_mail_queue_depth", "state" => "dead").set(dead as f64);
+    }
+    process::record();
     // Histograms are kept as buckets, not summaries, so nothing needs draining between scrapes.
     handle.run_upkeep();
     handle.render()
@@ -84,6 +141,19 @@ pub fn audit_event(event: &AuditEvent) {
         "method" => method
     )
     .increment(1);
+    if let Some((method, result)) = sign_in(event) {
+        metrics::counter!("tessera_sign_ins_total", "method" => method, "result" => result)
+            .increment(1);
+    }
+    match event.event {
+        "code-sent" => {
+            metrics::counter!("tessera_codes_sent_total", "channel" => method).increment(1)
+        }
+        "call-placed" => {
+            metrics::counter!("tessera_codes_sent_total", "channel" => "voice").increment(1)
+        }
+        _ => {}
+    }
     if event.event == "code-not-delivered" {
         let provider = match method {
             "email" => "smtp",
@@ -136,6 +206,26 @@ fn outcome(event: &AuditEvent) -> &'static str {
     }
 }
 
+/// A sign-in's step passed or failed, by its method: the second factor that signed the person
+/// in; a wrong password (whether or not the address has an account, which the person was
+/// not told either); a wrong code; a refusal (disabled, locked, or a passkey not accepted).
+fn sign_in(event: &AuditEvent) -> Option<(&'static str, &'static str)> {
+    let detail = |key: &str| match event.detail.get(key) {
+        Some(Value::String(s)) => Some(bounded(s)),
+        _ => None,
+    };
+    match event.event {
+        "signed-in" => Some((detail("factor").unwrap_or("other"), "success")),
+        "code-refused" => Some((detail("channel").unwrap_or("other"), "wrong-code")),
+        "sign-in-failed" => match (detail("factor"), detail("reason")) {
+            (Some(factor), _) => Some((factor, "refused")),
+            (None, Some("password")) => Some(("password", "wrong-password")),
+            (None, _) => Some(("password", "refused")),
+        },
+        _ => None,
+    }
+}
+
 /// Only the known method names become label values.
 fn bounded(value: &str) -> &'static str {
     match value {
@@ -145,7 +235,47 @@ fn bounded(value: &str) -> &'static str {
         "phone" => "phone",
         "password" => "password",
         "code" => "code",
+        "app" => "app",
+        "passkey" => "passkey",
         _ => "other",
+    }
+}
+
+/// The process's own figures, read from Linux's `/proc` at each scrape (the names Prometheus'
+/// client libraries use); on other systems they are absent.
+mod process {
+    /// `getconf CLK_TCK` on every Linux the portal targets.
+    const TICKS_PER_SECOND: f64 = 100.0;
+
+    pub fn record() {
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+            && let Some(kib) = field_kib(&status, "VmRSS:")
+        {
+            metrics::gauge!("process_resident_memory_bytes").set(kib * 1024.0);
+        }
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat")
+            && let Some(seconds) = cpu_seconds(&stat)
+        {
+            metrics::gauge!("process_cpu_seconds_total").set(seconds);
+        }
+        if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+            metrics::gauge!("process_open_fds").set(fds.count() as f64);
+        }
+    }
+
+    fn field_kib(status: &str, name: &str) -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        line[name.len()..].split_whitespace().next()?.parse().ok()
+    }
+
+    /// utime + stime (fields 14 and 15), counted after the command's closing parenthesis,
+    /// which may itself hold spaces.
+    pub(super) fn cpu_seconds(stat: &str) -> Option<f64> {
+        let after = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let user: f64 = fields.get(11)?.parse().ok()?;
+        let system: f64 = fields.get(12)?.parse().ok()?;
+        Some((user + system) / TICKS_PER_SECOND)
     }
 }
 
@@ -159,7 +289,10 @@ mod tests {
         http_request("GET", "/ops-test", 200, Duration::from_millis(3));
         audit_event(&AuditEvent::new("signed-in", "a", "a").with("factor", "email"));
         audit_event(&AuditEvent::new("code-not-delivered", "s", "a").with("channel", "sms"));
-        let text = render(3);
+        let text = render(Gauges {
+            hash_queue_depth: 3,
+            ..Gauges::default()
+        });
         assert!(text.contains(
             r#"tessera_http_requests_total{method="GET",route="/ops-test",status="200"}"#
         ));
@@ -167,6 +300,50 @@ mod tests {
         assert!(text.contains(r#"tessera_audit_events_total{event="signed-in",method="email"}"#));
         assert!(text.contains(r#"tessera_delivery_errors_total{provider="twilio",channel="sms"}"#));
         assert!(text.contains("tessera_password_hash_queue_depth 3"));
+    }
+
+    #[test]
+    fn every_counted_series_is_there_from_the_first_scrape() {
+        install();
+        let text = render(Gauges::default());
+        for (method, result) in SIGN_INS {
+            assert!(
+                text.contains(&format!(
+                    r#"tessera_sign_ins_total{{method="{method}",result="{result}"}}"#
+                )),
+                "{method} {result}: {text}"
+            );
+        }
+        for channel in ["email", "sms", "voice"] {
+            assert!(text.contains(&format!(
+                r#"tessera_codes_sent_total{{channel="{channel}"}}"#
+            )));
+        }
+        assert!(text.contains(r#"tessera_mail_queue_depth{state="queued"}"#));
+        assert!(text.contains("process_resident_memory_bytes "), "{text}");
+        assert!(text.contains("process_open_fds "));
+        assert!(text.contains("process_cpu_seconds_total "));
+    }
+
+    #[test]
+    fn sign_ins_are_counted_by_method_and_result() {
+        let signed_in = AuditEvent::new("signed-in", "a", "a").with("factor", "passkey");
+        assert_eq!(sign_in(&signed_in), Some(("passkey", "success")));
+        let wrong = AuditEvent::new("sign-in-failed", "anonymous", "x").with("reason", "password");
+        assert_eq!(sign_in(&wrong), Some(("password", "wrong-password")));
+        let code = AuditEvent::new("code-refused", "a", "a").with("channel", "sms");
+        assert_eq!(sign_in(&code), Some(("sms", "wrong-code")));
+        let passkey = AuditEvent::new("sign-in-failed", "anonymous", "anonymous")
+            .with("factor", "passkey")
+            .with("reason", "unknown-passkey");
+        assert_eq!(sign_in(&passkey), Some(("passkey", "refused")));
+        assert_eq!(sign_in(&AuditEvent::new("signed-out", "a", "a")), None);
+    }
+
+    #[test]
+    fn cpu_time_is_read_after_the_command_name() {
+        let stat = "4242 (tessera (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 8 0";
+        assert_eq!(process::cpu_seconds(stat), Some(3.0));
     }
 
     #[test]

@@ -642,6 +642,7 @@ pub async fn finish_sign_in(
     else {
         // Nothing names an account: audited within the client's budget only.
         let event = AuditEvent::new("sign-in-failed", "anonymous", "anonymous")
+            .with("factor", FactorKind::Passkey.as_str())
             .with("reason", "unknown-passkey");
         crate::flows::audit_budget::record_unauthenticated(app, client, event).await?;
         return Err(PasskeyProblem::UnknownPasskey);

@@ -203,6 +203,14 @@ fn connection_settings(backend: Backend) -> &'static str {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The connection pool's figures: open connections, of them idle, and the most it opens.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -334,6 +342,28 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// The connection pool as it stands, for /metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    /// Letters waiting to be sent (due or not) and dead letters, for /metrics.
+    pub async fn mail_queue_depth(&self) -> StoreResult<(i64, i64)> {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN dead_at IS NULL THEN 1 ELSE 0 END), 0) AS queued,
+                    COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead
+             FROM mail_queue WHERE sent_at IS NULL AND discarded_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("queued")?, row.try_get("dead")?))
     }
 
     /// True when the database answers (for readiness checks).

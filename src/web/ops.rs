@@ -64,12 +64,23 @@ async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 async fn metrics(State(app): State<AppState>) -> Response {
+    // A database that does not answer leaves the mail queue's last figures: the scrape
+    // itself answers at once, as /readyz does.
+    let mail_queue = tokio::time::timeout(Duration::from_secs(1), app.store.mail_queue_depth())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let gauges = crate::metrics::Gauges {
+        hash_queue_depth: app.hasher.queue_depth(),
+        pool: Some(app.store.pool_stats()),
+        mail_queue,
+    };
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        crate::metrics::render(app.hasher.queue_depth()),
+        crate::metrics::render(gauges),
     )
         .into_response()
 }

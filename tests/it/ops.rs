@@ -12,8 +12,58 @@ use crate::on_both_backends;
 on_both_backends!(
     ops_health_and_readiness,
     ops_metrics_count_requests_and_events,
-    metrics_do_not_tell_known_from_unknown_addresses
+    metrics_do_not_tell_known_from_unknown_addresses,
+    the_first_scrape_of_a_new_server_has_every_series_at_zero
 );
+
+/// The value of the series `name` (its full name with labels, as rendered) in /metrics text.
+fn series(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Issue 18: the real `tessera serve`, scraped before anyone signed in, already reports the
+/// sign-ins by method and result, the codes by channel and the mail queue (all zero), the
+/// database pool, and its own memory, CPU and open files, so dashboards and alerts work from
+/// the start. Its resident memory is well under the issue's 100 MiB.
+async fn the_first_scrape_of_a_new_server_has_every_series_at_zero(backend: Backend) {
+    let db = TestDatabase::new(backend).await;
+    let mail = MailSink::start();
+    let mut server =
+        crate::helpers::ServerProcess::spawn(crate::helpers::server_environment(&db, &mail));
+    server.ready().await;
+    let text = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        r#"tessera_sign_ins_total{method="email",result="success"}"#,
+        r#"tessera_sign_ins_total{method="sms",result="success"}"#,
+        r#"tessera_sign_ins_total{method="password",result="wrong-password"}"#,
+        r#"tessera_sign_ins_total{method="email",result="wrong-code"}"#,
+        r#"tessera_codes_sent_total{channel="email"}"#,
+        r#"tessera_codes_sent_total{channel="sms"}"#,
+        r#"tessera_codes_sent_total{channel="voice"}"#,
+        r#"tessera_mail_queue_depth{state="queued"}"#,
+        r#"tessera_mail_queue_depth{state="dead"}"#,
+    ] {
+        assert_eq!(series(&text, name), Some(0.0), "{name}: {text}");
+    }
+    let max = series(&text, "tessera_db_pool_max_connections").expect("the pool's size");
+    assert!(max >= 8.0, "{text}");
+    assert!(series(&text, r#"tessera_db_pool_connections{state="in_use"}"#).is_some());
+    let rss = series(&text, "process_resident_memory_bytes").expect("resident memory");
+    assert!(rss > 1e6 && rss < 100.0 * 1024.0 * 1024.0, "{rss}");
+    assert!(series(&text, "process_open_fds").is_some_and(|n| n > 3.0));
+    assert!(series(&text, "process_cpu_seconds_total").is_some_and(|s| s > 0.0));
+}
 
 async fn ops_health_and_readiness(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -91,15 +141,32 @@ async fn ops_metrics_count_requests_and_events(backend: Backend) {
     );
     assert!(text.contains(r#"tessera_audit_events_total{event="code-sent",method="email"}"#));
     assert!(text.contains("tessera_password_hash_queue_depth "));
+    // The person signed in with the emailed code: counted by method and result.
+    assert!(
+        series(
+            &text,
+            r#"tessera_sign_ins_total{method="email",result="success"}"#
+        )
+        .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        series(&text, r#"tessera_codes_sent_total{channel="email"}"#).is_some_and(|n| n >= 1.0)
+    );
     // The registration link's token never becomes a label: only the route template does.
     assert!(text.contains(r#"route="/register/{token}""#), "{text}");
 }
 
 /// The counters of a /metrics text, except the HTTP request ones (their latency buckets
-/// depend on timing; their counts are the same route and status for every address).
+/// depend on timing; their counts are the same route and status for every address) and the
+/// database pool's gauges (how many connections are busy at the scrape, whoever asked).
 fn counters(text: &str) -> BTreeMap<String, f64> {
     text.lines()
-        .filter(|l| l.starts_with("tessera_") && !l.starts_with("tessera_http_request"))
+        .filter(|l| {
+            l.starts_with("tessera_")
+                && !l.starts_with("tessera_http_request")
+                && !l.starts_with("tessera_db_pool")
+        })
         .filter_map(|l| {
             let (series, value) = l.rsplit_once(' ')?;
             Some((series.to_string(), value.parse().ok()?))
