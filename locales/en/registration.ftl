@@ -92,3 +92,19 @@ display-name-problem-empty = Enter a display name.
 display-name-problem-too-long = The display name is too long (100 characters at most).
 display-name-problem-characters = The display name may not contain control characters or any of < > " \ {"{"} {"}"}.
 registration-not-sent = The registration email could not be sent ({ $reason }). Try again in a few minutes.
+
+# zxcvbn's reasons for a guessable password (the English words are zxcvbn's own).
+password-reason-straight-rows = straight rows of keys are easy to guess
+password-reason-keyboard-patterns = short keyboard patterns are easy to guess
+password-reason-repeats = repeats like "aaa" are easy to guess
+password-reason-repeated-groups = repeats like "abcabcabc" are only slightly harder to guess than "abc"
+password-reason-top-10 = this is a top-10 common password
+password-reason-top-100 = this is a top-100 common password
+password-reason-common = this is a very common password
+password-reason-similar = this is similar to a commonly used password
+password-reason-sequences = sequences like abc or 6543 are easy to guess
+password-reason-recent-years = recent years are easy to guess
+password-reason-word = a word by itself is easy to guess
+password-reason-dates = dates are often easy to guess
+password-reason-names = names and surnames by themselves are easy to guess
+password-reason-common-names = common names and surnames are easy to guess

@@ -92,3 +92,19 @@ display-name-problem-empty = Escriba un nombre para mostrar.
 display-name-problem-too-long = El nombre para mostrar es demasiado largo (100 caracteres como máximo).
 display-name-problem-characters = El nombre para mostrar no puede contener caracteres de control ni ninguno de < > " \ {"{"} {"}"}.
 registration-not-sent = No se pudo enviar el correo electrónico de registro ({ $reason }). Inténtelo de nuevo en unos minutos.
+
+# zxcvbn's reasons for a guessable password (the English words are zxcvbn's own).
+password-reason-straight-rows = las filas seguidas de teclas son fáciles de adivinar
+password-reason-keyboard-patterns = los patrones cortos del teclado son fáciles de adivinar
+password-reason-repeats = las repeticiones como "aaa" son fáciles de adivinar
+password-reason-repeated-groups = las repeticiones como "abcabcabc" son apenas más difíciles de adivinar que "abc"
+password-reason-top-10 = es una de las 10 contraseñas más comunes
+password-reason-top-100 = es una de las 100 contraseñas más comunes
+password-reason-common = es una contraseña muy común
+password-reason-similar = se parece a una contraseña muy usada
+password-reason-sequences = las secuencias como abc o 6543 son fáciles de adivinar
+password-reason-recent-years = los años recientes son fáciles de adivinar
+password-reason-word = una palabra sola es fácil de adivinar
+password-reason-dates = las fechas suelen ser fáciles de adivinar
+password-reason-names = los nombres y apellidos solos son fáciles de adivinar
+password-reason-common-names = los nombres y apellidos comunes son fáciles de adivinar

@@ -22,17 +22,35 @@ pub enum PasswordProblem {
     TooLong,
     #[error("{}", crate::i18n::say("password-problem-personal"))]
     ContainsPersonalDetails,
-    #[error("{}", too_guessable(.0))]
-    TooGuessable(String),
+    /// With the message id of zxcvbn's reason, when it gave one.
+    #[error("{}", too_guessable(*.0))]
+    TooGuessable(Option<&'static str>),
 }
 
-/// zxcvbn says why a password is guessable in English only: other languages leave it out.
-fn too_guessable(reason: &str) -> String {
-    let reason = match crate::i18n::current() {
-        crate::i18n::Language::English => reason,
-        _ => "",
-    };
+fn too_guessable(reason: Option<&str>) -> String {
+    let reason = reason.map_or_else(String::new, |id| format!(" ({})", crate::i18n::say(id)));
     crate::i18n::say_with("password-problem-guessable", &[("reason", reason.into())])
+}
+
+/// zxcvbn's reasons, which it words in English only, as messages of every language.
+fn reason_id(warning: zxcvbn::feedback::Warning) -> &'static str {
+    use zxcvbn::feedback::Warning as W;
+    match warning {
+        W::StraightRowsOfKeysAreEasyToGuess => "password-reason-straight-rows",
+        W::ShortKeyboardPatternsAreEasyToGuess => "password-reason-keyboard-patterns",
+        W::RepeatsLikeAaaAreEasyToGuess => "password-reason-repeats",
+        W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "password-reason-repeated-groups",
+        W::ThisIsATop10Password => "password-reason-top-10",
+        W::ThisIsATop100Password => "password-reason-top-100",
+        W::ThisIsACommonPassword => "password-reason-common",
+        W::ThisIsSimilarToACommonlyUsedPassword => "password-reason-similar",
+        W::SequencesLikeAbcAreEasyToGuess => "password-reason-sequences",
+        W::RecentYearsAreEasyToGuess => "password-reason-recent-years",
+        W::AWordByItselfIsEasyToGuess => "password-reason-word",
+        W::DatesAreOftenEasyToGuess => "password-reason-dates",
+        W::NamesAndSurnamesByThemselvesAreEasyToGuess => "password-reason-names",
+        W::CommonNamesAndSurnamesAreEasyToGuess => "password-reason-common-names",
+    }
 }
 
 /// What the password must not be built from: the user's own details.
@@ -75,11 +93,7 @@ impl NewPassword {
         ];
         let estimate = zxcvbn(&sample, &inputs);
         if estimate.score() < Score::Two {
-            let reason = estimate
-                .feedback()
-                .and_then(|f| f.warning())
-                .map(|w| format!(" ({})", w.to_string().trim_end_matches('.').to_lowercase()))
-                .unwrap_or_default();
+            let reason = estimate.feedback().and_then(|f| f.warning()).map(reason_id);
             return Err(PasswordProblem::TooGuessable(reason));
         }
         Ok(Self(password.to_string()))
@@ -227,6 +241,37 @@ mod proptests {
         fn password_mismatch_is_refused_first(a in any::<String>(), b in any::<String>()) {
             prop_assume!(a != b);
             prop_assert_eq!(NewPassword::parse(&a, &b, &CONTEXT).err(), Some(PasswordProblem::Mismatch));
+        }
+    }
+
+    #[test]
+    fn zxcvbns_reasons_keep_their_english_words_and_have_spanish_ones() {
+        use zxcvbn::feedback::Warning as W;
+        for warning in [
+            W::StraightRowsOfKeysAreEasyToGuess,
+            W::ShortKeyboardPatternsAreEasyToGuess,
+            W::RepeatsLikeAaaAreEasyToGuess,
+            W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess,
+            W::ThisIsATop10Password,
+            W::ThisIsATop100Password,
+            W::ThisIsACommonPassword,
+            W::ThisIsSimilarToACommonlyUsedPassword,
+            W::SequencesLikeAbcAreEasyToGuess,
+            W::RecentYearsAreEasyToGuess,
+            W::AWordByItselfIsEasyToGuess,
+            W::DatesAreOftenEasyToGuess,
+            W::NamesAndSurnamesByThemselvesAreEasyToGuess,
+            W::CommonNamesAndSurnamesAreEasyToGuess,
+        ] {
+            let id = reason_id(warning);
+            let english = crate::i18n::say_in(crate::i18n::Language::English, id, &[]);
+            assert_eq!(
+                english,
+                warning.to_string().trim_end_matches('.').to_lowercase(),
+                "{id}"
+            );
+            let spanish = crate::i18n::say_in(crate::i18n::Language::Spanish, id, &[]);
+            assert_ne!(spanish, english, "{id}");
         }
     }
 }
