@@ -246,11 +246,47 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
+/// The portal's own trouble, said to an application as its OAuth library reads it (not the
+/// people's HTML page): the database away is 503 `temporarily_unavailable` with
+/// `Retry-After`; anything else 500 `server_error` (RFC 6749 §4.1.2.1's codes). Logged with
+/// an operation id, as the pages do.
+fn trouble(e: crate::flows::Internal) -> Response {
+    let (status, error, description, operation) = if super::error::is_database_unavailable(&e) {
+        let operation = super::error::log_unavailable(&e);
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the portal cannot reach its records; try again in 30 seconds",
+            operation,
+        )
+    } else {
+        let operation = crate::crypto::random_token()
+            .map(|t| t[..12].to_string())
+            .unwrap_or_default();
+        tracing::error!(operation = %operation, error = %e, "an OpenID Connect endpoint failed");
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "the portal could not answer",
+            operation,
+        )
+    };
+    let body = json!({ "error": error, "error_description": format!("{description} (operation {operation})") });
+    let mut response = no_store((status, Json(body)).into_response());
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(super::error::UNAVAILABLE_RETRY_SECS),
+        );
+    }
+    response
+}
+
 /// RFC 6749 §5.2: `invalid_client` after HTTP Basic is 401 with a challenge, every other
 /// refusal 400.
 fn token_refusal(failure: TokenFailure) -> Response {
     match failure {
-        TokenFailure::Internal(e) => WebError::from(e).into_response(),
+        TokenFailure::Internal(e) => trouble(e),
         TokenFailure::Refused(e) => {
             let status = if e.is_client_error() {
                 StatusCode::UNAUTHORIZED
@@ -295,7 +331,7 @@ async fn userinfo(
     method: Method,
     headers: HeaderMap,
     Params(form): Params,
-) -> Result<Response, WebError> {
+) -> Response {
     let from_header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -310,10 +346,13 @@ async fn userinfo(
         })
         .flatten();
     let claims = match from_header.or(from_form) {
-        Some(token) => oidc::userinfo(&app, &token).await?,
+        Some(token) => match oidc::userinfo(&app, &token).await {
+            Ok(claims) => claims,
+            Err(e) => return trouble(e),
+        },
         None => None,
     };
-    Ok(match claims {
+    match claims {
         Some(claims) => no_store(Json(claims).into_response()),
         None => {
             let mut response = StatusCode::UNAUTHORIZED.into_response();
@@ -325,7 +364,7 @@ async fn userinfo(
             );
             response
         }
-    })
+    }
 }
 
 async fn revoke(

@@ -214,3 +214,60 @@ async fn sqlite_locked_by_another_process_gives_a_retry_page_until_the_holder_is
     );
     assert_eq!(counts(&app).await.0, before.0 + 1, "Amy's session, once");
 }
+
+/// Issue 19: applications, not people, call the OpenID Connect token, revocation,
+/// introspection and userinfo endpoints; while the database is away they get what their
+/// libraries read: 503 with `Retry-After` and a JSON error (`temporarily_unavailable`), never
+/// the people's HTML page, and never cached. Once it is back, the same request is answered
+/// as before (here: an unknown client is `invalid_client`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_get_a_json_503_from_the_token_endpoints_while_the_database_is_away() {
+    let (relay, app) = portal_behind_a_relay().await;
+    let http = reqwest::Client::new();
+    let ask = |path: &'static str| {
+        http.post(format!("{}{path}", app.url))
+            .basic_auth("some-client", Some("some-secret"))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", "x"),
+                ("token", "x"),
+            ])
+            .send()
+    };
+    relay.freeze(true);
+    for path in ["/oidc/token", "/oidc/revoke", "/oidc/introspect"] {
+        let asked = Instant::now();
+        let answer = ask(path).await.unwrap();
+        assert!(
+            asked.elapsed() < ANSWER_WITHIN,
+            "{path}: {:?}",
+            asked.elapsed()
+        );
+        assert_eq!(answer.status(), 503, "{path}");
+        assert_eq!(answer.headers()["retry-after"], "30", "{path}");
+        assert_eq!(answer.headers()["cache-control"], "no-store", "{path}");
+        assert!(
+            answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["error"], "temporarily_unavailable", "{path}: {body}");
+    }
+    let userinfo = http
+        .get(format!("{}/oidc/userinfo", app.url))
+        .bearer_auth("some-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), 503);
+    let body: serde_json::Value = userinfo.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    relay.freeze(false);
+    let back = ask("/oidc/token").await.unwrap();
+    assert_eq!(back.status(), 401);
+    let body: serde_json::Value = back.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client", "{body}");
+}
