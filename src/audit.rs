@@ -32,6 +32,8 @@ pub const EVENTS: &[&str] = &[
     "app-enabled",
     "audit-chain-sealed",
     "backchannel-logout-failed",
+    "backup-made",
+    "backup-restored",
     "call-ended",
     "call-key-pressed",
     "call-key-refused",
