@@ -201,11 +201,61 @@ pub async fn restore(
     let Some(target) = sqlite_path(&config.database_url) else {
         return postgres::restore(config, from, phrase, now).await;
     };
-    files::check_empty_place(&target)?;
+    let checked = check_backup(config, from, &target, phrase)
+        .await
+        .map_err(|e| {
+            if e.to_string().contains("nothing was written") {
+                e
+            } else {
+                anyhow::anyhow!("{e}; nothing was written")
+            }
+        })?;
+    let Checked {
+        staged,
+        manifest,
+        bundle,
+        plan,
+    } = checked;
+    let written = plan.write()?;
+    staged.keep_as(&target)?;
+    let head: ChainHead = manifest
+        .audit_head
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!(e))?;
+    let (entries, head_now) = prove(config, &bundle, &manifest, &head, now).await?;
+    Ok(Restored {
+        manifest,
+        database: target,
+        wrote_secret_key: written.secret_key,
+        wrote_encryption_keys: written.encryption_keys,
+        entries,
+        head_now,
+    })
+}
+
+/// A backup checked in full and staged beside its place, ready to be put there.
+struct Checked {
+    staged: Staged,
+    manifest: Manifest,
+    bundle: KeyBundle,
+    plan: files::KeyPlan,
+}
+
+/// Every check of a restore, before anything is written: an empty place, a whole file
+/// (SQLite's integrity check), a manifest this version reads and the copy matches, keys the
+/// passphrase opens that do not clash with keys already here, and an audit chain that
+/// verifies under them. The copy is staged beside the target (and removed on failure).
+async fn check_backup(
+    config: &Config,
+    from: &Path,
+    target: &Path,
+    phrase: Option<Passphrase>,
+) -> anyhow::Result<Checked> {
+    files::check_empty_place(target)?;
     if !from.is_file() {
         anyhow::bail!("there is no backup file {}", from.display());
     }
-    let staged = Staged::beside(&target, "restoring")?;
+    let staged = Staged::beside(target, "restoring")?;
     staged.copy_from(from)?;
     let not_backup = |e: anyhow::Error| {
         anyhow::anyhow!(
@@ -234,7 +284,7 @@ pub async fn restore(
         crate::store::backup::newest_schema(crate::store::Backend::Sqlite),
     )?;
     let bundle = keys_for_restore(config, &manifest, &manifest_text, sealed, phrase)?;
-    let plan = files::KeyPlan::decide(config, &target, &bundle)?;
+    let plan = files::KeyPlan::decide(config, target, &bundle)?;
     let facts = copy.facts().await.map_err(not_backup)?;
     manifest.check_matches(
         facts.schema_version,
@@ -257,20 +307,11 @@ pub async fn restore(
     }
     copy.drop_extras().await?;
     copy.close().await?;
-    let written = plan.write()?;
-    staged.keep_as(&target)?;
-    let head: ChainHead = manifest
-        .audit_head
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!(e))?;
-    let (entries, head_now) = prove(config, &bundle, &manifest, &head, now).await?;
-    Ok(Restored {
+    Ok(Checked {
+        staged,
         manifest,
-        database: target,
-        wrote_secret_key: written.secret_key,
-        wrote_encryption_keys: written.encryption_keys,
-        entries,
-        head_now,
+        bundle,
+        plan,
     })
 }
 
