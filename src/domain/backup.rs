@@ -41,6 +41,9 @@ pub struct Manifest {
     /// Whether `TESSERA_ENCRYPTION_KEYS` was set (else phone numbers and other sealed values
     /// are under a key derived from the secret key).
     pub encryption_keys_set: bool,
+    /// PostgreSQL: SHA-256 of the `pg_dump` archive the backup carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump_sha256: Option<String>,
 }
 
 /// The keys a backup carries, sealed: none of them is in the database.
@@ -148,6 +151,7 @@ mod tests {
             keys_included: true,
             secret_key_source: "/var/lib/tessera/tessera.db.key".into(),
             encryption_keys_set: false,
+            dump_sha256: None,
         }
     }
 

@@ -123,6 +123,7 @@ pub async fn backup(
         keys_included: matches!(keys_choice, KeysChoice::Sealed(_)),
         secret_key_source: secret_place.describe(),
         encryption_keys_set: config.encryption_keys.is_some(),
+        dump_sha256: None,
     };
     let manifest_text = serde_json::to_string(&manifest)?;
     let sealed = sealed_keys(&keys_choice, config, secret, &manifest_text)?;

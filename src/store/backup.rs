@@ -16,6 +16,9 @@ use crate::domain::backup::COUNTED_TABLES;
 
 /// The table a backup file carries its manifest and sealed keys in; dropped at restore.
 const EXTRAS: &str = "tessera_backup";
+/// The table a PostgreSQL backup carries its `pg_dump` archive in.
+const DUMP: &str = "tessera_backup_dump";
+const DUMP_PART: usize = 8 * 1024 * 1024;
 
 impl Store {
     /// Opens the database as it is, without migrating: a backup taken before an upgrade must
@@ -90,6 +93,35 @@ impl Store {
     }
 }
 
+/// PostgreSQL: true when the database holds no tables of its own (`createdb` made it).
+pub async fn postgres_is_empty(url: &str) -> anyhow::Result<bool> {
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(url).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database {}: {e} (create it empty first, with createdb)",
+            crate::config::redact_url(url)
+        )
+    })?;
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM information_schema.tables
+         WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+    )
+    .fetch_one(&mut conn)
+    .await?
+    .try_get(0)?;
+    conn.close().await?;
+    Ok(n == 0)
+}
+
+/// What the restored database holds, read as the manifest recorded it.
+pub async fn facts_of(url: &str) -> anyhow::Result<CopyFacts> {
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(url).await?;
+    let facts = read_facts(&mut conn).await;
+    conn.close().await?;
+    facts
+}
+
 /// The newest schema this binary knows for the backend.
 pub fn newest_schema(backend: Backend) -> i64 {
     super::latest_migration(backend)
@@ -155,6 +187,60 @@ impl SqliteCopy {
             .await
             .map_err(|e| anyhow::anyhow!("{} is not a database: {e}", path.display()))?;
         Ok(Self { conn })
+    }
+
+    /// A new, empty file: the container a PostgreSQL backup's dump travels in.
+    pub async fn create(path: &Path) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = AnyConnection::connect(&url).await?;
+        sqlx::raw_sql("PRAGMA journal_mode = DELETE")
+            .execute(&mut conn)
+            .await?;
+        Ok(Self { conn })
+    }
+
+    /// Stores the file `dump` in the copy, in parts of 8 MiB (SQLite's values stay small).
+    pub async fn write_dump(&mut self, dump: &Path) -> anyhow::Result<()> {
+        use std::io::Read;
+        sqlx::raw_sql(&format!(
+            "CREATE TABLE {DUMP} (part INTEGER PRIMARY KEY, data BLOB NOT NULL)"
+        ))
+        .execute(&mut self.conn)
+        .await?;
+        let mut file = std::fs::File::open(dump)?;
+        let mut part: i64 = 0;
+        loop {
+            let mut chunk = Vec::with_capacity(DUMP_PART);
+            (&mut file).take(DUMP_PART as u64).read_to_end(&mut chunk)?;
+            if chunk.is_empty() {
+                break;
+            }
+            sqlx::query(&format!("INSERT INTO {DUMP} (part, data) VALUES ($1, $2)"))
+                .bind(part)
+                .bind(chunk)
+                .execute(&mut self.conn)
+                .await?;
+            part += 1;
+        }
+        Ok(())
+    }
+
+    /// Writes the stored dump out to `to`, part by part.
+    pub async fn read_dump(&mut self, to: &mut std::fs::File) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut part: i64 = 0;
+        loop {
+            let row = sqlx::query(&format!("SELECT data FROM {DUMP} WHERE part = $1"))
+                .bind(part)
+                .fetch_optional(&mut self.conn)
+                .await?;
+            let Some(row) = row else { break };
+            to.write_all(&row.try_get::<Vec<u8>, _>(0)?)?;
+            part += 1;
+        }
+        to.sync_all()?;
+        Ok(())
     }
 
     /// `PRAGMA integrity_check`: Ok, or SQLite's first complaints.
