@@ -670,3 +670,66 @@ async fn a_truncated_or_altered_backup_is_refused() {
         );
     }
 }
+
+/// PostgreSQL: a restore goes only into an empty database, and a wrong passphrase leaves it
+/// empty and writes no key (HIPAA 164.308(a)(7)(ii)(B)).
+#[tokio::test]
+async fn hipaa_164_308_a_7_postgres_restore_refuses_a_database_with_tables_and_a_wrong_passphrase()
+{
+    let db = TestDatabase::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("tessera.key");
+    let env = vec![
+        ("TESSERA_DATABASE_URL", db.url.clone()),
+        ("TESSERA_SECRET_KEY_FILE", key_file.display().to_string()),
+        ("TESSERA_LOG", "warn".to_string()),
+    ];
+    let phrase = [("TESSERA_BACKUP_PASSPHRASE", PASSPHRASE)];
+    for args in [
+        &["migrate"][..],
+        &["admin", "create-org", "--name", "Clinic"],
+    ] {
+        let out = tessera(&env, args);
+        assert!(out.status.success(), "{}", output_text(&out));
+    }
+    let file = dir.path().join("backup.db").display().to_string();
+    let out = tessera(&with(&env, &phrase), &["backup", "--to", &file]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(reported(&out, "database").starts_with("postgres, schema version "));
+
+    let orgs = || count(&db.url, "SELECT COUNT(*) FROM organizations");
+    let before = orgs().await;
+    refused(
+        &tessera(&with(&env, &phrase), &["restore", "--from", &file]),
+        "already holds tables",
+    );
+    assert_eq!(orgs().await, before, "nothing was written");
+
+    wipe(&db, Backend::Postgres, &key_file).await;
+    refused(
+        &tessera(
+            &with(
+                &env,
+                &[(
+                    "TESSERA_BACKUP_PASSPHRASE",
+                    "lantern harbour quiet meadow 8",
+                )],
+            ),
+            &["restore", "--from", &file],
+        ),
+        "the passphrase does not open the keys",
+    );
+    assert!(!key_file.exists(), "no key written");
+    assert_eq!(
+        count(
+            &db.url,
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        .await,
+        0,
+        "the database is still empty"
+    );
+    let out = tessera(&with(&env, &phrase), &["restore", "--from", &file]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(orgs().await, before);
+}
