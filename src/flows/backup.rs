@@ -103,15 +103,20 @@ pub async fn backup(
     })?;
     let keys = Keys::from_base64(&secret)?;
     let chain = ChainKey::derive(&keys);
-    if sqlite_path(&config.database_url).is_none() {
+    files::check_new_file(to)?;
+    let Some(database) = sqlite_path(&config.database_url) else {
         return postgres::backup(config, to, keys_choice, secret, chain, now).await;
+    };
+    if !database.is_file() {
+        anyhow::bail!("there is no database at {}", database.display());
     }
     let staged = Staged::beside(to, "partial")?;
     let store = Store::open_as_is(&config.database_url, chain.clone()).await?;
     store.copy_into(staged.path()).await?;
     staged.make_private()?;
     let mut copy = SqliteCopy::open(staged.path()).await?;
-    let facts = copy.facts().await?;
+    let facts = copy.facts(&chain).await?;
+    not_the_key(&facts, &secret_place)?;
     let manifest = Manifest {
         format: FORMAT,
         tessera_version: env!("CARGO_PKG_VERSION").into(),
@@ -137,6 +142,17 @@ pub async fn backup(
         manifest,
         secret_place,
     })
+}
+
+/// A backup whose key does not seal the database's audit log could never be restored.
+fn not_the_key(facts: &crate::store::backup::CopyFacts, place: &SecretPlace) -> anyhow::Result<()> {
+    if !facts.sealed_by_key {
+        anyhow::bail!(
+            "the secret key ({}) is not this database's key: its audit log is not sealed under it. Give the portal's own configuration; no backup was made",
+            place.describe()
+        );
+    }
+    Ok(())
 }
 
 /// The keys sealed under the passphrase and bound to the manifest, as stored in the backup.
@@ -286,13 +302,13 @@ async fn check_backup(
     )?;
     let bundle = keys_for_restore(config, &manifest, &manifest_text, sealed, phrase)?;
     let plan = files::KeyPlan::decide(config, target, &bundle)?;
-    let facts = copy.facts().await.map_err(not_backup)?;
+    let chain = ChainKey::derive(&Keys::from_base64(&bundle.secret_key)?);
+    let facts = copy.facts(&chain).await.map_err(not_backup)?;
     manifest.check_matches(
         facts.schema_version,
         &facts.audit_head.to_string(),
         &facts.rows,
     )?;
-    let chain = ChainKey::derive(&Keys::from_base64(&bundle.secret_key)?);
     if let Err(problem) = copy.verify_chain(&chain, &facts.audit_head).await? {
         anyhow::bail!(
             "the audit log in the backup does not verify under {}: {problem}; nothing was written",

@@ -86,11 +86,30 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        let facts = read_facts(&mut tx).await?;
+        let facts = read_facts(&mut tx, &self.chain).await?;
         dump(snapshot).await?;
         tx.rollback().await?;
         Ok(facts)
     }
+}
+
+/// Whether the head entry's seal is `key`'s: the key a backup carries (or leaves out) must
+/// be the database's, or the backup could never be restored to a working portal.
+async fn head_sealed_by(
+    conn: &mut AnyConnection,
+    key: &ChainKey,
+    head: &ChainHead,
+) -> anyhow::Result<bool> {
+    if head.seq == 0 {
+        return Ok(true);
+    }
+    let record: Option<AuditRecord> = sqlx::query_as(
+        "SELECT seq, at, event, actor, subject, detail, prev_hash, hash FROM audit_log WHERE seq = $1",
+    )
+    .bind(head.seq)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(record.is_some_and(|r| r.hash == head.hash && key.hash_record(&r) == r.hash))
 }
 
 /// PostgreSQL: true when the database holds no tables of its own (`createdb` made it).
@@ -114,10 +133,10 @@ pub async fn postgres_is_empty(url: &str) -> anyhow::Result<bool> {
 }
 
 /// What the restored database holds, read as the manifest recorded it.
-pub async fn facts_of(url: &str) -> anyhow::Result<CopyFacts> {
+pub async fn facts_of(url: &str, key: &ChainKey) -> anyhow::Result<CopyFacts> {
     sqlx::any::install_default_drivers();
     let mut conn = AnyConnection::connect(url).await?;
-    let facts = read_facts(&mut conn).await;
+    let facts = read_facts(&mut conn, key).await;
     conn.close().await?;
     facts
 }
@@ -130,12 +149,14 @@ pub fn newest_schema(backend: Backend) -> i64 {
 /// What a manifest records, read from the copy itself.
 #[derive(Debug, Clone)]
 pub struct CopyFacts {
+    /// The head entry is sealed under the key given (`Store::chain`, or the copy's caller's).
+    pub sealed_by_key: bool,
     pub schema_version: i64,
     pub audit_head: ChainHead,
     pub rows: BTreeMap<String, i64>,
 }
 
-async fn read_facts(conn: &mut AnyConnection) -> anyhow::Result<CopyFacts> {
+async fn read_facts(conn: &mut AnyConnection, key: &ChainKey) -> anyhow::Result<CopyFacts> {
     let schema_version: i64 =
         sqlx::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
             .fetch_one(&mut *conn)
@@ -157,6 +178,7 @@ async fn read_facts(conn: &mut AnyConnection) -> anyhow::Result<CopyFacts> {
         rows.insert((*table).to_string(), n);
     }
     Ok(CopyFacts {
+        sealed_by_key: head_sealed_by(conn, key, &audit_head).await?,
         schema_version,
         audit_head,
         rows,
@@ -263,8 +285,8 @@ impl SqliteCopy {
         }
     }
 
-    pub async fn facts(&mut self) -> anyhow::Result<CopyFacts> {
-        read_facts(&mut self.conn).await
+    pub async fn facts(&mut self, key: &ChainKey) -> anyhow::Result<CopyFacts> {
+        read_facts(&mut self.conn, key).await
     }
 
     /// Checks the whole chain in the copy under `key`, up to `head`.

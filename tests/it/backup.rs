@@ -586,7 +586,7 @@ async fn without_a_passphrase_the_keys_are_left_out_only_knowingly() {
     // The same name again: an existing backup is never replaced.
     refused(
         &portal.run(&["backup", "--to", &to, "--without-keys"], &[]),
-        "cannot create",
+        "already exists: a backup never replaces a file",
     );
 
     let key = std::fs::read(portal.key_file()).unwrap();
@@ -732,4 +732,38 @@ async fn hipaa_164_308_a_7_postgres_restore_refuses_a_database_with_tables_and_a
     let out = tessera(&with(&env, &phrase), &["restore", "--from", &file]);
     assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(orgs().await, before);
+}
+
+/// A backup under a key that is not the database's could never be restored to a working
+/// portal: refused when it is made, not found out at the restore.
+#[tokio::test]
+async fn a_backup_under_another_key_than_the_databases_is_refused() {
+    let portal = SmallPortal::new();
+    let to = portal.path("backup.db").display().to_string();
+    let before = portal.files();
+    refused(
+        &portal.run(
+            &["backup", "--to", &to],
+            &[
+                ("TESSERA_BACKUP_PASSPHRASE", PASSPHRASE),
+                (
+                    "TESSERA_SECRET_KEY",
+                    "YW5vdGhlci1wb3J0YWxzLWtleS1hbm90aGVyLXBvcnRhbHMta2V5",
+                ),
+            ],
+        ),
+        "is not this database's key",
+    );
+    assert_eq!(portal.files(), before, "no backup file, no staged file");
+    // Nor is a missing database backed up as an empty one.
+    std::fs::rename(portal.database(), portal.path("elsewhere.db")).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", portal.database().display()));
+    refused(
+        &portal.run(
+            &["backup", "--to", &to],
+            &[("TESSERA_BACKUP_PASSPHRASE", PASSPHRASE)],
+        ),
+        "there is no database",
+    );
+    assert!(!portal.database().exists(), "no empty database was made");
 }

@@ -117,6 +117,23 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     staged.keep_as(path)
 }
 
+/// A backup is made only as a new file, in a directory that exists.
+pub fn check_new_file(to: &Path) -> anyhow::Result<()> {
+    if to.exists() {
+        anyhow::bail!(
+            "{} already exists: a backup never replaces a file; choose a new name",
+            to.display()
+        );
+    }
+    let dir = to.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir
+        && !dir.is_dir()
+    {
+        anyhow::bail!("the directory {} does not exist", dir.display());
+    }
+    Ok(())
+}
+
 /// A restore goes only into an empty place: no database file with data, no write-ahead log.
 pub fn check_empty_place(target: &Path) -> anyhow::Result<()> {
     for path in [

@@ -87,6 +87,7 @@ pub async fn backup(
             tokio::task::spawn_blocking(move || run(command, "pg_dump")).await?
         })
         .await?;
+    super::not_the_key(&facts, &secret_place)?;
     let manifest = Manifest {
         format: FORMAT,
         tessera_version: env!("CARGO_PKG_VERSION").into(),
@@ -153,7 +154,8 @@ pub async fn restore(
         .args(["--exit-on-error", "--single-transaction", "--no-owner"])
         .arg(dump.path());
     tokio::task::spawn_blocking(move || run(command, "pg_restore")).await??;
-    let facts = facts_of(url).await?;
+    let chain = ChainKey::derive(&crate::crypto::Keys::from_base64(&bundle.secret_key)?);
+    let facts = facts_of(url, &chain).await?;
     manifest.check_matches(
         facts.schema_version,
         &facts.audit_head.to_string(),
