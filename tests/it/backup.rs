@@ -272,6 +272,7 @@ async fn hipaa_164_308_a_7_a_backup_made_under_load_restores_to_a_working_portal
     }
     assert!(out.status.success(), "{}", output_text(&out));
     eprintln!("{} sign-in rounds while the backup ran", after - during);
+    assert!(after > during, "people signed in while the backup ran");
     let head = reported(&out, "audit head");
     assert_eq!(
         reported(&out, "keys"),
