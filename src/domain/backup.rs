@@ -41,6 +41,10 @@ pub struct Manifest {
     /// Whether `TESSERA_ENCRYPTION_KEYS` was set (else phone numbers and other sealed values
     /// are under a key derived from the secret key).
     pub encryption_keys_set: bool,
+    /// A seal under the audit chain's key of nothing but this backup's time: a restore
+    /// checks the key it has against it before it writes anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_check: Option<String>,
     /// PostgreSQL: SHA-256 of the `pg_dump` archive the backup carries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dump_sha256: Option<String>,
@@ -151,6 +155,7 @@ mod tests {
             keys_included: true,
             secret_key_source: "/var/lib/tessera/tessera.db.key".into(),
             encryption_keys_set: false,
+            key_check: None,
             dump_sha256: None,
         }
     }

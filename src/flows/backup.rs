@@ -128,6 +128,7 @@ pub async fn backup(
         keys_included: matches!(keys_choice, KeysChoice::Sealed(_)),
         secret_key_source: secret_place.describe(),
         encryption_keys_set: config.encryption_keys.is_some(),
+        key_check: Some(key_check(&chain, now)),
         dump_sha256: None,
     };
     let manifest_text = serde_json::to_string(&manifest)?;
@@ -142,6 +143,42 @@ pub async fn backup(
         manifest,
         secret_place,
     })
+}
+
+/// The chain key's seal of an entry that cannot be in any log (sequence 0, an event no code
+/// records): it says nothing of the log, and shows which key the backup belongs to.
+fn key_check(chain: &ChainKey, made_at: UnixTime) -> String {
+    chain.hash_record(&crate::audit::AuditRecord {
+        seq: 0,
+        at: made_at,
+        event: "tessera-backup-key-check".into(),
+        actor: String::new(),
+        subject: String::new(),
+        detail: String::new(),
+        prev_hash: crate::audit::GENESIS.into(),
+        hash: String::new(),
+    })
+}
+
+/// The key a restore will use must be the backup's portal's.
+fn check_key(manifest: &Manifest, bundle: &KeyBundle, config: &Config) -> anyhow::Result<ChainKey> {
+    let chain = ChainKey::derive(&Keys::from_base64(&bundle.secret_key)?);
+    if let Some(expected) = &manifest.key_check
+        && !crate::crypto::constant_time_eq(
+            key_check(&chain, manifest.made_at).as_bytes(),
+            expected.as_bytes(),
+        )
+    {
+        anyhow::bail!(
+            "{} is not the key of the portal this backup was made of (is it this portal's key?)",
+            if manifest.keys_included {
+                "the backup's secret key".to_string()
+            } else {
+                format!("the secret key at {}", SecretPlace::of(config).describe())
+            }
+        );
+    }
+    Ok(chain)
 }
 
 /// A backup whose key does not seal the database's audit log could never be restored.
@@ -302,7 +339,7 @@ async fn check_backup(
     )?;
     let bundle = keys_for_restore(config, &manifest, &manifest_text, sealed, phrase)?;
     let plan = files::KeyPlan::decide(config, target, &bundle)?;
-    let chain = ChainKey::derive(&Keys::from_base64(&bundle.secret_key)?);
+    let chain = check_key(&manifest, &bundle, config)?;
     let facts = copy.facts(&chain).await.map_err(not_backup)?;
     manifest.check_matches(
         facts.schema_version,

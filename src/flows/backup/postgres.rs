@@ -74,7 +74,7 @@ pub async fn backup(
     let secret_place = SecretPlace::of(config);
     let staged = Staged::beside(to, "partial")?;
     let dump = Staged::beside(to, "dump")?;
-    let store = Store::open_as_is(&config.database_url, chain).await?;
+    let store = Store::open_as_is(&config.database_url, chain.clone()).await?;
     let url = config.database_url.clone();
     let dump_path = dump.path().to_path_buf();
     let facts = store
@@ -99,6 +99,7 @@ pub async fn backup(
         keys_included: matches!(keys_choice, KeysChoice::Sealed(_)),
         secret_key_source: secret_place.describe(),
         encryption_keys_set: config.encryption_keys.is_some(),
+        key_check: Some(super::key_check(&chain, now)),
         dump_sha256: Some(sha256_of(dump.path())?),
     };
     let manifest_text = serde_json::to_string(&manifest)?;
@@ -210,6 +211,7 @@ async fn check(
         .map_err(|e| anyhow::anyhow!("the backup's manifest cannot be read ({e})"))?;
     manifest.check_restorable("postgres", newest_schema(Backend::Postgres))?;
     let bundle = super::keys_for_restore(config, &manifest, &manifest_text, sealed, phrase)?;
+    super::check_key(&manifest, &bundle, config)?;
     let plan = KeyPlan::decide(config, &keys_place(config), &bundle)?;
     let dump = Staged::beside(&work, "dump")?;
     let mut file = std::fs::OpenOptions::new()
