@@ -493,7 +493,8 @@ impl SmallPortal {
                 )
             })
             .filter(|(name, _, empty)| {
-                !name.ends_with("-shm") && !(name.ends_with("-wal") && *empty)
+                let noise = name.ends_with("-shm") || (name.ends_with("-wal") && *empty);
+                !noise
             })
             .map(|(name, digest, _)| (name, digest))
             .collect();
