@@ -112,8 +112,8 @@ pub async fn backup(
     }
     let staged = Staged::beside(to, "partial")?;
     let store = Store::open_as_is(&config.database_url, chain.clone()).await?;
+    staged.create_empty()?;
     store.copy_into(staged.path()).await?;
-    staged.make_private()?;
     let mut copy = SqliteCopy::open(staged.path()).await?;
     let facts = copy.facts(&chain).await?;
     not_the_key(&facts, &secret_place)?;

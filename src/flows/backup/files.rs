@@ -41,13 +41,10 @@ impl Staged {
         &self.path
     }
 
-    /// Readable by the owner only: a backup holds password hashes and sealed personal data.
-    pub fn make_private(&self) -> anyhow::Result<()> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o600))?;
-        }
+    /// An empty file, owner-only from its first moment (a backup holds password hashes and
+    /// sealed personal data); `VACUUM INTO` and `pg_dump` fill an empty file, keeping its mode.
+    pub fn create_empty(&self) -> anyhow::Result<()> {
+        create_private(&self.path)?;
         Ok(())
     }
 

@@ -74,6 +74,9 @@ pub async fn backup(
     let secret_place = SecretPlace::of(config);
     let staged = Staged::beside(to, "partial")?;
     let dump = Staged::beside(to, "dump")?;
+    // Owner-only from their first moment: pg_dump writes into the empty file it is given.
+    dump.create_empty()?;
+    staged.create_empty()?;
     let store = Store::open_as_is(&config.database_url, chain.clone()).await?;
     let url = config.database_url.clone();
     let dump_path = dump.path().to_path_buf();
@@ -105,7 +108,6 @@ pub async fn backup(
     let manifest_text = serde_json::to_string(&manifest)?;
     let sealed = super::sealed_keys(&keys_choice, config, secret, &manifest_text)?;
     let mut copy = SqliteCopy::create(staged.path()).await?;
-    staged.make_private()?;
     copy.write_extras(&manifest_text, sealed.as_deref()).await?;
     copy.write_dump(dump.path()).await?;
     copy.close().await?;
@@ -214,11 +216,8 @@ async fn check(
     super::check_key(&manifest, &bundle, config)?;
     let plan = KeyPlan::decide(config, &keys_place(config), &bundle)?;
     let dump = Staged::beside(&work, "dump")?;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(dump.path())?;
-    dump.make_private()?;
+    dump.create_empty()?;
+    let mut file = std::fs::OpenOptions::new().write(true).open(dump.path())?;
     copy.read_dump(&mut file).await.map_err(not_backup)?;
     copy.close().await?;
     if Some(sha256_of(dump.path())?) != manifest.dump_sha256 {
