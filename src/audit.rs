@@ -32,6 +32,8 @@ pub const EVENTS: &[&str] = &[
     "app-enabled",
     "audit-chain-sealed",
     "backchannel-logout-failed",
+    "backup-made",
+    "backup-restored",
     "call-cancelled",
     "call-ended",
     "call-key-pressed",

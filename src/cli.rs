@@ -42,6 +42,27 @@ pub enum Command {
     /// Work with the encryption keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Copy the database while the portal runs, with a manifest and, sealed under a
+    /// passphrase, the keys that are not in the database (docs/operations.md, "Backups").
+    Backup {
+        /// The backup file to make (it must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// A file holding the passphrase (at least 15 characters); or TESSERA_BACKUP_PASSPHRASE.
+        #[arg(long, value_name = "PATH")]
+        passphrase_file: Option<PathBuf>,
+        /// Leave the keys out (the command says which to back up apart, and where they are).
+        #[arg(long)]
+        without_keys: bool,
+    },
+    /// Restore a backup into an empty place, and verify its audit log (docs/operations.md).
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// A file holding the backup's passphrase; or TESSERA_BACKUP_PASSPHRASE.
+        #[arg(long, value_name = "PATH")]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -238,6 +259,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(KeysCommand::Rotate) => rotate_keys(config).await,
         Command::Keys(KeysCommand::RotateSigning) => rotate_signing_keys(config).await,
+        Command::Backup {
+            to,
+            passphrase_file,
+            without_keys,
+        } => backup(config, &to, passphrase_file, without_keys).await,
+        Command::Restore {
+            from,
+            passphrase_file,
+        } => restore(config, &from, passphrase_file).await,
     }
 }
 
@@ -753,6 +783,53 @@ async fn rotate_keys(config: Config) -> anyhow::Result<()> {
     println!(
         "Re-encrypted {changed} stored values (phone numbers, signing keys, queued mail) under the current key."
     );
+    Ok(())
+}
+
+/// The backup passphrase from `--passphrase-file`, else `TESSERA_BACKUP_PASSPHRASE`.
+fn backup_passphrase(
+    file: Option<PathBuf>,
+) -> anyhow::Result<Option<crate::passphrase::Passphrase>> {
+    let text = match file {
+        Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!("cannot read the passphrase file {}: {e}", path.display())
+        })?),
+        None => std::env::var("TESSERA_BACKUP_PASSPHRASE").ok(),
+    };
+    Ok(text
+        .map(|t| crate::passphrase::Passphrase::parse(&t))
+        .transpose()?)
+}
+
+async fn backup(
+    config: Config,
+    to: &std::path::Path,
+    passphrase_file: Option<PathBuf>,
+    without_keys: bool,
+) -> anyhow::Result<()> {
+    use flows::backup::KeysChoice;
+    let choice = match (backup_passphrase(passphrase_file)?, without_keys) {
+        (_, true) => KeysChoice::Without,
+        (Some(phrase), false) => KeysChoice::Sealed(phrase),
+        (None, false) => anyhow::bail!(
+            "a backup without the keys cannot be restored to a working portal: give --passphrase-file PATH or set TESSERA_BACKUP_PASSPHRASE to seal them into it, or --without-keys to back them up apart yourself; no backup was made"
+        ),
+    };
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let done = flows::backup::backup(&config, to, choice, now).await?;
+    println!("{}", flows::backup::report::backup(&done));
+    Ok(())
+}
+
+async fn restore(
+    config: Config,
+    from: &std::path::Path,
+    passphrase_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let phrase = backup_passphrase(passphrase_file)?;
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let done = flows::backup::restore(&config, from, phrase, now).await?;
+    println!("{}", flows::backup::report::restore(&done));
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod legacy;
 pub mod logging;
 pub mod metrics;
+pub mod passphrase;
 pub mod sealing;
 pub mod signing;
 pub mod store;

@@ -33,6 +33,7 @@ macro_rules! text_enum {
 pub mod access;
 pub mod account;
 pub mod authorization;
+pub mod backup;
 pub mod brand;
 pub mod client;
 pub mod code;

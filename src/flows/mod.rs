@@ -8,6 +8,7 @@ pub mod apps;
 pub mod audit_budget;
 pub mod audit_log;
 pub mod backchannel;
+pub mod backup;
 pub mod clients;
 pub mod email_code;
 pub mod forward_auth;

@@ -36,6 +36,7 @@ mod api_tokens;
 mod audit;
 mod audit_budget;
 mod audit_query;
+pub mod backup;
 mod ceremonies;
 mod clients;
 mod codes;

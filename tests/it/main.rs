@@ -14,6 +14,7 @@ mod audit_budget;
 mod audit_viewer;
 mod authorization;
 mod axe;
+mod backup;
 mod brand;
 mod browser;
 mod cli;
