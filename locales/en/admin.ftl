@@ -88,6 +88,11 @@ admin-upload-progress = Uploaded. Checking every row and creating the accounts�
 admin-upload-too-large = This file is larger than 8 MiB. Split it into smaller files and upload each one.
 admin-upload-label = Or upload a CSV file (the same columns; up to 8 MiB)
 admin-uploading = Uploading
+# What the upload script says while a file goes up ({file} and the like are filled in by it).
+admin-upload-sending = Uploading { $file }…
+admin-upload-percent = Uploading: { $percent }% sent.
+admin-upload-answered = The server answered { $status }. Reload the page and try again.
+admin-upload-unreachable = The upload did not reach the server. Check the connection and try again.
 admin-upload-and-create = Upload and create
 admin-organizations-heading = Organizations
 admin-organization-name = Name
@@ -462,3 +467,33 @@ providers-done-registered = The provider is registered: its staff domains sign i
 providers-done-disabled = The provider is disabled: the login page no longer offers it and its staff cannot sign in through it until it is enabled again.
 providers-done-enabled = The provider is enabled.
 providers-done-changed = The provider's settings are saved: they hold from the next sign-in through it.
+
+# Problems of an import or bulk-create file, each on its line ("email: …" names the column).
+import-problem-on-line = line { $line }: { $problem }
+import-problem-more = { $n ->
+    [one] and 1 more line with problems
+   *[other] and { $count } more lines with problems
+}
+import-problem-field-count = has { $fields } fields but the header has { $columns }; { $hint }
+import-problem-hint-phc-commas = an Argon2 or PBKDF2 hash contains commas, so put it in double quotes
+import-problem-hint-quote = put values that contain commas in double quotes
+import-problem-no-users = the file has no users
+import-problem-empty = the file is empty; its first line must name the columns email, display_name and password_hash
+import-problem-column-twice = the column { $name } appears more than once
+import-problem-column-missing = the required column { $name } is missing
+import-problem-same-address = the same address is on line { $line }
+import-problem-organization-too-long = the name is longer than { $max } characters
+import-problem-role = must be user or org-admin
+import-problem-not-utf8 = the line is not valid UTF-8; save the file as UTF-8
+import-problem-unreadable-file = the file could not be read: { $error }
+import-problem-unreadable-line = the line could not be read: { $error }
+import-problem-email-exists = an account with the email address { $email } already exists; remove the row
+import-problem-no-organization = there is no organization named { $name }; create it first, or correct the name
+import-problem-raced = an address in the file was registered while it was imported; nothing was imported, so import the file again
+legacy-hash-unknown = unknown password hash format
+legacy-hash-malformed = malformed { $scheme } hash
+legacy-hash-bad-encoding = { $scheme } salt or hash is not valid base64
+legacy-hash-bcrypt-cost = bcrypt cost out of range
+legacy-hash-pbkdf2-iterations = PBKDF2 iteration count out of range
+legacy-hash-pbkdf2-length = PBKDF2 derived length out of range
+legacy-hash-argon2-params = Argon2 parameters are invalid or out of range

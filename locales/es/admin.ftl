@@ -88,6 +88,11 @@ admin-upload-progress = Archivo cargado. Revisando cada fila y creando las cuent
 admin-upload-too-large = Este archivo pesa más de 8 MiB. Divídalo en archivos más pequeños y cargue cada uno.
 admin-upload-label = O cargue un archivo CSV (las mismas columnas; hasta 8 MiB)
 admin-uploading = Cargando
+# What the upload script says while a file goes up ({file} and the like are filled in by it).
+admin-upload-sending = Cargando { $file }…
+admin-upload-percent = Cargando: { $percent } % enviado.
+admin-upload-answered = El servidor respondió { $status }. Vuelva a cargar la página e inténtelo de nuevo.
+admin-upload-unreachable = El archivo no llegó al servidor. Revise la conexión e inténtelo de nuevo.
 admin-upload-and-create = Cargar y crear
 admin-organizations-heading = Organizaciones
 admin-organization-name = Nombre
@@ -465,3 +470,34 @@ providers-done-registered = El proveedor quedó registrado: desde ahora sus domi
 providers-done-disabled = El proveedor está deshabilitado: la página de inicio de sesión ya no lo ofrece y su personal no puede iniciar sesión con él hasta que se vuelva a habilitar.
 providers-done-enabled = El proveedor está habilitado.
 providers-done-changed = Se guardó la configuración del proveedor: rige desde el próximo inicio de sesión con él.
+
+# Problems of an import or bulk-create file, each on its line ("email: …" names the column).
+# Column names and values of the file are literal placeables: code, not words of the language.
+import-problem-on-line = línea { $line }: { $problem }
+import-problem-more = { $n ->
+    [one] y 1 línea más con problemas
+   *[other] y { $count } líneas más con problemas
+}
+import-problem-field-count = tiene { $fields } campos, pero el encabezado tiene { $columns }; { $hint }
+import-problem-hint-phc-commas = un hash Argon2 o PBKDF2 contiene comas, así que póngalo entre comillas dobles
+import-problem-hint-quote = ponga entre comillas dobles los valores que contienen comas
+import-problem-no-users = el archivo no tiene usuarios
+import-problem-empty = el archivo está vacío; su primera línea debe nombrar las columnas { "email" }, { "display_name" } y { "password_hash" }
+import-problem-column-twice = la columna { $name } aparece más de una vez
+import-problem-column-missing = falta la columna obligatoria { $name }
+import-problem-same-address = la misma dirección está en la línea { $line }
+import-problem-organization-too-long = el nombre tiene más de { $max } caracteres
+import-problem-role = debe ser { "user" } u { "org-admin" }
+import-problem-not-utf8 = la línea no es UTF-8 válido; guarde el archivo como UTF-8
+import-problem-unreadable-file = no se pudo leer el archivo: { $error }
+import-problem-unreadable-line = no se pudo leer la línea: { $error }
+import-problem-email-exists = ya existe una cuenta con la dirección de correo electrónico { $email }; quite la fila
+import-problem-no-organization = no hay ninguna organización llamada { $name }; créela primero o corrija el nombre
+import-problem-raced = una dirección del archivo se registró mientras se importaba; no se importó nada, así que vuelva a importar el archivo
+legacy-hash-unknown = formato de hash de contraseña desconocido
+legacy-hash-malformed = hash { $scheme } mal formado
+legacy-hash-bad-encoding = la sal o el hash { $scheme } no es base64 válido
+legacy-hash-bcrypt-cost = costo de bcrypt fuera de rango
+legacy-hash-pbkdf2-iterations = número de iteraciones de PBKDF2 fuera de rango
+legacy-hash-pbkdf2-length = longitud derivada de PBKDF2 fuera de rango
+legacy-hash-argon2-params = los parámetros de Argon2 no son válidos o están fuera de rango
