@@ -497,3 +497,7 @@ legacy-hash-bcrypt-cost = bcrypt cost out of range
 legacy-hash-pbkdf2-iterations = PBKDF2 iteration count out of range
 legacy-hash-pbkdf2-length = PBKDF2 derived length out of range
 legacy-hash-argon2-params = Argon2 parameters are invalid or out of range
+
+# An invitation refused (the console's form, the CLI, the API).
+invitation-unknown-organization = There is no organization named { $name }. Create it first with `tessera admin create-org --name NAME`.
+invitation-already-registered = An account with this email address already exists. If it should belong to this organization, ask a system administrator.

@@ -501,3 +501,7 @@ legacy-hash-bcrypt-cost = costo de bcrypt fuera de rango
 legacy-hash-pbkdf2-iterations = número de iteraciones de PBKDF2 fuera de rango
 legacy-hash-pbkdf2-length = longitud derivada de PBKDF2 fuera de rango
 legacy-hash-argon2-params = los parámetros de Argon2 no son válidos o están fuera de rango
+
+# An invitation refused (the console's form, the CLI, the API).
+invitation-unknown-organization = No hay ninguna organización llamada { $name }. Créela primero con { "`tessera admin create-org --name NAME`" }.
+invitation-already-registered = Ya existe una cuenta con esta dirección de correo electrónico. Si debe pertenecer a esta organización, pida ayuda a un administrador del sistema.
