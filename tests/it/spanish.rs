@@ -364,3 +364,81 @@ fn the_check_finds_english_left_on_a_spanish_page() {
         assert!(found.is_err(), "English not found in {left}");
     }
 }
+
+on_both_backends!(the_portals_refusals_and_the_development_outbox_are_in_spanish);
+
+/// Pages that answer a request the portal cannot serve (a registration page without a link, a
+/// form none of its pages sends, an application's unusable request, "Confirm it is you" asked
+/// to go to another site) and the development outbox speak the page's language, English
+/// exactly as before.
+async fn the_portals_refusals_and_the_development_outbox_are_in_spanish(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let visitor = spanish_browser(&app);
+    let not_started = visitor.get("/register").await;
+    assert_eq!(not_started.status, 403, "{not_started}");
+    not_started.assert_shows("El registro no ha comenzado");
+    assert!(not_started.element_with_text("a", "Restablecer").is_some());
+    assert_all_spanish(&not_started);
+    let english = app.new_browser().get("/register").await;
+    english.assert_shows("Registration has not started");
+    english.assert_shows("Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.");
+
+    let unusable = visitor
+        .get("/oidc/authorize?client_id=nobody&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code&scope=openid")
+        .await;
+    assert_eq!(unusable.status, 400, "{unusable}");
+    unusable.assert_shows("No se puede usar esta solicitud de inicio de sesión");
+    unusable.assert_shows("La aplicación que lo envió aquí no está registrada");
+    assert_all_spanish(&unusable);
+
+    let person = app
+        .active_user("rosa@example.org", "Rosa Díaz", PASSWORD)
+        .await;
+    assert_eq!(person.get("/language?to=es").await.status, 200);
+    let elsewhere = person
+        .get("/verify/again?next=https%3A%2F%2Fevil.example%2F")
+        .await;
+    assert_eq!(elsewhere.status, 400, "{elsewhere}");
+    elsewhere.assert_shows("Esa dirección no está permitida");
+    assert_all_spanish(&elsewhere);
+    let token = person.csrf().await;
+    let unreadable = person
+        .post_raw(
+            "/terms",
+            &[("agree", "yes"), ("version", "one"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(unreadable.status, 422, "{unreadable}");
+    unreadable.assert_shows("No pudimos leer este formulario");
+    // What was wrong is the server's own reading of the form (serde's), shown as it is.
+    let without_detail = Page {
+        body: unreadable
+            .body
+            .replace("version: invalid digit found in string", ""),
+        ..unreadable
+    };
+    assert_all_spanish(&without_detail);
+
+    let dev = crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::Options {
+            smtp: false,
+            ..crate::helpers::Options::default()
+        },
+    )
+    .await;
+    tessera::i18n::speaking(
+        tessera::i18n::Language::Spanish,
+        dev.invite_to_outbox("otto@example.org", "Otto Salida"),
+    )
+    .await;
+    let outbox = spanish_browser(&dev).get("/dev/outbox").await;
+    assert_eq!(outbox.status, 200, "{outbox}");
+    outbox.assert_shows("Bandeja de salida de desarrollo");
+    outbox.assert_shows("Para otto@example.org por correo electrónico");
+    assert_all_spanish(&outbox);
+    let english = dev.new_browser().get("/dev/outbox").await;
+    english.assert_shows("Development outbox");
+    english.assert_shows("No SMTP server is configured, so messages are kept here (newest first). This page exists only in development.");
+    english.assert_shows("To otto@example.org by email,");
+}
