@@ -501,3 +501,23 @@ legacy-hash-argon2-params = Argon2 parameters are invalid or out of range
 # An invitation refused (the console's form, the CLI, the API).
 invitation-unknown-organization = There is no organization named { $name }. Create it first with `tessera admin create-org --name NAME`.
 invitation-already-registered = An account with this email address already exists. If it should belong to this organization, ask a system administrator.
+
+# Problems of registering an application (OpenID Connect client) or a protected application.
+client-uri-not-absolute = { $uri } is not an absolute URL (it must start with https://).
+client-uri-fragment = { $uri } has a fragment (#…); a redirect URI must not (RFC 6749 section 3.1.2).
+client-uri-not-https = { $uri } is not https. Only loopback addresses (127.0.0.1, localhost) may use http, unless Tessera's own public URL is http.
+client-uri-credentials = { $uri } carries a user name or password; remove them.
+client-problem-name = Give the application a name (at most 100 characters).
+client-problem-no-redirect = Give at least one redirect URI.
+client-problem-several-backchannel = Give at most one back-channel logout URI.
+client-problem-several-start = Give at most one start URL.
+clients-problem-own-organization = You can register applications of your own organization only.
+clients-problem-alg = { $alg } is not an ID token algorithm Tessera signs with: use RS256 or ES256.
+clients-problem-id-taken = That client id is taken; try again.
+clients-problem-public-no-secret = A public client has no secret to rotate: it proves itself with PKCE instead. If the application can keep a secret, register it again as a confidential client.
+apps-problem-registered = An application is registered at { $origin } already.
+apps-problem-own-organization = You can register applications for your own organization only.
+# Problems of registering a staff sign-in provider ({ $why }: the provider's answer, as read).
+providers-problem-registered = A provider named { $name } or one of the domains { $domains } is registered already: each staff domain belongs to one provider.
+providers-problem-discovery = The provider's discovery document at { $url } could not be read ({ $why }). Check the issuer URL and that Tessera can reach the provider, then try again.
+providers-problem-issuer-fixed = The issuer cannot be changed (it stays { $issuer }): the staff accounts linked through this provider are known by it. To use another issuer, register a new provider.

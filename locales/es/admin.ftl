@@ -505,3 +505,23 @@ legacy-hash-argon2-params = los parámetros de Argon2 no son válidos o están f
 # An invitation refused (the console's form, the CLI, the API).
 invitation-unknown-organization = No hay ninguna organización llamada { $name }. Créela primero con { "`tessera admin create-org --name NAME`" }.
 invitation-already-registered = Ya existe una cuenta con esta dirección de correo electrónico. Si debe pertenecer a esta organización, pida ayuda a un administrador del sistema.
+
+# Problems of registering an application (OpenID Connect client) or a protected application.
+client-uri-not-absolute = { $uri } no es una URL absoluta (debe empezar con { "https://" }).
+client-uri-fragment = { $uri } tiene un fragmento ({ "#…" }); una URI de redirección no debe tenerlo (RFC 6749, sección 3.1.2).
+client-uri-not-https = { $uri } no es https. Solo las direcciones de bucle local ({ "127.0.0.1" }, { "localhost" }) pueden usar http, a menos que la URL pública de Tessera sea http.
+client-uri-credentials = { $uri } lleva un nombre de usuario o una contraseña; quítelos.
+client-problem-name = Dé un nombre a la aplicación (100 caracteres como máximo).
+client-problem-no-redirect = Indique al menos una URI de redirección.
+client-problem-several-backchannel = Indique como máximo una URI de cierre de sesión por canal secundario.
+client-problem-several-start = Indique como máximo una URL de inicio.
+clients-problem-own-organization = Solo puede registrar aplicaciones de su propia organización.
+clients-problem-alg = { $alg } no es un algoritmo de token de ID con el que firme Tessera: use RS256 o ES256.
+clients-problem-id-taken = Ese ID de cliente ya está en uso; vuelva a intentarlo.
+clients-problem-public-no-secret = Un cliente público no tiene secreto que renovar: se identifica con PKCE. Si la aplicación puede guardar un secreto, regístrela de nuevo como cliente confidencial.
+apps-problem-registered = Ya hay una aplicación registrada en { $origin }.
+apps-problem-own-organization = Solo puede registrar aplicaciones para su propia organización.
+# Problems of registering a staff sign-in provider ({ $why }: the provider's answer, as read).
+providers-problem-registered = Ya está registrado un proveedor llamado { $name } o uno de los dominios { $domains }: cada dominio del personal pertenece a un solo proveedor.
+providers-problem-discovery = No se pudo leer el documento de descubrimiento del proveedor en { $url } ({ $why }). Revise la URL del emisor y que Tessera pueda llegar al proveedor, y vuelva a intentarlo.
+providers-problem-issuer-fixed = El emisor no se puede cambiar (sigue siendo { $issuer }): las cuentas del personal vinculadas a través de este proveedor se conocen por él. Para usar otro emisor, registre un proveedor nuevo.
