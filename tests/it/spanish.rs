@@ -117,7 +117,8 @@ pub fn assert_all_spanish(page: &Page) {
 }
 
 /// Elements whose text is not the page's words: what a browser does not show, and `<code>`
-/// (file formats, column names, commands, identifiers: the same in every language).
+/// (file formats, column names, commands, identifiers: the same in every language). Names
+/// marked `translate="no"` (products) are not either.
 const NOT_WORDS: [&str; 5] = ["script", "style", "template", "noscript", "code"];
 
 /// [`assert_all_spanish`] on a page's HTML, as an HTTP client or Chromium (its document now,
@@ -145,7 +146,7 @@ pub fn english_in(url: &str, html: &str) -> Option<String> {
         let skipped = node.ancestors().any(|a| {
             a.value()
                 .as_element()
-                .is_some_and(|e| NOT_WORDS.contains(&e.name()))
+                .is_some_and(|e| NOT_WORDS.contains(&e.name()) || e.attr("translate") == Some("no"))
         });
         if !skipped {
             said.push_str(text);
@@ -157,6 +158,10 @@ pub fn english_in(url: &str, html: &str) -> Option<String> {
     )
     .unwrap();
     for element in document.select(&spoken) {
+        // A field for a file's lines (`translate="no"`) shows an example of them, not words.
+        if element.value().attr("translate") == Some("no") {
+            continue;
+        }
         for attr in ["aria-label", "placeholder", "alt", "value"] {
             if let Some(v) = element.value().attr(attr) {
                 said.push(' ');
@@ -355,10 +360,20 @@ fn the_check_finds_english_left_on_a_spanish_page() {
     };
     let translated = page("<p>Escriba el código que le enviamos a ana@example.org.</p>");
     assert_all_spanish(&translated);
+    // A file's column names and values are code, a product's name is a name: not words.
+    let columns = page(
+        "<label>CSV con las columnas <code>email</code>, <code>display_name</code> (<code>role</code> opcional: <code>user</code> u <code>org-admin</code>)</label> \
+         <p>Abra (<span translate=\"no\">Google Authenticator, 1Password</span>, …)</p>",
+    );
+    assert_all_spanish(&columns);
     for left in [
         "<p>Escriba el código. Having trouble logging in?</p>",
         "<button aria-label=\"Remove passkey\">Quitar</button>",
         "<input placeholder=\"Enter the code\">",
+        // The same words outside <code> are English on a Spanish page: no longer allowed.
+        "<label>CSV con las columnas email, display_name (role opcional: user u org-admin)</label>",
+        "<p>Copie el secreto de cliente (client_secret) ahora.</p>",
+        "<p>Abra (Google Authenticator, 1Password, …)</p>",
     ] {
         let found = std::panic::catch_unwind(|| assert_all_spanish(&page(left)));
         assert!(found.is_err(), "English not found in {left}");
