@@ -229,8 +229,6 @@ pub async fn change_uris(
     get(app, admin, id).await
 }
 
-/// Public clients hold no secret, so there is none to rotate.
-
 /// A new secret for a confidential client, shown now only; the old one stops working as this
 /// commits.
 pub async fn rotate_secret(

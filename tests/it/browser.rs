@@ -1,5 +1,7 @@
 //! End to end in Debian's headless Chromium, driven by the guide's labels: registration by
-//! the email factor, Terms of Use, home, Sign out, and back in with Login With Email.
+//! the email factor, Terms of Use, home, Sign out, and back in with Login With Email. Each
+//! journey runs in English and in Spanish (issue 17): the labels pressed are the messages of
+//! the language (`Person`), and every Spanish page reached is checked for English.
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
