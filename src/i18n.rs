@@ -83,6 +83,12 @@ pub async fn speaking<F: Future>(language: Language, work: F) -> F::Output {
     SPEAKING.scope(language, work).await
 }
 
+/// Runs blocking `work` (a file checked off the async runtime, where the request's language
+/// is not known) in `language`.
+pub fn speaking_blocking<R>(language: Language, work: impl FnOnce() -> R) -> R {
+    SPEAKING.sync_scope(language, work)
+}
+
 /// The language of the request being answered; English outside one.
 pub fn current() -> Language {
     SPEAKING.try_with(|l| *l).unwrap_or(Language::English)

@@ -36,22 +36,23 @@ impl fmt::Display for HashScheme {
 /// Why a stored hash cannot be used; the text is short enough for an import report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LegacyHashProblem {
-    #[error("unknown password hash format")]
+    #[error("{}", say("legacy-hash-unknown"))]
     UnknownFormat,
-    #[error("malformed {0} hash")]
+    #[error("{}", say_with("legacy-hash-malformed", &[("scheme", .0.to_string().into())]))]
     Malformed(HashScheme),
-    #[error("{0} salt or hash is not valid base64")]
+    #[error("{}", say_with("legacy-hash-bad-encoding", &[("scheme", .0.to_string().into())]))]
     BadEncoding(HashScheme),
-    #[error("bcrypt cost out of range")]
+    #[error("{}", say("legacy-hash-bcrypt-cost"))]
     BcryptCost,
-    #[error("PBKDF2 iteration count out of range")]
+    #[error("{}", say("legacy-hash-pbkdf2-iterations"))]
     Pbkdf2Iterations,
-    #[error("PBKDF2 derived length out of range")]
+    #[error("{}", say("legacy-hash-pbkdf2-length"))]
     Pbkdf2Length,
-    #[error("Argon2 parameters are invalid or out of range")]
+    #[error("{}", say("legacy-hash-argon2-params"))]
     Argon2Params,
 }
 
+use crate::i18n::{say, say_with};
 use LegacyHashProblem as Problem;
 
 /// The portal's own parameters (`crypto::PasswordHasher`): OWASP's Argon2id, m = 19 MiB, t = 2.

@@ -94,6 +94,15 @@ static ENVIRONMENT: std::sync::LazyLock<Environment<'static>> = std::sync::LazyL
     env.add_function("field_aria", field_aria);
     // `t("message-id", name=value, …)`: a message of `locales/` in the page's language.
     env.add_function("t", translate);
+    // `t_code(…)`: the same, each argument shown as code (a file's column names and values, a
+    // command); `t_names(…)`: each a name not to translate (products). Neither is a word of the
+    // page's language.
+    env.add_function("t_code", |state: &minijinja::State, id: &str, kwargs| {
+        translate_marked(state, id, kwargs, ("<code>", "</code>"))
+    });
+    env.add_function("t_names", |state: &minijinja::State, id: &str, kwargs| {
+        translate_marked(state, id, kwargs, ("<span translate=\"no\">", "</span>"))
+    });
     // The language switch offers each language in its own name.
     env.add_global(
         "languages",
@@ -162,6 +171,32 @@ fn translate(
     }
     kwargs.assert_all_used()?;
     Ok(i18n::say_in(language_of(state), id, &args))
+}
+
+/// The message with each argument put inside `tags`, the rest escaped: the arguments go in as
+/// placeholders no message contains, which are swapped for the marked, escaped values.
+fn translate_marked(
+    state: &minijinja::State,
+    id: &str,
+    kwargs: minijinja::value::Kwargs,
+    (open, close): (&str, &str),
+) -> Result<minijinja::Value, minijinja::Error> {
+    let placeholder = |i: usize| format!("\u{E000}{i}\u{E001}");
+    let mut args = Vec::new();
+    let mut values = Vec::new();
+    for (i, name) in kwargs.args().enumerate() {
+        let value: minijinja::Value = kwargs.get(name)?;
+        values.push(value.to_string());
+        args.push((name, i18n::Arg::Text(placeholder(i))));
+    }
+    kwargs.assert_all_used()?;
+    let text = i18n::say_in(language_of(state), id, &args);
+    let mut html = minijinja::HtmlEscape(&text).to_string();
+    for (i, value) in values.iter().enumerate() {
+        let marked = format!("{open}{}{close}", minijinja::HtmlEscape(value));
+        html = html.replace(&placeholder(i), &marked);
+    }
+    Ok(minijinja::Value::from_safe_string(html))
 }
 
 fn duration(state: &minijinja::State, secs: i64) -> String {

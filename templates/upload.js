@@ -2,7 +2,9 @@
 // background to show how much of a large file has gone up, then show the server's answer in
 // place. Each form marked data-upload has its own progress bar and status line; the
 // attribute holds what to say while the server checks the rows, data-max-bytes and
-// data-too-large the size limit and what to do above it. Without script the same form posts
+// data-too-large the size limit and what to do above it; data-sending, data-percent,
+// data-answered and data-unreachable the other things it says, in the page's language
+// ({file}, {percent}, {status} filled in here; English is the fallback). Without script the same form posts
 // as usual and the answer is a page of its own.
 (function () {
   "use strict";
@@ -11,6 +13,7 @@
     var bar = form.querySelector("progress");
     var status = form.querySelector("[role=status]");
     if (!bar || !status) { return; }
+    var said = function (name, english) { return form.getAttribute(name) || english; };
     form.addEventListener("submit", function (event) {
       var input = form.querySelector("input[type=file]");
       if (!input || !input.files || input.files.length === 0) { return; }
@@ -29,12 +32,12 @@
       bar.hidden = false;
       bar.max = 100;
       bar.value = 0;
-      status.textContent = "Uploading " + input.files[0].name + "…";
+      status.textContent = said("data-sending", "Uploading {file}…").replace("{file}", input.files[0].name);
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) { return; }
         var percent = Math.floor(e.loaded * 100 / e.total);
         bar.value = percent;
-        status.textContent = "Uploading: " + percent + "% sent.";
+        status.textContent = said("data-percent", "Uploading: {percent}% sent.").replace("{percent}", percent);
       });
       xhr.upload.addEventListener("load", function () {
         bar.removeAttribute("value");
@@ -47,7 +50,7 @@
         if (!main || !here) {
           bar.hidden = true;
           if (button) { button.disabled = false; }
-          status.textContent = "The server answered " + xhr.status + ". Reload the page and try again.";
+          status.textContent = said("data-answered", "The server answered {status}. Reload the page and try again.").replace("{status}", xhr.status);
           return;
         }
         document.title = answer.title;
@@ -61,7 +64,7 @@
       xhr.addEventListener("error", function () {
         bar.hidden = true;
         if (button) { button.disabled = false; }
-        status.textContent = "The upload did not reach the server. Check the connection and try again.";
+        status.textContent = said("data-unreachable", "The upload did not reach the server. Check the connection and try again.");
       });
       xhr.send(new FormData(form));
     });

@@ -81,13 +81,18 @@ admin-role-option-user = User
 admin-role-option-org-admin = Organization administrator (needs an organization)
 admin-send-invitation = Send invitation
 admin-bulk-heading = Bulk create
-admin-bulk-csv-label = CSV with the columns email, display_name{ $organization } (role optional: user or org-admin)
-admin-bulk-organization-column = , organization
+admin-bulk-csv-label = CSV with the columns { $email }, { $display_name } ({ $role } optional: { $user } or { $org_admin })
+admin-bulk-csv-label-organization = CSV with the columns { $email }, { $display_name }, { $organization } ({ $role } optional: { $user } or { $org_admin })
 admin-create-all = Create all
 admin-upload-progress = Uploaded. Checking every row and creating the accounts…
 admin-upload-too-large = This file is larger than 8 MiB. Split it into smaller files and upload each one.
 admin-upload-label = Or upload a CSV file (the same columns; up to 8 MiB)
 admin-uploading = Uploading
+# What the upload script says while a file goes up ({file} and the like are filled in by it).
+admin-upload-sending = Uploading { $file }…
+admin-upload-percent = Uploading: { $percent }% sent.
+admin-upload-answered = The server answered { $status }. Reload the page and try again.
+admin-upload-unreachable = The upload did not reach the server. Check the connection and try again.
 admin-upload-and-create = Upload and create
 admin-organizations-heading = Organizations
 admin-organization-name = Name
@@ -106,7 +111,7 @@ admin-import-heading = Import current portal users
 admin-import-intro = Accounts from the older system come in with their password hashes. Every row is checked first: if any row is not valid, nobody is imported and each bad row is listed with its line number. Each imported person signs in once with their old password, then sets a new one and registers for MFA.
 admin-import-progress = Uploaded. Checking every row and importing the accounts…
 admin-import-too-large = This file is larger than 8 MiB. Split it into smaller files and upload each one, or ask the operator to run tessera admin import --file with the whole file.
-admin-import-label = CSV file with the columns email, display_name, password_hash (bcrypt, PBKDF2-SHA256 or Argon2), optionally organization and role (user or org-admin); up to 8 MiB
+admin-import-label = CSV file with the columns { $email }, { $display_name }, { $password_hash } (bcrypt, PBKDF2-SHA256 or Argon2), optionally { $organization } and { $role } ({ $user } or { $org_admin }); up to 8 MiB
 admin-upload-and-import = Upload and import
 admin-home = Home
 
@@ -448,7 +453,7 @@ providers-register-heading = Register a provider
 providers-register-before = Register Tessera at the provider first, as a web application whose redirect URI is this portal's
 providers-register-after = ; the provider then gives a client ID and a client secret. Tessera reads the provider's discovery document before the provider is saved.
 providers-name-hint = Shown on the login page as "Sign in with NAME".
-providers-issuer-hint = Exactly as the provider states it, such as https://login.microsoftonline.com/TENANT/v2.0 (https; http only on 127.0.0.1 or localhost).
+providers-issuer-hint = Exactly as the provider states it, such as { $example } (https; http only on 127.0.0.1 or localhost).
 providers-client-secret = Client secret
 providers-secret-hint = Stored sealed and never shown again.
 providers-secret-hint-again = Stored sealed and never shown again: type it again.
@@ -492,3 +497,56 @@ rollout-done-deadline-removed = The deadline is removed: no more reminders of it
 rollout-deadline-problem-date = Give the deadline as a date (year-month-day) within the next two years.
 rollout-deadline-problem-past = The deadline must be a day after today.
 rollout-deadline-problem-days = Give the reminder days as whole numbers from 1 to { $max }, separated by commas, at most { $count }, each once (for example 7, 1).
+# Problems of an import or bulk-create file, each on its line ("email: …" names the column).
+import-problem-on-line = line { $line }: { $problem }
+import-problem-more = { $n ->
+    [one] and 1 more line with problems
+   *[other] and { $count } more lines with problems
+}
+import-problem-field-count = has { $fields } fields but the header has { $columns }; { $hint }
+import-problem-hint-phc-commas = an Argon2 or PBKDF2 hash contains commas, so put it in double quotes
+import-problem-hint-quote = put values that contain commas in double quotes
+import-problem-no-users = the file has no users
+import-problem-empty = the file is empty; its first line must name the columns email, display_name and password_hash
+import-problem-column-twice = the column { $name } appears more than once
+import-problem-column-missing = the required column { $name } is missing
+import-problem-same-address = the same address is on line { $line }
+import-problem-organization-too-long = the name is longer than { $max } characters
+import-problem-role = must be user or org-admin
+import-problem-not-utf8 = the line is not valid UTF-8; save the file as UTF-8
+import-problem-unreadable-file = the file could not be read: { $error }
+import-problem-unreadable-line = the line could not be read: { $error }
+import-problem-email-exists = an account with the email address { $email } already exists; remove the row
+import-problem-no-organization = there is no organization named { $name }; create it first, or correct the name
+import-problem-raced = an address in the file was registered while it was imported; nothing was imported, so import the file again
+legacy-hash-unknown = unknown password hash format
+legacy-hash-malformed = malformed { $scheme } hash
+legacy-hash-bad-encoding = { $scheme } salt or hash is not valid base64
+legacy-hash-bcrypt-cost = bcrypt cost out of range
+legacy-hash-pbkdf2-iterations = PBKDF2 iteration count out of range
+legacy-hash-pbkdf2-length = PBKDF2 derived length out of range
+legacy-hash-argon2-params = Argon2 parameters are invalid or out of range
+
+# An invitation refused (the console's form, the CLI, the API).
+invitation-unknown-organization = There is no organization named { $name }. Create it first with `tessera admin create-org --name NAME`.
+invitation-already-registered = An account with this email address already exists. If it should belong to this organization, ask a system administrator.
+
+# Problems of registering an application (OpenID Connect client) or a protected application.
+client-uri-not-absolute = { $uri } is not an absolute URL (it must start with https://).
+client-uri-fragment = { $uri } has a fragment (#…); a redirect URI must not (RFC 6749 section 3.1.2).
+client-uri-not-https = { $uri } is not https. Only loopback addresses (127.0.0.1, localhost) may use http, unless Tessera's own public URL is http.
+client-uri-credentials = { $uri } carries a user name or password; remove them.
+client-problem-name = Give the application a name (at most 100 characters).
+client-problem-no-redirect = Give at least one redirect URI.
+client-problem-several-backchannel = Give at most one back-channel logout URI.
+client-problem-several-start = Give at most one start URL.
+clients-problem-own-organization = You can register applications of your own organization only.
+clients-problem-alg = { $alg } is not an ID token algorithm Tessera signs with: use RS256 or ES256.
+clients-problem-id-taken = That client id is taken; try again.
+clients-problem-public-no-secret = A public client has no secret to rotate: it proves itself with PKCE instead. If the application can keep a secret, register it again as a confidential client.
+apps-problem-registered = An application is registered at { $origin } already.
+apps-problem-own-organization = You can register applications for your own organization only.
+# Problems of registering a staff sign-in provider ({ $why }: the provider's answer, as read).
+providers-problem-registered = A provider named { $name } or one of the domains { $domains } is registered already: each staff domain belongs to one provider.
+providers-problem-discovery = The provider's discovery document at { $url } could not be read ({ $why }). Check the issuer URL and that Tessera can reach the provider, then try again.
+providers-problem-issuer-fixed = The issuer cannot be changed (it stays { $issuer }): the staff accounts linked through this provider are known by it. To use another issuer, register a new provider.

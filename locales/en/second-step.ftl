@@ -114,6 +114,8 @@ continue-to-app = Continue to the application
 
 ## Terms of Use
 terms-title = Terms of Use
+# The portal's own first Terms of Use (migration 0001), said in the page's language.
+terms-default-body = This portal holds personal health information (PHI) and personally identifiable information (PII). By using it you agree to access only the information you need for your work, to keep your password and verification codes to yourself, to sign out when you leave your device, and to report any suspected misuse to your Portal Administrator at once. Your activity in the portal is recorded.
 terms-agree = I agree to the Terms of Use
 
 ## Home

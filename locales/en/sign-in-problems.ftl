@@ -107,3 +107,25 @@ staff-refused = { $provider } did not sign you in. Try again from the login page
 staff-unverified = { $provider } did not confirm the address { $email }. Ask your company's IT to verify it, then try again.
 staff-other-domain = { $provider } signs in addresses of its own domains only; { $email } is not one of them.
 staff-no-account = No account could be made for { $email }. Ask your Portal Administrator to invite you, then sign in again with this button.
+
+# A request of an application that cannot be answered at the application (OpenID Connect).
+oidc-unusable-title = This sign-in request cannot be used
+oidc-unusable = { $why } Go back to the application and start again; if it happens again, tell the application's administrator.
+oidc-unusable-home = Go to your { $brand } home page
+oidc-why-named-twice = The application's request names itself or its return address twice.
+oidc-why-no-longer-registered = The application that sent you here is no longer registered with this sign-in service.
+oidc-why-not-registered = The application that sent you here is not registered with this sign-in service.
+oidc-why-return-not-registered = The address the application asked to return to is not registered for it.
+oidc-why-no-return = The application did not say where to return to.
+oidc-why-foreign-token = The application's sign-out request carries a token this service did not issue.
+oidc-why-two-applications = The application's sign-out request names two different applications.
+oidc-why-logout-return-not-registered = The address the application asked to return to after signing out is not registered for it.
+# A form none of the portal's pages sends ({ $detail }: what was wrong, as the server read it).
+form-unreadable-title = We could not read this form
+form-unreadable = The form arrived incomplete or with a value none of our pages sends{ $detail }. Go back, reload the page, and try again; if it keeps happening, the Help page lists other ways in.
+# A registration page opened without a registration link.
+registration-not-started-title = Registration has not started
+registration-not-started = Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.
+# "Confirm it is you" asked to go on to another site.
+step-up-not-allowed-title = That address is not allowed
+step-up-home = Home

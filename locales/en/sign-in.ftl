@@ -14,3 +14,13 @@ login-first-time = If this is your first login with multi-factor authentication,
 login-trouble = Having trouble logging in?
 dev-outbox-before = Development mode: messages go to the
 dev-outbox-link = development outbox
+
+# The development outbox page (only with no SMTP server): what it says around the messages.
+dev-outbox-title = Development outbox
+dev-outbox-intro = No SMTP server is configured, so messages are kept here (newest first). This page exists only in development.
+dev-outbox-to = To { $to } by { $channel }, { $at }
+dev-outbox-channel-email = email
+dev-outbox-channel-sms = sms
+dev-outbox-channel-voice = voice
+dev-outbox-press = Press # on this call
+dev-outbox-empty = No messages yet.

@@ -114,6 +114,8 @@ continue-to-app = Continuar a la aplicación
 
 ## Términos de uso
 terms-title = Términos de uso
+# The portal's own first Terms of Use (migration 0001), said in the page's language.
+terms-default-body = Este portal contiene información de salud protegida (PHI) e información de identificación personal (PII). Al usarlo, usted acepta consultar solo la información que necesita para su trabajo, no compartir con nadie su contraseña ni sus códigos de verificación, cerrar la sesión cuando deje su dispositivo e informar de inmediato a su administrador del portal cualquier sospecha de uso indebido. Su actividad en el portal queda registrada.
 terms-agree = Acepto los Términos de uso
 
 ## Inicio

@@ -107,3 +107,25 @@ staff-refused = { $provider } no inició su sesión. Vuelva a intentarlo desde l
 staff-unverified = { $provider } no confirmó la dirección { $email }. Pida al área de TI de su empresa que la verifique y vuelva a intentarlo.
 staff-other-domain = { $provider } solo inicia la sesión de direcciones de sus propios dominios; { $email } no es una de ellas.
 staff-no-account = No se pudo crear una cuenta para { $email }. Pida a su administrador del portal que lo invite y vuelva a iniciar sesión con este botón.
+
+# A request of an application that cannot be answered at the application (OpenID Connect).
+oidc-unusable-title = No se puede usar esta solicitud de inicio de sesión
+oidc-unusable = { $why } Vuelva a la aplicación y empiece de nuevo; si vuelve a ocurrir, avise al administrador de la aplicación.
+oidc-unusable-home = Ir a su página de inicio de { $brand }
+oidc-why-named-twice = La solicitud de la aplicación se nombra a sí misma o a su dirección de regreso dos veces.
+oidc-why-no-longer-registered = La aplicación que lo envió aquí ya no está registrada en este servicio de inicio de sesión.
+oidc-why-not-registered = La aplicación que lo envió aquí no está registrada en este servicio de inicio de sesión.
+oidc-why-return-not-registered = La dirección a la que la aplicación pidió volver no está registrada para ella.
+oidc-why-no-return = La aplicación no indicó adónde volver.
+oidc-why-foreign-token = La solicitud de cierre de sesión de la aplicación lleva un token que este servicio no emitió.
+oidc-why-two-applications = La solicitud de cierre de sesión de la aplicación nombra dos aplicaciones distintas.
+oidc-why-logout-return-not-registered = La dirección a la que la aplicación pidió volver después de cerrar la sesión no está registrada para ella.
+# A form none of the portal's pages sends ({ $detail }: what was wrong, as the server read it).
+form-unreadable-title = No pudimos leer este formulario
+form-unreadable = El formulario llegó incompleto o con un valor que ninguna de nuestras páginas envía{ $detail }. Regrese, vuelva a cargar la página e inténtelo de nuevo; si sigue pasando, la página de Ayuda indica otras formas de entrar.
+# A registration page opened without a registration link.
+registration-not-started-title = El registro no ha comenzado
+registration-not-started = Abra el enlace de registro de su correo electrónico para registrarse. Si el enlace venció, ya se usó o no funciona, haga clic en Restablecer para que le enviemos uno nuevo por correo electrónico.
+# "Confirm it is you" asked to go on to another site.
+step-up-not-allowed-title = Esa dirección no está permitida
+step-up-home = Inicio

@@ -14,3 +14,13 @@ login-first-time = Si es la primera vez que inicia sesión con autenticación mu
 login-trouble = ¿Tiene problemas para iniciar sesión?
 dev-outbox-before = Modo de desarrollo: los mensajes van a la
 dev-outbox-link = bandeja de salida de desarrollo
+
+# The development outbox page (only with no SMTP server): what it says around the messages.
+dev-outbox-title = Bandeja de salida de desarrollo
+dev-outbox-intro = No hay ningún servidor SMTP configurado, así que los mensajes se guardan aquí (los más recientes primero). Esta página solo existe en desarrollo.
+dev-outbox-to = Para { $to } por { $channel }, { $at }
+dev-outbox-channel-email = correo electrónico
+dev-outbox-channel-sms = SMS
+dev-outbox-channel-voice = llamada
+dev-outbox-press = Oprimir # en esta llamada
+dev-outbox-empty = Todavía no hay mensajes.

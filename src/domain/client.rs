@@ -3,6 +3,7 @@
 //! later, so they are checked strictly now (RFC 6749 §3.1.2; OAuth 2.0 Security BCP §4.1).
 
 use super::jose::SigningAlg;
+use crate::i18n::{say, say_with};
 
 /// Where a client may send people back to, or be told of a logout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,15 +11,13 @@ pub struct ClientUri(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientUriProblem {
-    #[error("{0:?} is not an absolute URL (it must start with https://).")]
+    #[error("{}", say_with("client-uri-not-absolute", &[("uri", format!("{:?}", .0).into())]))]
     NotAbsolute(String),
-    #[error("{0:?} has a fragment (#…); a redirect URI must not (RFC 6749 section 3.1.2).")]
+    #[error("{}", say_with("client-uri-fragment", &[("uri", format!("{:?}", .0).into())]))]
     Fragment(String),
-    #[error(
-        "{0:?} is not https. Only loopback addresses (127.0.0.1, localhost) may use http, unless Tessera's own public URL is http."
-    )]
+    #[error("{}", say_with("client-uri-not-https", &[("uri", format!("{:?}", .0).into())]))]
     NotHttps(String),
-    #[error("{0:?} carries a user name or password; remove them.")]
+    #[error("{}", say_with("client-uri-credentials", &[("uri", format!("{:?}", .0).into())]))]
     Credentials(String),
 }
 
@@ -84,13 +83,13 @@ pub struct NewClient {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientProblem {
-    #[error("Give the application a name (at most 100 characters).")]
+    #[error("{}", say("client-problem-name"))]
     Name,
-    #[error("Give at least one redirect URI.")]
+    #[error("{}", say("client-problem-no-redirect"))]
     NoRedirect,
-    #[error("Give at most one back-channel logout URI.")]
+    #[error("{}", say("client-problem-several-backchannel"))]
     SeveralBackchannel,
-    #[error("Give at most one start URL.")]
+    #[error("{}", say("client-problem-several-start"))]
     SeveralStart,
     #[error("{0}")]
     Uri(#[from] ClientUriProblem),

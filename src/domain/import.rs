@@ -9,6 +9,7 @@ use std::io::Read;
 use crate::domain::account::Role;
 use crate::domain::email::Email;
 use crate::domain::name::DisplayName;
+use crate::i18n::{Arg, say, say_with};
 use crate::legacy::{self, HashScheme};
 
 /// One valid row, ready to import.
@@ -58,7 +59,14 @@ impl RowProblem {
 
 impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        let line = i64::try_from(self.line).unwrap_or(i64::MAX);
+        f.write_str(&say_with(
+            "import-problem-on-line",
+            &[
+                ("line", line.into()),
+                ("problem", self.message.as_str().into()),
+            ],
+        ))
     }
 }
 
@@ -114,8 +122,13 @@ impl ProblemReport {
     pub fn more(&self) -> Option<String> {
         match self.more_lines {
             0 => None,
-            1 => Some("and 1 more line with problems".into()),
-            n => Some(format!("and {} more lines with problems", thousands(n))),
+            n => Some(say_with(
+                "import-problem-more",
+                &[
+                    ("n", i64::try_from(n).unwrap_or(i64::MAX).into()),
+                    ("count", thousands(n).into()),
+                ],
+            )),
         }
     }
 }
@@ -250,16 +263,19 @@ fn check(reader: impl Read, with_hashes: bool) -> CheckedFile {
             // Argon2 and PBKDF2 PHC strings hold commas ("m=19456,t=2,p=1"), so an unquoted
             // one is the likeliest cause; saying so saves a puzzled administrator a search.
             let hint = if record.len() > header.len() && record.iter().any(is_phc_start) {
-                "an Argon2 or PBKDF2 hash contains commas, so put it in double quotes"
+                say("import-problem-hint-phc-commas")
             } else {
-                "put values that contain commas in double quotes"
+                say("import-problem-hint-quote")
             };
             problems.push(RowProblem::new(
                 line,
-                format!(
-                    "has {} fields but the header has {}; {hint}",
-                    record.len(),
-                    header.len()
+                say_with(
+                    "import-problem-field-count",
+                    &[
+                        ("fields", count(record.len())),
+                        ("columns", count(header.len())),
+                        ("hint", hint.into()),
+                    ],
                 ),
             ));
             continue;
@@ -272,13 +288,22 @@ fn check(reader: impl Read, with_hashes: bool) -> CheckedFile {
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        problems.push(RowProblem::new(HEADER_LINE, "the file has no users"));
+        problems.push(RowProblem::new(HEADER_LINE, say("import-problem-no-users")));
     }
     CheckedFile {
         rows,
         problems,
         names,
     }
+}
+
+/// A count as a message's argument (a number, which chooses plural forms).
+fn count(n: usize) -> Arg {
+    Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn line_arg(line: u64) -> Arg {
+    Arg::Number(i64::try_from(line).unwrap_or(i64::MAX))
 }
 
 fn is_phc_start(field: &str) -> bool {
@@ -289,7 +314,7 @@ fn columns(header: &csv::StringRecord, with_hashes: bool) -> Result<Columns, Vec
     if header.iter().all(str::is_empty) {
         return Err(vec![RowProblem::new(
             HEADER_LINE,
-            "the file is empty; its first line must name the columns email, display_name and password_hash",
+            say("import-problem-empty"),
         )]);
     }
     let mut found: HashMap<String, usize> = HashMap::new();
@@ -303,7 +328,10 @@ fn columns(header: &csv::StringRecord, with_hashes: bool) -> Result<Columns, Vec
         if found.insert(name.clone(), index).is_some() {
             problems.push(RowProblem::new(
                 HEADER_LINE,
-                format!("the column {name} appears more than once"),
+                say_with(
+                    "import-problem-column-twice",
+                    &[("name", name.as_str().into())],
+                ),
             ));
         }
     }
@@ -316,7 +344,10 @@ fn columns(header: &csv::StringRecord, with_hashes: bool) -> Result<Columns, Vec
         if !found.contains_key(required) {
             problems.push(RowProblem::new(
                 HEADER_LINE,
-                format!("the required column {required} is missing"),
+                say_with(
+                    "import-problem-column-missing",
+                    &[("name", required.into())],
+                ),
             ));
         }
     }
@@ -347,7 +378,13 @@ fn check_row(
     let email = match Email::parse(field(columns.email)) {
         Ok(email) => match first_seen.get(email.as_str()) {
             Some(&earlier) => {
-                problem(format!("email: the same address is on line {earlier}"));
+                problem(format!(
+                    "email: {}",
+                    say_with(
+                        "import-problem-same-address",
+                        &[("line", line_arg(earlier))]
+                    )
+                ));
                 None
             }
             None => {
@@ -374,7 +411,11 @@ fn check_row(
     let organization = optional(columns.organization);
     if organization.is_some_and(|name| name.chars().count() > ORGANIZATION_MAX_CHARS) {
         problem(format!(
-            "organization: the name is longer than {ORGANIZATION_MAX_CHARS} characters"
+            "organization: {}",
+            say_with(
+                "import-problem-organization-too-long",
+                &[("max", count(ORGANIZATION_MAX_CHARS))]
+            )
         ));
     }
     let role = match optional(columns.role)
@@ -385,7 +426,7 @@ fn check_row(
         Some("org-admin") => Some(Role::OrgAdmin),
         // Imports never create system administrators.
         Some(_) => {
-            problem("role: must be user or org-admin".to_string());
+            problem(format!("role: {}", say("import-problem-role")));
             None
         }
     };
@@ -417,9 +458,15 @@ fn check_row(
 fn read_problem(error: &csv::Error, fallback_line: u64) -> RowProblem {
     let line = error.position().map_or(fallback_line, |p| p.line());
     let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8; save the file as UTF-8".into(),
-        csv::ErrorKind::Io(e) => format!("the file could not be read: {e}"),
-        _ => format!("the line could not be read: {error}"),
+        csv::ErrorKind::Utf8 { .. } => say("import-problem-not-utf8"),
+        csv::ErrorKind::Io(e) => say_with(
+            "import-problem-unreadable-file",
+            &[("error", e.to_string().into())],
+        ),
+        _ => say_with(
+            "import-problem-unreadable-line",
+            &[("error", error.to_string().into())],
+        ),
     };
     RowProblem::new(line, message)
 }

@@ -11,6 +11,7 @@ use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 pub use crate::flows::clients::ClientAction as AppAction;
 use crate::flows::invitation::InvitationProblem;
+use crate::i18n::{say, say_with};
 use crate::store::{AppStanding, AppSummary, StoreError};
 
 /// A registration as an administrator types it.
@@ -55,9 +56,9 @@ pub async fn create(
             id,
             url: new.origin.as_str().to_string(),
         }),
-        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(format!(
-            "An application is registered at {} already.",
-            new.origin.as_str()
+        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(say_with(
+            "apps-problem-registered",
+            &[("origin", new.origin.as_str().into())],
         ))),
         Err(e) => Err(Internal::from(e).into()),
     }
@@ -89,9 +90,7 @@ async fn organizations(
         None if admin.is_system() => Ok(ids),
         Some(own) if ids.iter().all(|id| *id == own) => Ok(vec![own]),
         // Another organization, or none by that name: one answer, which reveals neither.
-        Some(_) => Err(AdminRefusal::Invalid(
-            "You can register applications for your own organization only.".into(),
-        )),
+        Some(_) => Err(AdminRefusal::Invalid(say("apps-problem-own-organization"))),
         None => Err(AdminRefusal::NotAdministrator),
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::jose::SigningAlg;
 use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation::InvitationProblem;
+use crate::i18n::{say, say_with};
 use crate::store::{ClientStanding, ClientSummary, NewClientRow, StoreError};
 
 /// A registration as an administrator types it.
@@ -73,17 +74,18 @@ pub async fn create(
         (Some((_, Some(id))), Some(own)) if id == own => Some(own),
         // Another organization, or none by that name: one answer, which reveals neither.
         (Some(_), Some(_)) => {
-            return Err(AdminRefusal::Invalid(
-                "You can register applications of your own organization only.".into(),
-            ));
+            return Err(AdminRefusal::Invalid(say(
+                "clients-problem-own-organization",
+            )));
         }
         _ => return Err(AdminRefusal::NotAdministrator),
     };
     let alg = match request.id_token_alg.as_deref().map(str::trim) {
         None | Some("") => SigningAlg::Rs256,
         Some(text) => SigningAlg::parse(text).ok_or_else(|| {
-            AdminRefusal::Invalid(format!(
-                "{text:?} is not an ID token algorithm Tessera signs with: use RS256 or ES256."
+            AdminRefusal::Invalid(say_with(
+                "clients-problem-alg",
+                &[("alg", format!("{text:?}").into())],
             ))
         })?,
     };
@@ -129,9 +131,7 @@ pub async fn create(
             client_id,
             client_secret: secret,
         }),
-        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(
-            "That client id is taken; try again.".into(),
-        )),
+        Err(StoreError::Conflict) => Err(AdminRefusal::Conflict(say("clients-problem-id-taken"))),
         Err(e) => Err(Internal::from(e).into()),
     }
 }
@@ -229,9 +229,6 @@ pub async fn change_uris(
     get(app, admin, id).await
 }
 
-/// Public clients hold no secret, so there is none to rotate.
-pub const PUBLIC_CLIENT_HAS_NO_SECRET: &str = "A public client has no secret to rotate: it proves itself with PKCE instead. If the application can keep a secret, register it again as a confidential client.";
-
 /// A new secret for a confidential client, shown now only; the old one stops working as this
 /// commits.
 pub async fn rotate_secret(
@@ -241,7 +238,9 @@ pub async fn rotate_secret(
 ) -> Result<CreatedClient, AdminRefusal> {
     let client = get(app, admin, id).await?;
     if client.public {
-        return Err(AdminRefusal::Invalid(PUBLIC_CLIENT_HAS_NO_SECRET.into()));
+        return Err(AdminRefusal::Invalid(say(
+            "clients-problem-public-no-secret",
+        )));
     }
     let secret = random_token().map_err(Internal::from)?;
     let hash = app.keys.hash(Purpose::ClientSecret, secret.as_bytes());

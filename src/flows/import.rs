@@ -8,6 +8,7 @@ use crate::app::App;
 use crate::audit::AuditEvent;
 use crate::domain::import::{RowNames, RowProblem, bad_lines, check_users};
 use crate::flows::Internal;
+use crate::i18n;
 use crate::store::{ImportedAccount, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,9 +28,13 @@ pub async fn import_users(
     progress: impl Fn(usize, usize),
 ) -> Result<usize, ImportProblem> {
     // Reading and checking a large file is CPU work: off the async runtime.
-    let file = tokio::task::spawn_blocking(move || check_users(reader))
-        .await
-        .map_err(|e| Internal::Other(e.into()))?;
+    // The problems are said in the request's language, which a blocking thread is not in.
+    let language = i18n::current();
+    let file = tokio::task::spawn_blocking(move || {
+        i18n::speaking_blocking(language, || check_users(reader))
+    })
+    .await
+    .map_err(|e| Internal::Other(e.into()))?;
     // The database checks cover the bad rows too, so one run names every bad line: an
     // administrator fixes the file once, not once per kind of problem.
     let orgs = organizations(app, &file.names).await?;
@@ -40,7 +45,11 @@ pub async fn import_users(
             problems.push(RowProblem {
                 line: named.line,
                 message: format!(
-                    "email: an account with the email address {email} already exists; remove the row"
+                    "email: {}",
+                    i18n::say_with(
+                        "import-problem-email-exists",
+                        &[("email", email.as_str().into())]
+                    )
                 ),
             });
         }
@@ -52,7 +61,11 @@ pub async fn import_users(
             problems.push(RowProblem {
                 line: named.line,
                 message: format!(
-                    "organization: there is no organization named {name:?}; create it first, or correct the name"
+                    "organization: {}",
+                    i18n::say_with(
+                        "import-problem-no-organization",
+                        &[("name", format!("{name:?}").into())]
+                    )
                 ),
             });
         }
@@ -84,7 +97,7 @@ pub async fn import_users(
         // Someone registered an address of the file after the check: still all or nothing.
         Err(StoreError::Conflict) => Err(ImportProblem::Rows(vec![RowProblem {
             line: 1,
-            message: "an address in the file was registered while it was imported; nothing was imported, so import the file again".into(),
+            message: i18n::say("import-problem-raced"),
         }])),
         Err(e) => Err(Internal::from(e).into()),
     }

@@ -39,15 +39,11 @@ pub enum InvitationProblem {
     Email(EmailProblem),
     #[error("{0}")]
     Name(NameProblem),
-    #[error(
-        "There is no organization named {0:?}. Create it first with `tessera admin create-org --name NAME`."
-    )]
+    #[error("{}", crate::i18n::say_with("invitation-unknown-organization", &[("name", format!("{:?}", .0).into())]))]
     UnknownOrganization(String),
     /// Registered, or an account of another organization: one answer for both, which
     /// changes nothing.
-    #[error(
-        "An account with this email address already exists. If it should belong to this organization, ask a system administrator."
-    )]
+    #[error("{}", crate::i18n::say("invitation-already-registered"))]
     AlreadyRegistered,
     /// A link the person asked for (Reset, "Having trouble logging in?") could not be sent
     /// while they waited. (An administrator's invitations are queued instead, and retried.)

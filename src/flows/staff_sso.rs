@@ -17,6 +17,7 @@ use crate::flows::Internal;
 use crate::flows::admin::{Admin, AdminRefusal};
 use crate::flows::invitation::InvitationProblem;
 use crate::flows::provider_discovery::{DocumentProblem, document_url, read_document};
+use crate::i18n::say_with;
 use crate::sealing::Kind;
 use crate::store::{ProviderStanding, ProviderSummary, StoreError};
 
@@ -108,9 +109,12 @@ async fn organization_id(app: &App, name: Option<&str>) -> Result<Option<i64>, A
 /// A name or a staff domain another provider has: each domain belongs to one provider, and a
 /// name is what the login page tells providers apart by.
 fn registered_already(name: &str, domains: &[String]) -> AdminRefusal {
-    AdminRefusal::Conflict(format!(
-        "A provider named {name:?} or one of the domains {} is registered already: each staff domain belongs to one provider.",
-        domains.join(", ")
+    AdminRefusal::Conflict(say_with(
+        "providers-problem-registered",
+        &[
+            ("name", format!("{name:?}").into()),
+            ("domains", domains.join(", ").into()),
+        ],
     ))
 }
 
@@ -119,9 +123,9 @@ fn registered_already(name: &str, domains: &[String]) -> AdminRefusal {
 /// (`provider_discovery`), whose reading also requires the authorization endpoint and keys.
 async fn check_discovery(app: &App, issuer: &str) -> Result<(), AdminRefusal> {
     let unreachable = |why: String| {
-        AdminRefusal::Invalid(format!(
-            "The provider's discovery document at {} could not be read ({why}). Check the issuer URL and that Tessera can reach the provider, then try again.",
-            document_url(issuer)
+        AdminRefusal::Invalid(say_with(
+            "providers-problem-discovery",
+            &[("url", document_url(issuer).into()), ("why", why.into())],
         ))
     };
     match read_document(app, issuer).await {
@@ -201,9 +205,9 @@ pub async fn update(
     if let Some(issuer) = change.issuer.as_deref().map(str::trim)
         && issuer != current.issuer
     {
-        return Err(AdminRefusal::Invalid(format!(
-            "The issuer cannot be changed (it stays {:?}): the staff accounts linked through this provider are known by it. To use another issuer, register a new provider.",
-            current.issuer
+        return Err(AdminRefusal::Invalid(say_with(
+            "providers-problem-issuer-fixed",
+            &[("issuer", format!("{:?}", current.issuer).into())],
         )));
     }
     let settings = ProviderSettings::parse(

@@ -53,13 +53,9 @@ fn unreadable(rejection: &FormRejection) -> WebError {
     };
     WebError::Message {
         status,
-        title: "We could not read this form".into(),
-        message: format!(
-            "The form arrived incomplete or with a value none of our pages sends{detail}. Go \
-             back, reload the page, and try again; if it keeps happening, the Help page lists \
-             other ways in."
-        ),
+        title: crate::i18n::say("form-unreadable-title"),
+        message: crate::i18n::say_with("form-unreadable", &[("detail", detail.into())]),
         next_href: "/help",
-        next_label: "Multi-Factor Authentication Help".into(),
+        next_label: crate::i18n::say("footer-help"),
     }
 }

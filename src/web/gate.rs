@@ -309,10 +309,10 @@ fn signed_out(access: Access, method: &Method) -> Response {
 fn registration_not_started() -> Response {
     WebError::Message {
         status: StatusCode::FORBIDDEN,
-        title: "Registration has not started".into(),
-        message: "Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.".into(),
+        title: crate::i18n::say("registration-not-started-title"),
+        message: crate::i18n::say("registration-not-started"),
         next_href: "/register/reset",
-        next_label: "Reset".into(),
+        next_label: crate::i18n::say("register-reset"),
     }
     .into_response()
 }

@@ -26,6 +26,7 @@ use crate::flows::oidc::{
     self, Authorize, ClientCredentials, EndSession, LogoutReturn, Resume, TokenFailure,
 };
 use crate::flows::signing_keys;
+use crate::i18n;
 
 /// Where the browser returns after the guide while an application waits.
 pub const CONTINUE_PATH: &str = "/oidc/continue";
@@ -154,13 +155,24 @@ async fn authorize(
 fn not_redirectable(why: &'static str) -> WebError {
     WebError::Message {
         status: StatusCode::BAD_REQUEST,
-        title: "This sign-in request cannot be used".into(),
-        message: format!(
-            "{why} Go back to the application and start again; if it happens again, tell the application's administrator."
-        ),
+        title: i18n::say("oidc-unusable-title"),
+        message: i18n::say_with("oidc-unusable", &[("why", said_in_page(why).into())]),
         next_href: "/",
-        next_label: "Go to your Tessera home page".into(),
+        next_label: i18n::say("oidc-unusable-home"),
     }
+}
+
+/// A refusal's reason in the page's language. The flows and the domain give it in English (a
+/// `&'static str`, as logs and their tests read it); the page says the `oidc-why-*` message
+/// whose English it is, or the reason as it is if none is (a reason added without one).
+fn said_in_page(why: &str) -> String {
+    use i18n::Language::English;
+    i18n::messages_of(English)
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| id.starts_with("oidc-why-"))
+        .find(|id| i18n::say_in(English, id, &[]) == why)
+        .map_or_else(|| why.to_string(), |id| i18n::say(&id))
 }
 
 /// After the guide: the waiting request is answered on a page of Tessera's own, which

@@ -33,11 +33,10 @@ fn next_of(raw: &str) -> Result<String, WebError> {
         .map(str::to_string)
         .ok_or(WebError::Message {
             status: StatusCode::BAD_REQUEST,
-            title: "That address is not allowed".into(),
-            // The title and the link's label are `&'static str` in `WebError::Message`: English.
+            title: crate::i18n::say("step-up-not-allowed-title"),
             message: crate::i18n::say("step-up-only-own-pages"),
             next_href: "/",
-            next_label: "Home".into(),
+            next_label: crate::i18n::say("step-up-home"),
         })
 }
 

@@ -11,6 +11,7 @@ use super::form::Form;
 use super::page::{self, Step};
 use crate::flows;
 use crate::flows::terms::TermsProblem;
+use crate::i18n;
 
 pub async fn page(step: Step) -> Result<Response, WebError> {
     let Some(account_id) = step.session.account_id else {
@@ -28,12 +29,24 @@ fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let (title, body) = words_of(terms);
     page::render(
         status,
         "pages/terms.html",
         csrf,
-        context! { title => terms.title.as_str(), body => terms.body.as_str(), version => terms.version, error },
+        context! { title, body, version => terms.version, error },
     )
+}
+
+/// The portal's own first Terms of Use (migration 0001) are its words, said in the page's
+/// language; terms an administrator publishes are shown as they wrote them.
+fn words_of(terms: &crate::store::TermsVersion) -> (String, String) {
+    let english = |id| i18n::say_in(i18n::Language::English, id, &[]);
+    if terms.title == english("terms-title") && terms.body == english("terms-default-body") {
+        (i18n::say("terms-title"), i18n::say("terms-default-body"))
+    } else {
+        (terms.title.clone(), terms.body.clone())
+    }
 }
 
 #[derive(Deserialize)]

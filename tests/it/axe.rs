@@ -12,7 +12,9 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use crate::browser::{chrome, click, type_into, wait_for_text};
+use tessera::i18n::Language;
+
+use crate::browser::{Person, chrome, chrome_in, click, wait_for_text};
 use crate::helpers::{Backend, Browser, Options, TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "marmalade orbit kettle";
@@ -111,15 +113,18 @@ const WIDEST: &str = "return Array.from(document.body.querySelectorAll('*')).fil
 /// Every page checked, and what was wrong with them.
 struct Walk<'a> {
     c: &'a Client,
+    /// Who reads the pages: each is checked to be in their language.
+    person: &'a Person<'a>,
     axe: String,
     checked: Vec<String>,
     problems: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(c: &'a Client) -> Self {
+    fn new(person: &'a Person<'a>) -> Self {
         Self {
-            c,
+            c: person.c,
+            person,
             axe: axe_source(),
             checked: Vec::new(),
             problems: Vec::new(),
@@ -135,6 +140,9 @@ impl<'a> Walk<'a> {
     async fn check(&mut self, label: &str) {
         let c = self.c;
         let path = c.current_url().await.unwrap().path().to_string();
+        if let Some(problem) = self.person.not_in_its_language().await {
+            self.problems.push(format!("{label} ({path}): {problem}"));
+        }
         for (width, height) in WIDTHS {
             resize(c, width, height).await;
             let sizes = c
@@ -211,6 +219,38 @@ async fn run_axe(c: &Client, source: &str) -> Vec<Value> {
 /// sideways.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
+    walk_every_page(Language::English).await;
+}
+
+/// The same walk in Spanish, whose words are longer (320 px is where they would not fit), and
+/// every page of it in Spanish (`spanish::english_in`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium_in_spanish() {
+    walk_every_page(Language::Spanish).await;
+}
+
+/// Names the walk puts on pages: data, not the portal's words.
+const WALK_DATA: &[&str] = &[
+    "Admin of Harbor Clinic",
+    "System Admin",
+    "Mail Refused",
+    "Ann Example",
+    "Ann Again",
+    "Pat Phone",
+    "Tia Terms",
+    "Ivy Invited",
+    "Uma Used",
+    "Rex Register",
+    "Otto Outbox",
+    "Harbor Records",
+    "Harbor Wiki",
+    // The Terms of Use an administrator published, shown as they wrote them.
+    "Terms of Use",
+    "Version two.",
+];
+
+async fn walk_every_page(lang: Language) {
+    let started = std::time::Instant::now();
     let app = spawn_app_with(
         Backend::Sqlite,
         Options {
@@ -243,9 +283,13 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
             organization: None,
             role: tessera::domain::account::Role::User,
         };
-        tessera::flows::invitation::invite(&app.app, request, "test")
-            .await
-            .unwrap();
+        // Queued from a page in the walk's language, so the letter is in it too.
+        tessera::i18n::speaking(
+            lang,
+            tessera::flows::invitation::invite(&app.app, request, "test"),
+        )
+        .await
+        .unwrap();
         app.wait_for_count(
             &format!(
                 "SELECT COUNT(*) FROM mail_queue WHERE recipient = '{to}' AND attempts >= 1 AND lease_until IS NULL"
@@ -265,9 +309,14 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
             .await,
         1
     );
-    let chrome = chrome().await;
-    let c = &chrome.client;
-    let mut walk = Walk::new(c);
+    let chrome = chrome_in(lang).await;
+    // The terms an administrator edits are the stored text (the portal's first, in English).
+    let stored_terms = tessera::i18n::say_in(Language::English, "terms-default-body", &[]);
+    let p = Person::new(&chrome.client, lang)
+        .with_data(WALK_DATA)
+        .with_data(&[&stored_terms]);
+    let c = p.c;
+    let mut walk = Walk::new(&p);
 
     // A visitor.
     for path in [
@@ -286,20 +335,21 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     c.goto(&used).await.unwrap();
     walk.check("a registration link used already").await;
     c.goto(&format!("{}/login/email", app.url)).await.unwrap();
-    type_into(c, "Email address", "ann@example.org").await;
-    type_into(c, "Password", "not the password at all").await;
-    click(c, "Sign in").await;
+    p.type_into("field-email-address", "ann@example.org").await;
+    p.type_into("field-password", "not the password at all")
+        .await;
+    p.click("sign-in-button").await;
     wait_for_error(c).await;
     walk.check("Login With Email, a wrong password").await;
     c.goto(&format!("{}/password/forgot", app.url))
         .await
         .unwrap();
-    type_into(c, "Email address", "ann@example.org").await;
-    click(c, "Send verification code").await;
-    wait_for_text(c, "we have emailed it a 6-digit verification code").await;
+    p.type_into("forgot-email", "ann@example.org").await;
+    p.click("forgot-send-code").await;
+    p.sees("forgot-code-sent").await;
     walk.check("Forgot your password, the code page").await;
-    type_into(c, "Verification code", "000000").await;
-    click(c, "Verify code").await;
+    p.type_into("forgot-code", "000000").await;
+    p.click("forgot-verify-code").await;
     wait_for_error(c).await;
     walk.check("Forgot your password, a wrong code").await;
 
@@ -307,11 +357,12 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     let link = app.invite("rex@example.org", "Rex Register").await;
     c.delete_all_cookies().await.unwrap();
     c.goto(&link).await.unwrap();
-    wait_for_text(c, "Create a New Account").await;
+    p.sees("register-title").await;
     walk.check("a registration link").await;
-    type_into(c, "New Password", PASSWORD).await;
-    type_into(c, "Confirm Password", "a different password entirely").await;
-    click(c, "Submit").await;
+    p.type_into("register-new-password", PASSWORD).await;
+    p.type_into("register-confirm-password", "a different password entirely")
+        .await;
+    p.click("register-submit").await;
     wait_for_error(c).await;
     walk.check("Create a New Account, passwords that differ")
         .await;
@@ -322,21 +373,21 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     half.sign_in("ann@example.org", PASSWORD).await;
     take_over(c, &app, &half).await;
     walk.visit(&app, "/verify/email").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
     walk.check("Email Verification, code sent").await;
-    type_into(c, "Verification code", "000000").await;
-    click(c, "Verify Code").await;
+    p.type_into("field-verification-code", "000000").await;
+    p.click("verify-code-button").await;
     wait_for_error(c).await;
     walk.check("Email Verification, a wrong code").await;
     walk.visit(&app, "/verify/recovery-code").await;
     walk.visit(&app, "/verify/email").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code("ann@example.org").await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
+    let code = p.latest_code(&app, "ann@example.org").await;
+    p.type_into("field-verification-code", &code).await;
+    p.click("verify-code-button").await;
+    p.sees("verified-email").await;
     walk.check("Email Verification, verified").await;
     let phone = app.new_browser();
     phone
@@ -351,8 +402,8 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
         .await;
     take_over(c, &app, &phone).await;
     walk.visit(&app, "/verify/phone").await;
-    click(c, "Call Me").await;
-    wait_for_text(c, "We are calling you now").await;
+    p.click("verify-phone-call-me").await;
+    p.sees("call-waiting").await;
     walk.check("Call Me, the call under way").await;
 
     // A person signed in: home, Your account, sessions (two of them), Terms of Use.
@@ -363,17 +414,17 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
     }
     // Change password: "Confirm it is you" first.
     walk.visit(&app, "/account/password").await;
-    wait_for_text(c, "Confirm it is you").await;
+    p.sees("verify-again-title").await;
     // Later than the resend cool-down, which holds per account (Ann had a code above).
     app.clock
         .advance(app.app.config.policy.code_resend_cooldown_secs);
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
+    p.click("verify-again-send-verification-code").await;
+    p.sees("verify-again-sent").await;
     walk.check("Confirm it is you, code sent").await;
-    let code = app.latest_code("ann@example.org").await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Change password").await;
+    let code = p.latest_code(&app, "ann@example.org").await;
+    p.type_into("verify-again-code", &code).await;
+    p.click("verify-again-verify-code").await;
+    p.sees("change-password-title").await;
     walk.check("Change password").await;
 
     // The administration console, with a company provider registered (stored directly: its
@@ -397,51 +448,62 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
         walk.visit(&app, path).await;
     }
     c.goto(&format!("{}/admin/mail", app.url)).await.unwrap();
-    c.find(Locator::XPath("//button[normalize-space()='Retry']"))
-        .await
-        .expect("the mail queue showed its dead letter");
+    c.find(Locator::XPath(&format!(
+        "//button[normalize-space()='{}']",
+        p.says("mail-retry")
+    )))
+    .await
+    .expect("the mail queue showed its dead letter");
     // The invitation form with an error: the address is someone's already.
     c.goto(&format!("{}/admin", app.url)).await.unwrap();
-    type_into(c, "Display Name", "Ann Again").await;
-    type_into(c, "Email", "ann@example.org").await;
-    click(c, "Send invitation").await;
+    p.type_into("admin-display-name", "Ann Again").await;
+    p.type_into("admin-email", "ann@example.org").await;
+    p.click("admin-send-invitation").await;
     wait_for_error(c).await;
     walk.check("an invitation with an error").await;
     // A row's destructive action: its confirmation, then its outcome.
     c.goto(&format!("{}/admin?q=ann", app.url)).await.unwrap();
-    click(c, "Lock for Ann Example (ann@example.org)").await;
-    wait_for_text(c, "Lock the account of Ann Example?").await;
+    let ann_is = "Ann Example (ann@example.org)";
+    let for_ann = p.says_with(
+        "admin-for-whom",
+        &[
+            ("name", "Ann Example".into()),
+            ("email", "ann@example.org".into()),
+        ],
+    );
+    click(c, &format!("{} {for_ann}", p.says("admin-lock"))).await;
+    p.sees_text(&p.says_with("admin-confirm-lock", &[("name", "Ann Example".into())]))
+        .await;
     walk.check("the confirmation of Lock").await;
-    click(c, "Confirm").await;
-    wait_for_text(c, "is locked").await;
+    p.click("admin-confirm").await;
+    p.sees_text(&p.says_with(
+        "admin-done-updated",
+        &[("who", ann_is.into()), ("state", "locked".into())],
+    ))
+    .await;
     walk.check("the console after Lock").await;
     // An application registered: its secret, its page, and the list.
     c.goto(&format!("{}/admin/clients", app.url)).await.unwrap();
     walk.check("Applications, none yet").await;
-    type_into(c, "Name", "Harbor Records").await;
-    c.find(Locator::XPath(&text_area("Redirect URIs (one a line)")))
+    p.type_into("clients-name", "Harbor Records").await;
+    c.find(Locator::XPath(&text_area(&p.says("clients-redirect-uris"))))
         .await
         .unwrap()
         .send_keys("https://records.example.org/callback")
         .await
         .unwrap();
-    click(c, "Register application").await;
-    wait_for_text(c, "Copy the client secret now").await;
+    p.click("clients-register").await;
+    p.sees("client-secret-copy-now").await;
     walk.check("a new application's secret").await;
-    c.find(Locator::LinkText("Go to the application"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_text(c, "Rotate secret").await;
+    p.follow("client-secret-go").await;
+    p.sees("client-rotate-secret").await;
     walk.check("an application's page").await;
     walk.visit(&app, "/admin/clients").await;
     c.goto(&format!("{}/admin/apps", app.url)).await.unwrap();
-    type_into(c, "Name", "Harbor Wiki").await;
-    type_into(c, "URL (origin)", "https://wiki.example.org").await;
-    click(c, "Register application").await;
-    wait_for_text(c, "Harbor Wiki").await;
+    p.type_into("clients-name", "Harbor Wiki").await;
+    p.type_into("apps-url", "https://wiki.example.org").await;
+    p.click("clients-register").await;
+    p.sees_text("Harbor Wiki").await;
     walk.check("Protected applications, one registered").await;
 
     // An organization administrator's console.
@@ -464,8 +526,11 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
         },
     )
     .await;
-    dev.invite_to_outbox("otto@example.org", "Otto Outbox")
-        .await;
+    tessera::i18n::speaking(
+        lang,
+        dev.invite_to_outbox("otto@example.org", "Otto Outbox"),
+    )
+    .await;
     walk.visit(&dev, "/dev/outbox").await;
     assert!(walk.checked.last().unwrap().ends_with("(/dev/outbox)"));
 
@@ -478,7 +543,12 @@ async fn every_page_passes_axe_core_and_fits_at_1280_and_320_px_in_chromium() {
         "the Terms of Use were shown"
     );
 
-    println!("checked:\n  {}", walk.checked.join("\n  "));
+    println!(
+        "checked in {:.0?} ({}):\n  {}",
+        started.elapsed(),
+        lang.as_str(),
+        walk.checked.join("\n  ")
+    );
     walk.assert_clean();
     assert!(walk.checked.len() >= 45, "{:?}", walk.checked);
     chrome.client.clone().close().await.unwrap();

@@ -1,11 +1,15 @@
 //! End to end in Debian's headless Chromium, driven by the guide's labels: registration by
-//! the email factor, Terms of Use, home, Sign out, and back in with Login With Email.
+//! the email factor, Terms of Use, home, Sign out, and back in with Login With Email. Each
+//! journey runs in English and in Spanish (issue 17): the labels pressed are the messages of
+//! the language (`Person`), and every Spanish page reached is checked for English.
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+
+use tessera::i18n::{Arg, Language, say_in};
 
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
@@ -124,16 +128,196 @@ pub(crate) async fn wait_for_text(c: &Client, text: &str) {
     panic!("the page never showed {text:?}; it showed:\n{seen}");
 }
 
-async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: Backend) {
+/// Chromium whose language is `lang`: it asks for Spanish the way a browser in Mexico does
+/// (`Accept-Language`), so the portal picks the language itself, as for a person.
+pub(crate) async fn chrome_in(lang: Language) -> Chrome {
+    match lang {
+        Language::English => chrome().await,
+        Language::Spanish => {
+            chrome_with_prefs(serde_json::json!({"intl": {"accept_languages": "es-MX,es"}})).await
+        }
+    }
+}
+
+/// A person at Chromium who reads the portal in `lang`: the labels they press and the texts
+/// they wait for are the portal's messages in that language (the guide's words in English),
+/// and every page they reach in Spanish is checked for English left in it.
+pub(crate) struct Person<'a> {
+    pub(crate) c: &'a Client,
+    pub(crate) lang: Language,
+    /// What the test itself put on the pages (names of people, organizations): data, not
+    /// the portal's words, so not checked for English.
+    data: Vec<String>,
+}
+
+impl<'a> Person<'a> {
+    pub(crate) fn new(c: &'a Client, lang: Language) -> Self {
+        Self {
+            c,
+            lang,
+            data: Vec::new(),
+        }
+    }
+
+    /// Names the test put on the pages, left out of the check for English.
+    pub(crate) fn with_data(mut self, data: &[&str]) -> Self {
+        self.data.extend(data.iter().map(|d| d.to_string()));
+        self
+    }
+
+    /// The message `id` in the person's language, up to its first argument (the part that is
+    /// the same for everyone): "We sent a verification code to" without the address.
+    pub(crate) fn says(&self, id: &str) -> String {
+        const MARK: &str = "\u{1}";
+        let (_, names) = tessera::i18n::messages_of(self.lang)
+            .into_iter()
+            .find(|(message, _)| message == id)
+            .unwrap_or_else(|| panic!("no message {id} in locales/{}", self.lang.as_str()));
+        let args: Vec<(&str, Arg)> = names.iter().map(|n| (n.as_str(), MARK.into())).collect();
+        let text = say_in(self.lang, id, &args);
+        let before = text.split(MARK).next().unwrap_or_default();
+        before.trim_end().to_string()
+    }
+
+    /// The message `id` in the person's language with these arguments.
+    pub(crate) fn says_with(&self, id: &str, args: &[(&str, Arg)]) -> String {
+        say_in(self.lang, id, args)
+    }
+
+    pub(crate) async fn click(&self, id: &str) {
+        click(self.c, &self.says(id)).await;
+    }
+
+    pub(crate) async fn type_into(&self, id: &str, text: &str) {
+        type_into(self.c, &self.says(id), text).await;
+    }
+
+    pub(crate) async fn clear_and_type(&self, id: &str, text: &str) {
+        clear_and_type(self.c, &self.says(id), text).await;
+    }
+
+    /// The radio button or checkbox whose label reads the message `id`.
+    pub(crate) async fn choose(&self, id: &str) {
+        let label = self.says(id);
+        self.c
+            .find(Locator::XPath(&format!(
+                "//label[normalize-space()='{label}']/input[@type='radio' or @type='checkbox']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no choice {label}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub(crate) async fn follow(&self, id: &str) {
+        follow(self.c, &self.says(id)).await;
+    }
+
+    /// Waits for the page that shows the message `id`, and checks its language.
+    pub(crate) async fn sees(&self, id: &str) {
+        self.sees_text(&self.says(id)).await;
+    }
+
+    /// Waits for the page that shows `text`, and checks its language.
+    pub(crate) async fn sees_text(&self, text: &str) {
+        wait_for_text(self.c, text).await;
+        self.reads_its_language().await;
+    }
+
+    /// The page on screen is in the person's language: a Spanish page shows no English
+    /// (`spanish::assert_all_spanish_html` on the document Chromium holds now).
+    pub(crate) async fn reads_its_language(&self) {
+        if let Some(problem) = self.not_in_its_language().await {
+            panic!("{problem}");
+        }
+    }
+
+    /// What on the page on screen is not in the person's language; None when it all is.
+    pub(crate) async fn not_in_its_language(&self) -> Option<String> {
+        let url = self.c.current_url().await.unwrap().to_string();
+        let mut html = self.c.source().await.unwrap();
+        for data in &self.data {
+            html = html.replace(data.as_str(), "");
+        }
+        match self.lang {
+            Language::Spanish => crate::spanish::english_in(&url, &html),
+            Language::English => (!html.contains("<html lang=\"en\""))
+                .then(|| format!("{url} is not marked English")),
+        }
+    }
+
+    /// The value of the field whose label reads the message `id`.
+    pub(crate) async fn value_of(&self, id: &str) -> Option<String> {
+        self.c
+            .find(Locator::XPath(&field(&self.says(id))))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+    }
+
+    /// The code of the newest verification email to `email` (waiting for one if none came
+    /// yet), which must be in the person's language: its subject is the language's.
+    pub(crate) async fn latest_code(&self, app: &TestApp, email: &str) -> String {
+        let subjects = [
+            self.says("code-email-subject"),
+            self.says("reset-code-subject"),
+        ];
+        for _ in 0..100 {
+            let all = app.mail.messages_to(email).await;
+            let newest = all
+                .iter()
+                .rev()
+                .find(|m| subjects.iter().any(|s| m.subject.starts_with(s.as_str())));
+            if let Some(mail) = newest {
+                let code = mail.subject.rsplit(' ').next().unwrap_or_default();
+                assert_eq!(code.len(), 6, "a code in {:?}", mail.subject);
+                return code.to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no verification code in {} came to {email}",
+            self.lang.as_str()
+        );
+    }
+
+    pub(crate) async fn wait_for_field(&self, id: &str) {
+        self.c
+            .wait()
+            .for_element(Locator::XPath(&field(&self.says(id))))
+            .await
+            .unwrap();
+    }
+}
+
+/// A journey run for English and for Spanish (each on both backends): `english` keeps the
+/// English test's name, `spanish` is the same journey in Spanish.
+macro_rules! in_english_and_spanish {
+    ($journey:ident => $english:ident, $spanish:ident) => {
+        async fn $english(backend: Backend) {
+            $journey(backend, Language::English).await
+        }
+        async fn $spanish(backend: Backend) {
+            $journey(backend, Language::Spanish).await
+        }
+        on_both_backends!($english, $spanish);
+    };
+}
+
+async fn registers_and_signs_back_in_by_the_guide(backend: Backend, lang: Language) {
     let app = spawn_app(backend).await;
     let link = app.invite("grace@example.org", "Grace Hopper").await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang);
+    let c = p.c;
     let password = "cobol nanosecond compiler";
 
     // "Click the link to begin the MFA registration process."
     c.goto(&link).await.unwrap();
-    wait_for_text(c, "Create a New Account").await;
+    p.sees("register-title").await;
     assert!(
         c.current_url()
             .await
@@ -141,90 +325,73 @@ async fn a_person_registers_and_signs_back_in_by_the_guide_in_chromium(backend: 
             .as_str()
             .ends_with("/register")
     );
-    let name = c
-        .find(Locator::XPath(&field("Display Name")))
-        .await
-        .unwrap();
     assert_eq!(
-        name.prop("value").await.unwrap().as_deref(),
+        p.value_of("register-display-name").await.as_deref(),
         Some("Grace Hopper")
     );
-    let email = c.find(Locator::XPath(&field("Email"))).await.unwrap();
     assert_eq!(
-        email.prop("value").await.unwrap().as_deref(),
+        p.value_of("register-email").await.as_deref(),
         Some("grace@example.org")
     );
-    type_into(c, "New Password", password).await;
-    type_into(c, "Confirm Password", password).await;
-    c.find(Locator::XPath(
-        "//label[normalize-space()='Email']/input[@type='radio']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    click(c, "Submit").await;
+    p.type_into("register-new-password", password).await;
+    p.type_into("register-confirm-password", password).await;
+    p.choose("register-method-email").await;
+    p.click("register-submit").await;
 
     // "Enter your work email address and newly created password, then click Sign in."
-    wait_for_text(c, "Your password is set.").await;
-    clear_and_type(c, "Email address", "grace@example.org").await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
+    p.sees("notice-registered-email").await;
+    p.clear_and_type("field-email-address", "grace@example.org")
+        .await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
+    p.sees("verify-email-title").await;
 
     // "Click Send Verification Code … Enter the code … click verify code."
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code("grace@example.org").await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
-    click(c, "Continue").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
+    let code = p.latest_code(&app, "grace@example.org").await;
+    p.type_into("field-verification-code", &code).await;
+    p.click("verify-code-button").await;
+    p.sees("verified-email").await;
+    p.click("button-continue").await;
 
     // "Check the box at the bottom to agree to Terms of Use, then click Continue."
-    wait_for_text(c, "Terms of Use").await;
-    c.find(Locator::XPath("//input[@type='checkbox']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    click(c, "Continue").await;
-    wait_for_text(c, "Welcome, Grace Hopper").await;
+    p.sees("terms-title").await;
+    p.choose("terms-agree").await;
+    p.click("button-continue").await;
+    let welcome = p.says_with("home-welcome", &[("name", "Grace Hopper".into())]);
+    p.sees_text(&welcome).await;
 
     // Sign out, then "Login With Email".
-    click(c, "Sign out").await;
-    wait_for_text(c, "Customer/Provider").await;
-    click(c, "Login With Email").await;
-    wait_for_text(c, "Login With Email").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
-    type_into(c, "Email address", "grace@example.org").await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
-    let prefilled = c
-        .find(Locator::XPath(&field("Email address")))
-        .await
-        .unwrap();
+    p.click("sign-out-button").await;
+    p.sees("login-customer-provider").await;
+    p.click("login-with-email").await;
+    p.sees("login-with-email").await;
+    p.wait_for_field("field-password").await;
+    p.type_into("field-email-address", "grace@example.org")
+        .await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
+    p.sees("verify-email-title").await;
     assert_eq!(
-        prefilled.prop("value").await.unwrap().as_deref(),
+        p.value_of("field-email-address").await.as_deref(),
         Some("grace@example.org")
     );
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code("grace@example.org").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
+    let code = p.latest_code(&app, "grace@example.org").await;
     // Pasted, as from the email (WCAG 2.2 3.3.8): the field takes the whole code at once.
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
-    click(c, "Continue").await;
-    wait_for_text(c, "Welcome, Grace Hopper").await;
+    p.type_into("field-verification-code", &code).await;
+    p.click("verify-code-button").await;
+    p.sees("verified-email").await;
+    p.click("button-continue").await;
+    p.sees_text(&welcome).await;
     chrome.client.clone().close().await.unwrap();
 }
+
+in_english_and_spanish!(registers_and_signs_back_in_by_the_guide =>
+    a_person_registers_and_signs_back_in_by_the_guide_in_chromium,
+    a_person_registers_and_signs_back_in_by_the_guide_in_chromium_in_spanish);
 
 pub(crate) async fn clear_and_type(c: &Client, label: &str, text: &str) {
     let input = c.find(Locator::XPath(&field(label))).await.unwrap();
@@ -232,74 +399,68 @@ pub(crate) async fn clear_and_type(c: &Client, label: &str, text: &str) {
     input.send_keys(text).await.unwrap();
 }
 
-async fn a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium(backend: Backend) {
+async fn registers_by_text_and_signs_back_in_by_call_me(backend: Backend, lang: Language) {
     let app = spawn_app(backend).await;
     let link = app.invite("ada@example.org", "Ada Lovelace").await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang);
+    let c = p.c;
     let password = "analytical engine notes";
 
     c.goto(&link).await.unwrap();
-    wait_for_text(c, "Create a New Account").await;
-    type_into(c, "New Password", password).await;
-    type_into(c, "Confirm Password", password).await;
-    c.find(Locator::XPath(
-        "//label[normalize-space()='Phone']/input[@type='radio']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    click(c, "Submit").await;
-    wait_for_text(c, "Your password is set.").await;
-    clear_and_type(c, "Email address", "ada@example.org").await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
+    p.sees("register-title").await;
+    p.type_into("register-new-password", password).await;
+    p.type_into("register-confirm-password", password).await;
+    p.choose("register-method-phone").await;
+    p.click("register-submit").await;
+    p.sees("notice-registered-phone").await;
+    p.clear_and_type("field-email-address", "ada@example.org")
+        .await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
 
     // "Enter your country code and phone number, then select Send Code or Call Me."
-    wait_for_text(c, "Phone Verification").await;
-    clear_and_type(c, "Country code", "+1").await;
-    type_into(c, "Phone number", "(415) 555-0188").await;
-    click(c, "Send Code").await;
-    wait_for_text(c, "We sent a verification code").await;
+    p.sees("verify-phone-title").await;
+    p.clear_and_type("field-country-code", "+1").await;
+    p.type_into("field-phone-number", "(415) 555-0188").await;
+    p.click("verify-phone-send-code").await;
+    p.sees("verify-phone-sent").await;
     let sms = app.twilio().wait_for_message_to("+14155550188", 0).await;
-    type_into(c, "Verification code", &crate::helpers::sms_code(&sms.body)).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Terms of Use").await;
-    c.find(Locator::XPath("//input[@type='checkbox']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    click(c, "Continue").await;
-    wait_for_text(c, "Welcome, Ada Lovelace").await;
+    p.type_into(
+        "field-verification-code",
+        &crate::helpers::sms_code(&sms.body),
+    )
+    .await;
+    p.click("verify-code-button").await;
+    p.sees("terms-title").await;
+    p.choose("terms-agree").await;
+    p.click("button-continue").await;
+    let welcome = p.says_with("home-welcome", &[("name", "Ada Lovelace".into())]);
+    p.sees_text(&welcome).await;
 
     // Login With Phone, Call Me: the callee presses # and the page reaches home by itself.
     // Later than the resend cool-down, which holds per account across sign-ins.
     app.clock
         .advance(app.app.config.policy.code_resend_cooldown_secs);
-    click(c, "Sign out").await;
-    wait_for_text(c, "Customer/Provider").await;
-    click(c, "Login With Phone").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
-    type_into(c, "Email address", "ada@example.org").await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "+1 (***) ***-0188").await;
-    click(c, "Call Me").await;
-    wait_for_text(c, "We are calling you now").await;
+    p.click("sign-out-button").await;
+    p.sees("login-customer-provider").await;
+    p.click("login-with-phone").await;
+    p.wait_for_field("field-password").await;
+    p.type_into("field-email-address", "ada@example.org").await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
+    p.sees_text("+1 (***) ***-0188").await;
+    p.click("verify-phone-call-me").await;
+    p.sees("call-waiting").await;
     let call = app.twilio().wait_for_call_to("+14155550188", 0).await;
     assert_eq!(app.twilio().press_key(&call, "#").await, 200);
-    wait_for_text(c, "Welcome, Ada Lovelace").await;
+    p.sees_text(&welcome).await;
     chrome.client.clone().close().await.unwrap();
 }
 
-on_both_backends!(a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium);
+in_english_and_spanish!(registers_by_text_and_signs_back_in_by_call_me =>
+    a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium,
+    a_person_registers_by_text_and_signs_back_in_by_call_me_in_chromium_in_spanish);
 
 /// The link with this text.
 async fn follow(c: &Client, text: &str) {
@@ -312,7 +473,7 @@ async fn follow(c: &Client, text: &str) {
 }
 
 /// Guide: "Forgot or Reset Password", for an email user and for a phone user.
-async fn forgot_your_password_in_chromium(backend: Backend) {
+async fn forgot_your_password(backend: Backend, lang: Language) {
     let app = spawn_app(backend).await;
     app.active_user("liz@example.org", "Liz Bennet", "pemberley estate walk")
         .await;
@@ -323,42 +484,40 @@ async fn forgot_your_password_in_chromium(backend: Backend) {
         "415 555 0190",
     )
     .await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang);
+    let c = p.c;
 
     for (email, name, phone) in [
         ("liz@example.org", "Liz Bennet", None),
         ("tom@example.org", "Tom Sawyer", Some("+14155550190")),
     ] {
         c.goto(&format!("{}/login", app.url)).await.unwrap();
-        click(
-            c,
-            if phone.is_some() {
-                "Login With Phone"
-            } else {
-                "Login With Email"
-            },
-        )
+        p.click(if phone.is_some() {
+            "login-with-phone"
+        } else {
+            "login-with-email"
+        })
         .await;
         c.wait()
-            .for_element(Locator::LinkText("Forgot your password"))
+            .for_element(Locator::LinkText(&p.says("sign-in-forgot")))
             .await
             .unwrap();
-        follow(c, "Forgot your password").await;
-        wait_for_text(c, "We will email you a 6-digit verification code").await;
-        type_into(c, "Email address", email).await;
-        click(c, "Send verification code").await;
-        wait_for_text(c, "we have emailed it a 6-digit verification code").await;
-        let code = app.latest_code(email).await;
-        type_into(c, "Verification code", &code).await;
-        click(c, "Verify code").await;
-        wait_for_text(c, "Your email address has been verified.").await;
-        click(c, "Continue").await;
+        p.follow("sign-in-forgot").await;
+        p.sees("forgot-intro").await;
+        p.type_into("forgot-email", email).await;
+        p.click("forgot-send-code").await;
+        p.sees("forgot-code-sent").await;
+        let code = p.latest_code(&app, email).await;
+        p.type_into("forgot-code", &code).await;
+        p.click("forgot-verify-code").await;
+        p.sees("verified-email").await;
+        p.click("button-continue").await;
         if let Some(number) = phone {
             // "Phone users will be prompted to select Send Code for an SMS text or Call Me."
-            wait_for_text(c, "Phone Verification").await;
-            click(c, "Call Me").await;
-            wait_for_text(c, "We are calling you now").await;
+            p.sees("verify-phone-title").await;
+            p.click("verify-phone-call-me").await;
+            p.sees("call-waiting").await;
             let calls = app
                 .twilio()
                 .calls()
@@ -368,59 +527,63 @@ async fn forgot_your_password_in_chromium(backend: Backend) {
             let call = app.twilio().wait_for_call_to(number, calls - 1).await;
             app.twilio().press_key(&call, "#").await;
         }
-        wait_for_text(c, "Choose a new password").await;
-        type_into(c, "New Password", "brand new harbour light").await;
-        type_into(c, "Confirm Password", "brand new harbour light").await;
-        click(c, "Continue").await;
-        wait_for_text(c, &format!("Welcome, {name}")).await;
-        click(c, "Sign out").await;
-        wait_for_text(c, "Customer/Provider").await;
+        p.sees("new-password-title").await;
+        p.type_into("new-password-password", "brand new harbour light")
+            .await;
+        p.type_into("new-password-confirm", "brand new harbour light")
+            .await;
+        p.click("new-password-continue").await;
+        p.sees_text(&p.says_with("home-welcome", &[("name", name.into())]))
+            .await;
+        p.click("sign-out-button").await;
+        p.sees("login-customer-provider").await;
     }
     chrome.client.clone().close().await.unwrap();
 }
 
-on_both_backends!(forgot_your_password_in_chromium);
+in_english_and_spanish!(forgot_your_password =>
+    forgot_your_password_in_chromium,
+    forgot_your_password_in_chromium_in_spanish);
 
 /// An organization administrator invites a person from the console, and the person registers.
-async fn an_organization_administrator_invites_in_chromium(backend: Backend) {
+async fn an_organization_administrator_invites(backend: Backend, lang: Language) {
     let app = spawn_app(backend).await;
     crate::admin::org_admin(&app, "Harbor Clinic", "boss@harbor.example.org").await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang).with_data(&["Admin of Harbor Clinic"]);
+    let c = p.c;
     let password = "marmalade orbit kettle";
 
     c.goto(&format!("{}/login", app.url)).await.unwrap();
-    click(c, "Login With Email").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
-    type_into(c, "Email address", "boss@harbor.example.org").await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    type_into(
-        c,
-        "Verification code",
-        &app.latest_code("boss@harbor.example.org").await,
+    p.click("login-with-email").await;
+    p.wait_for_field("field-password").await;
+    p.type_into("field-email-address", "boss@harbor.example.org")
+        .await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
+    p.sees("verify-email-title").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
+    p.type_into(
+        "field-verification-code",
+        &p.latest_code(&app, "boss@harbor.example.org").await,
     )
     .await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
-    click(c, "Continue").await;
-    wait_for_text(c, "Welcome, Admin of Harbor Clinic").await;
-    follow(c, "Administration").await;
-    wait_for_text(c, "Invite a person").await;
-    type_into(c, "Display Name", "Hal Harbor").await;
-    type_into(c, "Email", "hal@harbor.example.org").await;
-    click(c, "Send invitation").await;
-    wait_for_text(c, "Invitation sent").await;
-    wait_for_text(c, "hal@harbor.example.org").await;
+    p.click("verify-code-button").await;
+    p.sees("verified-email").await;
+    p.click("button-continue").await;
+    p.sees_text(&p.says_with("home-welcome", &[("name", "Admin of Harbor Clinic".into())]))
+        .await;
+    p.follow("home-administration").await;
+    p.sees("admin-invite-heading").await;
+    p.type_into("admin-display-name", "Hal Harbor").await;
+    p.type_into("admin-email", "hal@harbor.example.org").await;
+    p.click("admin-send-invitation").await;
+    p.sees("admin-done-invited").await;
+    p.sees_text("hal@harbor.example.org").await;
     c.goto(&format!("{}/", app.url)).await.unwrap();
-    click(c, "Sign out").await;
-    wait_for_text(c, "Customer/Provider").await;
+    p.click("sign-out-button").await;
+    p.sees("login-customer-provider").await;
 
     let link = app
         .mail
@@ -428,57 +591,49 @@ async fn an_organization_administrator_invites_in_chromium(backend: Backend) {
         .await
         .link();
     c.goto(&link).await.unwrap();
-    wait_for_text(c, "Create a New Account").await;
-    let name = c
-        .find(Locator::XPath(&field("Display Name")))
-        .await
-        .unwrap();
+    p.sees("register-title").await;
     assert_eq!(
-        name.prop("value").await.unwrap().as_deref(),
+        p.value_of("register-display-name").await.as_deref(),
         Some("Hal Harbor")
     );
-    type_into(c, "New Password", "lantern quiet meadow").await;
-    type_into(c, "Confirm Password", "lantern quiet meadow").await;
-    c.find(Locator::XPath(
-        "//label[normalize-space()='Email']/input[@type='radio']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    click(c, "Submit").await;
-    wait_for_text(c, "Your password is set.").await;
+    p.type_into("register-new-password", "lantern quiet meadow")
+        .await;
+    p.type_into("register-confirm-password", "lantern quiet meadow")
+        .await;
+    p.choose("register-method-email").await;
+    p.click("register-submit").await;
+    p.sees("notice-registered-email").await;
     chrome.client.clone().close().await.unwrap();
 }
 
-on_both_backends!(an_organization_administrator_invites_in_chromium);
-
-on_both_backends!(a_person_registers_and_signs_back_in_by_the_guide_in_chromium);
+in_english_and_spanish!(an_organization_administrator_invites =>
+    an_organization_administrator_invites_in_chromium,
+    an_organization_administrator_invites_in_chromium_in_spanish);
 
 /// Login With Email up to the guide's confirmation ("Your email address has been verified.").
-async fn sign_in_by_email(c: &Client, app: &TestApp, email: &str, password: &str) {
-    c.goto(&format!("{}/login/email", app.url)).await.unwrap();
-    type_into(c, "Email address", email).await;
-    type_into(c, "Password", password).await;
-    click(c, "Sign in").await;
-    wait_for_text(c, "Email Verification").await;
-    click(c, "Send Verification Code").await;
-    wait_for_text(c, "We sent a verification code").await;
-    let code = app.latest_code(email).await;
-    type_into(c, "Verification code", &code).await;
-    click(c, "Verify Code").await;
-    wait_for_text(c, "Your email address has been verified.").await;
+async fn sign_in_by_email(p: &Person<'_>, app: &TestApp, email: &str, password: &str) {
+    p.c.goto(&format!("{}/login/email", app.url)).await.unwrap();
+    p.type_into("field-email-address", email).await;
+    p.type_into("field-password", password).await;
+    p.click("sign-in-button").await;
+    p.sees("verify-email-title").await;
+    p.click("verify-email-send").await;
+    p.sees("verify-email-sent").await;
+    let code = p.latest_code(app, email).await;
+    p.type_into("field-verification-code", &code).await;
+    p.click("verify-code-button").await;
+    p.sees("verified-email").await;
 }
 
 /// Issue 5: the console's CSV upload goes up in the background with a progress bar, and the
 /// result shows in place (the address stays /admin: the script, not a page load, did it).
-async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: Backend) {
+async fn an_administrator_uploads_a_csv_file_with_progress(backend: Backend, lang: Language) {
     let app = spawn_app(backend).await;
     crate::admin::org_admin(&app, "Bay Clinic", "boss@bay.example.org").await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
-    sign_in_by_email(c, &app, "boss@bay.example.org", "marmalade orbit kettle").await;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang).with_data(&["Admin of Bay Clinic", "Upload Person"]);
+    let c = p.c;
+    sign_in_by_email(&p, &app, "boss@bay.example.org", "marmalade orbit kettle").await;
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("people.csv");
@@ -490,15 +645,16 @@ async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: 
     }
     std::fs::write(&file, csv).unwrap();
     c.goto(&format!("{}/admin", app.url)).await.unwrap();
-    wait_for_text(c, "Bulk create").await;
+    p.sees("admin-bulk-heading").await;
     c.find(Locator::Id("file"))
         .await
         .unwrap()
         .send_keys(&file.display().to_string())
         .await
         .unwrap();
-    click(c, "Upload and create").await;
-    wait_for_text(c, "20 people were invited").await;
+    p.click("admin-upload-and-create").await;
+    p.sees_text(&p.says_with("admin-bulk-done-message", &[("n", 20.into())]))
+        .await;
     assert!(
         c.current_url().await.unwrap().as_str().ends_with("/admin"),
         "shown in place by the script"
@@ -511,17 +667,23 @@ async fn an_administrator_uploads_a_csv_file_with_progress_in_chromium(backend: 
     chrome.client.clone().close().await.unwrap();
 }
 
-on_both_backends!(an_administrator_uploads_a_csv_file_with_progress_in_chromium);
+in_english_and_spanish!(an_administrator_uploads_a_csv_file_with_progress =>
+    an_administrator_uploads_a_csv_file_with_progress_in_chromium,
+    an_administrator_uploads_a_csv_file_with_progress_in_chromium_in_spanish);
 
 /// Current portal users through the administration page: the import file goes up in the
 /// background, the status line says what is happening (the upload's progress, then the check
 /// of every row), and the result shows in place; a bad file lists each bad line the same way.
-async fn an_administrator_imports_current_portal_users_with_progress_in_chromium(backend: Backend) {
+async fn an_administrator_imports_current_portal_users_with_progress(
+    backend: Backend,
+    lang: Language,
+) {
     let app = spawn_app(backend).await;
     crate::admin::system_admin(&app, "root@example.org").await;
-    let chrome = chrome().await;
-    let c = &chrome.client;
-    sign_in_by_email(c, &app, "root@example.org", "marmalade orbit kettle").await;
+    let chrome = chrome_in(lang).await;
+    let p = Person::new(&chrome.client, lang).with_data(&["Legacy Person", "System Admin"]);
+    let c = p.c;
+    sign_in_by_email(&p, &app, "root@example.org", "marmalade orbit kettle").await;
 
     let hash = bcrypt::hash("old bcrypt password", 4).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -542,7 +704,7 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
                  .observe(s, {childList: true, characterData: true, subtree: true});";
 
     c.goto(&format!("{}/admin", app.url)).await.unwrap();
-    wait_for_text(c, "Import current portal users").await;
+    p.sees("admin-import-heading").await;
     c.execute(watch, vec![]).await.unwrap();
     c.find(Locator::Id("import-file"))
         .await
@@ -550,12 +712,31 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
         .send_keys(&upload("bad.csv", &bad))
         .await
         .unwrap();
-    click(c, "Upload and import").await;
-    wait_for_text(c, "Nobody was imported").await;
-    wait_for_text(c, "line 3: email:").await;
-    wait_for_text(
-        c,
-        "line 4: email: an account with the email address root@example.org already exists",
+    p.click("admin-upload-and-import").await;
+    p.sees("admin-import-failed").await;
+    p.sees_text(&p.says_with(
+        "import-problem-on-line",
+        &[("line", 3.into()), ("problem", "email:".into())],
+    ))
+    .await;
+    p.sees_text(
+        &p.says_with(
+            "import-problem-on-line",
+            &[
+                ("line", 4.into()),
+                (
+                    "problem",
+                    format!(
+                        "email: {}",
+                        p.says_with(
+                            "import-problem-email-exists",
+                            &[("email", "root@example.org".into())],
+                        )
+                    )
+                    .into(),
+                ),
+            ],
+        ),
     )
     .await;
     assert_eq!(
@@ -565,7 +746,7 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
     );
 
     c.goto(&format!("{}/admin", app.url)).await.unwrap();
-    wait_for_text(c, "Import current portal users").await;
+    p.sees("admin-import-heading").await;
     c.execute(watch, vec![]).await.unwrap();
     c.find(Locator::Id("import-file"))
         .await
@@ -573,18 +754,19 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
         .send_keys(&upload("users.csv", &good))
         .await
         .unwrap();
-    click(c, "Upload and import").await;
-    wait_for_text(c, "3000 current portal users were imported").await;
+    p.click("admin-upload-and-import").await;
+    p.sees_text(&p.says_with("admin-import-done-message", &[("n", 3000.into())]))
+        .await;
     assert!(
         c.current_url().await.unwrap().as_str().ends_with("/admin"),
         "shown in place by the script"
     );
     let seen = c.execute("return window.seen;", vec![]).await.unwrap();
     let seen: Vec<String> = serde_json::from_value(seen).unwrap();
+    let uploading = p.says("admin-upload-sending");
     assert!(
-        seen.iter().any(|s| s.starts_with("Uploading"))
-            && seen
-                .contains(&"Uploaded. Checking every row and importing the accounts…".to_string()),
+        seen.iter().any(|s| s.starts_with(&uploading))
+            && seen.contains(&p.says("admin-import-progress")),
         "the status line followed the upload: {seen:?}"
     );
     assert_eq!(
@@ -595,7 +777,9 @@ async fn an_administrator_imports_current_portal_users_with_progress_in_chromium
     chrome.client.clone().close().await.unwrap();
 }
 
-on_both_backends!(an_administrator_imports_current_portal_users_with_progress_in_chromium);
+in_english_and_spanish!(an_administrator_imports_current_portal_users_with_progress =>
+    an_administrator_imports_current_portal_users_with_progress_in_chromium,
+    an_administrator_imports_current_portal_users_with_progress_in_chromium_in_spanish);
 
 /// Chromium with these extra command-line arguments (e.g. `--host-resolver-rules=…`, so that
 /// sibling host names reach loopback servers).

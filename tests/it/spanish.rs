@@ -113,23 +113,54 @@ fn words_in(text: &str) -> impl Iterator<Item = String> + '_ {
 /// to a screen reader (title, labels, alternative text, the values of buttons).
 #[track_caller]
 pub fn assert_all_spanish(page: &Page) {
-    let document = page.document();
-    let html = document.root_element();
-    assert_eq!(
-        html.value().attr("lang"),
-        Some("es"),
-        "{} is not marked Spanish",
-        page.url
-    );
-    let mut said = page.text();
+    assert_all_spanish_html(&page.url, &page.body);
+}
+
+/// Elements whose text is not the page's words: what a browser does not show, and `<code>`
+/// (file formats, column names, commands, identifiers: the same in every language). Names
+/// marked `translate="no"` (products) are not either.
+const NOT_WORDS: [&str; 5] = ["script", "style", "template", "noscript", "code"];
+
+/// [`assert_all_spanish`] on a page's HTML, as an HTTP client or Chromium (its document now,
+/// scripts' changes included) holds it.
+#[track_caller]
+pub fn assert_all_spanish_html(url: &str, html: &str) {
+    if let Some(problem) = english_in(url, html) {
+        panic!("{problem}");
+    }
+}
+
+/// What is not Spanish on the page: it is not marked `lang="es"`, or it shows English words
+/// (in its text outside `<code>`, or what it says to a screen reader); None when all Spanish.
+pub fn english_in(url: &str, html: &str) -> Option<String> {
+    let document = scraper::Html::parse_document(html);
+    let root = document.root_element();
+    if root.value().attr("lang") != Some("es") {
+        return Some(format!("{url} is not marked Spanish"));
+    }
+    let mut said = String::new();
+    for node in root.descendants() {
+        let Some(text) = node.value().as_text() else {
+            continue;
+        };
+        let skipped = node.ancestors().any(|a| {
+            a.value()
+                .as_element()
+                .is_some_and(|e| NOT_WORDS.contains(&e.name()) || e.attr("translate") == Some("no"))
+        });
+        if !skipped {
+            said.push_str(text);
+            said.push(' ');
+        }
+    }
     let spoken = scraper::Selector::parse(
         "title, [aria-label], [placeholder], [alt], input[type=submit], input[type=button]",
     )
     .unwrap();
     for element in document.select(&spoken) {
-        if element.value().name() == "title" {
-            said.push(' ');
-            said.push_str(&element.text().collect::<String>());
+        // A field for a file's lines (`translate="no"`) shows an example of them, not words.
+        if element.value().attr("translate") == Some("no") {
+            continue;
         }
         for attr in ["aria-label", "placeholder", "alt", "value"] {
             if let Some(v) = element.value().attr(attr) {
@@ -145,11 +176,8 @@ pub fn assert_all_spanish(page: &Page) {
         .collect::<Vec<_>>()
         .join(" ");
     let english: BTreeSet<String> = words_in(&said).filter(|w| ENGLISH.contains(w)).collect();
-    assert!(
-        english.is_empty(),
-        "{} shows English words {english:?} in Spanish: {said}",
-        page.url
-    );
+    (!english.is_empty())
+        .then(|| format!("{url} shows English words {english:?} in Spanish: {said}"))
 }
 
 on_both_backends!(
@@ -332,12 +360,100 @@ fn the_check_finds_english_left_on_a_spanish_page() {
     };
     let translated = page("<p>Escriba el código que le enviamos a ana@example.org.</p>");
     assert_all_spanish(&translated);
+    // A file's column names and values are code, a product's name is a name: not words.
+    let columns = page(
+        "<label>CSV con las columnas <code>email</code>, <code>display_name</code> (<code>role</code> opcional: <code>user</code> u <code>org-admin</code>)</label> \
+         <p>Abra (<span translate=\"no\">Google Authenticator, 1Password</span>, …)</p>",
+    );
+    assert_all_spanish(&columns);
     for left in [
         "<p>Escriba el código. Having trouble logging in?</p>",
         "<button aria-label=\"Remove passkey\">Quitar</button>",
         "<input placeholder=\"Enter the code\">",
+        // The same words outside <code> are English on a Spanish page: no longer allowed.
+        "<label>CSV con las columnas email, display_name (role opcional: user u org-admin)</label>",
+        "<p>Copie el secreto de cliente (client_secret) ahora.</p>",
+        "<p>Abra (Google Authenticator, 1Password, …)</p>",
     ] {
         let found = std::panic::catch_unwind(|| assert_all_spanish(&page(left)));
         assert!(found.is_err(), "English not found in {left}");
     }
+}
+
+on_both_backends!(the_portals_refusals_and_the_development_outbox_are_in_spanish);
+
+/// Pages that answer a request the portal cannot serve (a registration page without a link, a
+/// form none of its pages sends, an application's unusable request, "Confirm it is you" asked
+/// to go to another site) and the development outbox speak the page's language, English
+/// exactly as before.
+async fn the_portals_refusals_and_the_development_outbox_are_in_spanish(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let visitor = spanish_browser(&app);
+    let not_started = visitor.get("/register").await;
+    assert_eq!(not_started.status, 403, "{not_started}");
+    not_started.assert_shows("El registro no ha comenzado");
+    assert!(not_started.element_with_text("a", "Restablecer").is_some());
+    assert_all_spanish(&not_started);
+    let english = app.new_browser().get("/register").await;
+    english.assert_shows("Registration has not started");
+    english.assert_shows("Open the registration link from your email to register. If the link has expired, was already used, or no longer works, click Reset to have a new one emailed to you.");
+
+    let unusable = visitor
+        .get("/oidc/authorize?client_id=nobody&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code&scope=openid")
+        .await;
+    assert_eq!(unusable.status, 400, "{unusable}");
+    unusable.assert_shows("No se puede usar esta solicitud de inicio de sesión");
+    unusable.assert_shows("La aplicación que lo envió aquí no está registrada");
+    assert_all_spanish(&unusable);
+
+    let person = app
+        .active_user("rosa@example.org", "Rosa Díaz", PASSWORD)
+        .await;
+    assert_eq!(person.get("/language?to=es").await.status, 200);
+    let elsewhere = person
+        .get("/verify/again?next=https%3A%2F%2Fevil.example%2F")
+        .await;
+    assert_eq!(elsewhere.status, 400, "{elsewhere}");
+    elsewhere.assert_shows("Esa dirección no está permitida");
+    assert_all_spanish(&elsewhere);
+    let token = person.csrf().await;
+    let unreadable = person
+        .post_raw(
+            "/terms",
+            &[("agree", "yes"), ("version", "one"), ("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(unreadable.status, 422, "{unreadable}");
+    unreadable.assert_shows("No pudimos leer este formulario");
+    // What was wrong is the server's own reading of the form (serde's), shown as it is.
+    let without_detail = Page {
+        body: unreadable
+            .body
+            .replace("version: invalid digit found in string", ""),
+        ..unreadable
+    };
+    assert_all_spanish(&without_detail);
+
+    let dev = crate::helpers::spawn_app_with(
+        backend,
+        crate::helpers::Options {
+            smtp: false,
+            ..crate::helpers::Options::default()
+        },
+    )
+    .await;
+    tessera::i18n::speaking(
+        tessera::i18n::Language::Spanish,
+        dev.invite_to_outbox("otto@example.org", "Otto Salida"),
+    )
+    .await;
+    let outbox = spanish_browser(&dev).get("/dev/outbox").await;
+    assert_eq!(outbox.status, 200, "{outbox}");
+    outbox.assert_shows("Bandeja de salida de desarrollo");
+    outbox.assert_shows("Para otto@example.org por correo electrónico");
+    assert_all_spanish(&outbox);
+    let english = dev.new_browser().get("/dev/outbox").await;
+    english.assert_shows("Development outbox");
+    english.assert_shows("No SMTP server is configured, so messages are kept here (newest first). This page exists only in development.");
+    english.assert_shows("To otto@example.org by email,");
 }

@@ -18,6 +18,7 @@ const CLINIC: &str = "Clínica Sur";
 on_both_backends!(
     a_system_administrator_uses_the_console_in_spanish,
     an_organization_administrator_locks_an_account_in_spanish,
+    registering_applications_says_its_problems_in_spanish,
 );
 
 fn request(email: &str, name: &str, organization: Option<&str>, role: Role) -> InvitationRequest {
@@ -326,4 +327,37 @@ fn without_codes(page: &Page) -> Page {
         body,
         headers: page.headers.clone(),
     }
+}
+
+/// What is wrong with an application's registration, said in Spanish: a redirect URI that is
+/// not https, none at all, an application registered at that address already.
+async fn registering_applications_says_its_problems_in_spanish(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = crate::admin::system_admin(&app, "root@example.org").await;
+    pick_spanish(&root).await;
+    for (redirect, says) in [
+        ("ftp://portal.example.org/cb", "no es https"),
+        ("https://portal.example.org/cb#top", "tiene un fragmento"),
+        ("", "Indique al menos una URI de redirección."),
+    ] {
+        let refused = root
+            .post(
+                "/admin/clients",
+                &[("name", "Portal de pacientes"), ("redirect_uris", redirect)],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{redirect}: {refused}");
+        spanish(&without_codes(&refused), &[says]);
+    }
+    let apps = [
+        ("name", "Wiki"),
+        ("url", "https://wiki.example.org"),
+        ("organization", ""),
+    ];
+    assert_eq!(root.post("/admin/apps", &apps).await.status, 200);
+    let again = root.post("/admin/apps", &apps).await;
+    spanish(
+        &again,
+        &["Ya hay una aplicación registrada en https://wiki.example.org."],
+    );
 }
