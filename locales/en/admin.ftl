@@ -550,3 +550,11 @@ apps-problem-own-organization = You can register applications for your own organ
 providers-problem-registered = A provider named { $name } or one of the domains { $domains } is registered already: each staff domain belongs to one provider.
 providers-problem-discovery = The provider's discovery document at { $url } could not be read ({ $why }). Check the issuer URL and that Tessera can reach the provider, then try again.
 providers-problem-issuer-fixed = The issuer cannot be changed (it stays { $issuer }): the staff accounts linked through this provider are known by it. To use another issuer, register a new provider.
+
+# Bulk create's own problems (the file's are import-problem-*).
+bulk-problem-rows = { $n } row(s) are not valid; nobody was created
+bulk-problem-own-organization = you can invite only into your own organization, not { $name }
+bulk-problem-no-organization = there is no organization named { $name }
+bulk-problem-org-admin-role = only system administrators appoint organization administrators
+bulk-problem-email-exists = an account with { $email } already exists
+bulk-problem-raced = an address in the file was registered meanwhile; nobody was created — try again

@@ -554,3 +554,11 @@ apps-problem-own-organization = Solo puede registrar aplicaciones para su propia
 providers-problem-registered = Ya está registrado un proveedor llamado { $name } o uno de los dominios { $domains }: cada dominio del personal pertenece a un solo proveedor.
 providers-problem-discovery = No se pudo leer el documento de descubrimiento del proveedor en { $url } ({ $why }). Revise la URL del emisor y que Tessera pueda llegar al proveedor, y vuelva a intentarlo.
 providers-problem-issuer-fixed = El emisor no se puede cambiar (sigue siendo { $issuer }): las cuentas del personal vinculadas a través de este proveedor se conocen por él. Para usar otro emisor, registre un proveedor nuevo.
+
+# Bulk create's own problems (the file's are import-problem-*).
+bulk-problem-rows = { $n } fila(s) no son válidas; no se creó a nadie
+bulk-problem-own-organization = solo puede invitar a su propia organización, no a { $name }
+bulk-problem-no-organization = no hay ninguna organización llamada { $name }
+bulk-problem-org-admin-role = solo los administradores del sistema nombran administradores de organización
+bulk-problem-email-exists = ya existe una cuenta con { $email }
+bulk-problem-raced = una dirección del archivo se registró mientras tanto; no se creó a nadie; vuelva a intentarlo

@@ -593,7 +593,7 @@ pub struct BulkInvited {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BulkProblem {
-    #[error("{} row(s) are not valid; nobody was created", .0.len())]
+    #[error("{}", crate::i18n::say_with("bulk-problem-rows", &[("n", (.0.len() as i64).into())]))]
     Rows(Vec<crate::domain::import::RowProblem>),
     #[error(transparent)]
     Refused(#[from] AdminRefusal),
@@ -610,10 +610,15 @@ pub async fn bulk_invite(
     use crate::domain::account::NewAccount;
     use crate::domain::import::{RowProblem, parse_invitations};
     // Reading and checking a large file is CPU work: off the async runtime.
-    let rows = tokio::task::spawn_blocking(move || parse_invitations(csv))
-        .await
-        .map_err(|e| AdminRefusal::Internal(Internal::Other(e.into())))?
-        .map_err(BulkProblem::Rows)?;
+    // The file's problems are said in the request's language, which the blocking thread
+    // does not inherit.
+    let language = crate::i18n::current();
+    let rows = tokio::task::spawn_blocking(move || {
+        crate::i18n::speaking_blocking(language, || parse_invitations(csv))
+    })
+    .await
+    .map_err(|e| AdminRefusal::Internal(Internal::Other(e.into())))?
+    .map_err(BulkProblem::Rows)?;
     let orgs = app
         .store
         .organizations()
@@ -639,7 +644,11 @@ pub async fn bulk_invite(
                 problems.push(RowProblem {
                     line: row.line,
                     message: format!(
-                        "organization: you can invite only into your own organization, not {name:?}"
+                        "organization: {}",
+                        crate::i18n::say_with(
+                            "bulk-problem-own-organization",
+                            &[("name", format!("{name:?}").into())]
+                        )
                     ),
                 });
                 continue;
@@ -649,7 +658,13 @@ pub async fn bulk_invite(
                 None => {
                     problems.push(RowProblem {
                         line: row.line,
-                        message: format!("organization: there is no organization named {name:?}"),
+                        message: format!(
+                            "organization: {}",
+                            crate::i18n::say_with(
+                                "bulk-problem-no-organization",
+                                &[("name", format!("{name:?}").into())]
+                            )
+                        ),
                     });
                     continue;
                 }
@@ -659,8 +674,7 @@ pub async fn bulk_invite(
         if row.role == Role::OrgAdmin && !admin.is_system() {
             problems.push(RowProblem {
                 line: row.line,
-                message: "role: only system administrators appoint organization administrators"
-                    .into(),
+                message: format!("role: {}", crate::i18n::say("bulk-problem-org-admin-role")),
             });
             continue;
         }
@@ -674,7 +688,13 @@ pub async fn bulk_invite(
         if taken.contains(row.email.as_str()) {
             problems.push(RowProblem {
                 line: row.line,
-                message: format!("email: an account with {} already exists", row.email),
+                message: format!(
+                    "email: {}",
+                    crate::i18n::say_with(
+                        "bulk-problem-email-exists",
+                        &[("email", row.email.as_str().into())]
+                    )
+                ),
             });
             continue;
         }
@@ -696,11 +716,9 @@ pub async fn bulk_invite(
         Ok(created) => created,
         Err(InvitationProblem::AlreadyRegistered) => {
             return Err(BulkProblem::Rows(vec![RowProblem {
-            line: 1,
-            message:
-                "an address in the file was registered meanwhile; nobody was created — try again"
-                    .into(),
-        }]));
+                line: 1,
+                message: crate::i18n::say("bulk-problem-raced"),
+            }]));
         }
         Err(InvitationProblem::Internal(e)) => return Err(AdminRefusal::Internal(e).into()),
         Err(other) => return Err(AdminRefusal::Invitation(other).into()),

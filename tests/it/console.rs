@@ -300,6 +300,7 @@ async fn the_rollout_counts_where_everyone_stands_and_sends_new_links_within_sco
     theirs.assert_shows("1 of 5 accounts have registered for multi-factor authentication (20%).");
 
     // Their mailing reaches their organization's expired links only, through the mail queue.
+    app.mail_settled().await;
     let letters_before = app.mail.all_messages().len();
     let sent = boss.post("/admin/rollout/expired-links", &[]).await;
     assert_eq!(sent.status, 200, "{sent}");

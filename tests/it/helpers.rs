@@ -223,9 +223,10 @@ impl MailSink {
             .retain(|r| !r.eq_ignore_ascii_case(to));
     }
 
-    /// The newest message to `to`, waiting up to 5 s for it; after `skip` earlier ones.
+    /// The newest message to `to`, waiting up to 15 s for it (a loaded CI machine sends
+    /// slowly); after `skip` earlier ones.
     pub async fn message_to(&self, to: &str, nth: usize) -> Mail {
-        for _ in 0..100 {
+        for _ in 0..300 {
             let found: Vec<Mail> = self
                 .messages
                 .lock()
@@ -446,6 +447,21 @@ impl TestApp {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("the invitation to {email} was delivered but never marked sent");
+    }
+
+    /// Waits until the mail queue holds nothing left to send (every queued invitation and
+    /// notice delivered), so a test counting messages counts only what it caused next.
+    pub async fn mail_settled(&self) {
+        let unsent = "SELECT COUNT(*) FROM mail_queue
+                      WHERE sent_at IS NULL AND dead_at IS NULL AND discarded_at IS NULL";
+        for _ in 0..300 {
+            if self.count(unsent).await == 0 {
+                // Marked sent once the server accepted it: the sink has it.
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the mail queue did not empty");
     }
 
     /// A company provider stored directly, as `tessera admin create-idp` stores one once its

@@ -143,6 +143,7 @@ async fn reminders_go_on_their_days_once_each_to_whoever_has_not_finished(backen
 
     // Nothing is due yet, however often the job looks.
     assert_eq!(remind_due(&app.app).await.unwrap(), 0);
+    app.mail_settled().await;
     let letters = app.mail.all_messages().len();
 
     // Three days before Harbor's day: its two unfinished people, nobody else.
