@@ -7,7 +7,7 @@ admin-nav-rollout = Implantación de MFA
 admin-nav-clients = Aplicaciones (clientes de OpenID Connect)
 admin-nav-apps = Aplicaciones protegidas (autenticación delegada)
 admin-nav-providers = Proveedores de inicio de sesión del personal
-admin-nav-terms = Publicar Condiciones de uso
+admin-nav-terms = Publicar Términos de uso
 admin-nav-mail = Cola de correo
 admin-nav-audit = Registro de auditoría
 
@@ -126,7 +126,7 @@ admin-done-mfa-reset = Se restableció la MFA: la persona vuelve a registrar un 
 admin-done-organization-created = Se creó la organización.
 admin-done-factors = Se guardó la política de factores de la organización.
 admin-done-role-changed = Se cambió el rol de la cuenta.
-admin-done-terms = Se publicaron las nuevas Condiciones de uso: todos las aceptan en su próximo inicio de sesión.
+admin-done-terms = Se publicaron los nuevos Términos de uso: todos los aceptan en su próximo inicio de sesión.
 admin-done-resent-to = Se envió un nuevo enlace de registro a { $who }; el anterior ya no funciona.
 admin-done-updated = La cuenta se actualizó: { $who } está { $state ->
     [disabled] deshabilitada
@@ -389,8 +389,8 @@ clients-done-disabled = La aplicación está deshabilitada: nadie inicia sesión
 clients-done-enabled = La aplicación está habilitada.
 clients-done-deleted = Se eliminó la aplicación.
 
-# Publicar las Condiciones de uso.
-terms-admin-title = Condiciones de uso
+# Publicar los Términos de uso.
+terms-admin-title = Términos de uso
 terms-admin-intro = La versión actual es la { $version }. Una nueva versión se muestra a todos en su próximo inicio de sesión, y cada aceptación queda registrada.
 terms-admin-field-title = Título
 terms-admin-field-text = Texto

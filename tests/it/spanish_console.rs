@@ -260,7 +260,7 @@ async fn a_system_administrator_uses_the_console_in_spanish(backend: Backend) {
             ],
         )
         .await;
-    spanish(&published, &["Se publicaron las nuevas Condiciones de uso"]);
+    spanish(&published, &["Se publicaron los nuevos Términos de uso"]);
     let terms = root.get("/admin/terms").await;
     assert_eq!(terms.status, 200, "{terms}");
     spanish(
