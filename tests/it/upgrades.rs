@@ -232,6 +232,7 @@ struct ReleaseNode {
 
 impl ReleaseNode {
     fn spawn(binary: PathBuf, mut envs: Vec<(&'static str, String)>) -> Self {
+        tessera::crypto::install_tls_provider();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
