@@ -32,7 +32,16 @@ pub enum Command {
     /// Run the portal.
     Serve,
     /// Create or update the database schema, then exit.
-    Migrate,
+    Migrate {
+        /// Change nothing: print the database's version, this binary's, what is pending and
+        /// whether it is expand-only, and exit with a code a rollout script branches on:
+        /// 0 up to date; 10 expand steps pending (safe to run while older nodes serve);
+        /// 11 a contract step pending (stop older nodes first); 12 the database is newer than
+        /// this binary but compatible; 13 newer and incompatible (this binary would refuse to
+        /// start); 14 a migration failed part-way; 1 the database cannot be reached.
+        #[arg(long)]
+        check: bool,
+    },
     /// Administer organizations and users.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -248,7 +257,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => serve(config).await,
-        Command::Migrate => {
+        Command::Migrate { check: true } => check_migrations(&config).await,
+        Command::Migrate { check: false } => {
             App::build(config).await?.store.close().await;
             println!("The database is up to date.");
             Ok(())
@@ -269,6 +279,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             passphrase_file,
         } => restore(config, &from, passphrase_file).await,
     }
+}
+
+/// `tessera migrate --check`: reads, never writes, and exits with the verdict's code.
+async fn check_migrations(config: &Config) -> anyhow::Result<()> {
+    use crate::store::migrations::{self, Verdict, exit};
+    let (backend, applied) = match crate::store::read_migrations(&config.database_url).await {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(exit::CANNOT_CHECK.into());
+        }
+    };
+    let verdict = Verdict::of(backend, &applied);
+    let carried = migrations::latest(backend);
+    println!("database: version {}", applied.version());
+    println!("this binary: carries migrations up to {carried}");
+    if applied.floor.needs_version > 0 {
+        println!(
+            "the database needs: a binary carrying migration {} or later (set by migration {} {})",
+            applied.floor.needs_version,
+            applied.floor.contract_version,
+            applied.floor.contract_name
+        );
+    }
+    if let Verdict::Pending { pending, .. } = &verdict {
+        for step in pending {
+            println!(
+                "pending: {:04} {} ({})",
+                step.version,
+                step.name,
+                step.kind()
+            );
+        }
+    }
+    println!("{}", verdict.advice(backend));
+    // The code is the answer: `process::exit` rather than an error, which would print "error:"
+    // and exit 1. Nothing is left to flush or close (the pool closed above).
+    std::process::exit(verdict.exit_code().into())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

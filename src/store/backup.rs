@@ -143,7 +143,7 @@ pub async fn facts_of(url: &str, key: &ChainKey) -> anyhow::Result<CopyFacts> {
 
 /// The newest schema this binary knows for the backend.
 pub fn newest_schema(backend: Backend) -> i64 {
-    super::latest_migration(backend)
+    super::migrations::latest(backend)
 }
 
 /// What a manifest records, read from the copy itself.

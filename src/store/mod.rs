@@ -47,6 +47,7 @@ mod identity_providers;
 mod import;
 mod logouts;
 mod mail_queue;
+pub mod migrations;
 mod oidc;
 pub mod ops;
 mod outbox;
@@ -235,86 +236,37 @@ impl Store {
         Self::open_migrated_to(url, chain, i64::MAX).await
     }
 
-    /// Opens with the migrations up to `version` only: the upgrade tests build a database
-    /// as an older release left it, then open it with `open`.
+    /// Opens with the migrations up to `version` only, as a binary that carries no more
+    /// would: the upgrade tests build a database as an older release left it, and run an
+    /// older release beside a newer database.
     #[doc(hidden)]
     pub async fn open_migrated_to(
         url: &str,
         chain: ChainKey,
         version: i64,
     ) -> anyhow::Result<Self> {
-        sqlx::any::install_default_drivers();
-        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
-            // A missing file is created; WAL and a busy timeout let the CLI work beside the server.
-            let sep = if rest.contains('?') { '&' } else { '?' };
-            let url = if rest.contains("mode=") {
-                url.to_string()
-            } else {
-                format!("{url}{sep}mode=rwc")
-            };
-            (Backend::Sqlite, url)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_string())
-        } else {
-            anyhow::bail!("TESSERA_DATABASE_URL must start with sqlite:// or postgres://");
-        };
-        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    connection.execute(connection_settings(backend)).await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open the database {}: {e}",
-                    crate::config::redact_url(&url)
-                )
-            })?;
-        if backend == Backend::Sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL")
-                .execute(&pool)
-                .await?;
-        }
+        let (pool, backend) = connect(url, true).await?;
         let store = Self {
             pool,
             backend,
             chain,
         };
-        store.migrate(version).await?;
+        if let Err(e) = store.migrate(version).await {
+            store.close().await;
+            return Err(e);
+        }
         Ok(store)
     }
 
+    /// Applies the migrations up to `up_to` that the database lacks. A database that a newer
+    /// release migrated is left as it is (`ignore_missing`), unless one of its contract steps
+    /// needs a newer binary than this one: then nothing runs and the error names the release
+    /// needed (issue 19).
     async fn migrate(&self, up_to: i64) -> anyhow::Result<()> {
-        // Embedded by hand rather than with `sqlx::migrate!`, which would pull in sqlx's
-        // macro crate (and a second build of both drivers) for this one use.
-        let sources = migration_sources(self.backend);
-        let migrations: Vec<Migration> = sources
+        let carried: Vec<&'static migrations::Step> = migrations::steps(self.backend)
             .iter()
-            .filter(|(version, _, _)| *version <= up_to)
-            .map(|(version, name, sql)| {
-                Migration::new(
-                    *version,
-                    Cow::Borrowed(*name),
-                    MigrationType::Simple,
-                    Cow::Borrowed(*sql),
-                    false,
-                )
-            })
+            .filter(|step| step.version <= up_to)
             .collect();
-        // `locking` takes PostgreSQL's advisory lock, so nodes starting together migrate once.
-        let migrator = Migrator {
-            migrations: Cow::Owned(migrations),
-            ignore_missing: false,
-            locking: true,
-            no_tx: false,
-        };
         // On a connection of its own without the statement and lock timeouts: a migration of
         // a large table may take longer, and nodes starting together wait for each other's.
         let mut connection = self.pool.acquire().await?;
@@ -323,13 +275,16 @@ impl Store {
                 .execute(&mut *connection)
                 .await?;
         }
-        let migrated = migrator
-            .run(&mut *connection)
-            .await
-            .map_err(|e| anyhow::anyhow!("database migration failed: {e}"));
+        let migrated = migrate_on(&mut connection, self.backend, &carried).await;
         // Closed rather than returned to the pool, where it would keep no timeouts.
         let _ = connection.close().await;
         migrated
+    }
+
+    /// What the database's migration records hold, read without changing anything.
+    pub async fn applied_migrations(&self) -> StoreResult<migrations::Applied> {
+        let mut connection = self.pool.acquire().await?;
+        Ok(applied_on(&mut connection, self.backend).await?)
     }
 
     pub fn backend(&self) -> Backend {
@@ -380,265 +335,211 @@ impl Store {
 /// One operation's transaction.
 pub(super) type Tx = Transaction<'static, Any>;
 
-/// The version of the newest migration this binary carries for the backend.
-fn latest_migration(backend: Backend) -> i64 {
-    migration_sources(backend)
+/// Connects by URL; `create`: a missing SQLite file is created and put in WAL mode (else
+/// it is an error and nothing is changed).
+async fn connect(url: &str, create: bool) -> anyhow::Result<(AnyPool, Backend)> {
+    sqlx::any::install_default_drivers();
+    let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+        // A missing file is created; WAL and a busy timeout let the CLI work beside the server.
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let mode = if create { "rwc" } else { "rw" };
+        let url = if rest.contains("mode=") {
+            url.to_string()
+        } else {
+            format!("{url}{sep}mode={mode}")
+        };
+        (Backend::Sqlite, url)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (Backend::Postgres, url.to_string())
+    } else {
+        anyhow::bail!("TESSERA_DATABASE_URL must start with sqlite:// or postgres://");
+    };
+    let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+    let pool = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(move |connection, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                connection.execute(connection_settings(backend)).await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database {}: {e}",
+                crate::config::redact_url(&url)
+            )
+        })?;
+    if backend == Backend::Sqlite && create {
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&pool)
+            .await?;
+    }
+    Ok((pool, backend))
+}
+
+/// Reads the database's migration records without migrating, creating or changing anything
+/// (`tessera migrate --check`): what they hold, and what they mean for this binary.
+pub async fn read_migrations(url: &str) -> anyhow::Result<(Backend, migrations::Applied)> {
+    let (pool, backend) = connect(url, false).await?;
+    let applied = async {
+        let mut connection = pool.acquire().await?;
+        applied_on(&mut connection, backend).await
+    }
+    .await;
+    pool.close().await;
+    Ok((backend, applied?))
+}
+
+async fn migrate_on(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+    carried: &[&'static migrations::Step],
+) -> anyhow::Result<()> {
+    let version = carried.last().map_or(0, |step| step.version);
+    let applied = applied_on(connection, backend).await?;
+    if applied.floor.needs_version > version {
+        anyhow::bail!(migrations::incompatible(
+            applied.version(),
+            version,
+            &applied.floor
+        ));
+    }
+    // Each pending contract step raises the recorded floor before it runs: should this
+    // process die between the two, older binaries are refused a little early, never let run
+    // on a schema they cannot use.
+    for step in carried
         .iter()
-        .map(|(v, _, _)| *v)
-        .max()
-        .unwrap_or(0)
-}
-
-/// The embedded migrations of each backend, in order.
-fn migration_sources(backend: Backend) -> &'static [(i64, &'static str, &'static str)] {
-    match backend {
-        Backend::Sqlite => &[
-            (
-                1,
-                "foundation",
-                include_str!("../../migrations/sqlite/0001_foundation.sql"),
-            ),
-            (
-                2,
-                "phone",
-                include_str!("../../migrations/sqlite/0002_phone.sql"),
-            ),
-            (
-                3,
-                "administration",
-                include_str!("../../migrations/sqlite/0003_administration.sql"),
-            ),
-            (
-                4,
-                "api_tokens",
-                include_str!("../../migrations/sqlite/0004_api_tokens.sql"),
-            ),
-            (
-                5,
-                "factor_policy",
-                include_str!("../../migrations/sqlite/0005_factor_policy.sql"),
-            ),
-            (
-                6,
-                "step_up",
-                include_str!("../../migrations/sqlite/0006_step_up.sql"),
-            ),
-            (
-                7,
-                "send_cool_downs",
-                include_str!("../../migrations/sqlite/0007_send_cool_downs.sql"),
-            ),
-            (
-                8,
-                "retention",
-                include_str!("../../migrations/sqlite/0008_retention.sql"),
-            ),
-            (
-                9,
-                "mail_queue",
-                include_str!("../../migrations/sqlite/0009_mail_queue.sql"),
-            ),
-            (
-                10,
-                "factors",
-                include_str!("../../migrations/sqlite/0010_factors.sql"),
-            ),
-            (
-                11,
-                "mail_links",
-                include_str!("../../migrations/sqlite/0011_mail_links.sql"),
-            ),
-            (
-                12,
-                "signing_keys",
-                include_str!("../../migrations/sqlite/0012_signing_keys.sql"),
-            ),
-            (
-                13,
-                "clients",
-                include_str!("../../migrations/sqlite/0013_clients.sql"),
-            ),
-            (
-                14,
-                "oidc_grants",
-                include_str!("../../migrations/sqlite/0014_oidc_grants.sql"),
-            ),
-            (
-                15,
-                "backchannel_logout",
-                include_str!("../../migrations/sqlite/0015_backchannel_logout.sql"),
-            ),
-            (
-                16,
-                "reverified",
-                include_str!("../../migrations/sqlite/0016_reverified.sql"),
-            ),
-            (
-                17,
-                "stronger factors",
-                include_str!("../../migrations/sqlite/0017_stronger_factors.sql"),
-            ),
-            (
-                18,
-                "forward apps",
-                include_str!("../../migrations/sqlite/0018_forward_apps.sql"),
-            ),
-            (
-                19,
-                "identity providers",
-                include_str!("../../migrations/sqlite/0019_identity_providers.sql"),
-            ),
-            (
-                20,
-                "portal settings",
-                include_str!("../../migrations/sqlite/0020_portal_settings.sql"),
-            ),
-            (
-                21,
-                "account language",
-                include_str!("../../migrations/sqlite/0021_account_language.sql"),
-            ),
-            (
-                22,
-                "letter language",
-                include_str!("../../migrations/sqlite/0022_letter_language.sql"),
-            ),
-            (
-                24,
-                "rollout deadlines",
-                include_str!("../../migrations/sqlite/0024_rollout_deadlines.sql"),
-            ),
-        ],
-        Backend::Postgres => &[
-            (
-                1,
-                "foundation",
-                include_str!("../../migrations/postgres/0001_foundation.sql"),
-            ),
-            (
-                2,
-                "phone",
-                include_str!("../../migrations/postgres/0002_phone.sql"),
-            ),
-            (
-                3,
-                "administration",
-                include_str!("../../migrations/postgres/0003_administration.sql"),
-            ),
-            (
-                4,
-                "api_tokens",
-                include_str!("../../migrations/postgres/0004_api_tokens.sql"),
-            ),
-            (
-                5,
-                "factor_policy",
-                include_str!("../../migrations/postgres/0005_factor_policy.sql"),
-            ),
-            (
-                6,
-                "step_up",
-                include_str!("../../migrations/postgres/0006_step_up.sql"),
-            ),
-            (
-                7,
-                "send_cool_downs",
-                include_str!("../../migrations/postgres/0007_send_cool_downs.sql"),
-            ),
-            (
-                8,
-                "retention",
-                include_str!("../../migrations/postgres/0008_retention.sql"),
-            ),
-            (
-                9,
-                "mail_queue",
-                include_str!("../../migrations/postgres/0009_mail_queue.sql"),
-            ),
-            (
-                10,
-                "factors",
-                include_str!("../../migrations/postgres/0010_factors.sql"),
-            ),
-            (
-                11,
-                "mail_links",
-                include_str!("../../migrations/postgres/0011_mail_links.sql"),
-            ),
-            (
-                12,
-                "signing_keys",
-                include_str!("../../migrations/postgres/0012_signing_keys.sql"),
-            ),
-            (
-                13,
-                "clients",
-                include_str!("../../migrations/postgres/0013_clients.sql"),
-            ),
-            (
-                14,
-                "oidc_grants",
-                include_str!("../../migrations/postgres/0014_oidc_grants.sql"),
-            ),
-            (
-                15,
-                "backchannel_logout",
-                include_str!("../../migrations/postgres/0015_backchannel_logout.sql"),
-            ),
-            (
-                16,
-                "reverified",
-                include_str!("../../migrations/postgres/0016_reverified.sql"),
-            ),
-            (
-                17,
-                "stronger factors",
-                include_str!("../../migrations/postgres/0017_stronger_factors.sql"),
-            ),
-            (
-                18,
-                "forward apps",
-                include_str!("../../migrations/postgres/0018_forward_apps.sql"),
-            ),
-            (
-                19,
-                "identity providers",
-                include_str!("../../migrations/postgres/0019_identity_providers.sql"),
-            ),
-            (
-                20,
-                "portal settings",
-                include_str!("../../migrations/postgres/0020_portal_settings.sql"),
-            ),
-            (
-                21,
-                "account language",
-                include_str!("../../migrations/postgres/0021_account_language.sql"),
-            ),
-            (
-                22,
-                "letter language",
-                include_str!("../../migrations/postgres/0022_letter_language.sql"),
-            ),
-            (
-                24,
-                "rollout deadlines",
-                include_str!("../../migrations/postgres/0024_rollout_deadlines.sql"),
-            ),
-        ],
+        .filter(|step| step.is_contract() && !applied.versions.contains(&step.version))
+    {
+        run_migrator(connection, carried, step.version - 1).await?;
+        raise_floor(connection, backend, &migrations::floor_of([*step])).await?;
     }
+    run_migrator(connection, carried, version).await?;
+    raise_floor(
+        connection,
+        backend,
+        &migrations::floor_of(carried.iter().copied()),
+    )
+    .await?;
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Runs sqlx's migrator with the carried migrations up to `up_to`. `locking` takes
+/// PostgreSQL's advisory lock, so nodes starting together migrate once; `ignore_missing`
+/// lets a binary start on a database a newer release migrated (the floor decides whether
+/// it may).
+async fn run_migrator(
+    connection: &mut sqlx::AnyConnection,
+    carried: &[&'static migrations::Step],
+    up_to: i64,
+) -> anyhow::Result<()> {
+    let migrations: Vec<Migration> = carried
+        .iter()
+        .filter(|step| step.version <= up_to)
+        .map(|step| {
+            Migration::new(
+                step.version,
+                Cow::Borrowed(step.name),
+                MigrationType::Simple,
+                Cow::Borrowed(step.sql),
+                false,
+            )
+        })
+        .collect();
+    let migrator = Migrator {
+        migrations: Cow::Owned(migrations),
+        ignore_missing: true,
+        locking: true,
+        no_tx: false,
+    };
+    migrator
+        .run(connection)
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))
+}
 
-    #[test]
-    fn every_migration_file_is_embedded_for_both_backends() {
-        for (backend, dir) in [(Backend::Sqlite, "sqlite"), (Backend::Postgres, "postgres")] {
-            let path = format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
-            let files = std::fs::read_dir(path).unwrap().count();
-            assert_eq!(migration_sources(backend).len(), files, "{dir}");
+const FLOOR_TABLE: &str = "schema_compatibility";
+
+/// Raises the recorded floor to `floor` unless it is already as high (never lowered: a newer
+/// release may have raised it further). Before migration 0023 there is nowhere to record it.
+async fn raise_floor(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+    floor: &migrations::Floor,
+) -> Result<(), sqlx::Error> {
+    if floor.needs_version == 0 || !table_exists(connection, backend, FLOOR_TABLE).await? {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE schema_compatibility
+            SET needs_version = $1, contract_version = $2, contract_name = $3
+          WHERE id = 1 AND needs_version < $1",
+    )
+    .bind(floor.needs_version)
+    .bind(floor.contract_version)
+    .bind(floor.contract_name.as_str())
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+async fn applied_on(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<migrations::Applied, sqlx::Error> {
+    use sqlx::Row;
+    let mut applied = migrations::Applied::default();
+    // An empty database has neither table yet; reading must not create them.
+    if table_exists(connection, backend, "_sqlx_migrations").await? {
+        applied.versions = sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        applied.failed = sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE NOT success ORDER BY version",
+        )
+        .fetch_optional(&mut *connection)
+        .await?;
+    }
+    if table_exists(connection, backend, FLOOR_TABLE).await?
+        && let Some(row) = sqlx::query(
+            "SELECT needs_version, contract_version, contract_name
+               FROM schema_compatibility WHERE id = 1",
+        )
+        .fetch_optional(&mut *connection)
+        .await?
+    {
+        applied.floor = migrations::Floor {
+            needs_version: row.try_get("needs_version")?,
+            contract_version: row.try_get("contract_version")?,
+            contract_name: row.try_get("contract_name")?,
+        };
+    }
+    Ok(applied)
+}
+
+async fn table_exists(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM sqlite_master WHERE type = 'table' AND name = $1"
         }
-    }
+        Backend::Postgres => {
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM information_schema.tables
+              WHERE table_schema = current_schema() AND table_name = $1"
+        }
+    };
+    let count: i64 = sqlx::query_scalar(sql)
+        .bind(table)
+        .fetch_one(connection)
+        .await?;
+    Ok(count > 0)
 }

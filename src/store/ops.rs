@@ -1,7 +1,6 @@
 //! Readiness: whether the schema is the one this binary was built for.
 
-use sqlx::Row;
-
+use super::migrations::Verdict;
 use super::{Store, StoreResult};
 
 /// Why the schema is not current, in words for `/readyz`.
@@ -10,7 +9,9 @@ pub enum MigrationState {
     Current(i64),
     /// Applied up to this version only (e.g. another node is still migrating).
     Behind(i64),
-    /// The database was migrated by a newer binary (a rollback left it ahead).
+    /// A newer release migrated it with expand steps only since this binary's: it serves.
+    Compatible(i64),
+    /// A newer release applied a contract step this binary is too old for.
     Ahead(i64),
     /// A migration was recorded as failed.
     Failed(i64),
@@ -21,39 +22,39 @@ impl std::fmt::Display for MigrationState {
         match self {
             Self::Current(v) => write!(f, "current (version {v})"),
             Self::Behind(v) => write!(f, "behind: version {v} applied, a newer one expected"),
+            Self::Compatible(v) => write!(
+                f,
+                "compatible: version {v} applied by a newer release, with expand steps only since this binary's"
+            ),
             Self::Ahead(v) => write!(
                 f,
-                "ahead: version {v} applied, newer than this binary knows"
+                "ahead: version {v} applied, and a contract step needs a newer binary"
             ),
             Self::Failed(v) => write!(f, "migration {v} failed"),
         }
     }
 }
 
+impl MigrationState {
+    /// Whether the node may take requests: the schema is the one it carries, or a newer
+    /// release's that it runs beside (expand steps only since).
+    pub fn serves(&self) -> bool {
+        matches!(self, Self::Current(_) | Self::Compatible(_))
+    }
+}
+
 impl Store {
-    /// Reads sqlx's migration table (the one `open` writes) and compares it with the binary.
+    /// Reads sqlx's migration table and the recorded floor (the ones `open` writes) and
+    /// compares them with the binary.
     pub async fn migrations_current(&self) -> StoreResult<MigrationState> {
-        let failed = sqlx::query(
-            "SELECT CAST(COALESCE(MIN(version), 0) AS BIGINT) AS v FROM _sqlx_migrations WHERE NOT success",
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get::<i64, _>("v")?;
-        if failed != 0 {
-            return Ok(MigrationState::Failed(failed));
-        }
-        let applied = sqlx::query(
-            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get::<i64, _>("v")?;
-        // The newest migration this binary carries (the same list `open` runs).
-        let latest = super::latest_migration(self.backend);
-        Ok(match applied.cmp(&latest) {
-            std::cmp::Ordering::Equal => MigrationState::Current(applied),
-            std::cmp::Ordering::Less => MigrationState::Behind(applied),
-            std::cmp::Ordering::Greater => MigrationState::Ahead(applied),
+        let applied = self.applied_migrations().await?;
+        Ok(match Verdict::of(self.backend, &applied) {
+            Verdict::UpToDate { version } => MigrationState::Current(version),
+            Verdict::Empty => MigrationState::Behind(0),
+            Verdict::Pending { version, .. } => MigrationState::Behind(version),
+            Verdict::Newer { version } => MigrationState::Compatible(version),
+            Verdict::Incompatible { version, .. } => MigrationState::Ahead(version),
+            Verdict::Failed { version } => MigrationState::Failed(version),
         })
     }
 }

@@ -15,7 +15,6 @@ use serde_json::json;
 use tracing::Instrument;
 
 use super::AppState;
-use crate::store::ops::MigrationState;
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -38,11 +37,7 @@ async fn readyz(State(app): State<AppState>) -> Response {
             return ("unreachable", "unknown".to_string(), false);
         }
         match app.store.migrations_current().await {
-            Ok(state) => (
-                "ok",
-                state.to_string(),
-                matches!(state, MigrationState::Current(_)),
-            ),
+            Ok(state) => ("ok", state.to_string(), state.serves()),
             Err(e) => ("ok", format!("unknown: {e}"), false),
         }
     };

@@ -931,3 +931,147 @@ async fn the_command_line_disables_enables_locks_and_unlocks_people(backend: Bac
 }
 
 on_both_backends!(the_command_line_disables_enables_locks_and_unlocks_people);
+
+/// `tessera migrate --check` (issue 19) run by the real binary on a database URL alone.
+fn migrate_check(url: &str) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(["migrate", "--check"])
+        .env("TESSERA_DATABASE_URL", url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .env_remove("TESSERA_CONFIG")
+        .output()
+        .expect("run tessera");
+    (out.status.code(), text(&out))
+}
+
+async fn applied_versions(url: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+/// What a rollout script reads before starting a new release's nodes: expand steps pending
+/// (10, older nodes may keep serving), a contract step pending (11, stop them first), up to
+/// date (0); and the check itself changes nothing.
+async fn migrate_check_tells_a_rollout_what_is_pending_and_changes_nothing(backend: Backend) {
+    use tessera::store::Store;
+    let chain = || {
+        tessera::audit::ChainKey::derive(&tessera::crypto::Keys::from_base64(SECRET_KEY).unwrap())
+    };
+    let db = crate::helpers::TestDatabase::new(backend).await;
+    let store = Store::open_migrated_to(&db.url, chain(), 22).await.unwrap();
+    store.close().await;
+
+    let (code, out) = migrate_check(&db.url);
+    assert_eq!(code, Some(10), "{out}");
+    for says in [
+        "database: version 22",
+        "this binary: carries migrations up to 2",
+        "pending: 0023 schema compatibility (expand)",
+        "Expand steps only: safe to run `tessera migrate`",
+    ] {
+        assert!(out.contains(says), "{says}: {out}");
+    }
+    assert_eq!(applied_versions(&db.url).await, 22, "--check migrated");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .arg("migrate")
+        .env("TESSERA_DATABASE_URL", &db.url)
+        .env("TESSERA_SECRET_KEY", SECRET_KEY)
+        .env_remove("TESSERA_CONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let (code, out) = migrate_check(&db.url);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Up to date"), "{out}");
+    // Migration 0011 (a contract step) set what binaries must carry.
+    assert!(
+        out.contains("a binary carrying migration 11 or later (set by migration 11 mail_links)"),
+        "{out}"
+    );
+
+    // A database from before migration 0010, which dropped columns older releases read.
+    let old = crate::helpers::TestDatabase::new(backend).await;
+    Store::open_migrated_to(&old.url, chain(), 9)
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let (code, out) = migrate_check(&old.url);
+    assert_eq!(code, Some(11), "{out}");
+    assert!(
+        out.contains("A contract step is pending (migration 10 factors): stop every node older than this release first"),
+        "{out}"
+    );
+    assert!(out.contains("pending: 0010 factors (contract)"), "{out}");
+    assert_eq!(applied_versions(&old.url).await, 9);
+}
+
+/// A database a newer release migrated: compatible (12) while it only expanded, incompatible
+/// (13) after a contract step, when this binary also refuses to migrate or start on it.
+async fn migrate_check_tells_whether_this_binary_runs_on_a_newer_database(backend: Backend) {
+    let app = spawn_app(backend).await;
+    crate::upgrades::migrate_as_a_newer_release(
+        &app.db,
+        "CREATE TABLE future_notes (id BIGINT PRIMARY KEY)",
+        false,
+    )
+    .await;
+    let carried = tessera::store::migrations::latest(match backend {
+        Backend::Sqlite => tessera::store::Backend::Sqlite,
+        Backend::Postgres => tessera::store::Backend::Postgres,
+    });
+    let (code, out) = migrate_check(&app.db.url);
+    assert_eq!(code, Some(12), "{out}");
+    assert!(
+        out.contains(&format!("database: version {}", carried + 1)) && out.contains("compatible"),
+        "{out}"
+    );
+    let migrated = tessera(&app, &["migrate"]);
+    assert!(migrated.status.success(), "{}", text(&migrated));
+
+    crate::upgrades::migrate_as_a_newer_release(&app.db, "DROP TABLE future_notes", true).await;
+    let (code, out) = migrate_check(&app.db.url);
+    assert_eq!(code, Some(13), "{out}");
+    let needs = format!(
+        "needs a Tessera release that carries migration {} or later",
+        carried + 2
+    );
+    assert!(out.contains(&needs), "{out}");
+    let refused = tessera(&app, &["migrate"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains(&needs), "{}", text(&refused));
+}
+
+/// No database to read: exit 1, and a missing SQLite file is not created by the check.
+async fn migrate_check_exits_1_when_the_database_cannot_be_reached(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("missing.db");
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", file.display()),
+        Backend::Postgres => "postgres://postgres@127.0.0.1:1/tessera".to_string(),
+    };
+    let (code, out) = migrate_check(&url);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("cannot open the database"), "{out}");
+    assert!(!file.exists(), "the check created {}", file.display());
+    if backend == Backend::Postgres {
+        // An empty database: nothing runs on it yet, so creating the schema breaks no one.
+        let empty = crate::helpers::TestDatabase::new(backend).await;
+        let (code, out) = migrate_check(&empty.url);
+        assert_eq!(code, Some(10), "{out}");
+        assert!(out.contains("The database is empty"), "{out}");
+    }
+}
+
+on_both_backends!(
+    migrate_check_tells_a_rollout_what_is_pending_and_changes_nothing,
+    migrate_check_tells_whether_this_binary_runs_on_a_newer_database,
+    migrate_check_exits_1_when_the_database_cannot_be_reached,
+);

@@ -60,4 +60,5 @@ mod staff_browser;
 mod staff_sso;
 mod staff_upstream_tessera;
 mod twilio_double;
+mod upgrades;
 mod upstream_idp;
