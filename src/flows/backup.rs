@@ -117,20 +117,18 @@ pub async fn backup(
     let mut copy = SqliteCopy::open(staged.path()).await?;
     let facts = copy.facts(&chain).await?;
     not_the_key(&facts, &secret_place)?;
-    let manifest = Manifest {
-        format: FORMAT,
-        tessera_version: env!("CARGO_PKG_VERSION").into(),
-        backend: "sqlite".into(),
-        schema_version: facts.schema_version,
-        audit_head: facts.audit_head.to_string(),
-        made_at: now,
-        rows: facts.rows,
-        keys_included: matches!(keys_choice, KeysChoice::Sealed(_)),
-        secret_key_source: secret_place.describe(),
-        encryption_keys_set: config.encryption_keys.is_some(),
-        key_check: Some(key_check(&chain, now)),
-        dump_sha256: None,
-    };
+    let manifest = manifest_of(
+        "sqlite",
+        &facts,
+        Written {
+            config,
+            keys_choice: &keys_choice,
+            secret_place: &secret_place,
+            chain: &chain,
+            now,
+        },
+        None,
+    );
     let manifest_text = serde_json::to_string(&manifest)?;
     let sealed = sealed_keys(&keys_choice, config, secret, &manifest_text)?;
     copy.write_extras(&manifest_text, sealed.as_deref()).await?;
@@ -143,6 +141,39 @@ pub async fn backup(
         manifest,
         secret_place,
     })
+}
+
+/// What a backup was written with: its configuration, keys and time.
+struct Written<'a> {
+    config: &'a Config,
+    keys_choice: &'a KeysChoice,
+    secret_place: &'a SecretPlace,
+    chain: &'a ChainKey,
+    now: UnixTime,
+}
+
+/// The manifest of a copy, either backend's: what the copy holds (`facts`, read from it) and
+/// how it was written.
+fn manifest_of(
+    backend: &str,
+    facts: &crate::store::backup::CopyFacts,
+    written: Written<'_>,
+    dump_sha256: Option<String>,
+) -> Manifest {
+    Manifest {
+        format: FORMAT,
+        tessera_version: env!("CARGO_PKG_VERSION").into(),
+        backend: backend.into(),
+        schema_version: facts.schema_version,
+        audit_head: facts.audit_head.to_string(),
+        made_at: written.now,
+        rows: facts.rows.clone(),
+        keys_included: matches!(written.keys_choice, KeysChoice::Sealed(_)),
+        secret_key_source: written.secret_place.describe(),
+        encryption_keys_set: written.config.encryption_keys.is_some(),
+        key_check: Some(key_check(written.chain, written.now)),
+        dump_sha256,
+    }
 }
 
 /// The chain key's seal of an entry that cannot be in any log (sequence 0, an event no code

@@ -125,12 +125,13 @@ async fn send_reminder(app: &App, deadline: &StoredDeadline, days: u32) -> Resul
         if recipients.is_empty() {
             break;
         }
-        for (id, status) in recipients {
-            let account = app.store.account_by_id(id).await?;
-            remind(app, &account, status, deadline).await?;
-            app.store.reminder_reached(deadline.id, days, id).await?;
+        for account in recipients {
+            remind(app, &account, deadline).await?;
+            app.store
+                .reminder_reached(deadline.id, days, account.id)
+                .await?;
             letters += 1;
-            after = id;
+            after = account.id;
         }
     }
     app.store
@@ -142,13 +143,8 @@ async fn send_reminder(app: &App, deadline: &StoredDeadline, days: u32) -> Resul
 
 /// One person's reminder, in their language: a fresh registration link with the day, or, for
 /// an imported account (which has no link), how to sign in and set up the second step.
-async fn remind(
-    app: &App,
-    account: &Account,
-    status: AccountStatus,
-    deadline: &StoredDeadline,
-) -> Result<(), Internal> {
-    if status != AccountStatus::Imported {
+async fn remind(app: &App, account: &Account, deadline: &StoredDeadline) -> Result<(), Internal> {
+    if account.status != AccountStatus::Imported {
         let kind = LinkEmail::BeforeDeadline(deadline.deadline.ends_at);
         return match invitation::send_fresh_link(app, account, "system", kind).await {
             Ok(_) => Ok(()),

@@ -1,13 +1,14 @@
 //! How far the MFA rollout has come, counted in the database (one query per figure, each an
 //! aggregate: the console never reads every account to count them).
 
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
+use super::accounts::ACCOUNT_COLUMNS;
 use super::mail_queue::insert_letter;
 use super::{NewLetter, Store, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
-use crate::domain::account::AccountStatus;
+use crate::domain::account::{Account, AccountStatus};
 use crate::domain::factor::FactorKind;
 use crate::domain::rollout::Deadline;
 
@@ -290,9 +291,9 @@ impl Store {
         deadline: &StoredDeadline,
         after_id: i64,
         limit: i64,
-    ) -> StoreResult<Vec<(i64, AccountStatus)>> {
+    ) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(&format!(
-            "SELECT a.id, a.status FROM accounts a WHERE {REMINDED} ORDER BY a.id LIMIT $3"
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE {REMINDED} ORDER BY a.id LIMIT $3"
         ))
         .bind(deadline.org_id)
         .bind(after_id)
@@ -300,7 +301,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("status")?)))
+            .map(|r| Account::from_row(r).map_err(Into::into))
             .collect()
     }
 

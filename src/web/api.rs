@@ -188,9 +188,7 @@ impl IntoResponse for AdminRefusal {
                 response
             }
             Self::Internal(e) => {
-                let operation = crate::crypto::random_token()
-                    .map(|t| t[..12].to_string())
-                    .unwrap_or_default();
+                let operation = super::error::operation_id();
                 tracing::error!(operation = %operation, error = %e, "internal error in the API");
                 problem(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -127,9 +127,7 @@ impl IntoResponse for WebError {
                 )
             }
             Self::Internal(e) => {
-                let operation = crate::crypto::random_token()
-                    .map(|t| t[..12].to_string())
-                    .unwrap_or_default();
+                let operation = operation_id();
                 tracing::error!(operation = %operation, error = %e, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -174,12 +172,17 @@ pub fn is_database_unavailable(e: &Internal) -> bool {
     }
 }
 
+/// The id a person or an application quotes to find a failure in the log.
+pub fn operation_id() -> String {
+    crate::crypto::random_token()
+        .map(|t| t[..12].to_string())
+        .unwrap_or_default()
+}
+
 /// Logs a database outage met by a request with an operation id the person can quote (no
 /// audit entry: the database is away), and returns the id.
 pub fn log_unavailable(e: &Internal) -> String {
-    let operation = crate::crypto::random_token()
-        .map(|t| t[..12].to_string())
-        .unwrap_or_default();
+    let operation = operation_id();
     tracing::warn!(operation = %operation, error = %e, "the database is not answering or is busy");
     operation
 }

@@ -272,9 +272,7 @@ fn trouble(e: crate::flows::Internal) -> Response {
             operation,
         )
     } else {
-        let operation = crate::crypto::random_token()
-            .map(|t| t[..12].to_string())
-            .unwrap_or_default();
+        let operation = super::error::operation_id();
         tracing::error!(operation = %operation, error = %e, "an OpenID Connect endpoint failed");
         (
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{ChainHead, ChainKey};
 use crate::config::Config;
 use crate::domain::UnixTime;
-use crate::domain::backup::{FORMAT, Manifest};
+use crate::domain::backup::Manifest;
 use crate::passphrase::Passphrase;
 use crate::store::backup::{SqliteCopy, facts_of, newest_schema, postgres_is_empty};
 use crate::store::{Backend, Store};
@@ -91,20 +91,18 @@ pub async fn backup(
         })
         .await?;
     super::not_the_key(&facts, &secret_place)?;
-    let manifest = Manifest {
-        format: FORMAT,
-        tessera_version: env!("CARGO_PKG_VERSION").into(),
-        backend: "postgres".into(),
-        schema_version: facts.schema_version,
-        audit_head: facts.audit_head.to_string(),
-        made_at: now,
-        rows: facts.rows,
-        keys_included: matches!(keys_choice, KeysChoice::Sealed(_)),
-        secret_key_source: secret_place.describe(),
-        encryption_keys_set: config.encryption_keys.is_some(),
-        key_check: Some(super::key_check(&chain, now)),
-        dump_sha256: Some(sha256_of(dump.path())?),
-    };
+    let manifest = super::manifest_of(
+        "postgres",
+        &facts,
+        super::Written {
+            config,
+            keys_choice: &keys_choice,
+            secret_place: &secret_place,
+            chain: &chain,
+            now,
+        },
+        Some(sha256_of(dump.path())?),
+    );
     let manifest_text = serde_json::to_string(&manifest)?;
     let sealed = super::sealed_keys(&keys_choice, config, secret, &manifest_text)?;
     let mut copy = SqliteCopy::create(staged.path()).await?;
