@@ -189,6 +189,9 @@ pub struct PasswordHasher {
     queue_limit: usize,
     /// Verified when the account is unknown, so the answer takes as long as for a known one.
     dummy_hash: Arc<str>,
+    /// CPU time spent hashing and verifying, in nanoseconds (each hash's thread clock), for
+    /// `tessera_password_hash_cpu_seconds_total`: what share of the portal's CPU is Argon2.
+    cpu_ns: Arc<AtomicU64>,
     /// The longest an imported (bcrypt, PBKDF2) hash has taken to check, in microseconds:
     /// every check lasts at least this long, so the time of a wrong password does not tell an
     /// imported account from any other (issue 11, finding 10; ASVS 6.3.8 level 3).
@@ -276,7 +279,13 @@ impl PasswordHasher {
             queue_limit: 64 * concurrency,
             dummy_hash: dummy.into(),
             slowest_imported_us: Arc::new(AtomicU64::new(0)),
+            cpu_ns: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// CPU seconds spent hashing so far (`tessera_password_hash_cpu_seconds_total`).
+    pub fn cpu_seconds(&self) -> f64 {
+        self.cpu_ns.load(Ordering::Relaxed) as f64 / 1e9
     }
 
     /// Hashes waiting for a permit (the `tessera_password_hash_queue_depth` gauge).
@@ -378,13 +387,15 @@ impl PasswordHasher {
         let permit = self.permits.clone().acquire_owned().await;
         drop(place);
         let permit = permit.map_err(|_| HashError::Failed("hasher closed".into()))?;
-        let pool = self.memory.clone();
+        let (pool, cpu_ns) = (self.memory.clone(), self.cpu_ns.clone());
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             // Never more than one memory per permit: each is returned before the permit.
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
             let mut memory = taken.unwrap_or_else(|| vec![Block::default(); BLOCKS]);
+            let started = thread_cpu_ns();
             let result = work(&mut memory);
+            cpu_ns.fetch_add(thread_cpu_ns().saturating_sub(started), Ordering::Relaxed);
             if let Ok(mut p) = pool.lock() {
                 p.push(memory);
             }
@@ -393,6 +404,12 @@ impl PasswordHasher {
         .await
         .map_err(|e| HashError::Failed(e.to_string()))
     }
+}
+
+/// The CPU time this thread has used, in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    u64::try_from(now.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(now.tv_nsec).unwrap_or(0)
 }
 
 /// A hasher with every permit taken and its queue full (see `PasswordHasher::saturate`).

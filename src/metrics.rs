@@ -42,6 +42,8 @@ pub fn install() -> &'static PrometheusHandle {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Gauges {
     pub hash_queue_depth: usize,
+    /// CPU seconds spent on password hashes since the start.
+    pub hash_cpu_seconds: f64,
     pub pool: Option<crate::store::PoolStats>,
     /// Letters waiting to be sent and dead letters; None when the database did not answer
     /// in time (the previous scrape's figures stay).
@@ -85,6 +87,8 @@ fn register_zeros() {
 pub fn render(gauges: Gauges) -> String {
     let handle = install();
     metrics::gauge!("tessera_password_hash_queue_depth").set(gauges.hash_queue_depth as f64);
+    // A counter in meaning, read from the hasher at each scrape as process_cpu_seconds_total is.
+    metrics::gauge!("tessera_password_hash_cpu_seconds_total").set(gauges.hash_cpu_seconds);
     if let Some(pool) = gauges.pool {
         metrics::gauge!("tessera_db_pool_connections", "state" => "in_use")
             .set(f64::from(pool.size.saturating_sub(pool.idle)));

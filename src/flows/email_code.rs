@@ -28,11 +28,14 @@ pub struct CodePage {
     pub retry_in: i64,
 }
 
-pub async fn page(app: &App, session: &Session) -> Result<CodePage, Internal> {
-    let account_id = session
-        .account_id
+/// `account`: the session's, as read with it.
+pub async fn page(
+    app: &App,
+    session: &Session,
+    account: Option<&Account>,
+) -> Result<CodePage, Internal> {
+    let account = super::session::its_account(session, account)
         .ok_or_else(|| anyhow::anyhow!("second-factor session without account"))?;
-    let account = app.store.account_by_id(account_id).await?;
     let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
     let registering = account.status == AccountStatus::Registering;
@@ -75,18 +78,22 @@ pub enum SendProblem {
     Internal(#[from] Internal),
 }
 
-pub async fn send(app: &App, session: &Session) -> Result<(), SendProblem> {
-    let stage = SessionStage::SecondFactor;
-    let Some(account) = super::session::account_at(app, session, stage).await? else {
-        return Err(SendProblem::SessionEnded);
-    };
+/// `account`: the session's, as read with it.
+pub async fn send(
+    app: &App,
+    session: &Session,
+    account: Option<&Account>,
+) -> Result<(), SendProblem> {
+    let account = super::session::its_account(session, account)
+        .filter(|_| session.stage == SessionStage::SecondFactor)
+        .ok_or(SendProblem::SessionEnded)?;
     let registering = account.status == AccountStatus::Registering;
     let ttl = code_lifetime(app, registering);
     let to = account.email.to_string();
     send_code_email(
         app,
         &session.id_hash,
-        &account,
+        account,
         &to,
         ttl,
         CodePurpose::SignIn,
@@ -235,9 +242,11 @@ fn refusal_text(refusal: &CodeRefusal, factor: Factor) -> String {
 
 /// Checks the code; a right one ends the session and starts one at the next stage
 /// (authenticated, or the next step of password recovery), whose cookie value is returned.
+/// `account`: the session's, as read with it (none for a recovery of an unknown address).
 pub async fn verify(
     app: &App,
     session: &Session,
+    account: Option<&Account>,
     typed: &str,
     factor: Factor,
 ) -> Result<(String, SessionStage), VerifyProblem> {
@@ -247,14 +256,9 @@ pub async fn verify(
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
     // Failures count against the address: the account's, or (a password reset for an
     // address without an account) the one typed, so both behave alike.
-    let address = match session.account_id {
-        Some(id) => app
-            .store
-            .account_by_id(id)
-            .await
-            .map_err(Internal::from)?
-            .email
-            .to_string(),
+    let address = match super::session::its_account(session, account) {
+        Some(account) => account.email.to_string(),
+        None if session.account_id.is_some() => return Err(VerifyProblem::SessionEnded),
         None => match app
             .store
             .live_code(&session.id_hash)

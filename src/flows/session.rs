@@ -85,6 +85,11 @@ pub async fn account_at(
     }
 }
 
+/// The session's own account from what was read with it: none unless it is that session's.
+pub fn its_account<'a>(session: &Session, account: Option<&'a Account>) -> Option<&'a Account> {
+    account.filter(|a| session.account_id == Some(a.id))
+}
+
 /// Sign out: the session ends on the server, not just in the browser.
 pub async fn sign_out(app: &App, session: &Session) -> Result<(), Internal> {
     let who = session

@@ -157,8 +157,7 @@ pub async fn factor_to_verify(
     app: &App,
     account: &crate::domain::account::Account,
 ) -> Result<Option<FactorKind>, Internal> {
-    let allowed = app.store.allowed_factors(account.id).await?;
-    let held = app.store.held_factors(account.id).await?;
+    let (allowed, held) = app.store.factor_standing(account.id).await?;
     Ok(FactorKind::to_verify(account.mfa_method, held, allowed))
 }
 

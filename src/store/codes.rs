@@ -349,6 +349,7 @@ impl Store {
             // is the address on file.
             secret: (proved == FactorKind::Phone).then_some(destination.as_str()),
             stage,
+            ended: None,
         };
         let next = second_step::finish(&mut tx, done, now, policy).await?;
         append(
@@ -561,6 +562,7 @@ impl Store {
             adds: Proofs::default().and_channel("voice"),
             secret: Some(&destination),
             stage,
+            ended: None,
         };
         let next = second_step::finish(&mut tx, done, now, policy).await?;
         append(&mut tx, &self.chain, now, &audit(account_id, &destination)).await?;

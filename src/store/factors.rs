@@ -39,6 +39,34 @@ impl Store {
         kinds_of(rows.iter().map(|r| r.try_get("kind")))
     }
 
+    /// The kinds the account's organization allows and the kinds it holds, in one read (a
+    /// sign-in's password step asks both).
+    pub async fn factor_standing(
+        &self,
+        account_id: i64,
+    ) -> StoreResult<(AllowedFactors, FactorSet)> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT a.org_id, f.kind, {held} FROM accounts a
+                 LEFT JOIN organization_factors f ON f.org_id = a.org_id
+                 WHERE a.id = $1",
+                held = HELD_COLUMNS.as_str()
+            )
+        });
+        let rows = sqlx::query(&SQL)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let Some(first) = rows.first() else {
+            return Err(StoreError::NotFound);
+        };
+        let held = held_from(first)?;
+        if first.try_get::<Option<i64>, _>("org_id")?.is_none() {
+            return Ok((AllowedFactors::all(), held));
+        }
+        Ok((kinds_of(rows.iter().map(|r| r.try_get("kind")))?, held))
+    }
+
     /// The kinds of factor the account holds.
     pub async fn held_factors(&self, account_id: i64) -> StoreResult<FactorSet> {
         // A plain read: no transaction (on SQLite `begin` takes the write lock).

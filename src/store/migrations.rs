@@ -90,6 +90,8 @@ migrations![
         Expand
     ),
     (24, "0024_rollout_deadlines", "rollout deadlines", Expand),
+    // A trigger: the audit entry's insert moves the head (an older binary's own update agrees).
+    (25, "0025_audit_head_trigger", "audit head trigger", Expand),
 ];
 
 /// The newest migration this binary carries.

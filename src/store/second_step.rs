@@ -6,7 +6,7 @@
 use sqlx::Row;
 
 use super::account_changes::{StepUp, signed_in, stepped_up};
-use super::{Store, StoreResult, Tx, audit::append, factors, sessions, throttle};
+use super::{Store, StoreError, StoreResult, Tx, audit::append, factors, sessions, throttle};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::factor::{FactorFacts, FactorKind, after_second_step};
@@ -16,11 +16,17 @@ use crate::domain::throttle::{LockRule, Throttle};
 
 /// What the account holds, read inside the transaction that records the second step.
 async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> {
-    let row = sqlx::query("SELECT status FROM accounts WHERE id = $1")
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT a.status, {held} FROM accounts a WHERE a.id = $1",
+            held = factors::HELD_COLUMNS.as_str()
+        )
+    });
+    let row = sqlx::query(&SQL)
         .bind(account_id)
         .fetch_one(&mut **tx)
         .await?;
-    let held = factors::held(tx, account_id).await?;
+    let held = factors::held_from(&row)?;
     Ok(FactorFacts {
         status: row.try_get("status")?,
         has_other: !held.with(FactorKind::Email, false).is_empty(),
@@ -40,6 +46,8 @@ pub(super) struct SecondFactorPassed<'a> {
     pub secret: Option<&'a str>,
     /// The stage the session waited at.
     pub stage: SessionStage,
+    /// Set when the waiting session was ended already (claimed by the proof): what it proved.
+    pub ended: Option<sessions::Carried>,
 }
 
 /// Both factors passed: the second-factor session ends and the next begins, and what
@@ -53,11 +61,15 @@ pub(super) async fn finish(
 ) -> StoreResult<SessionStage> {
     let facts = factor_facts(tx, done.account_id).await?;
     let step = after_second_step(done.stage, facts, done.proved);
-    let proofs = sessions::carried_from(tx, done.session_hash)
-        .await?
-        .proofs
-        .and(done.adds);
-    sessions::revoke(tx, done.session_hash, now).await?;
+    // The session that waited ends (unless its claim ended it), and what it proved goes on to
+    // the next: one statement.
+    let carried = match done.ended {
+        Some(carried) => carried,
+        None => sessions::revoke_carrying(tx, done.session_hash, now)
+            .await?
+            .ok_or(StoreError::NotFound)?,
+    };
+    let proofs = carried.proofs.and(done.adds);
     let times = SessionTimes::new(now, policy, None);
     sessions::insert(
         tx,
@@ -189,24 +201,26 @@ impl Store {
             }
             _ => None,
         };
-        let outcome = claim(&mut tx, &proof).await?;
-        if let Err(refusal) = outcome {
-            let (reason, refusal) = match refusal {
-                // Another submission passed first: this one's claim is rolled back.
-                Unclaimed::SessionGone => return Ok(Err(ProofRefusal::SessionEnded)),
-                Unclaimed::Wrong => {
-                    let rule = LockRule::for_codes_at(stage, proof.policy);
-                    let throttle =
-                        throttle::count_failure(&mut tx, proof.throttle_key, proof.now, rule)
-                            .await?;
-                    ("wrong", ProofRefusal::Wrong(throttle))
-                }
-                Unclaimed::Used => ("already-used", ProofRefusal::AlreadyUsed),
-            };
-            append(&mut tx, &self.chain, proof.now, &refused(reason)).await?;
-            tx.commit().await?;
-            return Ok(Err(refusal));
-        }
+        let ended = match claim(&mut tx, &proof).await? {
+            Ok(ended) => ended,
+            Err(refusal) => {
+                let (reason, refusal) = match refusal {
+                    // Another submission passed first: this one's claim is rolled back.
+                    Unclaimed::SessionGone => return Ok(Err(ProofRefusal::SessionEnded)),
+                    Unclaimed::Wrong => {
+                        let rule = LockRule::for_codes_at(stage, proof.policy);
+                        let throttle =
+                            throttle::count_failure(&mut tx, proof.throttle_key, proof.now, rule)
+                                .await?;
+                        ("wrong", ProofRefusal::Wrong(throttle))
+                    }
+                    Unclaimed::Used => ("already-used", ProofRefusal::AlreadyUsed),
+                };
+                append(&mut tx, &self.chain, proof.now, &refused(reason)).await?;
+                tx.commit().await?;
+                return Ok(Err(refusal));
+            }
+        };
         if let Some(also) = &also {
             append(&mut tx, &self.chain, proof.now, also).await?;
         }
@@ -238,6 +252,7 @@ impl Store {
             adds: proof.adds,
             secret: None,
             stage,
+            ended: Some(ended),
         };
         let next = finish(&mut tx, done, proof.now, proof.policy).await?;
         append(
@@ -260,7 +275,10 @@ enum Unclaimed {
 
 /// Claims the proof once: the conditional update is what two simultaneous submissions race
 /// for, and only one of them changes a row.
-async fn claim(tx: &mut Tx, proof: &FactorProof<'_>) -> StoreResult<Result<(), Unclaimed>> {
+async fn claim(
+    tx: &mut Tx,
+    proof: &FactorProof<'_>,
+) -> StoreResult<Result<sessions::Carried, Unclaimed>> {
     let account_id = proof.account_id;
     let changed = match proof.claim {
         Claim::Wrong => return Ok(Err(Unclaimed::Wrong)),
@@ -349,8 +367,8 @@ async fn claim(tx: &mut Tx, proof: &FactorProof<'_>) -> StoreResult<Result<(), U
     }
     // Claim the waiting session itself, so that of two simultaneous right proofs (two
     // different codes, say) only one passes.
-    if sessions::revoke(tx, proof.session_hash, proof.now).await? == 0 {
-        return Ok(Err(Unclaimed::SessionGone));
+    match sessions::revoke_carrying(tx, proof.session_hash, proof.now).await? {
+        Some(carried) => Ok(Ok(carried)),
+        None => Ok(Err(Unclaimed::SessionGone)),
     }
-    Ok(Ok(()))
 }

@@ -86,17 +86,8 @@ pub(super) async fn insert(
     // administrator disabled or locked, whatever the journey (sign-in, a registration link,
     // a code, a new password). Only the first step of a recovery, which has proved nothing
     // yet and must look the same for every address, is exempt.
-    if let Some(id) = account_id.filter(|_| stage != SessionStage::Recovery) {
-        let barred = sqlx::query(
-            "SELECT 1 FROM accounts WHERE id = $1 AND (disabled_at IS NOT NULL OR locked_at IS NOT NULL)",
-        )
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if barred.is_some() {
-            return Err(StoreError::Barred);
-        }
-    }
+    // One statement: the insert happens only when the account is not barred (issue 18).
+    let checks_bar = account_id.is_some() && stage != SessionStage::Recovery;
     // An authenticated session exists only once the second factor passed: it starts fresh.
     let signed_in = stage == SessionStage::Authenticated;
     let verified_at = signed_in.then_some(times.last_seen_at);
@@ -105,9 +96,11 @@ pub(super) async fn insert(
     let sid = carried
         .sid
         .or_else(|| signed_in.then(|| URL_SAFE_NO_PAD.encode(&Sha256::digest(id_hash)[..16])));
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO sessions (id_hash, account_id, stage, created_at, last_seen_at, expires_at, factor_verified_at, amr, sid, reverified_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+          WHERE $11 = 0 OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = $2
+                                        AND (disabled_at IS NOT NULL OR locked_at IS NOT NULL))",
     )
     .bind(id_hash)
     .bind(account_id)
@@ -119,8 +112,13 @@ pub(super) async fn insert(
     .bind(carried.proofs.to_text())
     .bind(sid)
     .bind(carried.reverified_at)
+    .bind(i64::from(checks_bar))
     .execute(&mut **tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(StoreError::Barred);
+    }
     Ok(())
 }
 
@@ -161,6 +159,31 @@ pub(super) async fn carried_from(
         },
         None => Carried::default(),
     })
+}
+
+/// Ends a live session as the next replaces it, returning what it proved (none if it had
+/// ended already: nothing then goes on from it).
+pub(super) async fn revoke_carrying(
+    tx: &mut Transaction<'static, Any>,
+    id_hash: &[u8],
+    now: UnixTime,
+) -> StoreResult<Option<Carried>> {
+    let row = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL
+         RETURNING amr, sid",
+    )
+    .bind(now)
+    .bind(id_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| {
+        Ok(Carried {
+            proofs: Proofs::parse(&row.try_get::<String, _>("amr")?),
+            sid: row.try_get("sid")?,
+            reverified_at: None,
+        })
+    })
+    .transpose()
 }
 
 /// Ends a session (if the browser had one) as a new one replaces it.

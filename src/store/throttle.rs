@@ -3,7 +3,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::{Store, StoreResult, audit::append};
+use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::throttle::{LockRule, Throttle};
@@ -63,35 +63,72 @@ pub(super) async fn clear_in(
 /// Gives back the tries a right password claimed, in the transaction that advances the
 /// session: the counters start again from zero, unless a later claim locked one (wrong
 /// passwords that arrived meanwhile), which refuses this one too. Returns when to retry.
+/// One statement for every counter (issue 18); the read after it only when refused.
 pub(super) async fn release(
     tx: &mut Transaction<'static, Any>,
     claims: &[Claim],
     now: UnixTime,
 ) -> StoreResult<Option<UnixTime>> {
-    for claim in claims {
-        let row = sqlx::query(
-            "UPDATE sign_in_throttle SET failures = 0, locked_until = NULL, updated_at = $3
-             WHERE key_hash = $1 AND (failures = $2 OR locked_until IS NULL OR locked_until <= $3)
-             RETURNING failures",
-        )
-        .bind(&claim.key_hash)
-        .bind(claim.number)
-        .bind(now)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if row.is_none() {
-            let until: Option<i64> =
-                sqlx::query("SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1")
-                    .bind(&claim.key_hash)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .map(|r| r.try_get("locked_until"))
-                    .transpose()?
-                    .flatten();
-            return Ok(Some(until.unwrap_or(now + 1)));
-        }
+    if claims.is_empty() {
+        return Ok(None);
     }
-    Ok(None)
+    // Each claim's own condition: still its number, or no lock in force.
+    let conditions: Vec<String> = (0..claims.len())
+        .map(|i| {
+            let (key, number) = (2 + 2 * i, 3 + 2 * i);
+            format!(
+                "(key_hash = ${key} AND (failures = ${number} OR locked_until IS NULL \
+                 OR locked_until <= $1))"
+            )
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE sign_in_throttle SET failures = 0, locked_until = NULL, updated_at = $1
+         WHERE {} RETURNING key_hash",
+        conditions.join(" OR ")
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    for claim in claims {
+        query = query.bind(&claim.key_hash).bind(claim.number);
+    }
+    let released = query.fetch_all(&mut **tx).await?;
+    if released.len() == claims.len() {
+        return Ok(None);
+    }
+    let released: Vec<Vec<u8>> = released
+        .iter()
+        .map(|r| r.try_get("key_hash"))
+        .collect::<Result<_, _>>()?;
+    let mut until = None;
+    for claim in claims.iter().filter(|c| !released.contains(&c.key_hash)) {
+        let locked: Option<i64> =
+            sqlx::query("SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1")
+                .bind(&claim.key_hash)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(|r| r.try_get("locked_until"))
+                .transpose()?
+                .flatten();
+        until = until.max(locked);
+    }
+    Ok(Some(until.unwrap_or(now + 1)))
+}
+
+/// `($1, …), ($4, …)`: one row of values per counter, `width` parameters each, after `first`
+/// shared ones.
+fn value_rows(counters: usize, first: usize, width: usize, row: &str) -> String {
+    (0..counters)
+        .map(|i| {
+            let base = first + i * width;
+            let mut text = row.to_string();
+            // `$k` in `row` is the k-th parameter of this counter's row (`$0` the first).
+            for k in (0..width).rev() {
+                text = text.replace(&format!("$k{k}"), &format!("${}", base + k + 1));
+            }
+            format!("({text})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Store {
@@ -104,18 +141,32 @@ impl Store {
         counters: &[(Vec<u8>, LockRule)],
         now: UnixTime,
     ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
+        if counters.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
         let mut tx = self.begin().await?;
-        let mut claims = Vec::with_capacity(counters.len());
+        // Every counter's row made if new and locked until commit, and read: one statement.
+        let sql = format!(
+            "INSERT INTO sign_in_throttle (key_hash, failures, updated_at) VALUES {}
+             ON CONFLICT (key_hash) DO UPDATE SET updated_at = $1
+             RETURNING key_hash, failures, locked_until",
+            value_rows(counters.len(), 1, 1, "$k0, 0, $1")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (key_hash, _) in counters {
+            query = query.bind(key_hash);
+        }
+        let rows = query.fetch_all(&mut *tx).await?;
+        // Each counter's value after this try, as the lock-out rule has it.
+        let mut afters = Vec::with_capacity(counters.len());
         for (key_hash, rule) in counters {
-            let row = sqlx::query(
-                "INSERT INTO sign_in_throttle (key_hash, failures, updated_at) VALUES ($1, 0, $2)
-                 ON CONFLICT (key_hash) DO UPDATE SET updated_at = $2
-                 RETURNING failures, locked_until",
-            )
-            .bind(key_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            let row = rows
+                .iter()
+                .find(|r| {
+                    r.try_get::<Vec<u8>, _>("key_hash")
+                        .is_ok_and(|k| k == *key_hash)
+                })
+                .ok_or_else(|| StoreError::Corrupt("a claimed counter came back missing".into()))?;
             let before = Throttle {
                 failures: row.try_get("failures")?,
                 locked_until: row.try_get("locked_until")?,
@@ -124,23 +175,33 @@ impl Store {
                 tx.rollback().await?;
                 return Ok(Err(until));
             }
-            let after = before.after_failure(now, *rule);
-            sqlx::query(
-                "UPDATE sign_in_throttle SET failures = $1, locked_until = $2 WHERE key_hash = $3",
-            )
-            .bind(after.failures)
-            .bind(after.locked_until)
-            .bind(key_hash)
-            .execute(&mut *tx)
-            .await?;
-            claims.push(Claim {
+            afters.push((key_hash, before, before.after_failure(now, *rule)));
+        }
+        // Every counter's new value: one statement (the rows exist and are held).
+        let sql = format!(
+            "INSERT INTO sign_in_throttle (key_hash, failures, locked_until, updated_at) VALUES {}
+             ON CONFLICT (key_hash) DO UPDATE SET failures = excluded.failures,
+                 locked_until = excluded.locked_until",
+            value_rows(counters.len(), 1, 3, "$k0, $k1, $k2, $1")
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for (key_hash, _, after) in &afters {
+            query = query
+                .bind(key_hash.as_slice())
+                .bind(after.failures)
+                .bind(after.locked_until);
+        }
+        query.execute(&mut *tx).await?;
+        let claims = afters
+            .into_iter()
+            .map(|(key_hash, before, after)| Claim {
                 key_hash: key_hash.clone(),
                 number: after.failures,
                 locked_until: after
                     .locked_until
                     .filter(|_| after.locked_until != before.locked_until),
-            });
-        }
+            })
+            .collect();
         tx.commit().await?;
         Ok(Ok(claims))
     }

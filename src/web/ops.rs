@@ -67,6 +67,7 @@ async fn metrics(State(app): State<AppState>) -> Response {
         .and_then(Result::ok);
     let gauges = crate::metrics::Gauges {
         hash_queue_depth: app.hasher.queue_depth(),
+        hash_cpu_seconds: app.hasher.cpu_seconds(),
         pool: Some(app.store.pool_stats()),
         mail_queue,
     };

@@ -20,6 +20,9 @@ pub struct Step {
     pub app: AppState,
     pub csrf: CsrfToken,
     pub session: Session,
+    /// The session's account as the gate read it with the session (none for a recovery of
+    /// an unknown address): the flows take it rather than read it again (issue 18).
+    pub account: Option<crate::domain::account::Account>,
     /// At a second step: every factor the person may pass it with (`other_ways.html`).
     pub ways: Vec<Way>,
 }
@@ -100,7 +103,7 @@ impl FromRequestParts<AppState> for Step {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, WebError> {
         let Admitted(standing) = Admitted::from_request_parts(parts, app).await?;
         let ways = ways_of(&standing);
-        let session = standing.session;
+        let (session, account) = (standing.session, standing.account);
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -112,6 +115,7 @@ impl FromRequestParts<AppState> for Step {
             app: app.clone(),
             csrf,
             session,
+            account,
             ways,
         })
     }

@@ -114,7 +114,10 @@ pub async fn check(
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    match flows::email_code::verify(&step.app, &step.session, &form.code, Factor::Sms).await {
+    let account = step.account.as_ref();
+    match flows::email_code::verify(&step.app, &step.session, account, &form.code, Factor::Sms)
+        .await
+    {
         Ok((token, stage)) => Ok(signed_in(&step.app, jar, token, stage)),
         Err(problem) => {
             page::on_problem(problem, TIMED_OUT, async |error, status| {

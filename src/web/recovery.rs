@@ -132,7 +132,8 @@ pub async fn check(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let factor = Factor::RecoveryEmail;
-    match flows::email_code::verify(&step.app, &step.session, &form.code, factor).await {
+    let account = step.account.as_ref();
+    match flows::email_code::verify(&step.app, &step.session, account, &form.code, factor).await {
         Ok((token, _)) => {
             let next = "/password/forgot/verified";
             Ok(session::go_on(&step.app, jar, token, next))

@@ -25,7 +25,7 @@ async fn render(
     status: StatusCode,
     fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
-    let state = flows::email_code::page(&step.app, &step.session).await?;
+    let state = flows::email_code::page(&step.app, &step.session, step.account.as_ref()).await?;
     let error_fields = page::fields_in_error(status, fields);
     step.render(
         status,
@@ -36,7 +36,7 @@ async fn render(
 }
 
 pub async fn send(step: Step) -> Result<Response, WebError> {
-    let sent = flows::email_code::send(&step.app, &step.session).await;
+    let sent = flows::email_code::send(&step.app, &step.session, step.account.as_ref()).await;
     page::next_or_again(
         step,
         sent,
@@ -63,7 +63,8 @@ pub async fn check(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     let factor = flows::email_code::Factor::Email;
-    match flows::email_code::verify(&step.app, &step.session, &form.code, factor).await {
+    let account = step.account.as_ref();
+    match flows::email_code::verify(&step.app, &step.session, account, &form.code, factor).await {
         Ok((token, stage)) => {
             let to = session::after_factor(stage, "/verify/done");
             Ok(session::go_on(&step.app, jar, token, to))
