@@ -1,19 +1,21 @@
-//! The load clients share the two cores with the portal they measure. Their threads run at a
-//! lower priority (nice 10), so a request's latency is the portal's own work and not time spent
-//! waiting for a simulated browser to be scheduled; the portal's processes, the database and
-//! the commands the bench runs keep the normal priority. Threads made later inherit their
-//! maker's priority, so processes are started from one thread kept at the normal priority.
+//! The load clients share the two cores with the portal they measure. While latencies at
+//! ordinary load are measured, their threads run at a lower priority (nice 10), so a request's
+//! latency is the portal's own work and not time spent waiting for a simulated browser to be
+//! scheduled. At the maximum rates they run at the normal priority, so they keep up (their CPU
+//! time is counted apart). The portal's processes, the database and the commands the bench runs
+//! keep the normal priority: threads made later inherit their maker's, so processes are started
+//! from one thread that is never lowered.
 
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock, mpsc};
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The thread that starts processes, at the normal priority.
-static STARTER: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+/// The thread that starts processes, at the normal priority, and its id.
+static STARTER: OnceLock<(Mutex<mpsc::Sender<Job>>, Option<String>)> = OnceLock::new();
 
-/// Starts the starter thread, then lowers every other thread of this program to nice 10.
-pub fn yield_to_the_server() {
+/// Starts the starter thread.
+pub fn start() {
     let (jobs, queue) = mpsc::channel::<Job>();
     let (told, its_id) = mpsc::channel();
     std::thread::spawn(move || {
@@ -23,22 +25,38 @@ pub fn yield_to_the_server() {
         }
     });
     let starter = its_id.recv().ok().flatten();
-    let _ = STARTER.set(Mutex::new(jobs));
-    let others: Vec<String> = std::fs::read_dir("/proc/self/task")
+    let _ = STARTER.set((Mutex::new(jobs), starter));
+}
+
+/// Runs `work` with this program's threads (the starter's aside) at nice 10, then puts them
+/// back at the normal priority.
+pub async fn yielding<T>(work: impl Future<Output = T>) -> T {
+    if !renice(10) {
+        eprintln!("note: the load clients ran at the portal's priority (renice failed)");
+    }
+    let done = work.await;
+    if !renice(0) {
+        eprintln!("note: the load clients stay at nice 10 (raising a priority needs root)");
+    }
+    done
+}
+
+fn renice(nice: i32) -> bool {
+    let starter = STARTER.get().and_then(|(_, id)| id.as_ref());
+    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|tid| Some(tid) != starter.as_ref())
+        .filter(|tid| Some(tid) != starter)
         .collect();
-    let reniced = Command::new("renice")
-        .args(["-n", "10", "-p"])
-        .args(&others)
+    Command::new("renice")
+        .args(["-n", &nice.to_string(), "-p"])
+        .args(&threads)
         .stdout(Stdio::null())
-        .status();
-    if starter.is_none() || !reniced.is_ok_and(|s| s.success()) {
-        eprintln!("note: the load clients run at the portal's priority (renice failed)");
-    }
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// This thread's id, from `/proc/thread-self` (a link to `PID/task/TID`).
@@ -47,15 +65,15 @@ fn thread_id() -> Option<String> {
     Some(link.file_name()?.to_string_lossy().into_owned())
 }
 
-/// Runs `start` (which starts a process) on the starter thread, so the process keeps the
+/// Runs `launch` (which starts a process) on the starter thread, so the process keeps the
 /// normal priority; waits for it.
-pub fn at_normal_priority<T: Send + 'static>(start: impl FnOnce() -> T + Send + 'static) -> T {
-    let Some(starter) = STARTER.get() else {
-        return start();
+pub fn at_normal_priority<T: Send + 'static>(launch: impl FnOnce() -> T + Send + 'static) -> T {
+    let Some((starter, _)) = STARTER.get() else {
+        return launch();
     };
     let (done, result) = mpsc::channel();
     let job: Job = Box::new(move || {
-        let _ = done.send(start());
+        let _ = done.send(launch());
     });
     let sent = starter.lock().unwrap_or_else(|e| e.into_inner()).send(job);
     if let Err(mpsc::SendError(job)) = sent {
