@@ -1616,7 +1616,9 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
          target/release/tessera-bench --seconds {seconds} --users {users} --clients {clients} \
          --sessions {sessions} --accounts {accounts}{pg}\n```\n\n\
          Item 2's Argon2id limit is Tessera's own hasher and parameters (m = 19 MiB, t = 2, p = 1) \
-         on all cores, measured for each column just before its sign-ins.\n\n\
+         on all cores, measured for each column just before its sign-ins. Item 8 needs PostgreSQL \
+         started with `pg_stat_statements` in `shared_preload_libraries` (`.ci/run` adds it); \
+         without it its rows say so.\n\n\
          | item | {heads} |\n| --- |{sep}\n",
         label = args.label,
         seconds = args.seconds,
