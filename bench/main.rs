@@ -2077,7 +2077,7 @@ async fn paced_sign_ins(
 /// minute in the bench), reading the servers' resident memory every 100 ms meanwhile: the
 /// highest reading, and how many it deleted.
 async fn memory_while_pruning(server: &Server, ended: u64) -> anyhow::Result<(u64, u64)> {
-    let http = reqwest::Client::new();
+    let http = shared_http();
     let mut peak = server.rss_kib();
     let deadline = Instant::now() + Duration::from_secs(150);
     loop {

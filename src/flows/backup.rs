@@ -327,6 +327,52 @@ struct Checked {
 }
 
 /// Every check of a restore, before anything is written: an empty place, a whole file
+/// A staged backup file opened: whole by SQLite's integrity check, with a manifest.
+struct Opened {
+    copy: SqliteCopy,
+    manifest: Manifest,
+    manifest_text: String,
+    /// The keys, sealed under the passphrase, when the backup carries them.
+    sealed: Option<String>,
+}
+
+/// Turns an error reading the backup file into what the operator is told; `after` ends it.
+fn not_backup<'a>(from: &'a Path, after: &'a str) -> impl Fn(anyhow::Error) -> anyhow::Error + 'a {
+    move |e| {
+        anyhow::anyhow!(
+            "{} is not a readable Tessera backup ({e}){after}",
+            from.display()
+        )
+    }
+}
+
+/// Opens the staged copy of the backup file `from` and reads its manifest; every refusal
+/// names the file and ends with `after`. Both backends' restores begin here.
+async fn open_staged(staged: &Staged, from: &Path, after: &str) -> anyhow::Result<Opened> {
+    let not_backup = not_backup(from, after);
+    let mut copy = SqliteCopy::open(staged.path()).await.map_err(&not_backup)?;
+    if let Err(problem) = copy.integrity().await.map_err(&not_backup)? {
+        anyhow::bail!(
+            "{} is damaged (SQLite's integrity check: {problem}){after}",
+            from.display()
+        );
+    }
+    let Some((manifest_text, sealed)) = copy.read_extras().await.map_err(&not_backup)? else {
+        anyhow::bail!(
+            "{} has no Tessera backup manifest: it is not a file `tessera backup` made{after}",
+            from.display()
+        );
+    };
+    let manifest = serde_json::from_str(&manifest_text)
+        .map_err(|e| anyhow::anyhow!("the backup's manifest cannot be read ({e}){after}"))?;
+    Ok(Opened {
+        copy,
+        manifest,
+        manifest_text,
+        sealed,
+    })
+}
+
 /// (SQLite's integrity check), a manifest this version reads and the copy matches, keys the
 /// passphrase opens that do not clash with keys already here, and an audit chain that
 /// verifies under them. The copy is staged beside the target (and removed on failure).
@@ -342,28 +388,14 @@ async fn check_backup(
     }
     let staged = Staged::beside(target, "restoring")?;
     staged.copy_from(from)?;
-    let not_backup = |e: anyhow::Error| {
-        anyhow::anyhow!(
-            "{} is not a readable Tessera backup ({e}); nothing was written",
-            from.display()
-        )
-    };
-    let mut copy = SqliteCopy::open(staged.path()).await.map_err(not_backup)?;
-    if let Err(problem) = copy.integrity().await.map_err(not_backup)? {
-        anyhow::bail!(
-            "{} is damaged (SQLite's integrity check: {problem}); nothing was written",
-            from.display()
-        );
-    }
-    let Some((manifest_text, sealed)) = copy.read_extras().await.map_err(not_backup)? else {
-        anyhow::bail!(
-            "{} has no Tessera backup manifest: it is not a file `tessera backup` made; nothing was written",
-            from.display()
-        );
-    };
-    let manifest: Manifest = serde_json::from_str(&manifest_text).map_err(|e| {
-        anyhow::anyhow!("the backup's manifest cannot be read ({e}); nothing was written")
-    })?;
+    let after = "; nothing was written";
+    let not_backup = not_backup(from, after);
+    let Opened {
+        mut copy,
+        manifest,
+        manifest_text,
+        sealed,
+    } = open_staged(&staged, from, after).await?;
     manifest.check_restorable(
         "sqlite",
         crate::store::backup::newest_schema(crate::store::Backend::Sqlite),

@@ -89,8 +89,7 @@ pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> 
         FactorKind::Phone => phone_on_file(app, &account)?.map_or_else(String::new, |p| p.masked()),
         _ => mask::email(account.email.as_str()),
     };
-    let held = app.store.held_factors(account.id).await?;
-    let allowed = app.store.allowed_factors(account.id).await?;
+    let (allowed, held) = app.store.factor_standing(account.id).await?;
     Ok(StepUpPage {
         app: held.and(allowed).allows(FactorKind::App),
         method: method.as_str(),

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::str::FromStr;
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Acquire, AnyConnection, Connection, Row};
 
-use super::{Backend, Store, StoreResult, connection_settings};
+use super::{Backend, Store, StoreResult};
 use crate::audit::{AuditRecord, ChainHead, ChainKey, ChainProblem, ChainVerifier};
 use crate::domain::backup::COUNTED_TABLES;
 
@@ -24,31 +22,7 @@ impl Store {
     /// Opens the database as it is, without migrating: a backup taken before an upgrade must
     /// not be the thing that upgrades the database.
     pub async fn open_as_is(url: &str, chain: ChainKey) -> anyhow::Result<Self> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            Backend::Postgres
-        };
-        let options = sqlx::any::AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(super::ACQUIRE_TIMEOUT)
-            .after_connect(move |connection, _| {
-                Box::pin(async move {
-                    use sqlx::Executor;
-                    connection.execute(connection_settings(backend)).await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot open the database {}: {e}",
-                    crate::config::redact_url(url)
-                )
-            })?;
+        let (pool, backend) = super::connect(url, false).await?;
         Ok(Self {
             pool,
             backend,

@@ -191,24 +191,13 @@ async fn check(
     let work = std::env::temp_dir().join("tessera-restore");
     let staged = Staged::beside(&work, "backup")?;
     staged.copy_from(from)?;
-    let not_backup = |e: anyhow::Error| {
-        anyhow::anyhow!("{} is not a readable Tessera backup ({e})", from.display())
-    };
-    let mut copy = SqliteCopy::open(staged.path()).await.map_err(not_backup)?;
-    if let Err(problem) = copy.integrity().await.map_err(not_backup)? {
-        anyhow::bail!(
-            "{} is damaged (SQLite's integrity check: {problem})",
-            from.display()
-        );
-    }
-    let Some((manifest_text, sealed)) = copy.read_extras().await.map_err(not_backup)? else {
-        anyhow::bail!(
-            "{} has no Tessera backup manifest: it is not a file `tessera backup` made",
-            from.display()
-        );
-    };
-    let manifest: Manifest = serde_json::from_str(&manifest_text)
-        .map_err(|e| anyhow::anyhow!("the backup's manifest cannot be read ({e})"))?;
+    let not_backup = super::not_backup(from, "");
+    let super::Opened {
+        mut copy,
+        manifest,
+        manifest_text,
+        sealed,
+    } = super::open_staged(&staged, from, "").await?;
     manifest.check_restorable("postgres", newest_schema(Backend::Postgres))?;
     let bundle = super::keys_for_restore(config, &manifest, &manifest_text, sealed, phrase)?;
     super::check_key(&manifest, &bundle, config)?;
