@@ -24,7 +24,7 @@ use crate::flows::mail_queue;
 use crate::flows::phone_code::{Channel, masked, phone_on_file, send_to};
 use crate::flows::step_up::{CodeSendProblem, check_code, is_fresh, signed_in_account};
 use crate::flows::{Internal, human_time};
-use crate::store::{KeepFactor, OwnPasswordChange, Session, StoreError};
+use crate::store::{KeepFactor, LiveCode, OwnPasswordChange, Session, StoreError};
 
 /// What the account page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -231,13 +231,17 @@ async fn password_checked(
     })
 }
 
-pub async fn page(app: &App, session: &Session) -> Result<AccountPage, Internal> {
+/// `live`: the session's live code, as read with it.
+pub async fn page(
+    app: &App,
+    session: &Session,
+    live: Option<&LiveCode>,
+) -> Result<AccountPage, Internal> {
     let account = signed_in_account(app, session).await?;
     let allowed = app.store.allowed_factors(account.id).await?;
     let now = app.now();
-    let live = app.store.live_code(&session.id_hash).await?;
     let factors = app.store.factors_of(account.id).await?;
-    let pending = live.as_ref().and_then(|c| match c.purpose {
+    let pending = live.and_then(|c| match c.purpose {
         CodePurpose::NewEmail => Some(("email", mask::email(&c.destination))),
         CodePurpose::NewPhone => Some(("phone", masked(app, &c.destination))),
         _ => None,

@@ -247,7 +247,9 @@ async fn prove(
     }
     let account_id = session.account_id.ok_or(AppCodeProblem::SessionEnded)?;
     let account = app.store.account_by_id(account_id).await?;
-    let (key, locked) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let lockout::CodeLock {
+        key, until: locked, ..
+    } = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
     if let Some(until) = locked {
         return Err(AppCodeProblem::Locked { until });
     }

@@ -11,7 +11,7 @@ use crate::domain::mask;
 use crate::domain::session::SessionStage;
 use crate::flows::{Internal, human_duration, human_duration_in, human_time, lockout};
 use crate::i18n::{self, say, say_with};
-use crate::store::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, Session};
+use crate::store::{CodeCheck, CodeIssue, CodeOutcome, CodeToSend, LiveCode, Session};
 
 /// What the verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,18 +28,18 @@ pub struct CodePage {
     pub retry_in: i64,
 }
 
-/// `account`: the session's, as read with it.
+/// `account` and `live`: the session's account and live code, as read with it.
 pub async fn page(
     app: &App,
     session: &Session,
     account: Option<&Account>,
+    live: Option<&LiveCode>,
 ) -> Result<CodePage, Internal> {
     let account = super::session::its_account(session, account)
         .ok_or_else(|| anyhow::anyhow!("second-factor session without account"))?;
-    let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
     let registering = account.status == AccountStatus::Registering;
-    let expires_at = live.as_ref().map(|c| c.expires_at);
+    let expires_at = live.map(|c| c.expires_at);
     let retry_in = app
         .config
         .policy
@@ -47,8 +47,8 @@ pub async fn page(
     Ok(CodePage {
         email: account.email.to_string(),
         registering,
-        sent_to: live.as_ref().map(|c| mask::email(&c.destination)),
-        expires_in: live.as_ref().map(|c| (c.expires_at - now).max(0)),
+        sent_to: live.map(|c| mask::email(&c.destination)),
+        expires_in: live.map(|c| (c.expires_at - now).max(0)),
         lifetime: human_duration(code_lifetime(app, registering)),
         retry_in,
     })
@@ -270,8 +270,8 @@ pub async fn verify(
         },
     };
     // A recovery's codes count apart from the second factor's (`flows::lockout`).
-    let (key, locked) = lockout::code_lock(app, &address, session.stage).await?;
-    if let Some(until) = locked {
+    let lock = lockout::code_lock(app, &address, session.stage).await?;
+    if let Some(until) = lock.until {
         return Err(VerifyProblem::Locked { until });
     }
     let now = app.now();
@@ -299,8 +299,11 @@ pub async fn verify(
         .check_code(
             CodeCheck {
                 session_hash: &session.id_hash,
+                account_id: session.account_id,
+                stage: session.stage,
                 new_session_hash: &app.keys.hash(Purpose::Session, new_token.as_bytes()),
-                throttle_key: &key,
+                throttle_key: &lock.key,
+                throttle_counted: lock.counted,
                 now,
                 policy: &app.config.policy,
             },
@@ -323,6 +326,7 @@ pub async fn verify(
         .map_err(Internal::from)?;
     match outcome {
         CodeOutcome::Verified { stage, .. } => Ok((new_token, stage)),
+        CodeOutcome::SessionEnded => Err(VerifyProblem::SessionEnded),
         CodeOutcome::Refused(refusal, throttle) => match throttle.locked_at(now) {
             Some(until) => Err(VerifyProblem::Locked { until }),
             None => Err(VerifyProblem::Refused(refusal, factor)),

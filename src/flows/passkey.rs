@@ -410,7 +410,9 @@ pub async fn finish_first_passkey(
         })
         .unwrap_or(false);
     let stored = to_json(&passkey)?;
-    let (key, _) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let key = lockout::code_lock(app, account.email.as_str(), session.stage)
+        .await?
+        .key;
     let token = random_token().map_err(Internal::from)?;
     let proof = FactorProof {
         session_hash: &session.id_hash,
@@ -498,7 +500,9 @@ pub async fn finish_second_step(
 ) -> Result<(String, SessionStage), PasskeyProblem> {
     let account_id = session.account_id.ok_or(PasskeyProblem::SessionEnded)?;
     let account = app.store.account_by_id(account_id).await?;
-    let (key, locked) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let lockout::CodeLock {
+        key, until: locked, ..
+    } = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
     if let Some(until) = locked {
         return Err(PasskeyProblem::Locked { until });
     }

@@ -14,7 +14,7 @@ use crate::domain::session::SessionStage;
 use crate::flows::{Internal, human_duration, human_duration_in, human_time, lockout};
 use crate::i18n::{self, say, say_with};
 use crate::sealing::Kind;
-use crate::store::{CodeIssue, CodeToSend, SendCap, Session};
+use crate::store::{CodeIssue, CodeToSend, LiveCode, SendCap, Session};
 
 /// What the phone verification page shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,9 +42,13 @@ pub struct TypedNumber {
     pub national: String,
 }
 
-pub async fn page(app: &App, session: &Session) -> Result<PhonePage, Internal> {
+/// `live`: the session's live code, as read with it.
+pub async fn page(
+    app: &App,
+    session: &Session,
+    live: Option<&LiveCode>,
+) -> Result<PhonePage, Internal> {
     let account = account_of(app, session).await?;
-    let live = app.store.live_code(&session.id_hash).await?;
     let now = app.now();
     let live_expiry = live.as_ref().map(|c| c.expires_at);
     let registering = account.status == AccountStatus::Registering;

@@ -16,7 +16,7 @@ use crate::domain::password::{NewPassword, PasswordContext, PasswordProblem};
 use crate::domain::session::{SessionStage, SessionTimes, after_new_password};
 use crate::flows::invitation::{LinkEmail, send_fresh_link};
 use crate::flows::{Internal, human_duration, human_time};
-use crate::store::{CodeIssue, NewPasswordChange, Session, StoreError};
+use crate::store::{CodeIssue, LiveCode, NewPasswordChange, Session, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryProblem {
@@ -250,20 +250,17 @@ pub struct RecoveryPage {
     pub retry_in: i64,
 }
 
-pub async fn page(app: &App, session: &Session) -> Result<Option<RecoveryPage>, Internal> {
+/// `live`: the session's live code, as read with it.
+pub fn page(app: &App, session: &Session, live: Option<&LiveCode>) -> Option<RecoveryPage> {
     let now = app.now();
-    Ok(app
-        .store
-        .live_code(&session.id_hash)
-        .await?
-        .map(|code| RecoveryPage {
-            sent_to: mask::email(&code.destination),
-            expires_in: (code.expires_at - now).max(0),
-            retry_in: app
-                .config
-                .policy
-                .resend_in(session.code_sent_at, Some(code.expires_at), now),
-        }))
+    live.map(|code| RecoveryPage {
+        sent_to: mask::email(&code.destination),
+        expires_in: (code.expires_at - now).max(0),
+        retry_in: app
+            .config
+            .policy
+            .resend_in(session.code_sent_at, Some(code.expires_at), now),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -114,7 +114,9 @@ pub async fn use_code(
         .account_id
         .ok_or(RecoveryCodeUseProblem::SessionEnded)?;
     let account = app.store.account_by_id(account_id).await?;
-    let (key, locked) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let lockout::CodeLock {
+        key, until: locked, ..
+    } = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
     if let Some(until) = locked {
         return Err(RecoveryCodeUseProblem::Locked { until });
     }

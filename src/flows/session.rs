@@ -112,6 +112,14 @@ pub async fn sign_out(app: &App, session: &Session) -> Result<(), Internal> {
 }
 
 /// The session by its identifier hash, re-read after a change.
+/// The code the session waits for, read afresh (a problem may have withdrawn it).
+pub async fn live_code(
+    app: &App,
+    session: &Session,
+) -> Result<Option<crate::store::LiveCode>, Internal> {
+    Ok(app.store.live_code(&session.id_hash).await?)
+}
+
 pub async fn current_by_hash(app: &App, hash: &[u8]) -> Result<Option<Session>, Internal> {
     Ok(app.store.session(hash).await?)
 }

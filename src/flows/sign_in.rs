@@ -75,17 +75,15 @@ pub async fn sign_in(
         Ok(claims) => claims,
         Err(until) => return Err(SignInProblem::Locked { until }),
     };
+    // The account with its hash and factor standing: one read (issue 18).
     let found = app
         .store
-        .account_by_email(&email)
+        .sign_in_candidate(&email)
         .await
-        .map_err(Internal::from)?;
-    let (account, stored) = match &found {
-        Some((account, hash)) if account.status != AccountStatus::Invited => {
-            (Some(account), hash.as_deref())
-        }
-        _ => (None, None),
-    };
+        .map_err(Internal::from)?
+        .filter(|c| c.account.status != AccountStatus::Invited);
+    let account = found.as_ref().map(|c| &c.account);
+    let stored = found.as_ref().and_then(|c| c.password_hash.as_deref());
     let matches = app.hasher.verify(password, stored).await?;
     let (Some(account), true) = (account, matches) else {
         let subject = account.map_or_else(|| mask::email(email.as_str()), |a| audit::account(a.id));
@@ -105,7 +103,10 @@ pub async fn sign_in(
         app.store.record(now, event).await.map_err(Internal::from)?;
         return Err(SignInProblem::Disabled);
     }
-    let Some(method) = factor_to_verify(app, account).await? else {
+    let Some(method) = found
+        .as_ref()
+        .and_then(|c| FactorKind::to_verify(account.mfa_method, c.held, c.allowed))
+    else {
         return Err(SignInProblem::FactorNotAllowed);
     };
     if let Some(stored) = stored.filter(|h| !crate::legacy::is_current(h)) {

@@ -16,7 +16,7 @@ use crate::domain::session::{SessionStage, factor_is_fresh};
 use crate::flows::email_code::{Factor, SendProblem, VerifyProblem};
 use crate::flows::phone_code::{Channel, PhoneSendProblem, masked, phone_on_file, send_to};
 use crate::flows::{Internal, human_duration, lockout};
-use crate::store::{Session, SignedInCheck, SignedInOutcome, StoreError};
+use crate::store::{LiveCode, Session, SignedInCheck, SignedInOutcome, StoreError};
 
 /// Whether the session passed its second factor recently enough for a sensitive action.
 pub fn is_fresh(app: &App, session: &Session) -> bool {
@@ -72,15 +72,16 @@ fn lifetime(app: &App, method: FactorKind) -> i64 {
     }
 }
 
-pub async fn page(app: &App, session: &Session) -> Result<StepUpPage, Internal> {
+/// `live`: the session's live code, as read with it.
+pub async fn page(
+    app: &App,
+    session: &Session,
+    live: Option<&LiveCode>,
+) -> Result<StepUpPage, Internal> {
     let account = signed_in_account(app, session).await?;
     let method = method_of(&account);
     let now = app.now();
-    let live = app
-        .store
-        .live_code(&session.id_hash)
-        .await?
-        .filter(|c| c.purpose == CodePurpose::StepUp);
+    let live = live.filter(|c| c.purpose == CodePurpose::StepUp);
     let show = |stored: &str| match method {
         FactorKind::Phone => masked(app, stored),
         _ => mask::email(stored),
@@ -227,7 +228,9 @@ pub(crate) async fn check_code(
     done: impl FnOnce(u64) -> AuditEvent,
 ) -> Result<(String, u64), VerifyProblem> {
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
-    let (key, locked) = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
+    let lockout::CodeLock {
+        key, until: locked, ..
+    } = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
     if let Some(until) = locked {
         return Err(VerifyProblem::Locked { until });
     }

@@ -1,5 +1,7 @@
 //! Organizations, accounts and their registration links.
 
+use std::sync::LazyLock;
+
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::mail_queue::{INSERT_BATCH, NewLetter, insert_letter, insert_letters_of_new_accounts};
@@ -8,7 +10,7 @@ use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus, NewAccount, Role};
 use crate::domain::email::Email;
-use crate::domain::factor::{AllowedFactors, FactorKind};
+use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
 use crate::domain::name::DisplayName;
 use crate::domain::session::{SessionStage, SessionTimes};
 
@@ -52,6 +54,19 @@ pub enum LinkRefusal {
 
 /// An account's columns, from `accounts a`; the phone number is its phone factor's (sealed)
 /// secret.
+/// An account as a password sign-in reads it (`Store::sign_in_candidate`).
+#[derive(Debug, Clone)]
+pub struct SignInCandidate {
+    pub account: Account,
+    /// None for an account that never set one (invited, or signing in only through its
+    /// organization's identity provider).
+    pub password_hash: Option<String>,
+    /// The second factors its organization allows.
+    pub allowed: AllowedFactors,
+    /// The kinds of factor it holds.
+    pub held: FactorSet,
+}
+
 pub(super) const ACCOUNT_COLUMNS: &str = "a.id, a.email, a.display_name, a.org_id, a.role, a.status, a.mfa_method, \
      (SELECT f.secret FROM account_factors f WHERE f.account_id = a.id AND f.kind = 'phone' LIMIT 1) AS phone_secret, \
      a.created_at, a.disabled_at, a.locked_at, a.language";
@@ -298,6 +313,34 @@ impl Store {
         .await?;
         row.map(|r| Ok((Account::from_row(&r)?, r.try_get("password_hash")?)))
             .transpose()
+    }
+
+    /// The account a password sign-in names, with what the sign-in needs of it: its password
+    /// hash, what its organization allows and what it holds, in one read (issue 18).
+    pub async fn sign_in_candidate(&self, email: &Email) -> StoreResult<Option<SignInCandidate>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {ACCOUNT_COLUMNS}, a.password_hash, o.kind, {held} FROM accounts a
+                 LEFT JOIN organization_factors o ON o.org_id = a.org_id
+                 WHERE a.email = $1",
+                held = super::factors::HELD_COLUMNS.as_str()
+            )
+        });
+        let rows = sqlx::query(&SQL)
+            .bind(email.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        let (Some(first), Some((allowed, held))) =
+            (rows.first(), super::factors::standing_from(&rows)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(SignInCandidate {
+            account: Account::from_row(first)?,
+            password_hash: first.try_get("password_hash")?,
+            allowed,
+            held,
+        }))
     }
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Account> {

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::second_step::{self, SecondFactorPassed};
-use super::{Store, StoreError, StoreResult, Tx, audit::append, throttle};
+use super::{Store, StoreError, StoreResult, Tx, audit::append, sessions, throttle};
 use crate::audit::{AuditEvent, ChainKey};
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
@@ -60,6 +60,29 @@ from_columns!(LiveCode {
     attempts,
 });
 
+/// The session's live code joined to a query of the session `s` (`LIVE_CODE_COLUMNS`), so
+/// that a verification page reads it with the session instead of after it (issue 18).
+pub(super) const LIVE_CODE_JOIN: &str = "LEFT JOIN verification_codes c ON c.id = (
+     SELECT MAX(v.id) FROM verification_codes v
+     WHERE v.session_hash = s.id_hash AND v.consumed_at IS NULL AND v.superseded_at IS NULL)";
+
+pub(super) const LIVE_CODE_COLUMNS: &str = "c.purpose AS code_purpose, c.channel AS code_channel, \
+     c.destination AS code_destination, c.expires_at AS code_expires_at, c.attempts AS code_attempts";
+
+/// The live code of a row read with `LIVE_CODE_JOIN`, if the session has one.
+pub(super) fn live_code_from(row: &sqlx::any::AnyRow) -> StoreResult<Option<LiveCode>> {
+    let Some(purpose) = row.try_get::<Option<CodePurpose>, _>("code_purpose")? else {
+        return Ok(None);
+    };
+    Ok(Some(LiveCode {
+        purpose,
+        channel: row.try_get("code_channel")?,
+        destination: row.try_get("code_destination")?,
+        expires_at: row.try_get("code_expires_at")?,
+        attempts: row.try_get("code_attempts")?,
+    }))
+}
+
 #[derive(Debug, Clone)]
 pub enum CodeOutcome {
     /// The code was right: the session is replaced by one at the next stage (authenticated,
@@ -69,14 +92,25 @@ pub enum CodeOutcome {
         stage: SessionStage,
     },
     Refused(CodeRefusal, Throttle),
+    /// The code was right but its session ended meanwhile (signed out): nothing changed.
+    SessionEnded,
 }
 
 /// What checking a code needs to know besides the code.
 pub struct CodeCheck<'a> {
     pub session_hash: &'a [u8],
+    /// The session's account (none for a recovery of an unknown address) and stage, as the
+    /// caller read the session: a stage changes only with a new session, and the session
+    /// is claimed (revoked) when the code is right, so a session ended meanwhile passes
+    /// nothing.
+    pub account_id: Option<i64>,
+    pub stage: SessionStage,
     /// The identifier of the authenticated session to create when the code is right.
     pub new_session_hash: &'a [u8],
     pub throttle_key: &'a [u8],
+    /// Whether the counter held failures when read: a right code clears them (else that
+    /// write is skipped; a wrong try racing this one then stays counted).
+    pub throttle_counted: bool,
     pub now: UnixTime,
     pub policy: &'a Policy,
 }
@@ -296,25 +330,23 @@ impl Store {
     ) -> StoreResult<CodeOutcome> {
         let CodeCheck {
             session_hash,
+            account_id,
+            stage,
             new_session_hash,
             throttle_key,
+            throttle_counted,
             now,
             policy,
         } = check;
         let mut tx = self.begin().await?;
-        let waiting = awaiting_session(&mut tx, session_hash).await?;
-        let account_id = waiting.and_then(|(account, _)| account);
         let attempt = CodeAttempt {
             session_hash,
             purpose: CodePurpose::SignIn,
-            session_waits: waiting.is_some(),
+            session_waits: stage.awaits_code(),
             // A recovery started for an unknown address has a code nobody received: never right.
             can_pass: account_id.is_some(),
             throttle_key,
-            lock: LockRule::for_codes_at(
-                waiting.map_or(SessionStage::SecondFactor, |(_, stage)| stage),
-                policy,
-            ),
+            lock: LockRule::for_codes_at(stage, policy),
             now,
             policy,
         };
@@ -329,7 +361,7 @@ impl Store {
                 return Ok(CodeOutcome::Refused(refusal, throttle));
             }
         };
-        let (Some(account_id), Some((_, stage))) = (account_id, waiting) else {
+        let Some(account_id) = account_id else {
             return Err(StoreError::NotFound);
         };
         let RightCode {
@@ -338,10 +370,15 @@ impl Store {
         } = claimed;
         let proved = FactorKind::of_channel(&channel)
             .ok_or_else(|| StoreError::Corrupt(format!("channel = {channel:?}")))?;
+        // The session is claimed with the code: if it ended meanwhile, nothing is used up.
+        let Some(ended) = sessions::revoke_carrying(&mut tx, session_hash, now).await? else {
+            tx.rollback().await?;
+            return Ok(CodeOutcome::SessionEnded);
+        };
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
-            throttle_key,
+            throttle_key: throttle_counted.then_some(throttle_key),
             account_id,
             proved: Some(proved),
             adds: Proofs::default().and_channel(&channel),
@@ -349,7 +386,7 @@ impl Store {
             // is the address on file.
             secret: (proved == FactorKind::Phone).then_some(destination.as_str()),
             stage,
-            ended: None,
+            ended: Some(ended),
         };
         let next = second_step::finish(&mut tx, done, now, policy).await?;
         append(
@@ -556,7 +593,7 @@ impl Store {
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
-            throttle_key,
+            throttle_key: Some(throttle_key),
             account_id,
             proved: Some(FactorKind::Phone),
             adds: Proofs::default().and_channel("voice"),

@@ -15,6 +15,25 @@ use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet, PasskeyRequirement};
 
+/// What an account's organization allows and what it holds, from the rows of a read that
+/// joins `organization_factors` (its `kind`, one row per kind) to the account (`org_id`) with
+/// `HELD_COLUMNS`; none without rows.
+pub(super) fn standing_from(
+    rows: &[sqlx::any::AnyRow],
+) -> StoreResult<Option<(AllowedFactors, FactorSet)>> {
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let held = held_from(first)?;
+    if first.try_get::<Option<i64>, _>("org_id")?.is_none() {
+        return Ok(Some((AllowedFactors::all(), held)));
+    }
+    Ok(Some((
+        kinds_of(rows.iter().map(|r| r.try_get("kind")))?,
+        held,
+    )))
+}
+
 impl Store {
     /// The second factors an account's organization allows; an account of no organization
     /// (a system administrator) may use every kind.
@@ -57,14 +76,7 @@ impl Store {
             .bind(account_id)
             .fetch_all(&self.pool)
             .await?;
-        let Some(first) = rows.first() else {
-            return Err(StoreError::NotFound);
-        };
-        let held = held_from(first)?;
-        if first.try_get::<Option<i64>, _>("org_id")?.is_none() {
-            return Ok((AllowedFactors::all(), held));
-        }
-        Ok((kinds_of(rows.iter().map(|r| r.try_get("kind")))?, held))
+        standing_from(&rows)?.ok_or(StoreError::NotFound)
     }
 
     /// The kinds of factor the account holds.

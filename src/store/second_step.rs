@@ -36,7 +36,8 @@ async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> 
 pub(super) struct SecondFactorPassed<'a> {
     pub session_hash: &'a [u8],
     pub new_session_hash: &'a [u8],
-    pub throttle_key: &'a [u8],
+    /// The failure counter a pass clears (none when it counted nothing).
+    pub throttle_key: Option<&'a [u8]>,
     pub account_id: i64,
     /// The factor proved; None for a recovery code, which is not one.
     pub proved: Option<FactorKind>,
@@ -97,7 +98,9 @@ pub(super) async fn finish(
     if let Some(factor) = signed_in.factor {
         factors::record_use(tx, done.account_id, factor, done.secret, now).await?;
     }
-    throttle::clear_in(tx, done.throttle_key).await?;
+    if let Some(key) = done.throttle_key {
+        throttle::clear_in(tx, key).await?;
+    }
     Ok(step.next)
 }
 
@@ -246,7 +249,7 @@ impl Store {
         let done = SecondFactorPassed {
             session_hash: proof.session_hash,
             new_session_hash: proof.new_session_hash,
-            throttle_key: proof.throttle_key,
+            throttle_key: Some(proof.throttle_key),
             account_id: proof.account_id,
             proved: proof.proved,
             adds: proof.adds,

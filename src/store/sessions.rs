@@ -57,6 +57,8 @@ pub struct SessionStanding {
     pub require_passkey: PasskeyRequirement,
     /// The account's organization's name (forward authentication's `Remote-Groups`).
     pub organization: Option<String>,
+    /// The code the session waits for, if one was sent and is neither used nor replaced.
+    pub live_code: Option<super::LiveCode>,
 }
 
 /// A new password set by Forgot your password, with what the flow decided it leads to.
@@ -253,12 +255,15 @@ impl Store {
                      SELECT 1 FROM terms_acceptances t
                      WHERE t.account_id = a.id AND t.version = (SELECT MAX(version) FROM terms_versions)
                  ) THEN 1 ELSE 0 END AS BIGINT) AS terms_accepted, o.kind AS allowed_kind, {held},
-                 r.require_passkey, r.name AS organization
+                 r.require_passkey, r.name AS organization, {code}
                  FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id
                  LEFT JOIN organizations r ON r.id = a.org_id
                  LEFT JOIN organization_factors o ON o.org_id = a.org_id
+                 {code_join}
                  WHERE s.id_hash = $1 AND s.revoked_at IS NULL",
-                held = super::factors::HELD_COLUMNS.as_str()
+                held = super::factors::HELD_COLUMNS.as_str(),
+                code = super::codes::LIVE_CODE_COLUMNS,
+                code_join = super::codes::LIVE_CODE_JOIN,
             )
         });
         let rows = sqlx::query(&SQL)
@@ -289,6 +294,7 @@ impl Store {
                 .try_get::<Option<PasskeyRequirement>, _>("require_passkey")?
                 .unwrap_or(PasskeyRequirement::Off),
             organization: row.try_get("organization")?,
+            live_code: super::codes::live_code_from(row)?,
         }))
     }
 

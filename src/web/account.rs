@@ -71,7 +71,7 @@ async fn render(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let state = flows::account::page(&step.app, &step.session).await?;
+    let state = flows::account::page(&step.app, &step.session, step.live_code.as_ref()).await?;
     step.render(
         status,
         "pages/account.html",

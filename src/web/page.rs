@@ -23,6 +23,8 @@ pub struct Step {
     /// The session's account as the gate read it with the session (none for a recovery of
     /// an unknown address): the flows take it rather than read it again (issue 18).
     pub account: Option<crate::domain::account::Account>,
+    /// The code the session waits for, as the gate read it with the session.
+    pub live_code: Option<crate::store::LiveCode>,
     /// At a second step: every factor the person may pass it with (`other_ways.html`).
     pub ways: Vec<Way>,
 }
@@ -81,7 +83,12 @@ impl Step {
     /// withdrawn code), or ended it (then as it was).
     pub async fn reread(self) -> Result<Self, WebError> {
         let session = super::session::reread(&self.app, &self.session).await?;
-        Ok(Self { session, ..self })
+        let live_code = crate::flows::session::live_code(&self.app, &session).await?;
+        Ok(Self {
+            session,
+            live_code,
+            ..self
+        })
     }
 
     /// This step's page: the flow's `state` (`state.…`) and what else the page shows.
@@ -103,7 +110,8 @@ impl FromRequestParts<AppState> for Step {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, WebError> {
         let Admitted(standing) = Admitted::from_request_parts(parts, app).await?;
         let ways = ways_of(&standing);
-        let (session, account) = (standing.session, standing.account);
+        let (session, account, live_code) =
+            (standing.session, standing.account, standing.live_code);
         let csrf = parts
             .extensions
             .get::<CsrfToken>()
@@ -116,6 +124,7 @@ impl FromRequestParts<AppState> for Step {
             csrf,
             session,
             account,
+            live_code,
             ways,
         })
     }

@@ -38,7 +38,7 @@ async fn render(
     fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
     let error_fields = page::fields_in_error(status, fields);
-    let state = flows::phone_code::page(&step.app, &step.session).await?;
+    let state = flows::phone_code::page(&step.app, &step.session, step.live_code.as_ref()).await?;
     // What was typed; else (after a wrong code) the number being registered, kept.
     let (country_code, phone) = match &state.typed {
         Some(typed) if form.phone.is_empty() => {
@@ -136,7 +136,7 @@ pub async fn calling(step: Step) -> Result<Response, WebError> {
     if state == CallState::None {
         return Ok(Redirect::to("/verify/phone").into_response());
     }
-    let phone = flows::phone_code::page(&step.app, &step.session).await?;
+    let phone = flows::phone_code::page(&step.app, &step.session, step.live_code.as_ref()).await?;
     step.render(
         StatusCode::OK,
         "pages/calling.html",

@@ -97,7 +97,8 @@ async fn render_code_page(
     status: StatusCode,
     fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
-    let Some(state) = flows::recovery::page(&step.app, &step.session).await? else {
+    let Some(state) = flows::recovery::page(&step.app, &step.session, step.live_code.as_ref())
+    else {
         return Ok(start_over());
     };
     let error_fields = page::fields_in_error(status, fields);

@@ -89,7 +89,8 @@ pub async fn generate(
         Err(problem) => {
             page::on_problem(problem, NOT_SIGNED_IN, async |error, status| {
                 // Your account again, saying what went wrong at its top.
-                let state = flows::account::page(&step.app, &step.session).await?;
+                let state =
+                    flows::account::page(&step.app, &step.session, step.live_code.as_ref()).await?;
                 step.render(status, "pages/account.html", &state, context! { error })
             })
             .await

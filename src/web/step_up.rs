@@ -63,7 +63,7 @@ async fn render(
     status: StatusCode,
     fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
-    let state = flows::step_up::page(&step.app, &step.session).await?;
+    let state = flows::step_up::page(&step.app, &step.session, step.live_code.as_ref()).await?;
     let error_fields = page::fields_in_error(status, fields);
     step.render(
         status,

@@ -25,7 +25,13 @@ async fn render(
     status: StatusCode,
     fields: &'static [&'static str],
 ) -> Result<Response, WebError> {
-    let state = flows::email_code::page(&step.app, &step.session, step.account.as_ref()).await?;
+    let state = flows::email_code::page(
+        &step.app,
+        &step.session,
+        step.account.as_ref(),
+        step.live_code.as_ref(),
+    )
+    .await?;
     let error_fields = page::fields_in_error(status, fields);
     step.render(
         status,

@@ -183,7 +183,93 @@ async fn typed_codes_are_checked_for_form_before_anything_else(backend: Backend)
     page.assert_shows("Your email address has been verified.");
 }
 
+/// Issue 18: a right code is checked against the session as the request read it, without
+/// reading it again; the session is claimed with the code. A session that ended between
+/// that read and the check (signed out in another tab) passes nothing: no new session, and
+/// the code stays unused. ASVS 7.4.1: a session ended is ended for every request.
+async fn a_right_code_for_a_session_ended_meanwhile_passes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "ended-meanwhile@example.org";
+    let browser = at_second_factor(&app, email).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    let cookie = browser.cookie("tessera_session").unwrap();
+    let read = tessera::flows::session::standing(&app.app, Some(&cookie))
+        .await
+        .unwrap()
+        .expect("the second-factor session, as a request reads it");
+    let consumed = "SELECT COUNT(*) FROM verification_codes WHERE consumed_at IS NOT NULL";
+    let consumed_before = app.count(consumed).await;
+    // Signed out after the request read its session, before the code is checked.
+    browser.post("/logout", &[]).await;
+    let outcome = tessera::flows::email_code::verify(
+        &app.app,
+        &read.session,
+        read.account.as_ref(),
+        &code,
+        tessera::flows::email_code::Factor::Email,
+    )
+    .await;
+    assert!(
+        matches!(
+            outcome,
+            Err(tessera::flows::email_code::VerifyProblem::SessionEnded)
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "no signed-in session"
+    );
+    assert_eq!(
+        app.count(consumed).await,
+        consumed_before,
+        "the code is not used up"
+    );
+}
+
+/// Issue 18: a right code skips clearing a failure counter that counted nothing, and still
+/// clears one that did (NIST SP 800-63B 5.2.2: the failures before a success do not carry
+/// over to the next sign-in).
+async fn a_right_code_clears_the_wrong_tries_before_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "clears@example.org";
+    let browser = at_second_factor(&app, email).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    for _ in 0..2 {
+        let page = browser
+            .post("/verify/email/check", &[("code", &wrong(&code))])
+            .await;
+        assert_eq!(page.status, 422, "{page}");
+    }
+    let counted = "SELECT COUNT(*) FROM sign_in_throttle WHERE failures > 0";
+    assert_eq!(app.count(counted).await, 1, "the wrong codes are counted");
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    page.assert_shows("Your email address has been verified.");
+    assert_eq!(app.count(counted).await, 0, "a right code clears them");
+    // Signed out and in again with no wrong code: the pass changes no counter.
+    browser.post("/logout", &[]).await;
+    let browser = app.new_browser();
+    browser.sign_in(email, PASSWORD).await;
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    page.assert_shows("Your email address has been verified.");
+    assert_eq!(app.count(counted).await, 0);
+}
+
 on_both_backends!(
+    a_right_code_for_a_session_ended_meanwhile_passes_nothing,
+    a_right_code_clears_the_wrong_tries_before_it,
     the_login_code_expires_thirty_seconds_after_it_is_sent,
     five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them,
     a_code_works_only_in_the_session_that_asked_for_it,
