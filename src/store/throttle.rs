@@ -114,6 +114,10 @@ pub(super) async fn release(
     Ok(Some(until.unwrap_or(now + 1)))
 }
 
+/// Rounds of the optimistic claim (`Store::claim_tries`) before row locks take over: a second
+/// round settles the common collision of two tries; a burst goes on under locks.
+const OPTIMISTIC_ROUNDS: usize = 2;
+
 /// `($1, …), ($4, …)`: one row of values per counter, `width` parameters each, after `first`
 /// shared ones.
 fn value_rows(counters: usize, first: usize, width: usize, row: &str) -> String {
@@ -132,18 +136,148 @@ fn value_rows(counters: usize, first: usize, width: usize, row: &str) -> String 
 }
 
 impl Store {
-    /// Claims one try on each counter before a password is compared, in one transaction: a
-    /// try counts as a failure until the password proves right ([`release`]), so however many
-    /// arrive at once, no more than the threshold are ever compared (the parallel burst of
-    /// issue 11). Refused, counting nothing, while any counter is locked: returns until when.
+    /// Claims one try on each counter before a password is compared: a try counts as a
+    /// failure until the password proves right ([`release`]), so however many arrive at once,
+    /// no more than the threshold are ever compared (the parallel burst of issue 11).
+    /// Refused, counting nothing, while any counter is locked: returns until when.
+    ///
+    /// Optimistic first (issue 18): the counters are read, their next values computed by the
+    /// lock-out rule, and written only where they are still as read, two statements and no
+    /// transaction. A counter another try changed meanwhile is read again; after
+    /// `OPTIMISTIC_ROUNDS` the rest are claimed under row locks ([`Self::claim_under_lock`]).
+    /// One race is accepted: a counter that a simultaneous try locks after this try's write
+    /// to another counter refuses this try, whose write to the other stays counted.
     pub async fn claim_tries(
         &self,
         counters: &[(Vec<u8>, LockRule)],
         now: UnixTime,
     ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
-        if counters.is_empty() {
-            return Ok(Ok(Vec::new()));
+        let mut claims = Vec::with_capacity(counters.len());
+        let mut pending = counters.to_vec();
+        for _ in 0..OPTIMISTIC_ROUNDS {
+            if pending.is_empty() {
+                return Ok(Ok(claims));
+            }
+            let befores = self.read_counters(&pending).await?;
+            if let Some(until) = befores.iter().filter_map(|b| b.locked_at(now)).max() {
+                return Ok(Err(until));
+            }
+            let won = self.swap_counters(&pending, &befores, now).await?;
+            pending.retain(|(key_hash, _)| !won.iter().any(|c| c.key_hash == *key_hash));
+            claims.extend(won);
         }
+        if pending.is_empty() {
+            return Ok(Ok(claims));
+        }
+        Ok(self.claim_under_lock(&pending, now).await?.map(|more| {
+            claims.extend(more);
+            claims
+        }))
+    }
+
+    /// The counters' values now, in their order (a counter without a row has counted nothing).
+    async fn read_counters(&self, counters: &[(Vec<u8>, LockRule)]) -> StoreResult<Vec<Throttle>> {
+        let sql = format!(
+            "SELECT key_hash, failures, locked_until FROM sign_in_throttle WHERE key_hash IN ({})",
+            (1..=counters.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (key_hash, _) in counters {
+            query = query.bind(key_hash);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut befores = Vec::with_capacity(counters.len());
+        for (key_hash, _) in counters {
+            let row = rows.iter().find(|r| {
+                r.try_get::<Vec<u8>, _>("key_hash")
+                    .is_ok_and(|k| k == *key_hash)
+            });
+            befores.push(match row {
+                Some(row) => Throttle {
+                    failures: row.try_get("failures")?,
+                    locked_until: row.try_get("locked_until")?,
+                },
+                None => Throttle::default(),
+            });
+        }
+        Ok(befores)
+    }
+
+    /// Writes each counter's value after one more failure where the counter is still as
+    /// read (`befores`): one statement. Returns the claims it made.
+    async fn swap_counters(
+        &self,
+        counters: &[(Vec<u8>, LockRule)],
+        befores: &[Throttle],
+        now: UnixTime,
+    ) -> StoreResult<Vec<Claim>> {
+        // Parameters: $1 now, then per counter: key, failures and lock after, failures and
+        // lock as read. A counter without a row reads as none counted, so a row made
+        // meanwhile is as read only if it still counts nothing.
+        let still_as_read: Vec<String> = (0..counters.len())
+            .map(|i| {
+                let (key, failures, until) = (2 + 5 * i, 5 + 5 * i, 6 + 5 * i);
+                format!(
+                    "(sign_in_throttle.key_hash = ${key} AND sign_in_throttle.failures = ${failures} \
+                     AND (sign_in_throttle.locked_until = ${until} \
+                          OR (sign_in_throttle.locked_until IS NULL AND ${until} IS NULL)))"
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO sign_in_throttle (key_hash, failures, locked_until, updated_at) VALUES {}
+             ON CONFLICT (key_hash) DO UPDATE SET failures = excluded.failures,
+                 locked_until = excluded.locked_until, updated_at = $1
+             WHERE {}
+             RETURNING key_hash",
+            value_rows(counters.len(), 1, 5, "$k0, $k1, $k2, $1"),
+            still_as_read.join(" OR ")
+        );
+        let afters: Vec<Throttle> = counters
+            .iter()
+            .zip(befores)
+            .map(|((_, rule), before)| before.after_failure(now, *rule))
+            .collect();
+        let mut query = sqlx::query(&sql).bind(now);
+        for (((key_hash, _), before), after) in counters.iter().zip(befores).zip(&afters) {
+            query = query
+                .bind(key_hash.as_slice())
+                .bind(after.failures)
+                .bind(after.locked_until)
+                .bind(before.failures)
+                .bind(before.locked_until);
+        }
+        let swapped: Vec<Vec<u8>> = query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("key_hash"))
+            .collect::<Result<_, _>>()?;
+        Ok(counters
+            .iter()
+            .zip(befores)
+            .zip(afters)
+            .filter(|(((key_hash, _), _), _)| swapped.contains(key_hash))
+            .map(|(((key_hash, _), before), after)| Claim {
+                key_hash: key_hash.clone(),
+                number: after.failures,
+                locked_until: after
+                    .locked_until
+                    .filter(|_| after.locked_until != before.locked_until),
+            })
+            .collect())
+    }
+
+    /// The contended claim: every counter's row made if new and held until commit, then
+    /// read and written, in one transaction.
+    async fn claim_under_lock(
+        &self,
+        counters: &[(Vec<u8>, LockRule)],
+        now: UnixTime,
+    ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
         let mut tx = self.begin().await?;
         // Every counter's row made if new and locked until commit, and read: one statement.
         let sql = format!(
