@@ -371,7 +371,7 @@ impl Store {
         let proved = FactorKind::of_channel(&channel)
             .ok_or_else(|| StoreError::Corrupt(format!("channel = {channel:?}")))?;
         // The session is claimed with the code: if it ended meanwhile, nothing is used up.
-        let Some(ended) = sessions::revoke_carrying(&mut tx, session_hash, now).await? else {
+        let Some(ended) = sessions::revoke_passing(&mut tx, session_hash, now).await? else {
             tx.rollback().await?;
             return Ok(CodeOutcome::SessionEnded);
         };

@@ -319,19 +319,22 @@ pub(super) async fn allow_kinds(
 
 /// Columns saying which kinds the account `a` holds (`holds_email`, …), one per kind, for a
 /// query that reads an account; [`held_from`] reads them.
-pub(super) static HELD_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+pub(super) static HELD_COLUMNS: LazyLock<String> = LazyLock::new(|| held_columns_of("a.id"));
+
+/// [`HELD_COLUMNS`] of the account whose id is the expression `account_id`.
+pub(super) fn held_columns_of(account_id: &str) -> String {
     FactorKind::ALL
         .iter()
         .map(|kind| {
             format!(
                 "CAST(CASE WHEN EXISTS (SELECT 1 FROM account_factors hf
-                 WHERE hf.account_id = a.id AND hf.kind = '{kind}') THEN 1 ELSE 0 END AS BIGINT) AS holds_{kind}",
+                 WHERE hf.account_id = {account_id} AND hf.kind = '{kind}') THEN 1 ELSE 0 END AS BIGINT) AS holds_{kind}",
                 kind = kind.as_str()
             )
         })
         .collect::<Vec<_>>()
         .join(", ")
-});
+}
 
 /// The kinds held, from a row with [`HELD_COLUMNS`].
 pub(super) fn held_from(row: &AnyRow) -> StoreResult<FactorSet> {

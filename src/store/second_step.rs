@@ -14,25 +14,6 @@ use crate::domain::policy::Policy;
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 use crate::domain::throttle::{LockRule, Throttle};
 
-/// What the account holds, read inside the transaction that records the second step.
-async fn factor_facts(tx: &mut Tx, account_id: i64) -> StoreResult<FactorFacts> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "SELECT a.status, {held} FROM accounts a WHERE a.id = $1",
-            held = factors::HELD_COLUMNS.as_str()
-        )
-    });
-    let row = sqlx::query(&SQL)
-        .bind(account_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let held = factors::held_from(&row)?;
-    Ok(FactorFacts {
-        status: row.try_get("status")?,
-        has_other: !held.with(FactorKind::Email, false).is_empty(),
-    })
-}
-
 pub(super) struct SecondFactorPassed<'a> {
     pub session_hash: &'a [u8],
     pub new_session_hash: &'a [u8],
@@ -47,8 +28,9 @@ pub(super) struct SecondFactorPassed<'a> {
     pub secret: Option<&'a str>,
     /// The stage the session waited at.
     pub stage: SessionStage,
-    /// Set when the waiting session was ended already (claimed by the proof): what it proved.
-    pub ended: Option<sessions::Carried>,
+    /// Set when the waiting session was ended already (claimed by the proof): what it proved,
+    /// and its account as the claim read it.
+    pub ended: Option<(sessions::Carried, FactorFacts)>,
 }
 
 /// Both factors passed: the second-factor session ends and the next begins, and what
@@ -60,16 +42,15 @@ pub(super) async fn finish(
     now: UnixTime,
     policy: &Policy,
 ) -> StoreResult<SessionStage> {
-    let facts = factor_facts(tx, done.account_id).await?;
-    let step = after_second_step(done.stage, facts, done.proved);
     // The session that waited ends (unless its claim ended it), and what it proved goes on to
-    // the next: one statement.
-    let carried = match done.ended {
-        Some(carried) => carried,
-        None => sessions::revoke_carrying(tx, done.session_hash, now)
+    // the next; its account is read by the same statement.
+    let (carried, facts) = match done.ended {
+        Some(ended) => ended,
+        None => sessions::revoke_passing(tx, done.session_hash, now)
             .await?
             .ok_or(StoreError::NotFound)?,
     };
+    let step = after_second_step(done.stage, facts, done.proved);
     let proofs = carried.proofs.and(done.adds);
     let times = SessionTimes::new(now, policy, None);
     sessions::insert(
@@ -281,7 +262,7 @@ enum Unclaimed {
 async fn claim(
     tx: &mut Tx,
     proof: &FactorProof<'_>,
-) -> StoreResult<Result<sessions::Carried, Unclaimed>> {
+) -> StoreResult<Result<(sessions::Carried, FactorFacts), Unclaimed>> {
     let account_id = proof.account_id;
     let changed = match proof.claim {
         Claim::Wrong => return Ok(Err(Unclaimed::Wrong)),
@@ -370,8 +351,8 @@ async fn claim(
     }
     // Claim the waiting session itself, so that of two simultaneous right proofs (two
     // different codes, say) only one passes.
-    match sessions::revoke_carrying(tx, proof.session_hash, proof.now).await? {
-        Some(carried) => Ok(Ok(carried)),
+    match sessions::revoke_passing(tx, proof.session_hash, proof.now).await? {
+        Some(ended) => Ok(Ok(ended)),
         None => Ok(Err(Unclaimed::SessionGone)),
     }
 }

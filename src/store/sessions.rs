@@ -12,7 +12,9 @@ use super::{Store, StoreError, StoreResult, audit::append};
 use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet, PasskeyRequirement};
+use crate::domain::factor::{
+    AllowedFactors, FactorFacts, FactorKind, FactorSet, PasskeyRequirement,
+};
 use crate::domain::session::{Proofs, SessionStage, SessionTimes};
 
 #[derive(Debug, Clone)]
@@ -163,29 +165,41 @@ pub(super) async fn carried_from(
     })
 }
 
-/// Ends a live session as the next replaces it, returning what it proved (none if it had
-/// ended already: nothing then goes on from it).
-pub(super) async fn revoke_carrying(
+/// Ends a live session as a second step passed in it, returning what it proved and what its
+/// account is and holds, read by the same statement (issue 18); none if it had ended
+/// already: nothing then goes on from it.
+pub(super) async fn revoke_passing(
     tx: &mut Transaction<'static, Any>,
     id_hash: &[u8],
     now: UnixTime,
-) -> StoreResult<Option<Carried>> {
-    let row = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL
-         RETURNING amr, sid",
-    )
-    .bind(now)
-    .bind(id_hash)
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|row| {
-        Ok(Carried {
-            proofs: Proofs::parse(&row.try_get::<String, _>("amr")?),
-            sid: row.try_get("sid")?,
-            reverified_at: None,
-        })
-    })
-    .transpose()
+) -> StoreResult<Option<(Carried, FactorFacts)>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL
+             RETURNING amr, sid,
+                 (SELECT a.status FROM accounts a WHERE a.id = sessions.account_id) AS status, {held}",
+            held = super::factors::held_columns_of("sessions.account_id")
+        )
+    });
+    let row = sqlx::query(&SQL)
+        .bind(now)
+        .bind(id_hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let carried = Carried {
+        proofs: Proofs::parse(&row.try_get::<String, _>("amr")?),
+        sid: row.try_get("sid")?,
+        reverified_at: None,
+    };
+    let held = super::factors::held_from(&row)?;
+    let facts = FactorFacts {
+        status: row
+            .try_get::<Option<AccountStatus>, _>("status")?
+            .ok_or_else(|| StoreError::Corrupt("a second step without an account".into()))?,
+        has_other: !held.with(FactorKind::Email, false).is_empty(),
+    };
+    Ok(Some((carried, facts)))
 }
 
 /// Ends a session (if the browser had one) as a new one replaces it.
