@@ -27,6 +27,14 @@ pub enum SignInProblem {
     /// Told only after the right password.
     #[error("{}", say("sign-in-factor-not-allowed"))]
     FactorNotAllowed,
+    /// An address of a staff domain: staff sign in at their company's provider, never with a
+    /// password here (nothing is compared or counted). The page says so (`web::staff`).
+    #[error("{provider}")]
+    StaffDomain {
+        id: i64,
+        provider: String,
+        domain: String,
+    },
     #[error(transparent)]
     Internal(#[from] Internal),
 }
@@ -59,11 +67,39 @@ pub async fn sign_in(
     previous: Option<&Session>,
     client: &str,
 ) -> Result<PasswordAccepted, SignInProblem> {
-    // A malformed address cannot be an account: the same answer as a wrong password.
+    let staff_domain = crate::domain::staff::domain_of(email);
+    // A malformed address cannot be an account: the same answer as a wrong password (unless
+    // its domain is a staff domain).
     let Ok(email) = Email::parse(email) else {
+        if let Some(domain) = staff_domain {
+            if let Some((id, provider)) = super::staff_sso::provider_for(app, &domain).await? {
+                return Err(SignInProblem::StaffDomain {
+                    id,
+                    provider,
+                    domain,
+                });
+            }
+        }
         app.hasher.verify(password, None).await?;
         return Err(SignInProblem::Invalid);
     };
+    // The account with its hash and factor standing, and the staff domain's provider: one
+    // read (issue 18).
+    let lookup = app
+        .store
+        .sign_in_lookup(&email, staff_domain.as_deref())
+        .await
+        .map_err(Internal::from)?;
+    if let (Some((id, provider)), Some(domain)) = (lookup.staff_provider, staff_domain) {
+        return Err(SignInProblem::StaffDomain {
+            id,
+            provider,
+            domain,
+        });
+    }
+    let found = lookup
+        .candidate
+        .filter(|c| c.account.status != AccountStatus::Invited);
     let now = app.now();
     let counters = lockout::password_counters(app, email.as_str(), client);
     let claims = match app
@@ -75,13 +111,6 @@ pub async fn sign_in(
         Ok(claims) => claims,
         Err(until) => return Err(SignInProblem::Locked { until }),
     };
-    // The account with its hash and factor standing: one read (issue 18).
-    let found = app
-        .store
-        .sign_in_candidate(&email)
-        .await
-        .map_err(Internal::from)?
-        .filter(|c| c.account.status != AccountStatus::Invited);
     let account = found.as_ref().map(|c| &c.account);
     let stored = found.as_ref().and_then(|c| c.password_hash.as_deref());
     let matches = app.hasher.verify(password, stored).await?;

@@ -54,7 +54,15 @@ pub enum LinkRefusal {
 
 /// An account's columns, from `accounts a`; the phone number is its phone factor's (sealed)
 /// secret.
-/// An account as a password sign-in reads it (`Store::sign_in_candidate`).
+/// What a password sign-in reads first (`Store::sign_in_lookup`).
+#[derive(Debug, Clone)]
+pub struct SignInLookup {
+    /// The enabled provider of the address's staff domain: (id, name).
+    pub staff_provider: Option<(i64, String)>,
+    pub candidate: Option<SignInCandidate>,
+}
+
+/// An account as a password sign-in reads it (`Store::sign_in_lookup`).
 #[derive(Debug, Clone)]
 pub struct SignInCandidate {
     pub account: Account,
@@ -315,32 +323,57 @@ impl Store {
             .transpose()
     }
 
-    /// The account a password sign-in names, with what the sign-in needs of it: its password
-    /// hash, what its organization allows and what it holds, in one read (issue 18).
-    pub async fn sign_in_candidate(&self, email: &Email) -> StoreResult<Option<SignInCandidate>> {
+    /// What a password sign-in needs to know before it compares anything, in one read (issue
+    /// 18): the enabled identity provider of `staff_domain` (staff sign in there), and the
+    /// account `email` names with its password hash, what its organization allows and what
+    /// it holds.
+    pub async fn sign_in_lookup(
+        &self,
+        email: &Email,
+        staff_domain: Option<&str>,
+    ) -> StoreResult<SignInLookup> {
+        // One row at least (`q`), so the provider is read with or without an account.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "SELECT {ACCOUNT_COLUMNS}, a.password_hash, o.kind, {held} FROM accounts a
+                "SELECT p.id AS provider_id, p.name AS provider_name,
+                        {ACCOUNT_COLUMNS}, a.password_hash, o.kind, {held}
+                 FROM (SELECT 1 AS one) q
+                 LEFT JOIN accounts a ON a.email = $1
                  LEFT JOIN organization_factors o ON o.org_id = a.org_id
-                 WHERE a.email = $1",
+                 LEFT JOIN identity_provider_domains d ON d.domain = $2
+                 LEFT JOIN identity_providers p ON p.id = d.provider AND p.disabled_at IS NULL",
                 held = super::factors::HELD_COLUMNS.as_str()
             )
         });
         let rows = sqlx::query(&SQL)
             .bind(email.as_str())
+            .bind(staff_domain)
             .fetch_all(&self.pool)
             .await?;
-        let (Some(first), Some((allowed, held))) =
-            (rows.first(), super::factors::standing_from(&rows)?)
-        else {
-            return Ok(None);
+        let first = rows
+            .first()
+            .ok_or_else(|| StoreError::Corrupt("a sign-in lookup without its row".into()))?;
+        let staff_provider = match first.try_get::<Option<i64>, _>("provider_id")? {
+            Some(id) => Some((id, first.try_get("provider_name")?)),
+            None => None,
         };
-        Ok(Some(SignInCandidate {
-            account: Account::from_row(first)?,
-            password_hash: first.try_get("password_hash")?,
-            allowed,
-            held,
-        }))
+        let candidate = match first.try_get::<Option<i64>, _>("id")? {
+            Some(_) => {
+                let (allowed, held) = super::factors::standing_from(&rows)?
+                    .ok_or_else(|| StoreError::Corrupt("an account without its row".into()))?;
+                Some(SignInCandidate {
+                    account: Account::from_row(first)?,
+                    password_hash: first.try_get("password_hash")?,
+                    allowed,
+                    held,
+                })
+            }
+            None => None,
+        };
+        Ok(SignInLookup {
+            staff_provider,
+            candidate,
+        })
     }
 
     pub async fn account_by_id(&self, id: i64) -> StoreResult<Account> {

@@ -64,7 +64,9 @@ mod terms;
 mod throttle;
 
 pub use account_changes::{OwnPasswordChange, SignedInCheck, SignedInOutcome};
-pub use accounts::{InvitationTarget, LinkRefusal, Registrant, Registration, SignInCandidate};
+pub use accounts::{
+    InvitationTarget, LinkRefusal, Registrant, Registration, SignInCandidate, SignInLookup,
+};
 pub use admin::{AccountFlag, AccountList, AccountSummary, ListFilter, Organization, Sort};
 pub use api_tokens::{ApiToken, ApiTokenInfo, NewApiToken};
 pub use audit_query::AuditFilter;

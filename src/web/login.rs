@@ -190,9 +190,8 @@ pub async fn sign_in(
         "first-login" => "first-login",
         _ => "email",
     };
-    if let Some(page) = super::staff::routed(&app, &csrf, &form.email).await? {
-        return Ok(page);
-    }
+    // A staff domain's address is sent to its provider by the sign-in itself (it reads the
+    // domain's provider with the account: one read, issue 18).
     match flows::sign_in::sign_in(&app, &form.email, &form.password, current.as_ref(), &client)
         .await
     {
@@ -205,6 +204,11 @@ pub async fn sign_in(
             Ok((jar, Redirect::to(next)).into_response())
         }
         Err(SignInProblem::Internal(e)) => Err(e.into()),
+        Err(SignInProblem::StaffDomain {
+            id,
+            provider,
+            domain,
+        }) => super::staff::route_page(&csrf, id, &provider, &domain),
         Err(problem) => {
             let status = problem.status();
             sign_in_form(

@@ -124,11 +124,21 @@ pub async fn routed(
         return Ok(None);
     };
     let domain = crate::domain::staff::domain_of(email).unwrap_or_default();
-    Ok(Some(page::ok(
+    Ok(Some(route_page(csrf, id, &provider, &domain)?))
+}
+
+/// The page that sends a staff domain's address to its provider `id`, saying why.
+pub fn route_page(
+    csrf: &CsrfToken,
+    id: i64,
+    provider: &str,
+    domain: &str,
+) -> Result<Response, WebError> {
+    page::ok(
         "pages/staff_route.html",
         csrf,
         context! { id, provider, domain },
-    )?))
+    )
 }
 
 fn problem_page(csrf: &CsrfToken, problem: StaffProblem) -> Result<Response, WebError> {

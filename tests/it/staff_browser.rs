@@ -288,6 +288,7 @@ async fn a_staff_address_at_login_with_email_goes_to_the_provider(backend: Backe
         .unwrap();
     type_into(c, "Email address", "Alice@Corp.Example").await;
     type_into(c, "Password", "anything at all, not checked").await;
+    let counters_before = app.count("SELECT COUNT(*) FROM sign_in_throttle").await;
     click(c, "Sign in").await;
     wait_for_text(
         c,
@@ -308,6 +309,11 @@ async fn a_staff_address_at_login_with_email_goes_to_the_provider(backend: Backe
             .await,
         0,
         "no password was checked"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sign_in_throttle").await,
+        counters_before,
+        "no try was claimed on any counter"
     );
     click(c, "Sign in with Contoso").await;
     at_the_provider(c, &idp, "alice@corp.example").await;
