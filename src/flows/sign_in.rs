@@ -83,11 +83,13 @@ pub async fn sign_in(
         app.hasher.verify(password, None).await?;
         return Err(SignInProblem::Invalid);
     };
-    // The account with its hash and factor standing, and the staff domain's provider: one
-    // read (issue 18).
+    let counters = lockout::password_counters(app, email.as_str(), client);
+    let keys: Vec<Vec<u8>> = counters.iter().map(|(key, _)| key.clone()).collect();
+    // The account with its hash and factor standing, the staff domain's provider and the
+    // lock-out counters: one read (issue 18).
     let lookup = app
         .store
-        .sign_in_lookup(&email, staff_domain.as_deref())
+        .sign_in_lookup(&email, staff_domain.as_deref(), &keys)
         .await
         .map_err(Internal::from)?;
     if let (Some((id, provider)), Some(domain)) = (lookup.staff_provider, staff_domain) {
@@ -101,10 +103,9 @@ pub async fn sign_in(
         .candidate
         .filter(|c| c.account.status != AccountStatus::Invited);
     let now = app.now();
-    let counters = lockout::password_counters(app, email.as_str(), client);
     let claims = match app
         .store
-        .claim_tries(&counters, now)
+        .claim_tries_as_read(&counters, lookup.counters, now)
         .await
         .map_err(Internal::from)?
     {

@@ -1,7 +1,5 @@
 //! Organizations, accounts and their registration links.
 
-use std::sync::LazyLock;
-
 use sqlx::{Any, FromRow, Row, Transaction};
 
 use super::mail_queue::{INSERT_BATCH, NewLetter, insert_letter, insert_letters_of_new_accounts};
@@ -13,6 +11,7 @@ use crate::domain::email::Email;
 use crate::domain::factor::{AllowedFactors, FactorKind, FactorSet};
 use crate::domain::name::DisplayName;
 use crate::domain::session::{SessionStage, SessionTimes};
+use crate::domain::throttle::Throttle;
 
 /// Whom a registration link registers: an invited account, or (the first-run link) a system
 /// administrator who types their own name and email.
@@ -60,6 +59,8 @@ pub struct SignInLookup {
     /// The enabled provider of the address's staff domain: (id, name).
     pub staff_provider: Option<(i64, String)>,
     pub candidate: Option<SignInCandidate>,
+    /// The failure counters asked for, in their order, as they stood.
+    pub counters: Vec<Throttle>,
 }
 
 /// An account as a password sign-in reads it (`Store::sign_in_lookup`).
@@ -324,35 +325,53 @@ impl Store {
     }
 
     /// What a password sign-in needs to know before it compares anything, in one read (issue
-    /// 18): the enabled identity provider of `staff_domain` (staff sign in there), and the
+    /// 18): the enabled identity provider of `staff_domain` (staff sign in there), the
     /// account `email` names with its password hash, what its organization allows and what
-    /// it holds.
+    /// it holds, and the failure counters `counters` as they stand (the claim's first read).
     pub async fn sign_in_lookup(
         &self,
         email: &Email,
         staff_domain: Option<&str>,
+        counters: &[Vec<u8>],
     ) -> StoreResult<SignInLookup> {
-        // One row at least (`q`), so the provider is read with or without an account.
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT p.id AS provider_id, p.name AS provider_name,
-                        {ACCOUNT_COLUMNS}, a.password_hash, o.kind, {held}
-                 FROM (SELECT 1 AS one) q
-                 LEFT JOIN accounts a ON a.email = $1
-                 LEFT JOIN organization_factors o ON o.org_id = a.org_id
-                 LEFT JOIN identity_provider_domains d ON d.domain = $2
-                 LEFT JOIN identity_providers p ON p.id = d.provider AND p.disabled_at IS NULL",
-                held = super::factors::HELD_COLUMNS.as_str()
-            )
-        });
-        let rows = sqlx::query(&SQL)
-            .bind(email.as_str())
-            .bind(staff_domain)
-            .fetch_all(&self.pool)
-            .await?;
+        // One row at least (`q`), so the provider and counters are read with or without an
+        // account.
+        let counter_columns: String = (0..counters.len())
+            .map(|i| {
+                let key = 3 + i;
+                format!(
+                    ", (SELECT t.failures FROM sign_in_throttle t WHERE t.key_hash = ${key}) AS failures_{i},
+                     (SELECT t.locked_until FROM sign_in_throttle t WHERE t.key_hash = ${key}) AS locked_until_{i}"
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT p.id AS provider_id, p.name AS provider_name,
+                    {ACCOUNT_COLUMNS}, a.password_hash, o.kind, {held}{counter_columns}
+             FROM (SELECT 1 AS one) q
+             LEFT JOIN accounts a ON a.email = $1
+             LEFT JOIN organization_factors o ON o.org_id = a.org_id
+             LEFT JOIN identity_provider_domains d ON d.domain = $2
+             LEFT JOIN identity_providers p ON p.id = d.provider AND p.disabled_at IS NULL",
+            held = super::factors::HELD_COLUMNS.as_str()
+        );
+        let mut query = sqlx::query(&sql).bind(email.as_str()).bind(staff_domain);
+        for key in counters {
+            query = query.bind(key.as_slice());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let first = rows
             .first()
             .ok_or_else(|| StoreError::Corrupt("a sign-in lookup without its row".into()))?;
+        let mut counted = Vec::with_capacity(counters.len());
+        for i in 0..counters.len() {
+            counted.push(Throttle {
+                failures: first
+                    .try_get::<Option<i64>, _>(format!("failures_{i}").as_str())?
+                    .unwrap_or(0),
+                locked_until: first.try_get(format!("locked_until_{i}").as_str())?,
+            });
+        }
         let staff_provider = match first.try_get::<Option<i64>, _>("provider_id")? {
             Some(id) => Some((id, first.try_get("provider_name")?)),
             None => None,
@@ -373,6 +392,7 @@ impl Store {
         Ok(SignInLookup {
             staff_provider,
             candidate,
+            counters: counted,
         })
     }
 

@@ -152,13 +152,29 @@ impl Store {
         counters: &[(Vec<u8>, LockRule)],
         now: UnixTime,
     ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
+        let befores = self.read_counters(counters).await?;
+        self.claim_tries_as_read(counters, befores, now).await
+    }
+
+    /// [`Self::claim_tries`] with the counters' first read made already (`befores`, in their
+    /// order: a password sign-in reads them with the account, `Store::sign_in_lookup`).
+    pub async fn claim_tries_as_read(
+        &self,
+        counters: &[(Vec<u8>, LockRule)],
+        befores: Vec<Throttle>,
+        now: UnixTime,
+    ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
         let mut claims = Vec::with_capacity(counters.len());
         let mut pending = counters.to_vec();
+        let mut read = Some(befores);
         for _ in 0..OPTIMISTIC_ROUNDS {
             if pending.is_empty() {
                 return Ok(Ok(claims));
             }
-            let befores = self.read_counters(&pending).await?;
+            let befores = match read.take() {
+                Some(befores) if befores.len() == pending.len() => befores,
+                _ => self.read_counters(&pending).await?,
+            };
             if let Some(until) = befores.iter().filter_map(|b| b.locked_at(now)).max() {
                 return Ok(Err(until));
             }
