@@ -269,11 +269,9 @@ pub async fn verify(
             None => return Err(VerifyProblem::Refused(CodeRefusal::NoneSent, factor)),
         },
     };
-    // A recovery's codes count apart from the second factor's (`flows::lockout`).
-    let lock = lockout::code_lock(app, &address, session.stage).await?;
-    if let Some(until) = lock.until {
-        return Err(VerifyProblem::Locked { until });
-    }
+    // A recovery's codes count apart from the second factor's (`flows::lockout`); the
+    // check refuses while the counter is locked.
+    let key = lockout::code_counter(app, &address, session.stage);
     let now = app.now();
     let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
     let new_token = random_token().map_err(Internal::from)?;
@@ -302,8 +300,7 @@ pub async fn verify(
                 account_id: session.account_id,
                 stage: session.stage,
                 new_session_hash: &app.keys.hash(Purpose::Session, new_token.as_bytes()),
-                throttle_key: &lock.key,
-                throttle_counted: lock.counted,
+                throttle_key: &key,
                 now,
                 policy: &app.config.policy,
             },
@@ -327,6 +324,7 @@ pub async fn verify(
     match outcome {
         CodeOutcome::Verified { stage, .. } => Ok((new_token, stage)),
         CodeOutcome::SessionEnded => Err(VerifyProblem::SessionEnded),
+        CodeOutcome::Locked { until } => Err(VerifyProblem::Locked { until }),
         CodeOutcome::Refused(refusal, throttle) => match throttle.locked_at(now) {
             Some(until) => Err(VerifyProblem::Locked { until }),
             None => Err(VerifyProblem::Refused(refusal, factor)),

@@ -41,20 +41,13 @@ pub struct CodeLock {
     pub key: Vec<u8>,
     /// Set while the counter is locked: until when (the check is refused).
     pub until: Option<UnixTime>,
-    /// Whether it counts anything a right code must clear (most often not: then the pass
-    /// skips that write, issue 18).
-    pub counted: bool,
 }
 
 /// Refuses a code check while its counter is locked: until when, if so.
 pub async fn code_lock(app: &App, email: &str, stage: SessionStage) -> Result<CodeLock, Internal> {
     let key = code_counter(app, email, stage);
-    let throttle = app.store.throttle(&key).await?;
-    Ok(CodeLock {
-        until: throttle.locked_at(app.now()),
-        counted: throttle.failures > 0 || throttle.locked_until.is_some(),
-        key,
-    })
+    let until = app.store.throttle(&key).await?.locked_at(app.now());
+    Ok(CodeLock { key, until })
 }
 
 /// Every counter of the address a new password set by recovery starts again (its owner just

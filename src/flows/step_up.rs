@@ -215,9 +215,9 @@ pub async fn verify(app: &App, session: &Session, typed: &str) -> Result<String,
     Ok(token)
 }
 
-/// Checks a signed-in session's code of `purpose`, after the same lock-out check as at
-/// sign-in (wrong codes count towards it). Returns where the code went and how many other
-/// sessions ended.
+/// Checks a signed-in session's code of `purpose`, with the same lock-out as at sign-in
+/// (refused while locked; wrong codes count towards it). Returns where the code went and
+/// how many other sessions ended.
 pub(crate) async fn check_code(
     app: &App,
     session: &Session,
@@ -228,12 +228,7 @@ pub(crate) async fn check_code(
     done: impl FnOnce(u64) -> AuditEvent,
 ) -> Result<(String, u64), VerifyProblem> {
     let code = OneTimeCode::parse(typed).map_err(VerifyProblem::Format)?;
-    let lockout::CodeLock {
-        key, until: locked, ..
-    } = lockout::code_lock(app, account.email.as_str(), session.stage).await?;
-    if let Some(until) = locked {
-        return Err(VerifyProblem::Locked { until });
-    }
+    let key = lockout::code_counter(app, account.email.as_str(), session.stage);
     let now = app.now();
     let submitted = app.keys.hash(Purpose::Code, code.expose().as_bytes());
     let who = audit::account(account.id);
@@ -264,6 +259,7 @@ pub(crate) async fn check_code(
             destination,
             other_sessions_ended,
         }) => Ok((destination, other_sessions_ended)),
+        Ok(SignedInOutcome::Locked { until }) => Err(VerifyProblem::Locked { until }),
         Ok(SignedInOutcome::Refused(refusal, throttle)) => match throttle.locked_at(now) {
             Some(until) => Err(VerifyProblem::Locked { until }),
             None => Err(VerifyProblem::Refused(refusal, factor)),

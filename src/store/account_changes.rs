@@ -5,7 +5,7 @@
 
 use sqlx::{Any, Row, Transaction};
 
-use super::codes::{CodeAttempt, RightCode, try_code};
+use super::codes::{CodeAttempt, CodeTry, RightCode, try_code};
 use super::mail_queue::insert_letter;
 use super::{NewLetter, Store, StoreError, StoreResult, audit::append, factors, sessions};
 use crate::audit::AuditEvent;
@@ -38,6 +38,10 @@ pub enum SignedInOutcome {
         other_sessions_ended: u64,
     },
     Refused(CodeRefusal, Throttle),
+    /// The failure counter is locked until then: nothing was tried.
+    Locked {
+        until: UnixTime,
+    },
 }
 
 /// A signed-in person's new password (ASVS 6.2.2), after the current one was checked.
@@ -133,10 +137,14 @@ impl Store {
             policy,
         };
         let right = match try_code(&mut tx, &self.chain, attempt, matches, refused).await? {
-            Ok(right) => right,
-            Err((refusal, throttle)) => {
+            CodeTry::Right(right) => right,
+            CodeTry::Refused(refusal, throttle) => {
                 tx.commit().await?;
                 return Ok(SignedInOutcome::Refused(refusal, throttle));
+            }
+            CodeTry::Locked(until) => {
+                tx.rollback().await?;
+                return Ok(SignedInOutcome::Locked { until });
             }
         };
         let Some(times) = session else {
@@ -145,6 +153,7 @@ impl Store {
         let RightCode {
             destination,
             channel,
+            ..
         } = right;
         let keep = match (purpose, new_session_hash) {
             (CodePurpose::StepUp, Some(new_hash)) => {

@@ -92,6 +92,10 @@ pub enum CodeOutcome {
         stage: SessionStage,
     },
     Refused(CodeRefusal, Throttle),
+    /// The failure counter is locked until then: nothing was tried.
+    Locked {
+        until: UnixTime,
+    },
     /// The code was right but its session ended meanwhile (signed out): nothing changed.
     SessionEnded,
 }
@@ -107,10 +111,9 @@ pub struct CodeCheck<'a> {
     pub stage: SessionStage,
     /// The identifier of the authenticated session to create when the code is right.
     pub new_session_hash: &'a [u8],
+    /// The failure counter of these codes: refused while locked, counts a wrong code, and
+    /// cleared by a right one when it counted anything.
     pub throttle_key: &'a [u8],
-    /// Whether the counter held failures when read: a right code clears them (else that
-    /// write is skipped; a wrong try racing this one then stays counted).
-    pub throttle_counted: bool,
     pub now: UnixTime,
     pub policy: &'a Policy,
 }
@@ -334,7 +337,6 @@ impl Store {
             stage,
             new_session_hash,
             throttle_key,
-            throttle_counted,
             now,
             policy,
         } = check;
@@ -355,10 +357,14 @@ impl Store {
         })
         .await?
         {
-            Ok(claimed) => claimed,
-            Err((refusal, throttle)) => {
+            CodeTry::Right(claimed) => claimed,
+            CodeTry::Refused(refusal, throttle) => {
                 tx.commit().await?;
                 return Ok(CodeOutcome::Refused(refusal, throttle));
+            }
+            CodeTry::Locked(until) => {
+                tx.rollback().await?;
+                return Ok(CodeOutcome::Locked { until });
             }
         };
         let Some(account_id) = account_id else {
@@ -367,6 +373,7 @@ impl Store {
         let RightCode {
             channel,
             destination,
+            counted,
         } = claimed;
         let proved = FactorKind::of_channel(&channel)
             .ok_or_else(|| StoreError::Corrupt(format!("channel = {channel:?}")))?;
@@ -378,7 +385,7 @@ impl Store {
         let done = SecondFactorPassed {
             session_hash,
             new_session_hash,
-            throttle_key: throttle_counted.then_some(throttle_key),
+            throttle_key: counted.then_some(throttle_key),
             account_id,
             proved: Some(proved),
             adds: Proofs::default().and_channel(&channel),
@@ -684,19 +691,31 @@ pub(super) struct CodeAttempt<'a> {
 pub(super) struct RightCode {
     pub channel: String,
     pub destination: String,
+    /// Whether the failure counter held anything for the pass to clear.
+    pub counted: bool,
+}
+
+/// What one try at a code came to.
+pub(super) enum CodeTry {
+    Right(RightCode),
+    /// Refused (audited, a wrong code counted): the caller commits.
+    Refused(CodeRefusal, Throttle),
+    /// The failure counter is locked until then: nothing is tried, the caller rolls back.
+    Locked(UnixTime),
 }
 
 /// Claims one try at the session's live code of the purpose (so no more than the allowed
 /// number are ever compared, however many arrive at once), compares it with `matches`, and
-/// consumes a right one. A refusal is audited, and a wrong code counted against the
-/// throttle, in `tx`: the caller commits either way.
+/// consumes a right one. The failure counter is read by the claim's own statement (issue
+/// 18): while it is locked nothing is tried. A refusal is audited, and a wrong code counted
+/// against the throttle, in `tx`: the caller commits.
 pub(super) async fn try_code(
     tx: &mut Tx,
     chain: &ChainKey,
     attempt: CodeAttempt<'_>,
     matches: impl FnOnce(&[u8]) -> bool,
     refused: impl FnOnce(CodeRefusal) -> AuditEvent,
-) -> StoreResult<Result<RightCode, (CodeRefusal, Throttle)>> {
+) -> StoreResult<CodeTry> {
     let CodeAttempt {
         session_hash,
         purpose,
@@ -711,18 +730,34 @@ pub(super) async fn try_code(
         "UPDATE verification_codes SET attempts = attempts + 1
          WHERE session_hash = $1 AND consumed_at IS NULL AND superseded_at IS NULL
            AND attempts < $2 AND expires_at > $3 AND channel <> 'voice' AND purpose = $4
-         RETURNING id, code_hash, attempts, channel, destination",
+         RETURNING id, code_hash, attempts, channel, destination,
+             (SELECT t.failures FROM sign_in_throttle t WHERE t.key_hash = $5) AS counter_failures,
+             (SELECT t.locked_until FROM sign_in_throttle t WHERE t.key_hash = $5) AS counter_locked_until",
     )
     .bind(session_hash)
     .bind(policy.code_max_attempts)
     .bind(now)
     .bind(purpose.as_str())
+    .bind(throttle_key)
     .fetch_optional(&mut **tx)
     .await?;
+    let counter = match &claimed {
+        Some(row) => Throttle {
+            failures: row
+                .try_get::<Option<i64>, _>("counter_failures")?
+                .unwrap_or(0),
+            locked_until: row.try_get("counter_locked_until")?,
+        },
+        // No code to try: the counter read on its own (a refusal; rare).
+        None => throttle::read_in(tx, throttle_key).await?,
+    };
+    if let Some(until) = counter.locked_at(now) {
+        return Ok(CodeTry::Locked(until));
+    }
     let Some(claimed) = claimed.filter(|_| session_waits) else {
         let refusal = why_no_code(tx, session_hash, purpose, now, policy).await?;
         append(tx, chain, now, &refused(refusal)).await?;
-        return Ok(Err((refusal, Throttle::default())));
+        return Ok(CodeTry::Refused(refusal, Throttle::default()));
     };
     let code_id: i64 = claimed.try_get("id")?;
     let stored: Vec<u8> = claimed.try_get("code_hash")?;
@@ -742,7 +777,7 @@ pub(super) async fn try_code(
             &refused(refusal).with("failures", throttle.failures),
         )
         .await?;
-        return Ok(Err((refusal, throttle)));
+        return Ok(CodeTry::Refused(refusal, throttle));
     }
     sqlx::query(
         "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
@@ -751,9 +786,10 @@ pub(super) async fn try_code(
     .bind(code_id)
     .execute(&mut **tx)
     .await?;
-    Ok(Ok(RightCode {
+    Ok(CodeTry::Right(RightCode {
         channel: claimed.try_get("channel")?,
         destination: claimed.try_get("destination")?,
+        counted: counter.failures > 0 || counter.locked_until.is_some(),
     }))
 }
 

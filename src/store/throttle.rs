@@ -49,6 +49,25 @@ pub(super) async fn count_failure(
     Ok(after)
 }
 
+/// A counter as it stands, read inside a transaction.
+pub(super) async fn read_in(
+    tx: &mut Transaction<'static, Any>,
+    key_hash: &[u8],
+) -> StoreResult<Throttle> {
+    let row =
+        sqlx::query("SELECT failures, locked_until FROM sign_in_throttle WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(match row {
+        Some(r) => Throttle {
+            failures: r.try_get("failures")?,
+            locked_until: r.try_get("locked_until")?,
+        },
+        None => Throttle::default(),
+    })
+}
+
 pub(super) async fn clear_in(
     tx: &mut Transaction<'static, Any>,
     key_hash: &[u8],

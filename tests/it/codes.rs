@@ -267,7 +267,53 @@ async fn a_right_code_clears_the_wrong_tries_before_it(backend: Backend) {
     assert_eq!(app.count(counted).await, 0);
 }
 
+/// NIST SP 800-63B 5.2.2: once wrong codes lock the address's code counter, even the right
+/// code is refused until the lock ends, and the refused check spends none of the code's
+/// tries (the counter is read by the statement that claims a try, issue 18: a locked check
+/// is rolled back).
+async fn nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let email = "locked-codes@example.org";
+    let policy = app.app.config.policy.clone();
+    let mut wrong_tries = 0;
+    let mut browser = at_second_factor(&app, email).await;
+    while wrong_tries < policy.lockout_threshold {
+        browser.post("/verify/email/send", &[]).await;
+        let code = app.latest_code(email).await;
+        for _ in 0..policy.code_max_attempts.min(policy.lockout_threshold - wrong_tries) {
+            browser
+                .post("/verify/email/check", &[("code", &wrong(&code))])
+                .await;
+            wrong_tries += 1;
+        }
+        browser = app.new_browser();
+        browser.sign_in(email, PASSWORD).await;
+    }
+    browser.post("/verify/email/send", &[]).await;
+    let code = app.latest_code(email).await;
+    let page = browser
+        .post("/verify/email/check", &[("code", &code)])
+        .await;
+    assert_eq!(page.status, 429, "{page}");
+    assert!(page.has("Too many failed attempts"), "{page}");
+    assert_eq!(
+        app.count("SELECT attempts FROM verification_codes ORDER BY id DESC LIMIT 1")
+            .await,
+        0,
+        "the refused check spent none of the code's tries"
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
+        )
+        .await,
+        0,
+        "nobody is signed in"
+    );
+}
+
 on_both_backends!(
+    nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code,
     a_right_code_for_a_session_ended_meanwhile_passes_nothing,
     a_right_code_clears_the_wrong_tries_before_it,
     the_login_code_expires_thirty_seconds_after_it_is_sent,
