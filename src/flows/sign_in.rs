@@ -71,14 +71,14 @@ pub async fn sign_in(
     // A malformed address cannot be an account: the same answer as a wrong password (unless
     // its domain is a staff domain).
     let Ok(email) = Email::parse(email) else {
-        if let Some(domain) = staff_domain {
-            if let Some((id, provider)) = super::staff_sso::provider_for(app, &domain).await? {
-                return Err(SignInProblem::StaffDomain {
-                    id,
-                    provider,
-                    domain,
-                });
-            }
+        if let Some(domain) = staff_domain
+            && let Some((id, provider)) = super::staff_sso::provider_for(app, &domain).await?
+        {
+            return Err(SignInProblem::StaffDomain {
+                id,
+                provider,
+                domain,
+            });
         }
         app.hasher.verify(password, None).await?;
         return Err(SignInProblem::Invalid);

@@ -280,7 +280,10 @@ async fn nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code(backend: B
     while wrong_tries < policy.lockout_threshold {
         browser.post("/verify/email/send", &[]).await;
         let code = app.latest_code(email).await;
-        for _ in 0..policy.code_max_attempts.min(policy.lockout_threshold - wrong_tries) {
+        for _ in 0..policy
+            .code_max_attempts
+            .min(policy.lockout_threshold - wrong_tries)
+        {
             browser
                 .post("/verify/email/check", &[("code", &wrong(&code))])
                 .await;
