@@ -183,6 +183,9 @@ impl Store {
         befores: Vec<Throttle>,
         now: UnixTime,
     ) -> StoreResult<Result<Vec<Claim>, UnixTime>> {
+        if counters.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
         let mut claims = Vec::with_capacity(counters.len());
         let mut pending = counters.to_vec();
         let mut read = Some(befores);
@@ -212,6 +215,9 @@ impl Store {
 
     /// The counters' values now, in their order (a counter without a row has counted nothing).
     async fn read_counters(&self, counters: &[(Vec<u8>, LockRule)]) -> StoreResult<Vec<Throttle>> {
+        if counters.is_empty() {
+            return Ok(Vec::new());
+        }
         let sql = format!(
             "SELECT key_hash, failures, locked_until FROM sign_in_throttle WHERE key_hash IN ({})",
             (1..=counters.len())
