@@ -374,6 +374,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let mail = tokio::spawn(crate::flows::mail_queue::deliver_continuously(app.clone()));
     let reminders = tokio::spawn(crate::flows::rollout::remind_periodically(app.clone()));
     let logouts = tokio::spawn(crate::flows::backchannel::deliver_continuously(app.clone()));
+    let metrics = tokio::spawn(crate::metrics::keep_up_periodically());
     let router = crate::web::router(app.clone());
     let limits = crate::web::ConnectionLimits::from_config(&app.config);
     crate::web::serve(listener, router, limits, shutdown_signal()).await?;
@@ -382,6 +383,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     mail.abort();
     reminders.abort();
     logouts.abort();
+    metrics.abort();
     crate::flows::audit_log::log_head(&app).await;
     app.store.close().await;
     Ok(())

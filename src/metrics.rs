@@ -38,6 +38,24 @@ pub fn install() -> &'static PrometheusHandle {
     })
 }
 
+/// How often the recorder folds recorded histogram samples into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the histogram samples recorded since the last fold into their buckets, every few
+/// seconds while the server runs. The recorder (built with `build_recorder`, which starts no
+/// upkeep of its own) keeps every sample until a scrape or an upkeep drains it, so a portal
+/// nobody scrapes held eight bytes and more per request for ever: over a 20-second bench
+/// item that was megabytes, and it carried the portal past 100 MiB (issue 18).
+pub async fn keep_up_periodically() {
+    let handle = install();
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        handle.run_upkeep();
+    }
+}
+
 /// What the scrape reads from the running portal rather than counts as it goes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Gauges {
@@ -102,7 +120,7 @@ pub fn render(gauges: Gauges) -> String {
         metrics::gauge!("tessera_mail_queue_depth", "state" => "dead").set(dead as f64);
     }
     process::record();
-    // Histograms are kept as buckets, not summaries, so nothing needs draining between scrapes.
+    // The samples recorded since the last upkeep, folded into their buckets before rendering.
     handle.run_upkeep();
     handle.render()
 }

