@@ -36,14 +36,16 @@ pub fn code_counter(app: &App, email: &str, stage: SessionStage) -> Vec<u8> {
     }
 }
 
-/// A code check's counter as read before the check.
+/// A second step's counter as read before a proof other than a sent code (an app's code, a
+/// recovery code, a passkey) is checked; a sent code's check reads it itself
+/// (`Store::check_code`).
 pub struct CodeLock {
     pub key: Vec<u8>,
     /// Set while the counter is locked: until when (the check is refused).
     pub until: Option<UnixTime>,
 }
 
-/// Refuses a code check while its counter is locked: until when, if so.
+/// Refuses the proof while its counter is locked: until when, if so.
 pub async fn code_lock(app: &App, email: &str, stage: SessionStage) -> Result<CodeLock, Internal> {
     let key = code_counter(app, email, stage);
     let until = app.store.throttle(&key).await?.locked_at(app.now());

@@ -749,7 +749,7 @@ pub(super) async fn try_code(
             locked_until: row.try_get("counter_locked_until")?,
         },
         // No code to try: the counter read on its own (a refusal; rare).
-        None => throttle::read_in(tx, throttle_key).await?,
+        None => throttle::read(&mut **tx, throttle_key).await?,
     };
     if let Some(until) = counter.locked_at(now) {
         return Ok(CodeTry::Locked(until));

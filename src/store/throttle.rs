@@ -1,6 +1,7 @@
 //! Consecutive failures, kept per keyed hash of what they count (an address, an address and
 //! client, an address and step).
 
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError, StoreResult, audit::append};
@@ -15,6 +16,31 @@ pub struct Claim {
     pub number: i64,
     /// Set when this claim reached the threshold and locked the counter: until when.
     pub locked_until: Option<UnixTime>,
+}
+
+impl Claim {
+    /// The claim of one more failure on `key_hash`, which took the counter from `before` to
+    /// `after`.
+    fn of(key_hash: &[u8], before: Throttle, after: Throttle) -> Self {
+        Self {
+            key_hash: key_hash.to_vec(),
+            number: after.failures,
+            locked_until: after
+                .locked_until
+                .filter(|_| after.locked_until != before.locked_until),
+        }
+    }
+}
+
+/// A counter's row as read (`failures`, `locked_until`); none counted without a row.
+fn counted(row: Option<&AnyRow>) -> StoreResult<Throttle> {
+    Ok(match row {
+        Some(row) => Throttle {
+            failures: row.try_get("failures")?,
+            locked_until: row.try_get("locked_until")?,
+        },
+        None => Throttle::default(),
+    })
 }
 
 /// Counts one failure atomically (the upsert holds the row until commit, so concurrent
@@ -49,23 +75,17 @@ pub(super) async fn count_failure(
     Ok(after)
 }
 
-/// A counter as it stands, read inside a transaction.
-pub(super) async fn read_in(
-    tx: &mut Transaction<'static, Any>,
+/// A counter as it stands, read from the pool or inside a transaction.
+pub(super) async fn read<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
     key_hash: &[u8],
 ) -> StoreResult<Throttle> {
     let row =
         sqlx::query("SELECT failures, locked_until FROM sign_in_throttle WHERE key_hash = $1")
             .bind(key_hash)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(executor)
             .await?;
-    Ok(match row {
-        Some(r) => Throttle {
-            failures: r.try_get("failures")?,
-            locked_until: r.try_get("locked_until")?,
-        },
-        None => Throttle::default(),
-    })
+    counted(row.as_ref())
 }
 
 pub(super) async fn clear_in(
@@ -120,15 +140,7 @@ pub(super) async fn release(
         .collect::<Result<_, _>>()?;
     let mut until = None;
     for claim in claims.iter().filter(|c| !released.contains(&c.key_hash)) {
-        let locked: Option<i64> =
-            sqlx::query("SELECT locked_until FROM sign_in_throttle WHERE key_hash = $1")
-                .bind(&claim.key_hash)
-                .fetch_optional(&mut **tx)
-                .await?
-                .map(|r| r.try_get("locked_until"))
-                .transpose()?
-                .flatten();
-        until = until.max(locked);
+        until = until.max(read(&mut **tx, &claim.key_hash).await?.locked_until);
     }
     Ok(Some(until.unwrap_or(now + 1)))
 }
@@ -236,13 +248,7 @@ impl Store {
                 r.try_get::<Vec<u8>, _>("key_hash")
                     .is_ok_and(|k| k == *key_hash)
             });
-            befores.push(match row {
-                Some(row) => Throttle {
-                    failures: row.try_get("failures")?,
-                    locked_until: row.try_get("locked_until")?,
-                },
-                None => Throttle::default(),
-            });
+            befores.push(counted(row)?);
         }
         Ok(befores)
     }
@@ -302,13 +308,7 @@ impl Store {
             .zip(befores)
             .zip(afters)
             .filter(|(((key_hash, _), _), _)| swapped.contains(key_hash))
-            .map(|(((key_hash, _), before), after)| Claim {
-                key_hash: key_hash.clone(),
-                number: after.failures,
-                locked_until: after
-                    .locked_until
-                    .filter(|_| after.locked_until != before.locked_until),
-            })
+            .map(|(((key_hash, _), before), after)| Claim::of(key_hash, *before, after))
             .collect())
     }
 
@@ -342,10 +342,7 @@ impl Store {
                         .is_ok_and(|k| k == *key_hash)
                 })
                 .ok_or_else(|| StoreError::Corrupt("a claimed counter came back missing".into()))?;
-            let before = Throttle {
-                failures: row.try_get("failures")?,
-                locked_until: row.try_get("locked_until")?,
-            };
+            let before = counted(Some(row))?;
             if let Some(until) = before.locked_at(now) {
                 tx.rollback().await?;
                 return Ok(Err(until));
@@ -369,13 +366,7 @@ impl Store {
         query.execute(&mut *tx).await?;
         let claims = afters
             .into_iter()
-            .map(|(key_hash, before, after)| Claim {
-                key_hash: key_hash.clone(),
-                number: after.failures,
-                locked_until: after
-                    .locked_until
-                    .filter(|_| after.locked_until != before.locked_until),
-            })
+            .map(|(key_hash, before, after)| Claim::of(key_hash, before, after))
             .collect();
         tx.commit().await?;
         Ok(Ok(claims))
@@ -424,17 +415,6 @@ impl Store {
     }
 
     pub async fn throttle(&self, key_hash: &[u8]) -> StoreResult<Throttle> {
-        let row =
-            sqlx::query("SELECT failures, locked_until FROM sign_in_throttle WHERE key_hash = $1")
-                .bind(key_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(match row {
-            Some(r) => Throttle {
-                failures: r.try_get("failures")?,
-                locked_until: r.try_get("locked_until")?,
-            },
-            None => Throttle::default(),
-        })
+        read(&self.pool, key_hash).await
     }
 }

@@ -16,6 +16,12 @@ async fn at_second_factor(app: &crate::helpers::TestApp, email: &str) -> crate::
     browser
 }
 
+/// Live signed-in sessions, of anyone.
+async fn signed_in_sessions(app: &crate::helpers::TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL")
+        .await
+}
+
 fn wrong(code: &str) -> String {
     let first = (code.as_bytes()[0] - b'0' + 1) % 10;
     format!("{first}{}", &code[1..])
@@ -90,13 +96,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
     app.clock.advance(20);
     let page = browser.post("/verify/email/send", &[]).await;
     page.assert_shows("Sign in again to get a new code");
-    assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
-        )
-        .await,
-        0
-    );
+    assert_eq!(signed_in_sessions(&app).await, 0);
 }
 
 async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
@@ -117,13 +117,7 @@ async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
         "a used code cannot be replayed: {}",
         page.url
     );
-    assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
-        )
-        .await,
-        1
-    );
+    assert_eq!(signed_in_sessions(&app).await, 1);
 }
 
 async fn simultaneous_right_answers_make_exactly_one_session(backend: Backend) {
@@ -217,14 +211,7 @@ async fn a_right_code_for_a_session_ended_meanwhile_passes_nothing(backend: Back
         ),
         "{outcome:?}"
     );
-    assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
-        )
-        .await,
-        0,
-        "no signed-in session"
-    );
+    assert_eq!(signed_in_sessions(&app).await, 0, "no signed-in session");
     assert_eq!(
         app.count(consumed).await,
         consumed_before,
@@ -254,7 +241,7 @@ async fn a_right_code_clears_the_wrong_tries_before_it(backend: Backend) {
         .await;
     page.assert_shows("Your email address has been verified.");
     assert_eq!(app.count(counted).await, 0, "a right code clears them");
-    // Signed out and in again with no wrong code: the pass changes no counter.
+    // Signed out and in again with no wrong code: the pass leaves no failure counted.
     browser.post("/logout", &[]).await;
     let browser = app.new_browser();
     browser.sign_in(email, PASSWORD).await;
@@ -305,14 +292,7 @@ async fn nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code(backend: B
         0,
         "the refused check spent none of the code's tries"
     );
-    assert_eq!(
-        app.count(
-            "SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL"
-        )
-        .await,
-        0,
-        "nobody is signed in"
-    );
+    assert_eq!(signed_in_sessions(&app).await, 0, "nobody is signed in");
 }
 
 on_both_backends!(
