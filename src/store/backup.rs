@@ -26,7 +26,7 @@ impl Store {
         Ok(Self {
             pool,
             backend,
-            chain,
+            chain: super::audit::Chain::new(chain, backend, None),
         })
     }
 
@@ -60,7 +60,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        let facts = read_facts(&mut tx, &self.chain).await?;
+        let facts = read_facts(&mut tx, &self.chain.key).await?;
         dump(snapshot).await?;
         tx.rollback().await?;
         Ok(facts)

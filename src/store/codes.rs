@@ -4,7 +4,7 @@ use sqlx::Row;
 
 use super::second_step::{self, SecondFactorPassed};
 use super::{Store, StoreError, StoreResult, Tx, audit::append, sessions, throttle};
-use crate::audit::{AuditEvent, ChainKey};
+use crate::audit::AuditEvent;
 use crate::domain::UnixTime;
 use crate::domain::code::{CodePurpose, CodeRefusal};
 use crate::domain::factor::FactorKind;
@@ -163,7 +163,9 @@ impl Store {
                                      AND superseded_at IS NULL AND expires_at <= $1
                                      AND id = (SELECT MAX(id) FROM verification_codes
                                                WHERE session_hash = $2)))
-                 RETURNING id_hash",
+                 RETURNING (SELECT COUNT(*) FROM verification_codes
+                             WHERE session_hash = $2 AND consumed_at IS NULL
+                               AND superseded_at IS NULL) AS live_codes",
             stages_of(purpose)
         ))
         .bind(now)
@@ -171,7 +173,7 @@ impl Store {
         .bind(now - policy.code_resend_cooldown_secs)
         .fetch_optional(&mut *tx)
         .await?;
-        if claimed.is_none() {
+        let Some(claimed) = claimed else {
             let row = sqlx::query(
                 "SELECT code_sent_at,
                         (SELECT expires_at FROM verification_codes
@@ -196,19 +198,25 @@ impl Store {
                 }
                 None => CodeIssue::NoSession,
             });
-        }
-        let replaced = sqlx::query(
-            "UPDATE verification_codes SET superseded_at = $1
-             WHERE session_hash = $2 AND consumed_at IS NULL AND superseded_at IS NULL
-             RETURNING attempts",
-        )
-        .bind(now)
-        .bind(session_hash)
-        .fetch_all(&mut *tx)
-        .await?;
+        };
+        // The claim holds the session's row, and every code is issued through it, so no live
+        // code appears meanwhile: a first code (the usual case) has nothing to replace and
+        // skips the statement (issue 18).
+        let replaced = claimed.try_get::<i64, _>("live_codes")? > 0;
         let mut attempts = 0;
-        for row in &replaced {
-            attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
+        if replaced {
+            let rows = sqlx::query(
+                "UPDATE verification_codes SET superseded_at = $1
+                 WHERE session_hash = $2 AND consumed_at IS NULL AND superseded_at IS NULL
+                 RETURNING attempts",
+            )
+            .bind(now)
+            .bind(session_hash)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
+            }
         }
         if attempts >= policy.code_max_attempts {
             tx.rollback().await?;
@@ -258,7 +266,7 @@ impl Store {
             now,
             &audit
                 .with("expires_at", expires_at)
-                .with("replaced", !replaced.is_empty())
+                .with("replaced", replaced)
                 .with("purpose", purpose.as_str()),
         )
         .await?;
@@ -711,7 +719,7 @@ pub(super) enum CodeTry {
 /// against the throttle, in `tx`: the caller commits.
 pub(super) async fn try_code(
     tx: &mut Tx,
-    chain: &ChainKey,
+    chain: &super::audit::Chain,
     attempt: CodeAttempt<'_>,
     matches: impl FnOnce(&[u8]) -> bool,
     refused: impl FnOnce(CodeRefusal) -> AuditEvent,

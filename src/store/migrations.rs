@@ -92,6 +92,13 @@ migrations![
     (24, "0024_rollout_deadlines", "rollout deadlines", Expand),
     // A trigger: the audit entry's insert moves the head (an older binary's own update agrees).
     (25, "0025_audit_head_trigger", "audit head trigger", Expand),
+    // The insert moves the head's seq too, so an append that knows the head is one statement.
+    (
+        26,
+        "0026_audit_head_follows_insert",
+        "audit head follows insert",
+        Expand
+    ),
 ];
 
 /// The newest migration this binary carries.

@@ -222,7 +222,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// Seals each audit entry; the key itself is never stored in the database.
-    chain: ChainKey,
+    chain: audit::Chain,
 }
 
 impl std::fmt::Debug for Store {
@@ -250,10 +250,11 @@ impl Store {
         version: i64,
     ) -> anyhow::Result<Self> {
         let (pool, backend) = connect(url, true).await?;
+        let migrated_to = version.min(migrations::latest(backend));
         let store = Self {
             pool,
             backend,
-            chain,
+            chain: audit::Chain::new(chain, backend, Some(migrated_to)),
         };
         if let Err(e) = store.migrate(version).await {
             store.close().await;

@@ -169,7 +169,7 @@ impl Store {
                 }
                 old_prev = std::mem::take(&mut r.hash);
                 r.prev_hash.clone_from(&new_prev);
-                new_prev = self.chain.hash_record(&r);
+                new_prev = self.chain.key.hash_record(&r);
                 sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
                     .bind(&r.prev_hash)
                     .bind(&new_prev)

@@ -514,7 +514,126 @@ on_both_backends!(
     hipaa_164_312_b_an_intact_chain_verifies_and_matches_the_head_in_the_servers_log,
     the_command_line_follows_the_consoles_rules_and_audits_as_cli,
     create_user_in_another_terminal_links_to_the_running_server,
+    appends_beside_another_process_and_after_a_rollback_stay_one_chain,
 );
+
+/// Issue 18: the portal appends in one statement after the head it last appended, so the
+/// statement must refuse a guess that is no longer the head: here another process (the
+/// command line, as a second node would) appends between the portal's appends, both append at
+/// once, and an entry the portal appended is rolled back (its transaction failed after the
+/// append). Every entry must still link to the one before it, with no seq twice or skipped,
+/// and the head must name the last (ASVS 16.4.2, HIPAA 164.312(b)).
+async fn appends_beside_another_process_and_after_a_rollback_stay_one_chain(backend: Backend) {
+    use tessera::{audit::AuditEvent, clock::Clock};
+    let app = spawn_app(backend).await;
+    let store = &app.app.store;
+    let now = app.clock.now();
+    let note = |n: i64| AuditEvent::new("account-invited", "test", "chain").with("n", n);
+    store.record(now, note(1)).await.unwrap();
+    let invited = tessera(
+        &app,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "cli@example.org",
+            "--name",
+            "Cli Node",
+        ],
+    );
+    assert!(invited.status.success(), "{}", text(&invited));
+    // The portal's remembered head is now one behind.
+    store.record(now, note(2)).await.unwrap();
+    let (after_cli, event, _, _) = last_entry(&app).await;
+    assert_eq!(event, "account-invited");
+
+    // As a rolled-back transaction leaves it: the portal remembers an entry that is not there.
+    store.record(now, note(3)).await.unwrap();
+    let (rolled_back, _, _, _) = last_entry(&app).await;
+    assert_eq!(rolled_back, after_cli + 1);
+    sql(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq = {rolled_back}"),
+    )
+    .await;
+    sql(
+        &app,
+        &format!(
+            "UPDATE audit_head SET seq = {after_cli}, hash = (SELECT hash FROM audit_log WHERE seq = {after_cli}) WHERE id = 1"
+        ),
+    )
+    .await;
+    store.record(now, note(4)).await.unwrap();
+    assert_eq!(
+        last_entry(&app).await.0,
+        rolled_back,
+        "the next entry takes its place"
+    );
+
+    // Both at once: twenty appends in the portal while the command line appends too.
+    let portal = futures_util::future::join_all((10..30).map(|n| store.record(now, note(n))));
+    let cli = tokio::task::spawn_blocking({
+        let (url, port, base) = (app.db.url.clone(), app.mail.port, app.url.clone());
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_tessera"))
+                .args([
+                    "admin",
+                    "create-user",
+                    "--email",
+                    "two@example.org",
+                    "--name",
+                    "Two Nodes",
+                ])
+                .env("TESSERA_DATABASE_URL", url)
+                .env("TESSERA_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+                .env("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>")
+                .env("TESSERA_SECRET_KEY", SECRET_KEY)
+                .env("TESSERA_PUBLIC_URL", base)
+                .output()
+                .unwrap()
+        }
+    });
+    for appended in portal.await {
+        appended.unwrap();
+    }
+    let cli = cli.await.unwrap();
+    assert!(cli.status.success(), "{}", text(&cli));
+
+    let out = tessera(&app, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("The audit log is intact"),
+        "{}",
+        text(&out)
+    );
+    let (last, _, _, hash) = last_entry(&app).await;
+    assert_eq!(printed_head(&out), format!("{last}:{hash}"));
+    let entries: Vec<i64> = {
+        use sqlx::Row;
+        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+        let rows = sqlx::query("SELECT seq FROM audit_log ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        rows.iter().map(|r| r.try_get("seq").unwrap()).collect()
+    };
+    assert_eq!(entries, (1..=last).collect::<Vec<_>>(), "one entry per seq");
+    // Every append is there: 20 from the portal, besides what came before and the command's.
+    let portal_notes = {
+        use sqlx::Row;
+        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE subject = 'chain'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+        pool.close().await;
+        n
+    };
+    assert_eq!(portal_notes, 3 + 20, "notes 1, 2 and 4, and the twenty");
+}
 
 /// Issue 17, problem 11: an operator who runs `tessera admin create-user` in a second terminal
 /// without repeating `TESSERA_PUBLIC_URL` gets links to the running server (the public URL it

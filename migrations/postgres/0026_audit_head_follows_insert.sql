@@ -1,0 +1,15 @@
+-- Issue 18: an audit append is one statement when the appender knows the head. It inserts
+-- the entry only while the head is the entry just before it (having locked the head's row),
+-- and this second trigger then moves the head's seq and hash to the entry. The first trigger
+-- (0025) still moves the hash for an append that raised the head's seq itself (the locking
+-- append, and older binaries); each matches only its own case. Rows restored or copied in
+-- another order leave the head alone.
+CREATE FUNCTION audit_log_moves_head_after() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1 AND seq = NEW.seq - 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER audit_log_moves_head_after AFTER INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_moves_head_after();
