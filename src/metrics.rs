@@ -111,9 +111,8 @@ pub fn render(gauges: Gauges) -> String {
         metrics::gauge!("tessera_db_pool_connections", "state" => "in_use")
             .set(f64::from(pool.size.saturating_sub(pool.idle)));
         metrics::gauge!("tessera_db_pool_connections", "state" => "idle").set(f64::from(pool.idle));
-        // sqlx does not tell how many requests wait for a connection: in use at the maximum
-        // is the sign that they do (and `tessera_http_request_duration_seconds` how long).
         metrics::gauge!("tessera_db_pool_max_connections").set(f64::from(pool.max));
+        metrics::gauge!("tessera_db_pool_waiting").set(f64::from(pool.waiting));
     }
     if let Some((queued, dead)) = gauges.mail_queue {
         metrics::gauge!("tessera_mail_queue_depth", "state" => "queued").set(queued as f64);

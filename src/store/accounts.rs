@@ -105,7 +105,7 @@ impl Store {
         sqlx::query("UPDATE accounts SET language = $1 WHERE id = $2")
             .bind(language)
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -141,7 +141,7 @@ impl Store {
     pub async fn org_by_name(&self, name: &str) -> StoreResult<Option<i64>> {
         let row = sqlx::query("SELECT id FROM organizations WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
@@ -318,7 +318,7 @@ impl Store {
             "SELECT {ACCOUNT_COLUMNS}, a.password_hash FROM accounts a WHERE email = $1"
         ))
         .bind(email.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.map(|r| Ok((Account::from_row(&r)?, r.try_get("password_hash")?)))
             .transpose()
@@ -359,7 +359,7 @@ impl Store {
         for key in counters {
             query = query.bind(key.as_slice());
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(&mut *self.connection().await?).await?;
         let first = rows
             .first()
             .ok_or_else(|| StoreError::Corrupt("a sign-in lookup without its row".into()))?;
@@ -401,7 +401,7 @@ impl Store {
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(Account::from_row(&row)?)
@@ -436,7 +436,7 @@ impl Store {
              ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| Ok(r.try_get("password_hash")?))
@@ -446,7 +446,7 @@ impl Store {
     pub async fn has_system_admin(&self) -> StoreResult<bool> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1")
             .bind(Role::SystemAdmin.as_str())
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
     }

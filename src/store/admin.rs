@@ -135,7 +135,7 @@ impl Store {
         .bind(&filter.search)
         .bind(&pattern)
         .bind(&status)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?
         .try_get("n")?;
         let rows = sqlx::query(&format!(
@@ -156,7 +156,7 @@ impl Store {
         .bind(filter.per_page)
         // Saturating: the page number comes from a query string and may be any i64.
         .bind(filter.page.max(0).saturating_mul(filter.per_page))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let accounts = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
         Ok(AccountList { accounts, total })
@@ -191,7 +191,7 @@ impl Store {
         ))
         .bind(id)
         .bind(org_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(Account::from_row(&row)?)
@@ -270,7 +270,7 @@ impl Store {
              WHERE ($1 IS NULL OR o.id = $1) ORDER BY o.name, o.id",
         )
         .bind(org_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut organizations: Vec<Organization> = Vec::new();
         for r in &rows {
@@ -330,7 +330,7 @@ impl Store {
 
     pub async fn organizations(&self) -> StoreResult<Vec<(i64, String)>> {
         let rows = sqlx::query("SELECT id, name FROM organizations ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))

@@ -62,7 +62,7 @@ impl Store {
              FROM api_tokens t LEFT JOIN organizations o ON o.id = t.org_id
              ORDER BY t.id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?)
     }
 
@@ -109,7 +109,7 @@ impl Store {
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?)
     }
 

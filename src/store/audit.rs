@@ -160,7 +160,7 @@ impl Store {
     /// The chain's last entry, as the head row records it.
     pub async fn audit_head(&self) -> StoreResult<ChainHead> {
         let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.connection().await?)
             .await?;
         Ok(ChainHead {
             seq: row.try_get("seq")?,
@@ -184,7 +184,7 @@ impl Store {
         .bind(after)
         .bind(through)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?)
     }
 
@@ -197,7 +197,7 @@ impl Store {
             "SELECT event, actor, subject, detail FROM audit_log ORDER BY seq DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {

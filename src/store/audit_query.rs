@@ -51,7 +51,7 @@ impl Store {
         .bind(filter.to)
         .bind(filter.before_seq)
         .bind(filter.limit.max(0))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?)
     }
 }

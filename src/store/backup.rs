@@ -27,6 +27,7 @@ impl Store {
             pool,
             backend,
             chain: super::audit::Chain::new(chain, backend, None),
+            waiting: Default::default(),
         })
     }
 
@@ -35,7 +36,7 @@ impl Store {
     pub async fn copy_into(&self, path: &Path) -> StoreResult<()> {
         let quoted = path.to_string_lossy().replace('\'', "''");
         sqlx::query(&format!("VACUUM INTO '{quoted}'"))
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }

@@ -57,7 +57,7 @@ impl Store {
         .bind(handle_hash)
         .bind(purpose)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.map(|r| Ok((r.try_get("account_id")?, r.try_get("state")?)))
             .transpose()
@@ -77,7 +77,7 @@ impl Store {
         )
         .bind(handle_hash)
         .bind(purpose)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         let Some(row) = row else { return Ok(None) };
         if row.try_get::<i64, _>("expires_at")? <= now {

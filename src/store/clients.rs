@@ -127,7 +127,7 @@ impl Store {
         )
         .bind(org_id)
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let uris = sqlx::query(
             "SELECT u.client, u.purpose, u.uri FROM oidc_client_uris u
@@ -136,7 +136,7 @@ impl Store {
         )
         .bind(org_id)
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         for row in &uris {
             let client: i64 = row.try_get("client")?;
@@ -335,14 +335,14 @@ impl Store {
              FROM oidc_clients WHERE client_id = $1",
         )
         .bind(client_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         else {
             return Ok(None);
         };
         let rows = sqlx::query("SELECT purpose, uri FROM oidc_client_uris WHERE client = $1")
             .bind(client.id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         for row in &rows {
             client

@@ -324,7 +324,7 @@ impl Store {
              ORDER BY id DESC LIMIT 1",
         )
         .bind(session_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?)
     }
 
@@ -423,7 +423,7 @@ impl Store {
         sqlx::query("UPDATE verification_codes SET provider_sid = $1 WHERE id = $2")
             .bind(sid)
             .bind(code_id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -554,7 +554,7 @@ impl Store {
              ORDER BY c.id DESC LIMIT 1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.map(|r| Ok((r.try_get("account_id")?, r.try_get("destination")?)))
             .transpose()
@@ -571,7 +571,7 @@ impl Store {
              ORDER BY id DESC LIMIT 1",
         )
         .bind(session_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.map(|r| Ok((r.try_get("call_outcome")?, r.try_get("expires_at")?)))
             .transpose()

@@ -44,7 +44,7 @@ impl Store {
              WHERE a.id = $1",
         )
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let in_org = rows
             .first()
@@ -74,7 +74,7 @@ impl Store {
         });
         let rows = sqlx::query(&SQL)
             .bind(account_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         standing_from(&rows)?.ok_or(StoreError::NotFound)
     }
@@ -84,7 +84,7 @@ impl Store {
         // A plain read: no transaction (on SQLite `begin` takes the write lock).
         let rows = sqlx::query(HELD_SQL)
             .bind(account_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         held_of(&rows)
     }
@@ -96,7 +96,7 @@ impl Store {
         )
         .bind(account_id)
         .bind(FactorKind::App.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.map(|r| r.try_get("secret")).transpose()?.flatten())
     }
@@ -108,7 +108,7 @@ impl Store {
              WHERE account_id = $1 ORDER BY created_at, id",
         )
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -127,7 +127,7 @@ impl Store {
     pub async fn organization_factors(&self, org_id: i64) -> StoreResult<AllowedFactors> {
         let rows = sqlx::query("SELECT kind FROM organization_factors WHERE org_id = $1")
             .bind(org_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         kinds_of(rows.iter().map(|r| r.try_get("kind")))
     }

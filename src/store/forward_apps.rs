@@ -103,7 +103,7 @@ impl Store {
         );
         let apps = sqlx::query_as::<_, AppSummary>(&sql)
             .bind(org_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         self.with_organizations(apps).await
     }
@@ -125,7 +125,7 @@ impl Store {
              JOIN oidc_client_uris u ON u.client = c.id AND u.purpose = 'start'
              WHERE c.disabled_at IS NULL",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         Ok(starts)
     }
@@ -133,10 +133,10 @@ impl Store {
     /// Every application, with the organizations each is for.
     pub async fn registered_apps(&self) -> StoreResult<Vec<RegisteredApp>> {
         let rows = sqlx::query("SELECT id, name, origin, disabled_at FROM forward_apps")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let orgs = sqlx::query("SELECT app, org_id FROM forward_app_orgs")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let mut apps = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -223,7 +223,7 @@ impl Store {
             "SELECT x.app, o.name FROM forward_app_orgs x
              JOIN organizations o ON o.id = x.org_id ORDER BY o.name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         for row in &rows {
             let app: i64 = row.try_get("app")?;

@@ -121,11 +121,11 @@ impl Store {
              FROM identity_providers p LEFT JOIN organizations o ON o.id = p.org_id
              ORDER BY p.name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let rows =
             sqlx::query("SELECT provider, domain FROM identity_provider_domains ORDER BY domain")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.connection().await?)
                 .await?;
         for row in &rows {
             let provider: i64 = row.try_get("provider")?;
@@ -141,7 +141,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT id, name FROM identity_providers WHERE disabled_at IS NULL ORDER BY name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
@@ -155,7 +155,7 @@ impl Store {
                     disabled_at FROM identity_providers WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?
         else {
             return Ok(None);
@@ -163,7 +163,7 @@ impl Store {
         let domains =
             sqlx::query("SELECT domain FROM identity_provider_domains WHERE provider = $1")
                 .bind(id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.connection().await?)
                 .await?
                 .iter()
                 .map(|r| r.try_get("domain"))
@@ -189,7 +189,7 @@ impl Store {
              WHERE d.domain = $1 AND p.disabled_at IS NULL",
         )
         .bind(domain)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         match row {
             Some(r) => Ok(Some((r.try_get("id")?, r.try_get("name")?))),
@@ -244,7 +244,7 @@ impl Store {
             sqlx::query("SELECT account_id FROM account_links WHERE issuer = $1 AND subject = $2")
                 .bind(issuer)
                 .bind(subject)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.connection().await?)
                 .await?;
         Ok(row.map(|r| r.try_get("account_id")).transpose()?)
     }
@@ -257,7 +257,7 @@ impl Store {
              JOIN accounts a ON a.id = l.account_id WHERE a.email = $1",
         )
         .bind(email)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(row.try_get::<i64, _>("links")? > 0)
     }
@@ -269,7 +269,7 @@ impl Store {
              WHERE l.account_id = $1 ORDER BY l.created_at LIMIT 1",
         )
         .bind(account_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.map(|r| r.try_get("name")).transpose()?)
     }

@@ -33,7 +33,7 @@ impl Store {
             for email in chunk {
                 query = query.bind(*email);
             }
-            for row in query.fetch_all(&self.pool).await? {
+            for row in query.fetch_all(&mut *self.connection().await?).await? {
                 found.push(row.try_get("email")?);
             }
         }

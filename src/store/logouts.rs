@@ -44,7 +44,7 @@ impl Store {
         let any = sqlx::query(&format!("SELECT 1 FROM oidc_grants WHERE {ENDED} LIMIT 1"))
             .bind(live.now)
             .bind(live.idle_since)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         if any.is_none() {
             return Ok(0);
@@ -96,7 +96,7 @@ impl Store {
         .bind(now)
         .bind(UriPurpose::BackchannelLogout.as_str())
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut claimed = Vec::new();
         for row in &rows {
@@ -108,7 +108,7 @@ impl Store {
             .bind(now + LEASE_SECS)
             .bind(id)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?
             .rows_affected();
             if taken == 1 {
@@ -134,7 +134,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }

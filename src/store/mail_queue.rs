@@ -322,7 +322,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -368,7 +368,7 @@ impl Store {
                              THEN lease_until ELSE next_attempt_at END) AS due
              FROM mail_queue WHERE {PENDING}"
         ))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(row.try_get("due")?)
     }
@@ -432,7 +432,7 @@ impl Store {
         .bind(org_id)
         .bind(id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {

@@ -95,10 +95,13 @@ pub use throttle::Claim;
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
 
 use crate::audit::ChainKey;
@@ -209,12 +212,33 @@ fn connection_settings(backend: Backend) -> &'static str {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The connection pool's figures: open connections, of them idle, and the most it opens.
+/// The connection pool's figures: open connections, of them idle, the most it opens, and the
+/// requests waiting for one.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PoolStats {
     pub size: u32,
     pub idle: u32,
     pub max: u32,
+    /// Asking for a connection at this moment (sqlx does not count them): with every
+    /// connection in use, those that wait. On SQLite a write transaction also waits here for
+    /// the write lock it takes at `BEGIN`.
+    pub waiting: u32,
+}
+
+/// Counts a request as waiting for the pool while it lives.
+struct Waiting<'a>(&'a AtomicU32);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicU32) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Clone)]
@@ -223,6 +247,8 @@ pub struct Store {
     backend: Backend,
     /// Seals each audit entry; the key itself is never stored in the database.
     chain: audit::Chain,
+    /// Requests asking for a connection now (`PoolStats::waiting`).
+    waiting: Arc<AtomicU32>,
 }
 
 impl std::fmt::Debug for Store {
@@ -255,6 +281,7 @@ impl Store {
             pool,
             backend,
             chain: audit::Chain::new(chain, backend, Some(migrated_to)),
+            waiting: Arc::default(),
         };
         if let Err(e) = store.migrate(version).await {
             store.close().await;
@@ -299,15 +326,24 @@ impl Store {
     /// A write transaction. SQLite's must take the write lock at BEGIN: a transaction that
     /// reads first and writes later fails at once, without waiting, when another wrote between.
     async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+        let _waiting = Waiting::enter(&self.waiting);
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
     }
 
+    /// A connection from the pool for the statements outside a transaction, counted as
+    /// waiting until the pool gives it.
+    async fn connection(&self) -> StoreResult<PoolConnection<Any>> {
+        let _waiting = Waiting::enter(&self.waiting);
+        Ok(self.pool.acquire().await?)
+    }
+
     /// The connection pool as it stands, for /metrics.
     pub fn pool_stats(&self) -> PoolStats {
         PoolStats {
+            waiting: self.waiting.load(Ordering::Relaxed),
             size: self.pool.size(),
             idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
             max: self.pool.options().get_max_connections(),
@@ -322,14 +358,20 @@ impl Store {
                     COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead
              FROM mail_queue WHERE sent_at IS NULL AND discarded_at IS NULL",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok((row.try_get("queued")?, row.try_get("dead")?))
     }
 
     /// True when the database answers (for readiness checks).
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        let Ok(mut connection) = self.connection().await else {
+            return false;
+        };
+        sqlx::query("SELECT 1")
+            .execute(&mut *connection)
+            .await
+            .is_ok()
     }
 
     pub async fn close(&self) {
@@ -363,6 +405,9 @@ async fn connect(url: &str, create: bool) -> anyhow::Result<(AnyPool, Backend)> 
     let pool = AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A connection to an embedded file cannot have dropped; PostgreSQL's are pinged before
+        // use, so those a restart or a proxy cut are replaced before a request meets them.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |connection, _| {
             Box::pin(async move {
                 use sqlx::Executor;

@@ -143,7 +143,7 @@ impl Store {
         .bind(request)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -161,7 +161,7 @@ impl Store {
         )
         .bind(id_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.map(|r| Ok((r.try_get("client_id")?, r.try_get("request")?)))
             .transpose()
@@ -170,7 +170,7 @@ impl Store {
     pub async fn forget_authorization_request(&self, id_hash: &[u8]) -> StoreResult<()> {
         sqlx::query("DELETE FROM oidc_requests WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -302,7 +302,7 @@ impl Store {
             .bind(live.now)
             .bind(live.idle_since)
             .bind(kind.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.as_ref().map(Grant::from_row).transpose()?)
     }

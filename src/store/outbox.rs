@@ -29,7 +29,7 @@ impl Store {
         .bind(&message.subject)
         .bind(&message.body)
         .bind(&message.press_token)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -39,7 +39,7 @@ impl Store {
             "SELECT created_at, channel, recipient, subject, body, press_token FROM dev_outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {

@@ -57,7 +57,7 @@ impl Store {
         )
         .bind(account_id)
         .bind(FactorKind::Passkey.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter().map(passkey_of).collect()
     }
@@ -73,7 +73,7 @@ impl Store {
         )
         .bind(credential_id)
         .bind(FactorKind::Passkey.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         row.as_ref().map(passkey_of).transpose()
     }

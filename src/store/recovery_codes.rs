@@ -68,7 +68,7 @@ impl Store {
             "SELECT COUNT(*) AS left_over FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
         )
         .bind(account_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(row.try_get("left_over")?)
     }

@@ -212,7 +212,7 @@ impl Store {
     pub async fn lease(&self, name: &str) -> StoreResult<Option<(String, UnixTime)>> {
         let row = sqlx::query("SELECT holder, expires_at FROM job_leases WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         row.map(|r| -> StoreResult<(String, UnixTime)> {
             Ok((r.try_get("holder")?, r.try_get("expires_at")?))

@@ -53,7 +53,7 @@ impl Store {
              WHERE ($1 IS NULL OR a.org_id = $1) GROUP BY a.status, a.mfa_method",
         )
         .bind(org_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         for row in &rows {
             let n: i64 = row.try_get("n")?;
@@ -75,7 +75,7 @@ impl Store {
         ))
         .bind(org_id)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?
         .try_get("n")?;
         Ok(counts)
@@ -97,7 +97,7 @@ impl Store {
             .bind(org_id)
             .bind(now)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?
         } else {
             sqlx::query(
@@ -107,7 +107,7 @@ impl Store {
             )
             .bind(org_id)
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?
         };
         rows.iter()
@@ -165,7 +165,7 @@ impl Store {
              FROM rollout_deadlines WHERE scope = $1",
         )
         .bind(org_id.unwrap_or(0))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         match row {
             Some(row) => Ok(Some(self.stored_deadline(&row).await?)),
@@ -179,7 +179,7 @@ impl Store {
             "SELECT id, org_id, deadline_at, reminder_days, set_by, set_at
              FROM rollout_deadlines ORDER BY id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let mut deadlines = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -195,7 +195,7 @@ impl Store {
              FROM rollout_reminders WHERE deadline_id = $1 ORDER BY days_before DESC",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let reminders = runs
             .iter()
@@ -280,7 +280,7 @@ impl Store {
         .bind(deadline_id)
         .bind(i64::from(days_before))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -298,7 +298,7 @@ impl Store {
         .bind(deadline.org_id)
         .bind(after_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| Account::from_row(r).map_err(Into::into))
@@ -319,7 +319,7 @@ impl Store {
         .bind(account_id)
         .bind(deadline_id)
         .bind(i64::from(days_before))
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -337,7 +337,7 @@ impl Store {
         .bind(now)
         .bind(deadline_id)
         .bind(i64::from(days_before))
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }

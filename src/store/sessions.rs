@@ -252,7 +252,7 @@ impl Store {
         });
         let row = sqlx::query(&SQL)
             .bind(id_hash)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.as_ref().map(Session::from_row).transpose()?)
     }
@@ -282,7 +282,7 @@ impl Store {
         });
         let rows = sqlx::query(&SQL)
             .bind(id_hash)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?;
         let Some(row) = rows.first() else {
             return Ok(None);
@@ -316,7 +316,7 @@ impl Store {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(now)
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await?;
         Ok(())
     }
@@ -554,7 +554,7 @@ impl Store {
         )
         .bind(account_id)
         .bind(SessionStage::Authenticated.as_str())
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         let granted = sqlx::query(
             "SELECT DISTINCT g.sid, c.name FROM oidc_grants g JOIN oidc_clients c ON c.id = g.client
@@ -562,7 +562,7 @@ impl Store {
              ORDER BY c.name",
         )
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?;
         rows.iter()
             .map(|r| {

@@ -19,7 +19,7 @@ impl Store {
         .bind(name)
         .bind(value)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await?;
         Ok(())
     }
@@ -28,7 +28,7 @@ impl Store {
     pub async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT value FROM portal_settings WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await?;
         Ok(row.map(|r| r.try_get("value")).transpose()?)
     }

@@ -36,7 +36,7 @@ impl Store {
             "SELECT kid, alg, private_key, public_jwk, created_at, signs_from, published_until
              FROM signing_keys ORDER BY signs_from, kid",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await?)
     }
 

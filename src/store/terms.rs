@@ -18,7 +18,7 @@ impl Store {
         let row = sqlx::query(
             "SELECT version, title, body FROM terms_versions ORDER BY version DESC LIMIT 1",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await?;
         Ok(TermsVersion {
             version: row.try_get("version")?,
@@ -69,7 +69,7 @@ impl Store {
         )
         .bind(account_id)
         .bind(version)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await?;
         Ok(row.map(|r| r.try_get("accepted_at")).transpose()?)
     }

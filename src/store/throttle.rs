@@ -241,7 +241,7 @@ impl Store {
         for (key_hash, _) in counters {
             query = query.bind(key_hash);
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(&mut *self.connection().await?).await?;
         let mut befores = Vec::with_capacity(counters.len());
         for (key_hash, _) in counters {
             let row = rows.iter().find(|r| {
@@ -298,7 +298,7 @@ impl Store {
                 .bind(before.locked_until);
         }
         let swapped: Vec<Vec<u8>> = query
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await?
             .iter()
             .map(|r| r.try_get("key_hash"))
@@ -415,6 +415,6 @@ impl Store {
     }
 
     pub async fn throttle(&self, key_hash: &[u8]) -> StoreResult<Throttle> {
-        read(&self.pool, key_hash).await
+        read(&mut *self.connection().await?, key_hash).await
     }
 }

@@ -13,7 +13,8 @@ on_both_backends!(
     ops_health_and_readiness,
     ops_metrics_count_requests_and_events,
     metrics_do_not_tell_known_from_unknown_addresses,
-    the_first_scrape_of_a_new_server_has_every_series_at_zero
+    the_first_scrape_of_a_new_server_has_every_series_at_zero,
+    metrics_count_the_requests_waiting_for_the_database_pool
 );
 
 /// The value of the series `name` (its full name with labels, as rendered) in /metrics text.
@@ -59,6 +60,11 @@ async fn the_first_scrape_of_a_new_server_has_every_series_at_zero(backend: Back
     let max = series(&text, "tessera_db_pool_max_connections").expect("the pool's size");
     assert!(max >= 8.0, "{text}");
     assert!(series(&text, r#"tessera_db_pool_connections{state="in_use"}"#).is_some());
+    assert_eq!(
+        series(&text, "tessera_db_pool_waiting"),
+        Some(0.0),
+        "{text}"
+    );
     let rss = series(&text, "process_resident_memory_bytes").expect("resident memory");
     assert!(rss > 1e6 && rss < 100.0 * 1024.0 * 1024.0, "{rss}");
     assert!(series(&text, "process_open_fds").is_some_and(|n| n > 3.0));
@@ -540,5 +546,69 @@ async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer
     assert_eq!(
         ready, 200,
         "the portal is ready again once the database answers"
+    );
+}
+
+/// Issue 18: `/metrics` says how many requests wait for the database pool, the sign of a pool
+/// too small for the load (sqlx itself does not count them). Another process holds what every
+/// audited write needs (SQLite's write lock, PostgreSQL's audit head) while 24 writes start:
+/// more than the pool has connections, so some must wait for one. Once it lets go, every write
+/// completes and no one waits.
+async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backend) {
+    use sqlx::Connection;
+    use tessera::{audit::AuditEvent, clock::Clock};
+    let app = spawn_app(backend).await;
+    let scrape = || async {
+        reqwest::get(format!("{}/metrics", app.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    sqlx::any::install_default_drivers();
+    let mut holder = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
+    let hold = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN; LOCK TABLE audit_head IN ACCESS EXCLUSIVE MODE",
+    };
+    sqlx::raw_sql(hold).execute(&mut holder).await.unwrap();
+
+    let now = app.clock.now();
+    let writes = futures_util::future::join_all((0..24).map(|n| {
+        let store = app.app.store.clone();
+        tokio::spawn(async move {
+            store
+                .record(
+                    now,
+                    AuditEvent::new("account-invited", "test", "pool").with("n", n),
+                )
+                .await
+        })
+    }));
+    let writes = tokio::spawn(writes);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let busy = scrape().await;
+    let max = series(&busy, "tessera_db_pool_max_connections").unwrap();
+    let waiting = series(&busy, "tessera_db_pool_waiting").expect("the waiting gauge");
+    assert!(
+        waiting >= 24.0 - max,
+        "{waiting} waiting with {max} connections: {busy}"
+    );
+    assert_eq!(
+        series(&busy, r#"tessera_db_pool_connections{state="in_use"}"#),
+        Some(max),
+        "{busy}"
+    );
+
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    for write in writes.await.unwrap() {
+        write.unwrap().unwrap();
+    }
+    let calm = scrape().await;
+    assert_eq!(
+        series(&calm, "tessera_db_pool_waiting"),
+        Some(0.0),
+        "{calm}"
     );
 }
