@@ -89,7 +89,7 @@ impl Store {
         .bind(new_hash)
         .bind(account_id)
         .bind(checked_hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed != 1 {
@@ -178,7 +178,7 @@ impl Store {
                 sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
                     .bind(&destination)
                     .bind(account_id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await
                     .map_err(StoreError::from_write)?;
                 session_hash
@@ -188,7 +188,7 @@ impl Store {
                 sqlx::query("UPDATE accounts SET mfa_method = $1 WHERE id = $2")
                     .bind(FactorKind::Phone.as_str())
                     .bind(account_id)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 factors::forget(&mut tx, account_id, Some(FactorKind::Phone)).await?;
                 factors::record_use(
@@ -228,7 +228,7 @@ impl Store {
                 .bind(FactorKind::Email.as_str())
                 .bind(account_id)
                 .bind(FactorKind::Phone.as_str())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected();
         if changed != 1 {

@@ -122,7 +122,7 @@ impl Store {
         )
         .bind(name)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
@@ -228,7 +228,7 @@ impl Store {
             )
             .bind(now),
         }
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         let purpose = if account_id.is_some() {
@@ -270,7 +270,7 @@ impl Store {
         )
         .bind(now)
         .bind(link_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(opened) = opened else {
             let refusal = link_refusal(&mut tx, link_hash, now).await?;
@@ -285,7 +285,7 @@ impl Store {
                     "SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE id = $1"
                 ))
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
                 InvitationTarget::Account(Account::from_row(&row)?)
             }
@@ -420,7 +420,7 @@ impl Store {
         sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(account_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
@@ -482,7 +482,7 @@ impl Store {
         .bind(now)
         .bind(session_hash)
         .bind(stage.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if ended != 1 {
@@ -500,7 +500,7 @@ impl Store {
                 .bind(AccountStatus::Registering.as_str())
                 .bind(id)
                 .bind(AccountStatus::Invited.as_str())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected();
                 if updated != 1 {
@@ -524,7 +524,7 @@ impl Store {
             .bind(password_hash)
             .bind(method.as_str())
             .bind(now)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(StoreError::from_write)?
             .ok_or(StoreError::NotFound)?

@@ -172,7 +172,7 @@ impl Store {
         let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM accounts WHERE id = $1 AND status = 'invited'")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         if removed != 1 {
@@ -213,7 +213,7 @@ impl Store {
         ))
         .bind(on.then_some(now))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let mut audit = audit;
         if on {
@@ -222,7 +222,7 @@ impl Store {
             )
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
             audit = audit.with("sessions_ended", ended as i64);
@@ -242,7 +242,7 @@ impl Store {
              WHERE id = $1",
         )
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         super::factors::forget(&mut tx, id, None).await?;
         super::recovery_codes::forget(&mut tx, id).await?;
@@ -251,7 +251,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
@@ -311,7 +311,7 @@ impl Store {
         )
         .bind(role.as_str())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed != 1 {

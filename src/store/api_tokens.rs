@@ -90,7 +90,7 @@ impl Store {
         .bind(created_by)
         .bind(now)
         .bind(expires_at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         append(&mut tx, &self.chain, now, &audit.with("token_id", id)).await?;
         tx.commit().await?;
@@ -125,7 +125,7 @@ impl Store {
         )
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed == 0 {

@@ -28,6 +28,7 @@ impl Store {
             backend,
             chain: super::audit::Chain::new(chain, backend, None),
             waiting: Default::default(),
+            writer: super::writer_turns(backend),
         })
     }
 

@@ -25,7 +25,7 @@ impl Store {
         sqlx::query("DELETE FROM ceremonies WHERE handle_hash = $1 AND purpose = $2")
             .bind(ceremony.handle_hash)
             .bind(ceremony.purpose)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "INSERT INTO ceremonies (handle_hash, purpose, account_id, state, expires_at)
@@ -36,7 +36,7 @@ impl Store {
         .bind(ceremony.account_id)
         .bind(ceremony.state)
         .bind(ceremony.expires_at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         Ok(())

@@ -85,7 +85,7 @@ impl Store {
         .bind(row.client.org_id)
         .bind(row.client.id_token_alg)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
@@ -165,7 +165,7 @@ impl Store {
         )
         .bind(id)
         .bind(org_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if found != 1 {
@@ -173,7 +173,7 @@ impl Store {
         }
         sqlx::query("DELETE FROM oidc_client_uris WHERE client = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         insert_uris(&mut tx, id, uris).await?;
         append(&mut tx, &self.chain, now, &audit).await?;
@@ -199,7 +199,7 @@ impl Store {
         .bind(secret_hash)
         .bind(id)
         .bind(org_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed != 1 {
@@ -232,7 +232,7 @@ impl Store {
             ClientStanding::Disabled => query.bind(now),
             ClientStanding::Enabled => query,
         };
-        let changed = query.execute(&mut *tx).await?.rows_affected();
+        let changed = query.execute(&mut **tx).await?.rows_affected();
         if changed != 1 {
             return Err(StoreError::NotFound);
         }
@@ -255,7 +255,7 @@ impl Store {
             sqlx::query("DELETE FROM oidc_clients WHERE id = $1 AND ($2 IS NULL OR org_id = $2)")
                 .bind(id)
                 .bind(org_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected();
         if removed != 1 {

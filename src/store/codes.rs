@@ -171,7 +171,7 @@ impl Store {
         .bind(now)
         .bind(session_hash)
         .bind(now - policy.code_resend_cooldown_secs)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(claimed) = claimed else {
             let row = sqlx::query(
@@ -182,7 +182,7 @@ impl Store {
                    FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL",
             )
             .bind(session_hash)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             tx.rollback().await?;
             return Ok(match row {
@@ -212,7 +212,7 @@ impl Store {
             )
             .bind(now)
             .bind(session_hash)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
             for row in &rows {
                 attempts = attempts.max(row.try_get::<i64, _>("attempts")?);
@@ -238,7 +238,7 @@ impl Store {
             .bind(cap.scope)
             .bind(&cap.key)
             .bind(day)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             if sends > cap.per_day {
                 tx.rollback().await?;
@@ -258,7 +258,7 @@ impl Store {
         .bind(now)
         .bind(expires_at)
         .bind(purpose.as_str())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         append(
             &mut tx,
@@ -294,7 +294,7 @@ impl Store {
         )
         .bind(now)
         .bind(code_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         for cap in caps {
             // Only if no later send has claimed it since.
@@ -305,12 +305,12 @@ impl Store {
             .bind(cap.scope)
             .bind(&cap.key)
             .bind(issued_at)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         sqlx::query("UPDATE sessions SET code_sent_at = NULL WHERE id_hash = $1")
             .bind(session_hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
@@ -446,7 +446,7 @@ impl Store {
         )
         .bind(now)
         .bind(token_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
             tx.rollback().await?;
@@ -457,7 +457,7 @@ impl Store {
         let account: Option<i64> =
             sqlx::query("SELECT account_id FROM sessions WHERE id_hash = $1")
                 .bind(&session_hash)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .map(|r| r.try_get("account_id"))
                 .transpose()?
@@ -491,7 +491,7 @@ impl Store {
         )
         .bind(outcome)
         .bind(token_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = changed else {
             tx.rollback().await?;
@@ -528,7 +528,7 @@ impl Store {
         )
         .bind(session_hash)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
             tx.rollback().await?;
@@ -597,7 +597,7 @@ impl Store {
         )
         .bind(now)
         .bind(session_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let waiting = awaiting_session(&mut tx, session_hash).await?;
         let (Some(row), Some((Some(account_id), stage))) = (row, waiting) else {

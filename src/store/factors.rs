@@ -145,12 +145,12 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM organization_factors WHERE org_id = $1")
             .bind(org_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query("UPDATE organizations SET require_passkey = $1 WHERE id = $2")
             .bind(require_passkey.as_str())
             .bind(org_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         allow_kinds(&mut tx, org_id, allowed).await?;
         let audit = FactorKind::ALL.iter().fold(audit, |event, kind| {
@@ -215,7 +215,7 @@ impl Store {
         .bind(factor.credential_id)
         .bind(factor.last_step)
         .bind(factor.now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
         append(&mut tx, &self.chain, factor.now, &audit).await?;
@@ -240,7 +240,7 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE accounts SET mfa_method = mfa_method WHERE id = $1")
             .bind(account_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if signed_in(&mut tx, session_hash, account_id)
             .await?
@@ -253,7 +253,7 @@ impl Store {
         )
         .bind(factor_id)
         .bind(account_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(removed) = removed else {
             return Ok(Err(KeepFactor::NotFound));
@@ -277,7 +277,7 @@ impl Store {
                 .bind(fallback.as_str())
                 .bind(account_id)
                 .bind(kind.as_str())
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         let ended = end_others(&mut tx, account_id, session_hash, now).await?;

@@ -79,7 +79,7 @@ impl Store {
         .bind(&app.name)
         .bind(app.origin.as_str())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
@@ -87,7 +87,7 @@ impl Store {
             sqlx::query("INSERT INTO forward_app_orgs (app, org_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(org_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         append(&mut tx, &self.chain, now, &audit).await?;
@@ -179,7 +179,7 @@ impl Store {
             scoped_to_row()
         );
         let query = sqlx::query(&sql).bind(org_id).bind(disabled_at);
-        let changed = query.bind(id).execute(&mut *tx).await?.rows_affected();
+        let changed = query.bind(id).execute(&mut **tx).await?.rows_affected();
         if changed != 1 {
             return Err(StoreError::NotFound);
         }
@@ -204,7 +204,7 @@ impl Store {
         let removed = sqlx::query(&sql)
             .bind(org_id)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         if removed != 1 {

@@ -103,7 +103,7 @@ impl Store {
         .bind(org_id)
         .bind(i64::from(provider.require_local_mfa))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
@@ -218,7 +218,7 @@ impl Store {
         .bind(display_name)
         .bind(org_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .try_get("id")?;
@@ -227,7 +227,7 @@ impl Store {
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let audit = AuditEvent {
             subject: crate::audit::account(id),
@@ -294,13 +294,13 @@ impl Store {
         .bind(sign_in.account_id)
         .bind(sign_in.provider)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let linked: i64 =
             sqlx::query("SELECT account_id FROM account_links WHERE issuer = $1 AND subject = $2")
                 .bind(sign_in.issuer)
                 .bind(sign_in.subject)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("account_id")?;
         if linked != sign_in.account_id {
@@ -308,12 +308,12 @@ impl Store {
         }
         sqlx::query("UPDATE accounts SET password_hash = NULL WHERE id = $1")
             .bind(sign_in.account_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if sign_in.activate {
             sqlx::query("UPDATE accounts SET status = 'active' WHERE id = $1")
                 .bind(sign_in.account_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             sqlx::query(
                 "UPDATE registration_links SET voided_at = $1
@@ -321,20 +321,20 @@ impl Store {
             )
             .bind(now)
             .bind(sign_in.account_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if sign_in.email_factor {
             sqlx::query("UPDATE accounts SET mfa_method = 'email' WHERE id = $1")
                 .bind(sign_in.account_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             sqlx::query(
                 "INSERT INTO account_factors (account_id, kind, created_at) VALUES ($1, 'email', $2)",
             )
             .bind(sign_in.account_id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if let Some(previous) = sign_in.previous {
@@ -353,7 +353,7 @@ impl Store {
             sqlx::query("UPDATE accounts SET last_sign_in_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(sign_in.account_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         append(&mut tx, &self.chain, now, &audit).await?;
@@ -381,7 +381,7 @@ impl Store {
         )
         .bind(disabled_at)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed != 1 {
@@ -418,7 +418,7 @@ impl Store {
         .bind(org_id)
         .bind(i64::from(settings.require_local_mfa))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(StoreError::from_write)?
         .rows_affected();
@@ -427,7 +427,7 @@ impl Store {
         }
         sqlx::query("DELETE FROM identity_provider_domains WHERE provider = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         insert_domains(&mut tx, id, &settings.domains).await?;
         append(&mut tx, &self.chain, now, &audit).await?;

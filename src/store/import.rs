@@ -82,7 +82,7 @@ impl Store {
                     .bind(now);
             }
             query
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(super::StoreError::from_write)?;
             written += chunk.len();

@@ -55,7 +55,7 @@ impl Store {
         ))
         .bind(live.now)
         .bind(live.idle_since)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let mut queued = 0;
         for row in &ended {
@@ -70,7 +70,7 @@ impl Store {
             .bind(row.try_get::<String, _>("sid")?)
             .bind(live.now)
             .bind(UriPurpose::BackchannelLogout.as_str())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         }
@@ -162,7 +162,7 @@ impl Store {
         .bind(next)
         .bind(dead)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if dead.is_some() {
             append(&mut tx, &self.chain, now, &gave_up).await?;

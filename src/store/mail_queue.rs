@@ -303,7 +303,7 @@ impl Store {
             .bind(now)
             .bind(limit)
             .bind(account_id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
         tx.commit().await?;
         let mut letters = rows
@@ -350,7 +350,7 @@ impl Store {
         .bind(at)
         .bind(id)
         .bind(node)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected()
             > 0;
@@ -502,7 +502,7 @@ impl Store {
         let changed = sqlx::query(sql)
             .bind(now)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
         if changed == 0 {

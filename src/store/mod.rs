@@ -249,6 +249,8 @@ pub struct Store {
     chain: audit::Chain,
     /// Requests asking for a connection now (`PoolStats::waiting`).
     waiting: Arc<AtomicU32>,
+    /// SQLite: the portal's write transactions take turns (`Store::begin`).
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -282,6 +284,7 @@ impl Store {
             backend,
             chain: audit::Chain::new(chain, backend, Some(migrated_to)),
             waiting: Arc::default(),
+            writer: writer_turns(backend),
         };
         if let Err(e) = store.migrate(version).await {
             store.close().await;
@@ -325,11 +328,26 @@ impl Store {
 
     /// A write transaction. SQLite's must take the write lock at BEGIN: a transaction that
     /// reads first and writes later fails at once, without waiting, when another wrote between.
-    async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+    /// The portal's own SQLite writers first queue for their turn here, in order: SQLite's
+    /// busy handler polls with growing sleeps (up to 100 ms), so a writer waiting there slept
+    /// on long after the lock was free. Another process (the command line) still meets the
+    /// busy handler; the turn is awaited before a connection is taken, so readers keep theirs.
+    async fn begin(&self) -> StoreResult<WriteTx> {
         let _waiting = Waiting::enter(&self.waiting);
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        Ok(match &self.writer {
+            Some(writer) => {
+                let turn = tokio::time::timeout(ACQUIRE_TIMEOUT, writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            None => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 
@@ -379,8 +397,43 @@ impl Store {
     }
 }
 
+fn writer_turns(backend: Backend) -> Option<Arc<tokio::sync::Mutex<()>>> {
+    (backend == Backend::Sqlite).then(Arc::default)
+}
+
 /// One operation's transaction.
 pub(super) type Tx = Transaction<'static, Any>;
+
+/// A write transaction from `Store::begin`, holding SQLite's write turn until it ends
+/// (committed, rolled back, or dropped: the turn is released after the transaction).
+pub(super) struct WriteTx {
+    tx: Tx,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Tx;
+
+    fn deref(&self) -> &Tx {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+}
 
 /// Connects by URL; `create`: a missing SQLite file is created and put in WAL mode (else
 /// it is an error and nothing is changed).

@@ -198,14 +198,14 @@ impl Store {
         .bind(grant.auth_time)
         .bind(grant.amr)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
         insert_token(&mut tx, grant_id, &code, now).await?;
         if let Some(hash) = request_hash {
             sqlx::query("DELETE FROM oidc_requests WHERE id_hash = $1")
                 .bind(hash)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         append(&mut tx, &self.chain, now, &audit).await?;
@@ -235,7 +235,7 @@ impl Store {
             .bind(live.now)
             .bind(live.idle_since)
             .bind(kind.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let Some(row) = row.filter(|r| r.try_get::<i64, _>("client").ok() == Some(client)) else {
             return Ok(Redeemed::Invalid);
@@ -246,7 +246,7 @@ impl Store {
         )
         .bind(live.now)
         .bind(hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if claimed == 0 {
@@ -283,7 +283,7 @@ impl Store {
             )
             .bind(live.now)
             .bind(&grant.sid)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         tx.commit().await?;
@@ -323,7 +323,7 @@ impl Store {
         )
         .bind(hash)
         .bind(client)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
             return Ok(false);
@@ -334,7 +334,7 @@ impl Store {
             _ => {
                 sqlx::query("DELETE FROM oidc_tokens WHERE token_hash = $1")
                     .bind(hash)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
         }

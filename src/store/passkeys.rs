@@ -103,7 +103,7 @@ impl Store {
         .bind(sign_in.credential_id)
         .bind(AccountStatus::Active.as_str())
         .bind(sign_in.read)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if claimed == 0 {
@@ -125,7 +125,7 @@ impl Store {
         sqlx::query("UPDATE accounts SET last_sign_in_at = $1 WHERE id = $2")
             .bind(now)
             .bind(sign_in.account_id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;
@@ -150,7 +150,7 @@ impl Store {
         .bind(factor_id)
         .bind(account_id)
         .bind(FactorKind::Passkey.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if renamed == 0 {

@@ -47,7 +47,7 @@ impl Store {
             .bind(codes.account_id)
             .bind(hash.as_slice())
             .bind(codes.now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         append(

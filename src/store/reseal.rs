@@ -78,7 +78,7 @@ impl Store {
         let mut changed = 0;
         let mut tx = self.begin().await?;
         for (kind, select, update) in tables {
-            let rows = sqlx::query(select).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(select).fetch_all(&mut **tx).await?;
             for row in rows {
                 let key: String = row.try_get("k")?;
                 let value: String = row.try_get("value")?;
@@ -86,7 +86,7 @@ impl Store {
                     sqlx::query(update)
                         .bind(new)
                         .bind(key)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                     changed += 1;
                 }
@@ -113,7 +113,7 @@ impl Store {
         let mut tx = self.begin().await?;
         // The head's lock first, as appenders take it: nodes starting together seal once.
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         let head = ChainHead {
             seq: row.try_get("seq")?,
@@ -127,7 +127,7 @@ impl Store {
              WHERE seq = 1 OR seq = $1",
         )
         .bind(head.seq)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         let unkeyed = ends
             .iter()
@@ -154,7 +154,7 @@ impl Store {
             .bind(next_seq)
             .bind(head.seq)
             .bind(PAGE)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
             if rows.is_empty() {
                 break;
@@ -174,7 +174,7 @@ impl Store {
                     .bind(&r.prev_hash)
                     .bind(&new_prev)
                     .bind(r.seq)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 next_seq += 1;
             }
@@ -192,7 +192,7 @@ impl Store {
         }
         sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
             .bind(&new_prev)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let sealed = AuditEvent::new("audit-chain-sealed", "system", "audit-log")
             .with("entries", head.seq)

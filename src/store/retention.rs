@@ -201,7 +201,7 @@ impl Store {
         .bind(holder)
         .bind(until)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .is_some();
         tx.commit().await?;
@@ -234,7 +234,7 @@ impl Store {
         if let Some(second) = second {
             query = query.bind(second);
         }
-        let deleted = query.execute(&mut *tx).await?.rows_affected();
+        let deleted = query.execute(&mut **tx).await?.rows_affected();
         tx.commit().await?;
         Ok(deleted)
     }

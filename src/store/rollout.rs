@@ -243,7 +243,7 @@ impl Store {
         .bind(deadline.days_text())
         .bind(set_by)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         append(&mut tx, &self.chain, now, &audit).await?;
         tx.commit().await?;

@@ -169,7 +169,7 @@ impl Store {
         )
         .bind(proof.session_hash)
         .bind(proof.account_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let stage = match waiting {
             Some(row) => row.try_get::<SessionStage, _>("stage")?,

@@ -432,7 +432,7 @@ impl Store {
         .bind(session_hash)
         .bind(account.id)
         .bind(SessionStage::PasswordReset.as_str())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if ended != 1 {
@@ -443,7 +443,7 @@ impl Store {
         )
         .bind(now)
         .bind(account.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         let changed = sqlx::query(
@@ -456,7 +456,7 @@ impl Store {
         .bind(account.id)
         .bind(account.status.as_str())
         .bind(account.mfa_method.map_or("", FactorKind::as_str))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if changed != 1 {
@@ -602,7 +602,7 @@ impl Store {
         .bind(now)
         .bind(account_id)
         .bind(keep)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         append(

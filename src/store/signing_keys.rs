@@ -56,7 +56,7 @@ impl Store {
             )
             .bind(until)
             .bind(key.alg)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         let inserted = sqlx::query(
@@ -70,7 +70,7 @@ impl Store {
         .bind(&key.public_jwk)
         .bind(key.life.created_at)
         .bind(key.life.signs_from)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await;
         match inserted.map_err(StoreError::from_write) {
             Ok(done) if done.rows_affected() == 1 => {

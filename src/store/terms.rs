@@ -48,7 +48,7 @@ impl Store {
         .bind(account_id)
         .bind(version)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if inserted == 1 {
@@ -93,7 +93,7 @@ impl Store {
         .bind(title)
         .bind(body)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get("version")?;
         if let Some(account_id) = publisher {
@@ -103,7 +103,7 @@ impl Store {
             .bind(account_id)
             .bind(version)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         append(&mut tx, &self.chain, now, &audit.with("version", version)).await?;

@@ -331,7 +331,7 @@ impl Store {
         for (key_hash, _) in counters {
             query = query.bind(key_hash);
         }
-        let rows = query.fetch_all(&mut *tx).await?;
+        let rows = query.fetch_all(&mut **tx).await?;
         // Each counter's value after this try, as the lock-out rule has it.
         let mut afters = Vec::with_capacity(counters.len());
         for (key_hash, rule) in counters {
@@ -363,7 +363,7 @@ impl Store {
                 .bind(after.failures)
                 .bind(after.locked_until);
         }
-        query.execute(&mut *tx).await?;
+        query.execute(&mut **tx).await?;
         let claims = afters
             .into_iter()
             .map(|(key_hash, before, after)| Claim::of(key_hash, before, after))

@@ -552,7 +552,7 @@ async fn readyz_answers_503_within_two_seconds_when_the_database_does_not_answer
 /// Issue 18: `/metrics` says how many requests wait for the database pool, the sign of a pool
 /// too small for the load (sqlx itself does not count them). Another process holds what every
 /// audited write needs (SQLite's write lock, PostgreSQL's audit head) while 24 writes start:
-/// more than the pool has connections, so some must wait for one. Once it lets go, every write
+/// more than the pool has connections, so some must wait. Once it lets go, every write
 /// completes and no one waits.
 async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backend) {
     use sqlx::Connection;
@@ -591,14 +591,10 @@ async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backe
     let busy = scrape().await;
     let max = series(&busy, "tessera_db_pool_max_connections").unwrap();
     let waiting = series(&busy, "tessera_db_pool_waiting").expect("the waiting gauge");
+    // On SQLite all of them: the portal's writers take turns before taking a connection.
     assert!(
         waiting >= 24.0 - max,
         "{waiting} waiting with {max} connections: {busy}"
-    );
-    assert_eq!(
-        series(&busy, r#"tessera_db_pool_connections{state="in_use"}"#),
-        Some(max),
-        "{busy}"
     );
 
     sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
