@@ -7,7 +7,13 @@ use crate::helpers::{Backend, SECRET_KEY, spawn_app};
 use crate::on_both_backends;
 
 pub(crate) fn tessera(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tessera"))
+    command_for(app, args).output().expect("run tessera")
+}
+
+/// The `tessera` command with `args`, configured for `app`'s database, mail and address.
+fn command_for(app: &crate::helpers::TestApp, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    command
         .args(args)
         .env("TESSERA_DATABASE_URL", &app.db.url)
         .env(
@@ -16,9 +22,8 @@ pub(crate) fn tessera(app: &crate::helpers::TestApp, args: &[&str]) -> Output {
         )
         .env("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>")
         .env("TESSERA_SECRET_KEY", SECRET_KEY)
-        .env("TESSERA_PUBLIC_URL", &app.url)
-        .output()
-        .expect("run tessera")
+        .env("TESSERA_PUBLIC_URL", &app.url);
+    command
 }
 
 pub(crate) fn text(o: &Output) -> String {
@@ -572,27 +577,18 @@ async fn appends_beside_another_process_and_after_a_rollback_stay_one_chain(back
 
     // Both at once: twenty appends in the portal while the command line appends too.
     let portal = futures_util::future::join_all((10..30).map(|n| store.record(now, note(n))));
-    let cli = tokio::task::spawn_blocking({
-        let (url, port, base) = (app.db.url.clone(), app.mail.port, app.url.clone());
-        move || {
-            Command::new(env!("CARGO_BIN_EXE_tessera"))
-                .args([
-                    "admin",
-                    "create-user",
-                    "--email",
-                    "two@example.org",
-                    "--name",
-                    "Two Nodes",
-                ])
-                .env("TESSERA_DATABASE_URL", url)
-                .env("TESSERA_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
-                .env("TESSERA_MAIL_FROM", "Tessera <no-reply@portal.test>")
-                .env("TESSERA_SECRET_KEY", SECRET_KEY)
-                .env("TESSERA_PUBLIC_URL", base)
-                .output()
-                .unwrap()
-        }
-    });
+    let mut command = command_for(
+        &app,
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "two@example.org",
+            "--name",
+            "Two Nodes",
+        ],
+    );
+    let cli = tokio::task::spawn_blocking(move || command.output().unwrap());
     for appended in portal.await {
         appended.unwrap();
     }
@@ -608,31 +604,24 @@ async fn appends_beside_another_process_and_after_a_rollback_stay_one_chain(back
     );
     let (last, _, _, hash) = last_entry(&app).await;
     assert_eq!(printed_head(&out), format!("{last}:{hash}"));
-    let entries: Vec<i64> = {
-        use sqlx::Row;
-        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
-        let rows = sqlx::query("SELECT seq FROM audit_log ORDER BY seq")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        rows.iter().map(|r| r.try_get("seq").unwrap()).collect()
-    };
-    assert_eq!(entries, (1..=last).collect::<Vec<_>>(), "one entry per seq");
+    // One entry per seq, from 1 to the last, none twice (the verifier checks the links).
+    let (entries, distinct, first) = (
+        app.count("SELECT COUNT(*) FROM audit_log").await,
+        app.count("SELECT COUNT(DISTINCT seq) FROM audit_log").await,
+        app.count("SELECT MIN(seq) FROM audit_log").await,
+    );
+    assert_eq!(
+        (entries, distinct, first),
+        (last, last, 1),
+        "one entry per seq"
+    );
     // Every append is there: 20 from the portal, besides what came before and the command's.
-    let portal_notes = {
-        use sqlx::Row;
-        let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
-        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE subject = 'chain'")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-            .try_get("n")
-            .unwrap();
-        pool.close().await;
-        n
-    };
-    assert_eq!(portal_notes, 3 + 20, "notes 1, 2 and 4, and the twenty");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE subject = 'chain'")
+            .await,
+        3 + 20,
+        "notes 1, 2 and 4, and the twenty"
+    );
 }
 
 /// Issue 17, problem 11: an operator who runs `tessera admin create-user` in a second terminal
