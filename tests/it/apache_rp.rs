@@ -16,7 +16,7 @@ use fantoccini::{Client, Locator};
 use tessera::flows::admin::Admin;
 use tessera::flows::clients::{self, ClientRequest};
 
-use crate::browser::{chrome, click, field, type_into, wait_for_text};
+use crate::browser::{chrome, click, type_into, wait_for_field, wait_for_text};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
@@ -316,10 +316,7 @@ async fn sign_in_through_apache(app: &TestApp, apache: &Apache, c: &Client, emai
         "the request is kept at Tessera: {at}"
     );
     click(c, "Login With Email").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
+    wait_for_field(c, "Password").await;
     type_into(c, "Email address", email).await;
     type_into(c, "Password", PASSWORD).await;
     click(c, "Sign in").await;

@@ -128,6 +128,21 @@ pub(crate) async fn wait_for_text(c: &Client, text: &str) {
     panic!("the page never showed {text:?}; it showed:\n{seen}");
 }
 
+/// Waits (up to 10 s) for the page with a field labelled `label`. A click navigates
+/// asynchronously, and a lookup that meets the navigation is refused ("aborted by
+/// navigation"): tried again, as a person would look again once the page is there.
+pub(crate) async fn wait_for_field(c: &Client, label: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match c.find(Locator::XPath(&field(label))).await {
+            Ok(_) => return,
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no field labelled {label} appeared: {last}");
+}
+
 /// Chromium whose language is `lang`: it asks for Spanish the way a browser in Mexico does
 /// (`Accept-Language`), so the portal picks the language itself, as for a person.
 pub(crate) async fn chrome_in(lang: Language) -> Chrome {
@@ -285,11 +300,7 @@ impl<'a> Person<'a> {
     }
 
     pub(crate) async fn wait_for_field(&self, id: &str) {
-        self.c
-            .wait()
-            .for_element(Locator::XPath(&field(&self.says(id))))
-            .await
-            .unwrap();
+        wait_for_field(self.c, &self.says(id)).await;
     }
 }
 

@@ -27,7 +27,7 @@ use tessera::flows::apps::{self, AppRequest};
 use tessera::flows::invitation::InvitationRequest;
 
 use crate::browser::{
-    chrome, chrome_with_args, clear_and_type, click, field, type_into, wait_for_text,
+    chrome, chrome_with_args, clear_and_type, click, type_into, wait_for_field, wait_for_text,
 };
 use crate::helpers::{Backend, Browser, Options, Page, TestApp, spawn_app_with};
 use crate::on_both_backends;
@@ -433,10 +433,7 @@ async fn text_of(c: &Client, id: &str) -> String {
 /// At Tessera's sign-in page: the guide's Login With Email, the password, the emailed code.
 async fn sign_in_at_tessera(app: &TestApp, c: &Client, email: &str) {
     click(c, "Login With Email").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
+    wait_for_field(c, "Password").await;
     type_into(c, "Email address", email).await;
     type_into(c, "Password", PASSWORD).await;
     click(c, "Sign in").await;

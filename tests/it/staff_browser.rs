@@ -17,7 +17,7 @@ use tessera::flows::invitation::InvitationRequest;
 use tessera::flows::staff_sign_in::CALLBACK_PATH;
 use tessera::flows::staff_sso::{self, ProviderRequest};
 
-use crate::browser::{chrome, click, field, type_into, wait_for_text};
+use crate::browser::{chrome, click, type_into, wait_for_field, wait_for_text};
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 use crate::upstream_idp::{UpstreamIdp, example_config};
@@ -282,10 +282,7 @@ async fn a_staff_address_at_login_with_email_goes_to_the_provider(backend: Backe
     c.goto(&format!("{}/login", app.url)).await.unwrap();
     wait_for_text(c, "Customer/Provider").await;
     click(c, "Login With Email").await;
-    c.wait()
-        .for_element(Locator::XPath(&field("Password")))
-        .await
-        .unwrap();
+    wait_for_field(c, "Password").await;
     type_into(c, "Email address", "Alice@Corp.Example").await;
     type_into(c, "Password", "anything at all, not checked").await;
     let counters_before = app.count("SELECT COUNT(*) FROM sign_in_throttle").await;
