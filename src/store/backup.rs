@@ -23,13 +23,7 @@ impl Store {
     /// not be the thing that upgrades the database.
     pub async fn open_as_is(url: &str, chain: ChainKey) -> anyhow::Result<Self> {
         let (pool, backend) = super::connect(url, false).await?;
-        Ok(Self {
-            pool,
-            backend,
-            chain: super::audit::Chain::new(chain, backend, None),
-            waiting: Default::default(),
-            writer: super::writer_turns(backend),
-        })
+        Ok(Self::on(pool, backend, chain, None))
     }
 
     /// SQLite: a consistent copy of the whole database into `path` (a new file), read in one

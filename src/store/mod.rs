@@ -279,18 +279,24 @@ impl Store {
     ) -> anyhow::Result<Self> {
         let (pool, backend) = connect(url, true).await?;
         let migrated_to = version.min(migrations::latest(backend));
-        let store = Self {
-            pool,
-            backend,
-            chain: audit::Chain::new(chain, backend, Some(migrated_to)),
-            waiting: Arc::default(),
-            writer: writer_turns(backend),
-        };
+        let store = Self::on(pool, backend, chain, Some(migrated_to));
         if let Err(e) = store.migrate(version).await {
             store.close().await;
             return Err(e);
         }
         Ok(store)
+    }
+
+    /// The store on an open pool; `migrated_to`: the newest migration the database is known
+    /// to have (`None`: opened as it is).
+    fn on(pool: AnyPool, backend: Backend, chain: ChainKey, migrated_to: Option<i64>) -> Self {
+        Self {
+            pool,
+            backend,
+            chain: audit::Chain::new(chain, backend, migrated_to),
+            waiting: Arc::default(),
+            writer: (backend == Backend::Sqlite).then(Arc::default),
+        }
     }
 
     /// Applies the migrations up to `up_to` that the database lacks. A database that a newer
@@ -395,10 +401,6 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-fn writer_turns(backend: Backend) -> Option<Arc<tokio::sync::Mutex<()>>> {
-    (backend == Backend::Sqlite).then(Arc::default)
 }
 
 /// One operation's transaction.

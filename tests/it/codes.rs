@@ -16,6 +16,16 @@ async fn at_second_factor(app: &crate::helpers::TestApp, email: &str) -> crate::
     browser
 }
 
+/// Presses Send Verification Code in `browser` and reads the code emailed to `email`.
+async fn sent_code(
+    app: &crate::helpers::TestApp,
+    browser: &crate::helpers::Browser,
+    email: &str,
+) -> String {
+    browser.post("/verify/email/send", &[]).await;
+    app.latest_code(email).await
+}
+
 /// Live signed-in sessions, of anyone.
 async fn signed_in_sessions(app: &crate::helpers::TestApp) -> i64 {
     app.count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated' AND revoked_at IS NULL")
@@ -30,8 +40,7 @@ fn wrong(code: &str) -> String {
 async fn the_login_code_expires_thirty_seconds_after_it_is_sent(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = at_second_factor(&app, "ttl@example.org").await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code("ttl@example.org").await;
+    let code = sent_code(&app, &browser, "ttl@example.org").await;
     app.clock.advance(30);
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
@@ -54,8 +63,7 @@ async fn the_login_code_expires_thirty_seconds_after_it_is_sent(backend: Backend
 async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = at_second_factor(&app, "tries@example.org").await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code("tries@example.org").await;
+    let code = sent_code(&app, &browser, "tries@example.org").await;
     for left in [4, 3, 2] {
         let page = browser
             .post("/verify/email/check", &[("code", &wrong(&code))])
@@ -73,8 +81,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
         "the page says how long to wait: {page}",
     );
     app.clock.advance(20);
-    browser.post("/verify/email/send", &[]).await;
-    let fresh = app.latest_code("tries@example.org").await;
+    let fresh = sent_code(&app, &browser, "tries@example.org").await;
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
         .await;
@@ -102,8 +109,7 @@ async fn five_wrong_tries_kill_the_code_and_a_resend_does_not_reset_them(backend
 async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let asker = at_second_factor(&app, "bound@example.org").await;
-    asker.post("/verify/email/send", &[]).await;
-    let code = app.latest_code("bound@example.org").await;
+    let code = sent_code(&app, &asker, "bound@example.org").await;
     let other = app.new_browser();
     other.sign_in("bound@example.org", PASSWORD).await;
     let page = other.post("/verify/email/check", &[("code", &code)]).await;
@@ -123,8 +129,7 @@ async fn a_code_works_only_in_the_session_that_asked_for_it(backend: Backend) {
 async fn simultaneous_right_answers_make_exactly_one_session(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = at_second_factor(&app, "race@example.org").await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code("race@example.org").await;
+    let code = sent_code(&app, &browser, "race@example.org").await;
     let token = browser.csrf().await;
     let before = app
         .count("SELECT COUNT(*) FROM sessions WHERE stage = 'authenticated'")
@@ -163,8 +168,7 @@ async fn simultaneous_right_answers_make_exactly_one_session(backend: Backend) {
 async fn typed_codes_are_checked_for_form_before_anything_else(backend: Backend) {
     let app = spawn_app(backend).await;
     let browser = at_second_factor(&app, "form@example.org").await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code("form@example.org").await;
+    let code = sent_code(&app, &browser, "form@example.org").await;
     let page = browser
         .post("/verify/email/check", &[("code", "12ab")])
         .await;
@@ -185,8 +189,7 @@ async fn a_right_code_for_a_session_ended_meanwhile_passes_nothing(backend: Back
     let app = spawn_app(backend).await;
     let email = "ended-meanwhile@example.org";
     let browser = at_second_factor(&app, email).await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
+    let code = sent_code(&app, &browser, email).await;
     let cookie = browser.cookie("tessera_session").unwrap();
     let read = tessera::flows::session::standing(&app.app, Some(&cookie))
         .await
@@ -226,8 +229,7 @@ async fn a_right_code_clears_the_wrong_tries_before_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let email = "clears@example.org";
     let browser = at_second_factor(&app, email).await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
+    let code = sent_code(&app, &browser, email).await;
     for _ in 0..2 {
         let page = browser
             .post("/verify/email/check", &[("code", &wrong(&code))])
@@ -245,8 +247,7 @@ async fn a_right_code_clears_the_wrong_tries_before_it(backend: Backend) {
     browser.post("/logout", &[]).await;
     let browser = app.new_browser();
     browser.sign_in(email, PASSWORD).await;
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
+    let code = sent_code(&app, &browser, email).await;
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
         .await;
@@ -265,8 +266,7 @@ async fn nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code(backend: B
     let mut wrong_tries = 0;
     let mut browser = at_second_factor(&app, email).await;
     while wrong_tries < policy.lockout_threshold {
-        browser.post("/verify/email/send", &[]).await;
-        let code = app.latest_code(email).await;
+        let code = sent_code(&app, &browser, email).await;
         for _ in 0..policy
             .code_max_attempts
             .min(policy.lockout_threshold - wrong_tries)
@@ -279,8 +279,7 @@ async fn nist_5_2_2_a_locked_code_counter_refuses_even_the_right_code(backend: B
         browser = app.new_browser();
         browser.sign_in(email, PASSWORD).await;
     }
-    browser.post("/verify/email/send", &[]).await;
-    let code = app.latest_code(email).await;
+    let code = sent_code(&app, &browser, email).await;
     let page = browser
         .post("/verify/email/check", &[("code", &code)])
         .await;
