@@ -174,6 +174,7 @@ async fn reminders_go_on_their_days_once_each_to_whoever_has_not_finished(backen
         imre.text
     );
     assert!(imre.text.contains("your current password"), "{}", imre.text);
+    app.mail_settled().await;
     assert_eq!(app.mail.all_messages().len(), letters + 2);
     // Once each: the job looking again sends nothing.
     assert_eq!(remind_due(&app.app).await.unwrap(), 0);
@@ -193,6 +194,7 @@ async fn reminders_go_on_their_days_once_each_to_whoever_has_not_finished(backen
     );
     assert!(app.mail.messages_to("dora@example.org").await.len() == 1);
     // Nobody else: the letters since the deadlines were set are Olga's, Imre's and Otto's.
+    app.mail_settled().await;
     assert_eq!(app.mail.all_messages().len(), letters + 3);
 
     // The day before: Otto again; then the deadline passes and nothing more goes.
