@@ -64,6 +64,10 @@ struct Args {
     /// A label for the report's heading (e.g. "smoke").
     #[arg(long, default_value = "full")]
     label: String,
+    /// Fail unless item 8 was counted and within its budgets (CI's smoke run): PostgreSQL
+    /// given and started with `pg_stat_statements`.
+    #[arg(long)]
+    require_statement_counts: bool,
 }
 
 #[tokio::main]
@@ -89,6 +93,23 @@ async fn main() -> anyhow::Result<()> {
     let report = report(&args, &tessera, &results);
     std::fs::write(&args.out, &report)?;
     println!("{report}");
+    let counted: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.statements.as_ref()?.as_ref().ok())
+        .collect();
+    if args.require_statement_counts && counted.is_empty() {
+        bail!(
+            "item 8 was not counted (see its row in {})",
+            args.out.display()
+        );
+    }
+    let over: Vec<String> = counted
+        .into_iter()
+        .flat_map(|counts| statements::over_budget(counts))
+        .collect();
+    if !over.is_empty() {
+        bail!("{}", over.join("\n"));
+    }
     Ok(())
 }
 
@@ -1618,7 +1639,8 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
          Item 2's Argon2id limit is Tessera's own hasher and parameters (m = 19 MiB, t = 2, p = 1) \
          on all cores, measured for each column just before its sign-ins. Item 8 needs PostgreSQL \
          started with `pg_stat_statements` in `shared_preload_libraries` (`.ci/run` adds it); \
-         without it its rows say so.\n\n\
+         without it its rows say so. Each journey has a budget of statements it may send every \
+         time (`bench/statements.rs`); the bench fails when one sends more.\n\n\
          | item | {heads} |\n| --- |{sep}\n",
         label = args.label,
         seconds = args.seconds,
@@ -1952,7 +1974,15 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
                 r.backend
             );
             for (journey, c) in counts {
-                out += &format!("\n{journey} ({:.1} statements):\n\n", c.per_journey);
+                let budget = statements::BUDGETS
+                    .iter()
+                    .find(|(name, _)| name == journey)
+                    .map_or("none".to_string(), |(_, b)| b.to_string());
+                out += &format!(
+                    "\n{journey} ({:.1} statements; every journey: {}, its budget: {budget}):\n\n",
+                    c.per_journey,
+                    c.every_journey()
+                );
                 out += "| per journey | statement |\n| ---: | --- |\n";
                 for (calls, query) in &c.by_statement {
                     out += &format!("| {calls:.2} | `{}` |\n", query.replace('|', "\\|"));

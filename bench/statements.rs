@@ -9,6 +9,18 @@ use sqlx::{AnyPool, Row};
 /// The role the mailbox's connections take (`SET ROLE`), so its polling is not counted.
 pub const MAILBOX_ROLE: &str = "tessera_bench_mailbox";
 
+/// The most statements each kind of journey may send every time (issue 18): the figures
+/// reached, so a change that adds a statement to every sign-in fails the bench (and CI's smoke
+/// run) until the statement goes or its budget is raised here on purpose. A background job's
+/// statement, or a retry that only some journeys make, is not every time and does not count.
+pub const BUDGETS: &[(&str, u64)] = &[
+    ("complete sign-in", 28),
+    ("signed-in page view (`GET /`)", 1),
+    ("complete OIDC sign-in (item 6)", 54),
+    ("token refresh", 11),
+    ("forward-auth check (item 7)", 1),
+];
+
 /// What one kind of journey cost the database.
 pub struct Counted {
     pub journeys: usize,
@@ -103,7 +115,92 @@ pub async fn count(
     Ok(counted)
 }
 
+impl Counted {
+    /// The statements every journey sent: each statement's calls per journey, rounded down
+    /// (`BEGIN` and `COMMIT` included).
+    pub fn every_journey(&self) -> u64 {
+        self.by_statement
+            .iter()
+            .map(|(calls, _)| calls.floor() as u64)
+            .sum()
+    }
+}
+
+/// Each journey counted above its budget in `BUDGETS` (or without one), said in a line.
+pub fn over_budget(counts: &[(&'static str, Counted)]) -> Vec<String> {
+    counts
+        .iter()
+        .filter_map(|(journey, counted)| {
+            let Some((_, budget)) = BUDGETS.iter().find(|(name, _)| name == journey) else {
+                return Some(format!(
+                    "{journey} has no statement budget in bench/statements.rs"
+                ));
+            };
+            let sent = counted.every_journey();
+            (sent > *budget).then(|| {
+                format!(
+                    "every {journey} sent {sent} statements, over its budget of {budget} \
+                     (bench/statements.rs)"
+                )
+            })
+        })
+        .collect()
+}
+
 /// A statement on one line, whitespace runs made one space.
 fn one_line(query: &str) -> String {
     query.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted(by_statement: &[(f64, &str)]) -> Counted {
+        Counted {
+            journeys: 20,
+            per_journey: by_statement.iter().map(|(calls, _)| calls).sum(),
+            transaction_control: 0.0,
+            exec_ms: 0.0,
+            by_statement: by_statement
+                .iter()
+                .map(|(calls, query)| (*calls, query.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn background_statements_and_occasional_retries_are_not_every_journey() {
+        let sign_in = counted(&[
+            (6.0, "SELECT session"),
+            (3.05, "INSERT audit"),
+            (0.05, "SELECT apps"),
+        ]);
+        assert_eq!(sign_in.every_journey(), 9);
+    }
+
+    #[test]
+    fn a_journey_over_its_budget_is_named_and_one_within_it_is_not() {
+        let mut statements: Vec<(f64, &str)> = vec![(1.0, "SELECT session")];
+        let within = counted(&statements);
+        statements.push((1.0, "UPDATE sessions SET last_seen_at"));
+        let over = counted(&statements);
+        assert!(over_budget(&[("forward-auth check (item 7)", within)]).is_empty());
+        let said = over_budget(&[("forward-auth check (item 7)", over)]);
+        assert_eq!(said.len(), 1);
+        assert!(
+            said[0].contains("sent 2 statements, over its budget of 1"),
+            "{}",
+            said[0]
+        );
+    }
+
+    #[test]
+    fn a_journey_without_a_budget_is_named() {
+        let said = over_budget(&[("password reset", counted(&[(1.0, "SELECT session")]))]);
+        assert_eq!(
+            said,
+            ["password reset has no statement budget in bench/statements.rs"]
+        );
+    }
 }

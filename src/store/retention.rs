@@ -85,9 +85,16 @@ impl Prunable {
                 "DELETE FROM verification_codes WHERE id IN
                  (SELECT id FROM verification_codes WHERE expires_at < $2 LIMIT $1)"
             }
+            // A session's codes past their own retention (`$3`) go first, counted by their
+            // own batches: one still there because another prune is still at the codes keeps
+            // its session until the next prune, rather than going uncounted with it by
+            // cascade. Codes the settings keep longer than their session go with it.
             Prunable::Sessions => {
                 "DELETE FROM sessions WHERE id_hash IN
-                 (SELECT id_hash FROM sessions WHERE expires_at < $2 LIMIT $1)"
+                 (SELECT s.id_hash FROM sessions s WHERE s.expires_at < $2
+                  AND NOT EXISTS (SELECT 1 FROM verification_codes v
+                                  WHERE v.session_hash = s.id_hash AND v.expires_at < $3)
+                  LIMIT $1)"
             }
             Prunable::RegistrationLinks => {
                 "DELETE FROM registration_links WHERE token_hash IN
@@ -163,7 +170,7 @@ impl Prunable {
     fn bounds(self, cut: &Cutoffs) -> (i64, Option<i64>) {
         match self {
             Prunable::VerificationCodes => (cut.codes_expired_before, None),
-            Prunable::Sessions => (cut.sessions_expired_before, None),
+            Prunable::Sessions => (cut.sessions_expired_before, Some(cut.codes_expired_before)),
             Prunable::RegistrationLinks => (cut.links_expired_before, None),
             Prunable::SignInThrottle => (cut.throttle_idle_before, Some(cut.now)),
             Prunable::DeliveryCounters => (cut.counter_days_before, Some(cut.counter_hours_before)),

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tessera::app::App;
 use tessera::clock::ManualClock;
+use tessera::domain::retention::Cutoffs;
 use tessera::flows::retention::{PruneReport, prune_in_batches_of, prune_once};
 use tessera::store::{OutboxMessage, Prunable};
 
@@ -282,6 +283,68 @@ async fn prunes_at_once_delete_each_row_once(backend: Backend) {
     );
 }
 
+/// A session's codes past their retention are deleted (and counted) by their own batches
+/// before it: a prune that reaches the sessions while another is still at the codes leaves
+/// those sessions for later, instead of taking their codes along by cascade and counting them
+/// nowhere (seen once in CI with two prunes at once). Codes the settings keep longer than
+/// their session still go with it: a session is never kept past its retention for them.
+async fn a_session_goes_after_its_codes_and_never_keeps_them_longer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    leave_history(&app, 0).await;
+    app.clock.advance(40 * DAY);
+    let store = &app.app.store;
+    let codes = "SELECT COUNT(*) FROM verification_codes";
+    let sessions_with_codes = "SELECT COUNT(*) FROM sessions s WHERE EXISTS
+                               (SELECT 1 FROM verification_codes v WHERE v.session_hash = s.id_hash)";
+    let (all_codes, held) = (app.count(codes).await, app.count(sessions_with_codes).await);
+    assert!(
+        all_codes > 0 && held > 0,
+        "the history has sessions with codes"
+    );
+
+    let cut = Cutoffs::at(app.clock_now(), &app.app.config.policy);
+    let sessions_first = store
+        .prune_batch(Prunable::Sessions, &cut, 1000)
+        .await
+        .unwrap();
+    assert!(sessions_first > 0, "sessions without codes go");
+    assert_eq!(app.count(codes).await, all_codes, "no code went uncounted");
+    assert_eq!(app.count(sessions_with_codes).await, held);
+    let counted = store
+        .prune_batch(Prunable::VerificationCodes, &cut, 1000)
+        .await
+        .unwrap();
+    assert_eq!(
+        counted, all_codes as u64,
+        "each code counted by its own batch"
+    );
+    let after = store
+        .prune_batch(Prunable::Sessions, &cut, 1000)
+        .await
+        .unwrap();
+    assert_eq!(after, held as u64, "then their sessions go");
+
+    // Codes kept 60 days, sessions 30: the sessions go at 30 days, their codes with them.
+    leave_history(&app, 1).await;
+    app.clock.advance(40 * DAY);
+    let mut policy = app.app.config.policy.clone();
+    policy.retention_codes_secs = 60 * DAY;
+    let cut = Cutoffs::at(app.clock_now(), &policy);
+    assert_eq!(
+        store
+            .prune_batch(Prunable::VerificationCodes, &cut, 1000)
+            .await
+            .unwrap(),
+        0
+    );
+    store
+        .prune_batch(Prunable::Sessions, &cut, 1000)
+        .await
+        .unwrap();
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    assert_eq!(app.count(codes).await, 0);
+}
+
 /// A second node on the same database, with its own clock.
 async fn second_node(app: &TestApp) -> (Arc<App>, ManualClock) {
     let clock = ManualClock::starting_now();
@@ -356,6 +419,7 @@ async fn one_node_prunes_while_its_lease_runs(backend: Backend) {
 
 on_both_backends!(
     the_tables_stay_bounded,
+    a_session_goes_after_its_codes_and_never_keeps_them_longer,
     prunes_at_once_delete_each_row_once,
     one_node_prunes_while_its_lease_runs,
 );
