@@ -17,6 +17,16 @@ on_both_backends!(
     metrics_count_the_requests_waiting_for_the_database_pool
 );
 
+/// The /metrics text of the server at `base`.
+async fn scrape(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The value of the series `name` (its full name with labels, as rendered) in /metrics text.
 fn series(text: &str, name: &str) -> Option<f64> {
     text.lines().find_map(|line| {
@@ -38,12 +48,7 @@ async fn the_first_scrape_of_a_new_server_has_every_series_at_zero(backend: Back
     let mut server =
         crate::helpers::ServerProcess::spawn(crate::helpers::server_environment(&db, &mail));
     server.ready().await;
-    let text = reqwest::get(format!("{}/metrics", server.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = scrape(&server.base).await;
     for name in [
         r#"tessera_sign_ins_total{method="email",result="success"}"#,
         r#"tessera_sign_ins_total{method="sms",result="success"}"#,
@@ -65,13 +70,7 @@ async fn the_first_scrape_of_a_new_server_has_every_series_at_zero(backend: Back
     assert!(series(&text, "tessera_db_pool_waiting").is_some(), "{text}");
     let mut waiting = None;
     for _ in 0..50 {
-        let text = reqwest::get(format!("{}/metrics", server.base))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        waiting = series(&text, "tessera_db_pool_waiting");
+        waiting = series(&scrape(&server.base).await, "tessera_db_pool_waiting");
         if waiting == Some(0.0) {
             break;
         }
@@ -226,7 +225,7 @@ async fn metrics_do_not_tell_known_from_unknown_addresses(backend: Backend) {
         .await;
     app.active_user("amy@example.org", "Amy Pond", PASSWORD)
         .await;
-    let scrape = || async { counters(&app.new_browser().get("/metrics").await.body) };
+    let counters_now = || async { counters(&app.new_browser().get("/metrics").await.body) };
     // The path, the known address, the field it goes in, and the form's other fields.
     type Request = (
         &'static str,
@@ -257,9 +256,9 @@ async fn metrics_do_not_tell_known_from_unknown_addresses(backend: Backend) {
         for address in [*known, unknown.as_str()] {
             let mut fields = vec![(*field, address)];
             fields.extend(extra.iter().copied());
-            let before = scrape().await;
+            let before = counters_now().await;
             let page = app.new_browser().post(path, &fields).await;
-            outcomes.push((page.status, added(&before, &scrape().await)));
+            outcomes.push((page.status, added(&before, &counters_now().await)));
         }
         assert_eq!(outcomes[0], outcomes[1], "{path} for {known} and {unknown}");
         assert!(!outcomes[0].1.is_empty(), "{path} counted nothing");
@@ -571,14 +570,6 @@ async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backe
     use sqlx::Connection;
     use tessera::{audit::AuditEvent, clock::Clock};
     let app = spawn_app(backend).await;
-    let scrape = || async {
-        reqwest::get(format!("{}/metrics", app.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
     sqlx::any::install_default_drivers();
     let mut holder = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
     let hold = match backend {
@@ -601,7 +592,7 @@ async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backe
     }));
     let writes = tokio::spawn(writes);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let busy = scrape().await;
+    let busy = scrape(&app.url).await;
     let max = series(&busy, "tessera_db_pool_max_connections").unwrap();
     let waiting = series(&busy, "tessera_db_pool_waiting").expect("the waiting gauge");
     // On SQLite all of them: the portal's writers take turns before taking a connection.
@@ -614,7 +605,7 @@ async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backe
     for write in writes.await.unwrap() {
         write.unwrap().unwrap();
     }
-    let calm = scrape().await;
+    let calm = scrape(&app.url).await;
     assert_eq!(
         series(&calm, "tessera_db_pool_waiting"),
         Some(0.0),
