@@ -1974,10 +1974,8 @@ fn report(args: &Args, tessera: &std::path::Path, results: &[BackendResult]) -> 
                 r.backend
             );
             for (journey, c) in counts {
-                let budget = statements::BUDGETS
-                    .iter()
-                    .find(|(name, _)| name == journey)
-                    .map_or("none".to_string(), |(_, b)| b.to_string());
+                let budget =
+                    statements::budget(journey).map_or("none".to_string(), |b| b.to_string());
                 out += &format!(
                     "\n{journey} ({:.1} statements; every journey: {}, its budget: {budget}):\n\n",
                     c.per_journey,

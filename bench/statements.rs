@@ -126,18 +126,26 @@ impl Counted {
     }
 }
 
+/// The budget of a kind of journey, by its name in the report.
+pub fn budget(journey: &str) -> Option<u64> {
+    BUDGETS
+        .iter()
+        .find(|(name, _)| *name == journey)
+        .map(|(_, budget)| *budget)
+}
+
 /// Each journey counted above its budget in `BUDGETS` (or without one), said in a line.
 pub fn over_budget(counts: &[(&'static str, Counted)]) -> Vec<String> {
     counts
         .iter()
         .filter_map(|(journey, counted)| {
-            let Some((_, budget)) = BUDGETS.iter().find(|(name, _)| name == journey) else {
+            let Some(budget) = budget(journey) else {
                 return Some(format!(
                     "{journey} has no statement budget in bench/statements.rs"
                 ));
             };
             let sent = counted.every_journey();
-            (sent > *budget).then(|| {
+            (sent > budget).then(|| {
                 format!(
                     "every {journey} sent {sent} statements, over its budget of {budget} \
                      (bench/statements.rs)"

@@ -16,18 +16,15 @@ pub(super) struct Chain {
     last_head: Arc<Mutex<Option<ChainHead>>>,
     /// The one-statement append, when the database's entry insert moves the head (migration
     /// 0026); `None` on a database opened as it is or migrated only part of the way.
-    append_after: Option<&'static str>,
+    append_after: Option<Arc<str>>,
 }
 
-/// The entry is inserted only while the head is still the one it was sealed after; on
-/// PostgreSQL the head's row lock is taken first (`FOR UPDATE`), so appenders queue on it as
-/// they do on the locking path and a stale guess finds the head moved and inserts nothing.
-/// SQLite's transactions take the write lock at `BEGIN`.
-const APPEND_AFTER_SQLITE: &str = "INSERT INTO audit_log (seq, at, event, actor, subject, detail, prev_hash, hash)
+/// The entry is inserted only while the head is still the one it was sealed after, so a
+/// stale guess finds the head moved and inserts nothing. PostgreSQL adds `FOR UPDATE`: the
+/// head's row lock is taken first, so appenders queue on it as on the locking path; SQLite's
+/// write transactions hold the write lock from `BEGIN`.
+const APPEND_AFTER: &str = "INSERT INTO audit_log (seq, at, event, actor, subject, detail, prev_hash, hash)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM audit_head WHERE id = 1 AND seq = $1 - 1 AND hash = $7";
-const APPEND_AFTER_POSTGRES: &str = "INSERT INTO audit_log (seq, at, event, actor, subject, detail, prev_hash, hash)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM audit_head WHERE id = 1 AND seq = $1 - 1 AND hash = $7
-     FOR UPDATE";
 
 /// The first migration whose trigger moves the head's seq as well as its hash.
 const HEAD_MOVING_TRIGGER: i64 = 26;
@@ -38,8 +35,8 @@ impl Chain {
         let append_after = migrated_to
             .filter(|version| *version >= HEAD_MOVING_TRIGGER)
             .map(|_| match backend {
-                Backend::Sqlite => APPEND_AFTER_SQLITE,
-                Backend::Postgres => APPEND_AFTER_POSTGRES,
+                Backend::Sqlite => APPEND_AFTER.into(),
+                Backend::Postgres => format!("{APPEND_AFTER} FOR UPDATE").into(),
             });
         Self {
             key,
@@ -96,7 +93,7 @@ pub(super) async fn append(
         prev_hash: String::new(),
         hash: String::new(),
     };
-    let guessed = match (chain.append_after, chain.last_head()) {
+    let guessed = match (&chain.append_after, chain.last_head()) {
         (Some(sql), Some(head)) => {
             chain.seal_after(&mut record, head);
             insert(tx, sql, &record).await? == 1
@@ -131,7 +128,7 @@ pub(super) async fn append(
 /// The entry's insert by `sql`; the rows it inserted.
 async fn insert(
     tx: &mut Transaction<'static, Any>,
-    sql: &'static str,
+    sql: &str,
     record: &AuditRecord,
 ) -> StoreResult<u64> {
     Ok(sqlx::query(sql)

@@ -27,6 +27,20 @@ async fn scrape(base: &str) -> String {
         .unwrap()
 }
 
+/// `tessera_db_pool_waiting` at the server at `base` once it `is` as wanted, or as it
+/// stands after 5 s: requests start, and background jobs come and go, at their own pace.
+async fn waiting_once(base: &str, is: impl Fn(f64) -> bool) -> Option<f64> {
+    let mut waiting = None;
+    for _ in 0..50 {
+        waiting = series(&scrape(base).await, "tessera_db_pool_waiting");
+        if waiting.is_some_and(&is) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    waiting
+}
+
 /// The value of the series `name` (its full name with labels, as rendered) in /metrics text.
 fn series(text: &str, name: &str) -> Option<f64> {
     text.lines().find_map(|line| {
@@ -68,15 +82,11 @@ async fn the_first_scrape_of_a_new_server_has_every_series_at_zero(backend: Back
     // Present from the first scrape; the background jobs starting beside it may be waiting
     // their turn at that moment (seen on SQLite), so it is zero once they have started.
     assert!(series(&text, "tessera_db_pool_waiting").is_some(), "{text}");
-    let mut waiting = None;
-    for _ in 0..50 {
-        waiting = series(&scrape(&server.base).await, "tessera_db_pool_waiting");
-        if waiting == Some(0.0) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(waiting, Some(0.0), "nothing waits once the server is idle");
+    assert_eq!(
+        waiting_once(&server.base, |n| n == 0.0).await,
+        Some(0.0),
+        "nothing waits once the server is idle"
+    );
     let rss = series(&text, "process_resident_memory_bytes").expect("resident memory");
     assert!(rss > 1e6 && rss < 100.0 * 1024.0 * 1024.0, "{rss}");
     assert!(series(&text, "process_open_fds").is_some_and(|n| n > 3.0));
@@ -591,24 +601,19 @@ async fn metrics_count_the_requests_waiting_for_the_database_pool(backend: Backe
         })
     }));
     let writes = tokio::spawn(writes);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let busy = scrape(&app.url).await;
-    let max = series(&busy, "tessera_db_pool_max_connections").unwrap();
-    let waiting = series(&busy, "tessera_db_pool_waiting").expect("the waiting gauge");
+    let max = series(&scrape(&app.url).await, "tessera_db_pool_max_connections").unwrap();
     // On SQLite all of them: the portal's writers take turns before taking a connection.
+    let waiting = waiting_once(&app.url, |n| n >= 24.0 - max)
+        .await
+        .expect("the waiting gauge");
     assert!(
         waiting >= 24.0 - max,
-        "{waiting} waiting with {max} connections: {busy}"
+        "{waiting} waiting with {max} connections"
     );
 
     sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
     for write in writes.await.unwrap() {
         write.unwrap().unwrap();
     }
-    let calm = scrape(&app.url).await;
-    assert_eq!(
-        series(&calm, "tessera_db_pool_waiting"),
-        Some(0.0),
-        "{calm}"
-    );
+    assert_eq!(waiting_once(&app.url, |n| n == 0.0).await, Some(0.0));
 }
